@@ -1,0 +1,82 @@
+// Declarations shared by every stage; src/gpu/shaders.rs prepends this file (and philox.wgsl
+// where a stage draws random numbers). The structs mirror src/layout.rs field for field;
+// tests/shaders.rs checks the two layouts against each other.
+
+struct SimParams {
+    n_neurons: u32,
+    n_pops: u32,
+    ring_slots: u32,
+    n_poisson: u32,
+    poisson_threads: u32,
+    seed_lo: u32,
+    seed_hi: u32,
+    record_capacity: u32,
+    fixed_scale: f32,
+    fixed_inv_scale: f32,
+    row_threads: u32,
+    max_groups_x: u32,
+}
+
+struct Control {
+    tick: u32,
+    end_tick: u32,
+    halted: u32,
+    spike_count: atomic<u32>,
+    record_head: u32,
+    tick_events: atomic<u32>,
+    spikes_lo: u32,
+    spikes_hi: u32,
+    events_lo: u32,
+    events_hi: u32,
+    halts: u32,
+    _pad: u32,
+}
+
+struct PopGpu {
+    start: u32,
+    size: u32,
+    refractory_ticks: u32,
+    model: u32,
+    v_rest: f32,
+    v_reset: f32,
+    v_thresh: f32,
+    p_mm: f32,
+    p_me: f32,
+    p_mi: f32,
+    decay_e: f32,
+    decay_i: f32,
+}
+
+struct NeuronState {
+    v: f32,
+    syn_e: f32,
+    syn_i: f32,
+    refractory: u32,
+}
+
+struct Synapse {
+    post: u32,
+    // delay in ticks (bits 0..16) | port (bits 16..)
+    delay_port: u32,
+}
+
+struct PoissonGpu {
+    target_start: u32,
+    target_count: u32,
+    thread_start: u32,
+    port: u32,
+    weight_fixed: i32,
+    cdf_offset: u32,
+    cdf_len: u32,
+    stream: u32,
+}
+
+struct SpikeRecord {
+    tick: u32,
+    neuron: u32,
+}
+
+// Input ring layout: [port][slot][neuron], ports 0 = excitatory, 1 = inhibitory.
+fn ring_index(port: u32, slot: u32, neuron: u32, slots: u32, n: u32) -> u32 {
+    return (port * slots + slot) * n + neuron;
+}

@@ -1,0 +1,36 @@
+// Stage 1 of a tick: independent Poisson trains. One thread per (input, target neuron); the
+// count for this tick is an integer comparison of one Philox word against the input's CDF
+// table, so the CPU twin (cpu::poisson_count) draws exactly the same counts.
+
+@group(0) @binding(0) var<uniform> params: SimParams;
+@group(0) @binding(1) var<storage, read_write> control: Control;
+@group(0) @binding(2) var<storage, read> inputs: array<PoissonGpu>;
+@group(0) @binding(3) var<storage, read> cdf: array<u32>;
+@group(0) @binding(4) var<storage, read_write> ring: array<atomic<i32>>;
+
+override WORKGROUP_SIZE: u32 = 256u;
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn poisson_input(@builtin(global_invocation_id) gid: vec3<u32>) {
+    let t = gid.y * params.row_threads + gid.x;
+    let tick = control.tick;
+    if (t >= params.poisson_threads || control.halted != 0u || tick >= control.end_tick) {
+        return;
+    }
+    var i = 0u;
+    while (i + 1u < params.n_poisson && t >= inputs[i + 1u].thread_start) {
+        i++;
+    }
+    let input = inputs[i];
+    let local = t - input.thread_start;
+    let r = philox4x32_10(vec4<u32>(tick, local, input.stream, 0u), vec2<u32>(params.seed_lo, params.seed_hi)).x;
+    var k = 0u;
+    while (k < input.cdf_len && r >= cdf[input.cdf_offset + k]) {
+        k++;
+    }
+    if (k > 0u) {
+        let slot = tick % params.ring_slots;
+        let idx = ring_index(input.port, slot, input.target_start + local, params.ring_slots, params.n_neurons);
+        atomicAdd(&ring[idx], input.weight_fixed * i32(k));
+    }
+}

@@ -1,0 +1,42 @@
+// Stage 3 of a tick: event-driven propagation. One workgroup per spike walks the spiking
+// neuron's CSR row (threads stride the row, so loads are contiguous) and adds each weight,
+// in fixed point, into the target's input ring at slot (tick + delay) % D.
+//
+// Fixed point: weight * fixed_scale (a power of two, so the product is exact), rounded half
+// to even, as i32. The plan picks the largest scale <= 2^20 for which the sum of |weights|
+// that can land in one ring entry fits in i32, so the integer sum cannot overflow, and an
+// integer sum is the same whatever order the atomics run in.
+
+@group(0) @binding(0) var<uniform> params: SimParams;
+@group(0) @binding(1) var<storage, read_write> control: Control;
+@group(0) @binding(2) var<storage, read> records: array<SpikeRecord>;
+@group(0) @binding(3) var<storage, read> row_ptr: array<u32>;
+@group(0) @binding(4) var<storage, read> synapses: array<Synapse>;
+@group(0) @binding(5) var<storage, read> weights: array<f32>;
+@group(0) @binding(6) var<storage, read_write> ring: array<atomic<i32>>;
+
+override WORKGROUP_SIZE: u32 = 64u;
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn propagate(
+    @builtin(workgroup_id) wg: vec3<u32>,
+    @builtin(local_invocation_index) lid: u32,
+) {
+    let k = wg.y * params.max_groups_x + wg.x;
+    if (k >= atomicLoad(&control.spike_count)) {
+        return;
+    }
+    let tick = control.tick;
+    let source = records[control.record_head + k].neuron;
+    let begin = row_ptr[source];
+    let end = row_ptr[source + 1u];
+    if (lid == 0u) {
+        atomicAdd(&control.tick_events, end - begin);
+    }
+    for (var s = begin + lid; s < end; s += WORKGROUP_SIZE) {
+        let syn = synapses[s];
+        let slot = (tick + (syn.delay_port & 0xffffu)) % params.ring_slots;
+        let idx = ring_index(syn.delay_port >> 16u, slot, syn.post, params.ring_slots, params.n_neurons);
+        atomicAdd(&ring[idx], i32(round(weights[s] * params.fixed_scale)));
+    }
+}

@@ -1,0 +1,172 @@
+//! Adapter selection and device creation.
+
+use std::sync::{Arc, Mutex};
+
+use crate::error::{Error, Result};
+
+/// Environment variable that picks an adapter by (case-insensitive) substring of its name;
+/// wgpu's own `WGPU_ADAPTER_NAME` is honoured too, and `WGPU_BACKEND` limits the backends.
+pub const ADAPTER_ENV: &str = "SPIKEGPU_ADAPTER";
+
+/// What a user needs to know about an adapter.
+#[derive(Clone, Debug)]
+pub struct AdapterSummary {
+    /// Adapter name, e.g. `llvmpipe (LLVM 15.0.6, 256 bits)`.
+    pub name: String,
+    /// Backend (Vulkan, Metal, Dx12, Gl).
+    pub backend: String,
+    /// Device type (DiscreteGpu, IntegratedGpu, Cpu, ...).
+    pub device_type: String,
+    /// Driver name and version.
+    pub driver: String,
+    /// Whether compute shaders are supported (required).
+    pub compute: bool,
+    /// Largest storage buffer binding (bytes).
+    pub max_storage_binding: u64,
+    /// Largest buffer (bytes).
+    pub max_buffer: u64,
+    /// Storage buffers per shader stage.
+    pub max_storage_buffers_per_stage: u32,
+    /// Workgroups per dispatch dimension.
+    pub max_workgroups_per_dim: u32,
+}
+
+/// An opened device with the adapter's own limits.
+pub struct GpuContext {
+    /// The device.
+    pub device: wgpu::Device,
+    /// Its queue.
+    pub queue: wgpu::Queue,
+    /// What was opened.
+    pub summary: AdapterSummary,
+    /// Limits granted (the adapter's).
+    pub limits: wgpu::Limits,
+    /// The first uncaptured device error, if any.
+    pub error: Arc<Mutex<Option<String>>>,
+}
+
+fn instance() -> wgpu::Instance {
+    wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env())
+}
+
+fn summarize(adapter: &wgpu::Adapter) -> AdapterSummary {
+    let info = adapter.get_info();
+    let limits = adapter.limits();
+    let compute = adapter
+        .get_downlevel_capabilities()
+        .flags
+        .contains(wgpu::DownlevelFlags::COMPUTE_SHADERS);
+    AdapterSummary {
+        name: info.name,
+        backend: format!("{:?}", info.backend),
+        device_type: format!("{:?}", info.device_type),
+        driver: format!("{} {}", info.driver, info.driver_info).trim().to_string(),
+        compute,
+        max_storage_binding: limits.max_storage_buffer_binding_size,
+        max_buffer: limits.max_buffer_size,
+        max_storage_buffers_per_stage: limits.max_storage_buffers_per_shader_stage,
+        max_workgroups_per_dim: limits.max_compute_workgroups_per_dimension,
+    }
+}
+
+/// Every adapter wgpu can see, with its key limits.
+pub fn list_adapters() -> Vec<AdapterSummary> {
+    let instance = instance();
+    pollster::block_on(instance.enumerate_adapters(wgpu::Backends::all()))
+        .iter()
+        .map(summarize)
+        .collect()
+}
+
+fn rank(adapter: &wgpu::Adapter) -> (u8, u8) {
+    let info = adapter.get_info();
+    let kind = match info.device_type {
+        wgpu::DeviceType::DiscreteGpu => 0,
+        wgpu::DeviceType::IntegratedGpu => 1,
+        wgpu::DeviceType::VirtualGpu => 2,
+        wgpu::DeviceType::Cpu => 3,
+        wgpu::DeviceType::Other => 4,
+    };
+    let backend = match info.backend {
+        wgpu::Backend::Vulkan | wgpu::Backend::Metal | wgpu::Backend::Dx12 => 0,
+        _ => 1,
+    };
+    (kind, backend)
+}
+
+impl GpuContext {
+    /// Opens the best adapter: a name filter from `SPIKEGPU_ADAPTER` or `WGPU_ADAPTER_NAME`
+    /// if set, then discrete before integrated before software, native APIs before GL.
+    /// Software adapters (lavapipe) are accepted.
+    pub fn new() -> Result<Self> {
+        let instance = instance();
+        let filter = std::env::var(ADAPTER_ENV)
+            .or_else(|_| std::env::var("WGPU_ADAPTER_NAME"))
+            .ok()
+            .map(|s| s.to_lowercase());
+        let all = pollster::block_on(instance.enumerate_adapters(wgpu::Backends::all()));
+        if all.is_empty() {
+            return Err(Error::NoAdapter("wgpu found no adapter at all".into()));
+        }
+        let seen: Vec<String> = all.iter().map(|a| a.get_info().name).collect();
+        let mut candidates: Vec<wgpu::Adapter> = all
+            .into_iter()
+            .filter(|a| summarize(a).compute)
+            .filter(|a| {
+                filter
+                    .as_ref()
+                    .is_none_or(|f| a.get_info().name.to_lowercase().contains(f))
+            })
+            .collect();
+        candidates.sort_by_key(rank);
+        let Some(adapter) = candidates.into_iter().next() else {
+            return Err(Error::NoAdapter(match filter {
+                Some(f) => format!(
+                    "no compute-capable adapter matches {ADAPTER_ENV}='{f}' (found: {})",
+                    seen.join(", ")
+                ),
+                None => format!("no adapter supports compute shaders (found: {})", seen.join(", ")),
+            }));
+        };
+        let summary = summarize(&adapter);
+        let limits = adapter.limits();
+        let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
+            label: Some("spikegpu"),
+            required_features: wgpu::Features::empty(),
+            required_limits: limits.clone(),
+            experimental_features: wgpu::ExperimentalFeatures::disabled(),
+            memory_hints: wgpu::MemoryHints::Performance,
+            trace: wgpu::Trace::Off,
+        }))
+        .map_err(|e| Error::NoAdapter(format!("opening '{}' failed: {e}", summary.name)))?;
+        let error = Arc::new(Mutex::new(None));
+        let sink = error.clone();
+        device.on_uncaptured_error(Arc::new(move |e: wgpu::Error| {
+            let mut slot = sink.lock().unwrap_or_else(|p| p.into_inner());
+            if slot.is_none() {
+                *slot = Some(e.to_string());
+            }
+        }));
+        log::info!(
+            "GPU adapter: {} ({}, {})",
+            summary.name,
+            summary.backend,
+            summary.device_type
+        );
+        Ok(Self {
+            device,
+            queue,
+            summary,
+            limits,
+            error,
+        })
+    }
+
+    /// Returns the first device error recorded so far, as an [`Error::Gpu`].
+    pub fn check(&self) -> Result<()> {
+        match self.error.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            Some(e) => Err(Error::Gpu(e)),
+            None => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,654 @@
+//! The wgpu backend: buffers, pipelines and bind groups are created once; each submission
+//! encodes many ticks (a fixed stage sequence per tick, one compute pass per batch) and ends
+//! with a copy of the run control and the spike records into one of two staging buffers. The
+//! host drains one staging buffer while the GPU computes the next batch.
+
+mod context;
+pub mod shaders;
+
+use std::collections::VecDeque;
+
+use wgpu::util::DeviceExt;
+
+pub use context::{ADAPTER_ENV, AdapterSummary, GpuContext, list_adapters};
+
+use crate::error::{Error, Result};
+use crate::layout::{Control, NeuronState, SimParams, SpikeRecord};
+use crate::plan::{PORTS, Plan};
+
+const NEURON_WORKGROUP: u32 = 256;
+/// Bytes reserved for the control snapshot at the head of a staging buffer.
+const CONTROL_BYTES: u64 = 64;
+
+/// Tuning of the GPU run loop.
+#[derive(Clone, Debug)]
+pub struct GpuOptions {
+    /// Ticks encoded per submission.
+    pub ticks_per_batch: u32,
+    /// Initial capacity of the spike record ring (entries); it grows when batches halt.
+    pub record_capacity: Option<u32>,
+}
+
+impl Default for GpuOptions {
+    fn default() -> Self {
+        Self {
+            ticks_per_batch: 500,
+            record_capacity: None,
+        }
+    }
+}
+
+struct Pipelines {
+    batch_begin: wgpu::ComputePipeline,
+    poisson_input: wgpu::ComputePipeline,
+    neuron_update: wgpu::ComputePipeline,
+    prepare_propagate: wgpu::ComputePipeline,
+    propagate: wgpu::ComputePipeline,
+    tick_end: wgpu::ComputePipeline,
+}
+
+struct BindGroups {
+    batch_begin: wgpu::BindGroup,
+    poisson_input: Option<wgpu::BindGroup>,
+    neuron_update: wgpu::BindGroup,
+    prepare_propagate: wgpu::BindGroup,
+    propagate: wgpu::BindGroup,
+    tick_end: wgpu::BindGroup,
+}
+
+struct Buffers {
+    params: wgpu::Buffer,
+    control: wgpu::Buffer,
+    pops: wgpu::Buffer,
+    state: wgpu::Buffer,
+    ring: wgpu::Buffer,
+    records: wgpu::Buffer,
+    row_ptr: wgpu::Buffer,
+    synapses: wgpu::Buffer,
+    weights: wgpu::Buffer,
+    poisson: wgpu::Buffer,
+    poisson_cdf: wgpu::Buffer,
+    indirect: wgpu::Buffer,
+    staging: [wgpu::Buffer; 2],
+}
+
+/// Run counters read back from the GPU.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct GpuCounters {
+    /// Next tick.
+    pub tick: u32,
+    /// Total spikes.
+    pub spikes: u64,
+    /// Total synaptic events.
+    pub events: u64,
+    /// Batches that halted early to drain the record ring.
+    pub halts: u32,
+    /// Submissions made.
+    pub submissions: u64,
+    /// Compute dispatches per tick.
+    pub dispatches_per_tick: u32,
+}
+
+/// The GPU backend.
+pub struct GpuBackend {
+    ctx: GpuContext,
+    pipelines: Pipelines,
+    buffers: Buffers,
+    bind_groups: BindGroups,
+    params: SimParams,
+    options: GpuOptions,
+    has_poisson: bool,
+    neuron_groups: (u32, u32),
+    poisson_groups: (u32, u32),
+    counters: GpuCounters,
+}
+
+fn storage_init(device: &wgpu::Device, label: &str, bytes: &[u8], extra: wgpu::BufferUsages) -> wgpu::Buffer {
+    // Bindings may not be empty: pad to one 16-byte element.
+    let padded;
+    let contents = if bytes.is_empty() {
+        padded = [0u8; 16];
+        &padded[..]
+    } else {
+        bytes
+    };
+    device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+        label: Some(label),
+        contents,
+        usage: wgpu::BufferUsages::STORAGE | extra,
+    })
+}
+
+impl GpuBackend {
+    /// Opens the adapter, checks the plan fits, uploads it and builds the pipelines.
+    pub fn new(plan: &Plan, options: GpuOptions) -> Result<Self> {
+        let ctx = GpuContext::new()?;
+        Self::with_context(ctx, plan, options)
+    }
+
+    /// As [`GpuBackend::new`] on an already opened device.
+    pub fn with_context(ctx: GpuContext, plan: &Plan, options: GpuOptions) -> Result<Self> {
+        if options.ticks_per_batch == 0 {
+            return Err(crate::error::invalid("ticks_per_batch", 0, "must be >= 1"));
+        }
+        let limits = &ctx.limits;
+        let n = plan.n_neurons;
+        let max_x = limits.max_compute_workgroups_per_dimension;
+        let max_binding = limits.max_storage_buffer_binding_size.min(limits.max_buffer_size);
+        let max_records = (max_binding / 8).min(u64::from(u32::MAX / 2)) as u32;
+        let capacity = options
+            .record_capacity
+            .unwrap_or_else(|| n.saturating_mul(2).max(1 << 16))
+            .max(n.saturating_add(1))
+            .min(max_records);
+        // Fail before allocating anything, with the numbers.
+        let ring_bytes = u64::from(PORTS) * u64::from(plan.ring_slots) * u64::from(n) * 4;
+        let sizes = [
+            ("neuron state", u64::from(n) * 16),
+            ("input ring", ring_bytes),
+            ("synapses (target, delay, port)", plan.synapse_count() * 8),
+            ("synapse weights", plan.synapse_count() * 4),
+            ("row pointers", (u64::from(n) + 1) * 4),
+            ("spike record ring", u64::from(n.saturating_add(1)) * 8),
+        ];
+        for (what, bytes) in sizes {
+            if bytes > max_binding {
+                return Err(Error::LimitExceeded {
+                    what: format!("GPU buffer '{what}' (bytes) on '{}'", ctx.summary.name),
+                    requested: bytes,
+                    max: max_binding,
+                });
+            }
+        }
+        let threads = n.max(plan.poisson_threads());
+        let groups_total = threads.div_ceil(NEURON_WORKGROUP).max(1);
+        let groups_x = groups_total.min(max_x);
+        let row_threads = groups_x * NEURON_WORKGROUP;
+        let grid = |t: u32| {
+            let y = t.div_ceil(row_threads).max(1);
+            (groups_x.min(t.div_ceil(NEURON_WORKGROUP)).max(1), y)
+        };
+        if grid(threads).1 > max_x {
+            return Err(Error::LimitExceeded {
+                what: "neuron workgroups (2-D dispatch)".into(),
+                requested: u64::from(groups_total),
+                max: u64::from(max_x) * u64::from(max_x),
+            });
+        }
+        let params = SimParams {
+            n_neurons: n,
+            n_pops: plan.populations.len() as u32,
+            ring_slots: plan.ring_slots,
+            n_poisson: plan.poisson.len() as u32,
+            poisson_threads: plan.poisson_threads(),
+            seed_lo: plan.key[0],
+            seed_hi: plan.key[1],
+            record_capacity: capacity,
+            fixed_scale: plan.fixed_scale,
+            fixed_inv_scale: 1.0 / plan.fixed_scale,
+            row_threads,
+            max_groups_x: max_x,
+        };
+
+        let device = &ctx.device;
+        let pops: Vec<_> = plan.populations.iter().map(|p| p.gpu).collect();
+        let control = Control {
+            tick: 0,
+            ..Control::default()
+        };
+        let copy = wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST;
+        let buffers = Buffers {
+            params: device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some("spikegpu.params"),
+                contents: bytemuck::bytes_of(&params),
+                usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            }),
+            control: storage_init(device, "spikegpu.control", bytemuck::bytes_of(&control), copy),
+            pops: storage_init(device, "spikegpu.pops", bytemuck::cast_slice(&pops), copy),
+            state: storage_init(device, "spikegpu.state", bytemuck::cast_slice(&plan.initial_state), copy),
+            ring: device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("spikegpu.ring"),
+                size: ring_bytes.max(16),
+                usage: wgpu::BufferUsages::STORAGE | copy,
+                mapped_at_creation: false,
+            }),
+            records: Self::records_buffer(device, capacity),
+            row_ptr: storage_init(device, "spikegpu.row_ptr", bytemuck::cast_slice(&plan.row_ptr), copy),
+            synapses: storage_init(device, "spikegpu.synapses", bytemuck::cast_slice(&plan.synapses), copy),
+            weights: storage_init(device, "spikegpu.weights", bytemuck::cast_slice(&plan.weights), copy),
+            poisson: storage_init(device, "spikegpu.poisson", bytemuck::cast_slice(&plan.poisson), copy),
+            poisson_cdf: storage_init(device, "spikegpu.poisson_cdf", bytemuck::cast_slice(&plan.poisson_cdf), copy),
+            indirect: device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("spikegpu.indirect"),
+                size: 16,
+                usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::INDIRECT,
+                mapped_at_creation: false,
+            }),
+            staging: [
+                Self::staging_buffer(device, capacity),
+                Self::staging_buffer(device, capacity),
+            ],
+        };
+        let pipelines = Pipelines {
+            batch_begin: pipeline(device, "batch_begin"),
+            poisson_input: pipeline(device, "poisson_input"),
+            neuron_update: pipeline(device, "neuron_update"),
+            prepare_propagate: pipeline(device, "prepare_propagate"),
+            propagate: pipeline(device, "propagate"),
+            tick_end: pipeline(device, "tick_end"),
+        };
+        let has_poisson = params.poisson_threads > 0;
+        let bind_groups = Self::bind_groups(device, &pipelines, &buffers, has_poisson);
+        ctx.check()?;
+        let neuron_groups = grid(n);
+        let poisson_groups = grid(params.poisson_threads);
+        let dispatches_per_tick = 4 + u32::from(has_poisson);
+        Ok(Self {
+            ctx,
+            pipelines,
+            buffers,
+            bind_groups,
+            params,
+            options,
+            has_poisson,
+            neuron_groups,
+            poisson_groups,
+            counters: GpuCounters {
+                dispatches_per_tick,
+                ..GpuCounters::default()
+            },
+        })
+    }
+
+    fn records_buffer(device: &wgpu::Device, capacity: u32) -> wgpu::Buffer {
+        device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("spikegpu.records"),
+            size: u64::from(capacity) * 8,
+            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
+            mapped_at_creation: false,
+        })
+    }
+
+    fn staging_buffer(device: &wgpu::Device, capacity: u32) -> wgpu::Buffer {
+        device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("spikegpu.staging"),
+            size: CONTROL_BYTES + u64::from(capacity) * 8,
+            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        })
+    }
+
+    fn bind_groups(device: &wgpu::Device, p: &Pipelines, b: &Buffers, has_poisson: bool) -> BindGroups {
+        let make = |pipe: &wgpu::ComputePipeline, name: &str, bufs: &[(u32, &wgpu::Buffer)]| {
+            let entries: Vec<_> = bufs
+                .iter()
+                .map(|(binding, buffer)| wgpu::BindGroupEntry {
+                    binding: *binding,
+                    resource: buffer.as_entire_binding(),
+                })
+                .collect();
+            device.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some(&format!("spikegpu.{name}")),
+                layout: &pipe.get_bind_group_layout(0),
+                entries: &entries,
+            })
+        };
+        BindGroups {
+            batch_begin: make(&p.batch_begin, "batch_begin", &[(1, &b.control)]),
+            poisson_input: has_poisson.then(|| {
+                make(
+                    &p.poisson_input,
+                    "poisson_input",
+                    &[(0, &b.params), (1, &b.control), (2, &b.poisson), (3, &b.poisson_cdf), (4, &b.ring)],
+                )
+            }),
+            neuron_update: make(
+                &p.neuron_update,
+                "neuron_update",
+                &[(0, &b.params), (1, &b.control), (2, &b.pops), (3, &b.state), (4, &b.ring), (5, &b.records)],
+            ),
+            prepare_propagate: make(
+                &p.prepare_propagate,
+                "prepare_propagate",
+                &[(0, &b.params), (1, &b.control), (2, &b.indirect)],
+            ),
+            propagate: make(
+                &p.propagate,
+                "propagate",
+                &[
+                    (0, &b.params),
+                    (1, &b.control),
+                    (2, &b.records),
+                    (3, &b.row_ptr),
+                    (4, &b.synapses),
+                    (5, &b.weights),
+                    (6, &b.ring),
+                ],
+            ),
+            tick_end: make(&p.tick_end, "tick_end", &[(0, &b.params), (1, &b.control)]),
+        }
+    }
+
+    /// Name of the adapter in use.
+    pub fn adapter(&self) -> &AdapterSummary {
+        &self.ctx.summary
+    }
+
+    /// Counters as of the last drained batch.
+    pub fn counters(&self) -> GpuCounters {
+        self.counters
+    }
+
+    /// Current capacity of the record ring (entries).
+    pub fn record_capacity(&self) -> u32 {
+        self.params.record_capacity
+    }
+
+    fn encode_batch(&self, ticks: u32, staging: &wgpu::Buffer) -> wgpu::CommandBuffer {
+        let device = &self.ctx.device;
+        let mut enc = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
+            label: Some("spikegpu.batch"),
+        });
+        {
+            let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                label: Some("spikegpu.ticks"),
+                timestamp_writes: None,
+            });
+            let p = &self.pipelines;
+            let g = &self.bind_groups;
+            pass.set_pipeline(&p.batch_begin);
+            pass.set_bind_group(0, &g.batch_begin, &[]);
+            pass.dispatch_workgroups(1, 1, 1);
+            for _ in 0..ticks {
+                if let Some(bg) = &g.poisson_input {
+                    pass.set_pipeline(&p.poisson_input);
+                    pass.set_bind_group(0, bg, &[]);
+                    pass.dispatch_workgroups(self.poisson_groups.0, self.poisson_groups.1, 1);
+                }
+                pass.set_pipeline(&p.neuron_update);
+                pass.set_bind_group(0, &g.neuron_update, &[]);
+                pass.dispatch_workgroups(self.neuron_groups.0, self.neuron_groups.1, 1);
+                pass.set_pipeline(&p.prepare_propagate);
+                pass.set_bind_group(0, &g.prepare_propagate, &[]);
+                pass.dispatch_workgroups(1, 1, 1);
+                pass.set_pipeline(&p.propagate);
+                pass.set_bind_group(0, &g.propagate, &[]);
+                pass.dispatch_workgroups_indirect(&self.buffers.indirect, 0);
+                pass.set_pipeline(&p.tick_end);
+                pass.set_bind_group(0, &g.tick_end, &[]);
+                pass.dispatch_workgroups(1, 1, 1);
+            }
+        }
+        enc.copy_buffer_to_buffer(&self.buffers.control, 0, staging, 0, Some(std::mem::size_of::<Control>() as u64));
+        enc.copy_buffer_to_buffer(
+            &self.buffers.records,
+            0,
+            staging,
+            CONTROL_BYTES,
+            Some(u64::from(self.params.record_capacity) * 8),
+        );
+        enc.finish()
+    }
+
+    /// Runs `ticks` ticks, appending every spike (sorted by tick, then neuron) to `out`.
+    /// No host round trip happens inside a batch; the loop keeps two batches in flight.
+    pub fn run_ticks(&mut self, ticks: u32, out: &mut Vec<SpikeRecord>) -> Result<()> {
+        let start = self.counters.tick;
+        let end = start.checked_add(ticks).ok_or_else(|| Error::LimitExceeded {
+            what: "tick counter (32 bits)".into(),
+            requested: u64::from(start) + u64::from(ticks),
+            max: u64::from(u32::MAX),
+        })?;
+        if ticks == 0 {
+            return Ok(());
+        }
+        self.ctx
+            .queue
+            .write_buffer(&self.buffers.control, 4, bytemuck::bytes_of(&end));
+        // (staging index, ticks in batch, submission, map receiver)
+        type Rx = futures_intrusive::channel::shared::OneshotReceiver<Result<(), wgpu::BufferAsyncError>>;
+        let mut inflight: VecDeque<(usize, u32, wgpu::SubmissionIndex, Rx)> = VecDeque::new();
+        let mut next_staging = 0usize;
+        let mut reached = start;
+        let mut grow = false;
+        loop {
+            let pending: u32 = inflight.iter().map(|b| b.1).sum();
+            while !grow && inflight.len() < 2 && reached + pending_ticks(&inflight) < end {
+                let k = self
+                    .options
+                    .ticks_per_batch
+                    .min(end - reached - pending_ticks(&inflight));
+                let idx = next_staging;
+                next_staging ^= 1;
+                let cmd = self.encode_batch(k, &self.buffers.staging[idx]);
+                let sub = self.ctx.queue.submit([cmd]);
+                self.counters.submissions += 1;
+                let (tx, rx) = futures_intrusive::channel::shared::oneshot_channel();
+                self.buffers.staging[idx].slice(..).map_async(wgpu::MapMode::Read, move |r| {
+                    let _ = tx.send(r);
+                });
+                inflight.push_back((idx, k, sub, rx));
+            }
+            let _ = pending;
+            let Some((idx, _, sub, rx)) = inflight.pop_front() else {
+                break;
+            };
+            self.ctx
+                .device
+                .poll(wgpu::PollType::Wait {
+                    submission_index: Some(sub),
+                    timeout: None,
+                })
+                .map_err(|e| Error::Gpu(format!("waiting for the GPU failed: {e}")))?;
+            self.ctx.check()?;
+            match pollster::block_on(rx.receive()) {
+                Some(Ok(())) => {}
+                Some(Err(e)) => return Err(Error::Gpu(format!("reading spike records back failed: {e}"))),
+                None => return Err(Error::Gpu("the read-back of spike records was dropped".into())),
+            }
+            let halted = self.drain(idx, out)?;
+            reached = self.counters.tick;
+            if halted {
+                grow = true;
+            }
+            if grow && inflight.is_empty() {
+                self.grow_records();
+                grow = false;
+            }
+        }
+        if self.counters.tick != end {
+            return Err(Error::Gpu(format!(
+                "the GPU stopped at tick {} instead of {end}",
+                self.counters.tick
+            )));
+        }
+        Ok(())
+    }
+
+    /// Reads one staging buffer: control snapshot and this batch's records.
+    fn drain(&mut self, idx: usize, out: &mut Vec<SpikeRecord>) -> Result<bool> {
+        let staging = &self.buffers.staging[idx];
+        let control: Control;
+        {
+            let view = staging
+                .slice(..)
+                .get_mapped_range()
+                .map_err(|e| Error::Gpu(format!("mapping the staging buffer failed: {e}")))?;
+            control = bytemuck::pod_read_unaligned(&view[..std::mem::size_of::<Control>()]);
+            let head = control.record_head as usize;
+            if head > self.params.record_capacity as usize {
+                return Err(Error::Gpu(format!(
+                    "record head {head} beyond the ring capacity {}",
+                    self.params.record_capacity
+                )));
+            }
+            let bytes = &view[CONTROL_BYTES as usize..CONTROL_BYTES as usize + head * 8];
+            let first = out.len();
+            out.extend(bytes.chunks_exact(8).map(bytemuck::pod_read_unaligned::<SpikeRecord>));
+            out[first..].sort_unstable();
+        }
+        staging.unmap();
+        let spikes = u64::from(control.spikes_lo) | (u64::from(control.spikes_hi) << 32);
+        self.counters.tick = control.tick;
+        self.counters.spikes = spikes;
+        self.counters.events = u64::from(control.events_lo) | (u64::from(control.events_hi) << 32);
+        self.counters.halts = control.halts;
+        Ok(control.halted != 0)
+    }
+
+    /// Doubles the record ring after a halt (up to the binding limit), so that dense activity
+    /// costs fewer partial batches. Only called with nothing in flight.
+    fn grow_records(&mut self) {
+        let limits = &self.ctx.limits;
+        let max_binding = limits.max_storage_buffer_binding_size.min(limits.max_buffer_size);
+        let max_records = (max_binding / 8).min(u64::from(u32::MAX / 2)) as u32;
+        let capacity = self.params.record_capacity.saturating_mul(2).min(max_records);
+        if capacity == self.params.record_capacity {
+            return;
+        }
+        log::debug!("record ring: {} -> {capacity} entries", self.params.record_capacity);
+        let device = &self.ctx.device;
+        self.params.record_capacity = capacity;
+        self.buffers.records = Self::records_buffer(device, capacity);
+        self.buffers.staging = [
+            Self::staging_buffer(device, capacity),
+            Self::staging_buffer(device, capacity),
+        ];
+        self.ctx
+            .queue
+            .write_buffer(&self.buffers.params, 0, bytemuck::bytes_of(&self.params));
+        self.bind_groups = Self::bind_groups(device, &self.pipelines, &self.buffers, self.has_poisson);
+    }
+
+    fn read_buffer(&self, buffer: &wgpu::Buffer, size: u64) -> Result<Vec<u8>> {
+        let device = &self.ctx.device;
+        let staging = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("spikegpu.pull"),
+            size,
+            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let mut enc = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
+            label: Some("spikegpu.pull"),
+        });
+        enc.copy_buffer_to_buffer(buffer, 0, &staging, 0, Some(size));
+        let sub = self.ctx.queue.submit([enc.finish()]);
+        let (tx, rx) = futures_intrusive::channel::shared::oneshot_channel();
+        staging.slice(..).map_async(wgpu::MapMode::Read, move |r| {
+            let _ = tx.send(r);
+        });
+        device
+            .poll(wgpu::PollType::Wait {
+                submission_index: Some(sub),
+                timeout: None,
+            })
+            .map_err(|e| Error::Gpu(format!("waiting for the GPU failed: {e}")))?;
+        self.ctx.check()?;
+        match pollster::block_on(rx.receive()) {
+            Some(Ok(())) => {}
+            _ => return Err(Error::Gpu("reading a buffer back failed".into())),
+        }
+        let data = staging
+            .slice(..)
+            .get_mapped_range()
+            .map_err(|e| Error::Gpu(format!("mapping failed: {e}")))?
+            .to_vec();
+        staging.unmap();
+        Ok(data)
+    }
+
+    /// Current neuron state of every neuron.
+    pub fn pull_state(&self) -> Result<Vec<NeuronState>> {
+        let bytes = self.read_buffer(&self.buffers.state, u64::from(self.params.n_neurons) * 16)?;
+        Ok(bytemuck::pod_collect_to_vec(&bytes))
+    }
+
+    /// The fixed-point input ring, `[port][slot][neuron]`.
+    pub fn pull_input_ring(&self) -> Result<Vec<i32>> {
+        let size = u64::from(PORTS) * u64::from(self.params.ring_slots) * u64::from(self.params.n_neurons) * 4;
+        let bytes = self.read_buffer(&self.buffers.ring, size)?;
+        Ok(bytemuck::pod_collect_to_vec(&bytes))
+    }
+
+    /// Runs the test-only `rng_check` stage on (counter, key) pairs.
+    pub fn philox_on_gpu(ctx: &GpuContext, cases: &[([u32; 4], [u32; 2])]) -> Result<Vec<[u32; 4]>> {
+        let device = &ctx.device;
+        let rows: Vec<[u32; 8]> = cases
+            .iter()
+            .map(|(c, k)| [c[0], c[1], c[2], c[3], k[0], k[1], 0, 0])
+            .collect();
+        let input = storage_init(device, "spikegpu.rng_check.in", bytemuck::cast_slice(&rows), wgpu::BufferUsages::empty());
+        let size = (cases.len() * 16) as u64;
+        let output = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("spikegpu.rng_check.out"),
+            size,
+            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
+            mapped_at_creation: false,
+        });
+        let pipe = pipeline(device, "rng_check");
+        let bg = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("spikegpu.rng_check"),
+            layout: &pipe.get_bind_group_layout(0),
+            entries: &[
+                wgpu::BindGroupEntry {
+                    binding: 0,
+                    resource: input.as_entire_binding(),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 1,
+                    resource: output.as_entire_binding(),
+                },
+            ],
+        });
+        let staging = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("spikegpu.rng_check.read"),
+            size,
+            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let mut enc = device.create_command_encoder(&Default::default());
+        {
+            let mut pass = enc.begin_compute_pass(&Default::default());
+            pass.set_pipeline(&pipe);
+            pass.set_bind_group(0, &bg, &[]);
+            pass.dispatch_workgroups((cases.len() as u32).div_ceil(64), 1, 1);
+        }
+        enc.copy_buffer_to_buffer(&output, 0, &staging, 0, Some(size));
+        let sub = ctx.queue.submit([enc.finish()]);
+        staging.slice(..).map_async(wgpu::MapMode::Read, |_| {});
+        device
+            .poll(wgpu::PollType::Wait {
+                submission_index: Some(sub),
+                timeout: None,
+            })
+            .map_err(|e| Error::Gpu(e.to_string()))?;
+        ctx.check()?;
+        let out = bytemuck::pod_collect_to_vec(
+            &staging
+                .slice(..)
+                .get_mapped_range()
+                .map_err(|e| Error::Gpu(e.to_string()))?,
+        );
+        Ok(out)
+    }
+}
+
+fn pending_ticks<T>(inflight: &VecDeque<(usize, u32, wgpu::SubmissionIndex, T)>) -> u32 {
+    inflight.iter().map(|b| b.1).sum()
+}
+
+fn pipeline(device: &wgpu::Device, name: &str) -> wgpu::ComputePipeline {
+    let stage = shaders::stage(name);
+    let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+        label: Some(&format!("spikegpu.{name}")),
+        source: wgpu::ShaderSource::Wgsl(shaders::assembled_source(&stage).into()),
+    });
+    device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+        label: Some(&format!("spikegpu.{name}")),
+        layout: None,
+        module: &module,
+        entry_point: Some(name),
+        compilation_options: Default::default(),
+        cache: None,
+    })
+}

@@ -1,0 +1,41 @@
+//! # spikegpu
+//!
+//! Spiking neural networks simulated with WGSL compute shaders through wgpu (Vulkan, Metal,
+//! DX12, GL), with a CPU reference backend that computes the same thing bit for bit.
+//!
+//! Three layers: a [`model`] description (plain data, validated), a [`plan::Plan`] of flat
+//! arrays built deterministically from the seed, and the backends ([`cpu`], [`gpu`]) behind
+//! one [`Simulator`].
+//!
+//! ```no_run
+//! use spikegpu::{Backend, Simulator, models};
+//!
+//! # fn main() -> anyhow::Result<()> {
+//! let net = models::cuba(42, 1.0)?; // Vogels & Abbott 2005, 4,000 neurons
+//! let mut sim = Simulator::new(&net, Backend::Auto)?;
+//! sim.run_ms(1000.0)?;
+//! let exc = net.population("exc").unwrap();
+//! let train = sim.spikes(exc)?;
+//! println!("{} spikes on {}", train.times_ms.len(), sim.adapter_name());
+//! # Ok(())
+//! # }
+//! ```
+
+pub mod bench;
+pub mod cpu;
+pub mod error;
+pub mod gpu;
+pub mod layout;
+pub mod model;
+pub mod models;
+pub mod plan;
+pub mod rng;
+pub mod sim;
+pub mod stats;
+
+pub use error::{Error, Result};
+pub use model::{
+    Connectivity, DelayDist, InitialValue, LifParams, Network, NetworkBuilder, NeuronModel, PopulationId,
+    ProjectionId, Receptor, WeightDist,
+};
+pub use sim::{Backend, RunCounters, SimOptions, SpikeTrain, Simulator};

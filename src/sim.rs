@@ -1,0 +1,258 @@
+//! The [`Simulator`]: one API over the CPU reference and the GPU backend.
+
+use std::str::FromStr;
+use std::time::Instant;
+
+use crate::cpu::CpuBackend;
+use crate::error::{Error, Result, invalid};
+use crate::gpu::{GpuBackend, GpuOptions};
+use crate::layout::{NeuronState, SpikeRecord};
+use crate::model::{Network, PopulationId};
+use crate::plan::Plan;
+
+/// Which backend runs the network.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// The GPU if an adapter can be opened, else the CPU with a logged warning.
+    Auto,
+    /// The GPU; an error if no adapter can be opened.
+    Gpu,
+    /// The CPU reference.
+    Cpu,
+}
+
+impl FromStr for Backend {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "auto" => Ok(Backend::Auto),
+            "gpu" => Ok(Backend::Gpu),
+            "cpu" => Ok(Backend::Cpu),
+            _ => Err(Error::UnknownBackend(s.to_string())),
+        }
+    }
+}
+
+/// Spikes of one population: parallel arrays of times and neuron indices (local to the
+/// population), sorted by time, then neuron.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SpikeTrain {
+    /// Spike times (ms): tick x dt, the end of the step in which the threshold was crossed
+    /// is `(tick + 1) x dt`; we report the step's start, as Brian2 and NEST do.
+    pub times_ms: Vec<f64>,
+    /// Neuron index within the population.
+    pub neurons: Vec<u32>,
+}
+
+/// Run counters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RunCounters {
+    /// Ticks run so far.
+    pub ticks: u64,
+    /// Spikes emitted (all populations, recorded or not).
+    pub spikes: u64,
+    /// Synaptic events delivered (spikes x out-degree).
+    pub syn_events: u64,
+}
+
+enum Engine {
+    Cpu(Box<CpuBackend>),
+    Gpu(Box<GpuBackend>),
+}
+
+/// A network instantiated on a backend.
+pub struct Simulator {
+    plan: Plan,
+    engine: Engine,
+    records: Vec<SpikeRecord>,
+    batch: Vec<SpikeRecord>,
+    build_s: f64,
+}
+
+/// Options for [`Simulator::with_options`].
+#[derive(Clone, Debug, Default)]
+pub struct SimOptions {
+    /// GPU run-loop tuning.
+    pub gpu: GpuOptions,
+}
+
+impl Simulator {
+    /// Plans `net` and instantiates it on `backend`.
+    pub fn new(net: &Network, backend: Backend) -> Result<Self> {
+        Self::with_options(net, backend, SimOptions::default())
+    }
+
+    /// As [`Simulator::new`] with explicit options.
+    pub fn with_options(net: &Network, backend: Backend, options: SimOptions) -> Result<Self> {
+        let t0 = Instant::now();
+        let plan = Plan::new(net)?;
+        let engine = match backend {
+            Backend::Cpu => Engine::Cpu(Box::new(CpuBackend::new(&plan))),
+            Backend::Gpu => Engine::Gpu(Box::new(GpuBackend::new(&plan, options.gpu)?)),
+            Backend::Auto => match GpuBackend::new(&plan, options.gpu) {
+                Ok(gpu) => Engine::Gpu(Box::new(gpu)),
+                Err(Error::NoAdapter(why)) => {
+                    log::warn!(
+                        "no GPU adapter ({why}); running on the CPU reference backend. \
+                         Without a GPU, `apt-get install mesa-vulkan-drivers` gives a software Vulkan adapter"
+                    );
+                    Engine::Cpu(Box::new(CpuBackend::new(&plan)))
+                }
+                Err(e) => return Err(e),
+            },
+        };
+        Ok(Self {
+            plan,
+            engine,
+            records: Vec::new(),
+            batch: Vec::new(),
+            build_s: t0.elapsed().as_secs_f64(),
+        })
+    }
+
+    /// Runs `ticks` time steps.
+    pub fn run_ticks(&mut self, ticks: u32) -> Result<()> {
+        self.batch.clear();
+        match &mut self.engine {
+            Engine::Cpu(cpu) => cpu.run_ticks(ticks, &mut self.batch),
+            Engine::Gpu(gpu) => gpu.run_ticks(ticks, &mut self.batch)?,
+        }
+        let plan = &self.plan;
+        self.records.extend(
+            self.batch
+                .iter()
+                .filter(|r| plan.populations[plan.population_of(r.neuron)].record),
+        );
+        Ok(())
+    }
+
+    /// Runs for `duration_ms` of biological time (rounded to whole ticks).
+    pub fn run_ms(&mut self, duration_ms: f64) -> Result<()> {
+        if !(duration_ms.is_finite() && duration_ms >= 0.0) {
+            return Err(invalid("duration_ms", duration_ms, "must be finite and >= 0"));
+        }
+        let ticks = (duration_ms / self.plan.dt_ms).round();
+        if ticks > f64::from(u32::MAX - self.ticks() as u32) {
+            return Err(invalid(
+                "duration_ms",
+                duration_ms,
+                &format!("the tick counter is 32-bit: at most {} ticks in all", u32::MAX),
+            ));
+        }
+        self.run_ticks(ticks as u32)
+    }
+
+    /// Time step (ms).
+    pub fn dt_ms(&self) -> f64 {
+        self.plan.dt_ms
+    }
+
+    /// Ticks run so far.
+    pub fn ticks(&self) -> u64 {
+        self.counters().ticks
+    }
+
+    /// The plan the backends run.
+    pub fn plan(&self) -> &Plan {
+        &self.plan
+    }
+
+    /// Seconds spent planning, uploading and compiling pipelines.
+    pub fn build_seconds(&self) -> f64 {
+        self.build_s
+    }
+
+    /// Every recorded spike as (tick, global neuron), sorted.
+    pub fn spike_records(&self) -> &[SpikeRecord] {
+        &self.records
+    }
+
+    /// Spikes of one population.
+    pub fn spikes(&self, pop: PopulationId) -> Result<SpikeTrain> {
+        let p = self.population(pop)?;
+        let (start, end) = (p.gpu.start, p.gpu.start + p.gpu.size);
+        let mut train = SpikeTrain::default();
+        for r in self.records.iter().filter(|r| (start..end).contains(&r.neuron)) {
+            train.times_ms.push(f64::from(r.tick) * self.plan.dt_ms);
+            train.neurons.push(r.neuron - start);
+        }
+        Ok(train)
+    }
+
+    fn population(&self, pop: PopulationId) -> Result<&crate::plan::PopulationPlan> {
+        self.plan.populations.get(pop.index).ok_or(Error::UnknownHandle {
+            kind: "population",
+            index: pop.index,
+            why: "no such population in this simulation".into(),
+        })
+    }
+
+    /// State of every neuron (reads back from the GPU).
+    pub fn pull_state(&self) -> Result<Vec<NeuronState>> {
+        match &self.engine {
+            Engine::Cpu(cpu) => Ok(cpu.state().to_vec()),
+            Engine::Gpu(gpu) => gpu.pull_state(),
+        }
+    }
+
+    /// Membrane potentials (mV) of one population.
+    pub fn membrane_potentials(&self, pop: PopulationId) -> Result<Vec<f32>> {
+        let p = self.population(pop)?.gpu;
+        let state = self.pull_state()?;
+        Ok(state[p.start as usize..(p.start + p.size) as usize]
+            .iter()
+            .map(|s| s.v)
+            .collect())
+    }
+
+    /// The fixed-point input ring, `[port][slot][neuron]` (for tests and debugging).
+    pub fn pull_input_ring(&self) -> Result<Vec<i32>> {
+        match &self.engine {
+            Engine::Cpu(cpu) => Ok(cpu.input_ring().to_vec()),
+            Engine::Gpu(gpu) => gpu.pull_input_ring(),
+        }
+    }
+
+    /// Ticks, spikes and synaptic events so far.
+    pub fn counters(&self) -> RunCounters {
+        match &self.engine {
+            Engine::Cpu(cpu) => RunCounters {
+                ticks: u64::from(cpu.tick()),
+                spikes: cpu.total_spikes(),
+                syn_events: cpu.total_events(),
+            },
+            Engine::Gpu(gpu) => {
+                let c = gpu.counters();
+                RunCounters {
+                    ticks: u64::from(c.tick),
+                    spikes: c.spikes,
+                    syn_events: c.events,
+                }
+            }
+        }
+    }
+
+    /// `"cpu"` or `"gpu"`.
+    pub fn backend_name(&self) -> &'static str {
+        match &self.engine {
+            Engine::Cpu(_) => "cpu",
+            Engine::Gpu(_) => "gpu",
+        }
+    }
+
+    /// The adapter that ran (the CPU backend reports `cpu reference`).
+    pub fn adapter_name(&self) -> String {
+        match &self.engine {
+            Engine::Cpu(_) => "cpu reference".into(),
+            Engine::Gpu(gpu) => gpu.adapter().name.clone(),
+        }
+    }
+
+    /// GPU-only details: submissions, dispatches per tick, halts, record capacity.
+    pub fn gpu_details(&self) -> Option<(crate::gpu::GpuCounters, u32)> {
+        match &self.engine {
+            Engine::Gpu(gpu) => Some((gpu.counters(), gpu.record_capacity())),
+            Engine::Cpu(_) => None,
+        }
+    }
+}

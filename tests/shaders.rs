@@ -1,0 +1,79 @@
+//! Shader validation and Rust/WGSL layout contracts. No GPU needed.
+
+use spikegpu::gpu::shaders::{self, STAGES};
+use spikegpu::layout::{Control, NeuronState, PoissonGpu, PopGpu, SimParams, SpikeRecord, Synapse};
+
+#[test]
+fn every_shader_stage_validates_with_naga_without_optional_capabilities() {
+    let mut failures = Vec::new();
+    for stage in STAGES {
+        if let Err(e) = shaders::validate(stage) {
+            failures.push(e);
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn every_wgsl_file_in_the_shaders_folder_is_a_known_stage_or_shared_file() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("shaders");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        let stem = name.trim_end_matches(".wgsl");
+        assert!(
+            stem == "common" || stem == "philox" || STAGES.iter().any(|s| s.name == stem),
+            "{name} is neither a stage nor a shared file"
+        );
+    }
+}
+
+/// Size and member offsets of a WGSL struct as naga lays it out.
+fn wgsl_layout(name: &str) -> (u32, Vec<(String, u32)>) {
+    let module = naga::front::wgsl::parse_str(shaders::common_source()).unwrap();
+    let mut layouter = naga::proc::Layouter::default();
+    layouter.update(module.to_ctx()).unwrap();
+    for (handle, ty) in module.types.iter() {
+        if ty.name.as_deref() == Some(name) {
+            if let naga::TypeInner::Struct { members, span } = &ty.inner {
+                let m = members
+                    .iter()
+                    .map(|m| (m.name.clone().unwrap(), m.offset))
+                    .collect();
+                assert_eq!(layouter[handle].size, *span);
+                return (*span, m);
+            }
+        }
+    }
+    panic!("struct {name} not found in common.wgsl");
+}
+
+macro_rules! check_layout {
+    ($ty:ty, $name:literal, [$($field:ident),* $(,)?]) => {{
+        let (size, members) = wgsl_layout($name);
+        assert_eq!(size as usize, std::mem::size_of::<$ty>(), "size of {}", $name);
+        let rust: Vec<(String, u32)> = vec![$((stringify!($field).to_string(), std::mem::offset_of!($ty, $field) as u32)),*];
+        assert_eq!(members, rust, "members of {}", $name);
+    }};
+}
+
+#[test]
+fn rust_and_wgsl_structs_have_identical_layouts() {
+    check_layout!(SimParams, "SimParams", [
+        n_neurons, n_pops, ring_slots, n_poisson, poisson_threads, seed_lo, seed_hi,
+        record_capacity, fixed_scale, fixed_inv_scale, row_threads, max_groups_x
+    ]);
+    check_layout!(Control, "Control", [
+        tick, end_tick, halted, spike_count, record_head, tick_events, spikes_lo, spikes_hi,
+        events_lo, events_hi, halts, _pad
+    ]);
+    check_layout!(PopGpu, "PopGpu", [
+        start, size, refractory_ticks, model, v_rest, v_reset, v_thresh, p_mm, p_me, p_mi,
+        decay_e, decay_i
+    ]);
+    check_layout!(NeuronState, "NeuronState", [v, syn_e, syn_i, refractory]);
+    check_layout!(Synapse, "Synapse", [post, delay_port]);
+    check_layout!(PoissonGpu, "PoissonGpu", [
+        target_start, target_count, thread_start, port, weight_fixed, cdf_offset, cdf_len, stream
+    ]);
+    check_layout!(SpikeRecord, "SpikeRecord", [tick, neuron]);
+}
