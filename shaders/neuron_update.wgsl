@@ -4,8 +4,9 @@
 // costs no extra pass over the spikes. The order within the slice is arbitrary; every sum
 // built from it is an integer sum, which does not depend on order.
 //
-// Operation order is that of cpu::lif_step: only correctly rounded adds/muls and fma, so the
-// result is bit-identical to the CPU reference.
+// Operation order is that of cpu::lif_step, with only correctly rounded adds and multiplies
+// (no fma: drivers may split it, e.g. lavapipe does), so on a driver that does not contract
+// a*b+c into an fma the result is bit-identical to the CPU reference.
 
 @group(0) @binding(0) var<uniform> params: SimParams;
 @group(0) @binding(1) var<storage, read_write> control: Control;
@@ -54,7 +55,7 @@ fn neuron_update(
             s.refractory -= 1u;
         }
         if (s.refractory == 0u) {
-            let v = fma(s.v - p.v_rest, p.p_mm, fma(s.syn_e, p.p_me, fma(s.syn_i, p.p_mi, p.v_rest)));
+            let v = (s.v - p.v_rest) * p.p_mm + (s.syn_e * p.p_me + (s.syn_i * p.p_mi + p.v_rest));
             if (v > p.v_thresh) {
                 s.v = p.v_reset;
                 s.refractory = p.refractory_ticks;

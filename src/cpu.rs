@@ -24,7 +24,6 @@ pub struct CpuBackend {
     spikes_this_tick: Vec<u32>,
     total_spikes: u64,
     total_events: u64,
-    use_fma_instructions: bool,
 }
 
 impl CpuBackend {
@@ -40,7 +39,6 @@ impl CpuBackend {
             spikes_this_tick: Vec::new(),
             total_spikes: 0,
             total_events: 0,
-            use_fma_instructions: has_fma(),
         }
     }
 
@@ -101,12 +99,7 @@ impl CpuBackend {
                 inv_scale,
                 &mut self.spikes_this_tick,
             );
-            if self.use_fma_instructions {
-                // SAFETY: `has_fma` confirmed the instructions exist on this CPU.
-                unsafe { update_population_fma(args) }
-            } else {
-                update_population(args)
-            }
+            update_population(args);
         }
     }
 
@@ -182,8 +175,8 @@ type UpdateArgs<'a> = (
 );
 
 /// One LIF tick for one neuron, in exactly the operation order of `neuron_update.wgsl`. Every
-/// operation is a correctly rounded IEEE add/mul or a fused multiply-add, which is what makes
-/// the CPU and GPU results bit-identical.
+/// operation is a single correctly rounded IEEE add or multiply (Rust never fuses them), which
+/// is what makes the CPU and GPU results bit-identical on drivers that do not contract.
 #[inline(always)]
 pub fn lif_step(p: &PopGpu, s: &mut NeuronState, in_e: i32, in_i: i32, inv_scale: f32) -> bool {
     s.syn_e += in_e as f32 * inv_scale;
@@ -193,7 +186,7 @@ pub fn lif_step(p: &PopGpu, s: &mut NeuronState, in_e: i32, in_i: i32, inv_scale
         s.refractory -= 1;
     }
     if s.refractory == 0 {
-        let v = (s.v - p.v_rest).mul_add(p.p_mm, s.syn_e.mul_add(p.p_me, s.syn_i.mul_add(p.p_mi, p.v_rest)));
+        let v = (s.v - p.v_rest) * p.p_mm + (s.syn_e * p.p_me + (s.syn_i * p.p_mi + p.v_rest));
         if v > p.v_thresh {
             s.v = p.v_reset;
             s.refractory = p.refractory_ticks;
@@ -207,7 +200,6 @@ pub fn lif_step(p: &PopGpu, s: &mut NeuronState, in_e: i32, in_i: i32, inv_scale
     spiked
 }
 
-#[inline(always)]
 fn update_population((p, state, ring_e, ring_i, inv_scale, spikes): UpdateArgs<'_>) {
     for (i, s) in state.iter_mut().enumerate() {
         let in_e = std::mem::take(&mut ring_e[i]);
@@ -215,29 +207,5 @@ fn update_population((p, state, ring_e, ring_i, inv_scale, spikes): UpdateArgs<'
         if lif_step(p, s, in_e, in_i, inv_scale) {
             spikes.push(p.start + i as u32);
         }
-    }
-}
-
-/// The same loop compiled with hardware FMA (without it, `mul_add` is a correct but slow
-/// library call).
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "fma")]
-unsafe fn update_population_fma(args: UpdateArgs<'_>) {
-    update_population(args)
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-unsafe fn update_population_fma(args: UpdateArgs<'_>) {
-    update_population(args)
-}
-
-fn has_fma() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::arch::is_x86_feature_detected!("fma")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        true
     }
 }

@@ -412,7 +412,6 @@ impl GpuBackend {
         let mut reached = start;
         let mut grow = false;
         loop {
-            let pending: u32 = inflight.iter().map(|b| b.1).sum();
             while !grow && inflight.len() < 2 && reached + pending_ticks(&inflight) < end {
                 let k = self
                     .options
@@ -429,7 +428,6 @@ impl GpuBackend {
                 });
                 inflight.push_back((idx, k, sub, rx));
             }
-            let _ = pending;
             let Some((idx, _, sub, rx)) = inflight.pop_front() else {
                 break;
             };
