@@ -85,7 +85,11 @@ pub fn build_model(model: &str, seed: u64, scale: f64) -> Result<crate::model::N
 /// Runs one benchmark.
 pub fn run(config: &BenchConfig) -> Result<BenchReport> {
     if !(config.duration_ms.is_finite() && config.duration_ms > 0.0) {
-        return Err(invalid("duration_ms", config.duration_ms, "must be finite and > 0"));
+        return Err(invalid(
+            "duration_ms",
+            config.duration_ms,
+            "must be finite and > 0",
+        ));
     }
     let t0 = Instant::now();
     let net = build_model(&config.model, config.seed, config.scale)?;
@@ -141,7 +145,11 @@ fn json_str(s: &str) -> String {
 }
 
 fn json_num(x: f64) -> String {
-    if x.is_finite() { format!("{x}") } else { "null".into() }
+    if x.is_finite() {
+        format!("{x}")
+    } else {
+        "null".into()
+    }
 }
 
 impl BenchReport {
@@ -187,7 +195,19 @@ pub fn table(reports: &[BenchReport]) -> String {
     let _ = writeln!(
         s,
         "{:<8} {:<4} {:>8} {:>10} {:>7} {:>8} {:>8} {:>9} {:>8} {:>6} {:>10} {:>7} {:>16}  adapter",
-        "model", "back", "neurons", "synapses", "bio_ms", "build_s", "run_s", "rtf", "rate_Hz", "cv", "events/s", "B/syn", "spike_hash"
+        "model",
+        "back",
+        "neurons",
+        "synapses",
+        "bio_ms",
+        "build_s",
+        "run_s",
+        "rtf",
+        "rate_Hz",
+        "cv",
+        "events/s",
+        "B/syn",
+        "spike_hash"
     );
     for r in reports {
         let _ = writeln!(

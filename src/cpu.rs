@@ -64,8 +64,7 @@ impl CpuBackend {
         let d = self.plan.ring_slots;
         let slot = (self.tick % d) as usize;
         for p in &self.plan.poisson {
-            let table =
-                &self.plan.poisson_cdf[p.cdf_offset as usize..(p.cdf_offset + p.cdf_len) as usize];
+            let table = &self.plan.poisson_cdf[p.cdf_offset as usize..(p.cdf_offset + p.cdf_len) as usize];
             if table.is_empty() {
                 continue;
             }

@@ -38,4 +38,4 @@ pub use model::{
     Connectivity, DelayDist, InitialValue, LifParams, Network, NetworkBuilder, NeuronModel, PopulationId,
     ProjectionId, Receptor, WeightDist,
 };
-pub use sim::{Backend, RunCounters, SimOptions, SpikeTrain, Simulator};
+pub use sim::{Backend, RunCounters, SimOptions, Simulator, SpikeTrain};

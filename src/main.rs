@@ -21,7 +21,9 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run standard benchmark networks and print their figures.
-    #[command(after_help = "Examples:\n  spikegpu bench cuba\n  spikegpu bench all --backend both\n  spikegpu bench cuba --json --seed 7 --duration-ms 500")]
+    #[command(
+        after_help = "Examples:\n  spikegpu bench cuba\n  spikegpu bench all --backend both\n  spikegpu bench cuba --json --seed 7 --duration-ms 500"
+    )]
     Bench {
         /// Models to run (`all` for every one). Known: cuba.
         #[arg(default_value = "all")]
@@ -144,7 +146,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                         );
                     }
                 }
-                println!("rtf = wall-clock seconds per simulated second; events/s = synaptic events delivered per wall-clock second");
+                println!(
+                    "rtf = wall-clock seconds per simulated second; events/s = synaptic events delivered per wall-clock second"
+                );
             }
             Ok(())
         }

@@ -199,12 +199,7 @@ impl WeightDist {
     fn validate(&self, field: &str) -> Result<()> {
         match *self {
             WeightDist::Constant(w) => check_finite(|| field.to_string(), w),
-            WeightDist::Normal {
-                mean,
-                std,
-                low,
-                high,
-            } => {
+            WeightDist::Normal { mean, std, low, high } => {
                 check_finite(|| format!("{field}.mean"), mean)?;
                 check_non_negative(|| format!("{field}.std"), std)?;
                 check_finite(|| format!("{field}.low"), low)?;
@@ -225,12 +220,7 @@ impl WeightDist {
     pub(crate) fn sample(&self, rng: &mut crate::rng::PhiloxStream) -> f64 {
         match *self {
             WeightDist::Constant(w) => w,
-            WeightDist::Normal {
-                mean,
-                std,
-                low,
-                high,
-            } => (mean + std * rng.normal()).clamp(low, high),
+            WeightDist::Normal { mean, std, low, high } => (mean + std * rng.normal()).clamp(low, high),
         }
     }
 }

@@ -33,8 +33,22 @@ pub fn cuba(seed: u64, scale: f64) -> Result<Network> {
     let conn = Connectivity::FixedProbability { p, autapses: true };
     let delay = WeightDist::Constant(0.1);
     for post in [exc, inh] {
-        b.projection(exc, post, conn, WeightDist::Constant(we), delay, Receptor::Excitatory)?;
-        b.projection(inh, post, conn, WeightDist::Constant(wi), delay, Receptor::Inhibitory)?;
+        b.projection(
+            exc,
+            post,
+            conn,
+            WeightDist::Constant(we),
+            delay,
+            Receptor::Excitatory,
+        )?;
+        b.projection(
+            inh,
+            post,
+            conn,
+            WeightDist::Constant(wi),
+            delay,
+            Receptor::Inhibitory,
+        )?;
     }
     b.build()
 }

@@ -76,8 +76,15 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// Builds the plan for `net`.
+    /// Builds the plan for `net`, generating connectivity on all available cores.
     pub fn new(net: &Network) -> Result<Self> {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Self::with_threads(net, threads)
+    }
+
+    /// Builds the plan with connectivity generated on `threads` threads; the result is the
+    /// same for every thread count.
+    pub fn with_threads(net: &Network, threads: usize) -> Result<Self> {
         let key = seed_key(net.seed);
         let dt = net.dt_ms;
 
@@ -110,7 +117,14 @@ impl Plan {
         // Connectivity, one local CSR per projection, then merged by pre-synaptic neuron.
         let mut local = Vec::with_capacity(net.projections.len());
         for (k, proj) in net.projections.iter().enumerate() {
-            local.push(generate_projection(net, k, proj, key, &populations)?);
+            local.push(generate_projection(
+                net,
+                k,
+                proj,
+                key,
+                &populations,
+                threads.max(1),
+            )?);
         }
         let total: u64 = local.iter().map(|l| l.targets.len() as u64).sum();
         if total > u64::from(u32::MAX) {
@@ -306,6 +320,7 @@ fn generate_projection(
     proj: &Projection,
     key: [u32; 2],
     pops: &[PopulationPlan],
+    threads: usize,
 ) -> Result<LocalCsr> {
     let pre = &pops[proj.pre.index].gpu;
     let post = &pops[proj.post.index].gpu;
@@ -313,10 +328,7 @@ fn generate_projection(
     let dt = net.dt_ms;
     let port = proj.receptor.port();
     let rows = pre.size as usize;
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(rows.div_ceil(1024).max(1));
+    let threads = threads.min(rows.div_ceil(1024).max(1));
     let chunk = rows.div_ceil(threads);
     let parts: Vec<(Vec<u32>, Vec<Synapse>, Vec<f32>)> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
@@ -346,7 +358,10 @@ fn generate_projection(
                 })
             })
             .collect();
-        handles.into_iter().map(|h| h.join().expect("connectivity worker")).collect()
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("connectivity worker"))
+            .collect()
     });
     let mut row_ptr = Vec::with_capacity(rows + 1);
     row_ptr.push(0u32);
@@ -378,12 +393,7 @@ fn generate_projection(
 
 /// Calls `f` for each index in `0..n` selected independently with probability `p`, in
 /// ascending order, by geometric skipping (work proportional to the selected count).
-fn for_each_bernoulli(
-    rng: &mut PhiloxStream,
-    n: u32,
-    p: f64,
-    mut f: impl FnMut(&mut PhiloxStream, u32),
-) {
+fn for_each_bernoulli(rng: &mut PhiloxStream, n: u32, p: f64, mut f: impl FnMut(&mut PhiloxStream, u32)) {
     if p <= 0.0 || n == 0 {
         return;
     }
@@ -438,18 +448,14 @@ fn choose_fixed_scale(
     let limit = f64::from(i32::MAX);
     for e in (0..=MAX_FIXED_SCALE_LOG2).rev() {
         let s = f64::from(1u32 << e);
-        let fits = sum_abs
-            .iter()
-            .zip(&terms)
-            .all(|(a, t)| a * s + 0.5 * t <= limit);
+        let fits = sum_abs.iter().zip(&terms).all(|(a, t)| a * s + 0.5 * t <= limit);
         if fits {
             return Ok(s as f32);
         }
     }
     let worst = sum_abs.iter().cloned().fold(0.0, f64::max);
     Err(Error::LimitExceeded {
-        what: "largest summed |weight| onto one neuron and port (fixed-point input ring, scale 1)"
-            .into(),
+        what: "largest summed |weight| onto one neuron and port (fixed-point input ring, scale 1)".into(),
         requested: worst.ceil() as u64,
         max: i32::MAX as u64,
     })

@@ -62,11 +62,19 @@ mod tests {
 
     #[test]
     fn cv_of_a_regular_train_is_zero_and_of_alternating_intervals_is_known() {
-        let regular: Vec<_> = (0..10).map(|k| SpikeRecord { tick: k * 10, neuron: 0 }).collect();
+        let regular: Vec<_> = (0..10)
+            .map(|k| SpikeRecord {
+                tick: k * 10,
+                neuron: 0,
+            })
+            .collect();
         assert_eq!(mean_cv_isi(&regular, 1), Some(0.0));
         // Intervals 10, 30, 10, 30: mean 20, population sd 10, CV 0.5.
         let ticks = [0, 10, 40, 50, 80];
-        let alt: Vec<_> = ticks.iter().map(|&t| SpikeRecord { tick: t, neuron: 0 }).collect();
+        let alt: Vec<_> = ticks
+            .iter()
+            .map(|&t| SpikeRecord { tick: t, neuron: 0 })
+            .collect();
         assert!((mean_cv_isi(&alt, 1).unwrap() - 0.5).abs() < 1e-12);
         assert_eq!(mean_cv_isi(&alt[..2], 1), None);
     }

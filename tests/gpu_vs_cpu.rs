@@ -15,7 +15,10 @@ fn wgsl_philox_matches_rust_and_the_random123_known_answers() {
     let mut cases = vec![
         ([0u32; 4], [0u32; 2]),
         ([u32::MAX; 4], [u32::MAX; 2]),
-        ([0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344], [0xa4093822, 0x299f31d0]),
+        (
+            [0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344],
+            [0xa4093822, 0x299f31d0],
+        ),
     ];
     for i in 0..200u32 {
         let x = i.wrapping_mul(0x9E37_79B9);
@@ -40,17 +43,71 @@ fn ring_test_network() -> spikegpu::Network {
         ..LifParams::default()
     };
     let a = b
-        .population("a", 700, NeuronModel::Lif(lif.clone()), InitialValue::Uniform { low: -65.0, high: -50.0 })
+        .population(
+            "a",
+            700,
+            NeuronModel::Lif(lif.clone()),
+            InitialValue::Uniform {
+                low: -65.0,
+                high: -50.0,
+            },
+        )
         .unwrap();
-    let c = b.population("c", 300, NeuronModel::Lif(lif), InitialValue::Constant(-60.0)).unwrap();
-    let conn = Connectivity::FixedProbability { p: 0.1, autapses: false };
-    let delay = WeightDist::Normal { mean: 1.0, std: 0.5, low: 0.1, high: 2.5 };
-    b.projection(a, c, conn, WeightDist::Normal { mean: 0.7, std: 0.3, low: 0.0, high: 2.0 }, delay, Receptor::Excitatory)
+    let c = b
+        .population("c", 300, NeuronModel::Lif(lif), InitialValue::Constant(-60.0))
         .unwrap();
-    b.projection(a, a, conn, WeightDist::Normal { mean: 0.3, std: 0.2, low: 0.0, high: 1.0 }, delay, Receptor::Excitatory)
-        .unwrap();
-    b.projection(c, a, conn, WeightDist::Normal { mean: -1.1, std: 0.4, low: -3.0, high: 0.0 }, delay, Receptor::Inhibitory)
-        .unwrap();
+    let conn = Connectivity::FixedProbability {
+        p: 0.1,
+        autapses: false,
+    };
+    let delay = WeightDist::Normal {
+        mean: 1.0,
+        std: 0.5,
+        low: 0.1,
+        high: 2.5,
+    };
+    b.projection(
+        a,
+        c,
+        conn,
+        WeightDist::Normal {
+            mean: 0.7,
+            std: 0.3,
+            low: 0.0,
+            high: 2.0,
+        },
+        delay,
+        Receptor::Excitatory,
+    )
+    .unwrap();
+    b.projection(
+        a,
+        a,
+        conn,
+        WeightDist::Normal {
+            mean: 0.3,
+            std: 0.2,
+            low: 0.0,
+            high: 1.0,
+        },
+        delay,
+        Receptor::Excitatory,
+    )
+    .unwrap();
+    b.projection(
+        c,
+        a,
+        conn,
+        WeightDist::Normal {
+            mean: -1.1,
+            std: 0.4,
+            low: -3.0,
+            high: 0.0,
+        },
+        delay,
+        Receptor::Inhibitory,
+    )
+    .unwrap();
     b.poisson_input(a, 20_000.0, 0.25, Receptor::Excitatory).unwrap();
     b.poisson_input(c, 15_000.0, 0.3, Receptor::Excitatory).unwrap();
     b.build().unwrap()
@@ -66,12 +123,19 @@ fn fixed_point_input_accumulated_for_the_same_spikes_is_bit_identical() {
     for step in 0..20 {
         gpu.run_ticks(7).unwrap();
         cpu.run_ticks(7).unwrap();
-        assert_eq!(gpu.spike_records(), cpu.spike_records(), "spikes differ by step {step}");
+        assert_eq!(
+            gpu.spike_records(),
+            cpu.spike_records(),
+            "spikes differ by step {step}"
+        );
         let (rg, rc) = (gpu.pull_input_ring().unwrap(), cpu.pull_input_ring().unwrap());
         assert_eq!(rg, rc, "input ring differs after {} ticks", (step + 1) * 7);
         compared_nonzero += rc.iter().filter(|&&x| x != 0).count();
     }
-    assert!(compared_nonzero > 1000, "the ring should carry input ({compared_nonzero} non-zero entries)");
+    assert!(
+        compared_nonzero > 1000,
+        "the ring should carry input ({compared_nonzero} non-zero entries)"
+    );
     assert!(cpu.counters().spikes > 100, "the network should spike");
     assert_eq!(gpu.counters(), cpu.counters());
 }
@@ -92,20 +156,31 @@ fn cuba_spike_trains_are_identical_on_gpu_and_cpu_for_one_second() {
     gpu.run_ms(1000.0).unwrap();
     cpu.run_ms(1000.0).unwrap();
     let (g, c) = (gpu.spike_records(), cpu.spike_records());
-    assert!(c.len() > 15_000, "CUBA should fire about 5 Hz ({} spikes)", c.len());
+    assert!(
+        c.len() > 15_000,
+        "CUBA should fire about 5 Hz ({} spikes)",
+        c.len()
+    );
     if let Some(i) = g.iter().zip(c).position(|(a, b)| a != b) {
         panic!("first differing spike #{i}: gpu {:?} cpu {:?}", g[i], c[i]);
     }
     assert_eq!(g.len(), c.len());
     assert_eq!(gpu.counters(), cpu.counters());
-    assert_eq!(gpu.pull_state().unwrap(), cpu.pull_state().unwrap(), "final state differs");
+    assert_eq!(
+        gpu.pull_state().unwrap(),
+        cpu.pull_state().unwrap(),
+        "final state differs"
+    );
 }
 
 fn gpu_hash(seed: u64, scale: f64, duration_ms: f64) -> (u64, u64) {
     let net = models::cuba(seed, scale).unwrap();
     let mut sim = Simulator::new(&net, Backend::Gpu).unwrap();
     sim.run_ms(duration_ms).unwrap();
-    (spikegpu::stats::spike_hash(sim.spike_records()), sim.counters().spikes)
+    (
+        spikegpu::stats::spike_hash(sim.spike_records()),
+        sim.counters().spikes,
+    )
 }
 
 #[test]
@@ -141,11 +216,16 @@ fn always_firing(n: u32) -> spikegpu::Network {
         refractory_ms: 0.0,
         ..LifParams::default()
     };
-    let p = b.population("all", n, NeuronModel::Lif(lif), InitialValue::Constant(-60.0)).unwrap();
+    let p = b
+        .population("all", n, NeuronModel::Lif(lif), InitialValue::Constant(-60.0))
+        .unwrap();
     b.projection(
         p,
         p,
-        Connectivity::FixedProbability { p: 0.01, autapses: true },
+        Connectivity::FixedProbability {
+            p: 0.01,
+            autapses: true,
+        },
         WeightDist::Constant(0.1),
         WeightDist::Constant(0.3),
         Receptor::Excitatory,
@@ -182,7 +262,10 @@ fn no_spike_is_lost_when_every_neuron_fires_every_tick() {
     gpu.run_ticks(1000).unwrap();
     assert_every_neuron_every_tick(gpu.spike_records(), n, 1000);
     let (counters, capacity) = gpu.gpu_details().unwrap();
-    assert!(counters.halts > 0, "the halt-and-drain path must have been exercised");
+    assert!(
+        counters.halts > 0,
+        "the halt-and-drain path must have been exercised"
+    );
     assert!(capacity > 1500, "the ring should have grown after halts");
     assert_eq!(gpu.counters(), cpu.counters());
 }

@@ -58,22 +58,75 @@ macro_rules! check_layout {
 
 #[test]
 fn rust_and_wgsl_structs_have_identical_layouts() {
-    check_layout!(SimParams, "SimParams", [
-        n_neurons, n_pops, ring_slots, n_poisson, poisson_threads, seed_lo, seed_hi,
-        record_capacity, fixed_scale, fixed_inv_scale, row_threads, max_groups_x
-    ]);
-    check_layout!(Control, "Control", [
-        tick, end_tick, halted, spike_count, record_head, tick_events, spikes_lo, spikes_hi,
-        events_lo, events_hi, halts, _pad
-    ]);
-    check_layout!(PopGpu, "PopGpu", [
-        start, size, refractory_ticks, model, v_rest, v_reset, v_thresh, p_mm, p_me, p_mi,
-        decay_e, decay_i
-    ]);
+    check_layout!(
+        SimParams,
+        "SimParams",
+        [
+            n_neurons,
+            n_pops,
+            ring_slots,
+            n_poisson,
+            poisson_threads,
+            seed_lo,
+            seed_hi,
+            record_capacity,
+            fixed_scale,
+            fixed_inv_scale,
+            row_threads,
+            max_groups_x
+        ]
+    );
+    check_layout!(
+        Control,
+        "Control",
+        [
+            tick,
+            end_tick,
+            halted,
+            spike_count,
+            record_head,
+            tick_events,
+            spikes_lo,
+            spikes_hi,
+            events_lo,
+            events_hi,
+            halts,
+            _pad
+        ]
+    );
+    check_layout!(
+        PopGpu,
+        "PopGpu",
+        [
+            start,
+            size,
+            refractory_ticks,
+            model,
+            v_rest,
+            v_reset,
+            v_thresh,
+            p_mm,
+            p_me,
+            p_mi,
+            decay_e,
+            decay_i
+        ]
+    );
     check_layout!(NeuronState, "NeuronState", [v, syn_e, syn_i, refractory]);
     check_layout!(Synapse, "Synapse", [post, delay_port]);
-    check_layout!(PoissonGpu, "PoissonGpu", [
-        target_start, target_count, thread_start, port, weight_fixed, cdf_offset, cdf_len, stream
-    ]);
+    check_layout!(
+        PoissonGpu,
+        "PoissonGpu",
+        [
+            target_start,
+            target_count,
+            thread_start,
+            port,
+            weight_fixed,
+            cdf_offset,
+            cdf_len,
+            stream
+        ]
+    );
     check_layout!(SpikeRecord, "SpikeRecord", [tick, neuron]);
 }

@@ -45,8 +45,11 @@ pub struct GpuContext {
     pub error: Arc<Mutex<Option<String>>>,
 }
 
-fn instance() -> wgpu::Instance {
-    wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env())
+/// An instance over `backends`, unless `WGPU_BACKEND` says otherwise.
+fn instance(backends: wgpu::Backends) -> wgpu::Instance {
+    let mut desc = wgpu::InstanceDescriptor::new_without_display_handle();
+    desc.backends = backends;
+    wgpu::Instance::new(desc.with_env())
 }
 
 fn summarize(adapter: &wgpu::Adapter) -> AdapterSummary {
@@ -71,7 +74,7 @@ fn summarize(adapter: &wgpu::Adapter) -> AdapterSummary {
 
 /// Every adapter wgpu can see, with its key limits.
 pub fn list_adapters() -> Vec<AdapterSummary> {
-    let instance = instance();
+    let instance = instance(wgpu::Backends::all());
     pollster::block_on(instance.enumerate_adapters(wgpu::Backends::all()))
         .iter()
         .map(summarize)
@@ -99,7 +102,17 @@ impl GpuContext {
     /// if set, then discrete before integrated before software, native APIs before GL.
     /// Software adapters (lavapipe) are accepted.
     pub fn new() -> Result<Self> {
-        let instance = instance();
+        // Native APIs first; GL (through EGL, which also prints noise on headless machines)
+        // only when no native adapter can run compute.
+        match Self::open(wgpu::Backends::PRIMARY) {
+            Err(Error::NoAdapter(native)) => Self::open(wgpu::Backends::SECONDARY)
+                .map_err(|e| Error::NoAdapter(format!("{native}; GL: {e}"))),
+            other => other,
+        }
+    }
+
+    fn open(backends: wgpu::Backends) -> Result<Self> {
+        let instance = instance(backends);
         let filter = std::env::var(ADAPTER_ENV)
             .or_else(|_| std::env::var("WGPU_ADAPTER_NAME"))
             .ok()

@@ -205,7 +205,12 @@ impl GpuBackend {
             }),
             control: storage_init(device, "spikegpu.control", bytemuck::bytes_of(&control), copy),
             pops: storage_init(device, "spikegpu.pops", bytemuck::cast_slice(&pops), copy),
-            state: storage_init(device, "spikegpu.state", bytemuck::cast_slice(&plan.initial_state), copy),
+            state: storage_init(
+                device,
+                "spikegpu.state",
+                bytemuck::cast_slice(&plan.initial_state),
+                copy,
+            ),
             ring: device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some("spikegpu.ring"),
                 size: ring_bytes.max(16),
@@ -213,11 +218,36 @@ impl GpuBackend {
                 mapped_at_creation: false,
             }),
             records: Self::records_buffer(device, capacity),
-            row_ptr: storage_init(device, "spikegpu.row_ptr", bytemuck::cast_slice(&plan.row_ptr), copy),
-            synapses: storage_init(device, "spikegpu.synapses", bytemuck::cast_slice(&plan.synapses), copy),
-            weights: storage_init(device, "spikegpu.weights", bytemuck::cast_slice(&plan.weights), copy),
-            poisson: storage_init(device, "spikegpu.poisson", bytemuck::cast_slice(&plan.poisson), copy),
-            poisson_cdf: storage_init(device, "spikegpu.poisson_cdf", bytemuck::cast_slice(&plan.poisson_cdf), copy),
+            row_ptr: storage_init(
+                device,
+                "spikegpu.row_ptr",
+                bytemuck::cast_slice(&plan.row_ptr),
+                copy,
+            ),
+            synapses: storage_init(
+                device,
+                "spikegpu.synapses",
+                bytemuck::cast_slice(&plan.synapses),
+                copy,
+            ),
+            weights: storage_init(
+                device,
+                "spikegpu.weights",
+                bytemuck::cast_slice(&plan.weights),
+                copy,
+            ),
+            poisson: storage_init(
+                device,
+                "spikegpu.poisson",
+                bytemuck::cast_slice(&plan.poisson),
+                copy,
+            ),
+            poisson_cdf: storage_init(
+                device,
+                "spikegpu.poisson_cdf",
+                bytemuck::cast_slice(&plan.poisson_cdf),
+                copy,
+            ),
             indirect: device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some("spikegpu.indirect"),
                 size: 16,
@@ -299,13 +329,26 @@ impl GpuBackend {
                 make(
                     &p.poisson_input,
                     "poisson_input",
-                    &[(0, &b.params), (1, &b.control), (2, &b.poisson), (3, &b.poisson_cdf), (4, &b.ring)],
+                    &[
+                        (0, &b.params),
+                        (1, &b.control),
+                        (2, &b.poisson),
+                        (3, &b.poisson_cdf),
+                        (4, &b.ring),
+                    ],
                 )
             }),
             neuron_update: make(
                 &p.neuron_update,
                 "neuron_update",
-                &[(0, &b.params), (1, &b.control), (2, &b.pops), (3, &b.state), (4, &b.ring), (5, &b.records)],
+                &[
+                    (0, &b.params),
+                    (1, &b.control),
+                    (2, &b.pops),
+                    (3, &b.state),
+                    (4, &b.ring),
+                    (5, &b.records),
+                ],
             ),
             prepare_propagate: make(
                 &p.prepare_propagate,
@@ -379,7 +422,13 @@ impl GpuBackend {
                 pass.dispatch_workgroups(1, 1, 1);
             }
         }
-        enc.copy_buffer_to_buffer(&self.buffers.control, 0, staging, 0, Some(std::mem::size_of::<Control>() as u64));
+        enc.copy_buffer_to_buffer(
+            &self.buffers.control,
+            0,
+            staging,
+            0,
+            Some(std::mem::size_of::<Control>() as u64),
+        );
         enc.copy_buffer_to_buffer(
             &self.buffers.records,
             0,
@@ -423,9 +472,11 @@ impl GpuBackend {
                 let sub = self.ctx.queue.submit([cmd]);
                 self.counters.submissions += 1;
                 let (tx, rx) = futures_intrusive::channel::shared::oneshot_channel();
-                self.buffers.staging[idx].slice(..).map_async(wgpu::MapMode::Read, move |r| {
-                    let _ = tx.send(r);
-                });
+                self.buffers.staging[idx]
+                    .slice(..)
+                    .map_async(wgpu::MapMode::Read, move |r| {
+                        let _ = tx.send(r);
+                    });
                 inflight.push_back((idx, k, sub, rx));
             }
             let Some((idx, _, sub, rx)) = inflight.pop_front() else {
@@ -482,7 +533,11 @@ impl GpuBackend {
             }
             let bytes = &view[CONTROL_BYTES as usize..CONTROL_BYTES as usize + head * 8];
             let first = out.len();
-            out.extend(bytes.chunks_exact(8).map(bytemuck::pod_read_unaligned::<SpikeRecord>));
+            out.extend(
+                bytes
+                    .chunks_exact(8)
+                    .map(bytemuck::pod_read_unaligned::<SpikeRecord>),
+            );
             out[first..].sort_unstable();
         }
         staging.unmap();
@@ -504,7 +559,10 @@ impl GpuBackend {
         if capacity == self.params.record_capacity {
             return;
         }
-        log::debug!("record ring: {} -> {capacity} entries", self.params.record_capacity);
+        log::debug!(
+            "record ring: {} -> {capacity} entries",
+            self.params.record_capacity
+        );
         let device = &self.ctx.device;
         self.params.record_capacity = capacity;
         self.buffers.records = Self::records_buffer(device, capacity);
@@ -563,7 +621,8 @@ impl GpuBackend {
 
     /// The fixed-point input ring, `[port][slot][neuron]`.
     pub fn pull_input_ring(&self) -> Result<Vec<i32>> {
-        let size = u64::from(PORTS) * u64::from(self.params.ring_slots) * u64::from(self.params.n_neurons) * 4;
+        let size =
+            u64::from(PORTS) * u64::from(self.params.ring_slots) * u64::from(self.params.n_neurons) * 4;
         let bytes = self.read_buffer(&self.buffers.ring, size)?;
         Ok(bytemuck::pod_collect_to_vec(&bytes))
     }
@@ -575,7 +634,12 @@ impl GpuBackend {
             .iter()
             .map(|(c, k)| [c[0], c[1], c[2], c[3], k[0], k[1], 0, 0])
             .collect();
-        let input = storage_init(device, "spikegpu.rng_check.in", bytemuck::cast_slice(&rows), wgpu::BufferUsages::empty());
+        let input = storage_init(
+            device,
+            "spikegpu.rng_check.in",
+            bytemuck::cast_slice(&rows),
+            wgpu::BufferUsages::empty(),
+        );
         let size = (cases.len() * 16) as u64;
         let output = device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("spikegpu.rng_check.out"),

@@ -8,7 +8,10 @@ use spikegpu::gpu::GpuContext;
 pub fn gpu() -> Option<GpuContext> {
     match GpuContext::new() {
         Ok(ctx) => {
-            eprintln!("GPU test running on adapter: {} ({})", ctx.summary.name, ctx.summary.backend);
+            eprintln!(
+                "GPU test running on adapter: {} ({})",
+                ctx.summary.name, ctx.summary.backend
+            );
             Some(ctx)
         }
         Err(e) => {

@@ -1,0 +1,272 @@
+//! Bad input gets a clear error naming the field and the allowed range.
+
+use spikegpu::plan::Plan;
+use spikegpu::{
+    Backend, Connectivity, Error, InitialValue, LifParams, NetworkBuilder, NeuronModel, Receptor, Simulator,
+    WeightDist, models,
+};
+
+fn lif() -> NeuronModel {
+    NeuronModel::Lif(LifParams::default())
+}
+
+fn message(r: Result<impl std::fmt::Debug, Error>) -> String {
+    r.expect_err("expected an error").to_string()
+}
+
+fn assert_mentions(msg: &str, parts: &[&str]) {
+    for p in parts {
+        assert!(msg.contains(p), "message {msg:?} should mention {p:?}");
+    }
+}
+
+#[test]
+fn zero_or_negative_dt_is_rejected_with_the_allowed_range() {
+    for dt in [0.0, -0.1, f64::NAN, f64::INFINITY] {
+        let mut b = NetworkBuilder::new(dt, 1);
+        b.population("p", 10, lif(), InitialValue::Constant(-60.0))
+            .unwrap();
+        assert_mentions(&message(b.build()), &["network.dt_ms", "must be finite and > 0"]);
+    }
+}
+
+#[test]
+fn negative_zero_or_nan_time_constants_are_rejected() {
+    type Edit = fn(&mut LifParams);
+    let cases: [(&str, Edit); 4] = [
+        ("tau_m_ms", |p| p.tau_m_ms = -20.0),
+        ("tau_syn_exc_ms", |p| p.tau_syn_exc_ms = 0.0),
+        ("tau_syn_inh_ms", |p| p.tau_syn_inh_ms = f64::NAN),
+        ("refractory_ms", |p| p.refractory_ms = -1.0),
+    ];
+    for (field, edit) in cases {
+        let mut p = LifParams::default();
+        edit(&mut p);
+        let mut b = NetworkBuilder::new(0.1, 1);
+        let msg = message(b.population("exc", 10, NeuronModel::Lif(p), InitialValue::Constant(-60.0)));
+        assert_mentions(&msg, &["population 'exc'", field]);
+    }
+}
+
+#[test]
+fn nan_and_infinite_potentials_are_rejected() {
+    let mut b = NetworkBuilder::new(0.1, 1);
+    let p = LifParams {
+        v_thresh_mv: f64::INFINITY,
+        ..LifParams::default()
+    };
+    assert_mentions(
+        &message(b.population("a", 10, NeuronModel::Lif(p), InitialValue::Constant(-60.0))),
+        &["v_thresh_mv", "finite"],
+    );
+    assert_mentions(
+        &message(b.population("b", 10, lif(), InitialValue::Constant(f64::NAN))),
+        &["population 'b'.v_init_mv", "finite"],
+    );
+    assert_mentions(
+        &message(b.population(
+            "c",
+            10,
+            lif(),
+            InitialValue::Uniform {
+                low: -50.0,
+                high: -60.0,
+            },
+        )),
+        &["v_init_mv.high", "must be >= low"],
+    );
+    let p = LifParams {
+        v_reset_mv: -40.0,
+        ..LifParams::default()
+    };
+    assert_mentions(
+        &message(b.population("d", 10, NeuronModel::Lif(p), InitialValue::Constant(-60.0))),
+        &["v_reset_mv", "below v_thresh_mv"],
+    );
+}
+
+#[test]
+fn probability_outside_zero_one_is_rejected() {
+    for p in [-0.1, 1.5, f64::NAN] {
+        let mut b = NetworkBuilder::new(0.1, 1);
+        let a = b
+            .population("a", 10, lif(), InitialValue::Constant(-60.0))
+            .unwrap();
+        let msg = message(b.projection(
+            a,
+            a,
+            Connectivity::FixedProbability { p, autapses: true },
+            WeightDist::Constant(1.0),
+            WeightDist::Constant(1.0),
+            Receptor::Excitatory,
+        ));
+        assert_mentions(&msg, &["connectivity.p", "probability in [0, 1]"]);
+    }
+}
+
+#[test]
+fn delay_below_one_tick_is_rejected() {
+    let mut b = NetworkBuilder::new(0.1, 1);
+    let a = b
+        .population("a", 10, lif(), InitialValue::Constant(-60.0))
+        .unwrap();
+    b.projection(
+        a,
+        a,
+        Connectivity::FixedProbability {
+            p: 0.5,
+            autapses: true,
+        },
+        WeightDist::Constant(1.0),
+        WeightDist::Constant(0.04),
+        Receptor::Excitatory,
+    )
+    .unwrap();
+    assert_mentions(
+        &message(b.build()),
+        &["projection 0.delay_ms", "at least one tick", "0.05 ms"],
+    );
+}
+
+#[test]
+fn delay_above_the_maximum_is_rejected() {
+    let mut b = NetworkBuilder::new(0.1, 1);
+    let a = b
+        .population("a", 10, lif(), InitialValue::Constant(-60.0))
+        .unwrap();
+    b.projection(
+        a,
+        a,
+        Connectivity::FixedProbability {
+            p: 0.5,
+            autapses: true,
+        },
+        WeightDist::Constant(1.0),
+        WeightDist::Constant(1000.0),
+        Receptor::Excitatory,
+    )
+    .unwrap();
+    assert_mentions(&message(b.build()), &["projection 0.delay_ms", "4096 ticks"]);
+}
+
+#[test]
+fn empty_population_and_empty_network_are_rejected() {
+    let mut b = NetworkBuilder::new(0.1, 1);
+    assert_mentions(
+        &message(b.population("a", 0, lif(), InitialValue::Constant(-60.0))),
+        &["population 'a'.size", ">= 1"],
+    );
+    assert_mentions(&message(NetworkBuilder::new(0.1, 1).build()), &["no population"]);
+    b.population("x", 1, lif(), InitialValue::Constant(-60.0))
+        .unwrap();
+    assert_mentions(
+        &message(b.population("x", 1, lif(), InitialValue::Constant(-60.0))),
+        &["name", "unique"],
+    );
+}
+
+#[test]
+fn a_population_handle_from_another_network_is_rejected() {
+    let mut one = NetworkBuilder::new(0.1, 1);
+    let foreign = one
+        .population("a", 10, lif(), InitialValue::Constant(-60.0))
+        .unwrap();
+    let mut two = NetworkBuilder::new(0.1, 1);
+    let own = two
+        .population("a", 10, lif(), InitialValue::Constant(-60.0))
+        .unwrap();
+    let msg = message(two.projection(
+        foreign,
+        own,
+        Connectivity::FixedProbability {
+            p: 0.5,
+            autapses: true,
+        },
+        WeightDist::Constant(1.0),
+        WeightDist::Constant(1.0),
+        Receptor::Excitatory,
+    ));
+    assert_mentions(&msg, &["population", "another network"]);
+    assert_mentions(
+        &message(two.poisson_input(foreign, 10.0, 1.0, Receptor::Excitatory)),
+        &["another network"],
+    );
+}
+
+#[test]
+fn weights_of_the_wrong_sign_for_the_receptor_are_rejected() {
+    let mut b = NetworkBuilder::new(0.1, 1);
+    let a = b
+        .population("a", 10, lif(), InitialValue::Constant(-60.0))
+        .unwrap();
+    let conn = Connectivity::FixedProbability {
+        p: 0.5,
+        autapses: true,
+    };
+    let msg = message(b.projection(
+        a,
+        a,
+        conn,
+        WeightDist::Constant(2.0),
+        WeightDist::Constant(1.0),
+        Receptor::Inhibitory,
+    ));
+    assert_mentions(&msg, &["weight", "inhibitory projection needs weights <= 0"]);
+    let msg = message(b.projection(
+        a,
+        a,
+        conn,
+        WeightDist::Normal {
+            mean: 1.0,
+            std: 1.0,
+            low: -1.0,
+            high: 3.0,
+        },
+        WeightDist::Constant(1.0),
+        Receptor::Excitatory,
+    ));
+    assert_mentions(&msg, &["weight", "excitatory projection needs weights >= 0"]);
+}
+
+#[test]
+fn negative_rates_and_durations_are_rejected() {
+    let mut b = NetworkBuilder::new(0.1, 1);
+    let a = b
+        .population("a", 10, lif(), InitialValue::Constant(-60.0))
+        .unwrap();
+    assert_mentions(
+        &message(b.poisson_input(a, -5.0, 1.0, Receptor::Excitatory)),
+        &["poisson input 0", "rate_hz", ">= 0"],
+    );
+    let net = b.build().unwrap();
+    let mut sim = Simulator::new(&net, Backend::Cpu).unwrap();
+    assert_mentions(&message(sim.run_ms(-1.0)), &["duration_ms", ">= 0"]);
+    assert_mentions(&message(sim.run_ms(f64::NAN)), &["duration_ms"]);
+}
+
+#[test]
+fn unknown_backend_names_the_allowed_values() {
+    let msg = message("cuda".parse::<Backend>());
+    assert_mentions(&msg, &["cuda", "gpu, cpu, auto"]);
+    assert_eq!("GPU".parse::<Backend>().unwrap(), Backend::Gpu);
+}
+
+#[test]
+fn bad_model_scale_is_rejected() {
+    assert_mentions(&message(models::cuba(1, 0.0)), &["scale", "> 0"]);
+    assert_mentions(&message(models::cuba(1, f64::NAN)), &["scale"]);
+}
+
+#[test]
+fn connectivity_does_not_depend_on_the_number_of_threads() {
+    let net = models::cuba(5, 1.0).unwrap();
+    let one = Plan::with_threads(&net, 1).unwrap();
+    let three = Plan::with_threads(&net, 3).unwrap();
+    assert_eq!(one.row_ptr, three.row_ptr);
+    assert_eq!(one.synapses, three.synapses);
+    assert_eq!(one.weights, three.weights);
+    assert_eq!(one.initial_state, three.initial_state);
+    // In-degree is kept near p * N = 80 per port.
+    let mean_out = one.synapse_count() as f64 / 4000.0;
+    assert!((mean_out - 80.0).abs() < 2.0, "{mean_out}");
+}
