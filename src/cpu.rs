@@ -105,20 +105,23 @@ impl CpuBackend {
     /// Stage 3: event-driven propagation of this tick's spikes.
     fn propagate(&mut self) {
         let n = self.plan.n_neurons as usize;
-        let d = self.plan.ring_slots;
+        let d = self.plan.ring_slots as usize;
+        let now = self.tick as usize % d;
         let scale = self.plan.fixed_scale;
+        let row_ptr = &self.plan.row_ptr;
+        let synapses = &self.plan.synapses;
         let mut events = 0u64;
         for &src in &self.spikes_this_tick {
-            let (a, b) = (
-                self.plan.row_ptr[src as usize] as usize,
-                self.plan.row_ptr[src as usize + 1] as usize,
-            );
+            let (a, b) = (row_ptr[src as usize] as usize, row_ptr[src as usize + 1] as usize);
             events += (b - a) as u64;
-            for s in a..b {
-                let syn = self.plan.synapses[s];
-                let slot = (self.tick + syn.delay()) % d;
-                let idx = (syn.port() as usize * d as usize + slot as usize) * n + syn.post as usize;
-                self.ring[idx] = self.ring[idx].wrapping_add(to_fixed(self.weights[s], scale));
+            for (syn, &w) in synapses[a..b].iter().zip(&self.weights[a..b]) {
+                // delay < d, so one conditional subtraction replaces the modulo.
+                let mut slot = now + syn.delay() as usize;
+                if slot >= d {
+                    slot -= d;
+                }
+                let idx = (syn.port() as usize * d + slot) * n + syn.post as usize;
+                self.ring[idx] = self.ring[idx].wrapping_add(to_fixed(w, scale));
             }
         }
         self.total_events += events;
@@ -175,27 +178,27 @@ type UpdateArgs<'a> = (
 
 /// One LIF tick for one neuron, in exactly the operation order of `neuron_update.wgsl`. Every
 /// operation is a single correctly rounded IEEE add or multiply (Rust never fuses them), which
-/// is what makes the CPU and GPU results bit-identical on drivers that do not contract.
+/// is what makes the CPU and GPU results bit-identical on drivers that do not contract. Written
+/// without branches (selects only) so that the population loop vectorises; the arithmetic is
+/// that of the shader's branches.
 #[inline(always)]
 pub fn lif_step(p: &PopGpu, s: &mut NeuronState, in_e: i32, in_i: i32, inv_scale: f32) -> bool {
-    s.syn_e += in_e as f32 * inv_scale;
-    s.syn_i += in_i as f32 * inv_scale;
-    let mut spiked = false;
-    if s.refractory > 0 {
-        s.refractory -= 1;
-    }
-    if s.refractory == 0 {
-        let v = (s.v - p.v_rest) * p.p_mm + (s.syn_e * p.p_me + (s.syn_i * p.p_mi + p.v_rest));
-        if v > p.v_thresh {
-            s.v = p.v_reset;
-            s.refractory = p.refractory_ticks;
-            spiked = true;
-        } else {
-            s.v = v;
-        }
-    }
-    s.syn_e *= p.decay_e;
-    s.syn_i *= p.decay_i;
+    let syn_e = s.syn_e + in_e as f32 * inv_scale;
+    let syn_i = s.syn_i + in_i as f32 * inv_scale;
+    let refractory = s.refractory.saturating_sub(1);
+    let integrate = refractory == 0;
+    let v = (s.v - p.v_rest) * p.p_mm + (syn_e * p.p_me + (syn_i * p.p_mi + p.v_rest));
+    let spiked = integrate && v > p.v_thresh;
+    s.v = if spiked {
+        p.v_reset
+    } else if integrate {
+        v
+    } else {
+        s.v
+    };
+    s.refractory = if spiked { p.refractory_ticks } else { refractory };
+    s.syn_e = syn_e * p.decay_e;
+    s.syn_i = syn_i * p.decay_i;
     spiked
 }
 
