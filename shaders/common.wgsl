@@ -15,6 +15,10 @@ struct SimParams {
     fixed_inv_scale: f32,
     row_threads: u32,
     max_groups_x: u32,
+    n_current: u32,
+    current_threads: u32,
+    _pad0: u32,
+    _pad1: u32,
 }
 
 struct Control {
@@ -37,21 +41,24 @@ struct PopGpu {
     size: u32,
     refractory_ticks: u32,
     model: u32,
-    v_rest: f32,
-    v_reset: f32,
-    v_thresh: f32,
-    p_mm: f32,
-    p_me: f32,
-    p_mi: f32,
-    decay_e: f32,
-    decay_i: f32,
+    // Model constants; slot meanings are listed in each model_*.wgsl file.
+    c: array<f32, 24>,
 }
 
+// Meaning of u, w1, w2 and the second synaptic slots depends on the model.
 struct NeuronState {
     v: f32,
+    u: f32,
+    w1: f32,
+    w2: f32,
     syn_e: f32,
+    syn_e2: f32,
     syn_i: f32,
+    syn_i2: f32,
     refractory: u32,
+    aux: u32,
+    _pad0: u32,
+    _pad1: u32,
 }
 
 struct Synapse {
@@ -66,9 +73,36 @@ struct PoissonGpu {
     thread_start: u32,
     port: u32,
     weight_fixed: i32,
+    seg_offset: u32,
+    seg_count: u32,
+    stream: u32,
+}
+
+struct PoissonSegment {
+    start_tick: u32,
     cdf_offset: u32,
     cdf_len: u32,
+    _pad: u32,
+}
+
+struct CurrentGpu {
+    target_start: u32,
+    target_count: u32,
+    thread_start: u32,
+    kind: u32,
+    a0: f32,
+    a1: f32,
+    step_offset: u32,
+    step_count: u32,
     stream: u32,
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
+}
+
+struct CurrentStep {
+    tick: u32,
+    amplitude: f32,
 }
 
 struct SpikeRecord {
@@ -79,4 +113,9 @@ struct SpikeRecord {
 // Input ring layout: [port][slot][neuron], ports 0 = excitatory, 1 = inhibitory.
 fn ring_index(port: u32, slot: u32, neuron: u32, slots: u32, n: u32) -> u32 {
     return (port * slots + slot) * n + neuron;
+}
+
+// Refractory counter after one tick (saturating at zero).
+fn refractory_after_tick(r: u32) -> u32 {
+    return select(0u, r - 1u, r > 0u);
 }

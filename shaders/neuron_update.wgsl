@@ -1,12 +1,9 @@
-// Stage 2 of a tick: take this tick's input slot, integrate, threshold, reset; then compact
-// the spiking neurons, with one global atomic per workgroup, straight into the record ring.
-// This tick's slice of the record ring is the spike list that `propagate` walks, so recording
-// costs no extra pass over the spikes. The order within the slice is arbitrary; every sum
-// built from it is an integer sum, which does not depend on order.
-//
-// Operation order is that of cpu::lif_step, with only correctly rounded adds and multiplies
-// (no fma: drivers may split it, e.g. lavapipe does), so on a driver that does not contract
-// a*b+c into an fma the result is bit-identical to the CPU reference.
+// Stage 2 of a tick: take this tick's input slot and injected current, advance each neuron
+// with its population's model (model_*.wgsl), then compact the spiking neurons, with one
+// global atomic per workgroup, straight into the record ring. This tick's slice of the record
+// ring is the spike list that `propagate` walks, so recording costs no extra pass over the
+// spikes. The order within the slice is arbitrary; every sum built from it is an integer sum,
+// which does not depend on order.
 
 @group(0) @binding(0) var<uniform> params: SimParams;
 @group(0) @binding(1) var<storage, read_write> control: Control;
@@ -14,6 +11,9 @@
 @group(0) @binding(3) var<storage, read_write> state: array<NeuronState>;
 @group(0) @binding(4) var<storage, read_write> ring: array<atomic<i32>>;
 @group(0) @binding(5) var<storage, read_write> records: array<SpikeRecord>;
+@group(0) @binding(6) var<storage, read> neuron_params: array<vec4<f32>>;
+@group(0) @binding(7) var<storage, read> source_ticks: array<u32>;
+@group(0) @binding(8) var<storage, read_write> current_in: array<atomic<i32>>;
 
 override WORKGROUP_SIZE: u32 = 256u;
 
@@ -46,26 +46,20 @@ fn neuron_update(
     if (running && n < params.n_neurons) {
         let p = pops[population_of(n)];
         let slot = tick % params.ring_slots;
-        let in_e = atomicExchange(&ring[ring_index(0u, slot, n, params.ring_slots, params.n_neurons)], 0);
-        let in_i = atomicExchange(&ring[ring_index(1u, slot, n, params.ring_slots, params.n_neurons)], 0);
+        let scale = params.fixed_inv_scale;
+        let in_e = f32(atomicExchange(&ring[ring_index(0u, slot, n, params.ring_slots, params.n_neurons)], 0)) * scale;
+        let in_i = f32(atomicExchange(&ring[ring_index(1u, slot, n, params.ring_slots, params.n_neurons)], 0)) * scale;
+        let in_c = f32(atomicExchange(&current_in[n], 0)) * scale;
         var s = state[n];
-        s.syn_e += f32(in_e) * params.fixed_inv_scale;
-        s.syn_i += f32(in_i) * params.fixed_inv_scale;
-        if (s.refractory > 0u) {
-            s.refractory -= 1u;
+        switch p.model {
+            case 0u: { spiked = lif_update(&s, p, in_e, in_i, in_c); }
+            case 1u: { spiked = lif_cond_update(&s, p, in_e, in_i, in_c); }
+            case 2u: { spiked = izhikevich_update(&s, p, neuron_params[n], in_e, in_i, in_c); }
+            case 3u: { spiked = adex_update(&s, p, in_e, in_i, in_c); }
+            case 4u: { spiked = hh_update(&s, p, in_e, in_i, in_c); }
+            case 5u: { spiked = spike_source_update(&s, neuron_params[n], tick); }
+            default: {}
         }
-        if (s.refractory == 0u) {
-            let v = (s.v - p.v_rest) * p.p_mm + (s.syn_e * p.p_me + (s.syn_i * p.p_mi + p.v_rest));
-            if (v > p.v_thresh) {
-                s.v = p.v_reset;
-                s.refractory = p.refractory_ticks;
-                spiked = true;
-            } else {
-                s.v = v;
-            }
-        }
-        s.syn_e *= p.decay_e;
-        s.syn_i *= p.decay_i;
         state[n] = s;
         if (spiked) {
             local_index = atomicAdd(&wg_count, 1u);

@@ -1,12 +1,14 @@
 // Stage 1 of a tick: independent Poisson trains. One thread per (input, target neuron); the
 // count for this tick is an integer comparison of one Philox word against the input's CDF
-// table, so the CPU twin (cpu::poisson_count) draws exactly the same counts.
+// table of the rate segment the tick falls in, so the CPU twin (cpu::poisson_count) draws
+// exactly the same counts.
 
 @group(0) @binding(0) var<uniform> params: SimParams;
 @group(0) @binding(1) var<storage, read_write> control: Control;
 @group(0) @binding(2) var<storage, read> inputs: array<PoissonGpu>;
 @group(0) @binding(3) var<storage, read> cdf: array<u32>;
 @group(0) @binding(4) var<storage, read_write> ring: array<atomic<i32>>;
+@group(0) @binding(5) var<storage, read> segments: array<PoissonSegment>;
 
 override WORKGROUP_SIZE: u32 = 256u;
 
@@ -23,9 +25,14 @@ fn poisson_input(@builtin(global_invocation_id) gid: vec3<u32>) {
     }
     let input = inputs[i];
     let local = t - input.thread_start;
+    var g = input.seg_offset;
+    while (g + 1u < input.seg_offset + input.seg_count && tick >= segments[g + 1u].start_tick) {
+        g++;
+    }
+    let seg = segments[g];
     let r = philox4x32_10(vec4<u32>(tick, local, input.stream, 0u), vec2<u32>(params.seed_lo, params.seed_hi)).x;
     var k = 0u;
-    while (k < input.cdf_len && r >= cdf[input.cdf_offset + k]) {
+    while (k < seg.cdf_len && r >= cdf[seg.cdf_offset + k]) {
         k++;
     }
     if (k > 0u) {

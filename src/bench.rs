@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 use std::time::Instant;
 
 use crate::error::{Result, invalid};
+
 use crate::models;
 use crate::sim::{Backend, Simulator};
 use crate::stats;
@@ -72,14 +73,7 @@ pub struct BenchReport {
 
 /// Builds the network of `model`.
 pub fn build_model(model: &str, seed: u64, scale: f64) -> Result<crate::model::Network> {
-    match model {
-        "cuba" => models::cuba(seed, scale),
-        other => Err(invalid(
-            "model",
-            other,
-            &format!("must be one of: {}", models::BENCH_MODELS.join(", ")),
-        )),
-    }
+    models::by_name(model, seed, scale)
 }
 
 /// Runs one benchmark.

@@ -3,14 +3,16 @@
 //! the fallback when no adapter exists.
 //!
 //! One tick, as on the GPU:
-//! 1. `poisson_input`: Poisson counts for this tick, added to the current ring slot;
-//! 2. `neuron_update`: take this tick's ring slot into the synaptic currents, integrate,
-//!    threshold, reset, and record the spikes (ascending here; in arbitrary order on the GPU);
+//! 1. `poisson_input`, `current_input`: this tick's Poisson counts into the current ring slot
+//!    and injected currents into the current accumulator, all in fixed point;
+//! 2. `neuron_update`: take this tick's inputs, advance each neuron with its model, record
+//!    the spikes (ascending here; in arbitrary order on the GPU);
 //! 3. `propagate`: walk each spike's CSR row and add fixed-point weights into the target's
 //!    ring at slot `(tick + delay) % D`;
 //! 4. `tick_end`: counters.
 
-use crate::layout::{NeuronState, PopGpu, SpikeRecord};
+use crate::layout::{CurrentGpu, NeuronState, PopGpu, SpikeRecord};
+use crate::neurons::model_id;
 use crate::plan::{PORTS, Plan, to_fixed};
 use crate::rng::philox4x32_10;
 
@@ -20,6 +22,7 @@ pub struct CpuBackend {
     state: Vec<NeuronState>,
     weights: Vec<f32>,
     ring: Vec<i32>,
+    current_in: Vec<i32>,
     tick: u32,
     spikes_this_tick: Vec<u32>,
     total_spikes: u64,
@@ -34,6 +37,7 @@ impl CpuBackend {
             state: plan.initial_state.clone(),
             weights: plan.weights.clone(),
             ring: vec![0; PORTS as usize * plan.ring_slots as usize * n],
+            current_in: vec![0; n],
             plan: plan.clone(),
             tick: 0,
             spikes_this_tick: Vec::new(),
@@ -46,13 +50,12 @@ impl CpuBackend {
     pub fn run_ticks(&mut self, ticks: u32, out: &mut Vec<SpikeRecord>) {
         for _ in 0..ticks {
             self.poisson_input();
+            self.current_input();
             self.neuron_update();
-            for &n in &self.spikes_this_tick {
-                out.push(SpikeRecord {
-                    tick: self.tick,
-                    neuron: n,
-                });
-            }
+            out.extend(self.spikes_this_tick.iter().map(|&neuron| SpikeRecord {
+                tick: self.tick,
+                neuron,
+            }));
             self.propagate();
             self.tick_end();
         }
@@ -64,41 +67,78 @@ impl CpuBackend {
         let d = self.plan.ring_slots;
         let slot = (self.tick % d) as usize;
         for p in &self.plan.poisson {
-            let table = &self.plan.poisson_cdf[p.cdf_offset as usize..(p.cdf_offset + p.cdf_len) as usize];
+            let segs =
+                &self.plan.poisson_segments[p.seg_offset as usize..(p.seg_offset + p.seg_count) as usize];
+            let seg = segs[segs.iter().rposition(|s| s.start_tick <= self.tick).unwrap_or(0)];
+            let table =
+                &self.plan.poisson_cdf[seg.cdf_offset as usize..(seg.cdf_offset + seg.cdf_len) as usize];
             if table.is_empty() {
                 continue;
             }
             let base = (p.port as usize * d as usize + slot) * n;
             for local in 0..p.target_count {
                 let k = poisson_count(self.plan.key, self.tick, local, p.stream, table);
-                let idx = base + (p.target_start + local) as usize;
-                self.ring[idx] = self.ring[idx].wrapping_add(p.weight_fixed.wrapping_mul(k as i32));
+                if k > 0 {
+                    let idx = base + (p.target_start + local) as usize;
+                    self.ring[idx] = self.ring[idx].wrapping_add(p.weight_fixed.wrapping_mul(k as i32));
+                }
             }
         }
     }
 
-    /// Stage 2: integrate every neuron; collect spikes in ascending order.
+    /// Stage 1b: injected currents.
+    fn current_input(&mut self) {
+        for c in &self.plan.currents {
+            for local in 0..c.target_count {
+                let amp = current_amplitude(c, &self.plan, self.tick, local);
+                let idx = (c.target_start + local) as usize;
+                self.current_in[idx] =
+                    self.current_in[idx].wrapping_add(to_fixed(amp, self.plan.fixed_scale));
+            }
+        }
+    }
+
+    /// Stage 2: advance every neuron; collect spikes in ascending order.
     fn neuron_update(&mut self) {
         self.spikes_this_tick.clear();
         let n = self.plan.n_neurons as usize;
         let d = self.plan.ring_slots as usize;
         let slot = self.tick as usize % d;
-        let inv_scale = 1.0 / self.plan.fixed_scale;
+        let scale = 1.0 / self.plan.fixed_scale;
         let (ring_e, rest) = self.ring.split_at_mut(d * n);
         let ring_e = &mut ring_e[slot * n..(slot + 1) * n];
         let ring_i = &mut rest[slot * n..(slot + 1) * n];
-        for pop in &self.plan.populations {
-            let g = pop.gpu;
-            let range = g.start as usize..(g.start + g.size) as usize;
-            let args = (
-                &g,
-                &mut self.state[range.clone()],
-                &mut ring_e[range.clone()],
-                &mut ring_i[range],
-                inv_scale,
-                &mut self.spikes_this_tick,
-            );
-            update_population(args);
+        let plan = &self.plan;
+        let spikes = &mut self.spikes_this_tick;
+        let state = &mut self.state;
+        let current_in = &mut self.current_in;
+        let tick = self.tick;
+        for pop in &plan.populations {
+            let p = &pop.gpu;
+            // One loop per model (a generic function), so each model's update is inlined.
+            let range = p.start as usize..(p.start + p.size) as usize;
+            let mut inputs = PopInputs {
+                range,
+                ring_e: &mut *ring_e,
+                ring_i: &mut *ring_i,
+                current_in: &mut *current_in,
+                state: &mut *state,
+                spikes: &mut *spikes,
+                scale,
+            };
+            match p.model {
+                model_id::LIF => inputs.run(|s, _, e, i, c| lif_update(s, p, e, i, c)),
+                model_id::LIF_COND => inputs.run(|s, _, e, i, c| lif_cond_update(s, p, e, i, c)),
+                model_id::IZHIKEVICH => {
+                    inputs.run(|s, n, e, i, c| izhikevich_update(s, p, plan.neuron_params[n], e, i, c))
+                }
+                model_id::ADEX => inputs.run(|s, _, e, i, c| adex_update(s, p, e, i, c)),
+                model_id::HH => inputs.run(|s, _, e, i, c| hh_update(s, p, e, i, c)),
+                model_id::SPIKE_SOURCE => inputs.run(|s, n, _, _, _| {
+                    spike_source_update(s, plan.neuron_params[n], &plan.source_ticks, tick)
+                }),
+                other => unreachable!("unknown model id {other}"),
+            }
         }
     }
 
@@ -148,7 +188,7 @@ impl CpuBackend {
         self.total_events
     }
 
-    /// Neuron state (membrane potentials and currents).
+    /// Neuron state.
     pub fn state(&self) -> &[NeuronState] {
         &self.state
     }
@@ -156,6 +196,32 @@ impl CpuBackend {
     /// The fixed-point input ring, `[port][slot][neuron]`.
     pub fn input_ring(&self) -> &[i32] {
         &self.ring
+    }
+}
+
+/// One population's slice of the inputs, state and spike list for `neuron_update`.
+struct PopInputs<'a> {
+    range: std::ops::Range<usize>,
+    ring_e: &'a mut [i32],
+    ring_i: &'a mut [i32],
+    current_in: &'a mut [i32],
+    state: &'a mut [NeuronState],
+    spikes: &'a mut Vec<u32>,
+    scale: f32,
+}
+
+impl PopInputs<'_> {
+    /// Takes each neuron's fixed-point inputs (clearing them), applies `update`, records spikes.
+    #[inline(always)]
+    fn run(&mut self, update: impl Fn(&mut NeuronState, usize, f32, f32, f32) -> bool) {
+        for i in self.range.clone() {
+            let in_e = std::mem::take(&mut self.ring_e[i]) as f32 * self.scale;
+            let in_i = std::mem::take(&mut self.ring_i[i]) as f32 * self.scale;
+            let in_c = std::mem::take(&mut self.current_in[i]) as f32 * self.scale;
+            if update(&mut self.state[i], i, in_e, in_i, in_c) {
+                self.spikes.push(i as u32);
+            }
+        }
     }
 }
 
@@ -167,47 +233,206 @@ pub fn poisson_count(key: [u32; 2], tick: u32, local: u32, stream: u32, table: &
     table.iter().take_while(|&&t| r >= t).count() as u32
 }
 
-type UpdateArgs<'a> = (
-    &'a PopGpu,
-    &'a mut [NeuronState],
-    &'a mut [i32],
-    &'a mut [i32],
-    f32,
-    &'a mut Vec<u32>,
-);
+/// Amplitude of current source `c` for target `local` at `tick` (`current_input.wgsl`).
+pub fn current_amplitude(c: &CurrentGpu, plan: &Plan, tick: u32, local: u32) -> f32 {
+    match c.kind {
+        0 => c.a0,
+        1 => {
+            let steps = &plan.current_steps[c.step_offset as usize..(c.step_offset + c.step_count) as usize];
+            steps
+                .iter()
+                .take_while(|s| s.tick <= tick)
+                .last()
+                .map_or(0.0, |s| s.amplitude)
+        }
+        _ => {
+            let r0 = philox4x32_10([tick, local, c.stream, 0], plan.key);
+            let r1 = philox4x32_10([tick, local, c.stream, 1], plan.key);
+            let sum: u32 = r0.iter().chain(&r1).map(|x| x >> 8).sum();
+            let z = (sum as f32 * (1.0 / 16_777_216.0) - 4.0) * 1.224_744_9;
+            c.a0 + c.a1 * z
+        }
+    }
+}
 
-/// One LIF tick for one neuron, in exactly the operation order of `neuron_update.wgsl`. Every
-/// operation is a single correctly rounded IEEE add or multiply (Rust never fuses them), which
-/// is what makes the CPU and GPU results bit-identical on drivers that do not contract. Written
-/// without branches (selects only) so that the population loop vectorises; the arithmetic is
-/// that of the shader's branches.
-#[inline(always)]
-pub fn lif_step(p: &PopGpu, s: &mut NeuronState, in_e: i32, in_i: i32, inv_scale: f32) -> bool {
-    let syn_e = s.syn_e + in_e as f32 * inv_scale;
-    let syn_i = s.syn_i + in_i as f32 * inv_scale;
-    let refractory = s.refractory.saturating_sub(1);
-    let integrate = refractory == 0;
-    let v = (s.v - p.v_rest) * p.p_mm + (syn_e * p.p_me + (syn_i * p.p_mi + p.v_rest));
-    let spiked = integrate && v > p.v_thresh;
-    s.v = if spiked {
-        p.v_reset
-    } else if integrate {
-        v
-    } else {
-        s.v
-    };
-    s.refractory = if spiked { p.refractory_ticks } else { refractory };
-    s.syn_e = syn_e * p.decay_e;
-    s.syn_i = syn_i * p.decay_i;
+fn refractory_after_tick(r: u32) -> u32 {
+    r.saturating_sub(1)
+}
+
+/// `model_lif.wgsl`, operation for operation.
+pub fn lif_update(s: &mut NeuronState, p: &PopGpu, in_e: f32, in_i: f32, in_c: f32) -> bool {
+    let c = &p.c;
+    s.syn_e += in_e * c[18];
+    s.syn_e2 += in_e * c[14];
+    s.syn_i += in_i * c[18];
+    s.syn_i2 += in_i * c[15];
+    let refractory = refractory_after_tick(s.refractory);
+    let mut spiked = false;
+    s.refractory = refractory;
+    if refractory == 0 {
+        let syn = (s.syn_e * c[4] + s.syn_e2 * c[5]) + ((s.syn_i * c[6] + s.syn_i2 * c[7]) + in_c * c[16]);
+        let mut v = c[0] + ((s.v - c[0]) * c[3] + syn);
+        v += (in_e + in_i) * c[17];
+        if v > c[2] {
+            s.v = c[1];
+            s.refractory = p.refractory_ticks;
+            spiked = true;
+        } else {
+            s.v = v;
+        }
+    }
+    s.syn_e = s.syn_e * c[8] + s.syn_e2 * c[9];
+    s.syn_e2 *= c[10];
+    s.syn_i = s.syn_i * c[11] + s.syn_i2 * c[12];
+    s.syn_i2 *= c[13];
     spiked
 }
 
-fn update_population((p, state, ring_e, ring_i, inv_scale, spikes): UpdateArgs<'_>) {
-    for (i, s) in state.iter_mut().enumerate() {
-        let in_e = std::mem::take(&mut ring_e[i]);
-        let in_i = std::mem::take(&mut ring_i[i]);
-        if lif_step(p, s, in_e, in_i, inv_scale) {
-            spikes.push(p.start + i as u32);
+/// `model_lif_cond.wgsl`, operation for operation.
+pub fn lif_cond_update(s: &mut NeuronState, p: &PopGpu, in_e: f32, in_i: f32, in_c: f32) -> bool {
+    let c = &p.c;
+    s.syn_e += in_e;
+    s.syn_i -= in_i;
+    let refractory = refractory_after_tick(s.refractory);
+    let mut spiked = false;
+    s.refractory = refractory;
+    if refractory == 0 {
+        let v0 = s.v;
+        let current = (c[4] * (c[0] - v0) + s.syn_e * (c[5] - v0)) + (s.syn_i * (c[6] - v0) + in_c);
+        let v = v0 + c[3] * current;
+        if v > c[2] {
+            s.v = c[1];
+            s.refractory = p.refractory_ticks;
+            spiked = true;
+        } else {
+            s.v = v;
         }
     }
+    s.syn_e *= c[7];
+    s.syn_i *= c[8];
+    spiked
+}
+
+/// `model_izhikevich.wgsl`, operation for operation.
+pub fn izhikevich_update(
+    s: &mut NeuronState,
+    p: &PopGpu,
+    q: [f32; 4],
+    in_e: f32,
+    in_i: f32,
+    in_c: f32,
+) -> bool {
+    let c = &p.c;
+    let current = (in_e + in_i) + in_c;
+    let u = s.u;
+    let mut v = s.v;
+    v = v + c[1] * ((((0.04 * v + 5.0) * v + 140.0) - u) + current);
+    v = v + c[1] * ((((0.04 * v + 5.0) * v + 140.0) - u) + current);
+    let mut u_next = u + c[2] * (q[0] * (q[1] * v - u));
+    let spiked = v >= c[0];
+    if spiked {
+        v = q[2];
+        u_next += q[3];
+    }
+    s.v = v;
+    s.u = u_next;
+    spiked
+}
+
+/// `model_adex.wgsl`, operation for operation.
+pub fn adex_update(s: &mut NeuronState, p: &PopGpu, in_e: f32, in_i: f32, in_c: f32) -> bool {
+    let c = &p.c;
+    s.syn_e += in_e;
+    s.syn_i += in_i;
+    let refractory = refractory_after_tick(s.refractory);
+    let mut spiked = false;
+    s.refractory = refractory;
+    let v0 = s.v;
+    let w0 = s.u;
+    let mut w = w0 + c[10] * (c[9] * (v0 - c[0]) - w0);
+    if refractory == 0 {
+        let arg = ((v0 - c[6]) * c[7]).min(c[8]);
+        let drive = (c[4] * (c[0] - v0) + c[4] * c[5] * arg.exp()) - w0;
+        let v = v0 + c[3] * (drive + ((s.syn_e + s.syn_i) + in_c));
+        if v > c[2] {
+            s.v = c[1];
+            s.refractory = p.refractory_ticks;
+            w += c[11];
+            spiked = true;
+        } else {
+            s.v = v;
+        }
+    }
+    s.u = w;
+    s.syn_e *= c[12];
+    s.syn_i *= c[13];
+    spiked
+}
+
+fn hh_vtrap(x: f32, y: f32) -> f32 {
+    if (x / y).abs() < 1e-6 {
+        y * (1.0 - x / y / 2.0)
+    } else {
+        x / ((x / y).exp() - 1.0)
+    }
+}
+
+fn hh_relax(x: f32, alpha: f32, beta: f32, dt: f32) -> f32 {
+    let rate = alpha + beta;
+    let x_inf = alpha / rate;
+    x_inf + (x - x_inf) * (-dt * rate).exp()
+}
+
+/// `model_hh.wgsl`, operation for operation.
+pub fn hh_update(s: &mut NeuronState, p: &PopGpu, in_e: f32, in_i: f32, in_c: f32) -> bool {
+    let c = &p.c;
+    s.syn_e += in_e;
+    s.syn_i -= in_i;
+    let refractory = refractory_after_tick(s.refractory);
+    s.refractory = refractory;
+    let (v, m, h, n) = (s.v, s.u, s.w1, s.w2);
+    let x = v - c[6];
+    let dt = c[13];
+    let g_na = c[3] * m * m * m * h;
+    let g_k = c[5] * n * n * n * n;
+    let g_total = ((c[1] + s.syn_e) + (s.syn_i + g_na)) + g_k;
+    let drive = ((c[1] * c[0] + s.syn_e * c[8]) + (s.syn_i * c[9] + g_na * c[2])) + (g_k * c[4] + in_c);
+    let v_inf = drive / g_total;
+    let v_next = v_inf + (v - v_inf) * (-dt * g_total * c[7]).exp();
+    s.u = hh_relax(
+        m,
+        0.32 * hh_vtrap(13.0 - x, 4.0),
+        0.28 * hh_vtrap(x - 40.0, 5.0),
+        dt,
+    );
+    s.w1 = hh_relax(
+        h,
+        0.128 * ((17.0 - x) / 18.0).exp(),
+        4.0 / (1.0 + ((40.0 - x) / 5.0).exp()),
+        dt,
+    );
+    s.w2 = hh_relax(
+        n,
+        0.032 * hh_vtrap(15.0 - x, 5.0),
+        0.5 * ((10.0 - x) / 40.0).exp(),
+        dt,
+    );
+    s.v = v_next;
+    s.syn_e *= c[11];
+    s.syn_i *= c[12];
+    let spiked = refractory == 0 && v_next > c[10];
+    if spiked {
+        s.refractory = p.refractory_ticks;
+    }
+    spiked
+}
+
+/// `model_spike_source.wgsl`.
+pub fn spike_source_update(s: &mut NeuronState, q: [f32; 4], ticks: &[u32], tick: u32) -> bool {
+    let (offset, count) = (q[0].to_bits(), q[1].to_bits());
+    if s.aux < count && ticks[(offset + s.aux) as usize] == tick {
+        s.aux += 1;
+        return true;
+    }
+    false
 }

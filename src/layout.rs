@@ -32,6 +32,14 @@ pub struct SimParams {
     pub row_threads: u32,
     /// Largest workgroup count per dispatch dimension.
     pub max_groups_x: u32,
+    /// Number of current sources.
+    pub n_current: u32,
+    /// Sum of the target counts of all current sources.
+    pub current_threads: u32,
+    /// Padding.
+    pub _pad0: u32,
+    /// Padding.
+    pub _pad1: u32,
 }
 
 /// GPU-side run control and counters (a storage buffer; some fields are atomics in WGSL).
@@ -64,7 +72,8 @@ pub struct Control {
     pub _pad: u32,
 }
 
-/// Per-population LIF constants, precomputed in f64 and rounded once to f32.
+/// Per-population constants (model-specific slots, see `neurons::NeuronModel::constants` and
+/// the slot comments in `shaders/model_*.wgsl`).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Pod, Zeroable)]
 pub struct PopGpu {
@@ -74,38 +83,41 @@ pub struct PopGpu {
     pub size: u32,
     /// Refractory period in ticks.
     pub refractory_ticks: u32,
-    /// Neuron model id (0 = LIF with exponential current synapses).
+    /// Neuron model id (`neurons::model_id`).
     pub model: u32,
-    /// Resting potential (mV).
-    pub v_rest: f32,
-    /// Reset potential (mV).
-    pub v_reset: f32,
-    /// Threshold (mV).
-    pub v_thresh: f32,
-    /// exp(-dt/tau_m): propagator of (v - v_rest).
-    pub p_mm: f32,
-    /// Propagator from the excitatory current to v over one tick.
-    pub p_me: f32,
-    /// Propagator from the inhibitory current to v over one tick.
-    pub p_mi: f32,
-    /// exp(-dt/tau_syn_exc).
-    pub decay_e: f32,
-    /// exp(-dt/tau_syn_inh).
-    pub decay_i: f32,
+    /// Model constants, computed in f64 and rounded once.
+    pub c: [f32; crate::neurons::POP_CONSTANTS],
 }
 
-/// Per-neuron dynamic state.
+/// Per-neuron dynamic state; the meaning of `u`, `w1`, `w2` and the synaptic slots depends on
+/// the model (Izhikevich u; AdEx w; HH m, h, n; alpha synapses use `syn_e2`/`syn_i2`).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Pod, Zeroable)]
 pub struct NeuronState {
     /// Membrane potential (mV).
     pub v: f32,
-    /// Excitatory synaptic current (mV).
+    /// Recovery/adaptation variable, or HH m.
+    pub u: f32,
+    /// HH h.
+    pub w1: f32,
+    /// HH n.
+    pub w2: f32,
+    /// Excitatory synaptic current or conductance.
     pub syn_e: f32,
-    /// Inhibitory synaptic current (mV).
+    /// Second excitatory synaptic variable (alpha synapses).
+    pub syn_e2: f32,
+    /// Inhibitory synaptic current or conductance.
     pub syn_i: f32,
+    /// Second inhibitory synaptic variable (alpha synapses).
+    pub syn_i2: f32,
     /// Remaining refractory ticks.
     pub refractory: u32,
+    /// Model-specific counter (spike sources: next spike index).
+    pub aux: u32,
+    /// Padding.
+    pub _pad0: u32,
+    /// Padding.
+    pub _pad1: u32,
 }
 
 /// One outgoing synapse in the merged CSR (its weight lives in a separate f32 array so that
@@ -152,12 +164,66 @@ pub struct PoissonGpu {
     pub port: u32,
     /// Weight in fixed-point units.
     pub weight_fixed: i32,
+    /// First rate segment in the segment table.
+    pub seg_offset: u32,
+    /// Number of rate segments.
+    pub seg_count: u32,
+    /// Philox stream id.
+    pub stream: u32,
+}
+
+/// One rate segment of a Poisson input: from `start_tick` on, counts come from this CDF table.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Pod, Zeroable)]
+pub struct PoissonSegment {
+    /// First tick of the segment.
+    pub start_tick: u32,
     /// Offset of the CDF table in the shared table buffer.
     pub cdf_offset: u32,
     /// Length of the CDF table (the largest count that can be drawn).
     pub cdf_len: u32,
-    /// Philox stream id.
+    /// Padding.
+    pub _pad: u32,
+}
+
+/// A current source as the current stage sees it.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Pod, Zeroable)]
+pub struct CurrentGpu {
+    /// First global neuron index of the targets.
+    pub target_start: u32,
+    /// Number of targets.
+    pub target_count: u32,
+    /// Index of this source's first thread.
+    pub thread_start: u32,
+    /// 0 DC, 1 step, 2 noise.
+    pub kind: u32,
+    /// DC amplitude or noise mean.
+    pub a0: f32,
+    /// Noise standard deviation.
+    pub a1: f32,
+    /// First step in the step table.
+    pub step_offset: u32,
+    /// Number of steps.
+    pub step_count: u32,
+    /// Philox stream id (noise).
     pub stream: u32,
+    /// Padding.
+    pub _pad0: u32,
+    /// Padding.
+    pub _pad1: u32,
+    /// Padding.
+    pub _pad2: u32,
+}
+
+/// One step of a step current: amplitude from `tick` on.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Pod, Zeroable)]
+pub struct CurrentStep {
+    /// First tick.
+    pub tick: u32,
+    /// Amplitude.
+    pub amplitude: f32,
 }
 
 /// One recorded spike.

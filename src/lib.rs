@@ -28,6 +28,7 @@ pub mod gpu;
 pub mod layout;
 pub mod model;
 pub mod models;
+pub mod neurons;
 pub mod plan;
 pub mod rng;
 pub mod sim;
@@ -35,7 +36,11 @@ pub mod stats;
 
 pub use error::{Error, Result};
 pub use model::{
-    Connectivity, DelayDist, InitialValue, LifParams, Network, NetworkBuilder, NeuronModel, PopulationId,
-    ProjectionId, Receptor, WeightDist,
+    Connection, Connectivity, CurrentSource, DelayDist, InitialValue, Network, NetworkBuilder, PopulationId,
+    ProjectionId, Receptor, StateVar, WeightDist,
+};
+pub use neurons::{
+    AdExParams, AdExPattern, CurrentSynapse, HhParams, IzhikevichParams, IzhikevichType, LifCondParams,
+    LifParams, NeuronModel,
 };
 pub use sim::{Backend, RunCounters, SimOptions, Simulator, SpikeTrain};

@@ -4,7 +4,13 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use glam::Vec3;
+
 use crate::error::{Error, Result, check_finite, check_non_negative, check_positive, invalid};
+pub use crate::neurons::{
+    AdExParams, AdExPattern, CurrentSynapse, HhParams, IzhikevichParams, IzhikevichType, LifCondParams,
+    LifParams, NeuronModel,
+};
 
 static NEXT_NETWORK_ID: AtomicU64 = AtomicU64::new(1);
 
@@ -36,74 +42,6 @@ impl ProjectionId {
     }
 }
 
-/// Leaky integrate-and-fire neuron with exponentially decaying excitatory and inhibitory
-/// synaptic currents, in voltage units (the form of Brian2's CUBA example):
-///
-/// `dv/dt = (I_e + I_i - (v - v_rest)) / tau_m`, `dI_e/dt = -I_e / tau_syn_exc`,
-/// `dI_i/dt = -I_i / tau_syn_inh`; a spike when `v > v_thresh`, then `v = v_reset` and the
-/// membrane is clamped for the refractory period while the currents keep decaying.
-/// A synaptic weight `w` (mV) makes the target's current jump by `w`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct LifParams {
-    /// Membrane time constant (ms), > 0.
-    pub tau_m_ms: f64,
-    /// Resting (leak reversal) potential (mV).
-    pub v_rest_mv: f64,
-    /// Reset potential after a spike (mV), below `v_thresh_mv`.
-    pub v_reset_mv: f64,
-    /// Spike threshold (mV).
-    pub v_thresh_mv: f64,
-    /// Decay time constant of the excitatory synaptic current (ms), > 0.
-    pub tau_syn_exc_ms: f64,
-    /// Decay time constant of the inhibitory synaptic current (ms), > 0.
-    pub tau_syn_inh_ms: f64,
-    /// Absolute refractory period (ms), >= 0.
-    pub refractory_ms: f64,
-}
-
-impl Default for LifParams {
-    /// The Vogels & Abbott 2005 CUBA neuron as in Brian2's example.
-    fn default() -> Self {
-        Self {
-            tau_m_ms: 20.0,
-            v_rest_mv: -49.0,
-            v_reset_mv: -60.0,
-            v_thresh_mv: -50.0,
-            tau_syn_exc_ms: 5.0,
-            tau_syn_inh_ms: 10.0,
-            refractory_ms: 5.0,
-        }
-    }
-}
-
-impl LifParams {
-    fn validate(&self, owner: &str) -> Result<()> {
-        let f = |name: &str| format!("{owner}.{name}");
-        check_positive(|| f("tau_m_ms"), self.tau_m_ms)?;
-        check_positive(|| f("tau_syn_exc_ms"), self.tau_syn_exc_ms)?;
-        check_positive(|| f("tau_syn_inh_ms"), self.tau_syn_inh_ms)?;
-        check_non_negative(|| f("refractory_ms"), self.refractory_ms)?;
-        check_finite(|| f("v_rest_mv"), self.v_rest_mv)?;
-        check_finite(|| f("v_reset_mv"), self.v_reset_mv)?;
-        check_finite(|| f("v_thresh_mv"), self.v_thresh_mv)?;
-        if self.v_reset_mv >= self.v_thresh_mv {
-            return Err(invalid(
-                f("v_reset_mv"),
-                self.v_reset_mv,
-                &format!("must be below v_thresh_mv = {}", self.v_thresh_mv),
-            ));
-        }
-        Ok(())
-    }
-}
-
-/// The neuron model of a population.
-#[derive(Clone, Debug, PartialEq)]
-pub enum NeuronModel {
-    /// Leaky integrate-and-fire with exponential current synapses.
-    Lif(LifParams),
-}
-
 /// Initial value of a per-neuron state variable.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum InitialValue {
@@ -115,6 +53,13 @@ pub enum InitialValue {
         low: f64,
         /// Upper bound, >= low.
         high: f64,
+    },
+    /// Independently normal per neuron, drawn from the seed.
+    Normal {
+        /// Mean.
+        mean: f64,
+        /// Standard deviation, >= 0.
+        std: f64,
     },
 }
 
@@ -134,8 +79,33 @@ impl InitialValue {
                 }
                 Ok(())
             }
+            InitialValue::Normal { mean, std } => {
+                check_finite(|| format!("{field}.mean"), mean)?;
+                check_non_negative(|| format!("{field}.std"), std)
+            }
         }
     }
+
+    pub(crate) fn sample(&self, rng: &mut crate::rng::PhiloxStream) -> f64 {
+        match *self {
+            InitialValue::Constant(v) => v,
+            InitialValue::Uniform { low, high } => low + rng.uniform() * (high - low),
+            InitialValue::Normal { mean, std } => mean + std * rng.normal(),
+        }
+    }
+}
+
+/// A state variable that can be given an initial value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StateVar {
+    /// Membrane potential (mV).
+    V,
+    /// Recovery / adaptation variable: Izhikevich `u` (default `b * v`), AdEx `w` (pA).
+    U,
+    /// Excitatory synaptic current or conductance.
+    SynExc,
+    /// Inhibitory synaptic current or conductance (conductances positive).
+    SynInh,
 }
 
 /// Which synaptic input port of the target a projection feeds.
@@ -143,7 +113,7 @@ impl InitialValue {
 pub enum Receptor {
     /// Excitatory port: weights must be >= 0.
     Excitatory,
-    /// Inhibitory port: weights must be <= 0 (current-based synapses hyperpolarise).
+    /// Inhibitory port: weights must be <= 0 (conductance models add the magnitude).
     Inhibitory,
 }
 
@@ -157,23 +127,86 @@ impl Receptor {
     }
 }
 
-/// How the pairs (pre, post) of a projection are chosen.
+/// One explicit connection.
 #[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Connection {
+    /// Index in the pre-synaptic population.
+    pub pre: u32,
+    /// Index in the post-synaptic population.
+    pub post: u32,
+    /// Weight.
+    pub weight: f64,
+    /// Delay (ms).
+    pub delay_ms: f64,
+}
+
+/// How the pairs (pre, post) of a projection are chosen. Every rule is deterministic from the
+/// seed; `autapses` only matters when pre and post are the same population. Multapses are
+/// never created except by `FixedTotal`, which draws pairs with replacement as NEST does.
+#[derive(Clone, Debug, PartialEq)]
 pub enum Connectivity {
     /// Each pair independently with probability `p`.
     FixedProbability {
         /// Connection probability in [0, 1].
         p: f64,
-        /// Whether a neuron may connect to itself (only matters when pre == post).
+        /// Whether a neuron may connect to itself.
+        autapses: bool,
+    },
+    /// Every post-synaptic neuron gets exactly `k` distinct sources.
+    FixedInDegree {
+        /// In-degree.
+        k: u32,
+        /// Whether a neuron may connect to itself.
+        autapses: bool,
+    },
+    /// Every pre-synaptic neuron gets exactly `k` distinct targets.
+    FixedOutDegree {
+        /// Out-degree.
+        k: u32,
+        /// Whether a neuron may connect to itself.
+        autapses: bool,
+    },
+    /// Exactly `n` synapses, each pair drawn uniformly (with replacement).
+    FixedTotal {
+        /// Number of synapses.
+        n: u64,
+        /// Whether a neuron may connect to itself.
+        autapses: bool,
+    },
+    /// Neuron `i` to neuron `i`; the populations must have the same size.
+    OneToOne,
+    /// Every pair.
+    AllToAll {
+        /// Whether a neuron may connect to itself.
+        autapses: bool,
+    },
+    /// The given connections, with their own weights and delays (the projection's weight and
+    /// delay distributions are not used).
+    Explicit(Vec<Connection>),
+    /// Each pair with probability `p0 * exp(-d^2 / (2 sigma^2))`, `d` the distance between the
+    /// neurons' positions (both populations need positions).
+    DistanceGaussian {
+        /// Probability at distance 0, in [0, 1].
+        p0: f64,
+        /// Width (same unit as the positions), > 0.
+        sigma: f64,
+        /// Whether a neuron may connect to itself.
         autapses: bool,
     },
 }
 
-/// Distribution of synaptic weights (mV for current synapses).
+/// Distribution of synaptic weights (units of the target's synapse) or delays (ms).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum WeightDist {
-    /// Every synapse gets this weight.
+    /// Every synapse gets this value.
     Constant(f64),
+    /// Uniform in `[low, high)`.
+    Uniform {
+        /// Lower bound.
+        low: f64,
+        /// Upper bound, >= low.
+        high: f64,
+    },
     /// Normal with the given mean and standard deviation, clipped to `[low, high]`.
     Normal {
         /// Mean.
@@ -185,6 +218,17 @@ pub enum WeightDist {
         /// Upper clip bound, >= low.
         high: f64,
     },
+    /// `sign * exp(mu + sigma * N(0, 1))`, clipped to at most `max` in magnitude.
+    LogNormal {
+        /// Mean of the underlying normal.
+        mu: f64,
+        /// Standard deviation of the underlying normal, >= 0.
+        sigma: f64,
+        /// Largest magnitude, > 0.
+        max: f64,
+        /// +1 or -1.
+        sign: f64,
+    },
 }
 
 impl WeightDist {
@@ -192,24 +236,44 @@ impl WeightDist {
     pub fn range(&self) -> (f64, f64) {
         match *self {
             WeightDist::Constant(w) => (w, w),
-            WeightDist::Normal { low, high, .. } => (low, high),
+            WeightDist::Uniform { low, high } | WeightDist::Normal { low, high, .. } => (low, high),
+            WeightDist::LogNormal { max, sign, .. } => {
+                if sign < 0.0 {
+                    (-max, 0.0)
+                } else {
+                    (0.0, max)
+                }
+            }
         }
     }
 
     fn validate(&self, field: &str) -> Result<()> {
+        let ordered = |low: f64, high: f64| {
+            check_finite(|| format!("{field}.low"), low)?;
+            check_finite(|| format!("{field}.high"), high)?;
+            if high < low {
+                return Err(invalid(
+                    format!("{field}.high"),
+                    high,
+                    &format!("must be >= low = {low}"),
+                ));
+            }
+            Ok(())
+        };
         match *self {
             WeightDist::Constant(w) => check_finite(|| field.to_string(), w),
+            WeightDist::Uniform { low, high } => ordered(low, high),
             WeightDist::Normal { mean, std, low, high } => {
                 check_finite(|| format!("{field}.mean"), mean)?;
                 check_non_negative(|| format!("{field}.std"), std)?;
-                check_finite(|| format!("{field}.low"), low)?;
-                check_finite(|| format!("{field}.high"), high)?;
-                if high < low {
-                    return Err(invalid(
-                        format!("{field}.high"),
-                        high,
-                        &format!("must be >= low = {low}"),
-                    ));
+                ordered(low, high)
+            }
+            WeightDist::LogNormal { mu, sigma, max, sign } => {
+                check_finite(|| format!("{field}.mu"), mu)?;
+                check_non_negative(|| format!("{field}.sigma"), sigma)?;
+                check_positive(|| format!("{field}.max"), max)?;
+                if sign != 1.0 && sign != -1.0 {
+                    return Err(invalid(format!("{field}.sign"), sign, "must be +1 or -1"));
                 }
                 Ok(())
             }
@@ -220,7 +284,11 @@ impl WeightDist {
     pub(crate) fn sample(&self, rng: &mut crate::rng::PhiloxStream) -> f64 {
         match *self {
             WeightDist::Constant(w) => w,
+            WeightDist::Uniform { low, high } => low + rng.uniform() * (high - low),
             WeightDist::Normal { mean, std, low, high } => (mean + std * rng.normal()).clamp(low, high),
+            WeightDist::LogNormal { mu, sigma, max, sign } => {
+                sign * (mu + sigma * rng.normal()).exp().min(max)
+            }
         }
     }
 }
@@ -228,7 +296,7 @@ impl WeightDist {
 /// Distribution of synaptic delays in milliseconds; each value is rounded to whole ticks.
 pub type DelayDist = WeightDist;
 
-/// A projection: synapses from every neuron of `pre` to chosen neurons of `post`.
+/// A projection: synapses from neurons of `pre` to neurons of `post`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Projection {
     /// Source population.
@@ -245,21 +313,58 @@ pub struct Projection {
     pub receptor: Receptor,
 }
 
-/// Independent Poisson spike trains, one per target neuron, each at `rate_hz`, each spike
-/// adding `weight` to the target's `receptor` port.
+/// Independent Poisson trains, one per target neuron, each spike adding `weight` to the
+/// target's `receptor` port. The rate follows `schedule`: `(start_ms, rate_hz)` segments,
+/// the first starting at 0.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PoissonInput {
     /// Target population.
     pub target: PopulationId,
-    /// Rate of each neuron's train (Hz), >= 0.
-    pub rate_hz: f64,
+    /// Rate segments: from `start_ms` on, each train fires at `rate_hz`.
+    pub schedule: Vec<(f64, f64)>,
     /// Weight of each input spike.
     pub weight: f64,
     /// Target port.
     pub receptor: Receptor,
 }
 
-/// A population of identical-model neurons.
+/// A current injected into every neuron of a population, in the model's current unit (mV for
+/// the current-based LIF, pA for LifCond, AdEx and HH, the paper's unit for Izhikevich).
+#[derive(Clone, Debug, PartialEq)]
+pub enum CurrentSource {
+    /// Constant amplitude.
+    Dc {
+        /// Amplitude.
+        amplitude: f64,
+    },
+    /// Piecewise constant: `amplitudes[k]` from `times_ms[k]` on (0 before the first time).
+    Step {
+        /// Switch times (ms), strictly increasing, >= 0.
+        times_ms: Vec<f64>,
+        /// Amplitudes, one per time.
+        amplitudes: Vec<f64>,
+    },
+    /// Gaussian white-ish noise: a new value `mean + std * z` every tick, independent per neuron.
+    /// `z` is the standardised sum of eight uniforms (integer arithmetic only, so both backends
+    /// draw the same values; tails are cut at 4.9 standard deviations).
+    Noise {
+        /// Mean.
+        mean: f64,
+        /// Standard deviation, >= 0.
+        std: f64,
+    },
+}
+
+/// A current source bound to a population.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CurrentInput {
+    /// Target population.
+    pub target: PopulationId,
+    /// The source.
+    pub source: CurrentSource,
+}
+
+/// A population of neurons of one model.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Population {
     /// Name, unique in the network.
@@ -268,8 +373,12 @@ pub struct Population {
     pub size: u32,
     /// Neuron model and parameters.
     pub model: NeuronModel,
-    /// Initial membrane potential (mV).
-    pub v_init_mv: InitialValue,
+    /// Initial values of state variables (V always present).
+    pub initial: Vec<(StateVar, InitialValue)>,
+    /// Per-neuron Izhikevich (a, b, c, d), overriding the model's.
+    pub izhikevich_per_neuron: Option<Vec<[f64; 4]>>,
+    /// Neuron positions (for distance-dependent connectivity).
+    pub positions: Option<Vec<Vec3>>,
     /// Whether the population's spikes are kept on the host.
     pub record_spikes: bool,
 }
@@ -280,7 +389,7 @@ pub struct Network {
     pub(crate) id: u64,
     /// Integration time step (ms).
     pub dt_ms: f64,
-    /// Seed of every random quantity (connectivity, initial state, Poisson input).
+    /// Seed of every random quantity (connectivity, initial state, inputs).
     pub seed: u64,
     /// Populations in creation order.
     pub populations: Vec<Population>,
@@ -288,6 +397,8 @@ pub struct Network {
     pub projections: Vec<Projection>,
     /// Poisson inputs in creation order.
     pub poisson_inputs: Vec<PoissonInput>,
+    /// Current inputs in creation order.
+    pub current_inputs: Vec<CurrentInput>,
 }
 
 impl Network {
@@ -331,10 +442,45 @@ impl Network {
             why: "no such population".into(),
         })
     }
+
+    /// Structural equality: the same populations, projections and inputs, whatever the
+    /// network handle (two builds of the same description compare equal).
+    pub fn same_as(&self, other: &Network) -> bool {
+        let mut a = self.clone();
+        let b = other.clone();
+        a.id = b.id;
+        let fix = |p: &mut PopulationId| p.network = b.id;
+        a.projections.iter_mut().for_each(|p| {
+            fix(&mut p.pre);
+            fix(&mut p.post);
+        });
+        a.poisson_inputs.iter_mut().for_each(|p| fix(&mut p.target));
+        a.current_inputs.iter_mut().for_each(|p| fix(&mut p.target));
+        a == b
+    }
 }
 
 /// Largest delay, in ticks, that the input ring supports.
 pub const MAX_DELAY_TICKS: u32 = 4096;
+
+/// Positions on a regular 2-D grid (`nx` by `ny`, row-major, `spacing` apart, z = 0).
+pub fn grid_positions_2d(nx: u32, ny: u32, spacing: f32) -> Vec<Vec3> {
+    (0..ny)
+        .flat_map(|y| (0..nx).map(move |x| Vec3::new(x as f32 * spacing, y as f32 * spacing, 0.0)))
+        .collect()
+}
+
+/// `n` positions uniform in the box `[0, extent)`, deterministic from `seed` (set a component of
+/// `extent` to 0 for 2-D).
+pub fn random_positions(n: u32, extent: Vec3, seed: u64) -> Vec<Vec3> {
+    (0..n)
+        .map(|i| {
+            let mut r =
+                crate::rng::PhiloxStream::new(crate::rng::seed_key(seed), crate::rng::stream::POSITIONS, i);
+            Vec3::new(r.uniform() as f32, r.uniform() as f32, r.uniform() as f32) * extent
+        })
+        .collect()
+}
 
 /// Builds a [`Network`]; every method validates its input.
 #[must_use]
@@ -355,11 +501,12 @@ impl NetworkBuilder {
                 populations: Vec::new(),
                 projections: Vec::new(),
                 poisson_inputs: Vec::new(),
+                current_inputs: Vec::new(),
             },
         }
     }
 
-    /// Adds a population.
+    /// Adds a population with an initial membrane potential.
     pub fn population(
         &mut self,
         name: &str,
@@ -381,15 +528,24 @@ impl NetworkBuilder {
         if size == 0 {
             return Err(invalid(format!("{owner}.size"), size, "must be >= 1"));
         }
-        match &model {
-            NeuronModel::Lif(p) => p.validate(&owner)?,
+        model.validate(&owner)?;
+        if let NeuronModel::SpikeSource { spike_times_ms } = &model {
+            if spike_times_ms.len() != size as usize {
+                return Err(invalid(
+                    format!("{owner}.spike_times_ms"),
+                    format!("{} lists", spike_times_ms.len()),
+                    &format!("must hold one list per neuron ({size})"),
+                ));
+            }
         }
         v_init_mv.validate(&format!("{owner}.v_init_mv"))?;
         self.net.populations.push(Population {
             name: name.to_string(),
             size,
             model,
-            v_init_mv,
+            initial: vec![(StateVar::V, v_init_mv)],
+            izhikevich_per_neuron: None,
+            positions: None,
             record_spikes: true,
         });
         Ok(PopulationId {
@@ -398,11 +554,77 @@ impl NetworkBuilder {
         })
     }
 
+    fn population_mut(&mut self, pop: PopulationId) -> Result<&mut Population> {
+        self.net.check_population(pop)?;
+        Ok(&mut self.net.populations[pop.index])
+    }
+
+    /// Sets the initial value of a state variable of `pop`.
+    pub fn initial_value(&mut self, pop: PopulationId, var: StateVar, value: InitialValue) -> Result<()> {
+        let p = self.population_mut(pop)?;
+        value.validate(&format!("population '{}'.initial {var:?}", p.name))?;
+        p.initial.retain(|(v, _)| *v != var);
+        p.initial.push((var, value));
+        Ok(())
+    }
+
+    /// Gives every neuron of an Izhikevich population its own (a, b, c, d).
+    pub fn izhikevich_per_neuron(&mut self, pop: PopulationId, abcd: Vec<[f64; 4]>) -> Result<()> {
+        let p = self.population_mut(pop)?;
+        let owner = format!("population '{}'", p.name);
+        let NeuronModel::Izhikevich(base) = &p.model else {
+            return Err(invalid(
+                format!("{owner}.izhikevich_per_neuron"),
+                "given",
+                "needs an Izhikevich population",
+            ));
+        };
+        if abcd.len() != p.size as usize {
+            return Err(invalid(
+                format!("{owner}.izhikevich_per_neuron"),
+                format!("{} rows", abcd.len()),
+                &format!("must have one row per neuron ({})", p.size),
+            ));
+        }
+        for (i, row) in abcd.iter().enumerate() {
+            let model = NeuronModel::Izhikevich(IzhikevichParams {
+                a: row[0],
+                b: row[1],
+                c_mv: row[2],
+                d: row[3],
+                v_peak_mv: base.v_peak_mv,
+            });
+            model.validate(&format!("{owner}.izhikevich_per_neuron[{i}]"))?;
+        }
+        p.izhikevich_per_neuron = Some(abcd);
+        Ok(())
+    }
+
+    /// Sets neuron positions of `pop` (one per neuron, finite).
+    pub fn positions(&mut self, pop: PopulationId, positions: Vec<Vec3>) -> Result<()> {
+        let p = self.population_mut(pop)?;
+        if positions.len() != p.size as usize {
+            return Err(invalid(
+                format!("population '{}'.positions", p.name),
+                format!("{} positions", positions.len()),
+                &format!("must have one per neuron ({})", p.size),
+            ));
+        }
+        if let Some(i) = positions.iter().position(|x| !x.is_finite()) {
+            return Err(invalid(
+                format!("population '{}'.positions[{i}]", p.name),
+                positions[i],
+                "must be finite",
+            ));
+        }
+        p.positions = Some(positions);
+        Ok(())
+    }
+
     /// Chooses whether the spikes of `pop` are kept (all are by default). Spikes are always
     /// counted; unrecorded ones are just not stored on the host.
     pub fn record_spikes(&mut self, pop: PopulationId, record: bool) -> Result<()> {
-        self.net.check_population(pop)?;
-        self.net.populations[pop.index].record_spikes = record;
+        self.population_mut(pop)?.record_spikes = record;
         Ok(())
     }
 
@@ -417,18 +639,96 @@ impl NetworkBuilder {
         receptor: Receptor,
     ) -> Result<ProjectionId> {
         let index = self.net.projections.len();
-        let owner = format!("projection {index}");
-        let pre_name = self.net.check_population(pre)?.name.clone();
-        let post_name = self.net.check_population(post)?.name.clone();
-        let owner = format!("{owner} ({pre_name} -> {post_name})");
-        match connectivity {
-            Connectivity::FixedProbability { p, .. } => {
-                if !(p.is_finite() && (0.0..=1.0).contains(&p)) {
+        let pre_pop = self.net.check_population(pre)?;
+        let post_pop = self.net.check_population(post)?;
+        let owner = format!("projection {index} ({} -> {})", pre_pop.name, post_pop.name);
+        let (n_pre, n_post) = (pre_pop.size, post_pop.size);
+        let same = pre.index == post.index;
+        if matches!(post_pop.model, NeuronModel::SpikeSource { .. }) {
+            return Err(invalid(
+                format!("{owner}.post"),
+                &post_pop.name,
+                "a spike source population cannot receive synapses",
+            ));
+        }
+        let field = |name: &str| format!("{owner}.connectivity.{name}");
+        match &connectivity {
+            Connectivity::FixedProbability { p, .. } => check_probability(&field("p"), *p)?,
+            Connectivity::DistanceGaussian { p0, sigma, .. } => {
+                check_probability(&field("p0"), *p0)?;
+                check_positive(|| field("sigma"), *sigma)?;
+                for (side, pop) in [("pre", pre_pop), ("post", post_pop)] {
+                    if pop.positions.is_none() {
+                        return Err(invalid(
+                            format!("{owner}.{side}"),
+                            &pop.name,
+                            "distance-dependent connectivity needs positions (NetworkBuilder::positions)",
+                        ));
+                    }
+                }
+            }
+            Connectivity::FixedInDegree { k, autapses } => {
+                let max = n_pre - u32::from(same && !autapses);
+                if *k > max {
                     return Err(invalid(
-                        format!("{owner}.connectivity.p"),
-                        p,
-                        "must be a probability in [0, 1]",
+                        field("k"),
+                        k,
+                        &format!("must be <= {max} (distinct sources available)"),
                     ));
+                }
+            }
+            Connectivity::FixedOutDegree { k, autapses } => {
+                let max = n_post - u32::from(same && !autapses);
+                if *k > max {
+                    return Err(invalid(
+                        field("k"),
+                        k,
+                        &format!("must be <= {max} (distinct targets available)"),
+                    ));
+                }
+            }
+            Connectivity::FixedTotal { n, autapses } => {
+                if same && !autapses && n_pre == 1 && *n > 0 {
+                    return Err(invalid(
+                        field("n"),
+                        n,
+                        "no pair exists without autapses in a one-neuron population",
+                    ));
+                }
+                if *n > u64::from(u32::MAX) {
+                    return Err(invalid(field("n"), n, &format!("must be <= {}", u32::MAX)));
+                }
+            }
+            Connectivity::OneToOne => {
+                if n_pre != n_post {
+                    return Err(invalid(
+                        format!("{owner}.connectivity"),
+                        "OneToOne",
+                        &format!("needs populations of equal size ({n_pre} != {n_post})"),
+                    ));
+                }
+            }
+            Connectivity::AllToAll { .. } => {}
+            Connectivity::Explicit(list) => {
+                for (i, c) in list.iter().enumerate() {
+                    let f = |name: &str| format!("{owner}.connections[{i}].{name}");
+                    if c.pre >= n_pre {
+                        return Err(invalid(
+                            f("pre"),
+                            c.pre,
+                            &format!("must be < {n_pre} (size of '{}')", pre_pop.name),
+                        ));
+                    }
+                    if c.post >= n_post {
+                        return Err(invalid(
+                            f("post"),
+                            c.post,
+                            &format!("must be < {n_post} (size of '{}')", post_pop.name),
+                        ));
+                    }
+                    check_finite(|| f("weight"), c.weight)?;
+                    check_sign(&f("weight"), (c.weight, c.weight), receptor)?;
+                    check_finite(|| f("delay_ms"), c.delay_ms)?;
                 }
             }
         }
@@ -449,7 +749,7 @@ impl NetworkBuilder {
         })
     }
 
-    /// Adds independent Poisson trains onto every neuron of `target`.
+    /// Adds independent Poisson trains at a constant rate onto every neuron of `target`.
     pub fn poisson_input(
         &mut self,
         target: PopulationId,
@@ -457,17 +757,81 @@ impl NetworkBuilder {
         weight: f64,
         receptor: Receptor,
     ) -> Result<()> {
+        self.poisson_schedule(target, &[(0.0, rate_hz)], weight, receptor)
+    }
+
+    /// Adds independent Poisson trains whose rate follows `schedule` (`(start_ms, rate_hz)`,
+    /// starting at 0, strictly increasing starts).
+    pub fn poisson_schedule(
+        &mut self,
+        target: PopulationId,
+        schedule: &[(f64, f64)],
+        weight: f64,
+        receptor: Receptor,
+    ) -> Result<()> {
         let name = self.net.check_population(target)?.name.clone();
         let owner = format!("poisson input {} (-> {name})", self.net.poisson_inputs.len());
-        check_non_negative(|| format!("{owner}.rate_hz"), rate_hz)?;
+        if schedule.is_empty() || schedule[0].0 != 0.0 {
+            return Err(invalid(
+                format!("{owner}.schedule"),
+                format!("{schedule:?}"),
+                "must start at 0 ms",
+            ));
+        }
+        for (k, &(t, rate)) in schedule.iter().enumerate() {
+            check_non_negative(|| format!("{owner}.rate_hz"), rate)?;
+            check_non_negative(|| format!("{owner}.schedule[{k}].start_ms"), t)?;
+            if k > 0 && t <= schedule[k - 1].0 {
+                return Err(invalid(
+                    format!("{owner}.schedule[{k}].start_ms"),
+                    t,
+                    "must increase strictly",
+                ));
+            }
+        }
         check_finite(|| format!("{owner}.weight"), weight)?;
         check_sign(&format!("{owner}.weight"), (weight, weight), receptor)?;
         self.net.poisson_inputs.push(PoissonInput {
             target,
-            rate_hz,
+            schedule: schedule.to_vec(),
             weight,
             receptor,
         });
+        Ok(())
+    }
+
+    /// Injects a current source into every neuron of `target`.
+    pub fn current_input(&mut self, target: PopulationId, source: CurrentSource) -> Result<()> {
+        let name = self.net.check_population(target)?.name.clone();
+        let owner = format!("current input {} (-> {name})", self.net.current_inputs.len());
+        match &source {
+            CurrentSource::Dc { amplitude } => check_finite(|| format!("{owner}.amplitude"), *amplitude)?,
+            CurrentSource::Step { times_ms, amplitudes } => {
+                if times_ms.len() != amplitudes.len() || times_ms.is_empty() {
+                    return Err(invalid(
+                        format!("{owner}.amplitudes"),
+                        format!("{} values for {} times", amplitudes.len(), times_ms.len()),
+                        "must give one amplitude per time, at least one",
+                    ));
+                }
+                for (k, (&t, &a)) in times_ms.iter().zip(amplitudes).enumerate() {
+                    check_non_negative(|| format!("{owner}.times_ms[{k}]"), t)?;
+                    check_finite(|| format!("{owner}.amplitudes[{k}]"), a)?;
+                    if k > 0 && t <= times_ms[k - 1] {
+                        return Err(invalid(
+                            format!("{owner}.times_ms[{k}]"),
+                            t,
+                            "must increase strictly",
+                        ));
+                    }
+                }
+            }
+            CurrentSource::Noise { mean, std } => {
+                check_finite(|| format!("{owner}.mean"), *mean)?;
+                check_non_negative(|| format!("{owner}.std"), *std)?;
+            }
+        }
+        self.net.current_inputs.push(CurrentInput { target, source });
         Ok(())
     }
 
@@ -488,46 +852,86 @@ impl NetworkBuilder {
                 max: u64::from(u32::MAX / 2),
             });
         }
-        for (i, proj) in net.projections.iter().enumerate() {
-            let (low, high) = proj.delay_ms.range();
-            let field = format!("projection {i}.delay_ms");
-            let ticks_low = (low / net.dt_ms).round();
-            if ticks_low < 1.0 {
+        let dt = net.dt_ms;
+        let check_delay = |field: String, low: f64, high: f64| -> Result<()> {
+            if (low / dt).round() < 1.0 {
                 return Err(invalid(
                     field,
                     low,
                     &format!(
-                        "every delay must round to at least one tick (>= {} ms at dt = {} ms)",
-                        0.5 * net.dt_ms,
-                        net.dt_ms
+                        "every delay must round to at least one tick (>= {} ms at dt = {dt} ms)",
+                        0.5 * dt
                     ),
                 ));
             }
-            let ticks_high = (high / net.dt_ms).round();
-            if ticks_high > f64::from(MAX_DELAY_TICKS) {
+            if (high / dt).round() > f64::from(MAX_DELAY_TICKS) {
                 return Err(invalid(
                     field,
                     high,
                     &format!(
-                        "delays are limited to {MAX_DELAY_TICKS} ticks ({} ms at dt = {} ms)",
-                        f64::from(MAX_DELAY_TICKS) * net.dt_ms,
-                        net.dt_ms
+                        "delays are limited to {MAX_DELAY_TICKS} ticks ({} ms at dt = {dt} ms)",
+                        f64::from(MAX_DELAY_TICKS) * dt
                     ),
                 ));
             }
+            Ok(())
+        };
+        for (i, proj) in net.projections.iter().enumerate() {
+            if let Connectivity::Explicit(list) = &proj.connectivity {
+                for (k, c) in list.iter().enumerate() {
+                    check_delay(
+                        format!("projection {i}.connections[{k}].delay_ms"),
+                        c.delay_ms,
+                        c.delay_ms,
+                    )?;
+                }
+            } else {
+                let (low, high) = proj.delay_ms.range();
+                check_delay(format!("projection {i}.delay_ms"), low, high)?;
+            }
         }
         for (i, pop) in net.populations.iter().enumerate() {
-            let NeuronModel::Lif(p) = &pop.model;
-            let ticks = (p.refractory_ms / net.dt_ms).round();
+            let ticks = (pop.model.refractory_ms() / dt).round();
             if ticks > f64::from(u32::MAX / 2) {
                 return Err(invalid(
                     format!("population {i} '{}'.refractory_ms", pop.name),
-                    p.refractory_ms,
+                    pop.model.refractory_ms(),
                     "is too long for the time step",
                 ));
             }
+            if let NeuronModel::SpikeSource { spike_times_ms } = &pop.model {
+                for (n, times) in spike_times_ms.iter().enumerate() {
+                    let mut last = None;
+                    for &t in times {
+                        let tick = (t / dt).round();
+                        if tick > f64::from(u32::MAX / 2) {
+                            return Err(invalid(
+                                format!("population '{}'.spike_times_ms[{n}]", pop.name),
+                                t,
+                                "is beyond the 32-bit tick counter",
+                            ));
+                        }
+                        if last == Some(tick) {
+                            return Err(invalid(
+                                format!("population '{}'.spike_times_ms[{n}]", pop.name),
+                                t,
+                                &format!("two spikes of one neuron fall in the same {dt} ms tick"),
+                            ));
+                        }
+                        last = Some(tick);
+                    }
+                }
+            }
         }
         Ok(net)
+    }
+}
+
+fn check_probability(field: &str, p: f64) -> Result<()> {
+    if p.is_finite() && (0.0..=1.0).contains(&p) {
+        Ok(())
+    } else {
+        Err(invalid(field, p, "must be a probability in [0, 1]"))
     }
 }
 
@@ -541,7 +945,7 @@ fn check_sign(field: &str, (low, high): (f64, f64), receptor: Receptor) -> Resul
         Receptor::Inhibitory if high > 0.0 => Err(invalid(
             field,
             high,
-            "an inhibitory projection needs weights <= 0 (current synapses: negative values hyperpolarise)",
+            "an inhibitory projection needs weights <= 0 (the sign selects the port; conductance models add the magnitude)",
         )),
         _ => Ok(()),
     }

@@ -2,8 +2,25 @@
 
 use crate::error::{Result, invalid};
 use crate::model::{
-    Connectivity, InitialValue, LifParams, Network, NetworkBuilder, NeuronModel, Receptor, WeightDist,
+    Connectivity, CurrentSource, InitialValue, Network, NetworkBuilder, Receptor, StateVar, WeightDist,
 };
+use crate::neurons::{CurrentSynapse, HhParams, IzhikevichParams, LifCondParams, LifParams, NeuronModel};
+use crate::rng::{PhiloxStream, seed_key};
+
+fn check_scale(scale: f64) -> Result<()> {
+    if scale.is_finite() && scale > 0.0 {
+        Ok(())
+    } else {
+        Err(invalid("scale", scale, "must be finite and > 0"))
+    }
+}
+
+/// 80/20 excitatory/inhibitory sizes of a 4,000-neuron benchmark network times `scale`.
+fn ei_sizes(n: f64, scale: f64) -> (u32, u32) {
+    let n_exc = (0.8 * n * scale).round().max(1.0) as u32;
+    let n_inh = (0.2 * n * scale).round().max(1.0) as u32;
+    (n_exc, n_inh)
+}
 
 /// Vogels & Abbott 2005 CUBA as defined by the Brette et al. 2007 benchmark suite and
 /// Brian2's `CUBA` example: 4,000 LIF neurons (3,200 exc, 800 inh), p = 0.02 with autapses
@@ -14,11 +31,8 @@ use crate::model::{
 /// threshold, so it shows in v from the next step. Here the one-tick minimum delay delivers it
 /// at the start of the next tick, before integration: the same arithmetic.
 pub fn cuba(seed: u64, scale: f64) -> Result<Network> {
-    if !(scale.is_finite() && scale > 0.0) {
-        return Err(invalid("scale", scale, "must be finite and > 0"));
-    }
-    let n_exc = (3200.0 * scale).round().max(1.0) as u32;
-    let n_inh = (800.0 * scale).round().max(1.0) as u32;
+    check_scale(scale)?;
+    let (n_exc, n_inh) = ei_sizes(4000.0, scale);
     let p = (0.02 / scale).min(1.0);
     let lif = LifParams::default();
     let v0 = InitialValue::Uniform {
@@ -28,24 +42,22 @@ pub fn cuba(seed: u64, scale: f64) -> Result<Network> {
     let mut b = NetworkBuilder::new(0.1, seed);
     let exc = b.population("exc", n_exc, NeuronModel::Lif(lif.clone()), v0)?;
     let inh = b.population("inh", n_inh, NeuronModel::Lif(lif), v0)?;
-    let we = 60.0 * 0.27 / 10.0;
-    let wi = -20.0 * 4.5 / 10.0;
     let conn = Connectivity::FixedProbability { p, autapses: true };
     let delay = WeightDist::Constant(0.1);
     for post in [exc, inh] {
         b.projection(
             exc,
             post,
-            conn,
-            WeightDist::Constant(we),
+            conn.clone(),
+            WeightDist::Constant(60.0 * 0.27 / 10.0),
             delay,
             Receptor::Excitatory,
         )?;
         b.projection(
             inh,
             post,
-            conn,
-            WeightDist::Constant(wi),
+            conn.clone(),
+            WeightDist::Constant(-20.0 * 4.5 / 10.0),
             delay,
             Receptor::Inhibitory,
         )?;
@@ -53,5 +65,268 @@ pub fn cuba(seed: u64, scale: f64) -> Result<Network> {
     b.build()
 }
 
-/// Names of the models `spikegpu bench` knows.
-pub const BENCH_MODELS: &[&str] = &["cuba"];
+/// Brette et al. 2007 benchmark 1 (the Vogels & Abbott 2005 COBA network): 4,000 conductance
+/// LIF neurons, 3,200 exc / 800 inh, p = 0.02, C 200 pF, g_L 10 nS, E_L = V_r = -60 mV,
+/// V_t -50 mV, refractory 5 ms, E_e 0 mV, E_i -80 mV, tau_e 5 ms, tau_i 10 ms, w_e 6 nS,
+/// w_i 67 nS; no external drive, activity self-sustained from the random initial state
+/// v ~ E_L + N(-5, 5) mV, g_e ~ N(4, 1.5) g_L, g_i ~ N(20, 12) g_L; dt 0.1 ms.
+pub fn coba(seed: u64, scale: f64) -> Result<Network> {
+    check_scale(scale)?;
+    let (n_exc, n_inh) = ei_sizes(4000.0, scale);
+    let p = (0.02 / scale).min(1.0);
+    let params = LifCondParams::default();
+    let g_l = params.g_leak_ns;
+    let mut b = NetworkBuilder::new(0.1, seed);
+    let v0 = InitialValue::Normal {
+        mean: params.e_leak_mv - 5.0,
+        std: 5.0,
+    };
+    let exc = b.population("exc", n_exc, NeuronModel::LifCond(params.clone()), v0)?;
+    let inh = b.population("inh", n_inh, NeuronModel::LifCond(params), v0)?;
+    for pop in [exc, inh] {
+        b.initial_value(
+            pop,
+            StateVar::SynExc,
+            InitialValue::Normal {
+                mean: 4.0 * g_l,
+                std: 1.5 * g_l,
+            },
+        )?;
+        b.initial_value(
+            pop,
+            StateVar::SynInh,
+            InitialValue::Normal {
+                mean: 20.0 * g_l,
+                std: 12.0 * g_l,
+            },
+        )?;
+    }
+    let conn = Connectivity::FixedProbability { p, autapses: true };
+    let delay = WeightDist::Constant(0.1);
+    for post in [exc, inh] {
+        b.projection(
+            exc,
+            post,
+            conn.clone(),
+            WeightDist::Constant(6.0),
+            delay,
+            Receptor::Excitatory,
+        )?;
+        b.projection(
+            inh,
+            post,
+            conn.clone(),
+            WeightDist::Constant(-67.0),
+            delay,
+            Receptor::Inhibitory,
+        )?;
+    }
+    b.build()
+}
+
+/// Brunel 2000 model A: N = 12,500 x scale LIF neurons with delta synapses (80% exc),
+/// fixed connection probability C_E / N_E so that the in-degree C_E = 1000 (and C_I = 250)
+/// is kept when scaling, J = 0.1 mV, inhibitory -g J, delay D = 1.5 ms, tau 20 ms,
+/// theta 20 mV, V_r 10 mV, refractory 2 ms, external Poisson drive of C_E inputs at
+/// eta x nu_thr (nu_thr = theta / (J C_E tau)). Fig. 8: g = 5, eta = 2 is synchronous
+/// irregular; g = 6, eta = 4 asynchronous irregular (in the paper).
+pub fn brunel(seed: u64, scale: f64, g: f64, eta: f64) -> Result<Network> {
+    check_scale(scale)?;
+    if !(g.is_finite() && g >= 0.0) {
+        return Err(invalid("g", g, "must be finite and >= 0"));
+    }
+    if !(eta.is_finite() && eta >= 0.0) {
+        return Err(invalid("eta", eta, "must be finite and >= 0"));
+    }
+    let n = (12_500.0 * scale).round().max(5.0);
+    let n_exc = (0.8 * n).round() as u32;
+    let n_inh = n as u32 - n_exc;
+    let c_e = 1000.0f64.min(f64::from(n_exc));
+    let epsilon = c_e / f64::from(n_exc);
+    let (j, tau, theta) = (0.1, 20.0, 20.0);
+    let lif = LifParams {
+        tau_m_ms: tau,
+        v_rest_mv: 0.0,
+        v_reset_mv: 10.0,
+        v_thresh_mv: theta,
+        refractory_ms: 2.0,
+        synapse: CurrentSynapse::Delta,
+        ..LifParams::default()
+    };
+    let nu_thr_hz = theta / (j * c_e * tau) * 1e3;
+    let mut b = NetworkBuilder::new(0.1, seed);
+    let v0 = InitialValue::Constant(0.0);
+    let exc = b.population("exc", n_exc, NeuronModel::Lif(lif.clone()), v0)?;
+    let inh = b.population("inh", n_inh, NeuronModel::Lif(lif), v0)?;
+    let conn = Connectivity::FixedProbability {
+        p: epsilon,
+        autapses: true,
+    };
+    let delay = WeightDist::Constant(1.5);
+    for post in [exc, inh] {
+        b.projection(
+            exc,
+            post,
+            conn.clone(),
+            WeightDist::Constant(j),
+            delay,
+            Receptor::Excitatory,
+        )?;
+        b.projection(
+            inh,
+            post,
+            conn.clone(),
+            WeightDist::Constant(-g * j),
+            delay,
+            Receptor::Inhibitory,
+        )?;
+        b.poisson_input(post, c_e * eta * nu_thr_hz, j, Receptor::Excitatory)?;
+    }
+    b.build()
+}
+
+/// Izhikevich 2003 (IEEE TNN 14:1569), the paper's network: 800 excitatory neurons with
+/// a = 0.02, b = 0.2, c = -65 + 15 r^2, d = 8 - 6 r^2 and 200 inhibitory with
+/// a = 0.02 + 0.08 r, b = 0.25 - 0.05 r, c = -65, d = 2 (r uniform per neuron); all-to-all,
+/// weights uniform in [0, 0.5] (exc) and [-1, 0] (inh); thalamic noise current of standard
+/// deviation 5 (exc) and 2 (inh) each 1 ms step; dt = 1 ms; spikes act on the next step.
+pub fn izhikevich(seed: u64, scale: f64) -> Result<Network> {
+    check_scale(scale)?;
+    let (n_exc, n_inh) = ei_sizes(1000.0, scale);
+    let mut b = NetworkBuilder::new(1.0, seed);
+    let v0 = InitialValue::Constant(-65.0);
+    let exc = b.population(
+        "exc",
+        n_exc,
+        NeuronModel::Izhikevich(IzhikevichParams::default()),
+        v0,
+    )?;
+    let inh = b.population(
+        "inh",
+        n_inh,
+        NeuronModel::Izhikevich(IzhikevichParams::default()),
+        v0,
+    )?;
+    let key = seed_key(seed);
+    let r = |pop: u32, i: u32| PhiloxStream::new(key, crate::rng::stream::MODEL + pop, i).uniform();
+    let exc_abcd = (0..n_exc)
+        .map(|i| {
+            let re = r(0, i);
+            [0.02, 0.2, -65.0 + 15.0 * re * re, 8.0 - 6.0 * re * re]
+        })
+        .collect();
+    let inh_abcd = (0..n_inh)
+        .map(|i| {
+            let ri = r(1, i);
+            [0.02 + 0.08 * ri, 0.25 - 0.05 * ri, -65.0, 2.0]
+        })
+        .collect();
+    b.izhikevich_per_neuron(exc, exc_abcd)?;
+    b.izhikevich_per_neuron(inh, inh_abcd)?;
+    let all = Connectivity::AllToAll { autapses: true };
+    let delay = WeightDist::Constant(1.0);
+    // Weights of the 1,000-neuron network, scaled so that the summed input per neuron is kept.
+    let w = 1.0 / scale;
+    for post in [exc, inh] {
+        b.projection(
+            exc,
+            post,
+            all.clone(),
+            WeightDist::Uniform {
+                low: 0.0,
+                high: 0.5 * w,
+            },
+            delay,
+            Receptor::Excitatory,
+        )?;
+        b.projection(
+            inh,
+            post,
+            all.clone(),
+            WeightDist::Uniform { low: -w, high: 0.0 },
+            delay,
+            Receptor::Inhibitory,
+        )?;
+    }
+    b.current_input(exc, CurrentSource::Noise { mean: 0.0, std: 5.0 })?;
+    b.current_input(inh, CurrentSource::Noise { mean: 0.0, std: 2.0 })?;
+    b.build()
+}
+
+/// Brette et al. 2007 benchmark 3 (Brian2's `COBAHH` example): 4,000 Traub-Miles HH neurons,
+/// 3,200 exc / 800 inh, p = 0.02, exponential conductance synapses (w_e 6 nS, w_i 67 nS,
+/// tau_e 5 ms, tau_i 10 ms), initial v ~ E_L + N(-5, 5) mV, g_e ~ N(40, 15) nS,
+/// g_i ~ N(200, 120) nS, dt 0.1 ms, no external drive.
+pub fn cobahh(seed: u64, scale: f64) -> Result<Network> {
+    check_scale(scale)?;
+    let (n_exc, n_inh) = ei_sizes(4000.0, scale);
+    let p = (0.02 / scale).min(1.0);
+    let params = HhParams::default();
+    let mut b = NetworkBuilder::new(0.1, seed);
+    let v0 = InitialValue::Normal {
+        mean: params.e_leak_mv - 5.0,
+        std: 5.0,
+    };
+    let exc = b.population("exc", n_exc, NeuronModel::HodgkinHuxley(params.clone()), v0)?;
+    let inh = b.population("inh", n_inh, NeuronModel::HodgkinHuxley(params), v0)?;
+    for pop in [exc, inh] {
+        b.initial_value(
+            pop,
+            StateVar::SynExc,
+            InitialValue::Normal {
+                mean: 40.0,
+                std: 15.0,
+            },
+        )?;
+        b.initial_value(
+            pop,
+            StateVar::SynInh,
+            InitialValue::Normal {
+                mean: 200.0,
+                std: 120.0,
+            },
+        )?;
+    }
+    let conn = Connectivity::FixedProbability { p, autapses: true };
+    let delay = WeightDist::Constant(0.1);
+    for post in [exc, inh] {
+        b.projection(
+            exc,
+            post,
+            conn.clone(),
+            WeightDist::Constant(6.0),
+            delay,
+            Receptor::Excitatory,
+        )?;
+        b.projection(
+            inh,
+            post,
+            conn.clone(),
+            WeightDist::Constant(-67.0),
+            delay,
+            Receptor::Inhibitory,
+        )?;
+    }
+    b.build()
+}
+
+/// Names of the models `spikegpu bench` knows (`brunel` is Fig. 8's synchronous irregular
+/// regime g = 5, eta = 2; `brunel-ai` is g = 6, eta = 4).
+pub const BENCH_MODELS: &[&str] = &["cuba", "coba", "brunel", "brunel-ai", "izhikevich", "cobahh"];
+
+/// Builds the named standard model.
+pub fn by_name(name: &str, seed: u64, scale: f64) -> Result<Network> {
+    match name {
+        "cuba" => cuba(seed, scale),
+        "coba" => coba(seed, scale),
+        "brunel" => brunel(seed, scale, 5.0, 2.0),
+        "brunel-ai" => brunel(seed, scale, 6.0, 4.0),
+        "izhikevich" => izhikevich(seed, scale),
+        "cobahh" => cobahh(seed, scale),
+        other => Err(invalid(
+            "model",
+            other,
+            &format!("must be one of: {}", BENCH_MODELS.join(", ")),
+        )),
+    }
+}

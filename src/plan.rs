@@ -5,22 +5,28 @@
 //! Synapses of all projections are merged into one CSR indexed by the global pre-synaptic
 //! neuron: the row of neuron `g` holds the synapses of every projection leaving `g`'s
 //! population, projection by projection in creation order, targets ascending within each.
-//! Each (projection, pre-neuron) row is generated from its own Philox stream, so the result
-//! does not depend on how many threads build it.
+//! Each row (or column, for fixed in-degree) is generated from its own Philox stream, so the
+//! result does not depend on how many threads build it.
+
+use std::collections::HashSet;
 
 use crate::error::{Error, Result, invalid};
-use crate::layout::{NeuronState, PoissonGpu, PopGpu, Synapse};
-use crate::model::{Connectivity, InitialValue, Network, NeuronModel, Projection};
+use crate::layout::{CurrentGpu, CurrentStep, NeuronState, PoissonGpu, PoissonSegment, PopGpu, Synapse};
+use crate::model::{Connectivity, CurrentSource, Network, NeuronModel, Projection, StateVar};
 use crate::rng::{PhiloxStream, seed_key, stream};
 
-/// Number of synaptic input ports per neuron (excitatory, inhibitory).
+/// Number of synaptic input ports per neuron in the delay ring (excitatory, inhibitory).
+/// Injected currents use a separate one-slot accumulator.
 pub const PORTS: u32 = 2;
 
-/// Largest fixed-point scale: 2^20 units per unit of weight (resolution ~1e-6 mV).
+/// Largest fixed-point scale: 2^20 units per unit of weight (resolution ~1e-6).
 pub const MAX_FIXED_SCALE_LOG2: i32 = 20;
 
-/// Converts a weight to fixed point exactly as `shaders/propagate.wgsl` does:
-/// multiply by the power-of-two scale (exact in f32), round half to even, convert.
+/// Largest |z| of the noise current's standardised Irwin-Hall(8) draw: 4 * sqrt(12/8).
+pub const NOISE_Z_MAX: f64 = 4.899;
+
+/// Converts a weight to fixed point exactly as the shaders do: multiply by the power-of-two
+/// scale (exact in f32), round half to even, convert.
 #[inline]
 pub fn to_fixed(weight: f32, scale: f32) -> i32 {
     (weight * scale).round_ties_even() as i32
@@ -57,6 +63,11 @@ pub struct Plan {
     pub populations: Vec<PopulationPlan>,
     /// Initial state of every neuron.
     pub initial_state: Vec<NeuronState>,
+    /// Per-neuron parameters (Izhikevich a, b, c, d; spike sources: table offset and count
+    /// as u32 bits).
+    pub neuron_params: Vec<[f32; 4]>,
+    /// Spike ticks of all spike-source neurons, neuron after neuron.
+    pub source_ticks: Vec<u32>,
     /// CSR row pointers, `n_neurons + 1` entries.
     pub row_ptr: Vec<u32>,
     /// Synapses (target, delay, port), row by row.
@@ -71,8 +82,14 @@ pub struct Plan {
     pub fixed_scale: f32,
     /// Poisson inputs.
     pub poisson: Vec<PoissonGpu>,
+    /// Poisson rate segments.
+    pub poisson_segments: Vec<PoissonSegment>,
     /// Concatenated Poisson CDF tables (thresholds on a uniform u32).
     pub poisson_cdf: Vec<u32>,
+    /// Current sources.
+    pub currents: Vec<CurrentGpu>,
+    /// Steps of step currents.
+    pub current_steps: Vec<CurrentStep>,
 }
 
 impl Plan {
@@ -87,23 +104,61 @@ impl Plan {
     pub fn with_threads(net: &Network, threads: usize) -> Result<Self> {
         let key = seed_key(net.seed);
         let dt = net.dt_ms;
+        let threads = threads.max(1);
 
         let mut populations = Vec::with_capacity(net.populations.len());
-        let mut initial_state = Vec::with_capacity(net.neuron_count() as usize);
+        let n_total = net.neuron_count() as usize;
+        let mut initial_state = Vec::with_capacity(n_total);
+        let mut neuron_params = Vec::with_capacity(n_total);
+        let mut source_ticks = Vec::new();
         let mut start = 0u32;
         for (pi, pop) in net.populations.iter().enumerate() {
-            let NeuronModel::Lif(p) = &pop.model;
-            let gpu = lif_constants(p, dt, start, pop.size);
-            let rng_row = |i: u32| PhiloxStream::new(key, stream::INIT + pi as u32, i);
+            let gpu = PopGpu {
+                start,
+                size: pop.size,
+                refractory_ticks: (pop.model.refractory_ms() / dt).round() as u32,
+                model: pop.model.id(),
+                c: pop.model.constants(dt),
+            };
+            let init_of = |var: StateVar| pop.initial.iter().find(|(v, _)| *v == var).map(|(_, x)| *x);
+            let v_init = init_of(StateVar::V).expect("V always has an initial value");
             for i in 0..pop.size {
-                let v = match pop.v_init_mv {
-                    InitialValue::Constant(v) => v,
-                    InitialValue::Uniform { low, high } => low + rng_row(i).uniform() * (high - low),
+                let v = v_init.sample(&mut PhiloxStream::new(key, stream::INIT + pi as u32, i));
+                let other = |var: StateVar, k: u32| {
+                    init_of(var).map(|x| {
+                        x.sample(&mut PhiloxStream::new(
+                            key,
+                            stream::INIT_VAR + 16 * pi as u32 + k,
+                            i,
+                        ))
+                    })
                 };
-                initial_state.push(NeuronState {
+                let mut s = NeuronState {
                     v: v as f32,
+                    syn_e: other(StateVar::SynExc, 2).unwrap_or(0.0) as f32,
+                    syn_i: other(StateVar::SynInh, 3).unwrap_or(0.0) as f32,
                     ..NeuronState::default()
-                });
+                };
+                let mut params = [0.0f32; 4];
+                match &pop.model {
+                    NeuronModel::Izhikevich(p) => {
+                        let abcd = pop
+                            .izhikevich_per_neuron
+                            .as_ref()
+                            .map_or([p.a, p.b, p.c_mv, p.d], |rows| rows[i as usize]);
+                        params = abcd.map(|x| x as f32);
+                        s.u = other(StateVar::U, 1).map_or(abcd[1] * v, |u| u) as f32;
+                    }
+                    NeuronModel::SpikeSource { spike_times_ms } => {
+                        let times = &spike_times_ms[i as usize];
+                        params[0] = f32::from_bits(source_ticks.len() as u32);
+                        params[1] = f32::from_bits(times.len() as u32);
+                        source_ticks.extend(times.iter().map(|t| (t / dt).round() as u32));
+                    }
+                    _ => s.u = other(StateVar::U, 1).unwrap_or(0.0) as f32,
+                }
+                initial_state.push(s);
+                neuron_params.push(params);
             }
             populations.push(PopulationPlan {
                 name: pop.name.clone(),
@@ -117,14 +172,7 @@ impl Plan {
         // Connectivity, one local CSR per projection, then merged by pre-synaptic neuron.
         let mut local = Vec::with_capacity(net.projections.len());
         for (k, proj) in net.projections.iter().enumerate() {
-            local.push(generate_projection(
-                net,
-                k,
-                proj,
-                key,
-                &populations,
-                threads.max(1),
-            )?);
+            local.push(generate_projection(net, k, proj, key, &populations, threads)?);
         }
         let total: u64 = local.iter().map(|l| l.targets.len() as u64).sum();
         if total > u64::from(u32::MAX) {
@@ -175,39 +223,107 @@ impl Plan {
             });
         }
 
-        // Poisson inputs: exact CDF tables on a 32-bit uniform.
+        // Poisson inputs: exact CDF tables on a 32-bit uniform, one per rate segment.
         let mut poisson = Vec::new();
+        let mut poisson_segments = Vec::new();
         let mut poisson_cdf = Vec::new();
         let mut thread_start = 0u32;
+        let mut poisson_kmax = Vec::new();
         for (i, input) in net.poisson_inputs.iter().enumerate() {
-            let lambda = input.rate_hz * dt * 1e-3;
-            if lambda > 100.0 {
-                return Err(invalid(
-                    format!("poisson input {i}.rate_hz"),
-                    input.rate_hz,
-                    &format!(
-                        "must be <= {} Hz at dt = {dt} ms (at most 100 expected spikes per tick); split it into several inputs",
-                        100.0 / (dt * 1e-3)
-                    ),
-                ));
-            }
-            let table = poisson_cdf_table(lambda);
             let target = &populations[input.target.index].gpu;
+            let seg_offset = poisson_segments.len() as u32;
+            let mut kmax = 0u32;
+            for &(t, rate) in &input.schedule {
+                let lambda = rate * dt * 1e-3;
+                if lambda > 100.0 {
+                    return Err(invalid(
+                        format!("poisson input {i}.rate_hz"),
+                        rate,
+                        &format!(
+                            "must be <= {} Hz at dt = {dt} ms (at most 100 expected spikes per tick); split it into several inputs",
+                            100.0 / (dt * 1e-3)
+                        ),
+                    ));
+                }
+                let table = poisson_cdf_table(lambda);
+                kmax = kmax.max(table.len() as u32);
+                poisson_segments.push(PoissonSegment {
+                    start_tick: (t / dt).round() as u32,
+                    cdf_offset: poisson_cdf.len() as u32,
+                    cdf_len: table.len() as u32,
+                    _pad: 0,
+                });
+                poisson_cdf.extend_from_slice(&table);
+            }
             poisson.push(PoissonGpu {
                 target_start: target.start,
                 target_count: target.size,
                 thread_start,
                 port: input.receptor.port(),
                 weight_fixed: 0, // set once the scale is known
-                cdf_offset: poisson_cdf.len() as u32,
-                cdf_len: table.len() as u32,
+                seg_offset,
+                seg_count: input.schedule.len() as u32,
                 stream: stream::POISSON + i as u32,
             });
+            poisson_kmax.push(kmax);
             thread_start += target.size;
-            poisson_cdf.extend_from_slice(&table);
         }
 
-        let fixed_scale = choose_fixed_scale(n_neurons, &synapses, &weights, net, &poisson)?;
+        // Current sources.
+        let mut currents = Vec::new();
+        let mut current_steps = Vec::new();
+        let mut current_bound = vec![0.0f64; n_neurons as usize];
+        let mut thread_start = 0u32;
+        for (i, input) in net.current_inputs.iter().enumerate() {
+            let target = &populations[input.target.index].gpu;
+            let mut c = CurrentGpu {
+                target_start: target.start,
+                target_count: target.size,
+                thread_start,
+                stream: stream::CURRENT + i as u32,
+                ..CurrentGpu::default()
+            };
+            let bound = match &input.source {
+                CurrentSource::Dc { amplitude } => {
+                    c.kind = 0;
+                    c.a0 = *amplitude as f32;
+                    amplitude.abs()
+                }
+                CurrentSource::Step { times_ms, amplitudes } => {
+                    c.kind = 1;
+                    c.step_offset = current_steps.len() as u32;
+                    c.step_count = times_ms.len() as u32;
+                    for (t, a) in times_ms.iter().zip(amplitudes) {
+                        current_steps.push(CurrentStep {
+                            tick: (t / dt).round() as u32,
+                            amplitude: *a as f32,
+                        });
+                    }
+                    amplitudes.iter().fold(0.0f64, |m, a| m.max(a.abs()))
+                }
+                CurrentSource::Noise { mean, std } => {
+                    c.kind = 2;
+                    c.a0 = *mean as f32;
+                    c.a1 = *std as f32;
+                    mean.abs() + NOISE_Z_MAX * std
+                }
+            };
+            for t in target.start..target.start + target.size {
+                current_bound[t as usize] += bound;
+            }
+            thread_start += target.size;
+            currents.push(c);
+        }
+
+        let fixed_scale = choose_fixed_scale(
+            n_neurons,
+            &synapses,
+            &weights,
+            net,
+            &poisson,
+            &poisson_kmax,
+            &current_bound,
+        )?;
         for (p, input) in poisson.iter_mut().zip(&net.poisson_inputs) {
             p.weight_fixed = to_fixed(input.weight as f32, fixed_scale);
         }
@@ -218,6 +334,8 @@ impl Plan {
             n_neurons,
             populations,
             initial_state,
+            neuron_params,
+            source_ticks,
             row_ptr,
             synapses,
             weights,
@@ -225,7 +343,10 @@ impl Plan {
             ring_slots,
             fixed_scale,
             poisson,
+            poisson_segments,
             poisson_cdf,
+            currents,
+            current_steps,
         })
     }
 
@@ -254,32 +375,15 @@ impl Plan {
     pub fn poisson_threads(&self) -> u32 {
         self.poisson.iter().map(|p| p.target_count).sum()
     }
-}
 
-/// Exact-integration constants of the LIF model for one tick (Rotter & Diesmann 1999): the
-/// linear system is integrated in closed form, in f64, then each constant is rounded to f32.
-fn lif_constants(p: &crate::model::LifParams, dt: f64, start: u32, size: u32) -> PopGpu {
-    let pm = (-dt / p.tau_m_ms).exp();
-    let coupling = |tau_s: f64| {
-        if (tau_s - p.tau_m_ms).abs() < 1e-9 * p.tau_m_ms {
-            dt / p.tau_m_ms * pm
-        } else {
-            tau_s / (tau_s - p.tau_m_ms) * ((-dt / tau_s).exp() - pm)
-        }
-    };
-    PopGpu {
-        start,
-        size,
-        refractory_ticks: (p.refractory_ms / dt).round() as u32,
-        model: 0,
-        v_rest: p.v_rest_mv as f32,
-        v_reset: p.v_reset_mv as f32,
-        v_thresh: p.v_thresh_mv as f32,
-        p_mm: pm as f32,
-        p_me: coupling(p.tau_syn_exc_ms) as f32,
-        p_mi: coupling(p.tau_syn_inh_ms) as f32,
-        decay_e: (-dt / p.tau_syn_exc_ms).exp() as f32,
-        decay_i: (-dt / p.tau_syn_inh_ms).exp() as f32,
+    /// Threads of the current input stage.
+    pub fn current_threads(&self) -> u32 {
+        self.currents.iter().map(|p| p.target_count).sum()
+    }
+
+    /// Synapses of the merged CSR row of `pre` (global index) that target population `post`.
+    pub fn row(&self, pre: u32) -> std::ops::Range<usize> {
+        self.row_ptr[pre as usize] as usize..self.row_ptr[pre as usize + 1] as usize
     }
 }
 
@@ -314,81 +418,30 @@ struct LocalCsr {
     weights: Vec<f32>,
 }
 
-fn generate_projection(
-    net: &Network,
-    k: usize,
-    proj: &Projection,
-    key: [u32; 2],
-    pops: &[PopulationPlan],
-    threads: usize,
-) -> Result<LocalCsr> {
-    let pre = &pops[proj.pre.index].gpu;
-    let post = &pops[proj.post.index].gpu;
-    let same = proj.pre.index == proj.post.index;
-    let dt = net.dt_ms;
-    let port = proj.receptor.port();
-    let rows = pre.size as usize;
-    let threads = threads.min(rows.div_ceil(1024).max(1));
-    let chunk = rows.div_ceil(threads);
-    let parts: Vec<(Vec<u32>, Vec<Synapse>, Vec<f32>)> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                let lo = (t * chunk).min(rows);
-                let hi = ((t + 1) * chunk).min(rows);
-                s.spawn(move || {
-                    let mut lens = Vec::with_capacity(hi - lo);
-                    let mut syn = Vec::new();
-                    let mut w = Vec::new();
-                    for i in lo..hi {
-                        let before = syn.len();
-                        let mut rng = PhiloxStream::new(key, stream::CONNECT + k as u32, i as u32);
-                        let Connectivity::FixedProbability { p, autapses } = proj.connectivity;
-                        for_each_bernoulli(&mut rng, post.size, p, |rng, j| {
-                            if same && !autapses && j as usize == i {
-                                return;
-                            }
-                            let weight = proj.weight.sample(rng) as f32;
-                            let delay = ((proj.delay_ms.sample(rng) / dt).round() as u32).max(1);
-                            syn.push(Synapse::new(post.start + j, delay, port));
-                            w.push(weight);
-                        });
-                        lens.push((syn.len() - before) as u32);
-                    }
-                    (lens, syn, w)
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("connectivity worker"))
-            .collect()
-    });
-    let mut row_ptr = Vec::with_capacity(rows + 1);
-    row_ptr.push(0u32);
-    let total: usize = parts.iter().map(|p| p.1.len()).sum();
-    let mut targets = Vec::with_capacity(total);
-    let mut weights = Vec::with_capacity(total);
-    let mut acc = 0u64;
-    for (lens, syn, w) in parts {
-        for l in lens {
-            acc += u64::from(l);
-            if acc > u64::from(u32::MAX) {
-                return Err(Error::LimitExceeded {
-                    what: format!("synapses of projection {k}"),
-                    requested: acc,
-                    max: u64::from(u32::MAX),
-                });
-            }
-            row_ptr.push(acc as u32);
+/// Uniform integer in `0..n` (multiply-shift; bias below n / 2^32).
+fn below(rng: &mut PhiloxStream, n: u32) -> u32 {
+    ((u64::from(rng.next_u32()) * u64::from(n)) >> 32) as u32
+}
+
+/// `k` distinct values from `0..n`, skipping `exclude`, ascending (Floyd's algorithm).
+fn distinct(rng: &mut PhiloxStream, n: u32, k: u32, exclude: Option<u32>) -> Vec<u32> {
+    let m = n - u32::from(exclude.is_some());
+    let mut chosen = HashSet::with_capacity(k as usize);
+    for j in m - k..m {
+        let t = below(rng, j + 1);
+        if !chosen.insert(t) {
+            chosen.insert(j);
         }
-        targets.extend(syn);
-        weights.extend(w);
     }
-    Ok(LocalCsr {
-        row_ptr,
-        targets,
-        weights,
-    })
+    let mut out: Vec<u32> = chosen
+        .into_iter()
+        .map(|c| match exclude {
+            Some(x) if c >= x => c + 1,
+            _ => c,
+        })
+        .collect();
+    out.sort_unstable();
+    out
 }
 
 /// Calls `f` for each index in `0..n` selected independently with probability `p`, in
@@ -418,44 +471,213 @@ fn for_each_bernoulli(rng: &mut PhiloxStream, n: u32, p: f64, mut f: impl FnMut(
     }
 }
 
-/// The largest power-of-two scale (at most 2^20) for which no input-ring entry can overflow
+/// A synapse before merging: local pre and post indices, weight, delay in ticks.
+type Edge = (u32, u32, f32, u32);
+
+fn generate_projection(
+    net: &Network,
+    k: usize,
+    proj: &Projection,
+    key: [u32; 2],
+    pops: &[PopulationPlan],
+    threads: usize,
+) -> Result<LocalCsr> {
+    let pre = &pops[proj.pre.index].gpu;
+    let post = &pops[proj.post.index].gpu;
+    let same = proj.pre.index == proj.post.index;
+    let dt = net.dt_ms;
+    let port = proj.receptor.port();
+    let conn_stream = stream::CONNECT + k as u32;
+    let ticks = |d: f64| ((d / dt).round() as u32).max(1);
+    let draw = |rng: &mut PhiloxStream| {
+        let w = proj.weight.sample(rng) as f32;
+        let d = ticks(proj.delay_ms.sample(rng));
+        (w, d)
+    };
+    let positions = |p: &crate::model::PopulationId| net.populations[p.index].positions.clone();
+    let (pre_pos, post_pos) = (positions(&proj.pre), positions(&proj.post));
+
+    // Row-wise rules: each pre-synaptic row from its own stream, in parallel chunks.
+    let row_rule = |i: u32, rng: &mut PhiloxStream, out: &mut Vec<Edge>| {
+        let excl = |auto: bool| (same && !auto).then_some(i);
+        let mut push = |rng: &mut PhiloxStream, j: u32| {
+            let (w, d) = draw(rng);
+            out.push((i, j, w, d));
+        };
+        match &proj.connectivity {
+            Connectivity::FixedProbability { p, autapses } => {
+                for_each_bernoulli(rng, post.size, *p, |rng, j| {
+                    if excl(*autapses) != Some(j) {
+                        push(rng, j);
+                    }
+                });
+            }
+            Connectivity::AllToAll { autapses } => {
+                for j in 0..post.size {
+                    if excl(*autapses) != Some(j) {
+                        push(rng, j);
+                    }
+                }
+            }
+            Connectivity::OneToOne => push(rng, i),
+            Connectivity::FixedOutDegree { k, autapses } => {
+                for j in distinct(rng, post.size, *k, excl(*autapses)) {
+                    push(rng, j);
+                }
+            }
+            Connectivity::DistanceGaussian { p0, sigma, autapses } => {
+                let (a, b) = (
+                    pre_pos.as_ref().expect("validated"),
+                    post_pos.as_ref().expect("validated"),
+                );
+                let x = a[i as usize].as_dvec3();
+                let inv = 1.0 / (2.0 * sigma * sigma);
+                for j in 0..post.size {
+                    let d2 = x.distance_squared(b[j as usize].as_dvec3());
+                    let u = rng.uniform();
+                    if u < p0 * (-d2 * inv).exp() && excl(*autapses) != Some(j) {
+                        push(rng, j);
+                    }
+                }
+            }
+            _ => unreachable!("not a row-wise rule"),
+        }
+    };
+
+    let edges: Vec<Edge> = match &proj.connectivity {
+        Connectivity::FixedInDegree { k: kin, autapses } => {
+            // Column-wise: each post-synaptic neuron draws its sources from its own stream.
+            let cols = parallel_chunks(post.size, threads, |j, out| {
+                let mut rng = PhiloxStream::new(key, stream::CONNECT_COLUMN + k as u32, j);
+                let excl = (same && !autapses).then_some(j);
+                for i in distinct(&mut rng, pre.size, *kin, excl) {
+                    let (w, d) = draw(&mut rng);
+                    out.push((i, j, w, d));
+                }
+            });
+            let mut e = cols;
+            e.sort_by_key(|&(i, j, _, _)| (i, j));
+            e
+        }
+        Connectivity::FixedTotal { n, autapses } => {
+            let mut rng = PhiloxStream::new(key, conn_stream, 0);
+            let mut e = Vec::with_capacity(*n as usize);
+            while (e.len() as u64) < *n {
+                let i = below(&mut rng, pre.size);
+                let j = below(&mut rng, post.size);
+                if same && !autapses && i == j {
+                    continue;
+                }
+                let (w, d) = draw(&mut rng);
+                e.push((i, j, w, d));
+            }
+            e.sort_by_key(|&(i, j, _, _)| (i, j));
+            e
+        }
+        Connectivity::Explicit(list) => {
+            let mut e: Vec<Edge> = list
+                .iter()
+                .map(|c| (c.pre, c.post, c.weight as f32, ticks(c.delay_ms)))
+                .collect();
+            e.sort_by_key(|&(i, j, _, _)| (i, j));
+            e
+        }
+        _ => parallel_chunks(pre.size, threads, |i, out| {
+            let mut rng = PhiloxStream::new(key, conn_stream, i);
+            row_rule(i, &mut rng, out);
+        }),
+    };
+
+    let mut row_ptr = vec![0u32; pre.size as usize + 1];
+    for &(i, ..) in &edges {
+        row_ptr[i as usize + 1] += 1;
+    }
+    for i in 0..pre.size as usize {
+        row_ptr[i + 1] += row_ptr[i];
+    }
+    let targets = edges
+        .iter()
+        .map(|&(_, j, _, d)| Synapse::new(post.start + j, d, port))
+        .collect();
+    let weights = edges.iter().map(|e| e.2).collect();
+    Ok(LocalCsr {
+        row_ptr,
+        targets,
+        weights,
+    })
+}
+
+/// Runs `f(index, out)` for every index in `0..n` on `threads` threads in contiguous chunks and
+/// concatenates the outputs in index order.
+fn parallel_chunks<T: Send>(n: u32, threads: usize, f: impl Fn(u32, &mut Vec<T>) + Sync) -> Vec<T> {
+    let threads = threads.min((n as usize).div_ceil(1024)).max(1);
+    let chunk = (n as usize).div_ceil(threads) as u32;
+    let parts: Vec<Vec<T>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads as u32)
+            .map(|t| {
+                let f = &f;
+                s.spawn(move || {
+                    let mut out = Vec::new();
+                    for i in (t * chunk).min(n)..((t + 1) * chunk).min(n) {
+                        f(i, &mut out);
+                    }
+                    out
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("connectivity worker"))
+            .collect()
+    });
+    parts.into_iter().flatten().collect()
+}
+
+/// The largest power-of-two scale (at most 2^20) for which no input accumulator can overflow
 /// i32: per target and port, every synapse delivers at most once per slot (a neuron spikes at
 /// most once per tick), so `sum |w| * scale + 0.5 * terms` over its incoming synapses plus the
-/// largest Poisson draw bounds any slot's sum. Overflow is therefore impossible by construction.
+/// largest Poisson draw bounds any slot's sum; currents are bounded by their largest amplitude.
+/// Overflow is therefore impossible by construction.
 fn choose_fixed_scale(
     n: u32,
     synapses: &[Synapse],
     weights: &[f32],
     net: &Network,
     poisson: &[PoissonGpu],
+    poisson_kmax: &[u32],
+    current_bound: &[f64],
 ) -> Result<f32> {
     let n = n as usize;
-    let mut sum_abs = vec![0.0f64; 2 * n];
-    let mut terms = vec![0.0f64; 2 * n];
+    let mut sum_abs = vec![0.0f64; 3 * n];
+    let mut terms = vec![0.0f64; 3 * n];
     for (s, w) in synapses.iter().zip(weights) {
         let idx = s.port() as usize * n + s.post as usize;
         sum_abs[idx] += f64::from(w.abs());
         terms[idx] += 1.0;
     }
-    for (p, input) in poisson.iter().zip(&net.poisson_inputs) {
-        let k_max = f64::from(p.cdf_len);
+    for ((p, input), &k_max) in poisson.iter().zip(&net.poisson_inputs).zip(poisson_kmax) {
+        let k_max = f64::from(k_max);
         for t in p.target_start..p.target_start + p.target_count {
             let idx = p.port as usize * n + t as usize;
             sum_abs[idx] += k_max * input.weight.abs();
             terms[idx] += k_max;
         }
     }
+    for (t, b) in current_bound.iter().enumerate() {
+        sum_abs[2 * n + t] = *b;
+        terms[2 * n + t] = if *b > 0.0 { 1.0 } else { 0.0 };
+    }
     let limit = f64::from(i32::MAX);
     for e in (0..=MAX_FIXED_SCALE_LOG2).rev() {
         let s = f64::from(1u32 << e);
-        let fits = sum_abs.iter().zip(&terms).all(|(a, t)| a * s + 0.5 * t <= limit);
-        if fits {
+        if sum_abs.iter().zip(&terms).all(|(a, t)| a * s + 0.5 * t <= limit) {
             return Ok(s as f32);
         }
     }
     let worst = sum_abs.iter().cloned().fold(0.0, f64::max);
     Err(Error::LimitExceeded {
-        what: "largest summed |weight| onto one neuron and port (fixed-point input ring, scale 1)".into(),
+        what: "largest summed |weight| or current onto one neuron and port (fixed-point input, scale 1)"
+            .into(),
         requested: worst.ceil() as u64,
         max: i32::MAX as u64,
     })
@@ -489,6 +711,17 @@ mod tests {
         });
         // Binomial(1e6, 0.02): mean 20000, sd 140; 5 sd bound.
         assert!((count as f64 - 20_000.0).abs() < 700.0, "{count}");
+    }
+
+    #[test]
+    fn distinct_draws_are_distinct_sorted_and_skip_the_excluded_value() {
+        let mut rng = PhiloxStream::new([5, 6], 7, 8);
+        for _ in 0..100 {
+            let v = distinct(&mut rng, 50, 49, Some(17));
+            assert_eq!(v.len(), 49);
+            assert!(v.windows(2).all(|w| w[0] < w[1]));
+            assert!(!v.contains(&17) && v.iter().all(|&x| x < 50));
+        }
     }
 
     #[test]

@@ -45,6 +45,16 @@ pub mod stream {
     pub const INIT: u32 = 0x2000_0000;
     /// Poisson input `i`: stream `POISSON + i` (also used, with the same value, in WGSL).
     pub const POISSON: u32 = 0x3000_0000;
+    /// Current source `i` (noise): stream `CURRENT + i` (also used in WGSL).
+    pub const CURRENT: u32 = 0x4000_0000;
+    /// Random neuron positions.
+    pub const POSITIONS: u32 = 0x5000_0000;
+    /// Initial value of state variable `k` of population `p`: stream `INIT_VAR + 16 p + k`.
+    pub const INIT_VAR: u32 = 0x6000_0000;
+    /// Random model parameters drawn by the standard networks.
+    pub const MODEL: u32 = 0x7000_0000;
+    /// Column-wise connectivity (fixed in-degree) of projection `p`: `CONNECT_COLUMN + p`.
+    pub const CONNECT_COLUMN: u32 = 0x1800_0000;
 }
 
 /// A sequential reader over the Philox output for one (key, stream, row): the counter's first

@@ -69,7 +69,7 @@ fn ring_test_network() -> spikegpu::Network {
     b.projection(
         a,
         c,
-        conn,
+        conn.clone(),
         WeightDist::Normal {
             mean: 0.7,
             std: 0.3,
@@ -83,7 +83,7 @@ fn ring_test_network() -> spikegpu::Network {
     b.projection(
         a,
         a,
-        conn,
+        conn.clone(),
         WeightDist::Normal {
             mean: 0.3,
             std: 0.2,

@@ -1,7 +1,10 @@
 //! Shader validation and Rust/WGSL layout contracts. No GPU needed.
 
 use spikegpu::gpu::shaders::{self, STAGES};
-use spikegpu::layout::{Control, NeuronState, PoissonGpu, PopGpu, SimParams, SpikeRecord, Synapse};
+use spikegpu::layout::{
+    Control, CurrentGpu, CurrentStep, NeuronState, PoissonGpu, PoissonSegment, PopGpu, SimParams,
+    SpikeRecord, Synapse,
+};
 
 #[test]
 fn every_shader_stage_validates_with_naga_without_optional_capabilities() {
@@ -21,7 +24,7 @@ fn every_wgsl_file_in_the_shaders_folder_is_a_known_stage_or_shared_file() {
         let name = entry.unwrap().file_name().into_string().unwrap();
         let stem = name.trim_end_matches(".wgsl");
         assert!(
-            stem == "common" || stem == "philox" || STAGES.iter().any(|s| s.name == stem),
+            shaders::shared_files().any(|f| f == stem) || STAGES.iter().any(|s| s.name == stem),
             "{name} is neither a stage nor a shared file"
         );
     }
@@ -73,7 +76,11 @@ fn rust_and_wgsl_structs_have_identical_layouts() {
             fixed_scale,
             fixed_inv_scale,
             row_threads,
-            max_groups_x
+            max_groups_x,
+            n_current,
+            current_threads,
+            _pad0,
+            _pad1
         ]
     );
     check_layout!(
@@ -94,25 +101,14 @@ fn rust_and_wgsl_structs_have_identical_layouts() {
             _pad
         ]
     );
+    check_layout!(PopGpu, "PopGpu", [start, size, refractory_ticks, model, c]);
     check_layout!(
-        PopGpu,
-        "PopGpu",
+        NeuronState,
+        "NeuronState",
         [
-            start,
-            size,
-            refractory_ticks,
-            model,
-            v_rest,
-            v_reset,
-            v_thresh,
-            p_mm,
-            p_me,
-            p_mi,
-            decay_e,
-            decay_i
+            v, u, w1, w2, syn_e, syn_e2, syn_i, syn_i2, refractory, aux, _pad0, _pad1
         ]
     );
-    check_layout!(NeuronState, "NeuronState", [v, syn_e, syn_i, refractory]);
     check_layout!(Synapse, "Synapse", [post, delay_port]);
     check_layout!(
         PoissonGpu,
@@ -123,10 +119,34 @@ fn rust_and_wgsl_structs_have_identical_layouts() {
             thread_start,
             port,
             weight_fixed,
-            cdf_offset,
-            cdf_len,
+            seg_offset,
+            seg_count,
             stream
         ]
     );
+    check_layout!(
+        PoissonSegment,
+        "PoissonSegment",
+        [start_tick, cdf_offset, cdf_len, _pad]
+    );
+    check_layout!(
+        CurrentGpu,
+        "CurrentGpu",
+        [
+            target_start,
+            target_count,
+            thread_start,
+            kind,
+            a0,
+            a1,
+            step_offset,
+            step_count,
+            stream,
+            _pad0,
+            _pad1,
+            _pad2
+        ]
+    );
+    check_layout!(CurrentStep, "CurrentStep", [tick, amplitude]);
     check_layout!(SpikeRecord, "SpikeRecord", [tick, neuron]);
 }

@@ -206,7 +206,7 @@ fn weights_of_the_wrong_sign_for_the_receptor_are_rejected() {
     let msg = message(b.projection(
         a,
         a,
-        conn,
+        conn.clone(),
         WeightDist::Constant(2.0),
         WeightDist::Constant(1.0),
         Receptor::Inhibitory,

@@ -41,6 +41,7 @@ impl Default for GpuOptions {
 struct Pipelines {
     batch_begin: wgpu::ComputePipeline,
     poisson_input: wgpu::ComputePipeline,
+    current_input: wgpu::ComputePipeline,
     neuron_update: wgpu::ComputePipeline,
     prepare_propagate: wgpu::ComputePipeline,
     propagate: wgpu::ComputePipeline,
@@ -50,6 +51,7 @@ struct Pipelines {
 struct BindGroups {
     batch_begin: wgpu::BindGroup,
     poisson_input: Option<wgpu::BindGroup>,
+    current_input: Option<wgpu::BindGroup>,
     neuron_update: wgpu::BindGroup,
     prepare_propagate: wgpu::BindGroup,
     propagate: wgpu::BindGroup,
@@ -67,7 +69,13 @@ struct Buffers {
     synapses: wgpu::Buffer,
     weights: wgpu::Buffer,
     poisson: wgpu::Buffer,
+    poisson_segments: wgpu::Buffer,
     poisson_cdf: wgpu::Buffer,
+    neuron_params: wgpu::Buffer,
+    source_ticks: wgpu::Buffer,
+    currents: wgpu::Buffer,
+    current_steps: wgpu::Buffer,
+    current_in: wgpu::Buffer,
     indirect: wgpu::Buffer,
     staging: [wgpu::Buffer; 2],
 }
@@ -97,9 +105,9 @@ pub struct GpuBackend {
     bind_groups: BindGroups,
     params: SimParams,
     options: GpuOptions,
-    has_poisson: bool,
     neuron_groups: (u32, u32),
     poisson_groups: (u32, u32),
+    current_groups: (u32, u32),
     counters: GpuCounters,
 }
 
@@ -144,7 +152,10 @@ impl GpuBackend {
         // Fail before allocating anything, with the numbers.
         let ring_bytes = u64::from(PORTS) * u64::from(plan.ring_slots) * u64::from(n) * 4;
         let sizes = [
-            ("neuron state", u64::from(n) * 16),
+            (
+                "neuron state",
+                u64::from(n) * std::mem::size_of::<NeuronState>() as u64,
+            ),
             ("input ring", ring_bytes),
             ("synapses (target, delay, port)", plan.synapse_count() * 8),
             ("synapse weights", plan.synapse_count() * 4),
@@ -160,7 +171,7 @@ impl GpuBackend {
                 });
             }
         }
-        let threads = n.max(plan.poisson_threads());
+        let threads = n.max(plan.poisson_threads()).max(plan.current_threads());
         let groups_total = threads.div_ceil(NEURON_WORKGROUP).max(1);
         let groups_x = groups_total.min(max_x);
         let row_threads = groups_x * NEURON_WORKGROUP;
@@ -188,6 +199,10 @@ impl GpuBackend {
             fixed_inv_scale: 1.0 / plan.fixed_scale,
             row_threads,
             max_groups_x: max_x,
+            n_current: plan.currents.len() as u32,
+            current_threads: plan.current_threads(),
+            _pad0: 0,
+            _pad1: 0,
         };
 
         let device = &ctx.device;
@@ -242,12 +257,48 @@ impl GpuBackend {
                 bytemuck::cast_slice(&plan.poisson),
                 copy,
             ),
+            poisson_segments: storage_init(
+                device,
+                "spikegpu.poisson_segments",
+                bytemuck::cast_slice(&plan.poisson_segments),
+                copy,
+            ),
             poisson_cdf: storage_init(
                 device,
                 "spikegpu.poisson_cdf",
                 bytemuck::cast_slice(&plan.poisson_cdf),
                 copy,
             ),
+            neuron_params: storage_init(
+                device,
+                "spikegpu.neuron_params",
+                bytemuck::cast_slice(&plan.neuron_params),
+                copy,
+            ),
+            source_ticks: storage_init(
+                device,
+                "spikegpu.source_ticks",
+                bytemuck::cast_slice(&plan.source_ticks),
+                copy,
+            ),
+            currents: storage_init(
+                device,
+                "spikegpu.currents",
+                bytemuck::cast_slice(&plan.currents),
+                copy,
+            ),
+            current_steps: storage_init(
+                device,
+                "spikegpu.current_steps",
+                bytemuck::cast_slice(&plan.current_steps),
+                copy,
+            ),
+            current_in: device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("spikegpu.current_in"),
+                size: u64::from(n) * 4,
+                usage: wgpu::BufferUsages::STORAGE | copy,
+                mapped_at_creation: false,
+            }),
             indirect: device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some("spikegpu.indirect"),
                 size: 16,
@@ -262,17 +313,19 @@ impl GpuBackend {
         let pipelines = Pipelines {
             batch_begin: pipeline(device, "batch_begin"),
             poisson_input: pipeline(device, "poisson_input"),
+            current_input: pipeline(device, "current_input"),
             neuron_update: pipeline(device, "neuron_update"),
             prepare_propagate: pipeline(device, "prepare_propagate"),
             propagate: pipeline(device, "propagate"),
             tick_end: pipeline(device, "tick_end"),
         };
-        let has_poisson = params.poisson_threads > 0;
-        let bind_groups = Self::bind_groups(device, &pipelines, &buffers, has_poisson);
+        let bind_groups = Self::bind_groups(device, &pipelines, &buffers, &params);
         ctx.check()?;
         let neuron_groups = grid(n);
         let poisson_groups = grid(params.poisson_threads);
-        let dispatches_per_tick = 4 + u32::from(has_poisson);
+        let current_groups = grid(params.current_threads);
+        let dispatches_per_tick =
+            4 + u32::from(params.poisson_threads > 0) + u32::from(params.current_threads > 0);
         Ok(Self {
             ctx,
             pipelines,
@@ -280,9 +333,9 @@ impl GpuBackend {
             bind_groups,
             params,
             options,
-            has_poisson,
             neuron_groups,
             poisson_groups,
+            current_groups,
             counters: GpuCounters {
                 dispatches_per_tick,
                 ..GpuCounters::default()
@@ -308,7 +361,7 @@ impl GpuBackend {
         })
     }
 
-    fn bind_groups(device: &wgpu::Device, p: &Pipelines, b: &Buffers, has_poisson: bool) -> BindGroups {
+    fn bind_groups(device: &wgpu::Device, p: &Pipelines, b: &Buffers, params: &SimParams) -> BindGroups {
         let make = |pipe: &wgpu::ComputePipeline, name: &str, bufs: &[(u32, &wgpu::Buffer)]| {
             let entries: Vec<_> = bufs
                 .iter()
@@ -325,7 +378,7 @@ impl GpuBackend {
         };
         BindGroups {
             batch_begin: make(&p.batch_begin, "batch_begin", &[(1, &b.control)]),
-            poisson_input: has_poisson.then(|| {
+            poisson_input: (params.poisson_threads > 0).then(|| {
                 make(
                     &p.poisson_input,
                     "poisson_input",
@@ -335,6 +388,20 @@ impl GpuBackend {
                         (2, &b.poisson),
                         (3, &b.poisson_cdf),
                         (4, &b.ring),
+                        (5, &b.poisson_segments),
+                    ],
+                )
+            }),
+            current_input: (params.current_threads > 0).then(|| {
+                make(
+                    &p.current_input,
+                    "current_input",
+                    &[
+                        (0, &b.params),
+                        (1, &b.control),
+                        (2, &b.currents),
+                        (3, &b.current_steps),
+                        (4, &b.current_in),
                     ],
                 )
             }),
@@ -348,6 +415,9 @@ impl GpuBackend {
                     (3, &b.state),
                     (4, &b.ring),
                     (5, &b.records),
+                    (6, &b.neuron_params),
+                    (7, &b.source_ticks),
+                    (8, &b.current_in),
                 ],
             ),
             prepare_propagate: make(
@@ -407,6 +477,11 @@ impl GpuBackend {
                     pass.set_pipeline(&p.poisson_input);
                     pass.set_bind_group(0, bg, &[]);
                     pass.dispatch_workgroups(self.poisson_groups.0, self.poisson_groups.1, 1);
+                }
+                if let Some(bg) = &g.current_input {
+                    pass.set_pipeline(&p.current_input);
+                    pass.set_bind_group(0, bg, &[]);
+                    pass.dispatch_workgroups(self.current_groups.0, self.current_groups.1, 1);
                 }
                 pass.set_pipeline(&p.neuron_update);
                 pass.set_bind_group(0, &g.neuron_update, &[]);
@@ -573,7 +648,7 @@ impl GpuBackend {
         self.ctx
             .queue
             .write_buffer(&self.buffers.params, 0, bytemuck::bytes_of(&self.params));
-        self.bind_groups = Self::bind_groups(device, &self.pipelines, &self.buffers, self.has_poisson);
+        self.bind_groups = Self::bind_groups(device, &self.pipelines, &self.buffers, &self.params);
     }
 
     fn read_buffer(&self, buffer: &wgpu::Buffer, size: u64) -> Result<Vec<u8>> {
@@ -615,7 +690,8 @@ impl GpuBackend {
 
     /// Current neuron state of every neuron.
     pub fn pull_state(&self) -> Result<Vec<NeuronState>> {
-        let bytes = self.read_buffer(&self.buffers.state, u64::from(self.params.n_neurons) * 16)?;
+        let size = u64::from(self.params.n_neurons) * std::mem::size_of::<NeuronState>() as u64;
+        let bytes = self.read_buffer(&self.buffers.state, size)?;
         Ok(bytemuck::pod_collect_to_vec(&bytes))
     }
 

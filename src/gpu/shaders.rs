@@ -1,10 +1,29 @@
 //! WGSL sources. Each stage lives in its own file under `shaders/`, with its entry point named
-//! after the stage; shared declarations come from `common.wgsl` and, for stages that draw
-//! random numbers, `philox.wgsl`. The whole "preprocessor" is concatenation in the order
-//! listed here, so what naga validates in the tests is exactly what the device compiles.
+//! after the stage; shared declarations (`common.wgsl`), the generator (`philox.wgsl`) and the
+//! neuron models (`model_*.wgsl`) are prepended as each stage lists them. The whole
+//! "preprocessor" is concatenation in the listed order, so what naga validates in the tests is
+//! exactly what the device compiles.
 
-const COMMON: &str = include_str!("../../shaders/common.wgsl");
-const PHILOX: &str = include_str!("../../shaders/philox.wgsl");
+/// Shared files a stage may include, by file stem.
+const SHARED: &[(&str, &str)] = &[
+    ("common", include_str!("../../shaders/common.wgsl")),
+    ("philox", include_str!("../../shaders/philox.wgsl")),
+    ("model_lif", include_str!("../../shaders/model_lif.wgsl")),
+    (
+        "model_lif_cond",
+        include_str!("../../shaders/model_lif_cond.wgsl"),
+    ),
+    (
+        "model_izhikevich",
+        include_str!("../../shaders/model_izhikevich.wgsl"),
+    ),
+    ("model_adex", include_str!("../../shaders/model_adex.wgsl")),
+    ("model_hh", include_str!("../../shaders/model_hh.wgsl")),
+    (
+        "model_spike_source",
+        include_str!("../../shaders/model_spike_source.wgsl"),
+    ),
+];
 
 /// A compute stage: its name (also the file stem, the entry point and the wgpu label suffix),
 /// the shared files it needs, and its own source.
@@ -12,20 +31,17 @@ const PHILOX: &str = include_str!("../../shaders/philox.wgsl");
 pub struct Stage {
     /// Stage and entry-point name.
     pub name: &'static str,
-    /// Whether `philox.wgsl` is prepended.
-    pub needs_rng: bool,
-    /// Whether `common.wgsl` is prepended.
-    pub needs_common: bool,
+    /// Stems of the shared files prepended, in order.
+    pub includes: &'static [&'static str],
     /// The stage's own file.
     pub source: &'static str,
 }
 
 macro_rules! stage {
-    ($name:literal, $common:expr, $rng:expr) => {
+    ($name:literal, [$($inc:literal),*]) => {
         Stage {
             name: $name,
-            needs_common: $common,
-            needs_rng: $rng,
+            includes: &[$($inc),*],
             source: include_str!(concat!("../../shaders/", $name, ".wgsl")),
         }
     };
@@ -33,14 +49,31 @@ macro_rules! stage {
 
 /// Every stage the engine uses, in tick order, then the test-only stage.
 pub const STAGES: &[Stage] = &[
-    stage!("batch_begin", true, false),
-    stage!("poisson_input", true, true),
-    stage!("neuron_update", true, false),
-    stage!("prepare_propagate", true, false),
-    stage!("propagate", true, false),
-    stage!("tick_end", true, false),
-    stage!("rng_check", false, true),
+    stage!("batch_begin", ["common"]),
+    stage!("poisson_input", ["common", "philox"]),
+    stage!("current_input", ["common", "philox"]),
+    stage!(
+        "neuron_update",
+        [
+            "common",
+            "model_lif",
+            "model_lif_cond",
+            "model_izhikevich",
+            "model_adex",
+            "model_hh",
+            "model_spike_source"
+        ]
+    ),
+    stage!("prepare_propagate", ["common"]),
+    stage!("propagate", ["common"]),
+    stage!("tick_end", ["common"]),
+    stage!("rng_check", ["philox"]),
 ];
+
+/// Stems of the shared (non-stage) files.
+pub fn shared_files() -> impl Iterator<Item = &'static str> {
+    SHARED.iter().map(|(name, _)| *name)
+}
 
 /// The stage called `name`.
 pub fn stage(name: &str) -> Stage {
@@ -50,15 +83,15 @@ pub fn stage(name: &str) -> Stage {
         .unwrap_or_else(|| panic!("no shader stage named {name}"))
 }
 
-/// Full source of a stage as compiled: shared files first, then the stage.
+/// Full source of a stage as compiled: its includes in order, then the stage.
 pub fn assembled_source(stage: &Stage) -> String {
     let mut src = String::new();
-    if stage.needs_common {
-        src.push_str(COMMON);
-        src.push('\n');
-    }
-    if stage.needs_rng {
-        src.push_str(PHILOX);
+    for inc in stage.includes {
+        let (_, text) = SHARED
+            .iter()
+            .find(|(n, _)| n == inc)
+            .unwrap_or_else(|| panic!("no shared file {inc}"));
+        src.push_str(text);
         src.push('\n');
     }
     src.push_str(stage.source);
@@ -67,7 +100,7 @@ pub fn assembled_source(stage: &Stage) -> String {
 
 /// The shared declarations alone (used by the layout test).
 pub fn common_source() -> &'static str {
-    COMMON
+    SHARED[0].1
 }
 
 /// Parses and validates a stage with naga, with no optional capability: the engine must run
