@@ -45,20 +45,17 @@ struct PopGpu {
     c: array<f32, 24>,
 }
 
-// Meaning of u, w1, w2 and the second synaptic slots depends on the model.
+// Meaning of u, w1, w2 depends on the model (Izhikevich u; AdEx w; HH m, h, n; LIF alpha
+// synapses: the second variable of the excitatory and inhibitory currents in w1, w2).
 struct NeuronState {
     v: f32,
     u: f32,
     w1: f32,
     w2: f32,
     syn_e: f32,
-    syn_e2: f32,
     syn_i: f32,
-    syn_i2: f32,
     refractory: u32,
     aux: u32,
-    _pad0: u32,
-    _pad1: u32,
 }
 
 struct Synapse {

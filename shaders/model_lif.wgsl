@@ -2,19 +2,20 @@
 // propagator matrix computed on the host (neurons.rs). Constant slots:
 //  0 v_rest, 1 v_reset, 2 v_thresh, 3 P_vv, 4 P_vIe, 5 P_vYe, 6 P_vIi, 7 P_vYi,
 //  8 P_IIe, 9 P_IYe, 10 P_YYe, 11 P_IIi, 12 P_IYi, 13 P_YYi, 14 alpha jump e, 15 alpha jump i,
+//  (the alpha synapses' second variables Y live in w1, w2)
 //  16 P_vC (constant current), 17 delta flag, 18 exponential flag.
 // Mirrored operation for operation by cpu::lif_update.
 
 fn lif_update(s: ptr<function, NeuronState>, p: PopGpu, in_e: f32, in_i: f32, in_c: f32) -> bool {
     (*s).syn_e += in_e * p.c[18];
-    (*s).syn_e2 += in_e * p.c[14];
+    (*s).w1 += in_e * p.c[14];
     (*s).syn_i += in_i * p.c[18];
-    (*s).syn_i2 += in_i * p.c[15];
+    (*s).w2 += in_i * p.c[15];
     let refractory = refractory_after_tick((*s).refractory);
     var spiked = false;
     (*s).refractory = refractory;
     if (refractory == 0u) {
-        let syn = ((*s).syn_e * p.c[4] + (*s).syn_e2 * p.c[5]) + (((*s).syn_i * p.c[6] + (*s).syn_i2 * p.c[7]) + in_c * p.c[16]);
+        let syn = ((*s).syn_e * p.c[4] + (*s).w1 * p.c[5]) + (((*s).syn_i * p.c[6] + (*s).w2 * p.c[7]) + in_c * p.c[16]);
         var v = p.c[0] + (((*s).v - p.c[0]) * p.c[3] + syn);
         v += (in_e + in_i) * p.c[17];
         if (v > p.c[2]) {
@@ -25,9 +26,9 @@ fn lif_update(s: ptr<function, NeuronState>, p: PopGpu, in_e: f32, in_i: f32, in
             (*s).v = v;
         }
     }
-    (*s).syn_e = (*s).syn_e * p.c[8] + (*s).syn_e2 * p.c[9];
-    (*s).syn_e2 *= p.c[10];
-    (*s).syn_i = (*s).syn_i * p.c[11] + (*s).syn_i2 * p.c[12];
-    (*s).syn_i2 *= p.c[13];
+    (*s).syn_e = (*s).syn_e * p.c[8] + (*s).w1 * p.c[9];
+    (*s).w1 *= p.c[10];
+    (*s).syn_i = (*s).syn_i * p.c[11] + (*s).w2 * p.c[12];
+    (*s).w2 *= p.c[13];
     return spiked;
 }

@@ -113,6 +113,7 @@ impl CpuBackend {
         let state = &mut self.state;
         let current_in = &mut self.current_in;
         let tick = self.tick;
+        let has_currents = !plan.currents.is_empty();
         for pop in &plan.populations {
             let p = &pop.gpu;
             // One loop per model (a generic function), so each model's update is inlined.
@@ -125,8 +126,10 @@ impl CpuBackend {
                 state: &mut *state,
                 spikes: &mut *spikes,
                 scale,
+                has_currents,
             };
             match p.model {
+                model_id::LIF if p.c[18] == 1.0 => inputs.run(|s, _, e, i, c| lif_exp_update(s, p, e, i, c)),
                 model_id::LIF => inputs.run(|s, _, e, i, c| lif_update(s, p, e, i, c)),
                 model_id::LIF_COND => inputs.run(|s, _, e, i, c| lif_cond_update(s, p, e, i, c)),
                 model_id::IZHIKEVICH => {
@@ -208,18 +211,32 @@ struct PopInputs<'a> {
     state: &'a mut [NeuronState],
     spikes: &'a mut Vec<u32>,
     scale: f32,
+    has_currents: bool,
 }
 
 impl PopInputs<'_> {
     /// Takes each neuron's fixed-point inputs (clearing them), applies `update`, records spikes.
     #[inline(always)]
     fn run(&mut self, update: impl Fn(&mut NeuronState, usize, f32, f32, f32) -> bool) {
-        for i in self.range.clone() {
-            let in_e = std::mem::take(&mut self.ring_e[i]) as f32 * self.scale;
-            let in_i = std::mem::take(&mut self.ring_i[i]) as f32 * self.scale;
-            let in_c = std::mem::take(&mut self.current_in[i]) as f32 * self.scale;
-            if update(&mut self.state[i], i, in_e, in_i, in_c) {
-                self.spikes.push(i as u32);
+        let r = self.range.clone();
+        let start = r.start;
+        let scale = self.scale;
+        let neurons = self.state[r.clone()]
+            .iter_mut()
+            .zip(&mut self.ring_e[r.clone()])
+            .zip(&mut self.ring_i[r.clone()])
+            .zip(&mut self.current_in[r]);
+        for (k, (((s, e), i), c)) in neurons.enumerate() {
+            let in_e = std::mem::take(e) as f32 * scale;
+            let in_i = std::mem::take(i) as f32 * scale;
+            // Without current sources the accumulator is always 0 (the same value, read for free).
+            let in_c = if self.has_currents {
+                std::mem::take(c) as f32 * scale
+            } else {
+                0.0
+            };
+            if update(s, start + k, in_e, in_i, in_c) {
+                self.spikes.push((start + k) as u32);
             }
         }
     }
@@ -263,14 +280,14 @@ fn refractory_after_tick(r: u32) -> u32 {
 pub fn lif_update(s: &mut NeuronState, p: &PopGpu, in_e: f32, in_i: f32, in_c: f32) -> bool {
     let c = &p.c;
     s.syn_e += in_e * c[18];
-    s.syn_e2 += in_e * c[14];
+    s.w1 += in_e * c[14];
     s.syn_i += in_i * c[18];
-    s.syn_i2 += in_i * c[15];
+    s.w2 += in_i * c[15];
     let refractory = refractory_after_tick(s.refractory);
     let mut spiked = false;
     s.refractory = refractory;
     if refractory == 0 {
-        let syn = (s.syn_e * c[4] + s.syn_e2 * c[5]) + ((s.syn_i * c[6] + s.syn_i2 * c[7]) + in_c * c[16]);
+        let syn = (s.syn_e * c[4] + s.w1 * c[5]) + ((s.syn_i * c[6] + s.w2 * c[7]) + in_c * c[16]);
         let mut v = c[0] + ((s.v - c[0]) * c[3] + syn);
         v += (in_e + in_i) * c[17];
         if v > c[2] {
@@ -281,10 +298,39 @@ pub fn lif_update(s: &mut NeuronState, p: &PopGpu, in_e: f32, in_i: f32, in_c: f
             s.v = v;
         }
     }
-    s.syn_e = s.syn_e * c[8] + s.syn_e2 * c[9];
-    s.syn_e2 *= c[10];
-    s.syn_i = s.syn_i * c[11] + s.syn_i2 * c[12];
-    s.syn_i2 *= c[13];
+    s.syn_e = s.syn_e * c[8] + s.w1 * c[9];
+    s.w1 *= c[10];
+    s.syn_i = s.syn_i * c[11] + s.w2 * c[12];
+    s.w2 *= c[13];
+    spiked
+}
+
+/// [`lif_update`] for exponential synapses without the terms that are exactly zero there
+/// (`w1`, `w2` and the delta input stay 0): the same values, with the one difference
+/// that `x + 0.0` can turn a -0.0 into +0.0, which no comparison or later product can see.
+/// The CUBA loop runs about twice as fast this way.
+#[inline(always)]
+pub fn lif_exp_update(s: &mut NeuronState, p: &PopGpu, in_e: f32, in_i: f32, in_c: f32) -> bool {
+    let c = &p.c;
+    let syn_e = s.syn_e + in_e;
+    let syn_i = s.syn_i + in_i;
+    let refractory = refractory_after_tick(s.refractory);
+    let v = c[0] + ((s.v - c[0]) * c[3] + (syn_e * c[4] + (syn_i * c[6] + in_c * c[16])));
+    let integrate = refractory == 0;
+    let spiked = integrate && v > c[2];
+    *s = NeuronState {
+        v: if spiked {
+            c[1]
+        } else if integrate {
+            v
+        } else {
+            s.v
+        },
+        syn_e: syn_e * c[8],
+        syn_i: syn_i * c[11],
+        refractory: if spiked { p.refractory_ticks } else { refractory },
+        ..*s
+    };
     spiked
 }
 

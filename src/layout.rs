@@ -89,8 +89,9 @@ pub struct PopGpu {
     pub c: [f32; crate::neurons::POP_CONSTANTS],
 }
 
-/// Per-neuron dynamic state; the meaning of `u`, `w1`, `w2` and the synaptic slots depends on
-/// the model (Izhikevich u; AdEx w; HH m, h, n; alpha synapses use `syn_e2`/`syn_i2`).
+/// Per-neuron dynamic state (32 bytes); the meaning of `u`, `w1`, `w2` depends on the model
+/// (Izhikevich u; AdEx w; HH m, h, n; LIF alpha synapses: the second variable of the
+/// excitatory and inhibitory currents in `w1`, `w2`).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Pod, Zeroable)]
 pub struct NeuronState {
@@ -98,26 +99,18 @@ pub struct NeuronState {
     pub v: f32,
     /// Recovery/adaptation variable, or HH m.
     pub u: f32,
-    /// HH h.
+    /// HH h, or the alpha synapse's excitatory second variable.
     pub w1: f32,
-    /// HH n.
+    /// HH n, or the alpha synapse's inhibitory second variable.
     pub w2: f32,
     /// Excitatory synaptic current or conductance.
     pub syn_e: f32,
-    /// Second excitatory synaptic variable (alpha synapses).
-    pub syn_e2: f32,
     /// Inhibitory synaptic current or conductance.
     pub syn_i: f32,
-    /// Second inhibitory synaptic variable (alpha synapses).
-    pub syn_i2: f32,
     /// Remaining refractory ticks.
     pub refractory: u32,
     /// Model-specific counter (spike sources: next spike index).
     pub aux: u32,
-    /// Padding.
-    pub _pad0: u32,
-    /// Padding.
-    pub _pad1: u32,
 }
 
 /// One outgoing synapse in the merged CSR (its weight lives in a separate f32 array so that

@@ -105,9 +105,7 @@ fn rust_and_wgsl_structs_have_identical_layouts() {
     check_layout!(
         NeuronState,
         "NeuronState",
-        [
-            v, u, w1, w2, syn_e, syn_e2, syn_i, syn_i2, refractory, aux, _pad0, _pad1
-        ]
+        [v, u, w1, w2, syn_e, syn_i, refractory, aux]
     );
     check_layout!(Synapse, "Synapse", [post, delay_port]);
     check_layout!(
