@@ -1,5 +1,6 @@
 // LIF with exponential conductance synapses (COBA). Forward Euler for v, exact conductance
 // decay. The inhibitory ring holds negative weights; the conductance takes their magnitude.
+// Sums are written as left-to-right chains (see model_lif.wgsl for why).
 // Constant slots: 0 e_leak, 1 v_reset, 2 v_thresh, 3 dt/C, 4 g_leak, 5 e_exc, 6 e_inh,
 //  7 decay_e, 8 decay_i. Mirrored by cpu::lif_cond_update.
 
@@ -11,7 +12,7 @@ fn lif_cond_update(s: ptr<function, NeuronState>, p: PopGpu, in_e: f32, in_i: f3
     (*s).refractory = refractory;
     if (refractory == 0u) {
         let v0 = (*s).v;
-        let current = (p.c[4] * (p.c[0] - v0) + (*s).syn_e * (p.c[5] - v0)) + ((*s).syn_i * (p.c[6] - v0) + in_c);
+        let current = ((p.c[4] * (p.c[0] - v0) + (*s).syn_e * (p.c[5] - v0)) + (*s).syn_i * (p.c[6] - v0)) + in_c;
         let v = v0 + p.c[3] * current;
         if (v > p.c[2]) {
             (*s).v = p.c[1];

@@ -287,8 +287,9 @@ pub fn lif_update(s: &mut NeuronState, p: &PopGpu, in_e: f32, in_i: f32, in_c: f
     let mut spiked = false;
     s.refractory = refractory;
     if refractory == 0 {
-        let syn = (s.syn_e * c[4] + s.w1 * c[5]) + ((s.syn_i * c[6] + s.w2 * c[7]) + in_c * c[16]);
-        let mut v = c[0] + ((s.v - c[0]) * c[3] + syn);
+        let dv = (((((s.v - c[0]) * c[3] + s.syn_e * c[4]) + s.w1 * c[5]) + s.syn_i * c[6]) + s.w2 * c[7])
+            + in_c * c[16];
+        let mut v = dv + c[0];
         v += (in_e + in_i) * c[17];
         if v > c[2] {
             s.v = c[1];
@@ -297,6 +298,8 @@ pub fn lif_update(s: &mut NeuronState, p: &PopGpu, in_e: f32, in_i: f32, in_c: f
         } else {
             s.v = v;
         }
+    } else {
+        s.v += (in_e + in_i) * c[17] * c[19];
     }
     s.syn_e = s.syn_e * c[8] + s.w1 * c[9];
     s.w1 *= c[10];
@@ -315,7 +318,7 @@ pub fn lif_exp_update(s: &mut NeuronState, p: &PopGpu, in_e: f32, in_i: f32, in_
     let syn_e = s.syn_e + in_e;
     let syn_i = s.syn_i + in_i;
     let refractory = refractory_after_tick(s.refractory);
-    let v = c[0] + ((s.v - c[0]) * c[3] + (syn_e * c[4] + (syn_i * c[6] + in_c * c[16])));
+    let v = ((((s.v - c[0]) * c[3] + syn_e * c[4]) + syn_i * c[6]) + in_c * c[16]) + c[0];
     let integrate = refractory == 0;
     let spiked = integrate && v > c[2];
     *s = NeuronState {
@@ -344,7 +347,7 @@ pub fn lif_cond_update(s: &mut NeuronState, p: &PopGpu, in_e: f32, in_i: f32, in
     s.refractory = refractory;
     if refractory == 0 {
         let v0 = s.v;
-        let current = (c[4] * (c[0] - v0) + s.syn_e * (c[5] - v0)) + (s.syn_i * (c[6] - v0) + in_c);
+        let current = ((c[4] * (c[0] - v0) + s.syn_e * (c[5] - v0)) + s.syn_i * (c[6] - v0)) + in_c;
         let v = v0 + c[3] * current;
         if v > c[2] {
             s.v = c[1];

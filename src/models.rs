@@ -131,6 +131,13 @@ pub fn coba(seed: u64, scale: f64) -> Result<Network> {
 /// eta x nu_thr (nu_thr = theta / (J C_E tau)). Fig. 8: g = 5, eta = 2 is synchronous
 /// irregular; g = 6, eta = 4 asynchronous irregular (in the paper).
 pub fn brunel(seed: u64, scale: f64, g: f64, eta: f64) -> Result<Network> {
+    brunel_with(seed, scale, g, eta, false)
+}
+
+/// [`brunel`] with the choice of what happens to input arriving during the refractory period:
+/// discarded (`false`, NEST `iaf_psc_delta` and shared/DESIGN.md) or added to `v` as Brian2's
+/// `on_pre: v += J` does (`true`), for side-by-side comparison with Brian2.
+pub fn brunel_with(seed: u64, scale: f64, g: f64, eta: f64, input_while_refractory: bool) -> Result<Network> {
     check_scale(scale)?;
     if !(g.is_finite() && g >= 0.0) {
         return Err(invalid("g", g, "must be finite and >= 0"));
@@ -151,6 +158,7 @@ pub fn brunel(seed: u64, scale: f64, g: f64, eta: f64) -> Result<Network> {
         v_thresh_mv: theta,
         refractory_ms: 2.0,
         synapse: CurrentSynapse::Delta,
+        delta_input_while_refractory: input_while_refractory,
         ..LifParams::default()
     };
     let nu_thr_hz = theta / (j * c_e * tau) * 1e3;

@@ -59,6 +59,10 @@ pub struct LifParams {
     pub refractory_ms: f64,
     /// Shape of the synaptic current.
     pub synapse: CurrentSynapse,
+    /// Delta synapses only: whether input arriving during the refractory period still moves
+    /// `v` (Brian2's `on_pre: v += w` semantics) or is discarded (NEST `iaf_psc_delta`'s
+    /// default, and ours).
+    pub delta_input_while_refractory: bool,
 }
 
 impl Default for LifParams {
@@ -73,6 +77,7 @@ impl Default for LifParams {
             tau_syn_inh_ms: 10.0,
             refractory_ms: 5.0,
             synapse: CurrentSynapse::Exponential,
+            delta_input_while_refractory: false,
         }
     }
 }
@@ -580,6 +585,7 @@ impl NeuronModel {
                     CurrentSynapse::Exponential => 1.0,
                     _ => 0.0,
                 };
+                c[19] = if p.delta_input_while_refractory { 1.0 } else { 0.0 };
             }
             NeuronModel::LifCond(p) => {
                 c[0] = p.e_leak_mv;
