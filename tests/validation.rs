@@ -270,3 +270,242 @@ fn connectivity_does_not_depend_on_the_number_of_threads() {
     let mean_out = one.synapse_count() as f64 / 4000.0;
     assert!((mean_out - 80.0).abs() < 2.0, "{mean_out}");
 }
+
+fn pop_err(model: NeuronModel) -> String {
+    let mut b = NetworkBuilder::new(0.1, 1);
+    message(b.population("p", 3, model, InitialValue::Constant(-60.0)))
+}
+
+#[test]
+fn every_model_rejects_parameters_out_of_range_naming_the_field() {
+    use spikegpu::{AdExParams, HhParams, IzhikevichParams, LifCondParams};
+    let cases: Vec<(NeuronModel, &str)> = vec![
+        (
+            NeuronModel::LifCond(LifCondParams {
+                c_m_pf: -200.0,
+                ..LifCondParams::default()
+            }),
+            "c_m_pf",
+        ),
+        (
+            NeuronModel::LifCond(LifCondParams {
+                g_leak_ns: 0.0,
+                ..LifCondParams::default()
+            }),
+            "g_leak_ns",
+        ),
+        (
+            NeuronModel::LifCond(LifCondParams {
+                e_inh_mv: 10.0,
+                ..LifCondParams::default()
+            }),
+            "e_inh_mv",
+        ),
+        (
+            NeuronModel::Izhikevich(IzhikevichParams {
+                a: -0.02,
+                ..IzhikevichParams::default()
+            }),
+            "a",
+        ),
+        (
+            NeuronModel::Izhikevich(IzhikevichParams {
+                c_mv: 40.0,
+                ..IzhikevichParams::default()
+            }),
+            "c_mv",
+        ),
+        (
+            NeuronModel::AdEx(AdExParams {
+                delta_t_mv: 0.0,
+                ..AdExParams::default()
+            }),
+            "delta_t_mv",
+        ),
+        (
+            NeuronModel::AdEx(AdExParams {
+                tau_w_ms: f64::NAN,
+                ..AdExParams::default()
+            }),
+            "tau_w_ms",
+        ),
+        (
+            NeuronModel::AdEx(AdExParams {
+                v_peak_mv: -60.0,
+                ..AdExParams::default()
+            }),
+            "v_t_mv",
+        ),
+        (
+            NeuronModel::HodgkinHuxley(HhParams {
+                g_na_ns: -1.0,
+                ..HhParams::default()
+            }),
+            "g_na_ns",
+        ),
+        (
+            NeuronModel::HodgkinHuxley(HhParams {
+                refractory_ms: -3.0,
+                ..HhParams::default()
+            }),
+            "refractory_ms",
+        ),
+    ];
+    for (model, field) in cases {
+        let msg = pop_err(model);
+        assert_mentions(&msg, &["population 'p'", field, "out of range"]);
+    }
+}
+
+#[test]
+fn spike_source_times_that_are_unsorted_negative_or_collide_are_rejected() {
+    let src = |times: Vec<Vec<f64>>| NeuronModel::SpikeSource {
+        spike_times_ms: times,
+    };
+    let mut b = NetworkBuilder::new(0.1, 1);
+    let msg = message(b.population("s", 1, src(vec![vec![1.0, 0.5]]), InitialValue::Constant(0.0)));
+    assert_mentions(&msg, &["spike_times_ms[0][1]", "strictly increasing"]);
+    let msg = message(b.population("s", 1, src(vec![vec![-1.0]]), InitialValue::Constant(0.0)));
+    assert_mentions(&msg, &["spike_times_ms[0][0]", ">= 0"]);
+    let msg = message(b.population("s", 2, src(vec![vec![1.0]]), InitialValue::Constant(0.0)));
+    assert_mentions(&msg, &["spike_times_ms", "one list per neuron (2)"]);
+    b.population("t", 1, src(vec![vec![1.0, 1.02]]), InitialValue::Constant(0.0))
+        .unwrap();
+    assert_mentions(&message(b.build()), &["spike_times_ms[0]", "same 0.1 ms tick"]);
+}
+
+#[test]
+fn an_inhibitory_conductance_projection_with_positive_weights_is_an_error_not_a_flip() {
+    let mut b = NetworkBuilder::new(0.1, 1);
+    let a = b
+        .population(
+            "a",
+            3,
+            NeuronModel::LifCond(spikegpu::LifCondParams::default()),
+            InitialValue::Constant(-60.0),
+        )
+        .unwrap();
+    let msg = message(b.projection(
+        a,
+        a,
+        Connectivity::AllToAll { autapses: true },
+        WeightDist::Constant(67.0),
+        WeightDist::Constant(1.0),
+        Receptor::Inhibitory,
+    ));
+    assert_mentions(
+        &msg,
+        &["weight", "67", "inhibitory projection needs weights <= 0"],
+    );
+}
+
+#[test]
+fn impossible_connectivity_is_rejected() {
+    let mut b = NetworkBuilder::new(0.1, 1);
+    let a = b
+        .population("a", 10, lif(), InitialValue::Constant(-60.0))
+        .unwrap();
+    let c = b
+        .population("c", 5, lif(), InitialValue::Constant(-60.0))
+        .unwrap();
+    let src = b
+        .population(
+            "s",
+            1,
+            NeuronModel::SpikeSource {
+                spike_times_ms: vec![vec![]],
+            },
+            InitialValue::Constant(0.0),
+        )
+        .unwrap();
+    let w = WeightDist::Constant(1.0);
+    let proj =
+        |b: &mut NetworkBuilder, pre, post, rule| b.projection(pre, post, rule, w, w, Receptor::Excitatory);
+    assert_mentions(
+        &message(proj(
+            &mut b,
+            a,
+            a,
+            Connectivity::FixedInDegree {
+                k: 10,
+                autapses: false,
+            },
+        )),
+        &["connectivity.k", "must be <= 9"],
+    );
+    assert_mentions(
+        &message(proj(
+            &mut b,
+            a,
+            c,
+            Connectivity::FixedOutDegree { k: 6, autapses: true },
+        )),
+        &["connectivity.k", "must be <= 5"],
+    );
+    assert_mentions(
+        &message(proj(&mut b, a, c, Connectivity::OneToOne)),
+        &["equal size (10 != 5)"],
+    );
+    assert_mentions(
+        &message(proj(&mut b, a, src, Connectivity::AllToAll { autapses: true })),
+        &["post", "spike source population cannot receive synapses"],
+    );
+}
+
+#[test]
+fn bad_inputs_and_heterogeneous_parameters_are_rejected() {
+    let mut b = NetworkBuilder::new(0.1, 1);
+    let a = b
+        .population("a", 3, lif(), InitialValue::Constant(-60.0))
+        .unwrap();
+    assert_mentions(
+        &message(b.current_input(a, spikegpu::CurrentSource::Noise { mean: 0.0, std: -1.0 })),
+        &["current input 0", "std", ">= 0"],
+    );
+    assert_mentions(
+        &message(b.current_input(
+            a,
+            spikegpu::CurrentSource::Step {
+                times_ms: vec![1.0, 2.0],
+                amplitudes: vec![1.0],
+            },
+        )),
+        &["amplitudes", "one amplitude per time"],
+    );
+    assert_mentions(
+        &message(b.poisson_schedule(a, &[(5.0, 10.0)], 1.0, Receptor::Excitatory)),
+        &["schedule", "must start at 0 ms"],
+    );
+    assert_mentions(
+        &message(b.poisson_schedule(a, &[(0.0, 10.0), (0.0, 5.0)], 1.0, Receptor::Excitatory)),
+        &["schedule[1].start_ms", "increase strictly"],
+    );
+    assert_mentions(
+        &message(b.izhikevich_per_neuron(a, vec![[0.02, 0.2, -65.0, 8.0]; 3])),
+        &["izhikevich_per_neuron", "needs an Izhikevich population"],
+    );
+    let izh = b
+        .population(
+            "izh",
+            2,
+            NeuronModel::Izhikevich(spikegpu::IzhikevichParams::default()),
+            InitialValue::Constant(-65.0),
+        )
+        .unwrap();
+    assert_mentions(
+        &message(b.izhikevich_per_neuron(izh, vec![[0.02, 0.2, -65.0, 8.0]])),
+        &["one row per neuron (2)"],
+    );
+    assert_mentions(
+        &message(b.izhikevich_per_neuron(izh, vec![[0.02, 0.2, -65.0, 8.0], [-1.0, 0.2, -65.0, 8.0]])),
+        &["izhikevich_per_neuron[1].a"],
+    );
+    assert_mentions(
+        &message(b.initial_value(
+            a,
+            spikegpu::StateVar::SynExc,
+            InitialValue::Normal { mean: 1.0, std: -2.0 },
+        )),
+        &["initial SynExc.std", ">= 0"],
+    );
+}
