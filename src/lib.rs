@@ -27,6 +27,7 @@ pub mod error;
 pub mod gpu;
 pub mod layout;
 pub mod model;
+pub mod modelfile;
 pub mod models;
 pub mod neurons;
 pub mod plan;

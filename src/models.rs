@@ -49,7 +49,7 @@ pub fn cuba(seed: u64, scale: f64) -> Result<Network> {
             exc,
             post,
             conn.clone(),
-            WeightDist::Constant(60.0 * 0.27 / 10.0),
+            WeightDist::Constant(1.62), // 60 * 0.27 / 10 mV
             delay,
             Receptor::Excitatory,
         )?;
@@ -57,7 +57,7 @@ pub fn cuba(seed: u64, scale: f64) -> Result<Network> {
             inh,
             post,
             conn.clone(),
-            WeightDist::Constant(-20.0 * 4.5 / 10.0),
+            WeightDist::Constant(-9.0), // -20 * 4.5 / 10 mV
             delay,
             Receptor::Inhibitory,
         )?;
@@ -215,20 +215,8 @@ pub fn izhikevich(seed: u64, scale: f64) -> Result<Network> {
         NeuronModel::Izhikevich(IzhikevichParams::default()),
         v0,
     )?;
-    let key = seed_key(seed);
-    let r = |pop: u32, i: u32| PhiloxStream::new(key, crate::rng::stream::MODEL + pop, i).uniform();
-    let exc_abcd = (0..n_exc)
-        .map(|i| {
-            let re = r(0, i);
-            [0.02, 0.2, -65.0 + 15.0 * re * re, 8.0 - 6.0 * re * re]
-        })
-        .collect();
-    let inh_abcd = (0..n_inh)
-        .map(|i| {
-            let ri = r(1, i);
-            [0.02 + 0.08 * ri, 0.25 - 0.05 * ri, -65.0, 2.0]
-        })
-        .collect();
+    let exc_abcd = izhikevich_2003_abcd(seed, IzhikevichRole::Excitatory, n_exc);
+    let inh_abcd = izhikevich_2003_abcd(seed, IzhikevichRole::Inhibitory, n_inh);
     b.izhikevich_per_neuron(exc, exc_abcd)?;
     b.izhikevich_per_neuron(inh, inh_abcd)?;
     let all = Connectivity::AllToAll { autapses: true };
@@ -259,6 +247,31 @@ pub fn izhikevich(seed: u64, scale: f64) -> Result<Network> {
     b.current_input(exc, CurrentSource::Noise { mean: 0.0, std: 5.0 })?;
     b.current_input(inh, CurrentSource::Noise { mean: 0.0, std: 2.0 })?;
     b.build()
+}
+
+/// Which half of the Izhikevich 2003 network a population plays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IzhikevichRole {
+    /// a = 0.02, b = 0.2, c = -65 + 15 r^2, d = 8 - 6 r^2.
+    Excitatory,
+    /// a = 0.02 + 0.08 r, b = 0.25 - 0.05 r, c = -65, d = 2.
+    Inhibitory,
+}
+
+/// Per-neuron (a, b, c, d) of the Izhikevich 2003 network, `r` uniform per neuron from the
+/// seed (one Philox stream per role, so model files reproduce the Rust builder exactly).
+pub fn izhikevich_2003_abcd(seed: u64, role: IzhikevichRole, n: u32) -> Vec<[f64; 4]> {
+    let key = seed_key(seed);
+    let stream = crate::rng::stream::MODEL + u32::from(role == IzhikevichRole::Inhibitory);
+    (0..n)
+        .map(|i| {
+            let r = PhiloxStream::new(key, stream, i).uniform();
+            match role {
+                IzhikevichRole::Excitatory => [0.02, 0.2, -65.0 + 15.0 * r * r, 8.0 - 6.0 * r * r],
+                IzhikevichRole::Inhibitory => [0.02 + 0.08 * r, 0.25 - 0.05 * r, -65.0, 2.0],
+            }
+        })
+        .collect()
 }
 
 /// Brette et al. 2007 benchmark 3 (Brian2's `COBAHH` example): 4,000 Traub-Miles HH neurons,

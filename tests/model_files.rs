@@ -1,0 +1,133 @@
+//! Model files: every shipped file builds the same network as its Rust builder, and bad files
+//! get clear errors with line and column.
+
+use spikegpu::modelfile;
+use spikegpu::models;
+use spikegpu::plan::Plan;
+
+fn assert_same_plan(name: &str, a: &Plan, b: &Plan) {
+    assert_eq!(a.n_neurons, b.n_neurons, "{name}: neurons");
+    let consts = |p: &Plan| {
+        p.populations
+            .iter()
+            .map(|x| (x.name.clone(), x.gpu))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(consts(a), consts(b), "{name}: populations and constants");
+    assert_eq!(a.initial_state, b.initial_state, "{name}: initial state");
+    assert_eq!(a.neuron_params, b.neuron_params, "{name}: per-neuron parameters");
+    assert_eq!(a.row_ptr, b.row_ptr, "{name}: row pointers");
+    assert_eq!(a.synapses, b.synapses, "{name}: synapses");
+    assert_eq!(a.weights, b.weights, "{name}: weights");
+    assert_eq!(a.fixed_scale, b.fixed_scale, "{name}: fixed-point scale");
+    assert_eq!(a.poisson, b.poisson, "{name}: poisson inputs");
+    assert_eq!(a.poisson_segments, b.poisson_segments, "{name}: poisson segments");
+    assert_eq!(a.currents, b.currents, "{name}: currents");
+}
+
+#[test]
+fn every_shipped_model_file_builds_the_same_network_as_its_rust_builder() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/models");
+    for name in models::BENCH_MODELS {
+        let file = modelfile::load(&dir.join(format!("{name}.toml")), None).unwrap();
+        assert_eq!(file.name, *name);
+        assert_eq!(file.duration_ms, Some(1000.0));
+        let built = models::by_name(name, file.network.seed, 1.0).unwrap();
+        let (a, b) = (Plan::new(&file.network).unwrap(), Plan::new(&built).unwrap());
+        assert_same_plan(name, &a, &b);
+    }
+}
+
+fn error_of(text: &str) -> String {
+    modelfile::parse(text, "m.toml", None)
+        .expect_err("must fail")
+        .to_string()
+}
+
+const MINIMAL: &str = "dt = \"0.1 ms\"\n[[population]]\nname = \"a\"\nsize = 10\nmodel = \"lif\"\n";
+
+#[test]
+fn a_minimal_file_loads_and_units_in_keys_or_strings_agree() {
+    let a = modelfile::parse(
+        &format!("{MINIMAL}params = {{ tau_m = \"0.02 s\" }}\n"),
+        "m",
+        None,
+    )
+    .unwrap();
+    let b = modelfile::parse(&format!("{MINIMAL}params = {{ tau_m_ms = 20 }}\n"), "m", None).unwrap();
+    let c = modelfile::parse(&format!("{MINIMAL}params = {{ tau_m = 20 }}\n"), "m", None).unwrap();
+    for f in [&a, &b, &c] {
+        let spikegpu::NeuronModel::Lif(p) = &f.network.populations[0].model else {
+            panic!()
+        };
+        assert_eq!(p.tau_m_ms, 20.0);
+    }
+}
+
+#[test]
+fn malformed_toml_reports_line_and_column() {
+    let msg = error_of("dt = \"0.1 ms\"\n[[population]\nname = 3\n");
+    assert!(msg.contains("m.toml:2:"), "{msg}");
+}
+
+#[test]
+fn an_unknown_field_is_named_with_its_position() {
+    let msg = error_of(&format!("{MINIMAL}colour = \"red\"\n"));
+    assert!(
+        msg.contains("m.toml:6:1") && msg.contains("unknown field `colour`"),
+        "{msg}"
+    );
+    let msg = error_of(&format!("{MINIMAL}params = {{ tau_q = \"5 ms\" }}\n"));
+    assert!(
+        msg.contains("m.toml:6:") && msg.contains("unknown parameter") && msg.contains("tau_m"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn a_wrong_unit_is_named_with_the_allowed_dimension() {
+    let msg = error_of(&format!("{MINIMAL}params = {{ tau_m = \"20 mV\" }}\n"));
+    assert!(
+        msg.contains("m.toml:6:") && msg.contains("unknown unit 'mV'") && msg.contains("time (ms)"),
+        "{msg}"
+    );
+    let msg = error_of(&format!("{MINIMAL}params = {{ tau_m = \"20 parsecs\" }}\n"));
+    assert!(msg.contains("unknown unit 'parsecs'"), "{msg}");
+}
+
+#[test]
+fn a_missing_required_field_is_named() {
+    let msg = error_of("dt = \"0.1 ms\"\n[[population]]\nname = \"a\"\nmodel = \"lif\"\n");
+    assert!(
+        msg.contains("missing field `size`") && msg.contains("m.toml:"),
+        "{msg}"
+    );
+    let msg = error_of("[[population]]\nname = \"a\"\nsize = 1\nmodel = \"lif\"\n");
+    assert!(msg.contains("missing field `dt`"), "{msg}");
+}
+
+#[test]
+fn a_reference_to_a_missing_population_lists_the_defined_ones() {
+    let text = format!(
+        "{MINIMAL}[[projection]]\npre = \"a\"\npost = \"b\"\nconnectivity = {{ rule = \"one_to_one\" }}\nweight = 1\ndelay = \"1 ms\"\nreceptor = \"excitatory\"\n"
+    );
+    let msg = error_of(&text);
+    assert!(
+        msg.contains("m.toml:8:8") && msg.contains("projection[0].post") && msg.contains("defined: a"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn a_negative_duration_or_time_constant_is_refused() {
+    let msg = error_of(&format!("duration = \"-5 ms\"\n{MINIMAL}"));
+    assert!(
+        msg.contains("m.toml:1:12") && msg.contains("duration") && msg.contains("positive time"),
+        "{msg}"
+    );
+    let msg = error_of(&format!("{MINIMAL}params = {{ tau_m = \"-20 ms\" }}\n"));
+    assert!(
+        msg.contains("tau_m_ms") && msg.contains("must be finite and > 0"),
+        "{msg}"
+    );
+}
