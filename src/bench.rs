@@ -1,10 +1,11 @@
 //! The benchmark suite behind `spikegpu bench`: build a standard model, run it, report.
 
 use std::fmt::Write as _;
+
+use crate::model::Network;
 use std::time::Instant;
 
 use crate::error::{Result, invalid};
-
 use crate::models;
 use crate::sim::{Backend, Simulator};
 use crate::stats;
@@ -25,7 +26,7 @@ pub struct BenchConfig {
 }
 
 /// One benchmark row.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize)]
 pub struct BenchReport {
     /// Model name.
     pub model: String,
@@ -63,8 +64,8 @@ pub struct BenchReport {
     pub neuron_updates_per_s: f64,
     /// Device bytes per synapse.
     pub bytes_per_synapse: f64,
-    /// FNV-1a hash of the sorted (tick, neuron) list.
-    pub spike_hash: u64,
+    /// FNV-1a hash of the sorted (tick, neuron) list, 16 hex digits.
+    pub spike_hash: String,
     /// Compute dispatches per tick (GPU).
     pub dispatches_per_tick: Option<u32>,
     /// Queue submissions (GPU).
@@ -92,13 +93,18 @@ pub fn run(config: &BenchConfig) -> Result<BenchReport> {
     let t1 = Instant::now();
     sim.run_ms(config.duration_ms)?;
     let run_s = t1.elapsed().as_secs_f64();
+    Ok(report(&config.model, &net, &sim, build_s, run_s))
+}
+
+/// The figures of a finished run.
+pub fn report(model: &str, net: &Network, sim: &Simulator, build_s: f64, run_s: f64) -> BenchReport {
     let c = sim.counters();
     let records = sim.spike_records();
     let neurons = net.neuron_count();
     let duration_ms = c.ticks as f64 * net.dt_ms;
     let gpu = sim.gpu_details();
-    Ok(BenchReport {
-        model: config.model.clone(),
+    BenchReport {
+        model: model.to_string(),
         backend: sim.backend_name().into(),
         adapter: sim.adapter_name(),
         neurons,
@@ -116,70 +122,16 @@ pub fn run(config: &BenchConfig) -> Result<BenchReport> {
         events_per_s: c.syn_events as f64 / run_s,
         neuron_updates_per_s: neurons as f64 * c.ticks as f64 / run_s,
         bytes_per_synapse: sim.plan().bytes_per_synapse(),
-        spike_hash: stats::spike_hash(records),
+        spike_hash: format!("{:016x}", stats::spike_hash(records)),
         dispatches_per_tick: gpu.map(|g| g.0.dispatches_per_tick),
         submissions: gpu.map(|g| g.0.submissions),
-    })
-}
-
-fn json_str(s: &str) -> String {
-    let mut out = String::from("\"");
-    for ch in s.chars() {
-        match ch {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-fn json_num(x: f64) -> String {
-    if x.is_finite() {
-        format!("{x}")
-    } else {
-        "null".into()
     }
 }
 
 impl BenchReport {
     /// One JSON object on one line.
     pub fn to_json(&self) -> String {
-        let opt = |v: Option<String>| v.unwrap_or_else(|| "null".into());
-        format!(
-            concat!(
-                "{{\"model\":{},\"backend\":{},\"adapter\":{},\"neurons\":{},\"synapses\":{},",
-                "\"dt_ms\":{},\"duration_ms\":{},\"ticks\":{},\"build_s\":{},\"run_s\":{},\"rtf\":{},",
-                "\"spikes\":{},\"rate_hz\":{},\"cv_isi\":{},\"syn_events\":{},\"events_per_s\":{},",
-                "\"neuron_updates_per_s\":{},\"bytes_per_synapse\":{},\"spike_hash\":\"{:016x}\",",
-                "\"dispatches_per_tick\":{},\"submissions\":{}}}"
-            ),
-            json_str(&self.model),
-            json_str(&self.backend),
-            json_str(&self.adapter),
-            self.neurons,
-            self.synapses,
-            json_num(self.dt_ms),
-            json_num(self.duration_ms),
-            self.ticks,
-            json_num(self.build_s),
-            json_num(self.run_s),
-            json_num(self.rtf),
-            self.spikes,
-            json_num(self.rate_hz),
-            opt(self.cv_isi.map(json_num)),
-            self.syn_events,
-            json_num(self.events_per_s),
-            json_num(self.neuron_updates_per_s),
-            json_num(self.bytes_per_synapse),
-            self.spike_hash,
-            opt(self.dispatches_per_tick.map(|d| d.to_string())),
-            opt(self.submissions.map(|d| d.to_string())),
-        )
+        serde_json::to_string(self).expect("a report always serialises")
     }
 }
 
@@ -206,7 +158,7 @@ pub fn table(reports: &[BenchReport]) -> String {
     for r in reports {
         let _ = writeln!(
             s,
-            "{:<8} {:<4} {:>8} {:>10} {:>7.0} {:>8.3} {:>8.3} {:>9.4} {:>8.3} {:>6} {:>10.3e} {:>7.2} {:>16x}  {}",
+            "{:<8} {:<4} {:>8} {:>10} {:>7.0} {:>8.3} {:>8.3} {:>9.4} {:>8.3} {:>6} {:>10.3e} {:>7.2} {:>16}  {}",
             r.model,
             r.backend,
             r.neurons,
@@ -222,6 +174,98 @@ pub fn table(reports: &[BenchReport]) -> String {
             r.spike_hash,
             r.adapter
         );
+    }
+    s
+}
+
+/// The CPU model name from /proc/cpuinfo (Linux), else the architecture.
+fn cpu_name() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
+        .unwrap_or_else(|| std::env::consts::ARCH.to_string())
+}
+
+/// A Markdown table of reports, headed by the adapter, driver, CPU and date.
+pub fn markdown(reports: &[BenchReport]) -> String {
+    let mut s = String::new();
+    let adapters = crate::gpu::list_adapters();
+    let used: Vec<&str> = reports.iter().map(|r| r.adapter.as_str()).collect();
+    for a in adapters
+        .iter()
+        .filter(|a| used.contains(&a.name.as_str()) && a.backend != "Gl")
+    {
+        let _ = writeln!(
+            s,
+            "- GPU adapter: {} ({}, {}), driver {}",
+            a.name, a.backend, a.device_type, a.driver
+        );
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let _ = writeln!(s, "- CPU: {} ({cores} threads available)", cpu_name());
+    let date = std::process::Command::new("date")
+        .arg("-u")
+        .arg("+%Y-%m-%d")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .unwrap_or_default();
+    let _ = writeln!(
+        s,
+        "- Date: {}; spikegpu {}",
+        date.trim(),
+        env!("CARGO_PKG_VERSION")
+    );
+    let _ = writeln!(s);
+    let _ = writeln!(
+        s,
+        "| model | backend | neurons | synapses | build s | run s | RTF | rate Hz | CV ISI | syn events/s | B/synapse | spike hash |"
+    );
+    let _ = writeln!(
+        s,
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
+    );
+    for r in reports {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {:.3} | {:.3} | {:.3} | {:.2} | {} | {:.3e} | {:.2} | `{}` |",
+            r.model,
+            r.backend,
+            r.neurons,
+            r.synapses,
+            r.build_s,
+            r.run_s,
+            r.rtf,
+            r.rate_hz,
+            r.cv_isi.map_or("-".into(), |c| format!("{c:.3}")),
+            r.events_per_s,
+            r.bytes_per_synapse,
+            r.spike_hash
+        );
+    }
+    let backends: Vec<&str> = reports.iter().map(|r| r.backend.as_str()).collect();
+    if backends.contains(&"gpu") && backends.contains(&"cpu") {
+        let _ = writeln!(s);
+        for pair in reports
+            .chunks(2)
+            .filter(|p| p.len() == 2 && p[0].model == p[1].model)
+        {
+            let _ = writeln!(
+                s,
+                "- {}: CPU run time / GPU run time = {:.2}; identical spike trains: {}",
+                pair[0].model,
+                pair[1].run_s / pair[0].run_s,
+                if pair[0].spike_hash == pair[1].spike_hash {
+                    "yes"
+                } else {
+                    "no (compared by statistics)"
+                }
+            );
+        }
     }
     s
 }

@@ -38,6 +38,9 @@ pub enum Error {
     /// A backend name that is not one of the known ones.
     #[error("unknown backend '{0}': allowed values are gpu, cpu, auto")]
     UnknownBackend(String),
+    /// Writing results failed (unwritable directory, full disk).
+    #[error("{0}")]
+    Output(String),
     /// A population or projection handle that does not belong to this simulation.
     #[error("unknown {kind} handle {index}: {why}")]
     UnknownHandle {

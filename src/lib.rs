@@ -30,8 +30,10 @@ pub mod model;
 pub mod modelfile;
 pub mod models;
 pub mod neurons;
+pub mod output;
 pub mod plan;
 pub mod rng;
+pub mod run;
 pub mod sim;
 pub mod stats;
 

@@ -2,16 +2,18 @@
 
 use std::process::ExitCode;
 
+use std::path::PathBuf;
+
 use clap::{Parser, Subcommand};
 use spikegpu::bench::{self, BenchConfig};
-use spikegpu::{Backend, Error, gpu, models};
+use spikegpu::{Backend, Error, gpu, modelfile, models, run};
 
 #[derive(Parser)]
 #[command(
     name = "spikegpu",
     version,
     about = "Spiking neural networks on any GPU (wgpu/WGSL), with a bit-exact CPU reference",
-    after_help = "Examples:\n  spikegpu bench cuba\n  spikegpu bench cuba --backend both --json\n  spikegpu bench cuba --scale 25 --duration-ms 200\n  spikegpu devices\n\nLogging: RUST_LOG=info spikegpu ...   Adapter choice: SPIKEGPU_ADAPTER=<name substring>"
+    after_help = "Examples:\n  spikegpu run examples/models/cuba.toml --out out/cuba\n  spikegpu validate examples/models/brunel.toml\n  spikegpu bench cuba\n  spikegpu bench all --backend both --markdown\n  spikegpu devices\n\nLogging: RUST_LOG=info spikegpu ...   Adapter choice: SPIKEGPU_ADAPTER=<name substring>\nExit codes: 0 success, 2 bad input, 1 runtime failure."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -20,6 +22,32 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run a model file and write spikes (.npy), probes (.npy), summary.json and raster.png.
+    #[command(
+        after_help = "Examples:\n  spikegpu run examples/models/cuba.toml\n  spikegpu run examples/models/coba.toml --backend cpu --out results/coba --duration-ms 500 --seed 7\n\nOutputs in --out: spikes_<pop>_times_ms.npy and spikes_<pop>_neurons.npy per recorded population,\nstate_<pop>_<var>.npy (samples x neurons) with _times_ms.npy and _neurons.npy per probe,\nsummary.json (the bench figures plus per-population rate and CV of ISI) and raster.png."
+    )]
+    Run {
+        /// The model file (TOML).
+        model: PathBuf,
+        /// gpu, cpu or auto (GPU if present, else CPU).
+        #[arg(long, default_value = "auto")]
+        backend: String,
+        /// Output directory (created if needed).
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        /// Biological time (ms); defaults to the file's duration, else 1000.
+        #[arg(long, allow_negative_numbers = true)]
+        duration_ms: Option<f64>,
+        /// Seed; defaults to the file's.
+        #[arg(long)]
+        seed: Option<u64>,
+    },
+    /// Check a model file without running it: parse, build and plan the network.
+    #[command(after_help = "Example:\n  spikegpu validate examples/models/brunel.toml")]
+    Validate {
+        /// The model file (TOML).
+        model: PathBuf,
+    },
     /// Run standard benchmark networks and print their figures.
     #[command(
         after_help = "Examples:\n  spikegpu bench cuba\n  spikegpu bench all --backend both\n  spikegpu bench cuba --json --seed 7 --duration-ms 500"
@@ -43,6 +71,9 @@ enum Command {
         /// One JSON object per run instead of the table.
         #[arg(long)]
         json: bool,
+        /// A Markdown table with the adapter, driver, CPU and date (the format of BENCHMARKS.md).
+        #[arg(long, conflicts_with = "json")]
+        markdown: bool,
     },
     /// List the adapters wgpu can see, with backend, type and key limits.
     #[command(after_help = "Example:\n  spikegpu devices")]
@@ -63,6 +94,7 @@ fn main() -> ExitCode {
                         | Error::InvalidNetwork(_)
                         | Error::UnknownBackend(_)
                         | Error::UnknownHandle { .. }
+                        | Error::Output(_)
                 )
             });
             ExitCode::from(if input_error { 2 } else { 1 })
@@ -70,8 +102,68 @@ fn main() -> ExitCode {
     }
 }
 
+fn parse_backend(name: &str) -> anyhow::Result<Backend> {
+    name.parse::<Backend>().map_err(|_| {
+        anyhow::Error::new(Error::UnknownBackend(name.to_string()))
+            .context("--backend accepts gpu, cpu or auto")
+    })
+}
+
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        Command::Run {
+            model,
+            backend,
+            out,
+            duration_ms,
+            seed,
+        } => {
+            let backend = parse_backend(&backend)?;
+            let file = modelfile::load(&model, seed)?;
+            let duration = duration_ms.or(file.duration_ms).unwrap_or(1000.0);
+            run::prepare_out_dir(&out)?;
+            let bar = indicatif::ProgressBar::new(0);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{bar:30} {percent:>3}% {msg}")
+                    .expect("valid template"),
+            );
+            let started = std::time::Instant::now();
+            let dt = file.network.dt_ms;
+            let result = run::run_model(&file, backend, duration, &out, |done, total, spikes| {
+                bar.set_length(total);
+                bar.set_position(done);
+                let bio_s = done as f64 * dt * 1e-3;
+                let wall = started.elapsed().as_secs_f64().max(1e-9);
+                bar.set_message(format!(
+                    "tick {done}/{total}, t = {:.0} ms, real-time factor {:.2}, {:.0} spikes/s",
+                    bio_s * 1e3,
+                    wall / bio_s.max(1e-12),
+                    spikes as f64 / wall
+                ));
+            })?;
+            bar.finish_and_clear();
+            print!("{}", bench::table(std::slice::from_ref(&result.report)));
+            println!("wrote {} files to {}:", result.files.len(), out.display());
+            for f in &result.files {
+                println!("  {}", f.display());
+            }
+            Ok(())
+        }
+        Command::Validate { model } => {
+            let file = modelfile::load(&model, None)?;
+            let plan = spikegpu::plan::Plan::new(&file.network)?;
+            println!(
+                "{}: valid. {} populations, {} neurons, {} projections, {} synapses, dt {} ms, seed {}",
+                model.display(),
+                file.network.populations.len(),
+                plan.n_neurons,
+                file.network.projections.len(),
+                plan.synapse_count(),
+                file.network.dt_ms,
+                file.network.seed
+            );
+            Ok(())
+        }
         Command::Devices => {
             let adapters = gpu::list_adapters();
             if adapters.is_empty() {
@@ -100,6 +192,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             duration_ms,
             scale,
             json,
+            markdown,
         } => {
             let backends: Vec<Backend> = if backend.eq_ignore_ascii_case("both") {
                 vec![Backend::Gpu, Backend::Cpu]
@@ -133,7 +226,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     reports.push(report);
                 }
             }
-            if !json {
+            if markdown {
+                print!("{}", bench::markdown(&reports));
+            } else if !json {
                 print!("{}", bench::table(&reports));
                 if backends.len() == 2 {
                     for pair in reports.chunks(2) {

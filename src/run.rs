@@ -1,0 +1,168 @@
+//! `spikegpu run`: a model file run to completion with its recordings written to a folder.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use crate::bench::{self, BenchReport};
+use crate::error::{Error, Result, invalid};
+use crate::modelfile::ModelFile;
+use crate::output::{RasterPopulation, raster_png, write_npy};
+use crate::sim::{Backend, Simulator};
+use crate::stats;
+
+/// What a run produced.
+pub struct RunResult {
+    /// The figures (also in `summary.json`).
+    pub report: BenchReport,
+    /// Files written.
+    pub files: Vec<PathBuf>,
+}
+
+/// Checks that `dir` exists (creating it) and is writable, before anything runs.
+pub fn prepare_out_dir(dir: &Path) -> Result<()> {
+    let fail =
+        |e: std::io::Error| Error::Output(format!("output directory {} is not writable: {e}", dir.display()));
+    std::fs::create_dir_all(dir).map_err(fail)?;
+    let probe = dir.join(".spikegpu-write-test");
+    std::fs::write(&probe, b"").map_err(fail)?;
+    std::fs::remove_file(&probe).map_err(fail)?;
+    Ok(())
+}
+
+/// Runs `model` for `duration_ms` on `backend`, calling `progress(ticks_done, ticks_total,
+/// spikes_so_far)` between chunks, then writes the outputs into `out`.
+pub fn run_model(
+    model: &ModelFile,
+    backend: Backend,
+    duration_ms: f64,
+    out: &Path,
+    mut progress: impl FnMut(u64, u64, u64),
+) -> Result<RunResult> {
+    if !(duration_ms.is_finite() && duration_ms > 0.0) {
+        return Err(invalid("duration_ms", duration_ms, "must be finite and > 0"));
+    }
+    prepare_out_dir(out)?;
+    let net = &model.network;
+    let t0 = Instant::now();
+    let mut sim = Simulator::new(net, backend)?;
+    let build_s = t0.elapsed().as_secs_f64();
+    let dt = net.dt_ms;
+    let total = (duration_ms / dt).round() as u64;
+    let probe_ticks: Vec<u64> = model
+        .probes
+        .iter()
+        .map(|p| (p.interval_ms / dt).round() as u64)
+        .collect();
+    // Chunks end on every probe sample and at least every 100 ms for the progress display.
+    let chunk = probe_ticks
+        .iter()
+        .cloned()
+        .min()
+        .unwrap_or(u64::MAX)
+        .min((100.0 / dt).ceil() as u64)
+        .max(1);
+    let mut samples: Vec<Vec<f32>> = vec![Vec::new(); model.probes.len()];
+    let mut sample_times: Vec<Vec<f64>> = vec![Vec::new(); model.probes.len()];
+    let t1 = Instant::now();
+    let mut done = 0u64;
+    while done < total {
+        let step = chunk.min(total - done);
+        sim.run_ticks(step as u32)?;
+        done += step;
+        let due: Vec<usize> = (0..model.probes.len())
+            .filter(|&i| done.is_multiple_of(probe_ticks[i]))
+            .collect();
+        if !due.is_empty() {
+            let state = sim.pull_state()?;
+            for i in due {
+                let p = &model.probes[i];
+                let start = sim.plan().populations[p.population.index()].gpu.start as usize;
+                for &n in &p.neurons {
+                    let s = state[start + n as usize];
+                    samples[i].push(match p.variable.as_str() {
+                        "v" => s.v,
+                        "u" => s.u,
+                        "syn_e" => s.syn_e,
+                        _ => s.syn_i,
+                    });
+                }
+                sample_times[i].push(done as f64 * dt);
+            }
+        }
+        progress(done, total, sim.counters().spikes);
+    }
+    let run_s = t1.elapsed().as_secs_f64();
+    let report = bench::report(&model.name, net, &sim, build_s, run_s);
+
+    let mut files = Vec::new();
+    let plan = sim.plan();
+    let mut pop_summaries = Vec::new();
+    for (pi, pop) in plan.populations.iter().enumerate() {
+        let train = sim.spikes(net.population_ids()[pi])?;
+        let count = plan.populations[pi].gpu.size;
+        if pop.record {
+            let t = out.join(format!("spikes_{}_times_ms.npy", pop.name));
+            write_npy(&t, &[train.times_ms.len()], &train.times_ms)?;
+            let n = out.join(format!("spikes_{}_neurons.npy", pop.name));
+            write_npy(&n, &[train.neurons.len()], &train.neurons)?;
+            files.extend([t, n]);
+        }
+        let records: Vec<_> = sim
+            .spike_records()
+            .iter()
+            .filter(|r| plan.population_of(r.neuron) == pi)
+            .cloned()
+            .collect();
+        pop_summaries.push(serde_json::json!({
+            "name": pop.name,
+            "neurons": count,
+            "recorded": pop.record,
+            "spikes": train.times_ms.len(),
+            "rate_hz": stats::mean_rate_hz(records.len(), u64::from(count), report.duration_ms),
+            "cv_isi": stats::mean_cv_isi(&records, plan.n_neurons),
+        }));
+    }
+    for (i, p) in model.probes.iter().enumerate() {
+        let stem = format!("state_{}_{}", p.population_name, p.variable);
+        let values = out.join(format!("{stem}.npy"));
+        write_npy(&values, &[sample_times[i].len(), p.neurons.len()], &samples[i])?;
+        let times = out.join(format!("{stem}_times_ms.npy"));
+        write_npy(&times, &[sample_times[i].len()], &sample_times[i])?;
+        let neurons = out.join(format!("{stem}_neurons.npy"));
+        write_npy(&neurons, &[p.neurons.len()], &p.neurons)?;
+        files.extend([values, times, neurons]);
+    }
+    let raster = out.join("raster.png");
+    let pops: Vec<RasterPopulation<'_>> = plan
+        .populations
+        .iter()
+        .filter(|p| p.record)
+        .map(|p| RasterPopulation {
+            name: &p.name,
+            start: p.gpu.start,
+            size: p.gpu.size,
+        })
+        .collect();
+    let title = format!(
+        "{}: {} neurons, {:.0} ms, {}",
+        model.name, report.neurons, report.duration_ms, report.adapter
+    );
+    raster_png(
+        &raster,
+        &title,
+        sim.spike_records(),
+        &pops,
+        dt,
+        report.duration_ms,
+        (1200, 800),
+    )?;
+    files.push(raster);
+    let mut summary = serde_json::to_value(&report).expect("report serialises");
+    summary["populations"] = serde_json::Value::Array(pop_summaries);
+    summary["recorded_spikes"] = serde_json::json!(sim.spike_records().len());
+    let path = out.join("summary.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&summary).expect("json"))
+        .map_err(|e| Error::Output(format!("writing {} failed: {e}", path.display())))?;
+    files.push(path);
+    Ok(RunResult { report, files })
+}

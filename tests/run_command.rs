@@ -1,0 +1,250 @@
+//! `spikegpu run` end to end on a shipped model, and its bad-input exit codes.
+
+use std::path::Path;
+use std::process::Command;
+
+fn spikegpu(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_spikegpu"))
+        .args(args)
+        .output()
+        .expect("spikegpu runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Parses a version 1.0 `.npy` file: returns (descr, shape, payload bytes).
+fn read_npy(path: &Path) -> (String, Vec<usize>, Vec<u8>) {
+    let bytes = std::fs::read(path).unwrap();
+    assert_eq!(&bytes[..8], b"\x93NUMPY\x01\x00", "{}: magic", path.display());
+    let len = u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
+    assert_eq!((10 + len) % 64, 0, "header padded to 64 bytes");
+    let header = std::str::from_utf8(&bytes[10..10 + len]).unwrap();
+    assert!(
+        header.ends_with('\n') && header.contains("'fortran_order': False"),
+        "{header}"
+    );
+    let descr = header
+        .split("'descr': '")
+        .nth(1)
+        .unwrap()
+        .split('\'')
+        .next()
+        .unwrap()
+        .to_string();
+    let shape_text = header
+        .split("'shape': (")
+        .nth(1)
+        .unwrap()
+        .split(')')
+        .next()
+        .unwrap();
+    let shape: Vec<usize> = shape_text
+        .split(',')
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| s.trim().parse().unwrap())
+        .collect();
+    let payload = bytes[10 + len..].to_vec();
+    let item = match descr.as_str() {
+        "<f8" => 8,
+        "<f4" | "<u4" => 4,
+        other => panic!("unexpected dtype {other}"),
+    };
+    assert_eq!(
+        payload.len(),
+        shape.iter().product::<usize>() * item,
+        "{}: payload size",
+        path.display()
+    );
+    (descr, shape, payload)
+}
+
+#[test]
+fn run_writes_every_output_and_they_agree_with_the_summary() {
+    let dir = std::env::temp_dir().join(format!("spikegpu-run-test-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/models/cuba.toml");
+    let (code, stdout, stderr) = spikegpu(&[
+        "run",
+        model.to_str().unwrap(),
+        "--backend",
+        "cpu",
+        "--out",
+        dir.to_str().unwrap(),
+        "--duration-ms",
+        "200",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("wrote") && stdout.contains("summary.json"),
+        "{stdout}"
+    );
+    assert!(
+        !stderr.contains('%'),
+        "no progress bar when stderr is not a terminal: {stderr}"
+    );
+
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["model"], "cuba");
+    assert_eq!(summary["ticks"], 2000);
+    let mut total = 0u64;
+    for pop in summary["populations"].as_array().unwrap() {
+        let name = pop["name"].as_str().unwrap();
+        let (descr, shape, payload) = read_npy(&dir.join(format!("spikes_{name}_times_ms.npy")));
+        assert_eq!(descr, "<f8");
+        let times: Vec<f64> = payload
+            .chunks_exact(8)
+            .map(|c| f64::from_le_bytes(c.try_into().unwrap()))
+            .collect();
+        let (descr, shape_n, payload) = read_npy(&dir.join(format!("spikes_{name}_neurons.npy")));
+        assert_eq!(descr, "<u4");
+        assert_eq!(shape, shape_n);
+        let neurons: Vec<u32> = payload
+            .chunks_exact(4)
+            .map(|c| u32::from_le_bytes(c.try_into().unwrap()))
+            .collect();
+        assert_eq!(
+            shape[0] as u64,
+            pop["spikes"].as_u64().unwrap(),
+            "{name}: npy count = summary count"
+        );
+        assert!(times.iter().all(|&t| (0.0..200.0).contains(&t)) && times.windows(2).all(|w| w[0] <= w[1]));
+        assert!(
+            neurons
+                .iter()
+                .all(|&n| u64::from(n) < pop["neurons"].as_u64().unwrap())
+        );
+        total += shape[0] as u64;
+    }
+    assert_eq!(total, summary["spikes"].as_u64().unwrap());
+    assert!(total > 1000, "CUBA fires");
+
+    // The probe: exc v of 4 neurons every 0.5 ms over 200 ms.
+    let (descr, shape, payload) = read_npy(&dir.join("state_exc_v.npy"));
+    assert_eq!((descr.as_str(), shape.as_slice()), ("<f4", &[400usize, 4][..]));
+    let v: Vec<f32> = payload
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes(c.try_into().unwrap()))
+        .collect();
+    // After every tick v is at or below threshold (a crossing resets it), and inhibition keeps
+    // it within tens of mV below reset.
+    assert!(
+        v.iter().all(|&x| x <= -50.0 && x > -100.0),
+        "membrane potentials {:?}",
+        &v[..8]
+    );
+    assert!(v.iter().any(|&x| x != v[0]), "v changes over time");
+    let (_, shape, _) = read_npy(&dir.join("state_exc_v_times_ms.npy"));
+    assert_eq!(shape, vec![400]);
+
+    let img = image::open(dir.join("raster.png")).expect("raster.png decodes");
+    assert_eq!((img.width(), img.height()), (1200, 800));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn validate_accepts_every_shipped_model() {
+    for name in spikegpu::models::BENCH_MODELS {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("examples/models/{name}.toml"));
+        let (code, stdout, stderr) = spikegpu(&["validate", path.to_str().unwrap()]);
+        assert_eq!(code, 0, "{name}: {stderr}");
+        assert!(stdout.contains("valid"), "{stdout}");
+    }
+}
+
+fn write_temp(name: &str, text: &str) -> std::path::PathBuf {
+    let path = std::env::temp_dir().join(format!("spikegpu-{}-{name}", std::process::id()));
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn bad_model_files_exit_2_with_a_readable_message() {
+    let minimal = "dt = \"0.1 ms\"\n[[population]]\nname = \"a\"\nsize = 10\nmodel = \"lif\"\n";
+    let cases = [
+        (
+            "malformed.toml",
+            "dt = \"0.1 ms\"\n[[population]\n".to_string(),
+            ":2:",
+        ),
+        (
+            "unknown.toml",
+            format!("{minimal}flavour = 1\n"),
+            "unknown field `flavour`",
+        ),
+        (
+            "unit.toml",
+            format!("{minimal}params = {{ v_rest = \"5 ms\" }}\n"),
+            "unknown unit 'ms'",
+        ),
+        (
+            "missing.toml",
+            "dt = \"0.1 ms\"\n[[population]]\nname = \"a\"\nmodel = \"lif\"\n".to_string(),
+            "missing field `size`",
+        ),
+        (
+            "ref.toml",
+            format!(
+                "{minimal}[[poisson]]\ntarget = \"nope\"\nrate = \"5 Hz\"\nweight = 1\nreceptor = \"excitatory\"\n"
+            ),
+            "no population of that name",
+        ),
+        (
+            "duration.toml",
+            format!("duration = \"-1 s\"\n{minimal}"),
+            "positive time",
+        ),
+    ];
+    for (name, text, expected) in cases {
+        let path = write_temp(name, &text);
+        for cmd in ["validate", "run"] {
+            let (code, _, stderr) = spikegpu(
+                &[
+                    cmd,
+                    path.to_str().unwrap(),
+                    "--out",
+                    std::env::temp_dir().to_str().unwrap(),
+                ][..if cmd == "run" { 4 } else { 2 }],
+            );
+            assert_eq!(code, 2, "{cmd} {name}: {stderr}");
+            assert!(stderr.contains(expected), "{cmd} {name}: {stderr}");
+            assert!(!stderr.contains("panicked"), "{stderr}");
+        }
+        let _ = std::fs::remove_file(path);
+    }
+    let (code, _, stderr) = spikegpu(&["run", "/nonexistent/model.toml"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("cannot read model file"), "{stderr}");
+}
+
+#[test]
+fn an_unwritable_output_directory_exits_2_before_running() {
+    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/models/cuba.toml");
+    // A path under a regular file cannot be created, even as root.
+    let file = write_temp("not-a-dir", "x");
+    let out = file.join("sub");
+    let (code, _, stderr) = spikegpu(&[
+        "run",
+        model.to_str().unwrap(),
+        "--backend",
+        "cpu",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("not writable"), "{stderr}");
+    let _ = std::fs::remove_file(file);
+    let (code, _, stderr) = spikegpu(&[
+        "run",
+        model.to_str().unwrap(),
+        "--backend",
+        "cpu",
+        "--duration-ms",
+        "-5",
+    ]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("duration_ms"), "{stderr}");
+}
