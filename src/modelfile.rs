@@ -182,6 +182,7 @@ struct FilePopulation {
     init: BTreeMap<Spanned<String>, Spanned<RawDist>>,
     spike_times_ms: Option<Vec<Vec<f64>>>,
     heterogeneity: Option<Spanned<String>>,
+    izhikevich_abcd: Option<Vec<[f64; 4]>>,
     positions: Option<FilePositions>,
 }
 
@@ -488,6 +489,9 @@ impl Loader<'_> {
                     }
                 };
                 b.izhikevich_per_neuron(id, izhikevich_2003_abcd(seed, role, p.size))?;
+            }
+            if let Some(rows) = &p.izhikevich_abcd {
+                b.izhikevich_per_neuron(id, rows.clone())?;
             }
             if let Some(pos) = &p.positions {
                 let positions = match (pos.grid, pos.random) {

@@ -131,3 +131,20 @@ fn a_negative_duration_or_time_constant_is_refused() {
         "{msg}"
     );
 }
+
+#[test]
+fn per_neuron_izhikevich_parameters_and_positions_can_be_written_out() {
+    let text = "dt = \"1 ms\"\n[[population]]\nname = \"a\"\nsize = 2\nmodel = \"izhikevich\"\npreset = \"FS\"\n\
+        izhikevich_abcd = [[0.02, 0.2, -65, 8], [0.1, 0.2, -65, 2]]\npositions = { grid = [2, 1], spacing = 10.0 }\n";
+    let f = modelfile::parse(text, "m", None).unwrap();
+    let p = &f.network.populations[0];
+    assert_eq!(
+        p.izhikevich_per_neuron.as_ref().unwrap()[1],
+        [0.1, 0.2, -65.0, 2.0]
+    );
+    assert_eq!(p.positions.as_ref().unwrap()[1], glam::Vec3::new(10.0, 0.0, 0.0));
+    let spikegpu::NeuronModel::Izhikevich(params) = &p.model else {
+        panic!()
+    };
+    assert_eq!(params.a, 0.1, "preset FS");
+}
