@@ -116,3 +116,14 @@ fn ring_index(port: u32, slot: u32, neuron: u32, slots: u32, n: u32) -> u32 {
 fn refractory_after_tick(r: u32) -> u32 {
     return select(0u, r - 1u, r > 0u);
 }
+
+// A threshold crossing resets v and starts the refractory period; otherwise v is accepted.
+fn fire_or_accept(s: ptr<function, NeuronState>, v: f32, threshold: f32, reset: f32, refractory_ticks: u32) -> bool {
+    if (v > threshold) {
+        (*s).v = reset;
+        (*s).refractory = refractory_ticks;
+        return true;
+    }
+    (*s).v = v;
+    return false;
+}

@@ -17,13 +17,9 @@ fn adex_update(s: ptr<function, NeuronState>, p: PopGpu, in_e: f32, in_i: f32, i
         let arg = min((v0 - p.c[6]) * p.c[7], p.c[8]);
         let drive = (p.c[4] * (p.c[0] - v0) + p.c[4] * p.c[5] * exp(arg)) - w0;
         let v = v0 + p.c[3] * (drive + (((*s).syn_e + (*s).syn_i) + in_c));
-        if (v > p.c[2]) {
-            (*s).v = p.c[1];
-            (*s).refractory = p.refractory_ticks;
+        spiked = fire_or_accept(s, v, p.c[2], p.c[1], p.refractory_ticks);
+        if (spiked) {
             w = w + p.c[11];
-            spiked = true;
-        } else {
-            (*s).v = v;
         }
     }
     (*s).u = w;

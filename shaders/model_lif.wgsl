@@ -22,13 +22,7 @@ fn lif_update(s: ptr<function, NeuronState>, p: PopGpu, in_e: f32, in_i: f32, in
         let dv = ((((((*s).v - p.c[0]) * p.c[3] + (*s).syn_e * p.c[4]) + (*s).w1 * p.c[5]) + (*s).syn_i * p.c[6]) + (*s).w2 * p.c[7]) + in_c * p.c[16];
         var v = dv + p.c[0];
         v += (in_e + in_i) * p.c[17];
-        if (v > p.c[2]) {
-            (*s).v = p.c[1];
-            (*s).refractory = p.refractory_ticks;
-            spiked = true;
-        } else {
-            (*s).v = v;
-        }
+        spiked = fire_or_accept(s, v, p.c[2], p.c[1], p.refractory_ticks);
     } else {
         (*s).v += (in_e + in_i) * p.c[17] * p.c[19];
     }

@@ -13,14 +13,7 @@ fn lif_cond_update(s: ptr<function, NeuronState>, p: PopGpu, in_e: f32, in_i: f3
     if (refractory == 0u) {
         let v0 = (*s).v;
         let current = ((p.c[4] * (p.c[0] - v0) + (*s).syn_e * (p.c[5] - v0)) + (*s).syn_i * (p.c[6] - v0)) + in_c;
-        let v = v0 + p.c[3] * current;
-        if (v > p.c[2]) {
-            (*s).v = p.c[1];
-            (*s).refractory = p.refractory_ticks;
-            spiked = true;
-        } else {
-            (*s).v = v;
-        }
+        spiked = fire_or_accept(s, v0 + p.c[3] * current, p.c[2], p.c[1], p.refractory_ticks);
     }
     (*s).syn_e *= p.c[7];
     (*s).syn_i *= p.c[8];

@@ -276,6 +276,19 @@ fn refractory_after_tick(r: u32) -> u32 {
     r.saturating_sub(1)
 }
 
+/// `fire_or_accept` of common.wgsl: a threshold crossing resets v and starts the refractory
+/// period; otherwise v is accepted.
+fn fire_or_accept(s: &mut NeuronState, v: f32, threshold: f32, reset: f32, refractory_ticks: u32) -> bool {
+    if v > threshold {
+        s.v = reset;
+        s.refractory = refractory_ticks;
+        true
+    } else {
+        s.v = v;
+        false
+    }
+}
+
 /// `model_lif.wgsl`, operation for operation.
 pub fn lif_update(s: &mut NeuronState, p: &PopGpu, in_e: f32, in_i: f32, in_c: f32) -> bool {
     let c = &p.c;
@@ -291,13 +304,7 @@ pub fn lif_update(s: &mut NeuronState, p: &PopGpu, in_e: f32, in_i: f32, in_c: f
             + in_c * c[16];
         let mut v = dv + c[0];
         v += (in_e + in_i) * c[17];
-        if v > c[2] {
-            s.v = c[1];
-            s.refractory = p.refractory_ticks;
-            spiked = true;
-        } else {
-            s.v = v;
-        }
+        spiked = fire_or_accept(s, v, c[2], c[1], p.refractory_ticks);
     } else {
         s.v += (in_e + in_i) * c[17] * c[19];
     }
@@ -348,14 +355,7 @@ pub fn lif_cond_update(s: &mut NeuronState, p: &PopGpu, in_e: f32, in_i: f32, in
     if refractory == 0 {
         let v0 = s.v;
         let current = ((c[4] * (c[0] - v0) + s.syn_e * (c[5] - v0)) + s.syn_i * (c[6] - v0)) + in_c;
-        let v = v0 + c[3] * current;
-        if v > c[2] {
-            s.v = c[1];
-            s.refractory = p.refractory_ticks;
-            spiked = true;
-        } else {
-            s.v = v;
-        }
+        spiked = fire_or_accept(s, v0 + c[3] * current, c[2], c[1], p.refractory_ticks);
     }
     s.syn_e *= c[7];
     s.syn_i *= c[8];
@@ -403,13 +403,9 @@ pub fn adex_update(s: &mut NeuronState, p: &PopGpu, in_e: f32, in_i: f32, in_c: 
         let arg = ((v0 - c[6]) * c[7]).min(c[8]);
         let drive = (c[4] * (c[0] - v0) + c[4] * c[5] * arg.exp()) - w0;
         let v = v0 + c[3] * (drive + ((s.syn_e + s.syn_i) + in_c));
-        if v > c[2] {
-            s.v = c[1];
-            s.refractory = p.refractory_ticks;
+        spiked = fire_or_accept(s, v, c[2], c[1], p.refractory_ticks);
+        if spiked {
             w += c[11];
-            spiked = true;
-        } else {
-            s.v = v;
         }
     }
     s.u = w;

@@ -2,7 +2,8 @@
 
 use crate::error::{Result, invalid};
 use crate::model::{
-    Connectivity, CurrentSource, InitialValue, Network, NetworkBuilder, Receptor, StateVar, WeightDist,
+    Connectivity, CurrentSource, InitialValue, Network, NetworkBuilder, PopulationId, Receptor, StateVar,
+    WeightDist,
 };
 use crate::neurons::{CurrentSynapse, HhParams, IzhikevichParams, LifCondParams, LifParams, NeuronModel};
 use crate::rng::{PhiloxStream, seed_key};
@@ -20,6 +21,56 @@ fn ei_sizes(n: f64, scale: f64) -> (u32, u32) {
     let n_exc = (0.8 * n * scale).round().max(1.0) as u32;
     let n_inh = (0.2 * n * scale).round().max(1.0) as u32;
     (n_exc, n_inh)
+}
+
+/// Wires the 80/20 benchmark networks: every population receives `exc` through the excitatory
+/// port with weight `w_exc` and `inh` through the inhibitory port with `w_inh`, in the order
+/// exc -> exc, inh -> exc, exc -> inh, inh -> inh (the order the model files list).
+fn wire_exc_inh(
+    b: &mut NetworkBuilder,
+    (exc, inh): (PopulationId, PopulationId),
+    conn: &Connectivity,
+    (w_exc, w_inh): (WeightDist, WeightDist),
+    delay_ms: f64,
+) -> Result<()> {
+    let delay = WeightDist::Constant(delay_ms);
+    for post in [exc, inh] {
+        b.projection(exc, post, conn.clone(), w_exc, delay, Receptor::Excitatory)?;
+        b.projection(inh, post, conn.clone(), w_inh, delay, Receptor::Inhibitory)?;
+    }
+    Ok(())
+}
+
+fn constant_weights(w_exc: f64, w_inh: f64) -> (WeightDist, WeightDist) {
+    (WeightDist::Constant(w_exc), WeightDist::Constant(w_inh))
+}
+
+/// Normal initial conductances (nS) of the Brette et al. 2007 conductance benchmarks.
+fn initial_conductances(
+    b: &mut NetworkBuilder,
+    pops: [PopulationId; 2],
+    g_e: (f64, f64),
+    g_i: (f64, f64),
+) -> Result<()> {
+    for pop in pops {
+        b.initial_value(
+            pop,
+            StateVar::SynExc,
+            InitialValue::Normal {
+                mean: g_e.0,
+                std: g_e.1,
+            },
+        )?;
+        b.initial_value(
+            pop,
+            StateVar::SynInh,
+            InitialValue::Normal {
+                mean: g_i.0,
+                std: g_i.1,
+            },
+        )?;
+    }
+    Ok(())
 }
 
 /// Vogels & Abbott 2005 CUBA as defined by the Brette et al. 2007 benchmark suite and
@@ -42,26 +93,9 @@ pub fn cuba(seed: u64, scale: f64) -> Result<Network> {
     let mut b = NetworkBuilder::new(0.1, seed);
     let exc = b.population("exc", n_exc, NeuronModel::Lif(lif.clone()), v0)?;
     let inh = b.population("inh", n_inh, NeuronModel::Lif(lif), v0)?;
+    // 60 * 0.27 / 10 mV and -20 * 4.5 / 10 mV, written as the decimal values model files use.
     let conn = Connectivity::FixedProbability { p, autapses: true };
-    let delay = WeightDist::Constant(0.1);
-    for post in [exc, inh] {
-        b.projection(
-            exc,
-            post,
-            conn.clone(),
-            WeightDist::Constant(1.62), // 60 * 0.27 / 10 mV
-            delay,
-            Receptor::Excitatory,
-        )?;
-        b.projection(
-            inh,
-            post,
-            conn.clone(),
-            WeightDist::Constant(-9.0), // -20 * 4.5 / 10 mV
-            delay,
-            Receptor::Inhibitory,
-        )?;
-    }
+    wire_exc_inh(&mut b, (exc, inh), &conn, constant_weights(1.62, -9.0), 0.1)?;
     b.build()
 }
 
@@ -83,44 +117,14 @@ pub fn coba(seed: u64, scale: f64) -> Result<Network> {
     };
     let exc = b.population("exc", n_exc, NeuronModel::LifCond(params.clone()), v0)?;
     let inh = b.population("inh", n_inh, NeuronModel::LifCond(params), v0)?;
-    for pop in [exc, inh] {
-        b.initial_value(
-            pop,
-            StateVar::SynExc,
-            InitialValue::Normal {
-                mean: 4.0 * g_l,
-                std: 1.5 * g_l,
-            },
-        )?;
-        b.initial_value(
-            pop,
-            StateVar::SynInh,
-            InitialValue::Normal {
-                mean: 20.0 * g_l,
-                std: 12.0 * g_l,
-            },
-        )?;
-    }
+    initial_conductances(
+        &mut b,
+        [exc, inh],
+        (4.0 * g_l, 1.5 * g_l),
+        (20.0 * g_l, 12.0 * g_l),
+    )?;
     let conn = Connectivity::FixedProbability { p, autapses: true };
-    let delay = WeightDist::Constant(0.1);
-    for post in [exc, inh] {
-        b.projection(
-            exc,
-            post,
-            conn.clone(),
-            WeightDist::Constant(6.0),
-            delay,
-            Receptor::Excitatory,
-        )?;
-        b.projection(
-            inh,
-            post,
-            conn.clone(),
-            WeightDist::Constant(-67.0),
-            delay,
-            Receptor::Inhibitory,
-        )?;
-    }
+    wire_exc_inh(&mut b, (exc, inh), &conn, constant_weights(6.0, -67.0), 0.1)?;
     b.build()
 }
 
@@ -170,24 +174,8 @@ pub fn brunel_with(seed: u64, scale: f64, g: f64, eta: f64, input_while_refracto
         p: epsilon,
         autapses: true,
     };
-    let delay = WeightDist::Constant(1.5);
+    wire_exc_inh(&mut b, (exc, inh), &conn, constant_weights(j, -g * j), 1.5)?;
     for post in [exc, inh] {
-        b.projection(
-            exc,
-            post,
-            conn.clone(),
-            WeightDist::Constant(j),
-            delay,
-            Receptor::Excitatory,
-        )?;
-        b.projection(
-            inh,
-            post,
-            conn.clone(),
-            WeightDist::Constant(-g * j),
-            delay,
-            Receptor::Inhibitory,
-        )?;
         b.poisson_input(post, c_e * eta * nu_thr_hz, j, Receptor::Excitatory)?;
     }
     b.build()
@@ -220,30 +208,16 @@ pub fn izhikevich(seed: u64, scale: f64) -> Result<Network> {
     b.izhikevich_per_neuron(exc, exc_abcd)?;
     b.izhikevich_per_neuron(inh, inh_abcd)?;
     let all = Connectivity::AllToAll { autapses: true };
-    let delay = WeightDist::Constant(1.0);
     // Weights of the 1,000-neuron network, scaled so that the summed input per neuron is kept.
     let w = 1.0 / scale;
-    for post in [exc, inh] {
-        b.projection(
-            exc,
-            post,
-            all.clone(),
-            WeightDist::Uniform {
-                low: 0.0,
-                high: 0.5 * w,
-            },
-            delay,
-            Receptor::Excitatory,
-        )?;
-        b.projection(
-            inh,
-            post,
-            all.clone(),
-            WeightDist::Uniform { low: -w, high: 0.0 },
-            delay,
-            Receptor::Inhibitory,
-        )?;
-    }
+    let weights = (
+        WeightDist::Uniform {
+            low: 0.0,
+            high: 0.5 * w,
+        },
+        WeightDist::Uniform { low: -w, high: 0.0 },
+    );
+    wire_exc_inh(&mut b, (exc, inh), &all, weights, 1.0)?;
     b.current_input(exc, CurrentSource::Noise { mean: 0.0, std: 5.0 })?;
     b.current_input(inh, CurrentSource::Noise { mean: 0.0, std: 2.0 })?;
     b.build()
@@ -290,44 +264,9 @@ pub fn cobahh(seed: u64, scale: f64) -> Result<Network> {
     };
     let exc = b.population("exc", n_exc, NeuronModel::HodgkinHuxley(params.clone()), v0)?;
     let inh = b.population("inh", n_inh, NeuronModel::HodgkinHuxley(params), v0)?;
-    for pop in [exc, inh] {
-        b.initial_value(
-            pop,
-            StateVar::SynExc,
-            InitialValue::Normal {
-                mean: 40.0,
-                std: 15.0,
-            },
-        )?;
-        b.initial_value(
-            pop,
-            StateVar::SynInh,
-            InitialValue::Normal {
-                mean: 200.0,
-                std: 120.0,
-            },
-        )?;
-    }
+    initial_conductances(&mut b, [exc, inh], (40.0, 15.0), (200.0, 120.0))?;
     let conn = Connectivity::FixedProbability { p, autapses: true };
-    let delay = WeightDist::Constant(0.1);
-    for post in [exc, inh] {
-        b.projection(
-            exc,
-            post,
-            conn.clone(),
-            WeightDist::Constant(6.0),
-            delay,
-            Receptor::Excitatory,
-        )?;
-        b.projection(
-            inh,
-            post,
-            conn.clone(),
-            WeightDist::Constant(-67.0),
-            delay,
-            Receptor::Inhibitory,
-        )?;
-    }
+    wire_exc_inh(&mut b, (exc, inh), &conn, constant_weights(6.0, -67.0), 0.1)?;
     b.build()
 }
 

@@ -1,18 +1,8 @@
 //! The `spikegpu` command line: output fields, exit codes and error messages.
 
-use std::process::Command;
+mod common;
 
-fn spikegpu(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_spikegpu"))
-        .args(args)
-        .output()
-        .expect("spikegpu runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use common::spikegpu;
 
 #[test]
 fn bench_json_has_every_documented_field() {

@@ -1,19 +1,10 @@
 //! `spikegpu run` end to end on a shipped model, and its bad-input exit codes.
 
-use std::path::Path;
-use std::process::Command;
+mod common;
 
-fn spikegpu(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_spikegpu"))
-        .args(args)
-        .output()
-        .expect("spikegpu runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use common::spikegpu;
+
+use std::path::Path;
 
 /// Parses a version 1.0 `.npy` file: returns (descr, shape, payload bytes).
 fn read_npy(path: &Path) -> (String, Vec<usize>, Vec<u8>) {

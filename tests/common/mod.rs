@@ -23,3 +23,16 @@ pub fn gpu() -> Option<GpuContext> {
         }
     }
 }
+
+/// Runs the `spikegpu` binary: (exit code, stdout, stderr).
+pub fn spikegpu(args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_spikegpu"))
+        .args(args)
+        .output()
+        .expect("spikegpu runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
