@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Run on a machine with a real GPU (the lent device machine): builds, lists adapters, runs the
+# benchmark suite on GPU and CPU side by side, a scaled run, and the GPU-vs-CPU tests, and
+# writes everything under ${OUT:-gpu-check-out}/. Meant to finish within a few minutes.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+out="${OUT:-gpu-check-out}"
+mkdir -p "$out"
+export CARGO_TERM_COLOR=never
+{
+  echo "== build"
+  time cargo build --release 2>&1 | tail -2
+  echo "== nvidia-smi"
+  nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv 2>/dev/null || echo "(no nvidia-smi)"
+  echo "== adapters"
+  ./target/release/spikegpu devices
+} > "$out/setup.txt" 2>&1
+./target/release/spikegpu bench all --backend both --markdown > "$out/bench.md" 2> "$out/bench.err"
+./target/release/spikegpu bench cuba brunel --backend gpu --scale 10 --duration-ms 1000 --json > "$out/scaled.jsonl" 2>> "$out/bench.err"
+# Bit-exactness on this driver is informative (drivers may fuse or regroup float operations).
+cargo test --release --test gpu_vs_cpu --test gpu_models -- --nocapture > "$out/gpu-tests.txt" 2>&1
+echo "gpu-tests exit $?" >> "$out/gpu-tests.txt"
+cat "$out/setup.txt" "$out/bench.md"
