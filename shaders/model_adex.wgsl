@@ -4,7 +4,7 @@
 //  8 exponent cap, 9 a, 10 dt/tau_w, 11 b, 12 decay_e, 13 decay_i. Mirrored by
 //  cpu::adex_update (exp differs in the last bits between devices: compared statistically).
 
-fn adex_update(s: ptr<function, NeuronState>, p: PopGpu, in_e: f32, in_i: f32, in_c: f32) -> bool {
+fn adex_update(s: ptr<function, NeuronState>, p: PopGpu, threshold: f32, in_e: f32, in_i: f32, in_c: f32) -> bool {
     (*s).syn_e += in_e;
     (*s).syn_i += in_i;
     let refractory = refractory_after_tick((*s).refractory);
@@ -17,7 +17,7 @@ fn adex_update(s: ptr<function, NeuronState>, p: PopGpu, in_e: f32, in_i: f32, i
         let arg = min((v0 - p.c[6]) * p.c[7], p.c[8]);
         let drive = (p.c[4] * (p.c[0] - v0) + p.c[4] * p.c[5] * exp(arg)) - w0;
         let v = v0 + p.c[3] * (drive + (((*s).syn_e + (*s).syn_i) + in_c));
-        spiked = fire_or_accept(s, v, p.c[2], p.c[1], p.refractory_ticks);
+        spiked = fire_or_accept(s, v, threshold, p.c[1], p.refractory_ticks);
         if (spiked) {
             w = w + p.c[11];
         }

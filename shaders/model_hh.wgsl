@@ -19,7 +19,7 @@ fn hh_relax(x: f32, alpha: f32, beta: f32, dt: f32) -> f32 {
     return x_inf + (x - x_inf) * exp(-dt * rate);
 }
 
-fn hh_update(s: ptr<function, NeuronState>, p: PopGpu, in_e: f32, in_i: f32, in_c: f32) -> bool {
+fn hh_update(s: ptr<function, NeuronState>, p: PopGpu, threshold: f32, in_e: f32, in_i: f32, in_c: f32) -> bool {
     (*s).syn_e += in_e;
     (*s).syn_i -= in_i;
     let refractory = refractory_after_tick((*s).refractory);
@@ -42,7 +42,7 @@ fn hh_update(s: ptr<function, NeuronState>, p: PopGpu, in_e: f32, in_i: f32, in_
     (*s).v = v_next;
     (*s).syn_e *= p.c[11];
     (*s).syn_i *= p.c[12];
-    let spiked = refractory == 0u && v_next > p.c[10];
+    let spiked = refractory == 0u && v_next > threshold;
     if (spiked) {
         (*s).refractory = p.refractory_ticks;
     }

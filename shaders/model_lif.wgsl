@@ -1,6 +1,6 @@
 // LIF with current synapses (delta, exponential or alpha), integrated exactly with the
 // propagator matrix computed on the host (neurons.rs). Constant slots:
-//  0 v_rest, 1 v_reset, 2 v_thresh, 3 P_vv, 4 P_vIe, 5 P_vYe, 6 P_vIi, 7 P_vYi,
+//  0 v_rest, 1 v_reset, 2 v_thresh (the per-neuron threshold comes in as `threshold`), 3 P_vv, 4 P_vIe, 5 P_vYe, 6 P_vIi, 7 P_vYi,
 //  8 P_IIe, 9 P_IYe, 10 P_YYe, 11 P_IIi, 12 P_IYi, 13 P_YYi, 14 alpha jump e, 15 alpha jump i,
 //  (the alpha synapses' second variables Y live in w1, w2)
 //  16 P_vC (constant current), 17 delta flag, 18 exponential flag, 19 delta input also
@@ -10,7 +10,7 @@
 // ((a + b) + c) + d, which breaks bit equality with the CPU; a left-to-right chain is the form
 // it leaves alone. tests/gpu_models.rs checks every model against the CPU.
 
-fn lif_update(s: ptr<function, NeuronState>, p: PopGpu, in_e: f32, in_i: f32, in_c: f32) -> bool {
+fn lif_update(s: ptr<function, NeuronState>, p: PopGpu, threshold: f32, in_e: f32, in_i: f32, in_c: f32) -> bool {
     (*s).syn_e += in_e * p.c[18];
     (*s).w1 += in_e * p.c[14];
     (*s).syn_i += in_i * p.c[18];
@@ -22,7 +22,7 @@ fn lif_update(s: ptr<function, NeuronState>, p: PopGpu, in_e: f32, in_i: f32, in
         let dv = ((((((*s).v - p.c[0]) * p.c[3] + (*s).syn_e * p.c[4]) + (*s).w1 * p.c[5]) + (*s).syn_i * p.c[6]) + (*s).w2 * p.c[7]) + in_c * p.c[16];
         var v = dv + p.c[0];
         v += (in_e + in_i) * p.c[17];
-        spiked = fire_or_accept(s, v, p.c[2], p.c[1], p.refractory_ticks);
+        spiked = fire_or_accept(s, v, threshold, p.c[1], p.refractory_ticks);
     } else {
         (*s).v += (in_e + in_i) * p.c[17] * p.c[19];
     }

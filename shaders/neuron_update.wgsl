@@ -51,13 +51,16 @@ fn neuron_update(
         let in_i = f32(atomicExchange(&ring[ring_index(1u, slot, n, params.ring_slots, params.n_neurons)], 0)) * scale;
         let in_c = f32(atomicExchange(&current_in[n], 0)) * scale;
         var s = state[n];
+        // Per-neuron parameters: Izhikevich (a, b, c, d); spike sources (offset, count); the
+        // other models (threshold, bias current, -, -).
+        let q = neuron_params[n];
         switch p.model {
-            case 0u: { spiked = lif_update(&s, p, in_e, in_i, in_c); }
-            case 1u: { spiked = lif_cond_update(&s, p, in_e, in_i, in_c); }
-            case 2u: { spiked = izhikevich_update(&s, p, neuron_params[n], in_e, in_i, in_c); }
-            case 3u: { spiked = adex_update(&s, p, in_e, in_i, in_c); }
-            case 4u: { spiked = hh_update(&s, p, in_e, in_i, in_c); }
-            case 5u: { spiked = spike_source_update(&s, neuron_params[n], tick); }
+            case 0u: { spiked = lif_update(&s, p, q.x, in_e, in_i, in_c + q.y); }
+            case 1u: { spiked = lif_cond_update(&s, p, q.x, in_e, in_i, in_c + q.y); }
+            case 2u: { spiked = izhikevich_update(&s, p, q, in_e, in_i, in_c); }
+            case 3u: { spiked = adex_update(&s, p, q.x, in_e, in_i, in_c + q.y); }
+            case 4u: { spiked = hh_update(&s, p, q.x, in_e, in_i, in_c + q.y); }
+            case 5u: { spiked = spike_source_update(&s, q, tick); }
             default: {}
         }
         state[n] = s;

@@ -124,22 +124,25 @@ impl CpuBackend {
                 ring_i: &mut *ring_i,
                 current_in: &mut *current_in,
                 state: &mut *state,
+                params: &plan.neuron_params,
                 spikes: &mut *spikes,
                 scale,
                 has_currents,
             };
+            // Per-neuron parameters: Izhikevich (a, b, c, d); spike sources (offset, count); the
+            // other models (threshold, bias current, -, -).
             match p.model {
-                model_id::LIF if p.c[18] == 1.0 => inputs.run(|s, _, e, i, c| lif_exp_update(s, p, e, i, c)),
-                model_id::LIF => inputs.run(|s, _, e, i, c| lif_update(s, p, e, i, c)),
-                model_id::LIF_COND => inputs.run(|s, _, e, i, c| lif_cond_update(s, p, e, i, c)),
-                model_id::IZHIKEVICH => {
-                    inputs.run(|s, n, e, i, c| izhikevich_update(s, p, plan.neuron_params[n], e, i, c))
+                model_id::LIF if p.c[18] == 1.0 => {
+                    inputs.run(|s, q, e, i, c| lif_exp_update(s, p, q[0], e, i, c + q[1]))
                 }
-                model_id::ADEX => inputs.run(|s, _, e, i, c| adex_update(s, p, e, i, c)),
-                model_id::HH => inputs.run(|s, _, e, i, c| hh_update(s, p, e, i, c)),
-                model_id::SPIKE_SOURCE => inputs.run(|s, n, _, _, _| {
-                    spike_source_update(s, plan.neuron_params[n], &plan.source_ticks, tick)
-                }),
+                model_id::LIF => inputs.run(|s, q, e, i, c| lif_update(s, p, q[0], e, i, c + q[1])),
+                model_id::LIF_COND => inputs.run(|s, q, e, i, c| lif_cond_update(s, p, q[0], e, i, c + q[1])),
+                model_id::IZHIKEVICH => inputs.run(|s, q, e, i, c| izhikevich_update(s, p, q, e, i, c)),
+                model_id::ADEX => inputs.run(|s, q, e, i, c| adex_update(s, p, q[0], e, i, c + q[1])),
+                model_id::HH => inputs.run(|s, q, e, i, c| hh_update(s, p, q[0], e, i, c + q[1])),
+                model_id::SPIKE_SOURCE => {
+                    inputs.run(|s, q, _, _, _| spike_source_update(s, q, &plan.source_ticks, tick))
+                }
                 other => unreachable!("unknown model id {other}"),
             }
         }
@@ -209,6 +212,7 @@ struct PopInputs<'a> {
     ring_i: &'a mut [i32],
     current_in: &'a mut [i32],
     state: &'a mut [NeuronState],
+    params: &'a [[f32; 4]],
     spikes: &'a mut Vec<u32>,
     scale: f32,
     has_currents: bool,
@@ -217,16 +221,17 @@ struct PopInputs<'a> {
 impl PopInputs<'_> {
     /// Takes each neuron's fixed-point inputs (clearing them), applies `update`, records spikes.
     #[inline(always)]
-    fn run(&mut self, update: impl Fn(&mut NeuronState, usize, f32, f32, f32) -> bool) {
+    fn run(&mut self, update: impl Fn(&mut NeuronState, [f32; 4], f32, f32, f32) -> bool) {
         let r = self.range.clone();
         let start = r.start;
         let scale = self.scale;
         let neurons = self.state[r.clone()]
             .iter_mut()
+            .zip(&self.params[r.clone()])
             .zip(&mut self.ring_e[r.clone()])
             .zip(&mut self.ring_i[r.clone()])
             .zip(&mut self.current_in[r]);
-        for (k, (((s, e), i), c)) in neurons.enumerate() {
+        for (k, ((((s, q), e), i), c)) in neurons.enumerate() {
             let in_e = std::mem::take(e) as f32 * scale;
             let in_i = std::mem::take(i) as f32 * scale;
             // Without current sources the accumulator is always 0 (the same value, read for free).
@@ -235,7 +240,7 @@ impl PopInputs<'_> {
             } else {
                 0.0
             };
-            if update(s, start + k, in_e, in_i, in_c) {
+            if update(s, *q, in_e, in_i, in_c) {
                 self.spikes.push((start + k) as u32);
             }
         }
@@ -290,7 +295,7 @@ fn fire_or_accept(s: &mut NeuronState, v: f32, threshold: f32, reset: f32, refra
 }
 
 /// `model_lif.wgsl`, operation for operation.
-pub fn lif_update(s: &mut NeuronState, p: &PopGpu, in_e: f32, in_i: f32, in_c: f32) -> bool {
+pub fn lif_update(s: &mut NeuronState, p: &PopGpu, threshold: f32, in_e: f32, in_i: f32, in_c: f32) -> bool {
     let c = &p.c;
     s.syn_e += in_e * c[18];
     s.w1 += in_e * c[14];
@@ -304,7 +309,7 @@ pub fn lif_update(s: &mut NeuronState, p: &PopGpu, in_e: f32, in_i: f32, in_c: f
             + in_c * c[16];
         let mut v = dv + c[0];
         v += (in_e + in_i) * c[17];
-        spiked = fire_or_accept(s, v, c[2], c[1], p.refractory_ticks);
+        spiked = fire_or_accept(s, v, threshold, c[1], p.refractory_ticks);
     } else {
         s.v += (in_e + in_i) * c[17] * c[19];
     }
@@ -320,14 +325,21 @@ pub fn lif_update(s: &mut NeuronState, p: &PopGpu, in_e: f32, in_i: f32, in_c: f
 /// that `x + 0.0` can turn a -0.0 into +0.0, which no comparison or later product can see.
 /// The CUBA loop runs about twice as fast this way.
 #[inline(always)]
-pub fn lif_exp_update(s: &mut NeuronState, p: &PopGpu, in_e: f32, in_i: f32, in_c: f32) -> bool {
+pub fn lif_exp_update(
+    s: &mut NeuronState,
+    p: &PopGpu,
+    threshold: f32,
+    in_e: f32,
+    in_i: f32,
+    in_c: f32,
+) -> bool {
     let c = &p.c;
     let syn_e = s.syn_e + in_e;
     let syn_i = s.syn_i + in_i;
     let refractory = refractory_after_tick(s.refractory);
     let v = ((((s.v - c[0]) * c[3] + syn_e * c[4]) + syn_i * c[6]) + in_c * c[16]) + c[0];
     let integrate = refractory == 0;
-    let spiked = integrate && v > c[2];
+    let spiked = integrate && v > threshold;
     *s = NeuronState {
         v: if spiked {
             c[1]
@@ -345,7 +357,14 @@ pub fn lif_exp_update(s: &mut NeuronState, p: &PopGpu, in_e: f32, in_i: f32, in_
 }
 
 /// `model_lif_cond.wgsl`, operation for operation.
-pub fn lif_cond_update(s: &mut NeuronState, p: &PopGpu, in_e: f32, in_i: f32, in_c: f32) -> bool {
+pub fn lif_cond_update(
+    s: &mut NeuronState,
+    p: &PopGpu,
+    threshold: f32,
+    in_e: f32,
+    in_i: f32,
+    in_c: f32,
+) -> bool {
     let c = &p.c;
     s.syn_e += in_e;
     s.syn_i -= in_i;
@@ -355,7 +374,7 @@ pub fn lif_cond_update(s: &mut NeuronState, p: &PopGpu, in_e: f32, in_i: f32, in
     if refractory == 0 {
         let v0 = s.v;
         let current = ((c[4] * (c[0] - v0) + s.syn_e * (c[5] - v0)) + s.syn_i * (c[6] - v0)) + in_c;
-        spiked = fire_or_accept(s, v0 + c[3] * current, c[2], c[1], p.refractory_ticks);
+        spiked = fire_or_accept(s, v0 + c[3] * current, threshold, c[1], p.refractory_ticks);
     }
     s.syn_e *= c[7];
     s.syn_i *= c[8];
@@ -389,7 +408,7 @@ pub fn izhikevich_update(
 }
 
 /// `model_adex.wgsl`, operation for operation.
-pub fn adex_update(s: &mut NeuronState, p: &PopGpu, in_e: f32, in_i: f32, in_c: f32) -> bool {
+pub fn adex_update(s: &mut NeuronState, p: &PopGpu, threshold: f32, in_e: f32, in_i: f32, in_c: f32) -> bool {
     let c = &p.c;
     s.syn_e += in_e;
     s.syn_i += in_i;
@@ -403,7 +422,7 @@ pub fn adex_update(s: &mut NeuronState, p: &PopGpu, in_e: f32, in_i: f32, in_c: 
         let arg = ((v0 - c[6]) * c[7]).min(c[8]);
         let drive = (c[4] * (c[0] - v0) + c[4] * c[5] * arg.exp()) - w0;
         let v = v0 + c[3] * (drive + ((s.syn_e + s.syn_i) + in_c));
-        spiked = fire_or_accept(s, v, c[2], c[1], p.refractory_ticks);
+        spiked = fire_or_accept(s, v, threshold, c[1], p.refractory_ticks);
         if spiked {
             w += c[11];
         }
@@ -429,7 +448,7 @@ fn hh_relax(x: f32, alpha: f32, beta: f32, dt: f32) -> f32 {
 }
 
 /// `model_hh.wgsl`, operation for operation.
-pub fn hh_update(s: &mut NeuronState, p: &PopGpu, in_e: f32, in_i: f32, in_c: f32) -> bool {
+pub fn hh_update(s: &mut NeuronState, p: &PopGpu, threshold: f32, in_e: f32, in_i: f32, in_c: f32) -> bool {
     let c = &p.c;
     s.syn_e += in_e;
     s.syn_i -= in_i;
@@ -465,7 +484,7 @@ pub fn hh_update(s: &mut NeuronState, p: &PopGpu, in_e: f32, in_i: f32, in_c: f3
     s.v = v_next;
     s.syn_e *= c[11];
     s.syn_i *= c[12];
-    let spiked = refractory == 0 && v_next > c[10];
+    let spiked = refractory == 0 && v_next > threshold;
     if spiked {
         s.refractory = p.refractory_ticks;
     }

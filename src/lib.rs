@@ -39,11 +39,16 @@ pub mod stats;
 
 pub use error::{Error, Result};
 pub use model::{
-    Connection, Connectivity, CurrentSource, DelayDist, InitialValue, Network, NetworkBuilder, PopulationId,
-    ProjectionId, Receptor, StateVar, WeightDist,
+    Connection, Connectivity, CurrentSource, DelayDist, InitialValue, Network, NetworkBuilder, NeuronParam,
+    PerNeuron, PopulationId, ProjectionId, Receptor, StateVar, WeightDist,
 };
 pub use neurons::{
     AdExParams, AdExPattern, CurrentSynapse, HhParams, IzhikevichParams, IzhikevichType, LifCondParams,
     LifParams, NeuronModel,
 };
 pub use sim::{Backend, RunCounters, SimOptions, Simulator, SpikeTrain};
+
+/// The README's Rust examples, compiled as doc tests so they stay true.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -95,6 +95,25 @@ impl InitialValue {
     }
 }
 
+/// A parameter that can differ from neuron to neuron (besides Izhikevich's a, b, c, d).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NeuronParam {
+    /// Spike threshold (mV): `v_thresh` of LIF and conductance LIF, `v_peak` of AdEx,
+    /// `v_spike` of HH.
+    Threshold,
+    /// A constant bias current added to the injected current, in the model's current unit.
+    Bias,
+}
+
+/// Per-neuron values: an explicit list (one per neuron) or a distribution drawn from the seed.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PerNeuron {
+    /// One value per neuron.
+    Values(Vec<f64>),
+    /// Independent draws per neuron.
+    Drawn(InitialValue),
+}
+
 /// A state variable that can be given an initial value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StateVar {
@@ -377,6 +396,8 @@ pub struct Population {
     pub initial: Vec<(StateVar, InitialValue)>,
     /// Per-neuron Izhikevich (a, b, c, d), overriding the model's.
     pub izhikevich_per_neuron: Option<Vec<[f64; 4]>>,
+    /// Per-neuron thresholds and bias currents, overriding the model's.
+    pub per_neuron: Vec<(NeuronParam, PerNeuron)>,
     /// Neuron positions (for distance-dependent connectivity).
     pub positions: Option<Vec<Vec3>>,
     /// Whether the population's spikes are kept on the host.
@@ -545,6 +566,7 @@ impl NetworkBuilder {
             model,
             initial: vec![(StateVar::V, v_init_mv)],
             izhikevich_per_neuron: None,
+            per_neuron: Vec::new(),
             positions: None,
             record_spikes: true,
         });
@@ -597,6 +619,52 @@ impl NetworkBuilder {
             model.validate(&format!("{owner}.izhikevich_per_neuron[{i}]"))?;
         }
         p.izhikevich_per_neuron = Some(abcd);
+        Ok(())
+    }
+
+    /// Gives every neuron of `pop` its own threshold or bias current (LIF, conductance LIF,
+    /// AdEx, HH). Explicit values are checked here; drawn thresholds are checked against the
+    /// reset potential when the network is planned.
+    pub fn per_neuron(&mut self, pop: PopulationId, param: NeuronParam, values: PerNeuron) -> Result<()> {
+        let p = self.population_mut(pop)?;
+        let field = format!("population '{}'.per_neuron {param:?}", p.name);
+        if matches!(
+            p.model,
+            NeuronModel::Izhikevich(_) | NeuronModel::SpikeSource { .. }
+        ) {
+            return Err(invalid(
+                field,
+                "given",
+                "thresholds and biases per neuron apply to LIF, conductance LIF, AdEx and HH (Izhikevich: izhikevich_per_neuron, currents: current sources)",
+            ));
+        }
+        match &values {
+            PerNeuron::Values(v) => {
+                if v.len() != p.size as usize {
+                    return Err(invalid(
+                        field,
+                        format!("{} values", v.len()),
+                        &format!("must have one per neuron ({})", p.size),
+                    ));
+                }
+                if let Some(i) = v.iter().position(|x| !x.is_finite()) {
+                    return Err(invalid(format!("{field}[{i}]"), v[i], "must be finite"));
+                }
+                if param == NeuronParam::Threshold {
+                    let reset = p.model.reset_mv();
+                    if let Some(i) = v.iter().position(|&x| reset.is_some_and(|r| x <= r)) {
+                        return Err(invalid(
+                            format!("{field}[{i}]"),
+                            v[i],
+                            &format!("must be above the reset potential {}", reset.unwrap_or(f64::NAN)),
+                        ));
+                    }
+                }
+            }
+            PerNeuron::Drawn(d) => d.validate(&field)?,
+        }
+        p.per_neuron.retain(|(q, _)| *q != param);
+        p.per_neuron.push((param, values));
         Ok(())
     }
 

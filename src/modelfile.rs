@@ -15,6 +15,7 @@ use crate::model::{
     Connection, Connectivity, CurrentSource, InitialValue, Network, NetworkBuilder, PopulationId, Receptor,
     StateVar, WeightDist, grid_positions_2d, random_positions,
 };
+use crate::model::{NeuronParam, PerNeuron};
 use crate::models::{IzhikevichRole, izhikevich_2003_abcd};
 use crate::neurons::{
     AdExParams, AdExPattern, CurrentSynapse, HhParams, IzhikevichParams, IzhikevichType, LifCondParams,
@@ -121,6 +122,16 @@ pub enum RawDist {
     Table(DistTable),
 }
 
+/// Per-neuron values as written: a list (canonical unit) or a distribution.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum PerNeuronRaw {
+    /// One number per neuron, in the canonical unit.
+    List(Vec<f64>),
+    /// A distribution drawn per neuron.
+    Dist(RawDist),
+}
+
 /// Distribution tables.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -183,6 +194,8 @@ struct FilePopulation {
     spike_times_ms: Option<Vec<Vec<f64>>>,
     heterogeneity: Option<Spanned<String>>,
     izhikevich_abcd: Option<Vec<[f64; 4]>>,
+    #[serde(default)]
+    per_neuron: BTreeMap<Spanned<String>, Spanned<PerNeuronRaw>>,
     positions: Option<FilePositions>,
 }
 
@@ -489,6 +502,21 @@ impl Loader<'_> {
                     }
                 };
                 b.izhikevich_per_neuron(id, izhikevich_2003_abcd(seed, role, p.size))?;
+            }
+            for (key, value) in &p.per_neuron {
+                let field = format!("{what}.per_neuron.{}", key.get_ref());
+                let (param, dim) = match split_suffix(key.get_ref()).0 {
+                    "threshold" | "v_thresh" => (NeuronParam::Threshold, Dim::Voltage),
+                    "bias" => (NeuronParam::Bias, current_dim(&model)),
+                    _ => return self.err(key.span(), &field, "known per-neuron parameters: threshold, bias"),
+                };
+                let values = match value.get_ref() {
+                    PerNeuronRaw::List(v) => PerNeuron::Values(v.clone()),
+                    PerNeuronRaw::Dist(d) => {
+                        PerNeuron::Drawn(self.initial(&Spanned::new(value.span(), d.clone()), &field, dim)?)
+                    }
+                };
+                b.per_neuron(id, param, values)?;
             }
             if let Some(rows) = &p.izhikevich_abcd {
                 b.izhikevich_per_neuron(id, rows.clone())?;

@@ -418,6 +418,27 @@ impl NeuronModel {
         }
     }
 
+    /// Reset potential (mV) of the models that reset.
+    pub fn reset_mv(&self) -> Option<f64> {
+        match self {
+            NeuronModel::Lif(p) => Some(p.v_reset_mv),
+            NeuronModel::LifCond(p) => Some(p.v_reset_mv),
+            NeuronModel::AdEx(p) => Some(p.v_reset_mv),
+            _ => None,
+        }
+    }
+
+    /// The spike threshold the per-neuron parameter table starts from (mV).
+    pub fn threshold_mv(&self) -> Option<f64> {
+        match self {
+            NeuronModel::Lif(p) => Some(p.v_thresh_mv),
+            NeuronModel::LifCond(p) => Some(p.v_thresh_mv),
+            NeuronModel::AdEx(p) => Some(p.v_peak_mv),
+            NeuronModel::HodgkinHuxley(p) => Some(p.v_spike_mv),
+            _ => None,
+        }
+    }
+
     /// Checks every parameter; `owner` prefixes field names in errors.
     pub fn validate(&self, owner: &str) -> Result<()> {
         let f = |name: &str| format!("{owner}.{name}");

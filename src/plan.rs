@@ -12,7 +12,9 @@ use std::collections::HashSet;
 
 use crate::error::{Error, Result, invalid};
 use crate::layout::{CurrentGpu, CurrentStep, NeuronState, PoissonGpu, PoissonSegment, PopGpu, Synapse};
-use crate::model::{Connectivity, CurrentSource, Network, NeuronModel, Projection, StateVar};
+use crate::model::{
+    Connectivity, CurrentSource, Network, NeuronModel, NeuronParam, PerNeuron, Projection, StateVar,
+};
 use crate::rng::{PhiloxStream, seed_key, stream};
 
 /// Number of synaptic input ports per neuron in the delay ring (excitatory, inhibitory).
@@ -155,7 +157,34 @@ impl Plan {
                         params[1] = f32::from_bits(times.len() as u32);
                         source_ticks.extend(times.iter().map(|t| (t / dt).round() as u32));
                     }
-                    _ => s.u = other(StateVar::U, 1).unwrap_or(0.0) as f32,
+                    model => {
+                        s.u = other(StateVar::U, 1).unwrap_or(0.0) as f32;
+                        let mut q = [model.threshold_mv().unwrap_or(0.0), 0.0];
+                        for (param, values) in &pop.per_neuron {
+                            let k = match param {
+                                NeuronParam::Threshold => 0,
+                                NeuronParam::Bias => 1,
+                            };
+                            q[k] = match values {
+                                PerNeuron::Values(v) => v[i as usize],
+                                PerNeuron::Drawn(d) => d.sample(&mut PhiloxStream::new(
+                                    key,
+                                    stream::INIT_VAR + 16 * pi as u32 + 8 + k as u32,
+                                    i,
+                                )),
+                            };
+                        }
+                        if let Some(reset) = model.reset_mv().filter(|&r| q[0] <= r) {
+                            return Err(invalid(
+                                format!("population '{}'.per_neuron Threshold of neuron {i}", pop.name),
+                                q[0],
+                                &format!(
+                                    "must be above the reset potential {reset} (a drawn threshold fell below it)"
+                                ),
+                            ));
+                        }
+                        params = [q[0] as f32, q[1] as f32, 0.0, 0.0];
+                    }
                 }
                 initial_state.push(s);
                 neuron_params.push(params);

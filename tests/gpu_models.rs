@@ -37,7 +37,8 @@ fn assert_identical(gpu: &Simulator, cpu: &Simulator, what: &str) {
 
 /// Models whose update uses only correctly rounded adds and multiplies (LIF with delta,
 /// exponential and alpha synapses, conductance LIF, Izhikevich), spike sources, all current
-/// sources and a Poisson rate schedule: identical spikes and state after 300 ms. The
+/// sources, per-neuron thresholds and biases and a Poisson rate schedule: identical spikes
+/// and state after 300 ms. The
 /// arithmetic allows this for any duration (see cuba_spike_trains_are_identical...).
 #[test]
 fn exactly_computable_models_and_inputs_match_the_cpu_bit_for_bit() {

@@ -148,3 +148,23 @@ fn per_neuron_izhikevich_parameters_and_positions_can_be_written_out() {
     };
     assert_eq!(params.a, 0.1, "preset FS");
 }
+
+#[test]
+fn per_neuron_thresholds_and_biases_can_be_written_as_lists_or_distributions() {
+    let text = "dt = \"0.1 ms\"\n[[population]]\nname = \"a\"\nsize = 3\nmodel = \"lif_cond\"\n\
+        per_neuron = { threshold = { uniform = [\"-52 mV\", \"-48 mV\"] }, bias_pa = [0, 50, 100] }\n";
+    let f = modelfile::parse(text, "m", None).unwrap();
+    let p = &f.network.populations[0].per_neuron;
+    assert_eq!(p.len(), 2);
+    assert!(p.contains(&(
+        spikegpu::NeuronParam::Bias,
+        spikegpu::PerNeuron::Values(vec![0.0, 50.0, 100.0])
+    )));
+    let msg = modelfile::parse(&text.replace("bias_pa", "gain"), "m", None)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        msg.contains("known per-neuron parameters: threshold, bias"),
+        "{msg}"
+    );
+}

@@ -416,3 +416,54 @@ fn poisson_rate_schedule_switches_rates_at_the_given_times() {
         );
     }
 }
+
+/// Per-neuron thresholds and bias currents: under the same drive, the rate falls as the
+/// threshold rises, following the LIF f-I closed form neuron by neuron; a bias current alone
+/// drives the neurons that have one.
+#[test]
+fn per_neuron_thresholds_and_biases_act_neuron_by_neuron() {
+    use spikegpu::{NeuronParam, PerNeuron};
+    let lif = LifParams {
+        v_rest_mv: -70.0,
+        v_reset_mv: -70.0,
+        v_thresh_mv: -50.0,
+        refractory_ms: 0.0,
+        ..LifParams::default()
+    };
+    let mut b = NetworkBuilder::new(0.01, 1);
+    let p = b
+        .population(
+            "p",
+            4,
+            NeuronModel::Lif(lif.clone()),
+            InitialValue::Constant(-70.0),
+        )
+        .unwrap();
+    let thresholds = vec![-60.0, -55.0, -50.0, -45.0];
+    b.per_neuron(p, NeuronParam::Threshold, PerNeuron::Values(thresholds.clone()))
+        .unwrap();
+    b.per_neuron(
+        p,
+        NeuronParam::Bias,
+        PerNeuron::Values(vec![30.0, 30.0, 30.0, 0.0]),
+    )
+    .unwrap();
+    b.current_input(p, CurrentSource::Dc { amplitude: 0.0 }).unwrap();
+    let mut sim = Simulator::new(&b.build().unwrap(), Backend::Cpu).unwrap();
+    sim.run_ms(500.0).unwrap();
+    let train = sim.spikes(p).unwrap();
+    for (n, &th) in thresholds.iter().enumerate() {
+        let count = train.neurons.iter().filter(|&&x| x == n as u32).count();
+        if n == 3 {
+            assert_eq!(count, 0, "no bias, no drive: no spike");
+            continue;
+        }
+        let v_inf = lif.v_rest_mv + 30.0;
+        let period = lif.tau_m_ms * ((v_inf - lif.v_reset_mv) / (v_inf - th)).ln();
+        let expected = (500.0 / period).floor() as usize;
+        assert!(
+            count.abs_diff(expected) <= 1,
+            "neuron {n} (threshold {th}): {count} spikes, closed form {expected}"
+        );
+    }
+}

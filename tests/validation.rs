@@ -509,3 +509,55 @@ fn bad_inputs_and_heterogeneous_parameters_are_rejected() {
         &["initial SynExc.std", ">= 0"],
     );
 }
+
+#[test]
+fn per_neuron_parameters_are_checked() {
+    use spikegpu::{NeuronParam, PerNeuron};
+    let mut b = NetworkBuilder::new(0.1, 1);
+    let a = b
+        .population("a", 3, lif(), InitialValue::Constant(-60.0))
+        .unwrap();
+    assert_mentions(
+        &message(b.per_neuron(a, NeuronParam::Threshold, PerNeuron::Values(vec![-50.0; 2]))),
+        &["per_neuron Threshold", "one per neuron (3)"],
+    );
+    assert_mentions(
+        &message(b.per_neuron(
+            a,
+            NeuronParam::Threshold,
+            PerNeuron::Values(vec![-50.0, -65.0, -50.0]),
+        )),
+        &["per_neuron Threshold[1]", "above the reset potential -60"],
+    );
+    assert_mentions(
+        &message(b.per_neuron(a, NeuronParam::Bias, PerNeuron::Values(vec![0.0, f64::NAN, 0.0]))),
+        &["per_neuron Bias[1]", "finite"],
+    );
+    let izh = b
+        .population(
+            "izh",
+            2,
+            NeuronModel::Izhikevich(spikegpu::IzhikevichParams::default()),
+            InitialValue::Constant(-65.0),
+        )
+        .unwrap();
+    assert_mentions(
+        &message(b.per_neuron(izh, NeuronParam::Threshold, PerNeuron::Values(vec![30.0; 2]))),
+        &["apply to LIF, conductance LIF, AdEx and HH"],
+    );
+    // A drawn threshold that can fall below reset is caught when the network is planned.
+    b.per_neuron(
+        a,
+        NeuronParam::Threshold,
+        PerNeuron::Drawn(InitialValue::Normal {
+            mean: -55.0,
+            std: 30.0,
+        }),
+    )
+    .unwrap();
+    let net = b.build().unwrap();
+    assert_mentions(
+        &message(Plan::new(&net)),
+        &["per_neuron Threshold of neuron", "above the reset potential"],
+    );
+}
