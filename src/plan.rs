@@ -410,7 +410,7 @@ impl Plan {
         self.currents.iter().map(|p| p.target_count).sum()
     }
 
-    /// Synapses of the merged CSR row of `pre` (global index) that target population `post`.
+    /// Index range of the synapses of global neuron `pre` in the merged CSR.
     pub fn row(&self, pre: u32) -> std::ops::Range<usize> {
         self.row_ptr[pre as usize] as usize..self.row_ptr[pre as usize + 1] as usize
     }

@@ -37,8 +37,8 @@ impl FromStr for Backend {
 /// population), sorted by time, then neuron.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SpikeTrain {
-    /// Spike times (ms): tick x dt, the end of the step in which the threshold was crossed
-    /// is `(tick + 1) x dt`; we report the step's start, as Brian2 and NEST do.
+    /// Spike times (ms): tick x dt, the start of the step in which the threshold was crossed
+    /// (Brian2's convention; NEST reports the end of the step, one dt later).
     pub times_ms: Vec<f64>,
     /// Neuron index within the population.
     pub neurons: Vec<u32>,
