@@ -81,6 +81,12 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    if std::env::var_os("XDG_RUNTIME_DIR").is_none() {
+        // Mesa's Vulkan drivers print "XDG_RUNTIME_DIR is invalid or not set" on headless
+        // machines when probing for a display; any existing directory silences that noise.
+        // SAFETY: nothing else runs yet; no other thread can be reading the environment.
+        unsafe { std::env::set_var("XDG_RUNTIME_DIR", std::env::temp_dir()) };
+    }
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let cli = Cli::parse();
     match run(cli) {
