@@ -372,6 +372,16 @@ impl Loader<'_> {
                 };
                 let value: f64 = s[..i].trim().parse().expect("checked");
                 let unit = s[i..].trim();
+                if unit.is_empty() && dim != Dim::None {
+                    return self.err(
+                        span,
+                        what,
+                        format!(
+                            "a quoted value needs a unit, e.g. \"{value} {}\" (or write the bare number)",
+                            dim.canonical()
+                        ),
+                    );
+                }
                 match dim.factor(unit) {
                     Some(f) => Ok(value * f),
                     None => self.err(

@@ -93,6 +93,8 @@ fn a_wrong_unit_is_named_with_the_allowed_dimension() {
     );
     let msg = error_of(&format!("{MINIMAL}params = {{ tau_m = \"20 parsecs\" }}\n"));
     assert!(msg.contains("unknown unit 'parsecs'"), "{msg}");
+    let msg = error_of(&format!("{MINIMAL}params = {{ tau_m = \"20\" }}\n"));
+    assert!(msg.contains("needs a unit") && msg.contains("20 ms"), "{msg}");
 }
 
 #[test]
