@@ -199,6 +199,16 @@ impl CpuBackend {
         &self.state
     }
 
+    /// Weights of all synapses (merged CSR order).
+    pub fn weights(&self) -> &[f32] {
+        &self.weights
+    }
+
+    /// Replaces the weights of all synapses (checked by the caller).
+    pub fn set_weights(&mut self, weights: Vec<f32>) {
+        self.weights = weights;
+    }
+
     /// The fixed-point input ring, `[port][slot][neuron]`.
     pub fn input_ring(&self) -> &[i32] {
         &self.ring

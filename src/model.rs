@@ -449,6 +449,16 @@ impl Network {
             .collect()
     }
 
+    /// Handles of all projections in order.
+    pub fn projection_ids(&self) -> Vec<ProjectionId> {
+        (0..self.projections.len())
+            .map(|index| ProjectionId {
+                network: self.id,
+                index,
+            })
+            .collect()
+    }
+
     pub(crate) fn check_population(&self, id: PopulationId) -> Result<&Population> {
         if id.network != self.id {
             return Err(Error::UnknownHandle {

@@ -39,6 +39,18 @@ pub fn to_fixed(weight: f32, scale: f32) -> i32 {
 pub struct ProjectionPlan {
     /// Number of synapses generated.
     pub synapses: u64,
+    /// Pre- and post-synaptic population indices.
+    pub pre: usize,
+    /// Post-synaptic population index.
+    pub post: usize,
+    /// Target port.
+    pub port: u32,
+    /// Row pointers of this projection alone (pre-population local, `size + 1` entries): its
+    /// segment of merged row `i` has `local_row_ptr[i + 1] - local_row_ptr[i]` synapses.
+    pub local_row_ptr: Vec<u32>,
+    /// The projections leaving the same population before this one (their segments come
+    /// first in each merged row).
+    pub earlier_siblings: Vec<usize>,
 }
 
 /// A population's place in the global neuron array and its constants.
@@ -92,6 +104,9 @@ pub struct Plan {
     pub currents: Vec<CurrentGpu>,
     /// Steps of step currents.
     pub current_steps: Vec<CurrentStep>,
+    /// Bounds of the Poisson and current contributions per (port, target), for re-checking
+    /// the fixed-point guarantee when weights change.
+    input_extra: (Vec<f64>, Vec<f64>),
 }
 
 impl Plan {
@@ -233,10 +248,20 @@ impl Plan {
                 row_ptr.push(synapses.len() as u32);
             }
         }
-        let projections = local
+        let projections: Vec<ProjectionPlan> = net
+            .projections
             .iter()
-            .map(|l| ProjectionPlan {
+            .enumerate()
+            .zip(&mut local)
+            .map(|((k, p), l)| ProjectionPlan {
                 synapses: l.targets.len() as u64,
+                pre: p.pre.index,
+                post: p.post.index,
+                port: p.receptor.port(),
+                local_row_ptr: std::mem::take(&mut l.row_ptr),
+                earlier_siblings: (0..k)
+                    .filter(|&j| net.projections[j].pre.index == p.pre.index)
+                    .collect(),
             })
             .collect();
         drop(local);
@@ -344,15 +369,13 @@ impl Plan {
             currents.push(c);
         }
 
-        let fixed_scale = choose_fixed_scale(
-            n_neurons,
+        let input_extra = input_extras(n_neurons as usize, net, &poisson, &poisson_kmax, &current_bound);
+        let fixed_scale = choose_fixed_scale(&input_bounds(
+            n_neurons as usize,
             &synapses,
             &weights,
-            net,
-            &poisson,
-            &poisson_kmax,
-            &current_bound,
-        )?;
+            &input_extra,
+        ))?;
         for (p, input) in poisson.iter_mut().zip(&net.poisson_inputs) {
             p.weight_fixed = to_fixed(input.weight as f32, fixed_scale);
         }
@@ -376,6 +399,30 @@ impl Plan {
             poisson_cdf,
             currents,
             current_steps,
+            input_extra,
+        })
+    }
+
+    /// Checks that `weights` (all synapses) keep every input accumulator within i32 at the
+    /// fixed-point scale chosen when the network was planned.
+    pub fn check_fixed_point(&self, weights: &[f32]) -> Result<()> {
+        let bounds = input_bounds(
+            self.n_neurons as usize,
+            &self.synapses,
+            weights,
+            &self.input_extra,
+        );
+        if fits(&bounds, f64::from(self.fixed_scale)) {
+            return Ok(());
+        }
+        let worst = bounds.0.iter().cloned().fold(0.0, f64::max);
+        Err(Error::LimitExceeded {
+            what: format!(
+                "summed |weight| onto one neuron and port at the fixed-point scale {} chosen when the network was built",
+                self.fixed_scale
+            ),
+            requested: worst.ceil() as u64,
+            max: (f64::from(i32::MAX) / f64::from(self.fixed_scale)) as u64,
         })
     }
 
@@ -408,6 +455,24 @@ impl Plan {
     /// Threads of the current input stage.
     pub fn current_threads(&self) -> u32 {
         self.currents.iter().map(|p| p.target_count).sum()
+    }
+
+    /// Indices in the merged arrays of projection `k`'s synapses, row by row (pre-synaptic
+    /// neuron ascending, then target ascending): the order of `Simulator::weights`.
+    pub fn projection_synapses(&self, k: usize) -> Vec<u32> {
+        let p = &self.projections[k];
+        let start = self.populations[p.pre].gpu.start as usize;
+        let mut out = Vec::with_capacity(p.synapses as usize);
+        for i in 0..p.local_row_ptr.len() - 1 {
+            let before: u32 = p
+                .earlier_siblings
+                .iter()
+                .map(|&j| self.projections[j].local_row_ptr[i + 1] - self.projections[j].local_row_ptr[i])
+                .sum();
+            let at = self.row_ptr[start + i] + before;
+            out.extend(at..at + (p.local_row_ptr[i + 1] - p.local_row_ptr[i]));
+        }
+        out
     }
 
     /// Index range of the synapses of global neuron `pre` in the merged CSR.
@@ -667,23 +732,17 @@ fn parallel_chunks<T: Send>(n: u32, threads: usize, f: impl Fn(u32, &mut Vec<T>)
 /// most once per tick), so `sum |w| * scale + 0.5 * terms` over its incoming synapses plus the
 /// largest Poisson draw bounds any slot's sum; currents are bounded by their largest amplitude.
 /// Overflow is therefore impossible by construction.
-fn choose_fixed_scale(
-    n: u32,
-    synapses: &[Synapse],
-    weights: &[f32],
+/// Per (port, target) bounds on what can land in one accumulator entry besides the synapses:
+/// the largest Poisson draw times its weight, and the largest injected current.
+fn input_extras(
+    n: usize,
     net: &Network,
     poisson: &[PoissonGpu],
     poisson_kmax: &[u32],
     current_bound: &[f64],
-) -> Result<f32> {
-    let n = n as usize;
+) -> (Vec<f64>, Vec<f64>) {
     let mut sum_abs = vec![0.0f64; 3 * n];
     let mut terms = vec![0.0f64; 3 * n];
-    for (s, w) in synapses.iter().zip(weights) {
-        let idx = s.port() as usize * n + s.post as usize;
-        sum_abs[idx] += f64::from(w.abs());
-        terms[idx] += 1.0;
-    }
     for ((p, input), &k_max) in poisson.iter().zip(&net.poisson_inputs).zip(poisson_kmax) {
         let k_max = f64::from(k_max);
         for t in p.target_start..p.target_start + p.target_count {
@@ -696,14 +755,47 @@ fn choose_fixed_scale(
         sum_abs[2 * n + t] = *b;
         terms[2 * n + t] = if *b > 0.0 { 1.0 } else { 0.0 };
     }
+    (sum_abs, terms)
+}
+
+/// Adds the synapses' `|w|` and rounding terms to the extras: the bound of every accumulator.
+fn input_bounds(
+    n: usize,
+    synapses: &[Synapse],
+    weights: &[f32],
+    extras: &(Vec<f64>, Vec<f64>),
+) -> (Vec<f64>, Vec<f64>) {
+    let (mut sum_abs, mut terms) = extras.clone();
+    for (s, w) in synapses.iter().zip(weights) {
+        let idx = s.port() as usize * n + s.post as usize;
+        sum_abs[idx] += f64::from(w.abs());
+        terms[idx] += 1.0;
+    }
+    (sum_abs, terms)
+}
+
+fn fits(bounds: &(Vec<f64>, Vec<f64>), scale: f64) -> bool {
     let limit = f64::from(i32::MAX);
+    bounds
+        .0
+        .iter()
+        .zip(&bounds.1)
+        .all(|(a, t)| a * scale + 0.5 * t <= limit)
+}
+
+/// The largest power-of-two scale (at most 2^20) for which no input accumulator can overflow
+/// i32: per target and port, every synapse delivers at most once per slot (a neuron spikes at
+/// most once per tick), so `sum |w| * scale + 0.5 * terms` over its incoming synapses plus the
+/// largest Poisson draw bounds any slot's sum; currents are bounded by their largest amplitude.
+/// Overflow is therefore impossible by construction.
+fn choose_fixed_scale(bounds: &(Vec<f64>, Vec<f64>)) -> Result<f32> {
     for e in (0..=MAX_FIXED_SCALE_LOG2).rev() {
         let s = f64::from(1u32 << e);
-        if sum_abs.iter().zip(&terms).all(|(a, t)| a * s + 0.5 * t <= limit) {
+        if fits(bounds, s) {
             return Ok(s as f32);
         }
     }
-    let worst = sum_abs.iter().cloned().fold(0.0, f64::max);
+    let worst = bounds.0.iter().cloned().fold(0.0, f64::max);
     Err(Error::LimitExceeded {
         what: "largest summed |weight| or current onto one neuron and port (fixed-point input, scale 1)"
             .into(),

@@ -7,7 +7,7 @@ use crate::cpu::CpuBackend;
 use crate::error::{Error, Result, invalid};
 use crate::gpu::{GpuBackend, GpuOptions};
 use crate::layout::{NeuronState, SpikeRecord};
-use crate::model::{Network, PopulationId};
+use crate::model::{Network, PopulationId, ProjectionId};
 use crate::plan::Plan;
 
 /// Which backend runs the network.
@@ -44,6 +44,17 @@ pub struct SpikeTrain {
     pub neurons: Vec<u32>,
 }
 
+/// The synapses of one projection: local pre and post indices and weights, row by row.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ProjectionWeights {
+    /// Pre-synaptic neuron (index in its population).
+    pub pre: Vec<u32>,
+    /// Post-synaptic neuron (index in its population).
+    pub post: Vec<u32>,
+    /// Weight.
+    pub weights: Vec<f32>,
+}
+
 /// Run counters.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct RunCounters {
@@ -62,6 +73,7 @@ enum Engine {
 
 /// A network instantiated on a backend.
 pub struct Simulator {
+    network: u64,
     plan: Plan,
     engine: Engine,
     records: Vec<SpikeRecord>,
@@ -102,6 +114,7 @@ impl Simulator {
             },
         };
         Ok(Self {
+            network: net.id,
             plan,
             engine,
             records: Vec::new(),
@@ -185,6 +198,81 @@ impl Simulator {
             index: pop.index,
             why: "no such population in this simulation".into(),
         })
+    }
+
+    fn projection(&self, proj: ProjectionId) -> Result<usize> {
+        if proj.network != self.network || proj.index >= self.plan.projections.len() {
+            return Err(Error::UnknownHandle {
+                kind: "projection",
+                index: proj.index,
+                why: "it does not belong to this simulation's network".into(),
+            });
+        }
+        Ok(proj.index)
+    }
+
+    fn all_weights(&self) -> Result<Vec<f32>> {
+        match &self.engine {
+            Engine::Cpu(cpu) => Ok(cpu.weights().to_vec()),
+            Engine::Gpu(gpu) => gpu.pull_weights(self.plan.synapses.len()),
+        }
+    }
+
+    /// The synapses of `proj` with their current weights (read back from the GPU).
+    pub fn weights(&self, proj: ProjectionId) -> Result<ProjectionWeights> {
+        let k = self.projection(proj)?;
+        let p = &self.plan.projections[k];
+        let post_start = self.plan.populations[p.post].gpu.start;
+        let all = self.all_weights()?;
+        let mut out = ProjectionWeights::default();
+        for (i, w) in p.local_row_ptr.windows(2).enumerate() {
+            out.pre
+                .extend(std::iter::repeat_n(i as u32, (w[1] - w[0]) as usize));
+        }
+        for s in self.plan.projection_synapses(k) {
+            out.post.push(self.plan.synapses[s as usize].post - post_start);
+            out.weights.push(all[s as usize]);
+        }
+        Ok(out)
+    }
+
+    /// Replaces the weights of `proj` (in the order [`Simulator::weights`] returns them); they
+    /// take effect from the next tick. Refused if a weight is not finite, has the wrong sign
+    /// for the projection's receptor, or could overflow the fixed-point input accumulators at
+    /// the scale chosen when the network was built.
+    pub fn set_weights(&mut self, proj: ProjectionId, weights: &[f32]) -> Result<()> {
+        let k = self.projection(proj)?;
+        let p = &self.plan.projections[k];
+        let field = format!("projection {k} weights");
+        if weights.len() as u64 != p.synapses {
+            return Err(invalid(
+                field,
+                format!("{} values", weights.len()),
+                &format!("must give one per synapse ({})", p.synapses),
+            ));
+        }
+        let excitatory = p.port == 0;
+        if let Some(i) = weights
+            .iter()
+            .position(|w| !w.is_finite() || (excitatory && *w < 0.0) || (!excitatory && *w > 0.0))
+        {
+            let allowed = if excitatory {
+                "must be finite and >= 0 (excitatory)"
+            } else {
+                "must be finite and <= 0 (inhibitory)"
+            };
+            return Err(invalid(format!("{field}[{i}]"), weights[i], allowed));
+        }
+        let mut all = self.all_weights()?;
+        for (s, &w) in self.plan.projection_synapses(k).iter().zip(weights) {
+            all[*s as usize] = w;
+        }
+        self.plan.check_fixed_point(&all)?;
+        match &mut self.engine {
+            Engine::Cpu(cpu) => cpu.set_weights(all),
+            Engine::Gpu(gpu) => gpu.push_weights(&all)?,
+        }
+        Ok(())
     }
 
     /// State of every neuron (reads back from the GPU).

@@ -43,6 +43,23 @@ pub fn mean_cv_isi(records: &[SpikeRecord], n_neurons: u32) -> Option<f64> {
     (qualifying > 0).then(|| total / qualifying as f64)
 }
 
+/// Counts of `values` in `bins` equal bins over `[low, high]` (the top edge inclusive); values
+/// outside the range are not counted.
+pub fn histogram(values: &[f32], low: f64, high: f64, bins: usize) -> Vec<u64> {
+    let mut counts = vec![0u64; bins];
+    if bins == 0 || high.is_nan() || low.is_nan() || high <= low {
+        return counts;
+    }
+    for &v in values {
+        let v = f64::from(v);
+        if (low..=high).contains(&v) {
+            let b = (((v - low) / (high - low)) * bins as f64) as usize;
+            counts[b.min(bins - 1)] += 1;
+        }
+    }
+    counts
+}
+
 /// FNV-1a 64 over the sorted (tick, neuron) list, each as two little-endian u32: the same
 /// spikes give the same hash on every backend and platform.
 pub fn spike_hash(records: &[SpikeRecord]) -> u64 {

@@ -695,6 +695,26 @@ impl GpuBackend {
         Ok(bytemuck::pod_collect_to_vec(&bytes))
     }
 
+    /// Weights of all synapses (merged CSR order).
+    pub fn pull_weights(&self, count: usize) -> Result<Vec<f32>> {
+        if count == 0 {
+            return Ok(Vec::new());
+        }
+        let bytes = self.read_buffer(&self.buffers.weights, count as u64 * 4)?;
+        Ok(bytemuck::pod_collect_to_vec(&bytes))
+    }
+
+    /// Replaces the weights of all synapses; takes effect from the next tick.
+    pub fn push_weights(&self, weights: &[f32]) -> Result<()> {
+        if !weights.is_empty() {
+            self.ctx
+                .queue
+                .write_buffer(&self.buffers.weights, 0, bytemuck::cast_slice(weights));
+            self.ctx.queue.submit([]);
+        }
+        self.ctx.check()
+    }
+
     /// The fixed-point input ring, `[port][slot][neuron]`.
     pub fn pull_input_ring(&self) -> Result<Vec<i32>> {
         let size =
