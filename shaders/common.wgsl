@@ -17,6 +17,10 @@ struct SimParams {
     max_groups_x: u32,
     n_current: u32,
     current_threads: u32,
+    n_plastic: u32,
+    hist_len: u32,
+    stdp_lag: u32,
+    trace_threads: u32,
     _pad0: u32,
     _pad1: u32,
 }
@@ -60,8 +64,47 @@ struct NeuronState {
 
 struct Synapse {
     post: u32,
-    // delay in ticks (bits 0..16) | port (bits 16..)
+    // delay (bits 0..13, ticks) | port (bit 13) | dendritic delay (bits 14..27) | plastic id (27..32)
     delay_port: u32,
+}
+
+fn synapse_delay(s: Synapse) -> u32 {
+    return s.delay_port & 0x1fffu;
+}
+
+fn synapse_port(s: Synapse) -> u32 {
+    return (s.delay_port >> 13u) & 1u;
+}
+
+fn synapse_dendritic(s: Synapse) -> u32 {
+    return (s.delay_port >> 14u) & 0x1fffu;
+}
+
+fn synapse_plastic(s: Synapse) -> u32 {
+    return s.delay_port >> 27u;
+}
+
+struct PlasticGpu {
+    pre_start: u32,
+    pre_size: u32,
+    post_start: u32,
+    post_size: u32,
+    pre_trace: u32,
+    post_trace: u32,
+    thread_start: u32,
+    flags: u32,
+    decay_plus: f32,
+    decay_minus: f32,
+    decay_x: f32,
+    decay_y: f32,
+    a2_plus: f32,
+    a3_plus: f32,
+    a2_minus: f32,
+    a3_minus: f32,
+    w_min: f32,
+    w_max: f32,
+    inv_span: f32,
+    mu: f32,
 }
 
 struct PoissonGpu {

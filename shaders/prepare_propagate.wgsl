@@ -1,14 +1,31 @@
 // Sizes the indirect dispatch of `propagate`: one workgroup per spike of this tick, laid out
-// in 2-D when the count exceeds the per-dimension workgroup limit.
+// in 2-D when the count exceeds the per-dimension workgroup limit; and, with plasticity, the
+// STDP stages' dispatch (one workgroup per spike of tick - stdp_lag).
 
 @group(0) @binding(0) var<uniform> params: SimParams;
 @group(0) @binding(1) var<storage, read_write> control: Control;
-@group(0) @binding(2) var<storage, read_write> indirect: array<u32, 3>;
+@group(0) @binding(2) var<storage, read_write> indirect: array<u32, 6>;
+@group(0) @binding(3) var<storage, read_write> spike_hist: array<u32>;
+
+fn grid(count: u32, at: u32) {
+    indirect[at] = min(count, params.max_groups_x);
+    indirect[at + 1u] = max(1u, (count + params.max_groups_x - 1u) / params.max_groups_x);
+    indirect[at + 2u] = 1u;
+}
 
 @compute @workgroup_size(1)
 fn prepare_propagate() {
     let count = atomicLoad(&control.spike_count);
-    indirect[0] = min(count, params.max_groups_x);
-    indirect[1] = max(1u, (count + params.max_groups_x - 1u) / params.max_groups_x);
-    indirect[2] = 1u;
+    grid(count, 0u);
+    // The STDP stages handle the spikes of tick - stdp_lag (none before that tick exists).
+    var stdp_count = 0u;
+    let tick = control.tick;
+    let running = control.halted == 0u && tick < control.end_tick;
+    if (params.n_plastic > 0u && running) {
+        spike_hist[tick % params.hist_len] = count;
+        if (tick >= params.stdp_lag) {
+            stdp_count = spike_hist[(tick - params.stdp_lag) % params.hist_len];
+        }
+    }
+    grid(stdp_count, 3u);
 }

@@ -6,6 +6,9 @@
 // to even, as i32. The plan picks the largest scale <= 2^20 for which the sum of |weights|
 // that can land in one ring entry fits in i32, so the integer sum cannot overflow, and an
 // integer sum is the same whatever order the atomics run in.
+//
+// With plasticity, thread 0 also files the spike in the spike history that the STDP stages
+// read `stdp_lag` ticks later.
 
 @group(0) @binding(0) var<uniform> params: SimParams;
 @group(0) @binding(1) var<storage, read_write> control: Control;
@@ -14,6 +17,10 @@
 @group(0) @binding(4) var<storage, read> synapses: array<Synapse>;
 @group(0) @binding(5) var<storage, read> weights: array<f32>;
 @group(0) @binding(6) var<storage, read_write> ring: array<atomic<i32>>;
+// Plasticity only: [hist_len counts][hist_len x n_neurons spike ids], and the last spike tick
+// of every neuron.
+@group(0) @binding(7) var<storage, read_write> spike_hist: array<u32>;
+@group(0) @binding(8) var<storage, read_write> spiked_at: array<u32>;
 
 override WORKGROUP_SIZE: u32 = 64u;
 
@@ -32,11 +39,15 @@ fn propagate(
     let end = row_ptr[source + 1u];
     if (lid == 0u) {
         atomicAdd(&control.tick_events, end - begin);
+        if (params.n_plastic > 0u) {
+            spike_hist[params.hist_len + (tick % params.hist_len) * params.n_neurons + k] = source;
+            spiked_at[source] = tick;
+        }
     }
     for (var s = begin + lid; s < end; s += WORKGROUP_SIZE) {
         let syn = synapses[s];
-        let slot = (tick + (syn.delay_port & 0xffffu)) % params.ring_slots;
-        let idx = ring_index(syn.delay_port >> 16u, slot, syn.post, params.ring_slots, params.n_neurons);
+        let slot = (tick + synapse_delay(syn)) % params.ring_slots;
+        let idx = ring_index(synapse_port(syn), slot, syn.post, params.ring_slots, params.n_neurons);
         atomicAdd(&ring[idx], i32(round(weights[s] * params.fixed_scale)));
     }
 }

@@ -11,7 +11,7 @@
 //!    ring at slot `(tick + delay) % D`;
 //! 4. `tick_end`: counters.
 
-use crate::layout::{CurrentGpu, NeuronState, PopGpu, SpikeRecord};
+use crate::layout::{CurrentGpu, NeuronState, PlasticGpu, PopGpu, SpikeRecord, Synapse};
 use crate::neurons::model_id;
 use crate::plan::{PORTS, Plan, to_fixed};
 use crate::rng::philox4x32_10;
@@ -25,6 +25,9 @@ pub struct CpuBackend {
     current_in: Vec<i32>,
     tick: u32,
     spikes_this_tick: Vec<u32>,
+    spike_hist: Vec<Vec<u32>>,
+    spiked_at: Vec<u32>,
+    traces: Vec<f32>,
     total_spikes: u64,
     total_events: u64,
 }
@@ -41,6 +44,9 @@ impl CpuBackend {
             plan: plan.clone(),
             tick: 0,
             spikes_this_tick: Vec::new(),
+            spike_hist: vec![Vec::new(); plan.hist_len as usize],
+            spiked_at: vec![u32::MAX; n],
+            traces: vec![0.0; plan.trace_len as usize],
             total_spikes: 0,
             total_events: 0,
         }
@@ -57,6 +63,12 @@ impl CpuBackend {
                 neuron,
             }));
             self.propagate();
+            if !self.plan.plastic.is_empty() {
+                self.stdp_record();
+                self.stdp_traces();
+                self.stdp_pre();
+                self.stdp_post();
+            }
             self.tick_end();
         }
     }
@@ -171,6 +183,80 @@ impl CpuBackend {
             }
         }
         self.total_events += events;
+    }
+
+    /// Stage 3b (in `propagate.wgsl`): this tick's spikes into the spike history.
+    fn stdp_record(&mut self) {
+        let slot = (self.tick % self.plan.hist_len) as usize;
+        self.spike_hist[slot].clone_from(&self.spikes_this_tick);
+        for &n in &self.spikes_this_tick {
+            self.spiked_at[n as usize] = self.tick;
+        }
+    }
+
+    /// Stage 3c (`stdp_traces.wgsl`): decay every trace one tick and add this tick's spikes.
+    fn stdp_traces(&mut self) {
+        let h = self.plan.hist_len;
+        let (cur, prev) = ((self.tick % h) as usize, ((self.tick + h - 1) % h) as usize);
+        for p in &self.plan.plastic {
+            let nearest = p.flags & 1 == 1;
+            let sides = [
+                (p.pre_trace, p.pre_start, p.pre_size, [p.decay_plus, p.decay_x]),
+                (
+                    p.post_trace,
+                    p.post_start,
+                    p.post_size,
+                    [p.decay_minus, p.decay_y],
+                ),
+            ];
+            for (offset, start, size, decays) in sides {
+                for local in 0..size as usize {
+                    let spiked = self.spiked_at[start as usize + local] == self.tick;
+                    for (which, decay) in decays.into_iter().enumerate() {
+                        let at = |slot: usize| {
+                            offset as usize + (which * h as usize + slot) * size as usize + local
+                        };
+                        self.traces[at(cur)] = trace_step(self.traces[at(prev)], decay, spiked, nearest);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Stage 3d (`stdp_pre.wgsl`): the spikes of tick t - lag reach their synapses and depress.
+    fn stdp_pre(&mut self) {
+        let Some(te) = self.tick.checked_sub(self.plan.stdp_lag) else {
+            return;
+        };
+        let plan = &self.plan;
+        for &i in &self.spike_hist[(te % plan.hist_len) as usize] {
+            for s in plan.row(i) {
+                let syn = plan.synapses[s];
+                if syn.plastic() == 0 {
+                    continue;
+                }
+                let p = &plan.plastic[syn.plastic() as usize - 1];
+                self.weights[s] = depress(p, &self.traces, plan.hist_len, syn, i, te, self.weights[s]);
+            }
+        }
+    }
+
+    /// Stage 3e (`stdp_post.wgsl`): post spikes of tick t - lag reach their synapses and potentiate.
+    fn stdp_post(&mut self) {
+        let Some(te) = self.tick.checked_sub(self.plan.stdp_lag) else {
+            return;
+        };
+        let plan = &self.plan;
+        for &j in &self.spike_hist[(te % plan.hist_len) as usize] {
+            for e in
+                &plan.col_entries[plan.col_ptr[j as usize] as usize..plan.col_ptr[j as usize + 1] as usize]
+            {
+                let (s, i) = (e[0] as usize, e[1]);
+                let syn = plan.synapses[s];
+                let p = &plan.plastic[syn.plastic() as usize - 1];
+                self.weights[s] = potentiate(p, &self.traces, plan.hist_len, syn, i, te, self.weights[s]);
+            }
+        }
     }
 
     /// Stage 4: counters.
@@ -509,4 +595,94 @@ pub fn spike_source_update(s: &mut NeuronState, q: [f32; 4], ticks: &[u32], tick
         return true;
     }
     false
+}
+
+/// One tick of a trace (`stdp_traces.wgsl`): decay, then +1 (all-to-all) or reset to 1
+/// (nearest) on a spike.
+pub fn trace_step(previous: f32, decay: f32, spiked: bool, nearest: bool) -> f32 {
+    let x = previous * decay;
+    if !spiked {
+        x
+    } else if nearest {
+        1.0
+    } else {
+        x + 1.0
+    }
+}
+
+/// Trace `which` (0 or 1) of neuron `local` of the block at `offset` at `tick`, 0 before time.
+fn trace_at(traces: &[f32], offset: u32, which: u32, size: u32, local: u32, tick: i64, h: u32) -> f32 {
+    if tick < 0 {
+        return 0.0;
+    }
+    let slot = (tick % i64::from(h)) as u32;
+    traces[(offset + (which * h + slot) * size + local) as usize]
+}
+
+/// Weight dependence factor of potentiation (`true`) or depression (`false`).
+fn dependence(p: &PlasticGpu, w: f32, potentiation: bool) -> f32 {
+    let distance = if potentiation {
+        (p.w_max - w) * p.inv_span
+    } else {
+        (w - p.w_min) * p.inv_span
+    };
+    match p.flags >> 1 {
+        0 => 1.0,
+        1 => distance,
+        _ => distance.max(0.0).powf(p.mu),
+    }
+}
+
+/// `stdp_pre.wgsl`: a pre spike emitted at `te` by global neuron `pre` reaches synapse `syn`
+/// at `te + d_a` and depresses with the post trace there, just before that time.
+pub fn depress(p: &PlasticGpu, traces: &[f32], h: u32, syn: Synapse, pre: u32, te: u32, w: f32) -> f32 {
+    let (d, dd) = (syn.delay(), syn.dendritic());
+    let arrival = i64::from(te) + i64::from(d - dd);
+    let o1 = trace_at(
+        traces,
+        p.post_trace,
+        0,
+        p.post_size,
+        syn.post - p.post_start,
+        arrival - i64::from(dd) - 1,
+        h,
+    ) * p.decay_minus;
+    let r2 = trace_at(
+        traces,
+        p.pre_trace,
+        1,
+        p.pre_size,
+        pre - p.pre_start,
+        i64::from(te) - 1,
+        h,
+    ) * p.decay_x;
+    let dw = (p.a2_minus + p.a3_minus * r2) * o1 * dependence(p, w, false);
+    (w - dw).clamp(p.w_min, p.w_max)
+}
+
+/// `stdp_post.wgsl`: a post spike emitted at `te` reaches synapse `syn` (from global neuron
+/// `pre`) at `te + d_d` and potentiates with the pre trace there, just before that time.
+pub fn potentiate(p: &PlasticGpu, traces: &[f32], h: u32, syn: Synapse, pre: u32, te: u32, w: f32) -> f32 {
+    let (d, dd) = (syn.delay(), syn.dendritic());
+    let arrival = i64::from(te) + i64::from(dd);
+    let r1 = trace_at(
+        traces,
+        p.pre_trace,
+        0,
+        p.pre_size,
+        pre - p.pre_start,
+        arrival - i64::from(d - dd) - 1,
+        h,
+    ) * p.decay_plus;
+    let o2 = trace_at(
+        traces,
+        p.post_trace,
+        1,
+        p.post_size,
+        syn.post - p.post_start,
+        i64::from(te) - 1,
+        h,
+    ) * p.decay_y;
+    let dw = (p.a2_plus + p.a3_plus * o2) * r1 * dependence(p, w, true);
+    (w + dw).clamp(p.w_min, p.w_max)
 }

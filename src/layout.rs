@@ -36,10 +36,64 @@ pub struct SimParams {
     pub n_current: u32,
     /// Sum of the target counts of all current sources.
     pub current_threads: u32,
+    /// Number of plastic projections.
+    pub n_plastic: u32,
+    /// Length H of the spike and trace histories (ticks).
+    pub hist_len: u32,
+    /// Lag of plasticity updates (ticks): events of tick t - lag are applied at tick t.
+    pub stdp_lag: u32,
+    /// Threads of the trace stage (pre and post neurons of all plastic projections).
+    pub trace_threads: u32,
     /// Padding.
     pub _pad0: u32,
     /// Padding.
     pub _pad1: u32,
+}
+
+/// A plastic projection as the STDP stages see it.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Pod, Zeroable)]
+pub struct PlasticGpu {
+    /// First global index of the pre-synaptic population.
+    pub pre_start: u32,
+    /// Size of the pre-synaptic population.
+    pub pre_size: u32,
+    /// First global index of the post-synaptic population.
+    pub post_start: u32,
+    /// Size of the post-synaptic population.
+    pub post_size: u32,
+    /// Offset of the pre-synaptic traces (r1, r2) in the trace buffer.
+    pub pre_trace: u32,
+    /// Offset of the post-synaptic traces (o1, o2).
+    pub post_trace: u32,
+    /// First thread of this projection in the trace stage.
+    pub thread_start: u32,
+    /// Bit 0: nearest-neighbour pairing; bits 1..3: dependence (0 additive, 1 multiplicative, 2 power law).
+    pub flags: u32,
+    /// Per-tick decay of r1.
+    pub decay_plus: f32,
+    /// Per-tick decay of o1.
+    pub decay_minus: f32,
+    /// Per-tick decay of r2.
+    pub decay_x: f32,
+    /// Per-tick decay of o2.
+    pub decay_y: f32,
+    /// Pair potentiation amplitude times (w_max - w_min).
+    pub a2_plus: f32,
+    /// Triplet potentiation amplitude times (w_max - w_min).
+    pub a3_plus: f32,
+    /// Pair depression amplitude times (w_max - w_min).
+    pub a2_minus: f32,
+    /// Triplet depression amplitude times (w_max - w_min).
+    pub a3_minus: f32,
+    /// Lower bound.
+    pub w_min: f32,
+    /// Upper bound.
+    pub w_max: f32,
+    /// 1 / (w_max - w_min).
+    pub inv_span: f32,
+    /// Power-law exponent.
+    pub mu: f32,
 }
 
 /// GPU-side run control and counters (a storage buffer; some fields are atomics in WGSL).
@@ -125,21 +179,42 @@ pub struct Synapse {
 }
 
 impl Synapse {
-    /// Packs delay and port.
+    /// Packs the target with the delay (bits 0..13, ticks), the port (bit 13), the dendritic
+    /// part of the delay (bits 14..27, ticks) and the plastic projection id (bits 27..32,
+    /// 0 = static).
     pub fn new(post: u32, delay_ticks: u32, port: u32) -> Self {
-        debug_assert!(delay_ticks < 1 << 16);
+        Self::with_plasticity(post, delay_ticks, port, 0, 0)
+    }
+
+    /// As [`Synapse::new`] for a synapse of plastic projection `plastic` (1-based).
+    pub fn with_plasticity(
+        post: u32,
+        delay_ticks: u32,
+        port: u32,
+        dendritic_ticks: u32,
+        plastic: u32,
+    ) -> Self {
+        debug_assert!(delay_ticks < 1 << 13 && dendritic_ticks <= delay_ticks && plastic < 32 && port < 2);
         Self {
             post,
-            delay_port: delay_ticks | (port << 16),
+            delay_port: delay_ticks | (port << 13) | (dendritic_ticks << 14) | (plastic << 27),
         }
     }
     /// Delay in ticks.
     pub fn delay(self) -> u32 {
-        self.delay_port & 0xffff
+        self.delay_port & 0x1fff
     }
     /// Target port.
     pub fn port(self) -> u32 {
-        self.delay_port >> 16
+        (self.delay_port >> 13) & 1
+    }
+    /// Dendritic part of the delay (ticks).
+    pub fn dendritic(self) -> u32 {
+        (self.delay_port >> 14) & 0x1fff
+    }
+    /// Plastic projection id (1-based), 0 for a static synapse.
+    pub fn plastic(self) -> u32 {
+        self.delay_port >> 27
     }
 }
 

@@ -32,6 +32,7 @@ pub mod models;
 pub mod neurons;
 pub mod output;
 pub mod plan;
+pub mod plasticity;
 pub mod rng;
 pub mod run;
 pub mod sim;
@@ -46,6 +47,7 @@ pub use neurons::{
     AdExParams, AdExPattern, CurrentSynapse, HhParams, IzhikevichParams, IzhikevichType, LifCondParams,
     LifParams, NeuronModel,
 };
+pub use plasticity::{Pairing, StdpParams, WeightDependence};
 pub use sim::{Backend, RunCounters, SimOptions, Simulator, SpikeTrain};
 
 /// The README's Rust examples, compiled as doc tests so they stay true.

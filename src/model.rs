@@ -330,6 +330,8 @@ pub struct Projection {
     pub delay_ms: DelayDist,
     /// Target port.
     pub receptor: Receptor,
+    /// Spike-timing-dependent plasticity, if any.
+    pub plasticity: Option<crate::plasticity::StdpParams>,
 }
 
 /// Independent Poisson trains, one per target neuron, each spike adding `weight` to the
@@ -820,11 +822,75 @@ impl NetworkBuilder {
             weight,
             delay_ms,
             receptor,
+            plasticity: None,
         });
         Ok(ProjectionId {
             network: self.net.id,
             index,
         })
+    }
+
+    /// Makes projection `proj` plastic with `rule`. Only excitatory projections with
+    /// non-negative bounds can be plastic, and every initial weight must lie in
+    /// `[w_min, w_max]`; at most 31 projections of a network can be plastic.
+    pub fn plasticity(&mut self, proj: ProjectionId, rule: crate::plasticity::StdpParams) -> Result<()> {
+        if proj.network != self.net.id || proj.index >= self.net.projections.len() {
+            return Err(Error::UnknownHandle {
+                kind: "projection",
+                index: proj.index,
+                why: "it belongs to another network".into(),
+            });
+        }
+        let owner = format!("projection {} plasticity", proj.index);
+        rule.validate(&owner)?;
+        let p = &self.net.projections[proj.index];
+        if p.receptor != Receptor::Excitatory {
+            return Err(invalid(
+                format!("projection {}.plasticity", proj.index),
+                "inhibitory",
+                "STDP here acts on excitatory synapses; an inhibitory projection cannot be plastic",
+            ));
+        }
+        if rule.w_min < 0.0 {
+            return Err(invalid(
+                format!("{owner}.w_min"),
+                rule.w_min,
+                "must be >= 0 for an excitatory projection",
+            ));
+        }
+        let (low, high) = match &p.connectivity {
+            Connectivity::Explicit(list) => {
+                list.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), c| {
+                    (l.min(c.weight), h.max(c.weight))
+                })
+            }
+            _ => p.weight.range(),
+        };
+        if low < rule.w_min || high > rule.w_max {
+            return Err(invalid(
+                format!("projection {}.weight", proj.index),
+                format!("[{low}, {high}]"),
+                &format!(
+                    "initial weights of a plastic projection must lie in [w_min, w_max] = [{}, {}]",
+                    rule.w_min, rule.w_max
+                ),
+            ));
+        }
+        let plastic = self
+            .net
+            .projections
+            .iter()
+            .filter(|p| p.plasticity.is_some())
+            .count();
+        if self.net.projections[proj.index].plasticity.is_none() && plastic >= 31 {
+            return Err(Error::LimitExceeded {
+                what: "plastic projections in one network".into(),
+                requested: 32,
+                max: 31,
+            });
+        }
+        self.net.projections[proj.index].plasticity = Some(rule);
+        Ok(())
     }
 
     /// Adds independent Poisson trains at a constant rate onto every neuron of `target`.

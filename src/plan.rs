@@ -11,7 +11,9 @@
 use std::collections::HashSet;
 
 use crate::error::{Error, Result, invalid};
-use crate::layout::{CurrentGpu, CurrentStep, NeuronState, PoissonGpu, PoissonSegment, PopGpu, Synapse};
+use crate::layout::{
+    CurrentGpu, CurrentStep, NeuronState, PlasticGpu, PoissonGpu, PoissonSegment, PopGpu, Synapse,
+};
 use crate::model::{
     Connectivity, CurrentSource, Network, NeuronModel, NeuronParam, PerNeuron, Projection, StateVar,
 };
@@ -104,6 +106,18 @@ pub struct Plan {
     pub currents: Vec<CurrentGpu>,
     /// Steps of step currents.
     pub current_steps: Vec<CurrentStep>,
+    /// Plastic projections, in order of their 1-based ids.
+    pub plastic: Vec<PlasticGpu>,
+    /// Transpose index of the plastic synapses: column pointers per global post neuron.
+    pub col_ptr: Vec<u32>,
+    /// Transpose entries: (synapse index, global pre neuron), by post neuron then synapse.
+    pub col_entries: Vec<[u32; 2]>,
+    /// Length of the spike and trace histories (ticks).
+    pub hist_len: u32,
+    /// Plasticity lag (ticks): the largest delay.
+    pub stdp_lag: u32,
+    /// Total f32 entries of the trace histories.
+    pub trace_len: u32,
     /// Bounds of the Poisson and current contributions per (port, target), for re-checking
     /// the fixed-point guarantee when weights change.
     input_extra: (Vec<f64>, Vec<f64>),
@@ -369,6 +383,72 @@ impl Plan {
             currents.push(c);
         }
 
+        // Plasticity: traces and histories long enough that every event of tick t - lag finds
+        // the traces it needs (up to lag + largest delay + 1 ticks back).
+        let stdp_lag = max_delay;
+        let hist_len = 2 * max_delay + 2;
+        let mut plastic = Vec::new();
+        let mut trace_len = 0u32;
+        let mut trace_threads = 0u32;
+        for proj in &net.projections {
+            let Some(rule) = &proj.plasticity else { continue };
+            let (pre, post) = (
+                &populations[proj.pre.index].gpu,
+                &populations[proj.post.index].gpu,
+            );
+            let span = rule.w_max - rule.w_min;
+            let decay = |tau: f64| (-dt / tau).exp() as f32;
+            let (dependence, mu) = match rule.dependence {
+                crate::plasticity::WeightDependence::Additive => (0, 0.0),
+                crate::plasticity::WeightDependence::Multiplicative => (1, 1.0),
+                crate::plasticity::WeightDependence::PowerLaw { mu } => (2, mu),
+            };
+            plastic.push(PlasticGpu {
+                pre_start: pre.start,
+                pre_size: pre.size,
+                post_start: post.start,
+                post_size: post.size,
+                pre_trace: trace_len,
+                post_trace: trace_len + 2 * hist_len * pre.size,
+                thread_start: trace_threads,
+                flags: u32::from(rule.pairing == crate::plasticity::Pairing::Nearest) | (dependence << 1),
+                decay_plus: decay(rule.tau_plus_ms),
+                decay_minus: decay(rule.tau_minus_ms),
+                decay_x: decay(rule.tau_x_ms),
+                decay_y: decay(rule.tau_y_ms),
+                a2_plus: (rule.a2_plus * span) as f32,
+                a3_plus: (rule.a3_plus * span) as f32,
+                a2_minus: (rule.a2_minus * span) as f32,
+                a3_minus: (rule.a3_minus * span) as f32,
+                w_min: rule.w_min as f32,
+                w_max: rule.w_max as f32,
+                inv_span: (1.0 / span) as f32,
+                mu: mu as f32,
+            });
+            trace_len += 2 * hist_len * (pre.size + post.size);
+            trace_threads += pre.size + post.size;
+        }
+        let mut col_ptr = vec![0u32; n_neurons as usize + 1];
+        let mut col_entries = Vec::new();
+        if !plastic.is_empty() {
+            for s in synapses.iter().filter(|s| s.plastic() > 0) {
+                col_ptr[s.post as usize + 1] += 1;
+            }
+            for i in 0..n_neurons as usize {
+                col_ptr[i + 1] += col_ptr[i];
+            }
+            let mut fill = col_ptr.clone();
+            col_entries = vec![[0u32; 2]; col_ptr[n_neurons as usize] as usize];
+            for pre in 0..n_neurons {
+                for idx in row_ptr[pre as usize]..row_ptr[pre as usize + 1] {
+                    let s = synapses[idx as usize];
+                    if s.plastic() > 0 {
+                        col_entries[fill[s.post as usize] as usize] = [idx, pre];
+                        fill[s.post as usize] += 1;
+                    }
+                }
+            }
+        }
         let input_extra = input_extras(n_neurons as usize, net, &poisson, &poisson_kmax, &current_bound);
         let fixed_scale = choose_fixed_scale(&input_bounds(
             n_neurons as usize,
@@ -399,6 +479,12 @@ impl Plan {
             poisson_cdf,
             currents,
             current_steps,
+            plastic,
+            col_ptr,
+            col_entries,
+            hist_len,
+            stdp_lag,
+            trace_len,
             input_extra,
         })
     }
@@ -450,6 +536,11 @@ impl Plan {
     /// Threads of the Poisson input stage.
     pub fn poisson_threads(&self) -> u32 {
         self.poisson.iter().map(|p| p.target_count).sum()
+    }
+
+    /// Threads of the STDP trace stage.
+    pub fn trace_threads(&self) -> u32 {
+        self.plastic.iter().map(|p| p.pre_size + p.post_size).sum()
     }
 
     /// Threads of the current input stage.
@@ -691,7 +782,20 @@ fn generate_projection(
     }
     let targets = edges
         .iter()
-        .map(|&(_, j, _, d)| Synapse::new(post.start + j, d, port))
+        .map(|&(_, j, _, d)| match &proj.plasticity {
+            // Dendritic part of the delay, and the 1-based id among plastic projections.
+            Some(rule) => Synapse::with_plasticity(
+                post.start + j,
+                d,
+                port,
+                (rule.dendritic_fraction * f64::from(d)).round() as u32,
+                net.projections[..=k]
+                    .iter()
+                    .filter(|p| p.plasticity.is_some())
+                    .count() as u32,
+            ),
+            None => Synapse::new(post.start + j, d, port),
+        })
         .collect();
     let weights = edges.iter().map(|e| e.2).collect();
     Ok(LocalCsr {

@@ -2,7 +2,7 @@
 
 use spikegpu::gpu::shaders::{self, STAGES};
 use spikegpu::layout::{
-    Control, CurrentGpu, CurrentStep, NeuronState, PoissonGpu, PoissonSegment, PopGpu, SimParams,
+    Control, CurrentGpu, CurrentStep, NeuronState, PlasticGpu, PoissonGpu, PoissonSegment, PopGpu, SimParams,
     SpikeRecord, Synapse,
 };
 
@@ -60,91 +60,33 @@ macro_rules! check_layout {
 }
 
 #[test]
+#[rustfmt::skip]
 fn rust_and_wgsl_structs_have_identical_layouts() {
-    check_layout!(
-        SimParams,
-        "SimParams",
-        [
-            n_neurons,
-            n_pops,
-            ring_slots,
-            n_poisson,
-            poisson_threads,
-            seed_lo,
-            seed_hi,
-            record_capacity,
-            fixed_scale,
-            fixed_inv_scale,
-            row_threads,
-            max_groups_x,
-            n_current,
-            current_threads,
-            _pad0,
-            _pad1
-        ]
-    );
-    check_layout!(
-        Control,
-        "Control",
-        [
-            tick,
-            end_tick,
-            halted,
-            spike_count,
-            record_head,
-            tick_events,
-            spikes_lo,
-            spikes_hi,
-            events_lo,
-            events_hi,
-            halts,
-            _pad
-        ]
-    );
+    check_layout!(SimParams, "SimParams", [
+        n_neurons, n_pops, ring_slots, n_poisson, poisson_threads, seed_lo, seed_hi,
+        record_capacity, fixed_scale, fixed_inv_scale, row_threads, max_groups_x, n_current,
+        current_threads, n_plastic, hist_len, stdp_lag, trace_threads, _pad0, _pad1
+    ]);
+    check_layout!(Control, "Control", [
+        tick, end_tick, halted, spike_count, record_head, tick_events, spikes_lo, spikes_hi,
+        events_lo, events_hi, halts, _pad
+    ]);
     check_layout!(PopGpu, "PopGpu", [start, size, refractory_ticks, model, c]);
-    check_layout!(
-        NeuronState,
-        "NeuronState",
-        [v, u, w1, w2, syn_e, syn_i, refractory, aux]
-    );
+    check_layout!(NeuronState, "NeuronState", [v, u, w1, w2, syn_e, syn_i, refractory, aux]);
     check_layout!(Synapse, "Synapse", [post, delay_port]);
-    check_layout!(
-        PoissonGpu,
-        "PoissonGpu",
-        [
-            target_start,
-            target_count,
-            thread_start,
-            port,
-            weight_fixed,
-            seg_offset,
-            seg_count,
-            stream
-        ]
-    );
-    check_layout!(
-        PoissonSegment,
-        "PoissonSegment",
-        [start_tick, cdf_offset, cdf_len, _pad]
-    );
-    check_layout!(
-        CurrentGpu,
-        "CurrentGpu",
-        [
-            target_start,
-            target_count,
-            thread_start,
-            kind,
-            a0,
-            a1,
-            step_offset,
-            step_count,
-            stream,
-            _pad0,
-            _pad1,
-            _pad2
-        ]
-    );
+    check_layout!(PoissonGpu, "PoissonGpu", [
+        target_start, target_count, thread_start, port, weight_fixed, seg_offset, seg_count, stream
+    ]);
+    check_layout!(PoissonSegment, "PoissonSegment", [start_tick, cdf_offset, cdf_len, _pad]);
+    check_layout!(CurrentGpu, "CurrentGpu", [
+        target_start, target_count, thread_start, kind, a0, a1, step_offset, step_count, stream,
+        _pad0, _pad1, _pad2
+    ]);
     check_layout!(CurrentStep, "CurrentStep", [tick, amplitude]);
+    check_layout!(PlasticGpu, "PlasticGpu", [
+        pre_start, pre_size, post_start, post_size, pre_trace, post_trace, thread_start, flags,
+        decay_plus, decay_minus, decay_x, decay_y, a2_plus, a3_plus, a2_minus, a3_minus, w_min,
+        w_max, inv_span, mu
+    ]);
     check_layout!(SpikeRecord, "SpikeRecord", [tick, neuron]);
 }

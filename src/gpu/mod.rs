@@ -45,6 +45,9 @@ struct Pipelines {
     neuron_update: wgpu::ComputePipeline,
     prepare_propagate: wgpu::ComputePipeline,
     propagate: wgpu::ComputePipeline,
+    stdp_traces: wgpu::ComputePipeline,
+    stdp_pre: wgpu::ComputePipeline,
+    stdp_post: wgpu::ComputePipeline,
     tick_end: wgpu::ComputePipeline,
 }
 
@@ -55,6 +58,7 @@ struct BindGroups {
     neuron_update: wgpu::BindGroup,
     prepare_propagate: wgpu::BindGroup,
     propagate: wgpu::BindGroup,
+    stdp: Option<[wgpu::BindGroup; 3]>,
     tick_end: wgpu::BindGroup,
 }
 
@@ -76,6 +80,12 @@ struct Buffers {
     currents: wgpu::Buffer,
     current_steps: wgpu::Buffer,
     current_in: wgpu::Buffer,
+    spike_hist: wgpu::Buffer,
+    spiked_at: wgpu::Buffer,
+    traces: wgpu::Buffer,
+    plastic: wgpu::Buffer,
+    col_ptr: wgpu::Buffer,
+    col_entries: wgpu::Buffer,
     indirect: wgpu::Buffer,
     staging: [wgpu::Buffer; 2],
 }
@@ -108,6 +118,7 @@ pub struct GpuBackend {
     neuron_groups: (u32, u32),
     poisson_groups: (u32, u32),
     current_groups: (u32, u32),
+    trace_groups: (u32, u32),
     counters: GpuCounters,
 }
 
@@ -171,7 +182,10 @@ impl GpuBackend {
                 });
             }
         }
-        let threads = n.max(plan.poisson_threads()).max(plan.current_threads());
+        let threads = n
+            .max(plan.poisson_threads())
+            .max(plan.current_threads())
+            .max(plan.trace_threads());
         let groups_total = threads.div_ceil(NEURON_WORKGROUP).max(1);
         let groups_x = groups_total.min(max_x);
         let row_threads = groups_x * NEURON_WORKGROUP;
@@ -201,6 +215,10 @@ impl GpuBackend {
             max_groups_x: max_x,
             n_current: plan.currents.len() as u32,
             current_threads: plan.current_threads(),
+            n_plastic: plan.plastic.len() as u32,
+            hist_len: plan.hist_len,
+            stdp_lag: plan.stdp_lag,
+            trace_threads: plan.trace_threads(),
             _pad0: 0,
             _pad1: 0,
         };
@@ -299,9 +317,53 @@ impl GpuBackend {
                 usage: wgpu::BufferUsages::STORAGE | copy,
                 mapped_at_creation: false,
             }),
+            // Plasticity buffers (one padded element each without plasticity).
+            spike_hist: device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("spikegpu.spike_hist"),
+                size: if plan.plastic.is_empty() {
+                    16
+                } else {
+                    u64::from(plan.hist_len) * (u64::from(n) + 1) * 4
+                },
+                usage: wgpu::BufferUsages::STORAGE | copy,
+                mapped_at_creation: false,
+            }),
+            spiked_at: storage_init(
+                device,
+                "spikegpu.spiked_at",
+                bytemuck::cast_slice(&vec![
+                    u32::MAX;
+                    if plan.plastic.is_empty() { 4 } else { n as usize }
+                ]),
+                copy,
+            ),
+            traces: device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("spikegpu.traces"),
+                size: (u64::from(plan.trace_len) * 4).max(16),
+                usage: wgpu::BufferUsages::STORAGE | copy,
+                mapped_at_creation: false,
+            }),
+            plastic: storage_init(
+                device,
+                "spikegpu.plastic",
+                bytemuck::cast_slice(&plan.plastic),
+                copy,
+            ),
+            col_ptr: storage_init(
+                device,
+                "spikegpu.col_ptr",
+                bytemuck::cast_slice(&plan.col_ptr),
+                copy,
+            ),
+            col_entries: storage_init(
+                device,
+                "spikegpu.col_entries",
+                bytemuck::cast_slice(&plan.col_entries),
+                copy,
+            ),
             indirect: device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some("spikegpu.indirect"),
-                size: 16,
+                size: 32,
                 usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::INDIRECT,
                 mapped_at_creation: false,
             }),
@@ -317,6 +379,9 @@ impl GpuBackend {
             neuron_update: pipeline(device, "neuron_update"),
             prepare_propagate: pipeline(device, "prepare_propagate"),
             propagate: pipeline(device, "propagate"),
+            stdp_traces: pipeline(device, "stdp_traces"),
+            stdp_pre: pipeline(device, "stdp_pre"),
+            stdp_post: pipeline(device, "stdp_post"),
             tick_end: pipeline(device, "tick_end"),
         };
         let bind_groups = Self::bind_groups(device, &pipelines, &buffers, &params);
@@ -324,8 +389,11 @@ impl GpuBackend {
         let neuron_groups = grid(n);
         let poisson_groups = grid(params.poisson_threads);
         let current_groups = grid(params.current_threads);
-        let dispatches_per_tick =
-            4 + u32::from(params.poisson_threads > 0) + u32::from(params.current_threads > 0);
+        let trace_groups = grid(params.trace_threads);
+        let dispatches_per_tick = 4
+            + u32::from(params.poisson_threads > 0)
+            + u32::from(params.current_threads > 0)
+            + 3 * u32::from(params.n_plastic > 0);
         Ok(Self {
             ctx,
             pipelines,
@@ -336,6 +404,7 @@ impl GpuBackend {
             neuron_groups,
             poisson_groups,
             current_groups,
+            trace_groups,
             counters: GpuCounters {
                 dispatches_per_tick,
                 ..GpuCounters::default()
@@ -423,7 +492,12 @@ impl GpuBackend {
             prepare_propagate: make(
                 &p.prepare_propagate,
                 "prepare_propagate",
-                &[(0, &b.params), (1, &b.control), (2, &b.indirect)],
+                &[
+                    (0, &b.params),
+                    (1, &b.control),
+                    (2, &b.indirect),
+                    (3, &b.spike_hist),
+                ],
             ),
             propagate: make(
                 &p.propagate,
@@ -436,8 +510,54 @@ impl GpuBackend {
                     (4, &b.synapses),
                     (5, &b.weights),
                     (6, &b.ring),
+                    (7, &b.spike_hist),
+                    (8, &b.spiked_at),
                 ],
             ),
+            stdp: (params.n_plastic > 0).then(|| {
+                [
+                    make(
+                        &p.stdp_traces,
+                        "stdp_traces",
+                        &[
+                            (0, &b.params),
+                            (1, &b.control),
+                            (2, &b.plastic),
+                            (3, &b.spiked_at),
+                            (4, &b.traces),
+                        ],
+                    ),
+                    make(
+                        &p.stdp_pre,
+                        "stdp_pre",
+                        &[
+                            (0, &b.params),
+                            (1, &b.control),
+                            (2, &b.spike_hist),
+                            (3, &b.row_ptr),
+                            (4, &b.synapses),
+                            (5, &b.weights),
+                            (6, &b.plastic),
+                            (7, &b.traces),
+                        ],
+                    ),
+                    make(
+                        &p.stdp_post,
+                        "stdp_post",
+                        &[
+                            (0, &b.params),
+                            (1, &b.control),
+                            (2, &b.spike_hist),
+                            (3, &b.col_ptr),
+                            (4, &b.col_entries),
+                            (5, &b.synapses),
+                            (6, &b.weights),
+                            (7, &b.plastic),
+                            (8, &b.traces),
+                        ],
+                    ),
+                ]
+            }),
             tick_end: make(&p.tick_end, "tick_end", &[(0, &b.params), (1, &b.control)]),
         }
     }
@@ -492,6 +612,17 @@ impl GpuBackend {
                 pass.set_pipeline(&p.propagate);
                 pass.set_bind_group(0, &g.propagate, &[]);
                 pass.dispatch_workgroups_indirect(&self.buffers.indirect, 0);
+                if let Some([traces, pre, post]) = &g.stdp {
+                    pass.set_pipeline(&p.stdp_traces);
+                    pass.set_bind_group(0, traces, &[]);
+                    pass.dispatch_workgroups(self.trace_groups.0, self.trace_groups.1, 1);
+                    pass.set_pipeline(&p.stdp_pre);
+                    pass.set_bind_group(0, pre, &[]);
+                    pass.dispatch_workgroups_indirect(&self.buffers.indirect, 12);
+                    pass.set_pipeline(&p.stdp_post);
+                    pass.set_bind_group(0, post, &[]);
+                    pass.dispatch_workgroups_indirect(&self.buffers.indirect, 12);
+                }
                 pass.set_pipeline(&p.tick_end);
                 pass.set_bind_group(0, &g.tick_end, &[]);
                 pass.dispatch_workgroups(1, 1, 1);

@@ -23,6 +23,7 @@ const SHARED: &[(&str, &str)] = &[
         "model_spike_source",
         include_str!("../../shaders/model_spike_source.wgsl"),
     ),
+    ("stdp_common", include_str!("../../shaders/stdp_common.wgsl")),
 ];
 
 /// A compute stage: its name (also the file stem, the entry point and the wgpu label suffix),
@@ -66,6 +67,9 @@ pub const STAGES: &[Stage] = &[
     ),
     stage!("prepare_propagate", ["common"]),
     stage!("propagate", ["common"]),
+    stage!("stdp_traces", ["common"]),
+    stage!("stdp_pre", ["common", "stdp_common"]),
+    stage!("stdp_post", ["common", "stdp_common"]),
     stage!("tick_end", ["common"]),
     stage!("rng_check", ["philox"]),
 ];

@@ -1,0 +1,23 @@
+// STDP helpers shared by stdp_pre and stdp_post (mirrored by cpu::depress, cpu::potentiate).
+// Traces of plastic projection p: the pre block at p.pre_trace holds r1, r2 and the post block
+// at p.post_trace holds o1, o2, each as [which][hist_len slots][neurons].
+
+fn trace_at(offset: u32, which: u32, size: u32, local: u32, tick: i32) -> f32 {
+    if (tick < 0) {
+        return 0.0;
+    }
+    let slot = u32(tick) % params.hist_len;
+    return traces[offset + (which * params.hist_len + slot) * size + local];
+}
+
+fn dependence(p: PlasticGpu, w: f32, potentiation: bool) -> f32 {
+    let distance = select((w - p.w_min) * p.inv_span, (p.w_max - w) * p.inv_span, potentiation);
+    let kind = p.flags >> 1u;
+    if (kind == 0u) {
+        return 1.0;
+    }
+    if (kind == 1u) {
+        return distance;
+    }
+    return pow(max(distance, 0.0), p.mu);
+}

@@ -1,0 +1,209 @@
+//! STDP: the published windows and frequency dependence, delays, and GPU against CPU.
+
+mod common;
+
+use spikegpu::{
+    Backend, Connectivity, CurrentSynapse, InitialValue, LifParams, Network, NetworkBuilder, NeuronModel,
+    ProjectionId, Receptor, Simulator, StdpParams, WeightDist,
+};
+
+const DT: f64 = 0.1;
+
+/// Pairs of neurons, one per entry of `trains`: a pre-synaptic spike source and a
+/// post-synaptic LIF forced to fire at the given times by a teacher source (a 100 mV delta
+/// input one tick before). The plastic projection pre -> post is one-to-one with `delay_ms`
+/// and starts at weight 0.5 in [0, 1]; its input (0.5 mV) cannot make the post neuron fire.
+fn pairs(trains: &[(Vec<f64>, Vec<f64>)], rule: StdpParams, delay_ms: f64) -> (Network, ProjectionId) {
+    let n = trains.len();
+    let mut b = NetworkBuilder::new(DT, 1);
+    let pre_times: Vec<Vec<f64>> = trains.iter().map(|t| t.0.clone()).collect();
+    let teacher_times: Vec<Vec<f64>> = trains
+        .iter()
+        .map(|t| t.1.iter().map(|x| x - DT).collect())
+        .collect();
+    let pre = b
+        .population(
+            "pre",
+            n as u32,
+            NeuronModel::SpikeSource {
+                spike_times_ms: pre_times,
+            },
+            InitialValue::Constant(0.0),
+        )
+        .unwrap();
+    let teacher = b
+        .population(
+            "teacher",
+            n as u32,
+            NeuronModel::SpikeSource {
+                spike_times_ms: teacher_times,
+            },
+            InitialValue::Constant(0.0),
+        )
+        .unwrap();
+    let lif = LifParams {
+        v_rest_mv: -70.0,
+        v_reset_mv: -70.0,
+        v_thresh_mv: -50.0,
+        refractory_ms: 1.0,
+        synapse: CurrentSynapse::Delta,
+        ..LifParams::default()
+    };
+    let post = b
+        .population(
+            "post",
+            n as u32,
+            NeuronModel::Lif(lif),
+            InitialValue::Constant(-70.0),
+        )
+        .unwrap();
+    b.projection(
+        teacher,
+        post,
+        Connectivity::OneToOne,
+        WeightDist::Constant(100.0),
+        WeightDist::Constant(DT),
+        Receptor::Excitatory,
+    )
+    .unwrap();
+    let plastic = b
+        .projection(
+            pre,
+            post,
+            Connectivity::OneToOne,
+            WeightDist::Constant(0.5),
+            WeightDist::Constant(delay_ms),
+            Receptor::Excitatory,
+        )
+        .unwrap();
+    b.plasticity(plastic, rule).unwrap();
+    (b.build().unwrap(), plastic)
+}
+
+fn final_weights(net: &Network, proj: ProjectionId, backend: Backend, duration_ms: f64) -> Vec<f32> {
+    let mut sim = Simulator::new(net, backend).unwrap();
+    sim.run_ms(duration_ms).unwrap();
+    sim.weights(proj).unwrap().weights
+}
+
+/// Bi & Poo 1998 / Song et al. 2000 exponential window of pair-based additive STDP:
+/// dw = +A+ exp(-lag/tau+) for post after pre, -A- exp(lag/tau-) for pre after post, lag
+/// measured at the synapse. Checked for isolated pairs from -50 to +50 ms.
+#[test]
+fn pair_stdp_follows_the_exponential_window_on_cpu_and_gpu() {
+    let (a_plus, a_minus, tau_plus, tau_minus) = (0.01, 0.0105, 20.0, 20.0);
+    let lags: Vec<f64> = [
+        -50.0, -30.0, -20.0, -10.0, -5.0, -1.0, 1.0, 5.0, 10.0, 20.0, 30.0, 50.0,
+    ]
+    .to_vec();
+    let delay = 1.5;
+    // All of the delay is axonal here: the pre spike reaches the synapse `delay` after it leaves.
+    let trains: Vec<_> = lags
+        .iter()
+        .map(|lag| (vec![100.0], vec![100.0 + delay + lag]))
+        .collect();
+    let (net, proj) = pairs(
+        &trains,
+        StdpParams::pair(tau_plus, tau_minus, a_plus, a_minus, 0.0, 1.0),
+        delay,
+    );
+    let expected: Vec<f64> = lags
+        .iter()
+        .map(|&lag| {
+            if lag > 0.0 {
+                a_plus * (-lag / tau_plus).exp()
+            } else {
+                -a_minus * (lag / tau_minus).exp()
+            }
+        })
+        .collect();
+    let mut backends = vec![Backend::Cpu];
+    if common::gpu().is_some() {
+        backends.push(Backend::Gpu);
+    }
+    let mut results = Vec::new();
+    for backend in backends {
+        let w = final_weights(&net, proj, backend, 250.0);
+        for ((lag, dw), &got) in lags.iter().zip(&expected).zip(&w) {
+            let change = f64::from(got) - 0.5;
+            assert!(
+                (change - dw).abs() < 1e-4 * dw.abs() + 1e-7,
+                "{backend:?}: lag {lag} ms: dw {change}, window {dw}"
+            );
+        }
+        results.push(w);
+    }
+    if results.len() == 2 {
+        assert_eq!(results[0], results[1], "GPU and CPU weights are bit-identical");
+    }
+}
+
+/// The change depends on the lag measured at the synapse, however the delay splits into axonal
+/// and dendritic parts (pairs at +5 and -5 ms at the synapse, delays 0.1 to 4 ms, dendritic
+/// fractions 0, 0.5, 1).
+#[test]
+fn the_weight_change_depends_only_on_the_lag_at_the_synapse_whatever_the_delay_split() {
+    let mut seen: Vec<(f64, f32)> = Vec::new();
+    for delay in [0.1, 2.0, 4.0] {
+        for fraction in [0.0, 0.5, 1.0] {
+            let rule = StdpParams {
+                dendritic_fraction: fraction,
+                ..StdpParams::pair(20.0, 20.0, 0.01, 0.0105, 0.0, 1.0)
+            };
+            let d_ticks = (delay / DT).round();
+            let d_d = (fraction * d_ticks).round() * DT;
+            let d_a = d_ticks * DT - d_d;
+            // Pre leaves at 100 ms and reaches the synapse at 100 + d_a; a post spike at t
+            // reaches it at t + d_d: choose t for a lag of +/-5 ms at the synapse.
+            let trains: Vec<_> = [5.0, -5.0]
+                .iter()
+                .map(|lag| (vec![100.0], vec![100.0 + d_a + lag - d_d]))
+                .collect();
+            let (net, proj) = pairs(&trains, rule, delay);
+            let w = final_weights(&net, proj, Backend::Cpu, 200.0);
+            for (lag, got) in [5.0, -5.0].into_iter().zip(w) {
+                seen.push((lag, got));
+            }
+        }
+    }
+    for lag in [5.0, -5.0] {
+        let values: Vec<f32> = seen.iter().filter(|(l, _)| *l == lag).map(|(_, w)| *w).collect();
+        assert!(values.windows(2).all(|v| v[0] == v[1]), "lag {lag}: {values:?}");
+        assert!(if lag > 0.0 {
+            values[0] > 0.5
+        } else {
+            values[0] < 0.5
+        });
+    }
+}
+
+/// Pfister & Gerstner 2006, Fig. 4 (visual cortex data of Sjostrom et al. 2001): 60 pairings
+/// with the visual-cortex triplet parameters. At low frequency pre-after-post (-10 ms) pairing
+/// depresses and post-after-pre (+10 ms) does almost nothing, so the protocols together
+/// depress; at high frequency both potentiate.
+#[test]
+fn triplet_rule_depresses_at_low_and_potentiates_at_high_pairing_frequency() {
+    let change = |freq_hz: f64, lag_ms: f64| {
+        let period = 1000.0 / freq_hz;
+        let pre: Vec<f64> = (0..60).map(|k| 50.0 + k as f64 * period).collect();
+        let post: Vec<f64> = pre.iter().map(|t| t + lag_ms).collect();
+        let duration = pre.last().unwrap() + 200.0;
+        let (net, proj) = pairs(&[(pre, post)], StdpParams::triplet_visual_cortex(0.0, 1.0), DT);
+        f64::from(final_weights(&net, proj, Backend::Cpu, duration)[0]) - 0.5
+    };
+    let (low_plus, low_minus) = (change(1.0, 10.0), change(1.0, -10.0));
+    let (high_plus, high_minus) = (change(40.0, 10.0), change(40.0, -10.0));
+    assert!(
+        low_minus < 0.0,
+        "-10 ms at 1 Hz: {low_minus} (expected depression)"
+    );
+    assert!(
+        low_plus.abs() < 0.1 * low_minus.abs(),
+        "+10 ms at 1 Hz: {low_plus} (expected almost no change)"
+    );
+    assert!(low_plus + low_minus < 0.0, "low frequency depresses overall");
+    assert!(
+        high_plus > 0.0 && high_minus > 0.0,
+        "40 Hz potentiates: {high_plus}, {high_minus}"
+    );
+}
