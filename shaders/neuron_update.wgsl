@@ -61,6 +61,7 @@ fn neuron_update(
             case 3u: { spiked = adex_update(&s, p, q.x, in_e, in_i, in_c + q.y); }
             case 4u: { spiked = hh_update(&s, p, q.x, in_e, in_i, in_c + q.y); }
             case 5u: { spiked = spike_source_update(&s, q, tick); }
+            case 6u: { spiked = poisson_source_update(q, tick); }
             default: {}
         }
         state[n] = s;

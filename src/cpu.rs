@@ -155,6 +155,9 @@ impl CpuBackend {
                 model_id::SPIKE_SOURCE => {
                     inputs.run(|s, q, _, _, _| spike_source_update(s, q, &plan.source_ticks, tick))
                 }
+                model_id::POISSON_SOURCE => {
+                    inputs.run(|_, q, _, _, _| poisson_source_update(q, plan.key, tick))
+                }
                 other => unreachable!("unknown model id {other}"),
             }
         }
@@ -585,6 +588,12 @@ pub fn hh_update(s: &mut NeuronState, p: &PopGpu, threshold: f32, in_e: f32, in_
         s.refractory = p.refractory_ticks;
     }
     spiked
+}
+
+/// `model_poisson_source.wgsl`: fires when one Philox word keyed by (tick, neuron, stream) is
+/// below the threshold rate x dt x 2^32.
+pub fn poisson_source_update(q: [f32; 4], key: [u32; 2], tick: u32) -> bool {
+    philox4x32_10([tick, q[2].to_bits(), q[1].to_bits(), 0], key)[0] < q[0].to_bits()
 }
 
 /// `model_spike_source.wgsl`.

@@ -642,7 +642,7 @@ impl NetworkBuilder {
         let field = format!("population '{}'.per_neuron {param:?}", p.name);
         if matches!(
             p.model,
-            NeuronModel::Izhikevich(_) | NeuronModel::SpikeSource { .. }
+            NeuronModel::Izhikevich(_) | NeuronModel::SpikeSource { .. } | NeuronModel::PoissonSource { .. }
         ) {
             return Err(invalid(
                 field,
@@ -724,11 +724,14 @@ impl NetworkBuilder {
         let owner = format!("projection {index} ({} -> {})", pre_pop.name, post_pop.name);
         let (n_pre, n_post) = (pre_pop.size, post_pop.size);
         let same = pre.index == post.index;
-        if matches!(post_pop.model, NeuronModel::SpikeSource { .. }) {
+        if matches!(
+            post_pop.model,
+            NeuronModel::SpikeSource { .. } | NeuronModel::PoissonSource { .. }
+        ) {
             return Err(invalid(
                 format!("{owner}.post"),
                 &post_pop.name,
-                "a spike source population cannot receive synapses",
+                "a spike or Poisson source population cannot receive synapses",
             ));
         }
         let field = |name: &str| format!("{owner}.connectivity.{name}");
@@ -1042,6 +1045,18 @@ impl NetworkBuilder {
                     pop.model.refractory_ms(),
                     "is too long for the time step",
                 ));
+            }
+            if let NeuronModel::PoissonSource { rate_hz } = pop.model {
+                if rate_hz * dt * 1e-3 > 1.0 {
+                    return Err(invalid(
+                        format!("population '{}'.rate_hz", pop.name),
+                        rate_hz,
+                        &format!(
+                            "a Poisson source fires at most once per tick: at most {} Hz at dt = {dt} ms",
+                            1e3 / dt
+                        ),
+                    ));
+                }
             }
             if let NeuronModel::SpikeSource { spike_times_ms } = &pop.model {
                 for (n, times) in spike_times_ms.iter().enumerate() {

@@ -794,6 +794,7 @@ impl Loader<'_> {
                 Some(_) => return bad_preset("tonic, adapting, initial_burst, bursting"),
             }),
             "hh" => NeuronModel::HodgkinHuxley(HhParams::default()),
+            "poisson_source" => NeuronModel::PoissonSource { rate_hz: 0.0 },
             "spike_source" => {
                 let Some(times) = &p.spike_times_ms else {
                     return self.err(
@@ -810,7 +811,7 @@ impl Loader<'_> {
                 return self.err(
                     p.model.span(),
                     &format!("{what}.model"),
-                    "known models: lif, lif_cond, izhikevich, adex, hh, spike_source",
+                    "known models: lif, lif_cond, izhikevich, adex, hh, spike_source, poisson_source",
                 );
             }
         };
@@ -918,6 +919,12 @@ impl Loader<'_> {
                     "tau_syn_inh" => tau_syn_inh_ms: Time, "v_spike" => v_spike_mv: Voltage,
                     "refractory" => refractory_ms: Time);
             }
+            NeuronModel::PoissonSource { rate_hz } => {
+                if name == "rate" {
+                    *rate_hz = q(Rate)?;
+                    return Ok(true);
+                }
+            }
             NeuronModel::SpikeSource { .. } => {}
         }
         Ok(false)
@@ -981,6 +988,7 @@ fn param_names(model: &NeuronModel) -> Vec<&'static str> {
             "v_spike",
             "refractory",
         ],
+        NeuronModel::PoissonSource { .. } => vec!["rate"],
         NeuronModel::SpikeSource { .. } => vec![],
     }
 }
@@ -1013,7 +1021,9 @@ fn weight_dim(model: &NeuronModel) -> Dim {
         NeuronModel::Lif(_) => Dim::Voltage,
         NeuronModel::LifCond(_) | NeuronModel::HodgkinHuxley(_) => Dim::Conductance,
         NeuronModel::AdEx(_) => Dim::Current,
-        NeuronModel::Izhikevich(_) | NeuronModel::SpikeSource { .. } => Dim::None,
+        NeuronModel::Izhikevich(_) | NeuronModel::SpikeSource { .. } | NeuronModel::PoissonSource { .. } => {
+            Dim::None
+        }
     }
 }
 
@@ -1022,7 +1032,9 @@ fn current_dim(model: &NeuronModel) -> Dim {
     match model {
         NeuronModel::Lif(_) => Dim::Voltage,
         NeuronModel::LifCond(_) | NeuronModel::HodgkinHuxley(_) | NeuronModel::AdEx(_) => Dim::Current,
-        NeuronModel::Izhikevich(_) | NeuronModel::SpikeSource { .. } => Dim::None,
+        NeuronModel::Izhikevich(_) | NeuronModel::SpikeSource { .. } | NeuronModel::PoissonSource { .. } => {
+            Dim::None
+        }
     }
 }
 
@@ -1033,6 +1045,6 @@ fn default_v(model: &NeuronModel) -> f64 {
         NeuronModel::Izhikevich(_) => -65.0,
         NeuronModel::AdEx(p) => p.e_leak_mv,
         NeuronModel::HodgkinHuxley(p) => p.e_leak_mv,
-        NeuronModel::SpikeSource { .. } => 0.0,
+        NeuronModel::SpikeSource { .. } | NeuronModel::PoissonSource { .. } => 0.0,
     }
 }

@@ -270,6 +270,55 @@ pub fn cobahh(seed: u64, scale: f64) -> Result<Network> {
     b.build()
 }
 
+/// Song, Miller & Abbott 2000 as in Brian2's `STDP` example: 1,000 Poisson inputs at 15 Hz
+/// onto one conductance LIF neuron (tau_m 10 ms: C 100 pF, g_L 10 nS; E_L -74 mV, V_t -54 mV,
+/// V_r -60 mV, E_e 0 mV, tau_e 5 ms, no refractory period) through additive pair STDP
+/// (tau+ = tau- = 20 ms, A+ = 0.01, A- = 1.05 A+, relative to g_max = 0.01 g_L = 0.1 nS),
+/// initial weights uniform in [0, g_max].
+pub fn song_miller_abbott(seed: u64) -> Result<Network> {
+    let mut b = NetworkBuilder::new(0.1, seed);
+    let inputs = b.population(
+        "inputs",
+        1000,
+        NeuronModel::PoissonSource { rate_hz: 15.0 },
+        InitialValue::Constant(0.0),
+    )?;
+    let neuron = LifCondParams {
+        c_m_pf: 100.0,
+        g_leak_ns: 10.0,
+        e_leak_mv: -74.0,
+        v_reset_mv: -60.0,
+        v_thresh_mv: -54.0,
+        e_exc_mv: 0.0,
+        tau_syn_exc_ms: 5.0,
+        refractory_ms: 0.0,
+        ..LifCondParams::default()
+    };
+    let post = b.population(
+        "neuron",
+        1,
+        NeuronModel::LifCond(neuron),
+        InitialValue::Constant(-74.0),
+    )?;
+    let g_max = 0.1;
+    let proj = b.projection(
+        inputs,
+        post,
+        Connectivity::AllToAll { autapses: false },
+        WeightDist::Uniform {
+            low: 0.0,
+            high: g_max,
+        },
+        WeightDist::Constant(0.1),
+        Receptor::Excitatory,
+    )?;
+    b.plasticity(
+        proj,
+        crate::plasticity::StdpParams::pair(20.0, 20.0, 0.01, 0.0105, 0.0, g_max),
+    )?;
+    b.build()
+}
+
 /// Names of the models `spikegpu bench` knows (`brunel` is Fig. 8's synchronous irregular
 /// regime g = 5, eta = 2; `brunel-ai` is g = 6, eta = 4).
 pub const BENCH_MODELS: &[&str] = &["cuba", "coba", "brunel", "brunel-ai", "izhikevich", "cobahh"];

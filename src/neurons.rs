@@ -23,6 +23,8 @@ pub mod model_id {
     pub const HH: u32 = 4;
     /// Spike source array.
     pub const SPIKE_SOURCE: u32 = 5;
+    /// Poisson spike source.
+    pub const POISSON_SOURCE: u32 = 6;
 }
 
 /// Synapse kind of the current-based LIF (both ports).
@@ -384,6 +386,13 @@ pub enum NeuronModel {
         /// Spike times per neuron (ms), each list strictly increasing, >= 0.
         spike_times_ms: Vec<Vec<f64>>,
     },
+    /// Independent Poisson spike trains, one per neuron, usable as the pre-synaptic side of
+    /// projections (plastic ones too). At most one spike per tick: each tick fires with
+    /// probability `rate_hz * dt`, compared as an integer against one Philox word.
+    PoissonSource {
+        /// Rate (Hz), with rate x dt <= 1.
+        rate_hz: f64,
+    },
 }
 
 /// Per-population constants as uploaded (see the slot lists in each `model_*.wgsl`).
@@ -399,6 +408,7 @@ impl NeuronModel {
             NeuronModel::AdEx(_) => model_id::ADEX,
             NeuronModel::HodgkinHuxley(_) => model_id::HH,
             NeuronModel::SpikeSource { .. } => model_id::SPIKE_SOURCE,
+            NeuronModel::PoissonSource { .. } => model_id::POISSON_SOURCE,
         }
     }
 
@@ -414,7 +424,9 @@ impl NeuronModel {
             NeuronModel::LifCond(p) => p.refractory_ms,
             NeuronModel::AdEx(p) => p.refractory_ms,
             NeuronModel::HodgkinHuxley(p) => p.refractory_ms,
-            NeuronModel::Izhikevich(_) | NeuronModel::SpikeSource { .. } => 0.0,
+            NeuronModel::Izhikevich(_)
+            | NeuronModel::SpikeSource { .. }
+            | NeuronModel::PoissonSource { .. } => 0.0,
         }
     }
 
@@ -537,6 +549,7 @@ impl NeuronModel {
                 }
                 below(("e_inh_mv", p.e_inh_mv), ("e_exc_mv", p.e_exc_mv))
             }
+            NeuronModel::PoissonSource { rate_hz } => check_non_negative(|| f("rate_hz"), *rate_hz),
             NeuronModel::SpikeSource { spike_times_ms } => {
                 for (i, times) in spike_times_ms.iter().enumerate() {
                     let mut last = f64::NEG_INFINITY;
@@ -656,7 +669,7 @@ impl NeuronModel {
                 c[12] = (-dt / p.tau_syn_inh_ms).exp();
                 c[13] = dt;
             }
-            NeuronModel::SpikeSource { .. } => {}
+            NeuronModel::SpikeSource { .. } | NeuronModel::PoissonSource { .. } => {}
         }
         c.map(|x| x as f32)
     }

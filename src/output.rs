@@ -165,3 +165,54 @@ pub fn raster_png(
     };
     draw().map_err(|e| Error::Output(format!("drawing {} failed: {e}", path.display())))
 }
+
+/// Histograms of the initial and final weights (20 bins over [0, w_max]).
+pub fn weights_png(path: &Path, title: &str, initial: &[f32], last: &[f32], w_max: f64) -> Result<()> {
+    register_font();
+    let bins = 20;
+    let (h0, h1) = (
+        crate::stats::histogram(initial, 0.0, w_max, bins),
+        crate::stats::histogram(last, 0.0, w_max, bins),
+    );
+    let top = h0.iter().chain(&h1).cloned().max().unwrap_or(1).max(1);
+    let draw = || -> std::result::Result<(), Box<dyn std::error::Error>> {
+        let root = BitMapBackend::new(path, (900, 500)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 20))
+            .margin(10)
+            .x_label_area_size(35)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0.0..1.0f64, 0u64..top + top / 10 + 1)?;
+        chart
+            .configure_mesh()
+            .x_desc("w / w_max")
+            .y_desc("synapses")
+            .disable_mesh()
+            .draw()?;
+        for (counts, colour, name) in [
+            (&h0, RGBColor(150, 150, 150), "initial"),
+            (&h1, RGBColor(200, 30, 60), "final"),
+        ] {
+            let series = counts.iter().enumerate().map(|(b, &c)| {
+                let x0 = b as f64 / bins as f64;
+                Rectangle::new(
+                    [(x0 + 0.005, 0), (x0 + 1.0 / bins as f64 - 0.005, c)],
+                    colour.mix(0.6).filled(),
+                )
+            });
+            chart
+                .draw_series(series)?
+                .label(name)
+                .legend(move |(x, y)| Rectangle::new([(x, y - 4), (x + 10, y + 4)], colour.filled()));
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperMiddle)
+            .border_style(BLACK)
+            .draw()?;
+        root.present()?;
+        Ok(())
+    };
+    draw().map_err(|e| Error::Output(format!("drawing {} failed: {e}", path.display())))
+}

@@ -180,6 +180,18 @@ impl Plan {
                         params = abcd.map(|x| x as f32);
                         s.u = other(StateVar::U, 1).map_or(abcd[1] * v, |u| u) as f32;
                     }
+                    NeuronModel::PoissonSource { rate_hz } => {
+                        // Fires when one Philox word is below rate x dt x 2^32.
+                        let threshold = (rate_hz * dt * 1e-3 * 4_294_967_296.0)
+                            .floor()
+                            .min(f64::from(u32::MAX)) as u32;
+                        params = [
+                            f32::from_bits(threshold),
+                            f32::from_bits(stream::POISSON_SOURCE + pi as u32),
+                            f32::from_bits(start + i),
+                            0.0,
+                        ];
+                    }
                     NeuronModel::SpikeSource { spike_times_ms } => {
                         let times = &spike_times_ms[i as usize];
                         params[0] = f32::from_bits(source_ticks.len() as u32);

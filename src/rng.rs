@@ -53,6 +53,8 @@ pub mod stream {
     pub const INIT_VAR: u32 = 0x6000_0000;
     /// Random model parameters drawn by the standard networks.
     pub const MODEL: u32 = 0x7000_0000;
+    /// Poisson source population `p`: stream `POISSON_SOURCE + p` (counter: tick, neuron).
+    pub const POISSON_SOURCE: u32 = 0x7800_0000;
     /// Column-wise connectivity (fixed in-degree) of projection `p`: `CONNECT_COLUMN + p`.
     pub const CONNECT_COLUMN: u32 = 0x1800_0000;
 }

@@ -50,10 +50,12 @@ pub fn histogram(values: &[f32], low: f64, high: f64, bins: usize) -> Vec<u64> {
     if bins == 0 || high.is_nan() || low.is_nan() || high <= low {
         return counts;
     }
+    // The range test is done in f32, the values' precision: a weight clipped at an f32 bound
+    // (0.1f32 is slightly above 0.1) still falls in the top bin.
+    let (low32, high32) = (low as f32, high as f32);
     for &v in values {
-        let v = f64::from(v);
-        if (low..=high).contains(&v) {
-            let b = (((v - low) / (high - low)) * bins as f64) as usize;
+        if (low32..=high32).contains(&v) {
+            let b = (((f64::from(v) - low) / (high - low)) * bins as f64).max(0.0) as usize;
             counts[b.min(bins - 1)] += 1;
         }
     }

@@ -207,3 +207,153 @@ fn triplet_rule_depresses_at_low_and_potentiates_at_high_pairing_frequency() {
         "40 Hz potentiates: {high_plus}, {high_minus}"
     );
 }
+
+/// A recurrent network with plastic excitatory synapses (Brunel's model scaled to 2,500
+/// neurons, STDP on E -> E with heterogeneous delays 0.5-3 ms, half dendritic): after 300 ms
+/// the GPU holds bit-identical weights and spikes to the CPU, and a second GPU run the same
+/// weights again.
+#[test]
+fn plastic_recurrent_network_gives_identical_weights_on_gpu_and_cpu_and_reruns() {
+    let Some(_ctx) = common::gpu() else { return };
+    let build = || {
+        let mut b = NetworkBuilder::new(DT, 5);
+        let lif = LifParams {
+            tau_m_ms: 20.0,
+            v_rest_mv: 0.0,
+            v_reset_mv: 10.0,
+            v_thresh_mv: 20.0,
+            refractory_ms: 2.0,
+            synapse: CurrentSynapse::Delta,
+            ..LifParams::default()
+        };
+        let exc = b
+            .population(
+                "exc",
+                2000,
+                NeuronModel::Lif(lif.clone()),
+                InitialValue::Uniform { low: 0.0, high: 20.0 },
+            )
+            .unwrap();
+        let inh = b
+            .population(
+                "inh",
+                500,
+                NeuronModel::Lif(lif),
+                InitialValue::Uniform { low: 0.0, high: 20.0 },
+            )
+            .unwrap();
+        let conn = Connectivity::FixedInDegree {
+            k: 100,
+            autapses: false,
+        };
+        let delay = WeightDist::Uniform { low: 0.5, high: 3.0 };
+        let ee = b
+            .projection(
+                exc,
+                exc,
+                conn.clone(),
+                WeightDist::Uniform {
+                    low: 0.05,
+                    high: 0.15,
+                },
+                delay,
+                Receptor::Excitatory,
+            )
+            .unwrap();
+        b.projection(
+            exc,
+            inh,
+            conn.clone(),
+            WeightDist::Constant(0.1),
+            delay,
+            Receptor::Excitatory,
+        )
+        .unwrap();
+        for post in [exc, inh] {
+            b.projection(
+                inh,
+                post,
+                Connectivity::FixedInDegree {
+                    k: 25,
+                    autapses: false,
+                },
+                WeightDist::Constant(-0.5),
+                delay,
+                Receptor::Inhibitory,
+            )
+            .unwrap();
+            b.poisson_input(post, 20_000.0, 0.1, Receptor::Excitatory)
+                .unwrap();
+        }
+        let rule = StdpParams {
+            dendritic_fraction: 0.5,
+            ..StdpParams::pair(16.8, 33.7, 0.02, 0.021, 0.0, 0.3)
+        };
+        b.plasticity(ee, rule).unwrap();
+        (b.build().unwrap(), ee)
+    };
+    let (net, ee) = build();
+    let run = |backend| {
+        let mut sim = Simulator::new(&net, backend).unwrap();
+        sim.run_ms(300.0).unwrap();
+        (sim.weights(ee).unwrap().weights, sim.spike_records().to_vec())
+    };
+    let (wc, sc) = run(Backend::Cpu);
+    let (wg, sg) = run(Backend::Gpu);
+    let changed = wc
+        .iter()
+        .zip(&net_initial(&net, ee))
+        .filter(|(a, b)| a != b)
+        .count();
+    assert!(
+        changed > wc.len() / 2,
+        "STDP changed {changed} of {} weights",
+        wc.len()
+    );
+    assert!(sc.len() > 10_000, "the network is active ({} spikes)", sc.len());
+    assert_eq!(sg, sc, "spikes");
+    assert_eq!(wg, wc, "weights");
+    let (wg2, _) = run(Backend::Gpu);
+    assert_eq!(wg2, wg, "GPU rerun");
+}
+
+fn net_initial(net: &Network, proj: ProjectionId) -> Vec<f32> {
+    Simulator::new(net, Backend::Cpu)
+        .unwrap()
+        .weights(proj)
+        .unwrap()
+        .weights
+}
+
+/// Song, Miller & Abbott 2000 (Brian2's `STDP` example, whose parameters these are): 1,000
+/// Poisson inputs at 15 Hz onto one conductance LIF neuron through additive STDP synapses
+/// with A- / A+ = 1.05. Competition drives the weights to the bounds: after 100 s the
+/// distribution is U-shaped. Reference: Brian2 2.11 standalone, `shared/peers/brian2_bench.py
+/// --model stdp --duration 100` (seed 1234) on this machine: 23.2% of weights below 0.1 g_max,
+/// 19.0% above 0.9 g_max, mean 0.478 g_max, output rate 28.3 Hz.
+#[test]
+fn song_miller_abbott_weights_split_to_the_bounds_as_in_brian2() {
+    let net = spikegpu::models::song_miller_abbott(3).unwrap();
+    let proj = net.projection_ids()[0];
+    let w = final_weights(&net, proj, Backend::Cpu, 100_000.0);
+    let g_max = 0.1f64;
+    let frac = |f: &dyn Fn(f64) -> bool| {
+        w.iter().filter(|&&x| f(f64::from(x) / g_max)).count() as f64 / w.len() as f64
+    };
+    let (low, high) = (frac(&|x| x < 0.1), frac(&|x| x > 0.9));
+    let mean = w.iter().map(|&x| f64::from(x) / g_max).sum::<f64>() / w.len() as f64;
+    let h = spikegpu::stats::histogram(&w, 0.0, g_max, 10);
+    let middle = h[3..7].iter().sum::<u64>() as f64 / 4.0;
+    eprintln!(
+        "SMA after 100 s: {low:.3} below 0.1 g_max, {high:.3} above 0.9, mean {mean:.3}, deciles {h:?}"
+    );
+    assert!(
+        (low - 0.232).abs() < 0.06 && (high - 0.19).abs() < 0.06,
+        "ends: {low}, {high}"
+    );
+    assert!((mean - 0.478).abs() < 0.1, "mean {mean}");
+    assert!(
+        h[0] as f64 > 2.0 * middle && h[9] as f64 > 2.0 * middle,
+        "U-shaped: {h:?}"
+    );
+}

@@ -561,3 +561,103 @@ fn per_neuron_parameters_are_checked() {
         &["per_neuron Threshold of neuron", "above the reset potential"],
     );
 }
+
+#[test]
+fn bad_plasticity_parameters_are_refused_naming_the_field() {
+    use spikegpu::{StdpParams, WeightDependence};
+    let mut b = NetworkBuilder::new(0.1, 1);
+    let a = b
+        .population("a", 10, lif(), InitialValue::Constant(-60.0))
+        .unwrap();
+    let conn = Connectivity::FixedProbability {
+        p: 0.5,
+        autapses: false,
+    };
+    let exc = b
+        .projection(
+            a,
+            a,
+            conn.clone(),
+            WeightDist::Constant(0.5),
+            WeightDist::Constant(1.0),
+            Receptor::Excitatory,
+        )
+        .unwrap();
+    let inh = b
+        .projection(
+            a,
+            a,
+            conn,
+            WeightDist::Constant(-0.5),
+            WeightDist::Constant(1.0),
+            Receptor::Inhibitory,
+        )
+        .unwrap();
+    let pair = || StdpParams::pair(20.0, 20.0, 0.01, 0.01, 0.0, 1.0);
+    let cases: Vec<(StdpParams, &str)> = vec![
+        (
+            StdpParams {
+                tau_plus_ms: -20.0,
+                ..pair()
+            },
+            "tau_plus_ms",
+        ),
+        (
+            StdpParams {
+                tau_y_ms: 0.0,
+                ..pair()
+            },
+            "tau_y_ms",
+        ),
+        (
+            StdpParams {
+                a2_minus: -0.01,
+                ..pair()
+            },
+            "a2_minus",
+        ),
+        (
+            StdpParams {
+                a3_plus: f64::NAN,
+                ..pair()
+            },
+            "a3_plus",
+        ),
+        (StdpParams { w_min: 2.0, ..pair() }, "w_min"),
+        (
+            StdpParams {
+                dendritic_fraction: 1.5,
+                ..pair()
+            },
+            "dendritic_fraction",
+        ),
+        (
+            StdpParams {
+                dependence: WeightDependence::PowerLaw { mu: -1.0 },
+                ..pair()
+            },
+            "dependence.mu",
+        ),
+        (
+            StdpParams { w_max: 0.2, ..pair() },
+            "initial weights of a plastic projection must lie in",
+        ),
+    ];
+    for (rule, expected) in cases {
+        assert_mentions(&message(b.plasticity(exc, rule)), &[expected]);
+    }
+    assert_mentions(
+        &message(b.plasticity(inh, pair())),
+        &["inhibitory projection cannot be plastic"],
+    );
+    assert_mentions(
+        &message(b.plasticity(
+            exc,
+            StdpParams {
+                a2_plus: -1.0,
+                ..pair()
+            },
+        )),
+        &["magnitude", ">= 0 (the rule gives the sign)"],
+    );
+}

@@ -23,6 +23,10 @@ const SHARED: &[(&str, &str)] = &[
         "model_spike_source",
         include_str!("../../shaders/model_spike_source.wgsl"),
     ),
+    (
+        "model_poisson_source",
+        include_str!("../../shaders/model_poisson_source.wgsl"),
+    ),
     ("stdp_common", include_str!("../../shaders/stdp_common.wgsl")),
 ];
 
@@ -62,7 +66,9 @@ pub const STAGES: &[Stage] = &[
             "model_izhikevich",
             "model_adex",
             "model_hh",
-            "model_spike_source"
+            "model_spike_source",
+            "philox",
+            "model_poisson_source"
         ]
     ),
     stage!("prepare_propagate", ["common"]),
