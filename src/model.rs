@@ -523,6 +523,16 @@ pub struct NetworkBuilder {
 }
 
 impl NetworkBuilder {
+    /// A builder that continues from a built network (same handles), to add to it.
+    pub fn from_network(net: Network) -> Self {
+        Self { net }
+    }
+
+    /// Handles of the projections added so far.
+    pub fn projection_ids(&self) -> Vec<ProjectionId> {
+        self.net.projection_ids()
+    }
+
     /// A new, empty network with time step `dt_ms` and `seed`. `dt_ms` is checked in
     /// [`NetworkBuilder::build`].
     pub fn new(dt_ms: f64, seed: u64) -> Self {

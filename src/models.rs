@@ -321,7 +321,25 @@ pub fn song_miller_abbott(seed: u64) -> Result<Network> {
 
 /// Names of the models `spikegpu bench` knows (`brunel` is Fig. 8's synchronous irregular
 /// regime g = 5, eta = 2; `brunel-ai` is g = 6, eta = 4).
-pub const BENCH_MODELS: &[&str] = &["cuba", "coba", "brunel", "brunel-ai", "izhikevich", "cobahh"];
+pub const BENCH_MODELS: &[&str] = &["cuba", "coba", "brunel", "brunel-ai", "izhikevich", "cobahh", "brunel-stdp", "stdp"];
+
+/// Models with a model file under `examples/models/`.
+pub const FILE_MODELS: &[&str] = &["cuba", "coba", "brunel", "brunel-ai", "izhikevich", "cobahh"];
+
+/// [`brunel`] (g = 5, eta = 2) with additive pair STDP on the excitatory-to-excitatory synapses
+/// (tau+ 16.8 ms, tau- 33.7 ms, A+ 0.005, A- 0.00525 of a 0 to 0.2 mV range, delays half
+/// dendritic): the plastic counterpart of the static benchmark.
+pub fn brunel_stdp(seed: u64, scale: f64) -> Result<Network> {
+    let net = brunel(seed, scale, 5.0, 2.0)?;
+    let mut b = NetworkBuilder::from_network(net);
+    let rule = crate::plasticity::StdpParams {
+        dendritic_fraction: 0.5,
+        ..crate::plasticity::StdpParams::pair(16.8, 33.7, 0.005, 0.00525, 0.0, 0.2)
+    };
+    let exc_exc = b.projection_ids()[0];
+    b.plasticity(exc_exc, rule)?;
+    b.build()
+}
 
 /// Builds the named standard model.
 pub fn by_name(name: &str, seed: u64, scale: f64) -> Result<Network> {
@@ -332,6 +350,8 @@ pub fn by_name(name: &str, seed: u64, scale: f64) -> Result<Network> {
         "brunel-ai" => brunel(seed, scale, 6.0, 4.0),
         "izhikevich" => izhikevich(seed, scale),
         "cobahh" => cobahh(seed, scale),
+        "brunel-stdp" => brunel_stdp(seed, scale),
+        "stdp" => song_miller_abbott(seed),
         other => Err(invalid(
             "model",
             other,

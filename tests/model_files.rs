@@ -28,7 +28,7 @@ fn assert_same_plan(name: &str, a: &Plan, b: &Plan) {
 #[test]
 fn every_shipped_model_file_builds_the_same_network_as_its_rust_builder() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/models");
-    for name in models::BENCH_MODELS {
+    for name in models::FILE_MODELS {
         let file = modelfile::load(&dir.join(format!("{name}.toml")), None).unwrap();
         assert_eq!(file.name, *name);
         assert_eq!(file.duration_ms, Some(1000.0));

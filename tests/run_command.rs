@@ -138,7 +138,7 @@ fn run_writes_every_output_and_they_agree_with_the_summary() {
 
 #[test]
 fn validate_accepts_every_shipped_model() {
-    for name in spikegpu::models::BENCH_MODELS {
+    for name in spikegpu::models::FILE_MODELS {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("examples/models/{name}.toml"));
         let (code, stdout, stderr) = spikegpu(&["validate", path.to_str().unwrap()]);
         assert_eq!(code, 0, "{name}: {stderr}");
