@@ -170,3 +170,9 @@ fn fire_or_accept(s: ptr<function, NeuronState>, v: f32, threshold: f32, reset: 
     (*s).v = v;
     return false;
 }
+
+// Adaptive threshold (Diehl & Cook 2015): decays every tick, rises by `raise` at a spike.
+fn adapt_threshold(theta: f32, decay: f32, raise: f32, spiked: bool) -> f32 {
+    let decayed = theta * decay;
+    return select(decayed, decayed + raise, spiked);
+}

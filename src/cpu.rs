@@ -376,6 +376,12 @@ pub fn current_amplitude(c: &CurrentGpu, plan: &Plan, tick: u32, local: u32) -> 
     }
 }
 
+/// `adapt_threshold` of common.wgsl.
+fn adapt_threshold(theta: f32, decay: f32, raise: f32, spiked: bool) -> f32 {
+    let decayed = theta * decay;
+    if spiked { decayed + raise } else { decayed }
+}
+
 fn refractory_after_tick(r: u32) -> u32 {
     r.saturating_sub(1)
 }
@@ -408,10 +414,11 @@ pub fn lif_update(s: &mut NeuronState, p: &PopGpu, threshold: f32, in_e: f32, in
             + in_c * c[16];
         let mut v = dv + c[0];
         v += (in_e + in_i) * c[17];
-        spiked = fire_or_accept(s, v, threshold, c[1], p.refractory_ticks);
+        spiked = fire_or_accept(s, v, threshold + s.u, c[1], p.refractory_ticks);
     } else {
         s.v += (in_e + in_i) * c[17] * c[19];
     }
+    s.u = adapt_threshold(s.u, c[21], c[20], spiked);
     s.syn_e = s.syn_e * c[8] + s.w1 * c[9];
     s.w1 *= c[10];
     s.syn_i = s.syn_i * c[11] + s.w2 * c[12];
@@ -438,7 +445,7 @@ pub fn lif_exp_update(
     let refractory = refractory_after_tick(s.refractory);
     let v = ((((s.v - c[0]) * c[3] + syn_e * c[4]) + syn_i * c[6]) + in_c * c[16]) + c[0];
     let integrate = refractory == 0;
-    let spiked = integrate && v > threshold;
+    let spiked = integrate && v > threshold + s.u;
     *s = NeuronState {
         v: if spiked {
             c[1]
@@ -450,6 +457,7 @@ pub fn lif_exp_update(
         syn_e: syn_e * c[8],
         syn_i: syn_i * c[11],
         refractory: if spiked { p.refractory_ticks } else { refractory },
+        u: adapt_threshold(s.u, c[21], c[20], spiked),
         ..*s
     };
     spiked
@@ -473,8 +481,9 @@ pub fn lif_cond_update(
     if refractory == 0 {
         let v0 = s.v;
         let current = ((c[4] * (c[0] - v0) + s.syn_e * (c[5] - v0)) + s.syn_i * (c[6] - v0)) + in_c;
-        spiked = fire_or_accept(s, v0 + c[3] * current, threshold, c[1], p.refractory_ticks);
+        spiked = fire_or_accept(s, v0 + c[3] * current, threshold + s.u, c[1], p.refractory_ticks);
     }
+    s.u = adapt_threshold(s.u, c[10], c[9], spiked);
     s.syn_e *= c[7];
     s.syn_i *= c[8];
     spiked

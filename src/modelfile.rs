@@ -893,13 +893,17 @@ impl Loader<'_> {
                 }
                 fields!(p, "tau_m" => tau_m_ms: Time, "v_rest" => v_rest_mv: Voltage, "v_reset" => v_reset_mv: Voltage,
                     "v_thresh" => v_thresh_mv: Voltage, "tau_syn_exc" => tau_syn_exc_ms: Time,
-                    "tau_syn_inh" => tau_syn_inh_ms: Time, "refractory" => refractory_ms: Time);
+                    "tau_syn_inh" => tau_syn_inh_ms: Time, "refractory" => refractory_ms: Time,
+                    "threshold_adaptation" => threshold_adaptation_mv: Voltage,
+                    "tau_threshold" => tau_threshold_ms: Time);
             }
             NeuronModel::LifCond(p) => {
                 fields!(p, "c_m" => c_m_pf: Capacitance, "g_leak" => g_leak_ns: Conductance, "e_leak" => e_leak_mv: Voltage,
                     "v_reset" => v_reset_mv: Voltage, "v_thresh" => v_thresh_mv: Voltage, "e_exc" => e_exc_mv: Voltage,
                     "e_inh" => e_inh_mv: Voltage, "tau_syn_exc" => tau_syn_exc_ms: Time,
-                    "tau_syn_inh" => tau_syn_inh_ms: Time, "refractory" => refractory_ms: Time);
+                    "tau_syn_inh" => tau_syn_inh_ms: Time, "refractory" => refractory_ms: Time,
+                    "threshold_adaptation" => threshold_adaptation_mv: Voltage,
+                    "tau_threshold" => tau_threshold_ms: Time);
             }
             NeuronModel::Izhikevich(p) => {
                 fields!(p, "a" => a: None, "b" => b: None, "c" => c_mv: Voltage, "d" => d: None, "v_peak" => v_peak_mv: Voltage);
@@ -943,6 +947,8 @@ fn param_names(model: &NeuronModel) -> Vec<&'static str> {
             "refractory",
             "synapse",
             "delta_input_while_refractory",
+            "threshold_adaptation",
+            "tau_threshold",
         ],
         NeuronModel::LifCond(_) => vec![
             "c_m",
@@ -955,6 +961,8 @@ fn param_names(model: &NeuronModel) -> Vec<&'static str> {
             "tau_syn_exc",
             "tau_syn_inh",
             "refractory",
+            "threshold_adaptation",
+            "tau_threshold",
         ],
         NeuronModel::Izhikevich(_) => vec!["a", "b", "c", "d", "v_peak"],
         NeuronModel::AdEx(_) => vec![

@@ -321,7 +321,16 @@ pub fn song_miller_abbott(seed: u64) -> Result<Network> {
 
 /// Names of the models `spikegpu bench` knows (`brunel` is Fig. 8's synchronous irregular
 /// regime g = 5, eta = 2; `brunel-ai` is g = 6, eta = 4).
-pub const BENCH_MODELS: &[&str] = &["cuba", "coba", "brunel", "brunel-ai", "izhikevich", "cobahh", "brunel-stdp", "stdp"];
+pub const BENCH_MODELS: &[&str] = &[
+    "cuba",
+    "coba",
+    "brunel",
+    "brunel-ai",
+    "izhikevich",
+    "cobahh",
+    "brunel-stdp",
+    "stdp",
+];
 
 /// Models with a model file under `examples/models/`.
 pub const FILE_MODELS: &[&str] = &["cuba", "coba", "brunel", "brunel-ai", "izhikevich", "cobahh"];

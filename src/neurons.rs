@@ -65,6 +65,11 @@ pub struct LifParams {
     /// `v` (Brian2's `on_pre: v += w` semantics) or is discarded (NEST `iaf_psc_delta`'s
     /// default, and ours).
     pub delta_input_while_refractory: bool,
+    /// Adaptive threshold (homeostasis, Diehl & Cook 2015): each spike raises the neuron's
+    /// threshold by this much (mV, >= 0; 0 disables it).
+    pub threshold_adaptation_mv: f64,
+    /// Decay time constant of the threshold adaptation (ms), > 0.
+    pub tau_threshold_ms: f64,
 }
 
 impl Default for LifParams {
@@ -80,6 +85,8 @@ impl Default for LifParams {
             refractory_ms: 5.0,
             synapse: CurrentSynapse::Exponential,
             delta_input_while_refractory: false,
+            threshold_adaptation_mv: 0.0,
+            tau_threshold_ms: 1e7,
         }
     }
 }
@@ -111,6 +118,10 @@ pub struct LifCondParams {
     pub tau_syn_inh_ms: f64,
     /// Refractory period (ms), >= 0.
     pub refractory_ms: f64,
+    /// Adaptive threshold: raise per spike (mV, >= 0; 0 disables it), as in Diehl & Cook 2015.
+    pub threshold_adaptation_mv: f64,
+    /// Decay time constant of the threshold adaptation (ms), > 0.
+    pub tau_threshold_ms: f64,
 }
 
 impl Default for LifCondParams {
@@ -127,6 +138,8 @@ impl Default for LifCondParams {
             tau_syn_exc_ms: 5.0,
             tau_syn_inh_ms: 10.0,
             refractory_ms: 5.0,
+            threshold_adaptation_mv: 0.0,
+            tau_threshold_ms: 1e7,
         }
     }
 }
@@ -474,9 +487,13 @@ impl NeuronModel {
                 check_finite(|| f("v_rest_mv"), p.v_rest_mv)?;
                 check_finite(|| f("v_reset_mv"), p.v_reset_mv)?;
                 check_finite(|| f("v_thresh_mv"), p.v_thresh_mv)?;
+                check_non_negative(|| f("threshold_adaptation_mv"), p.threshold_adaptation_mv)?;
+                check_positive(|| f("tau_threshold_ms"), p.tau_threshold_ms)?;
                 below(("v_reset_mv", p.v_reset_mv), ("v_thresh_mv", p.v_thresh_mv))
             }
             NeuronModel::LifCond(p) => {
+                check_non_negative(|| f("threshold_adaptation_mv"), p.threshold_adaptation_mv)?;
+                check_positive(|| f("tau_threshold_ms"), p.tau_threshold_ms)?;
                 check_positive(|| f("c_m_pf"), p.c_m_pf)?;
                 check_positive(|| f("g_leak_ns"), p.g_leak_ns)?;
                 check_positive(|| f("tau_syn_exc_ms"), p.tau_syn_exc_ms)?;
@@ -620,6 +637,8 @@ impl NeuronModel {
                     _ => 0.0,
                 };
                 c[19] = if p.delta_input_while_refractory { 1.0 } else { 0.0 };
+                c[20] = p.threshold_adaptation_mv;
+                c[21] = (-dt / p.tau_threshold_ms).exp();
             }
             NeuronModel::LifCond(p) => {
                 c[0] = p.e_leak_mv;
@@ -631,6 +650,8 @@ impl NeuronModel {
                 c[6] = p.e_inh_mv;
                 c[7] = (-dt / p.tau_syn_exc_ms).exp();
                 c[8] = (-dt / p.tau_syn_inh_ms).exp();
+                c[9] = p.threshold_adaptation_mv;
+                c[10] = (-dt / p.tau_threshold_ms).exp();
             }
             NeuronModel::Izhikevich(p) => {
                 c[0] = p.v_peak_mv;

@@ -467,3 +467,50 @@ fn per_neuron_thresholds_and_biases_act_neuron_by_neuron() {
         );
     }
 }
+
+/// Adaptive threshold (Diehl & Cook 2015): each spike raises the threshold by theta+, which
+/// decays with tau_theta; under constant drive the neuron slows down, and with a very long
+/// tau_theta the threshold offset is theta+ times the spike count. GPU and CPU agree exactly.
+#[test]
+fn adaptive_threshold_slows_a_driven_neuron_as_its_spikes_accumulate() {
+    let lif = LifParams {
+        v_rest_mv: -70.0,
+        v_reset_mv: -70.0,
+        v_thresh_mv: -52.0,
+        refractory_ms: 2.0,
+        threshold_adaptation_mv: 0.5,
+        tau_threshold_ms: 1e7,
+        ..LifParams::default()
+    };
+    let mut b = NetworkBuilder::new(0.1, 1);
+    let p = b
+        .population("p", 1, NeuronModel::Lif(lif), InitialValue::Constant(-70.0))
+        .unwrap();
+    b.current_input(p, CurrentSource::Dc { amplitude: 30.0 }).unwrap();
+    let net = b.build().unwrap();
+    let mut backends = vec![Backend::Cpu];
+    if spikegpu::gpu::GpuContext::new().is_ok() {
+        backends.push(Backend::Gpu);
+    }
+    let mut runs = Vec::new();
+    for backend in backends {
+        let mut sim = Simulator::new(&net, backend).unwrap();
+        sim.run_ms(1000.0).unwrap();
+        let t = sim.spikes(p).unwrap().times_ms;
+        let isi = isis(&t);
+        assert!(
+            t.len() > 5 && isi.last().unwrap() > &(2.0 * isi[0]),
+            "{backend:?}: ISIs grow: {isi:?}"
+        );
+        let theta = f64::from(sim.pull_state().unwrap()[0].u);
+        assert!(
+            (theta - 0.5 * t.len() as f64).abs() < 1e-3,
+            "threshold offset {theta} after {} spikes",
+            t.len()
+        );
+        runs.push((t, sim.pull_state().unwrap()));
+    }
+    if runs.len() == 2 {
+        assert_eq!(runs[0], runs[1], "GPU and CPU identical");
+    }
+}
