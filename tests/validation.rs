@@ -448,7 +448,7 @@ fn impossible_connectivity_is_rejected() {
     );
     assert_mentions(
         &message(proj(&mut b, a, src, Connectivity::AllToAll { autapses: true })),
-        &["post", "spike source population cannot receive synapses"],
+        &["post", "source population cannot receive synapses"],
     );
 }
 
