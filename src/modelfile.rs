@@ -21,6 +21,7 @@ use crate::neurons::{
     AdExParams, AdExPattern, CurrentSynapse, HhParams, IzhikevichParams, IzhikevichType, LifCondParams,
     LifParams, NeuronModel,
 };
+use crate::plasticity::{Pairing, StdpParams, WeightDependence};
 
 /// Physical dimension of a field.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -216,6 +217,34 @@ struct FileProjection {
     weight: Option<Spanned<RawDist>>,
     delay: Option<Spanned<RawDist>>,
     receptor: Spanned<String>,
+    plasticity: Option<Spanned<FilePlasticity>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FilePlasticity {
+    /// pair, triplet_visual_cortex or triplet_hippocampal.
+    rule: Spanned<String>,
+    #[serde(alias = "tau_plus_ms")]
+    tau_plus: Option<Spanned<Raw>>,
+    #[serde(alias = "tau_minus_ms")]
+    tau_minus: Option<Spanned<Raw>>,
+    #[serde(alias = "tau_x_ms")]
+    tau_x: Option<Spanned<Raw>>,
+    #[serde(alias = "tau_y_ms")]
+    tau_y: Option<Spanned<Raw>>,
+    #[serde(alias = "a_plus")]
+    a2_plus: Option<f64>,
+    #[serde(alias = "a_minus")]
+    a2_minus: Option<f64>,
+    a3_plus: Option<f64>,
+    a3_minus: Option<f64>,
+    w_min: Option<Spanned<Raw>>,
+    w_max: Spanned<Raw>,
+    pairing: Option<Spanned<String>>,
+    dependence: Option<Spanned<String>>,
+    mu: Option<f64>,
+    dendritic_fraction: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -257,6 +286,8 @@ struct FileCurrent {
 #[serde(deny_unknown_fields)]
 struct FileRecord {
     spikes: Option<Vec<Spanned<String>>>,
+    /// Interval of weight snapshots of the plastic projections.
+    weight_interval: Option<Spanned<Raw>>,
     #[serde(default)]
     state: Vec<FileProbe>,
 }
@@ -296,6 +327,8 @@ pub struct ModelFile {
     pub duration_ms: Option<f64>,
     /// State probes.
     pub probes: Vec<Probe>,
+    /// Interval (ms) of weight snapshots of every plastic projection, if requested.
+    pub weight_interval_ms: Option<f64>,
 }
 
 /// Parses and builds a model file's text. `origin` names it in errors; `seed` overrides the
@@ -646,7 +679,11 @@ impl Loader<'_> {
                 None if explicit => WeightDist::Constant(dt),
                 None => return self.err(sp.span(), &what, "missing required field 'delay'"),
             };
-            b.projection(pre, post, connectivity, weight, delay, receptor)?;
+            let id = b.projection(pre, post, connectivity, weight, delay, receptor)?;
+            if let Some(sp) = &p.plasticity {
+                let rule = self.plasticity(sp, &format!("{what}.plasticity"), weight_dim(&post_model))?;
+                b.plasticity(id, rule)?;
+            }
         }
         for (i, sp) in file.poisson.iter().enumerate() {
             let p = sp.get_ref();
@@ -753,12 +790,103 @@ impl Loader<'_> {
                 interval_ms: ticks * dt,
             });
         }
+        let weight_interval_ms = match &file.record.weight_interval {
+            Some(raw) => {
+                let ms = self.quantity(raw, "record.weight_interval", Dim::Time, None)?;
+                if ms.is_nan() || (ms / dt).round() < 1.0 {
+                    return self.err(
+                        raw.span(),
+                        "record.weight_interval",
+                        format!("must be at least one tick ({dt} ms)"),
+                    );
+                }
+                Some((ms / dt).round() * dt)
+            }
+            None => None,
+        };
         Ok(ModelFile {
             name: file.name.unwrap_or_default(),
             network: b.build()?,
             duration_ms,
             probes,
+            weight_interval_ms,
         })
+    }
+
+    fn plasticity(&self, sp: &Spanned<FilePlasticity>, what: &str, weight: Dim) -> Result<StdpParams> {
+        let f = sp.get_ref();
+        let w_max = self.quantity(&f.w_max, &format!("{what}.w_max"), weight, None)?;
+        let w_min = f
+            .w_min
+            .as_ref()
+            .map(|w| self.quantity(w, &format!("{what}.w_min"), weight, None))
+            .transpose()?
+            .unwrap_or(0.0);
+        let mut rule = match f.rule.get_ref().as_str() {
+            "pair" => StdpParams::pair(20.0, 20.0, 0.01, 0.0105, w_min, w_max),
+            "triplet_visual_cortex" => StdpParams::triplet_visual_cortex(w_min, w_max),
+            "triplet_hippocampal" => StdpParams::triplet_hippocampal(w_min, w_max),
+            _ => {
+                return self.err(
+                    f.rule.span(),
+                    &format!("{what}.rule"),
+                    "known rules: pair, triplet_visual_cortex, triplet_hippocampal",
+                );
+            }
+        };
+        let time = |x: &Option<Spanned<Raw>>, name: &str, into: &mut f64| -> Result<()> {
+            if let Some(v) = x {
+                *into = self.quantity(v, &format!("{what}.{name}"), Dim::Time, None)?;
+            }
+            Ok(())
+        };
+        time(&f.tau_plus, "tau_plus", &mut rule.tau_plus_ms)?;
+        time(&f.tau_minus, "tau_minus", &mut rule.tau_minus_ms)?;
+        time(&f.tau_x, "tau_x", &mut rule.tau_x_ms)?;
+        time(&f.tau_y, "tau_y", &mut rule.tau_y_ms)?;
+        for (x, into) in [
+            (f.a2_plus, &mut rule.a2_plus),
+            (f.a2_minus, &mut rule.a2_minus),
+            (f.a3_plus, &mut rule.a3_plus),
+            (f.a3_minus, &mut rule.a3_minus),
+        ] {
+            if let Some(x) = x {
+                *into = x;
+            }
+        }
+        if let Some(p) = &f.pairing {
+            rule.pairing = match p.get_ref().as_str() {
+                "all_to_all" => Pairing::AllToAll,
+                "nearest" => Pairing::Nearest,
+                _ => {
+                    return self.err(
+                        p.span(),
+                        &format!("{what}.pairing"),
+                        "must be all_to_all or nearest",
+                    );
+                }
+            };
+        }
+        if let Some(d) = &f.dependence {
+            rule.dependence = match d.get_ref().as_str() {
+                "additive" => WeightDependence::Additive,
+                "multiplicative" => WeightDependence::Multiplicative,
+                "power_law" => WeightDependence::PowerLaw {
+                    mu: f.mu.unwrap_or(0.5),
+                },
+                _ => {
+                    return self.err(
+                        d.span(),
+                        &format!("{what}.dependence"),
+                        "must be additive, multiplicative or power_law",
+                    );
+                }
+            };
+        }
+        if let Some(x) = f.dendritic_fraction {
+            rule.dendritic_fraction = x;
+        }
+        Ok(rule)
     }
 
     fn receptor(&self, r: &Spanned<String>, what: &str) -> Result<Receptor> {

@@ -332,8 +332,8 @@ pub const BENCH_MODELS: &[&str] = &[
     "stdp",
 ];
 
-/// Models with a model file under `examples/models/`.
-pub const FILE_MODELS: &[&str] = &["cuba", "coba", "brunel", "brunel-ai", "izhikevich", "cobahh"];
+/// Models with a model file under `examples/models/` (all of them).
+pub const FILE_MODELS: &[&str] = BENCH_MODELS;
 
 /// [`brunel`] (g = 5, eta = 2) with additive pair STDP on the excitatory-to-excitatory synapses
 /// (tau+ 16.8 ms, tau- 33.7 ms, A+ 0.005, A- 0.00525 of a 0 to 0.2 mV range, delays half

@@ -53,14 +53,32 @@ pub fn run_model(
         .iter()
         .map(|p| (p.interval_ms / dt).round() as u64)
         .collect();
-    // Chunks end on every probe sample and at least every 100 ms for the progress display.
+    let plastic: Vec<_> = net
+        .projection_ids()
+        .into_iter()
+        .filter(|p| net.projections[p.index()].plasticity.is_some())
+        .collect();
+    let weight_ticks = model
+        .weight_interval_ms
+        .filter(|_| !plastic.is_empty())
+        .map(|ms| (ms / dt).round() as u64);
+    let initial_weights: Vec<_> = plastic.iter().map(|&p| sim.weights(p)).collect::<Result<_>>()?;
+    let mut snapshots: Vec<Vec<f32>> = vec![Vec::new(); plastic.len()];
+    let mut snapshot_times = Vec::new();
+    // Chunks end on every sample (the gcd of the probe and snapshot intervals), else every
+    // 100 ms for the progress display.
+    let gcd = |mut a: u64, mut b: u64| {
+        while b != 0 {
+            (a, b) = (b, a % b);
+        }
+        a
+    };
     let chunk = probe_ticks
         .iter()
         .cloned()
-        .min()
-        .unwrap_or(u64::MAX)
-        .min((100.0 / dt).ceil() as u64)
-        .max(1);
+        .chain(weight_ticks)
+        .reduce(gcd)
+        .unwrap_or(((100.0 / dt).ceil() as u64).max(1));
     let mut samples: Vec<Vec<f32>> = vec![Vec::new(); model.probes.len()];
     let mut sample_times: Vec<Vec<f64>> = vec![Vec::new(); model.probes.len()];
     let t1 = Instant::now();
@@ -69,6 +87,13 @@ pub fn run_model(
         let step = chunk.min(total - done);
         sim.run_ticks(step as u32)?;
         done += step;
+        if weight_ticks.is_some_and(|w| done.is_multiple_of(w)) {
+            // Only the copy of the weights pauses the run.
+            for (k, &p) in plastic.iter().enumerate() {
+                snapshots[k].extend(sim.weights(p)?.weights);
+            }
+            snapshot_times.push(done as f64 * dt);
+        }
         let due: Vec<usize> = (0..model.probes.len())
             .filter(|&i| done.is_multiple_of(probe_ticks[i]))
             .collect();
@@ -131,6 +156,45 @@ pub fn run_model(
         let neurons = out.join(format!("{stem}_neurons.npy"));
         write_npy(&neurons, &[p.neurons.len()], &p.neurons)?;
         files.extend([values, times, neurons]);
+    }
+    for (k, &p) in plastic.iter().enumerate() {
+        let stem = format!("weights_projection{}", p.index());
+        let last = sim.weights(p)?;
+        let n = last.weights.len();
+        for (suffix, index) in [("pre", &last.pre), ("post", &last.post)] {
+            let path = out.join(format!("{stem}_{suffix}.npy"));
+            write_npy(&path, &[n], index)?;
+            files.push(path);
+        }
+        let initial_path = out.join(format!("{stem}_initial.npy"));
+        write_npy(&initial_path, &[n], &initial_weights[k].weights)?;
+        let final_path = out.join(format!("{stem}_final.npy"));
+        write_npy(&final_path, &[n], &last.weights)?;
+        files.extend([initial_path, final_path]);
+        if !snapshot_times.is_empty() {
+            let snap = out.join(format!("{stem}_snapshots.npy"));
+            write_npy(&snap, &[snapshot_times.len(), n], &snapshots[k])?;
+            let times = out.join(format!("{stem}_snapshots_times_ms.npy"));
+            write_npy(&times, &[snapshot_times.len()], &snapshot_times)?;
+            files.extend([snap, times]);
+        }
+        if k == 0 {
+            let rule = net.projections[p.index()].plasticity.as_ref().expect("plastic");
+            let png = out.join("weights.png");
+            let title = format!(
+                "projection {}: weights, initial vs final ({:.0} ms)",
+                p.index(),
+                report.duration_ms
+            );
+            crate::output::weights_png(
+                &png,
+                &title,
+                &initial_weights[k].weights,
+                &last.weights,
+                rule.w_max,
+            )?;
+            files.push(png);
+        }
     }
     let raster = out.join("raster.png");
     let pops: Vec<RasterPopulation<'_>> = plan

@@ -23,6 +23,7 @@ fn assert_same_plan(name: &str, a: &Plan, b: &Plan) {
     assert_eq!(a.poisson, b.poisson, "{name}: poisson inputs");
     assert_eq!(a.poisson_segments, b.poisson_segments, "{name}: poisson segments");
     assert_eq!(a.currents, b.currents, "{name}: currents");
+    assert_eq!(a.plastic, b.plastic, "{name}: plasticity");
 }
 
 #[test]
@@ -31,7 +32,7 @@ fn every_shipped_model_file_builds_the_same_network_as_its_rust_builder() {
     for name in models::FILE_MODELS {
         let file = modelfile::load(&dir.join(format!("{name}.toml")), None).unwrap();
         assert_eq!(file.name, *name);
-        assert_eq!(file.duration_ms, Some(1000.0));
+        assert!(file.duration_ms.is_some());
         let built = models::by_name(name, file.network.seed, 1.0).unwrap();
         let (a, b) = (Plan::new(&file.network).unwrap(), Plan::new(&built).unwrap());
         assert_same_plan(name, &a, &b);

@@ -239,3 +239,41 @@ fn an_unwritable_output_directory_exits_2_before_running() {
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("duration_ms"), "{stderr}");
 }
+
+#[test]
+fn a_plastic_model_writes_weights_snapshots_and_the_weight_histogram() {
+    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/models/stdp.toml");
+    let text = std::fs::read_to_string(model)
+        .unwrap()
+        .replace("weight_interval = \"10 s\"", "weight_interval = \"0.5 s\"");
+    let path = write_temp("stdp-short.toml", &text);
+    let dir = std::env::temp_dir().join(format!("spikegpu-stdp-run-{}", std::process::id()));
+    let (code, _, stderr) = spikegpu(&[
+        "run",
+        path.to_str().unwrap(),
+        "--backend",
+        "cpu",
+        "--out",
+        dir.to_str().unwrap(),
+        "--duration-ms",
+        "2000",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let (_, shape, _) = read_npy(&dir.join("weights_projection0_snapshots.npy"));
+    assert_eq!(shape, vec![4, 1000]);
+    let (_, shape, payload) = read_npy(&dir.join("weights_projection0_snapshots_times_ms.npy"));
+    assert_eq!(shape, vec![4]);
+    let times: Vec<f64> = payload
+        .chunks_exact(8)
+        .map(|c| f64::from_le_bytes(c.try_into().unwrap()))
+        .collect();
+    assert_eq!(times, vec![500.0, 1000.0, 1500.0, 2000.0]);
+    let (_, initial_shape, initial) = read_npy(&dir.join("weights_projection0_initial.npy"));
+    let (_, _, last) = read_npy(&dir.join("weights_projection0_final.npy"));
+    assert_eq!(initial_shape, vec![1000]);
+    assert_ne!(initial, last, "STDP changed the weights");
+    let img = image::open(dir.join("weights.png")).expect("weights.png decodes");
+    assert_eq!((img.width(), img.height()), (900, 500));
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_file(path);
+}
