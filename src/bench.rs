@@ -64,6 +64,8 @@ pub struct BenchReport {
     pub neuron_updates_per_s: f64,
     /// Device bytes per synapse.
     pub bytes_per_synapse: f64,
+    /// Device bytes per plastic synapse, including the transpose index and trace histories.
+    pub bytes_per_plastic_synapse: Option<f64>,
     /// FNV-1a hash of the sorted (tick, neuron) list, 16 hex digits.
     pub spike_hash: String,
     /// Compute dispatches per tick (GPU).
@@ -122,6 +124,7 @@ pub fn report(model: &str, net: &Network, sim: &Simulator, build_s: f64, run_s: 
         events_per_s: c.syn_events as f64 / run_s,
         neuron_updates_per_s: neurons as f64 * c.ticks as f64 / run_s,
         bytes_per_synapse: sim.plan().bytes_per_synapse(),
+        bytes_per_plastic_synapse: sim.plan().bytes_per_plastic_synapse(),
         spike_hash: format!("{:016x}", stats::spike_hash(records)),
         dispatches_per_tick: gpu.map(|g| g.0.dispatches_per_tick),
         submissions: gpu.map(|g| g.0.submissions),
@@ -232,7 +235,7 @@ pub fn markdown(reports: &[BenchReport]) -> String {
     for r in reports {
         let _ = writeln!(
             s,
-            "| {} | {} | {} | {} | {:.3} | {:.3} | {:.3} | {:.2} | {} | {:.3e} | {:.2} | `{}` |",
+            "| {} | {} | {} | {} | {:.3} | {:.3} | {:.3} | {:.2} | {} | {:.3e} | {:.2} | {} | `{}` |",
             r.model,
             r.backend,
             r.neurons,
@@ -244,6 +247,8 @@ pub fn markdown(reports: &[BenchReport]) -> String {
             r.cv_isi.map_or("-".into(), |c| format!("{c:.3}")),
             r.events_per_s,
             r.bytes_per_synapse,
+            r.bytes_per_plastic_synapse
+                .map_or("-".into(), |b| format!("{b:.2}")),
             r.spike_hash
         );
     }

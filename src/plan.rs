@@ -539,6 +539,21 @@ impl Plan {
         bytes as f64 / self.synapses.len() as f64
     }
 
+    /// Device bytes per plastic synapse, if any: the synapse's own 12 bytes plus its transpose
+    /// entry (8) and the column pointers, trace histories and spike history spread over the
+    /// plastic synapses.
+    pub fn bytes_per_plastic_synapse(&self) -> Option<f64> {
+        let plastic = self.col_entries.len();
+        if plastic == 0 {
+            return None;
+        }
+        let shared = self.col_ptr.len() * 4
+            + self.trace_len as usize * 4
+            + (self.hist_len as usize) * (self.n_neurons as usize + 1) * 4
+            + self.n_neurons as usize * 4;
+        Some(12.0 + 8.0 + shared as f64 / plastic as f64)
+    }
+
     /// Population index of a global neuron.
     pub fn population_of(&self, neuron: u32) -> usize {
         self.populations
