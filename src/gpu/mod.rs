@@ -431,11 +431,13 @@ impl GpuBackend {
     }
 
     fn bind_groups(device: &wgpu::Device, p: &Pipelines, b: &Buffers, params: &SimParams) -> BindGroups {
-        let make = |pipe: &wgpu::ComputePipeline, name: &str, bufs: &[(u32, &wgpu::Buffer)]| {
+        // Every stage binds its buffers at consecutive bindings from 0, in the listed order.
+        let make = |pipe: &wgpu::ComputePipeline, name: &str, bufs: &[&wgpu::Buffer]| {
             let entries: Vec<_> = bufs
                 .iter()
+                .enumerate()
                 .map(|(binding, buffer)| wgpu::BindGroupEntry {
-                    binding: *binding,
+                    binding: binding as u32,
                     resource: buffer.as_entire_binding(),
                 })
                 .collect();
@@ -446,18 +448,18 @@ impl GpuBackend {
             })
         };
         BindGroups {
-            batch_begin: make(&p.batch_begin, "batch_begin", &[(1, &b.control)]),
+            batch_begin: make(&p.batch_begin, "batch_begin", &[&b.control]),
             poisson_input: (params.poisson_threads > 0).then(|| {
                 make(
                     &p.poisson_input,
                     "poisson_input",
                     &[
-                        (0, &b.params),
-                        (1, &b.control),
-                        (2, &b.poisson),
-                        (3, &b.poisson_cdf),
-                        (4, &b.ring),
-                        (5, &b.poisson_segments),
+                        &b.params,
+                        &b.control,
+                        &b.poisson,
+                        &b.poisson_cdf,
+                        &b.ring,
+                        &b.poisson_segments,
                     ],
                 )
             }),
@@ -466,11 +468,11 @@ impl GpuBackend {
                     &p.current_input,
                     "current_input",
                     &[
-                        (0, &b.params),
-                        (1, &b.control),
-                        (2, &b.currents),
-                        (3, &b.current_steps),
-                        (4, &b.current_in),
+                        &b.params,
+                        &b.control,
+                        &b.currents,
+                        &b.current_steps,
+                        &b.current_in,
                     ],
                 )
             }),
@@ -478,40 +480,35 @@ impl GpuBackend {
                 &p.neuron_update,
                 "neuron_update",
                 &[
-                    (0, &b.params),
-                    (1, &b.control),
-                    (2, &b.pops),
-                    (3, &b.state),
-                    (4, &b.ring),
-                    (5, &b.records),
-                    (6, &b.neuron_params),
-                    (7, &b.source_ticks),
-                    (8, &b.current_in),
+                    &b.params,
+                    &b.control,
+                    &b.pops,
+                    &b.state,
+                    &b.ring,
+                    &b.records,
+                    &b.neuron_params,
+                    &b.source_ticks,
+                    &b.current_in,
                 ],
             ),
             prepare_propagate: make(
                 &p.prepare_propagate,
                 "prepare_propagate",
-                &[
-                    (0, &b.params),
-                    (1, &b.control),
-                    (2, &b.indirect),
-                    (3, &b.spike_hist),
-                ],
+                &[&b.params, &b.control, &b.indirect, &b.spike_hist],
             ),
             propagate: make(
                 &p.propagate,
                 "propagate",
                 &[
-                    (0, &b.params),
-                    (1, &b.control),
-                    (2, &b.records),
-                    (3, &b.row_ptr),
-                    (4, &b.synapses),
-                    (5, &b.weights),
-                    (6, &b.ring),
-                    (7, &b.spike_hist),
-                    (8, &b.spiked_at),
+                    &b.params,
+                    &b.control,
+                    &b.records,
+                    &b.row_ptr,
+                    &b.synapses,
+                    &b.weights,
+                    &b.ring,
+                    &b.spike_hist,
+                    &b.spiked_at,
                 ],
             ),
             stdp: (params.n_plastic > 0).then(|| {
@@ -519,46 +516,40 @@ impl GpuBackend {
                     make(
                         &p.stdp_traces,
                         "stdp_traces",
-                        &[
-                            (0, &b.params),
-                            (1, &b.control),
-                            (2, &b.plastic),
-                            (3, &b.spiked_at),
-                            (4, &b.traces),
-                        ],
+                        &[&b.params, &b.control, &b.plastic, &b.spiked_at, &b.traces],
                     ),
                     make(
                         &p.stdp_pre,
                         "stdp_pre",
                         &[
-                            (0, &b.params),
-                            (1, &b.control),
-                            (2, &b.spike_hist),
-                            (3, &b.row_ptr),
-                            (4, &b.synapses),
-                            (5, &b.weights),
-                            (6, &b.plastic),
-                            (7, &b.traces),
+                            &b.params,
+                            &b.control,
+                            &b.spike_hist,
+                            &b.row_ptr,
+                            &b.synapses,
+                            &b.weights,
+                            &b.plastic,
+                            &b.traces,
                         ],
                     ),
                     make(
                         &p.stdp_post,
                         "stdp_post",
                         &[
-                            (0, &b.params),
-                            (1, &b.control),
-                            (2, &b.spike_hist),
-                            (3, &b.col_ptr),
-                            (4, &b.col_entries),
-                            (5, &b.synapses),
-                            (6, &b.weights),
-                            (7, &b.plastic),
-                            (8, &b.traces),
+                            &b.params,
+                            &b.control,
+                            &b.spike_hist,
+                            &b.col_ptr,
+                            &b.col_entries,
+                            &b.synapses,
+                            &b.weights,
+                            &b.plastic,
+                            &b.traces,
                         ],
                     ),
                 ]
             }),
-            tick_end: make(&p.tick_end, "tick_end", &[(0, &b.params), (1, &b.control)]),
+            tick_end: make(&p.tick_end, "tick_end", &[&b.params, &b.control]),
         }
     }
 
