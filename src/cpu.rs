@@ -25,6 +25,10 @@ pub struct CpuBackend {
     current_in: Vec<i32>,
     tick: u32,
     spikes_this_tick: Vec<u32>,
+    /// Per population: no threshold adaptation and every `u` 0, so `u` stays 0 for good.
+    fixed_threshold: Vec<bool>,
+    /// Per population: every neuron has the same per-neuron parameters and no bias.
+    uniform_params: Vec<bool>,
     spike_hist: Vec<Vec<u32>>,
     spiked_at: Vec<u32>,
     traces: Vec<f32>,
@@ -44,6 +48,22 @@ impl CpuBackend {
             plan: plan.clone(),
             tick: 0,
             spikes_this_tick: Vec::new(),
+            fixed_threshold: plan
+                .populations
+                .iter()
+                .map(|p| {
+                    let range = p.gpu.start as usize..(p.gpu.start + p.gpu.size) as usize;
+                    p.gpu.c[20] == 0.0 && plan.initial_state[range].iter().all(|s| s.u == 0.0)
+                })
+                .collect(),
+            uniform_params: plan
+                .populations
+                .iter()
+                .map(|p| {
+                    let q = &plan.neuron_params[p.gpu.start as usize..(p.gpu.start + p.gpu.size) as usize];
+                    q.iter().all(|x| x == &q[0]) && q[0][1] == 0.0
+                })
+                .collect(),
             spike_hist: vec![Vec::new(); plan.hist_len as usize],
             spiked_at: vec![u32::MAX; n],
             traces: vec![0.0; plan.trace_len as usize],
@@ -126,8 +146,10 @@ impl CpuBackend {
         let current_in = &mut self.current_in;
         let tick = self.tick;
         let has_currents = !plan.currents.is_empty();
-        for pop in &plan.populations {
+        for (pi, pop) in plan.populations.iter().enumerate() {
             let p = &pop.gpu;
+            let fixed_threshold = self.fixed_threshold[pi];
+            let uniform_params = self.uniform_params[pi];
             // One loop per model (a generic function), so each model's update is inlined.
             let range = p.start as usize..(p.start + p.size) as usize;
             let mut inputs = PopInputs {
@@ -144,8 +166,16 @@ impl CpuBackend {
             // Per-neuron parameters: Izhikevich (a, b, c, d); spike sources (offset, count); the
             // other models (threshold, bias current, -, -).
             match p.model {
+                model_id::LIF if p.c[18] == 1.0 && fixed_threshold && uniform_params => {
+                    // The CUBA case: one threshold for all, no bias (adding 0 changes no value).
+                    let threshold = plan.neuron_params[p.start as usize][0];
+                    inputs.run_uniform(|s, e, i, c| lif_exp_update::<false>(s, p, threshold, e, i, c))
+                }
+                model_id::LIF if p.c[18] == 1.0 && fixed_threshold => {
+                    inputs.run(|s, q, e, i, c| lif_exp_update::<false>(s, p, q[0], e, i, c + q[1]))
+                }
                 model_id::LIF if p.c[18] == 1.0 => {
-                    inputs.run(|s, q, e, i, c| lif_exp_update(s, p, q[0], e, i, c + q[1]))
+                    inputs.run(|s, q, e, i, c| lif_exp_update::<true>(s, p, q[0], e, i, c + q[1]))
                 }
                 model_id::LIF => inputs.run(|s, q, e, i, c| lif_update(s, p, q[0], e, i, c + q[1])),
                 model_id::LIF_COND => inputs.run(|s, q, e, i, c| lif_cond_update(s, p, q[0], e, i, c + q[1])),
@@ -318,6 +348,32 @@ struct PopInputs<'a> {
 }
 
 impl PopInputs<'_> {
+    /// [`PopInputs::run`] for populations whose per-neuron parameters are all the same, without
+    /// reading them.
+    #[inline(always)]
+    fn run_uniform(&mut self, update: impl Fn(&mut NeuronState, f32, f32, f32) -> bool) {
+        let r = self.range.clone();
+        let start = r.start;
+        let scale = self.scale;
+        let neurons = self.state[r.clone()]
+            .iter_mut()
+            .zip(&mut self.ring_e[r.clone()])
+            .zip(&mut self.ring_i[r.clone()])
+            .zip(&mut self.current_in[r]);
+        for (k, (((s, e), i), c)) in neurons.enumerate() {
+            let in_e = std::mem::take(e) as f32 * scale;
+            let in_i = std::mem::take(i) as f32 * scale;
+            let in_c = if self.has_currents {
+                std::mem::take(c) as f32 * scale
+            } else {
+                0.0
+            };
+            if update(s, in_e, in_i, in_c) {
+                self.spikes.push((start + k) as u32);
+            }
+        }
+    }
+
     /// Takes each neuron's fixed-point inputs (clearing them), applies `update`, records spikes.
     #[inline(always)]
     fn run(&mut self, update: impl Fn(&mut NeuronState, [f32; 4], f32, f32, f32) -> bool) {
@@ -431,7 +487,7 @@ pub fn lif_update(s: &mut NeuronState, p: &PopGpu, threshold: f32, in_e: f32, in
 /// that `x + 0.0` can turn a -0.0 into +0.0, which no comparison or later product can see.
 /// The CUBA loop runs about twice as fast this way.
 #[inline(always)]
-pub fn lif_exp_update(
+pub fn lif_exp_update<const ADAPTIVE: bool>(
     s: &mut NeuronState,
     p: &PopGpu,
     threshold: f32,
@@ -445,7 +501,8 @@ pub fn lif_exp_update(
     let refractory = refractory_after_tick(s.refractory);
     let v = ((((s.v - c[0]) * c[3] + syn_e * c[4]) + syn_i * c[6]) + in_c * c[16]) + c[0];
     let integrate = refractory == 0;
-    let spiked = integrate && v > threshold + s.u;
+    // Without threshold adaptation u stays exactly 0, so leaving it out changes no value.
+    let spiked = integrate && v > if ADAPTIVE { threshold + s.u } else { threshold };
     *s = NeuronState {
         v: if spiked {
             c[1]
@@ -457,7 +514,11 @@ pub fn lif_exp_update(
         syn_e: syn_e * c[8],
         syn_i: syn_i * c[11],
         refractory: if spiked { p.refractory_ticks } else { refractory },
-        u: adapt_threshold(s.u, c[21], c[20], spiked),
+        u: if ADAPTIVE {
+            adapt_threshold(s.u, c[21], c[20], spiked)
+        } else {
+            s.u
+        },
         ..*s
     };
     spiked
