@@ -226,11 +226,11 @@ pub fn markdown(reports: &[BenchReport]) -> String {
     let _ = writeln!(s);
     let _ = writeln!(
         s,
-        "| model | backend | neurons | synapses | build s | run s | RTF | rate Hz | CV ISI | syn events/s | B/synapse | spike hash |"
+        "| model | backend | neurons | synapses | build s | run s | RTF | rate Hz | CV ISI | syn events/s | B/synapse | B/plastic synapse | spike hash |"
     );
     let _ = writeln!(
         s,
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
     );
     for r in reports {
         let _ = writeln!(
