@@ -360,6 +360,11 @@ pub fn by_name(name: &str, seed: u64, scale: f64) -> Result<Network> {
         "izhikevich" => izhikevich(seed, scale),
         "cobahh" => cobahh(seed, scale),
         "brunel-stdp" => brunel_stdp(seed, scale),
+        "stdp" if scale != 1.0 => Err(invalid(
+            "scale",
+            scale,
+            "must be 1 for model stdp (one neuron with 1,000 inputs, as in the paper)",
+        )),
         "stdp" => song_miller_abbott(seed),
         other => Err(invalid(
             "model",

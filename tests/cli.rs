@@ -73,6 +73,10 @@ fn bad_duration_scale_and_model_exit_2_with_the_field() {
         ),
         (vec!["bench", "cuba", "--backend", "cpu", "--scale", "0"], "scale"),
         (vec!["bench", "nosuchmodel", "--backend", "cpu"], "model"),
+        (
+            vec!["bench", "stdp", "--backend", "cpu", "--scale", "2"],
+            "must be 1 for model stdp",
+        ),
     ] {
         let (code, _, stderr) = spikegpu(&args);
         assert_eq!(code, 2, "{args:?}: {stderr}");
