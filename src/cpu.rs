@@ -348,10 +348,27 @@ struct PopInputs<'a> {
 }
 
 impl PopInputs<'_> {
+    /// Takes each neuron's fixed-point inputs (clearing them), applies `update` with the
+    /// neuron's per-neuron parameters, records spikes.
+    #[inline(always)]
+    fn run(&mut self, update: impl Fn(&mut NeuronState, [f32; 4], f32, f32, f32) -> bool) {
+        let params = self.params;
+        self.run_with(|i| params[i], update);
+    }
+
     /// [`PopInputs::run`] for populations whose per-neuron parameters are all the same, without
     /// reading them.
     #[inline(always)]
     fn run_uniform(&mut self, update: impl Fn(&mut NeuronState, f32, f32, f32) -> bool) {
+        self.run_with(|_| [0.0; 4], |s, _, e, i, c| update(s, e, i, c));
+    }
+
+    #[inline(always)]
+    fn run_with(
+        &mut self,
+        params: impl Fn(usize) -> [f32; 4],
+        update: impl Fn(&mut NeuronState, [f32; 4], f32, f32, f32) -> bool,
+    ) {
         let r = self.range.clone();
         let start = r.start;
         let scale = self.scale;
@@ -363,39 +380,13 @@ impl PopInputs<'_> {
         for (k, (((s, e), i), c)) in neurons.enumerate() {
             let in_e = std::mem::take(e) as f32 * scale;
             let in_i = std::mem::take(i) as f32 * scale;
-            let in_c = if self.has_currents {
-                std::mem::take(c) as f32 * scale
-            } else {
-                0.0
-            };
-            if update(s, in_e, in_i, in_c) {
-                self.spikes.push((start + k) as u32);
-            }
-        }
-    }
-
-    /// Takes each neuron's fixed-point inputs (clearing them), applies `update`, records spikes.
-    #[inline(always)]
-    fn run(&mut self, update: impl Fn(&mut NeuronState, [f32; 4], f32, f32, f32) -> bool) {
-        let r = self.range.clone();
-        let start = r.start;
-        let scale = self.scale;
-        let neurons = self.state[r.clone()]
-            .iter_mut()
-            .zip(&self.params[r.clone()])
-            .zip(&mut self.ring_e[r.clone()])
-            .zip(&mut self.ring_i[r.clone()])
-            .zip(&mut self.current_in[r]);
-        for (k, ((((s, q), e), i), c)) in neurons.enumerate() {
-            let in_e = std::mem::take(e) as f32 * scale;
-            let in_i = std::mem::take(i) as f32 * scale;
             // Without current sources the accumulator is always 0 (the same value, read for free).
             let in_c = if self.has_currents {
                 std::mem::take(c) as f32 * scale
             } else {
                 0.0
             };
-            if update(s, *q, in_e, in_i, in_c) {
+            if update(s, params(start + k), in_e, in_i, in_c) {
                 self.spikes.push((start + k) as u32);
             }
         }
