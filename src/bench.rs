@@ -252,19 +252,16 @@ pub fn markdown(reports: &[BenchReport]) -> String {
             r.spike_hash
         );
     }
-    let backends: Vec<&str> = reports.iter().map(|r| r.backend.as_str()).collect();
-    if backends.contains(&"gpu") && backends.contains(&"cpu") {
+    let pairs = gpu_cpu_pairs(reports);
+    if !pairs.is_empty() {
         let _ = writeln!(s);
-        for pair in reports
-            .chunks(2)
-            .filter(|p| p.len() == 2 && p[0].model == p[1].model)
-        {
+        for (gpu, cpu) in pairs {
             let _ = writeln!(
                 s,
                 "- {}: CPU run time / GPU run time = {:.2}; identical spike trains: {}",
-                pair[0].model,
-                pair[1].run_s / pair[0].run_s,
-                if pair[0].spike_hash == pair[1].spike_hash {
+                gpu.model,
+                cpu.run_s / gpu.run_s,
+                if gpu.spike_hash == cpu.spike_hash {
                     "yes"
                 } else {
                     "no (compared by statistics)"
@@ -273,4 +270,18 @@ pub fn markdown(reports: &[BenchReport]) -> String {
         }
     }
     s
+}
+
+/// The (GPU, CPU) report pairs of the same model, for side-by-side ratios.
+pub fn gpu_cpu_pairs(reports: &[BenchReport]) -> Vec<(&BenchReport, &BenchReport)> {
+    reports
+        .iter()
+        .filter(|g| g.backend == "gpu")
+        .filter_map(|g| {
+            reports
+                .iter()
+                .find(|c| c.backend == "cpu" && c.model == g.model)
+                .map(|c| (g, c))
+        })
+        .collect()
 }

@@ -236,16 +236,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 print!("{}", bench::markdown(&reports));
             } else if !json {
                 print!("{}", bench::table(&reports));
-                if backends.len() == 2 {
-                    for pair in reports.chunks(2) {
-                        let (g, c) = (&pair[0], &pair[1]);
-                        println!(
-                            "{}: cpu run_s / gpu run_s = {:.2}; identical spike trains: {}",
-                            g.model,
-                            c.run_s / g.run_s,
-                            g.spike_hash == c.spike_hash
-                        );
-                    }
+                for (g, c) in bench::gpu_cpu_pairs(&reports) {
+                    println!(
+                        "{}: cpu run_s / gpu run_s = {:.2}; identical spike trains: {}",
+                        g.model,
+                        c.run_s / g.run_s,
+                        g.spike_hash == c.spike_hash
+                    );
                 }
                 println!(
                     "rtf = wall-clock seconds per simulated second; events/s = synaptic events delivered per wall-clock second"

@@ -138,6 +138,16 @@ fn storage_init(device: &wgpu::Device, label: &str, bytes: &[u8], extra: wgpu::B
     })
 }
 
+/// A zero-initialised storage buffer of `size` bytes (at least 16: bindings may not be empty).
+fn storage_zeroed(device: &wgpu::Device, label: &str, size: u64, extra: wgpu::BufferUsages) -> wgpu::Buffer {
+    device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some(label),
+        size: size.max(16),
+        usage: wgpu::BufferUsages::STORAGE | extra,
+        mapped_at_creation: false,
+    })
+}
+
 impl GpuBackend {
     /// Opens the adapter, checks the plan fits, uploads it and builds the pipelines.
     pub fn new(plan: &Plan, options: GpuOptions) -> Result<Self> {
@@ -244,12 +254,7 @@ impl GpuBackend {
                 bytemuck::cast_slice(&plan.initial_state),
                 copy,
             ),
-            ring: device.create_buffer(&wgpu::BufferDescriptor {
-                label: Some("spikegpu.ring"),
-                size: ring_bytes.max(16),
-                usage: wgpu::BufferUsages::STORAGE | copy,
-                mapped_at_creation: false,
-            }),
+            ring: storage_zeroed(device, "spikegpu.ring", ring_bytes, copy),
             records: Self::records_buffer(device, capacity),
             row_ptr: storage_init(
                 device,
@@ -311,23 +316,18 @@ impl GpuBackend {
                 bytemuck::cast_slice(&plan.current_steps),
                 copy,
             ),
-            current_in: device.create_buffer(&wgpu::BufferDescriptor {
-                label: Some("spikegpu.current_in"),
-                size: u64::from(n) * 4,
-                usage: wgpu::BufferUsages::STORAGE | copy,
-                mapped_at_creation: false,
-            }),
+            current_in: storage_zeroed(device, "spikegpu.current_in", u64::from(n) * 4, copy),
             // Plasticity buffers (one padded element each without plasticity).
-            spike_hist: device.create_buffer(&wgpu::BufferDescriptor {
-                label: Some("spikegpu.spike_hist"),
-                size: if plan.plastic.is_empty() {
-                    16
+            spike_hist: storage_zeroed(
+                device,
+                "spikegpu.spike_hist",
+                if plan.plastic.is_empty() {
+                    0
                 } else {
                     u64::from(plan.hist_len) * (u64::from(n) + 1) * 4
                 },
-                usage: wgpu::BufferUsages::STORAGE | copy,
-                mapped_at_creation: false,
-            }),
+                copy,
+            ),
             spiked_at: storage_init(
                 device,
                 "spikegpu.spiked_at",
@@ -337,12 +337,7 @@ impl GpuBackend {
                 ]),
                 copy,
             ),
-            traces: device.create_buffer(&wgpu::BufferDescriptor {
-                label: Some("spikegpu.traces"),
-                size: (u64::from(plan.trace_len) * 4).max(16),
-                usage: wgpu::BufferUsages::STORAGE | copy,
-                mapped_at_creation: false,
-            }),
+            traces: storage_zeroed(device, "spikegpu.traces", u64::from(plan.trace_len) * 4, copy),
             plastic: storage_init(
                 device,
                 "spikegpu.plastic",
@@ -361,12 +356,7 @@ impl GpuBackend {
                 bytemuck::cast_slice(&plan.col_entries),
                 copy,
             ),
-            indirect: device.create_buffer(&wgpu::BufferDescriptor {
-                label: Some("spikegpu.indirect"),
-                size: 32,
-                usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::INDIRECT,
-                mapped_at_creation: false,
-            }),
+            indirect: storage_zeroed(device, "spikegpu.indirect", 32, wgpu::BufferUsages::INDIRECT),
             staging: [
                 Self::staging_buffer(device, capacity),
                 Self::staging_buffer(device, capacity),
