@@ -2,6 +2,9 @@
 // where a stage draws random numbers). The structs mirror src/layout.rs field for field;
 // tests/shaders.rs checks the two layouts against each other.
 
+// Workgroup size of modulated_update (prepare_propagate sizes its dispatch with it).
+const MODULATED_WORKGROUP_SIZE: u32 = 256u;
+
 struct SimParams {
     n_neurons: u32,
     n_pops: u32,
@@ -21,8 +24,8 @@ struct SimParams {
     hist_len: u32,
     stdp_lag: u32,
     trace_threads: u32,
-    _pad0: u32,
-    _pad1: u32,
+    modulation_interval: u32,
+    n_synapses: u32,
 }
 
 struct Control {
@@ -105,6 +108,9 @@ struct PlasticGpu {
     w_max: f32,
     inv_span: f32,
     mu: f32,
+    channel: u32,
+    decay_eligibility: f32,
+    interval_s: f32,
 }
 
 struct PoissonGpu {

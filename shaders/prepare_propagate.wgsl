@@ -1,10 +1,11 @@
 // Sizes the indirect dispatch of `propagate`: one workgroup per spike of this tick, laid out
 // in 2-D when the count exceeds the per-dimension workgroup limit; and, with plasticity, the
-// STDP stages' dispatch (one workgroup per spike of tick - stdp_lag).
+// STDP stages' dispatch (one workgroup per spike of tick - stdp_lag); and the reward-modulated
+// update's (every synapse on the last tick of an update interval, nothing otherwise).
 
 @group(0) @binding(0) var<uniform> params: SimParams;
 @group(0) @binding(1) var<storage, read_write> control: Control;
-@group(0) @binding(2) var<storage, read_write> indirect: array<u32, 6>;
+@group(0) @binding(2) var<storage, read_write> indirect: array<u32, 9>;
 @group(0) @binding(3) var<storage, read_write> spike_hist: array<u32>;
 
 fn grid(count: u32, at: u32) {
@@ -28,4 +29,9 @@ fn prepare_propagate() {
         }
     }
     grid(stdp_count, 3u);
+    var modulated_groups = 0u;
+    if (params.modulation_interval > 0u && running && (tick + 1u) % params.modulation_interval == 0u) {
+        modulated_groups = (params.n_synapses + MODULATED_WORKGROUP_SIZE - 1u) / MODULATED_WORKGROUP_SIZE;
+    }
+    grid(modulated_groups, 6u);
 }

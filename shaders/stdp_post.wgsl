@@ -9,6 +9,7 @@
 @group(0) @binding(3) var<storage, read> col_ptr: array<u32>;
 @group(0) @binding(4) var<storage, read> col_entries: array<vec2<u32>>;
 @group(0) @binding(5) var<storage, read> synapses: array<Synapse>;
+// Weights, then (reward-modulated projections only) the eligibility traces.
 @group(0) @binding(6) var<storage, read_write> weights: array<f32>;
 @group(0) @binding(7) var<storage, read> plastic: array<PlasticGpu>;
 @group(0) @binding(8) var<storage, read> traces: array<f32>;
@@ -34,8 +35,7 @@ fn stdp_post(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_ind
         let arrival = i32(te) + i32(dd);
         let r1 = trace_at(p.pre_trace, 0u, p.pre_size, pre - p.pre_start, arrival - i32(synapse_delay(syn) - dd) - 1) * p.decay_plus;
         let o2 = trace_at(p.post_trace, 1u, p.post_size, post - p.post_start, i32(te) - 1) * p.decay_y;
-        let w = weights[s];
-        let dw = (p.a2_plus + p.a3_plus * o2) * r1 * dependence(p, w, true);
-        weights[s] = clamp(w + dw, p.w_min, p.w_max);
+        let dw = (p.a2_plus + p.a3_plus * o2) * r1 * dependence(p, weights[s], true);
+        apply_change(p, s, dw);
     }
 }

@@ -8,6 +8,7 @@
 @group(0) @binding(2) var<storage, read> spike_hist: array<u32>;
 @group(0) @binding(3) var<storage, read> row_ptr: array<u32>;
 @group(0) @binding(4) var<storage, read> synapses: array<Synapse>;
+// Weights, then (reward-modulated projections only) the eligibility traces.
 @group(0) @binding(5) var<storage, read_write> weights: array<f32>;
 @group(0) @binding(6) var<storage, read> plastic: array<PlasticGpu>;
 @group(0) @binding(7) var<storage, read> traces: array<f32>;
@@ -34,8 +35,7 @@ fn stdp_pre(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_inde
         let arrival = i32(te) + i32(synapse_delay(syn) - dd);
         let o1 = trace_at(p.post_trace, 0u, p.post_size, syn.post - p.post_start, arrival - i32(dd) - 1) * p.decay_minus;
         let r2 = trace_at(p.pre_trace, 1u, p.pre_size, pre - p.pre_start, i32(te) - 1) * p.decay_x;
-        let w = weights[s];
-        let dw = (p.a2_minus + p.a3_minus * r2) * o1 * dependence(p, w, false);
-        weights[s] = clamp(w - dw, p.w_min, p.w_max);
+        let dw = (p.a2_minus + p.a3_minus * r2) * o1 * dependence(p, weights[s], false);
+        apply_change(p, s, -dw);
     }
 }

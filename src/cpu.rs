@@ -32,6 +32,10 @@ pub struct CpuBackend {
     spike_hist: Vec<Vec<u32>>,
     spiked_at: Vec<u32>,
     traces: Vec<f32>,
+    /// Eligibility trace per synapse (empty without reward-modulated projections).
+    eligibility: Vec<f32>,
+    /// Neuromodulator channels: levels, baselines, decays (see `Plan::modulators`).
+    modulators: Vec<f32>,
     total_spikes: u64,
     total_events: u64,
 }
@@ -67,6 +71,12 @@ impl CpuBackend {
             spike_hist: vec![Vec::new(); plan.hist_len as usize],
             spiked_at: vec![u32::MAX; n],
             traces: vec![0.0; plan.trace_len as usize],
+            eligibility: if plan.modulation_interval > 0 {
+                vec![0.0; plan.synapses.len()]
+            } else {
+                Vec::new()
+            },
+            modulators: plan.modulators.clone(),
             total_spikes: 0,
             total_events: 0,
         }
@@ -88,6 +98,7 @@ impl CpuBackend {
                 self.stdp_traces();
                 self.stdp_pre();
                 self.stdp_post();
+                self.modulated_update();
             }
             self.tick_end();
         }
@@ -269,7 +280,8 @@ impl CpuBackend {
                     continue;
                 }
                 let p = &plan.plastic[syn.plastic() as usize - 1];
-                self.weights[s] = depress(p, &self.traces, plan.hist_len, syn, i, te, self.weights[s]);
+                let dw = -depression(p, &self.traces, plan.hist_len, syn, i, te, self.weights[s]);
+                apply_change(p, &mut self.weights, &mut self.eligibility, s, dw);
             }
         }
     }
@@ -287,13 +299,56 @@ impl CpuBackend {
                 let (s, i) = (e[0] as usize, e[1]);
                 let syn = plan.synapses[s];
                 let p = &plan.plastic[syn.plastic() as usize - 1];
-                self.weights[s] = potentiate(p, &self.traces, plan.hist_len, syn, i, te, self.weights[s]);
+                let dw = potentiation(p, &self.traces, plan.hist_len, syn, i, te, self.weights[s]);
+                apply_change(p, &mut self.weights, &mut self.eligibility, s, dw);
             }
         }
     }
 
+    /// Stage 3f (`modulated_update.wgsl`): on the last tick of every update interval, each
+    /// reward-modulated synapse moves by eligibility x level x interval, and its eligibility
+    /// decays; then (`tick_end.wgsl`) every channel level relaxes towards its baseline.
+    fn modulated_update(&mut self) {
+        let interval = self.plan.modulation_interval;
+        if interval == 0 || (self.tick + 1) % interval != 0 {
+            return;
+        }
+        for (s, syn) in self.plan.synapses.iter().enumerate() {
+            if syn.plastic() == 0 {
+                continue;
+            }
+            let p = &self.plan.plastic[syn.plastic() as usize - 1];
+            if p.flags & 8 == 0 {
+                continue;
+            }
+            let c = self.eligibility[s];
+            let d = self.modulators[p.channel as usize];
+            self.weights[s] = (self.weights[s] + c * d * p.interval_s).clamp(p.w_min, p.w_max);
+            self.eligibility[s] = c * p.decay_eligibility;
+        }
+    }
+
+    /// Level of neuromodulator channel `channel` (0 global, 1 + p population p).
+    pub fn modulator(&self, channel: usize) -> f32 {
+        self.modulators[channel]
+    }
+
+    /// Sets the level of a neuromodulator channel from the next tick on.
+    pub fn set_modulator(&mut self, channel: usize, level: f32) {
+        self.modulators[channel] = level;
+    }
+
+    /// Eligibility traces of all synapses (empty without reward-modulated projections).
+    pub fn eligibility(&self) -> &[f32] {
+        &self.eligibility
+    }
+
     /// Stage 4: counters.
     fn tick_end(&mut self) {
+        let interval = self.plan.modulation_interval;
+        if interval > 0 && (self.tick + 1) % interval == 0 {
+            relax_modulators(&mut self.modulators);
+        }
         self.total_spikes += self.spikes_this_tick.len() as u64;
         self.tick += 1;
     }
@@ -696,16 +751,35 @@ fn dependence(p: &PlasticGpu, w: f32, potentiation: bool) -> f32 {
     } else {
         (w - p.w_min) * p.inv_span
     };
-    match p.flags >> 1 {
+    match (p.flags >> 1) & 3 {
         0 => 1.0,
         1 => distance,
         _ => distance.max(0.0).powf(p.mu),
     }
 }
 
+/// `tick_end.wgsl`: every channel level relaxes one update interval towards its baseline.
+pub fn relax_modulators(modulators: &mut [f32]) {
+    let n = modulators.len() / 3;
+    for i in 0..n {
+        let (base, decay) = (modulators[n + i], modulators[2 * n + i]);
+        modulators[i] = base + (modulators[i] - base) * decay;
+    }
+}
+
+/// `apply_change` in `stdp_common.wgsl`: a signed change `dw` goes to the weight (clipped to
+/// the bounds) or, for a reward-modulated projection, to the synapse's eligibility trace.
+pub fn apply_change(p: &PlasticGpu, weights: &mut [f32], eligibility: &mut [f32], s: usize, dw: f32) {
+    if p.flags & 8 != 0 {
+        eligibility[s] += dw;
+    } else {
+        weights[s] = (weights[s] + dw).clamp(p.w_min, p.w_max);
+    }
+}
+
 /// `stdp_pre.wgsl`: a pre spike emitted at `te` by global neuron `pre` reaches synapse `syn`
-/// at `te + d_a` and depresses with the post trace there, just before that time.
-pub fn depress(p: &PlasticGpu, traces: &[f32], h: u32, syn: Synapse, pre: u32, te: u32, w: f32) -> f32 {
+/// at `te + d_a`; the size of the depression with the post trace there, just before that time.
+pub fn depression(p: &PlasticGpu, traces: &[f32], h: u32, syn: Synapse, pre: u32, te: u32, w: f32) -> f32 {
     let (d, dd) = (syn.delay(), syn.dendritic());
     let arrival = i64::from(te) + i64::from(d - dd);
     let o1 = trace_at(
@@ -726,13 +800,12 @@ pub fn depress(p: &PlasticGpu, traces: &[f32], h: u32, syn: Synapse, pre: u32, t
         i64::from(te) - 1,
         h,
     ) * p.decay_x;
-    let dw = (p.a2_minus + p.a3_minus * r2) * o1 * dependence(p, w, false);
-    (w - dw).clamp(p.w_min, p.w_max)
+    (p.a2_minus + p.a3_minus * r2) * o1 * dependence(p, w, false)
 }
 
 /// `stdp_post.wgsl`: a post spike emitted at `te` reaches synapse `syn` (from global neuron
-/// `pre`) at `te + d_d` and potentiates with the pre trace there, just before that time.
-pub fn potentiate(p: &PlasticGpu, traces: &[f32], h: u32, syn: Synapse, pre: u32, te: u32, w: f32) -> f32 {
+/// `pre`) at `te + d_d`; the size of the potentiation with the pre trace there, just before.
+pub fn potentiation(p: &PlasticGpu, traces: &[f32], h: u32, syn: Synapse, pre: u32, te: u32, w: f32) -> f32 {
     let (d, dd) = (syn.delay(), syn.dendritic());
     let arrival = i64::from(te) + i64::from(dd);
     let r1 = trace_at(
@@ -753,6 +826,5 @@ pub fn potentiate(p: &PlasticGpu, traces: &[f32], h: u32, syn: Synapse, pre: u32
         i64::from(te) - 1,
         h,
     ) * p.decay_y;
-    let dw = (p.a2_plus + p.a3_plus * o2) * r1 * dependence(p, w, true);
-    (w + dw).clamp(p.w_min, p.w_max)
+    (p.a2_plus + p.a3_plus * o2) * r1 * dependence(p, w, true)
 }

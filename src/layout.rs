@@ -44,10 +44,10 @@ pub struct SimParams {
     pub stdp_lag: u32,
     /// Threads of the trace stage (pre and post neurons of all plastic projections).
     pub trace_threads: u32,
-    /// Padding.
-    pub _pad0: u32,
-    /// Padding.
-    pub _pad1: u32,
+    /// Ticks between reward-modulated weight updates (0: no modulated projection).
+    pub modulation_interval: u32,
+    /// Synapses in the merged CSR (threads of the modulated update).
+    pub n_synapses: u32,
 }
 
 /// A plastic projection as the STDP stages see it.
@@ -68,7 +68,8 @@ pub struct PlasticGpu {
     pub post_trace: u32,
     /// First thread of this projection in the trace stage.
     pub thread_start: u32,
-    /// Bit 0: nearest-neighbour pairing; bits 1..3: dependence (0 additive, 1 multiplicative, 2 power law).
+    /// Bit 0: nearest-neighbour pairing; bits 1..3: dependence (0 additive, 1 multiplicative, 2
+    /// power law); bit 3: reward-modulated (changes go to the eligibility trace).
     pub flags: u32,
     /// Per-tick decay of r1.
     pub decay_plus: f32,
@@ -94,6 +95,12 @@ pub struct PlasticGpu {
     pub inv_span: f32,
     /// Power-law exponent.
     pub mu: f32,
+    /// Neuromodulator channel of a reward-modulated projection (0 global, 1 + p population p).
+    pub channel: u32,
+    /// Decay of the eligibility trace over one update interval.
+    pub decay_eligibility: f32,
+    /// The update interval in seconds (the weight moves by `c * d * interval_s`).
+    pub interval_s: f32,
 }
 
 /// GPU-side run control and counters (a storage buffer; some fields are atomics in WGSL).

@@ -47,7 +47,9 @@ pub use neurons::{
     AdExParams, AdExPattern, CurrentSynapse, HhParams, IzhikevichParams, IzhikevichType, LifCondParams,
     LifParams, NeuronModel,
 };
-pub use plasticity::{Pairing, StdpParams, WeightDependence};
+pub use plasticity::{
+    ModulatorChannel, Neuromodulator, Pairing, RewardModulation, StdpParams, WeightDependence,
+};
 pub use sim::{Backend, RunCounters, SimOptions, Simulator, SpikeTrain};
 
 /// The README's Rust examples, compiled as doc tests so they stay true.

@@ -422,6 +422,11 @@ pub struct Network {
     pub poisson_inputs: Vec<PoissonInput>,
     /// Current inputs in creation order.
     pub current_inputs: Vec<CurrentInput>,
+    /// Declared neuromodulator channels (undeclared ones hold their level, baseline 0).
+    pub neuromodulators: Vec<(
+        crate::plasticity::ModulatorChannel,
+        crate::plasticity::Neuromodulator,
+    )>,
 }
 
 impl Network {
@@ -545,6 +550,7 @@ impl NetworkBuilder {
                 projections: Vec::new(),
                 poisson_inputs: Vec::new(),
                 current_inputs: Vec::new(),
+                neuromodulators: Vec::new(),
             },
         }
     }
@@ -856,6 +862,9 @@ impl NetworkBuilder {
         }
         let owner = format!("projection {} plasticity", proj.index);
         rule.validate(&owner)?;
+        if let Some(m) = &rule.modulation {
+            self.check_channel(m.channel, &format!("{owner}.modulation.channel"))?;
+        }
         let p = &self.net.projections[proj.index];
         if p.receptor != Receptor::Excitatory {
             return Err(invalid(
@@ -903,6 +912,45 @@ impl NetworkBuilder {
             });
         }
         self.net.projections[proj.index].plasticity = Some(rule);
+        Ok(())
+    }
+
+    /// Declares the dynamics of neuromodulator `channel` (read by reward-modulated
+    /// projections; see [`crate::plasticity::RewardModulation`]). Each channel once.
+    pub fn neuromodulator(
+        &mut self,
+        channel: crate::plasticity::ModulatorChannel,
+        params: crate::plasticity::Neuromodulator,
+    ) -> Result<()> {
+        let owner = match channel {
+            crate::plasticity::ModulatorChannel::Global => "neuromodulator 'global'".to_string(),
+            crate::plasticity::ModulatorChannel::Population(p) => {
+                format!("neuromodulator of population {}", p.index)
+            }
+        };
+        self.check_channel(channel, &owner)?;
+        params.validate(&owner)?;
+        if self.net.neuromodulators.iter().any(|(c, _)| *c == channel) {
+            return Err(invalid(
+                owner,
+                "declared twice",
+                "each channel is declared at most once",
+            ));
+        }
+        self.net.neuromodulators.push((channel, params));
+        Ok(())
+    }
+
+    fn check_channel(&self, channel: crate::plasticity::ModulatorChannel, field: &str) -> Result<()> {
+        if let crate::plasticity::ModulatorChannel::Population(p) = channel {
+            if p.network != self.net.id || p.index >= self.net.populations.len() {
+                return Err(invalid(
+                    field,
+                    format!("population {}", p.index),
+                    "must be a population of this network",
+                ));
+            }
+        }
         Ok(())
     }
 
@@ -1045,6 +1093,38 @@ impl NetworkBuilder {
             } else {
                 let (low, high) = proj.delay_ms.range();
                 check_delay(format!("projection {i}.delay_ms"), low, high)?;
+            }
+        }
+        let mut interval: Option<(usize, f64)> = None;
+        for (i, proj) in net.projections.iter().enumerate() {
+            let Some(m) = proj.plasticity.as_ref().and_then(|r| r.modulation) else {
+                continue;
+            };
+            let field = format!("projection {i} plasticity.modulation.update_interval_ms");
+            let ticks = (m.update_interval_ms / dt).round();
+            if !(1.0..=1e6).contains(&ticks) {
+                return Err(invalid(
+                    field,
+                    m.update_interval_ms,
+                    &format!(
+                        "must round to 1..=1e6 steps ({} ms to {} ms at dt = {dt} ms)",
+                        0.5 * dt,
+                        1e6 * dt
+                    ),
+                ));
+            }
+            match interval {
+                Some((first, t)) if t != ticks => {
+                    return Err(invalid(
+                        field,
+                        m.update_interval_ms,
+                        &format!(
+                            "every reward-modulated projection must use one update interval: projection {first} uses {} ms",
+                            t * dt
+                        ),
+                    ));
+                }
+                _ => interval = Some((i, ticks)),
             }
         }
         for (i, pop) in net.populations.iter().enumerate() {

@@ -53,6 +53,8 @@ pub struct ProjectionPlan {
     /// The projections leaving the same population before this one (their segments come
     /// first in each merged row).
     pub earlier_siblings: Vec<usize>,
+    /// Whether the projection is reward-modulated (its changes go to eligibility traces).
+    pub modulated: bool,
 }
 
 /// A population's place in the global neuron array and its constants.
@@ -118,9 +120,36 @@ pub struct Plan {
     pub stdp_lag: u32,
     /// Total f32 entries of the trace histories.
     pub trace_len: u32,
+    /// Ticks between reward-modulated weight updates (0: none is modulated).
+    pub modulation_interval: u32,
+    /// Neuromodulator channels (0 global, 1 + p population p) as the GPU holds them:
+    /// initial levels, then baselines, then decays per update interval, `n_pops + 1` each.
+    pub modulators: Vec<f32>,
     /// Bounds of the Poisson and current contributions per (port, target), for re-checking
     /// the fixed-point guarantee when weights change.
     input_extra: (Vec<f64>, Vec<f64>),
+}
+
+/// Index of a neuromodulator channel in the plan's channel arrays.
+pub fn channel_index(channel: crate::plasticity::ModulatorChannel) -> u32 {
+    match channel {
+        crate::plasticity::ModulatorChannel::Global => 0,
+        crate::plasticity::ModulatorChannel::Population(p) => 1 + p.index() as u32,
+    }
+}
+
+/// The channel arrays: levels (starting at the baselines), baselines, and decays over one
+/// update interval of `interval` ticks.
+fn modulators(net: &Network, interval: u32) -> Vec<f32> {
+    let n = net.populations.len() + 1;
+    let mut baseline = vec![0.0f32; n];
+    let mut decay = vec![1.0f32; n];
+    for (channel, m) in &net.neuromodulators {
+        let i = channel_index(*channel) as usize;
+        baseline[i] = m.baseline as f32;
+        decay[i] = (-f64::from(interval) * net.dt_ms / m.tau_ms).exp() as f32;
+    }
+    [baseline.clone(), baseline, decay].concat()
 }
 
 impl Plan {
@@ -288,6 +317,7 @@ impl Plan {
                 earlier_siblings: (0..k)
                     .filter(|&j| net.projections[j].pre.index == p.pre.index)
                     .collect(),
+                modulated: p.plasticity.as_ref().is_some_and(|r| r.modulation.is_some()),
             })
             .collect();
         drop(local);
@@ -402,6 +432,7 @@ impl Plan {
         let mut plastic = Vec::new();
         let mut trace_len = 0u32;
         let mut trace_threads = 0u32;
+        let mut modulation_interval = 0u32;
         for proj in &net.projections {
             let Some(rule) = &proj.plasticity else { continue };
             let (pre, post) = (
@@ -436,7 +467,20 @@ impl Plan {
                 w_max: rule.w_max as f32,
                 inv_span: (1.0 / span) as f32,
                 mu: mu as f32,
+                channel: 0,
+                decay_eligibility: 1.0,
+                interval_s: 0.0,
             });
+            if let Some(m) = &rule.modulation {
+                let last = plastic.len() - 1;
+                let p = &mut plastic[last];
+                let ticks = (m.update_interval_ms / dt).round();
+                p.flags |= 8;
+                p.channel = channel_index(m.channel);
+                p.decay_eligibility = (-ticks * dt / m.tau_eligibility_ms).exp() as f32;
+                p.interval_s = (ticks * dt * 1e-3) as f32;
+                modulation_interval = ticks as u32;
+            }
             trace_len += 2 * hist_len * (pre.size + post.size);
             trace_threads += pre.size + post.size;
         }
@@ -497,6 +541,8 @@ impl Plan {
             hist_len,
             stdp_lag,
             trace_len,
+            modulation_interval,
+            modulators: modulators(net, modulation_interval),
             input_extra,
         })
     }

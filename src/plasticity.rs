@@ -20,11 +20,91 @@
 //! largest delay): the events of tick `t - D` are processed at tick `t`, reading per-neuron
 //! trace histories. Transmission always uses the current weights.
 //!
+//! **Reward modulation** (Izhikevich 2007). With [`StdpParams::modulation`] set, the changes
+//! above go into a per-synapse eligibility trace `c` instead of the weight; `c` decays with
+//! `tau_eligibility_ms`, and every `update_interval_ms` the weight moves by
+//! `c * d * update_interval` (`dw/dt = c d` with t in seconds, as in the paper) and is clipped to the bounds, `d`
+//! being the level of the projection's neuromodulator channel (global or one per
+//! population), which the host sets during a run and which relaxes to its baseline with its
+//! own time constant (see `NetworkBuilder::neuromodulator`). That update touches every
+//! modulated synapse once per interval: its cost is synapses / interval, like the rule.
+//! Pair credit enters `c` when the pair is processed, `D` ticks after it happened (see
+//! above), which is short against the eligibility time constant (about a second).
+//!
 //! **No races.** Pre-side updates walk the spiking neuron's CSR row (one workgroup per spike,
 //! each synapse in exactly one row) and post-side updates walk the transpose index (each
 //! synapse in exactly one column), in separate dispatches.
 
 use crate::error::{Result, check_finite, check_non_negative, check_positive, invalid};
+use crate::model::PopulationId;
+
+/// Where a reward-modulated projection reads its neuromodulator level from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum ModulatorChannel {
+    /// One level shared by the whole network.
+    #[default]
+    Global,
+    /// The level of one population's channel (for instance dopamine released into it).
+    Population(PopulationId),
+}
+
+/// Reward modulation of an STDP rule: eligibility traces gated by a neuromodulator
+/// (Izhikevich 2007).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RewardModulation {
+    /// Decay time constant of the per-synapse eligibility trace (ms), > 0.
+    pub tau_eligibility_ms: f64,
+    /// Time between weight updates (ms), rounded to whole steps, >= one step. Every
+    /// reward-modulated projection of a network must use the same interval.
+    pub update_interval_ms: f64,
+    /// The neuromodulator channel that gates this projection.
+    pub channel: ModulatorChannel,
+}
+
+impl RewardModulation {
+    /// Izhikevich 2007: eligibility decaying with 1 s, weights updated every 1 ms, gated by
+    /// the global channel.
+    pub fn izhikevich_2007() -> Self {
+        Self {
+            tau_eligibility_ms: 1000.0,
+            update_interval_ms: 1.0,
+            channel: ModulatorChannel::Global,
+        }
+    }
+}
+
+/// Dynamics of one neuromodulator channel: the level relaxes to `baseline` with `tau_ms`
+/// (never, if `tau_ms` is infinite) between the host's changes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Neuromodulator {
+    /// Relaxation time constant (ms), > 0; `f64::INFINITY` holds the level.
+    pub tau_ms: f64,
+    /// Resting level, also the level at time 0.
+    pub baseline: f64,
+}
+
+impl Default for Neuromodulator {
+    fn default() -> Self {
+        Self {
+            tau_ms: f64::INFINITY,
+            baseline: 0.0,
+        }
+    }
+}
+
+impl Neuromodulator {
+    /// Checks every parameter; `owner` prefixes field names.
+    pub fn validate(&self, owner: &str) -> Result<()> {
+        if !(self.tau_ms > 0.0) || self.tau_ms.is_nan() {
+            return Err(invalid(
+                format!("{owner}.tau_ms"),
+                self.tau_ms,
+                "must be > 0 (infinity holds the level)",
+            ));
+        }
+        check_finite(|| format!("{owner}.baseline"), self.baseline)
+    }
+}
 
 /// Which spike pairs a trace sums over.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -80,6 +160,8 @@ pub struct StdpParams {
     pub dependence: WeightDependence,
     /// Fraction of each synapse's delay that is dendritic (0 = all axonal), in [0, 1].
     pub dendritic_fraction: f64,
+    /// Reward modulation: changes go to an eligibility trace gated by a neuromodulator.
+    pub modulation: Option<RewardModulation>,
 }
 
 impl StdpParams {
@@ -107,6 +189,18 @@ impl StdpParams {
             pairing: Pairing::AllToAll,
             dependence: WeightDependence::Additive,
             dendritic_fraction: 0.0,
+            modulation: None,
+        }
+    }
+
+    /// Izhikevich 2007, reward-modulated pair STDP: `tau_plus = tau_minus = 20 ms`, amplitudes
+    /// 1.0 and 1.5 on a weight range of `[0, 4]`, i.e. 0.25 and 0.375 of the span here, into an
+    /// eligibility trace with `tau_c = 1 s` gated by the global channel.
+    pub fn reward_modulated_izhikevich(w_min: f64, w_max: f64) -> Self {
+        Self {
+            pairing: Pairing::Nearest,
+            modulation: Some(RewardModulation::izhikevich_2007()),
+            ..Self::pair(20.0, 20.0, 0.25, 0.375, w_min, w_max)
         }
     }
 
@@ -183,6 +277,10 @@ impl StdpParams {
                 self.dendritic_fraction,
                 "must be in [0, 1]",
             ));
+        }
+        if let Some(m) = &self.modulation {
+            check_positive(|| f("modulation.tau_eligibility_ms"), m.tau_eligibility_ms)?;
+            check_positive(|| f("modulation.update_interval_ms"), m.update_interval_ms)?;
         }
         Ok(())
     }

@@ -9,6 +9,7 @@ use crate::gpu::{GpuBackend, GpuOptions};
 use crate::layout::{NeuronState, SpikeRecord};
 use crate::model::{Network, PopulationId, ProjectionId};
 use crate::plan::Plan;
+use crate::plasticity::ModulatorChannel;
 
 /// Which backend runs the network.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -273,6 +274,71 @@ impl Simulator {
             Engine::Gpu(gpu) => gpu.push_weights(&all)?,
         }
         Ok(())
+    }
+
+    fn channel(&self, channel: ModulatorChannel) -> Result<usize> {
+        if let ModulatorChannel::Population(p) = channel {
+            if p.network != self.network || p.index >= self.plan.populations.len() {
+                return Err(Error::UnknownHandle {
+                    kind: "population",
+                    index: p.index,
+                    why: "it does not belong to this simulation's network".into(),
+                });
+            }
+        }
+        Ok(crate::plan::channel_index(channel) as usize)
+    }
+
+    /// Sets the level of a neuromodulator channel (for instance dopamine after a reward); it
+    /// takes effect from the next tick and then relaxes towards the channel's baseline.
+    pub fn set_modulator(&mut self, channel: ModulatorChannel, level: f64) -> Result<()> {
+        let i = self.channel(channel)?;
+        if !level.is_finite() {
+            return Err(invalid("modulator level", level, "must be finite"));
+        }
+        match &mut self.engine {
+            Engine::Cpu(cpu) => cpu.set_modulator(i, level as f32),
+            Engine::Gpu(gpu) => gpu.set_modulator(i, level as f32)?,
+        }
+        Ok(())
+    }
+
+    /// Current level of a neuromodulator channel.
+    pub fn modulator(&self, channel: ModulatorChannel) -> Result<f64> {
+        let i = self.channel(channel)?;
+        Ok(f64::from(match &self.engine {
+            Engine::Cpu(cpu) => cpu.modulator(i),
+            Engine::Gpu(gpu) => gpu.pull_modulators()?[i],
+        }))
+    }
+
+    /// Adds `amount` to a neuromodulator channel's current level (a reward pulse).
+    pub fn add_modulator(&mut self, channel: ModulatorChannel, amount: f64) -> Result<()> {
+        let level = self.modulator(channel)? + amount;
+        self.set_modulator(channel, level)
+    }
+
+    /// Eligibility traces of a reward-modulated projection's synapses, in the order of
+    /// [`Simulator::weights`].
+    pub fn eligibility(&self, proj: ProjectionId) -> Result<Vec<f32>> {
+        let k = self.projection(proj)?;
+        if !self.plan.projections[k].modulated {
+            return Err(invalid(
+                format!("projection {k}"),
+                "not reward-modulated",
+                "only reward-modulated projections have eligibility traces",
+            ));
+        }
+        let all = match &self.engine {
+            Engine::Cpu(cpu) => cpu.eligibility().to_vec(),
+            Engine::Gpu(gpu) => gpu.pull_eligibility()?,
+        };
+        Ok(self
+            .plan
+            .projection_synapses(k)
+            .iter()
+            .map(|&s| all[s as usize])
+            .collect())
     }
 
     /// State of every neuron (reads back from the GPU).

@@ -65,7 +65,8 @@ fn rust_and_wgsl_structs_have_identical_layouts() {
     check_layout!(SimParams, "SimParams", [
         n_neurons, n_pops, ring_slots, n_poisson, poisson_threads, seed_lo, seed_hi,
         record_capacity, fixed_scale, fixed_inv_scale, row_threads, max_groups_x, n_current,
-        current_threads, n_plastic, hist_len, stdp_lag, trace_threads, _pad0, _pad1
+        current_threads, n_plastic, hist_len, stdp_lag, trace_threads,
+        modulation_interval, n_synapses
     ]);
     check_layout!(Control, "Control", [
         tick, end_tick, halted, spike_count, record_head, tick_events, spikes_lo, spikes_hi,
@@ -86,7 +87,7 @@ fn rust_and_wgsl_structs_have_identical_layouts() {
     check_layout!(PlasticGpu, "PlasticGpu", [
         pre_start, pre_size, post_start, post_size, pre_trace, post_trace, thread_start, flags,
         decay_plus, decay_minus, decay_x, decay_y, a2_plus, a3_plus, a2_minus, a3_minus, w_min,
-        w_max, inv_span, mu
+        w_max, inv_span, mu, channel, decay_eligibility, interval_s
     ]);
     check_layout!(SpikeRecord, "SpikeRecord", [tick, neuron]);
 }

@@ -48,6 +48,7 @@ struct Pipelines {
     stdp_traces: wgpu::ComputePipeline,
     stdp_pre: wgpu::ComputePipeline,
     stdp_post: wgpu::ComputePipeline,
+    modulated_update: wgpu::ComputePipeline,
     tick_end: wgpu::ComputePipeline,
 }
 
@@ -59,6 +60,7 @@ struct BindGroups {
     prepare_propagate: wgpu::BindGroup,
     propagate: wgpu::BindGroup,
     stdp: Option<[wgpu::BindGroup; 3]>,
+    modulated_update: Option<wgpu::BindGroup>,
     tick_end: wgpu::BindGroup,
 }
 
@@ -86,6 +88,7 @@ struct Buffers {
     plastic: wgpu::Buffer,
     col_ptr: wgpu::Buffer,
     col_entries: wgpu::Buffer,
+    modulators: wgpu::Buffer,
     indirect: wgpu::Buffer,
     staging: [wgpu::Buffer; 2],
 }
@@ -179,7 +182,10 @@ impl GpuBackend {
             ),
             ("input ring", ring_bytes),
             ("synapses (target, delay, port)", plan.synapse_count() * 8),
-            ("synapse weights", plan.synapse_count() * 4),
+            (
+                "synapse weights (and eligibility traces)",
+                plan.synapse_count() * 4 * (1 + u64::from(plan.modulation_interval > 0)),
+            ),
             ("row pointers", (u64::from(n) + 1) * 4),
             ("spike record ring", u64::from(n.saturating_add(1)) * 8),
         ];
@@ -229,8 +235,8 @@ impl GpuBackend {
             hist_len: plan.hist_len,
             stdp_lag: plan.stdp_lag,
             trace_threads: plan.trace_threads(),
-            _pad0: 0,
-            _pad1: 0,
+            modulation_interval: plan.modulation_interval,
+            n_synapses: plan.synapses.len() as u32,
         };
 
         let device = &ctx.device;
@@ -271,7 +277,11 @@ impl GpuBackend {
             weights: storage_init(
                 device,
                 "spikegpu.weights",
-                bytemuck::cast_slice(&plan.weights),
+                bytemuck::cast_slice(&if plan.modulation_interval > 0 {
+                    [plan.weights.as_slice(), &vec![0.0; plan.weights.len()]].concat()
+                } else {
+                    plan.weights.clone()
+                }),
                 copy,
             ),
             poisson: storage_init(
@@ -356,7 +366,13 @@ impl GpuBackend {
                 bytemuck::cast_slice(&plan.col_entries),
                 copy,
             ),
-            indirect: storage_zeroed(device, "spikegpu.indirect", 32, wgpu::BufferUsages::INDIRECT),
+            modulators: storage_init(
+                device,
+                "spikegpu.modulators",
+                bytemuck::cast_slice(&plan.modulators),
+                copy,
+            ),
+            indirect: storage_zeroed(device, "spikegpu.indirect", 48, wgpu::BufferUsages::INDIRECT),
             staging: [
                 Self::staging_buffer(device, capacity),
                 Self::staging_buffer(device, capacity),
@@ -372,6 +388,7 @@ impl GpuBackend {
             stdp_traces: pipeline(device, "stdp_traces"),
             stdp_pre: pipeline(device, "stdp_pre"),
             stdp_post: pipeline(device, "stdp_post"),
+            modulated_update: pipeline(device, "modulated_update"),
             tick_end: pipeline(device, "tick_end"),
         };
         let bind_groups = Self::bind_groups(device, &pipelines, &buffers, &params);
@@ -383,7 +400,8 @@ impl GpuBackend {
         let dispatches_per_tick = 4
             + u32::from(params.poisson_threads > 0)
             + u32::from(params.current_threads > 0)
-            + 3 * u32::from(params.n_plastic > 0);
+            + 3 * u32::from(params.n_plastic > 0)
+            + u32::from(params.modulation_interval > 0);
         Ok(Self {
             ctx,
             pipelines,
@@ -539,7 +557,14 @@ impl GpuBackend {
                     ),
                 ]
             }),
-            tick_end: make(&p.tick_end, "tick_end", &[&b.params, &b.control]),
+            modulated_update: (params.modulation_interval > 0).then(|| {
+                make(
+                    &p.modulated_update,
+                    "modulated_update",
+                    &[&b.params, &b.synapses, &b.weights, &b.plastic, &b.modulators],
+                )
+            }),
+            tick_end: make(&p.tick_end, "tick_end", &[&b.params, &b.control, &b.modulators]),
         }
     }
 
@@ -603,6 +628,11 @@ impl GpuBackend {
                     pass.set_pipeline(&p.stdp_post);
                     pass.set_bind_group(0, post, &[]);
                     pass.dispatch_workgroups_indirect(&self.buffers.indirect, 12);
+                }
+                if let Some(bg) = &g.modulated_update {
+                    pass.set_pipeline(&p.modulated_update);
+                    pass.set_bind_group(0, bg, &[]);
+                    pass.dispatch_workgroups_indirect(&self.buffers.indirect, 24);
                 }
                 pass.set_pipeline(&p.tick_end);
                 pass.set_bind_group(0, &g.tick_end, &[]);
@@ -764,6 +794,10 @@ impl GpuBackend {
     }
 
     fn read_buffer(&self, buffer: &wgpu::Buffer, size: u64) -> Result<Vec<u8>> {
+        self.read_buffer_range(buffer, 0, size)
+    }
+
+    fn read_buffer_range(&self, buffer: &wgpu::Buffer, offset: u64, size: u64) -> Result<Vec<u8>> {
         let device = &self.ctx.device;
         let staging = device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("spikegpu.pull"),
@@ -774,7 +808,7 @@ impl GpuBackend {
         let mut enc = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
             label: Some("spikegpu.pull"),
         });
-        enc.copy_buffer_to_buffer(buffer, 0, &staging, 0, Some(size));
+        enc.copy_buffer_to_buffer(buffer, offset, &staging, 0, Some(size));
         let sub = self.ctx.queue.submit([enc.finish()]);
         let (tx, rx) = futures_intrusive::channel::shared::oneshot_channel();
         staging.slice(..).map_async(wgpu::MapMode::Read, move |r| {
@@ -824,6 +858,34 @@ impl GpuBackend {
                 .write_buffer(&self.buffers.weights, 0, bytemuck::cast_slice(weights));
             self.ctx.queue.submit([]);
         }
+        self.ctx.check()
+    }
+
+    /// Eligibility traces of all synapses (empty without reward-modulated projections).
+    pub fn pull_eligibility(&self) -> Result<Vec<f32>> {
+        if self.params.modulation_interval == 0 {
+            return Ok(Vec::new());
+        }
+        let n = u64::from(self.params.n_synapses) * 4;
+        let bytes = self.read_buffer_range(&self.buffers.weights, n, n)?;
+        Ok(bytemuck::pod_collect_to_vec(&bytes))
+    }
+
+    /// Levels of all neuromodulator channels (0 global, 1 + p population p).
+    pub fn pull_modulators(&self) -> Result<Vec<f32>> {
+        let n = u64::from(self.params.n_pops) + 1;
+        let bytes = self.read_buffer(&self.buffers.modulators, n * 4)?;
+        Ok(bytemuck::pod_collect_to_vec(&bytes))
+    }
+
+    /// Sets the level of neuromodulator channel `channel` from the next tick on.
+    pub fn set_modulator(&self, channel: usize, level: f32) -> Result<()> {
+        self.ctx.queue.write_buffer(
+            &self.buffers.modulators,
+            channel as u64 * 4,
+            bytemuck::bytes_of(&level),
+        );
+        self.ctx.queue.submit([]);
         self.ctx.check()
     }
 

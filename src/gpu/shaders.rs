@@ -76,6 +76,7 @@ pub const STAGES: &[Stage] = &[
     stage!("stdp_traces", ["common"]),
     stage!("stdp_pre", ["common", "stdp_common"]),
     stage!("stdp_post", ["common", "stdp_common"]),
+    stage!("modulated_update", ["common"]),
     stage!("tick_end", ["common"]),
     stage!("rng_check", ["philox"]),
 ];
