@@ -310,7 +310,7 @@ impl CpuBackend {
     /// decays; then (`tick_end.wgsl`) every channel level relaxes towards its baseline.
     fn modulated_update(&mut self) {
         let interval = self.plan.modulation_interval;
-        if interval == 0 || (self.tick + 1) % interval != 0 {
+        if interval == 0 || !(self.tick + 1).is_multiple_of(interval) {
             return;
         }
         for (s, syn) in self.plan.synapses.iter().enumerate() {
@@ -346,7 +346,7 @@ impl CpuBackend {
     /// Stage 4: counters.
     fn tick_end(&mut self) {
         let interval = self.plan.modulation_interval;
-        if interval > 0 && (self.tick + 1) % interval == 0 {
+        if interval > 0 && (self.tick + 1).is_multiple_of(interval) {
             relax_modulators(&mut self.modulators);
         }
         self.total_spikes += self.spikes_this_tick.len() as u64;

@@ -95,7 +95,7 @@ impl Default for Neuromodulator {
 impl Neuromodulator {
     /// Checks every parameter; `owner` prefixes field names.
     pub fn validate(&self, owner: &str) -> Result<()> {
-        if !(self.tau_ms > 0.0) || self.tau_ms.is_nan() {
+        if self.tau_ms.is_nan() || self.tau_ms <= 0.0 {
             return Err(invalid(
                 format!("{owner}.tau_ms"),
                 self.tau_ms,
