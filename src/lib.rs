@@ -33,6 +33,7 @@ pub mod neurons;
 pub mod output;
 pub mod plan;
 pub mod plasticity;
+pub mod reward;
 pub mod rng;
 pub mod run;
 pub mod sim;

@@ -65,6 +65,7 @@ pub fn run_model(
     let initial_weights: Vec<_> = plastic.iter().map(|&p| sim.weights(p)).collect::<Result<_>>()?;
     let mut snapshots: Vec<Vec<f32>> = vec![Vec::new(); plastic.len()];
     let mut snapshot_times = Vec::new();
+    let mut pending = std::collections::VecDeque::new();
     // Chunks end on every sample (the gcd of the probe and snapshot intervals), else every
     // 100 ms for the progress display.
     let gcd = |mut a: u64, mut b: u64| {
@@ -88,11 +89,21 @@ pub fn run_model(
         sim.run_ticks(step as u32)?;
         done += step;
         if weight_ticks.is_some_and(|w| done.is_multiple_of(w)) {
-            // Only the copy of the weights pauses the run.
+            // Queued copies: the run goes on while they travel (it pauses only for the copy).
             for (k, &p) in plastic.iter().enumerate() {
-                snapshots[k].extend(sim.weights(p)?.weights);
+                pending.push_back((k, sim.request_weights(p)?));
             }
             snapshot_times.push(done as f64 * dt);
+        }
+        // Collect the snapshots that have arrived, in order.
+        while let Some((k, ticket)) = pending.front() {
+            match sim.try_take_weights(ticket)? {
+                Some(w) => {
+                    snapshots[*k].extend(w.weights);
+                    pending.pop_front();
+                }
+                None => break,
+            }
         }
         let due: Vec<usize> = (0..model.probes.len())
             .filter(|&i| done.is_multiple_of(probe_ticks[i]))
@@ -115,6 +126,9 @@ pub fn run_model(
             }
         }
         progress(done, total, sim.counters().spikes);
+    }
+    for (k, ticket) in pending {
+        snapshots[k].extend(sim.take_weights(ticket)?.weights);
     }
     let run_s = t1.elapsed().as_secs_f64();
     let report = bench::report(&model.name, net, &sim, build_s, run_s);

@@ -67,6 +67,26 @@ pub struct RunCounters {
     pub syn_events: u64,
 }
 
+/// A weight snapshot requested with [`Simulator::request_weights`], to collect later.
+#[derive(Debug, PartialEq, Eq)]
+pub struct WeightTicket {
+    id: u64,
+    /// The tick at which the snapshot was taken (the weights after `tick` ticks).
+    pub tick: u64,
+}
+
+enum SnapshotData {
+    Ready(Vec<f32>),
+    Gpu(crate::gpu::PendingRead),
+}
+
+struct PendingSnapshot {
+    id: u64,
+    projection: usize,
+    first: u32,
+    data: SnapshotData,
+}
+
 enum Engine {
     Cpu(Box<CpuBackend>),
     Gpu(Box<GpuBackend>),
@@ -79,6 +99,8 @@ pub struct Simulator {
     engine: Engine,
     records: Vec<SpikeRecord>,
     batch: Vec<SpikeRecord>,
+    snapshots: Vec<PendingSnapshot>,
+    next_snapshot: u64,
     build_s: f64,
 }
 
@@ -120,6 +142,8 @@ impl Simulator {
             engine,
             records: Vec::new(),
             batch: Vec::new(),
+            snapshots: Vec::new(),
+            next_snapshot: 0,
             build_s: t0.elapsed().as_secs_f64(),
         })
     }
@@ -181,6 +205,12 @@ impl Simulator {
         &self.records
     }
 
+    /// Hands over the spike records kept so far and starts a new record (for long runs that
+    /// process spikes as they come, so that host memory stays bounded).
+    pub fn take_spike_records(&mut self) -> Vec<SpikeRecord> {
+        std::mem::take(&mut self.records)
+    }
+
     /// Spikes of one population.
     pub fn spikes(&self, pop: PopulationId) -> Result<SpikeTrain> {
         let p = self.population(pop)?;
@@ -222,19 +252,102 @@ impl Simulator {
     /// The synapses of `proj` with their current weights (read back from the GPU).
     pub fn weights(&self, proj: ProjectionId) -> Result<ProjectionWeights> {
         let k = self.projection(proj)?;
+        let all = self.all_weights()?;
+        let mut out = self.projection_layout(k);
+        out.weights = self
+            .plan
+            .projection_synapses(k)
+            .iter()
+            .map(|&s| all[s as usize])
+            .collect();
+        Ok(out)
+    }
+
+    /// Takes a snapshot of a projection's weights now without waiting for it: on the GPU a
+    /// copy is queued behind the submitted work and the run goes on at once (it pauses only
+    /// for the copy); collect it with [`Simulator::try_take_weights`] or
+    /// [`Simulator::take_weights`], in any order. Uncollected snapshots hold device memory.
+    pub fn request_weights(&mut self, proj: ProjectionId) -> Result<WeightTicket> {
+        let k = self.projection(proj)?;
+        let synapses = self.plan.projection_synapses(k);
+        let first = synapses.iter().copied().min().unwrap_or(0);
+        let end = synapses.iter().copied().max().map_or(first, |m| m + 1);
+        let data = match &self.engine {
+            Engine::Cpu(cpu) => SnapshotData::Ready(cpu.weights()[first as usize..end as usize].to_vec()),
+            Engine::Gpu(gpu) => {
+                SnapshotData::Gpu(gpu.request_weights(u64::from(first), u64::from(end - first))?)
+            }
+        };
+        let id = self.next_snapshot;
+        self.next_snapshot += 1;
+        self.snapshots.push(PendingSnapshot {
+            id,
+            projection: k,
+            first,
+            data,
+        });
+        Ok(WeightTicket {
+            id,
+            tick: self.ticks(),
+        })
+    }
+
+    /// The snapshot of `ticket` if its copy has finished, else `None` (never blocks).
+    pub fn try_take_weights(&mut self, ticket: &WeightTicket) -> Result<Option<ProjectionWeights>> {
+        self.collect_snapshot(ticket, false)
+    }
+
+    /// The snapshot of `ticket`, waiting for its copy if needed.
+    pub fn take_weights(&mut self, ticket: WeightTicket) -> Result<ProjectionWeights> {
+        self.collect_snapshot(&ticket, true)?
+            .ok_or_else(|| Error::Gpu("a weight snapshot did not arrive".into()))
+    }
+
+    fn collect_snapshot(&mut self, ticket: &WeightTicket, wait: bool) -> Result<Option<ProjectionWeights>> {
+        let i = self
+            .snapshots
+            .iter()
+            .position(|s| s.id == ticket.id)
+            .ok_or_else(|| Error::UnknownHandle {
+                kind: "weight snapshot",
+                index: ticket.id as usize,
+                why: "it was already taken or belongs to another simulator".into(),
+            })?;
+        let values = match (&self.snapshots[i].data, &self.engine) {
+            (SnapshotData::Ready(v), _) => Some(v.clone()),
+            (SnapshotData::Gpu(read), Engine::Gpu(gpu)) => gpu.finish_read(read, wait)?,
+            (SnapshotData::Gpu(_), Engine::Cpu(_)) => unreachable!("GPU snapshots come from the GPU engine"),
+        };
+        let Some(values) = values else {
+            return Ok(None);
+        };
+        let snap = self.snapshots.swap_remove(i);
+        let mut out = self.projection_layout(snap.projection);
+        out.weights = self
+            .plan
+            .projection_synapses(snap.projection)
+            .iter()
+            .map(|&s| values[(s - snap.first) as usize])
+            .collect();
+        Ok(Some(out))
+    }
+
+    /// Pre and post indices of projection `k`'s synapses (weights left empty).
+    fn projection_layout(&self, k: usize) -> ProjectionWeights {
         let p = &self.plan.projections[k];
         let post_start = self.plan.populations[p.post].gpu.start;
-        let all = self.all_weights()?;
         let mut out = ProjectionWeights::default();
         for (i, w) in p.local_row_ptr.windows(2).enumerate() {
             out.pre
                 .extend(std::iter::repeat_n(i as u32, (w[1] - w[0]) as usize));
         }
-        for s in self.plan.projection_synapses(k) {
-            out.post.push(self.plan.synapses[s as usize].post - post_start);
-            out.weights.push(all[s as usize]);
-        }
-        Ok(out)
+        out.post = self
+            .plan
+            .projection_synapses(k)
+            .iter()
+            .map(|&s| self.plan.synapses[s as usize].post - post_start)
+            .collect();
+        out
     }
 
     /// Replaces the weights of `proj` (in the order [`Simulator::weights`] returns them); they

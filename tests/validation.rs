@@ -661,3 +661,129 @@ fn bad_plasticity_parameters_are_refused_naming_the_field() {
         &["magnitude", ">= 0 (the rule gives the sign)"],
     );
 }
+
+/// Reward modulation: bad time constants and intervals, a channel of another network, a
+/// channel declared twice, projections that disagree on the interval, and host calls on the
+/// wrong projection or with a non-finite level.
+#[test]
+fn reward_modulation_rejects_bad_parameters_and_channels() {
+    use spikegpu::{ModulatorChannel, Neuromodulator, RewardModulation, StdpParams};
+    let setup = || {
+        let mut b = NetworkBuilder::new(0.1, 1);
+        let a = b
+            .population("a", 10, lif(), InitialValue::Constant(-60.0))
+            .unwrap();
+        let projs: Vec<_> = (0..2)
+            .map(|_| {
+                b.projection(
+                    a,
+                    a,
+                    Connectivity::FixedProbability {
+                        p: 0.5,
+                        autapses: false,
+                    },
+                    WeightDist::Constant(0.5),
+                    WeightDist::Constant(1.0),
+                    Receptor::Excitatory,
+                )
+                .unwrap()
+            })
+            .collect();
+        (b, a, projs)
+    };
+    let modulated = |m: RewardModulation| StdpParams {
+        modulation: Some(m),
+        ..StdpParams::pair(20.0, 20.0, 0.01, 0.01, 0.0, 1.0)
+    };
+    let base = RewardModulation::izhikevich_2007();
+    let (mut b, _, projs) = setup();
+    let (_, other_pop, _) = setup();
+    for (m, expected) in [
+        (
+            RewardModulation {
+                tau_eligibility_ms: -5.0,
+                ..base
+            },
+            "modulation.tau_eligibility_ms",
+        ),
+        (
+            RewardModulation {
+                update_interval_ms: 0.0,
+                ..base
+            },
+            "modulation.update_interval_ms",
+        ),
+        (
+            RewardModulation {
+                channel: ModulatorChannel::Population(other_pop),
+                ..base
+            },
+            "modulation.channel",
+        ),
+    ] {
+        assert_mentions(&message(b.plasticity(projs[0], modulated(m))), &[expected]);
+    }
+    for (params, expected) in [
+        (
+            Neuromodulator {
+                tau_ms: 0.0,
+                baseline: 0.0,
+            },
+            "tau_ms",
+        ),
+        (
+            Neuromodulator {
+                tau_ms: 100.0,
+                baseline: f64::NAN,
+            },
+            "baseline",
+        ),
+    ] {
+        assert_mentions(
+            &message(b.neuromodulator(ModulatorChannel::Global, params)),
+            &["neuromodulator 'global'", expected],
+        );
+    }
+    assert_mentions(
+        &message(b.neuromodulator(ModulatorChannel::Population(other_pop), Neuromodulator::default())),
+        &["must be a population of this network"],
+    );
+    b.neuromodulator(ModulatorChannel::Global, Neuromodulator::default())
+        .unwrap();
+    assert_mentions(
+        &message(b.neuromodulator(ModulatorChannel::Global, Neuromodulator::default())),
+        &["declared at most once"],
+    );
+    b.plasticity(projs[0], modulated(base)).unwrap();
+    b.plasticity(
+        projs[1],
+        modulated(RewardModulation {
+            update_interval_ms: 10.0,
+            ..base
+        }),
+    )
+    .unwrap();
+    assert_mentions(
+        &message(b.build()),
+        &[
+            "projection 1 plasticity.modulation.update_interval_ms",
+            "one update interval",
+        ],
+    );
+    let (mut b, _, projs) = setup();
+    b.plasticity(projs[0], modulated(base)).unwrap();
+    let net = b.build().unwrap();
+    let mut sim = Simulator::new(&net, Backend::Cpu).unwrap();
+    assert_mentions(
+        &message(sim.set_modulator(ModulatorChannel::Global, f64::INFINITY)),
+        &["modulator level", "finite"],
+    );
+    assert_mentions(
+        &message(sim.set_modulator(ModulatorChannel::Population(other_pop), 1.0)),
+        &["population"],
+    );
+    assert_mentions(&message(sim.eligibility(projs[1])), &["not reward-modulated"]);
+    let c = sim.eligibility(projs[0]).unwrap();
+    assert_eq!(c.len(), sim.weights(projs[0]).unwrap().weights.len());
+    assert!(c.iter().all(|&c| c == 0.0));
+}

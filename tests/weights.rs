@@ -131,3 +131,51 @@ fn bad_weights_are_refused_with_the_reason() {
             .all(|&w| (w - 1.62).abs() < 1e-6)
     );
 }
+
+/// Asynchronous snapshots: a snapshot requested at tick t holds the weights after t ticks
+/// even when collected after the run has gone on and the weights have changed, in any
+/// order; it equals a blocking read at the same tick of an identical run, on both backends;
+/// a ticket is taken once.
+#[test]
+fn requested_weight_snapshots_hold_the_weights_of_their_tick() {
+    let net = models::brunel_stdp(4, 0.1).unwrap();
+    let proj = *net
+        .projection_ids()
+        .iter()
+        .find(|&&p| net.projections[p.index()].plasticity.is_some())
+        .unwrap();
+    let mut backends = vec![Backend::Cpu];
+    if common::gpu().is_some() {
+        backends.push(Backend::Gpu);
+    }
+    for backend in backends {
+        // Reference: blocking reads at 200 and 400 ticks.
+        let mut sim = Simulator::new(&net, backend).unwrap();
+        sim.run_ticks(200).unwrap();
+        let at_200 = sim.weights(proj).unwrap();
+        sim.run_ticks(200).unwrap();
+        let at_400 = sim.weights(proj).unwrap();
+        assert_ne!(at_200.weights, at_400.weights, "the weights change meanwhile");
+
+        let mut sim = Simulator::new(&net, backend).unwrap();
+        sim.run_ticks(200).unwrap();
+        let first = sim.request_weights(proj).unwrap();
+        assert_eq!(first.tick, 200);
+        sim.run_ticks(200).unwrap();
+        let second = sim.request_weights(proj).unwrap();
+        sim.run_ticks(300).unwrap();
+        let mut late = None;
+        for _ in 0..1000 {
+            if let Some(w) = sim.try_take_weights(&second).unwrap() {
+                late = Some(w);
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        let late = late.expect("the second snapshot arrives");
+        assert_eq!(late, at_400, "{backend:?}: snapshot at 400");
+        assert!(sim.try_take_weights(&second).is_err(), "a ticket is taken once");
+        let early = sim.take_weights(first).unwrap();
+        assert_eq!(early, at_200, "{backend:?}: snapshot at 200, collected last");
+    }
+}

@@ -93,6 +93,13 @@ struct Buffers {
     staging: [wgpu::Buffer; 2],
 }
 
+/// A copy of part of a GPU buffer on its way to the host: queued behind the work already
+/// submitted, so it holds the values at that point of the run, while later batches go on.
+pub struct PendingRead {
+    staging: wgpu::Buffer,
+    done: std::sync::mpsc::Receiver<std::result::Result<(), wgpu::BufferAsyncError>>,
+}
+
 /// Run counters read back from the GPU.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct GpuCounters {
@@ -859,6 +866,68 @@ impl GpuBackend {
             self.ctx.queue.submit([]);
         }
         self.ctx.check()
+    }
+
+    /// Queues a copy of the weights of synapses `first..first + count` and returns at once;
+    /// the copy runs between the batches already submitted and those submitted later, so
+    /// the run stops only for the copy itself.
+    pub fn request_weights(&self, first: u64, count: u64) -> Result<PendingRead> {
+        let device = &self.ctx.device;
+        let size = (count * 4).max(4);
+        let staging = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("spikegpu.weight_snapshot"),
+            size,
+            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let mut enc = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
+            label: Some("spikegpu.weight_snapshot"),
+        });
+        if count > 0 {
+            enc.copy_buffer_to_buffer(&self.buffers.weights, first * 4, &staging, 0, Some(count * 4));
+        }
+        self.ctx.queue.submit([enc.finish()]);
+        let (tx, done) = std::sync::mpsc::channel();
+        staging.slice(..).map_async(wgpu::MapMode::Read, move |r| {
+            let _ = tx.send(r);
+        });
+        self.ctx.check()?;
+        Ok(PendingRead { staging, done })
+    }
+
+    /// The values of a pending read if the copy has finished (`wait`: block until it has).
+    pub fn finish_read(&self, read: &PendingRead, wait: bool) -> Result<Option<Vec<f32>>> {
+        let poll = if wait {
+            wgpu::PollType::wait_indefinitely()
+        } else {
+            wgpu::PollType::Poll
+        };
+        self.ctx
+            .device
+            .poll(poll)
+            .map_err(|e| Error::Gpu(format!("waiting for the GPU failed: {e}")))?;
+        let outcome = if wait {
+            read.done.recv().ok()
+        } else {
+            read.done.try_recv().ok()
+        };
+        match outcome {
+            None if wait => Err(Error::Gpu("a weight read-back was dropped".into())),
+            None => Ok(None),
+            Some(Err(e)) => Err(Error::Gpu(format!("reading weights back failed: {e}"))),
+            Some(Ok(())) => {
+                let values = {
+                    let view = read
+                        .staging
+                        .slice(..)
+                        .get_mapped_range()
+                        .map_err(|e| Error::Gpu(format!("mapping failed: {e}")))?;
+                    bytemuck::pod_collect_to_vec(&view)
+                };
+                read.staging.unmap();
+                Ok(Some(values))
+            }
+        }
     }
 
     /// Eligibility traces of all synapses (empty without reward-modulated projections).
