@@ -34,6 +34,8 @@ pub struct CpuBackend {
     traces: Vec<f32>,
     /// Eligibility trace per synapse (empty without reward-modulated projections).
     eligibility: Vec<f32>,
+    /// Scratch for the post-side STDP walk.
+    column: Vec<(Synapse, f32)>,
     /// Neuromodulator channels: levels, baselines, decays (see `Plan::modulators`).
     modulators: Vec<f32>,
     total_spikes: u64,
@@ -77,6 +79,7 @@ impl CpuBackend {
                 Vec::new()
             },
             modulators: plan.modulators.clone(),
+            column: Vec::new(),
             total_spikes: 0,
             total_events: 0,
         }
@@ -292,17 +295,26 @@ impl CpuBackend {
             return;
         };
         let plan = &self.plan;
+        let mut gathered = std::mem::take(&mut self.column);
         for &j in &self.spike_hist[(te % plan.hist_len) as usize] {
-            for e in
-                &plan.col_entries[plan.col_ptr[j as usize] as usize..plan.col_ptr[j as usize + 1] as usize]
-            {
+            let column =
+                &plan.col_entries[plan.col_ptr[j as usize] as usize..plan.col_ptr[j as usize + 1] as usize];
+            // The synapses of a column lie far apart: gather them in a tight loop first, so
+            // that their cache misses overlap instead of queueing behind the arithmetic.
+            gathered.clear();
+            gathered.extend(
+                column
+                    .iter()
+                    .map(|e| (plan.synapses[e[0] as usize], self.weights[e[0] as usize])),
+            );
+            for (e, &(syn, w)) in column.iter().zip(&gathered) {
                 let (s, i) = (e[0] as usize, e[1]);
-                let syn = plan.synapses[s];
                 let p = &plan.plastic[syn.plastic() as usize - 1];
-                let dw = potentiation(p, &self.traces, plan.hist_len, syn, i, te, self.weights[s]);
+                let dw = potentiation(p, &self.traces, plan.hist_len, syn, i, te, w);
                 apply_change(p, &mut self.weights, &mut self.eligibility, s, dw);
             }
         }
+        self.column = gathered;
     }
 
     /// Stage 3f (`modulated_update.wgsl`): on the last tick of every update interval, each

@@ -21,7 +21,9 @@ use crate::neurons::{
     AdExParams, AdExPattern, CurrentSynapse, HhParams, IzhikevichParams, IzhikevichType, LifCondParams,
     LifParams, NeuronModel,
 };
-use crate::plasticity::{Pairing, StdpParams, WeightDependence};
+use crate::plasticity::{
+    ModulatorChannel, Neuromodulator, Pairing, RewardModulation, StdpParams, WeightDependence,
+};
 
 /// Physical dimension of a field.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -177,8 +179,35 @@ struct FileModel {
     poisson: Vec<Spanned<FilePoisson>>,
     #[serde(default, rename = "current")]
     currents: Vec<Spanned<FileCurrent>>,
+    #[serde(default, rename = "neuromodulator")]
+    neuromodulators: Vec<Spanned<FileNeuromodulator>>,
     #[serde(default)]
     record: FileRecord,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileNeuromodulator {
+    /// "global" or a population name.
+    channel: Spanned<String>,
+    #[serde(alias = "tau_ms")]
+    tau: Option<Spanned<Raw>>,
+    #[serde(default)]
+    baseline: f64,
+    /// (time, amount) pulses added to the level during `spikegpu run`.
+    #[serde(default)]
+    pulses: Vec<(Spanned<Raw>, f64)>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileModulation {
+    #[serde(alias = "tau_eligibility_ms")]
+    tau_eligibility: Spanned<Raw>,
+    #[serde(alias = "interval_ms")]
+    interval: Option<Spanned<Raw>>,
+    /// "global" (default) or a population name.
+    channel: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -245,6 +274,8 @@ struct FilePlasticity {
     dependence: Option<Spanned<String>>,
     mu: Option<f64>,
     dendritic_fraction: Option<f64>,
+    /// Reward modulation (eligibility traces gated by a neuromodulator channel).
+    modulation: Option<Spanned<FileModulation>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -329,6 +360,8 @@ pub struct ModelFile {
     pub probes: Vec<Probe>,
     /// Interval (ms) of weight snapshots of every plastic projection, if requested.
     pub weight_interval_ms: Option<f64>,
+    /// Neuromodulator pulses `(time_ms, channel, amount)` for `spikegpu run`, by time.
+    pub modulator_pulses: Vec<(f64, ModulatorChannel, f64)>,
 }
 
 /// Parses and builds a model file's text. `origin` names it in errors; `seed` overrides the
@@ -593,6 +626,48 @@ impl Loader<'_> {
                 }
             }
         };
+        let channel = |name: &Spanned<String>, what: &str| -> Result<ModulatorChannel> {
+            if name.get_ref() == "global" {
+                return Ok(ModulatorChannel::Global);
+            }
+            find(name, what)
+                .map(|(id, _)| ModulatorChannel::Population(id))
+                .or_else(|_| {
+                    self.err(
+                        name.span(),
+                        what,
+                        "must be \"global\" or the name of a population",
+                    )
+                })
+        };
+        let mut modulator_pulses = Vec::new();
+        for (i, sp) in file.neuromodulators.iter().enumerate() {
+            let m = sp.get_ref();
+            let what = format!("neuromodulator[{i}]");
+            let ch = channel(&m.channel, &format!("{what}.channel"))?;
+            let tau_ms = match &m.tau {
+                Some(t) => self.quantity(t, &format!("{what}.tau"), Dim::Time, None)?,
+                None => f64::INFINITY,
+            };
+            b.neuromodulator(
+                ch,
+                Neuromodulator {
+                    tau_ms,
+                    baseline: m.baseline,
+                },
+            )?;
+            for (t, amount) in &m.pulses {
+                let ms = self.quantity(t, &format!("{what}.pulses time"), Dim::Time, None)?;
+                if !(ms.is_finite() && ms >= 0.0) {
+                    return self.err(t.span(), &format!("{what}.pulses time"), "must be a time >= 0");
+                }
+                if !amount.is_finite() {
+                    return self.err(t.span(), &format!("{what}.pulses amount"), "must be finite");
+                }
+                modulator_pulses.push((ms, ch, *amount));
+            }
+        }
+        modulator_pulses.sort_by(|a, b| a.0.total_cmp(&b.0));
         for (i, sp) in file.projections.iter().enumerate() {
             let p = sp.get_ref();
             let what = format!("projection[{i}]");
@@ -681,7 +756,28 @@ impl Loader<'_> {
             };
             let id = b.projection(pre, post, connectivity, weight, delay, receptor)?;
             if let Some(sp) = &p.plasticity {
-                let rule = self.plasticity(sp, &format!("{what}.plasticity"), weight_dim(&post_model))?;
+                let what = format!("{what}.plasticity");
+                let mut rule = self.plasticity(sp, &what, weight_dim(&post_model))?;
+                if let Some(m) = &sp.get_ref().modulation {
+                    let m = m.get_ref();
+                    let what = format!("{what}.modulation");
+                    rule.modulation = Some(RewardModulation {
+                        tau_eligibility_ms: self.quantity(
+                            &m.tau_eligibility,
+                            &format!("{what}.tau_eligibility"),
+                            Dim::Time,
+                            None,
+                        )?,
+                        update_interval_ms: match &m.interval {
+                            Some(i) => self.quantity(i, &format!("{what}.interval"), Dim::Time, None)?,
+                            None => dt,
+                        },
+                        channel: match &m.channel {
+                            Some(c) => channel(c, &format!("{what}.channel"))?,
+                            None => ModulatorChannel::Global,
+                        },
+                    });
+                }
                 b.plasticity(id, rule)?;
             }
         }
@@ -810,6 +906,7 @@ impl Loader<'_> {
             duration_ms,
             probes,
             weight_interval_ms,
+            modulator_pulses,
         })
     }
 

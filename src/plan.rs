@@ -586,8 +586,8 @@ impl Plan {
     }
 
     /// Device bytes per plastic synapse, if any: the synapse's own 12 bytes plus its transpose
-    /// entry (8) and the column pointers, trace histories and spike history spread over the
-    /// plastic synapses.
+    /// entry (8) and the column pointers, trace histories, spike history and (with reward
+    /// modulation) eligibility traces, kept for every synapse, spread over the plastic ones.
     pub fn bytes_per_plastic_synapse(&self) -> Option<f64> {
         let plastic = self.col_entries.len();
         if plastic == 0 {
@@ -596,7 +596,12 @@ impl Plan {
         let shared = self.col_ptr.len() * 4
             + self.trace_len as usize * 4
             + (self.hist_len as usize) * (self.n_neurons as usize + 1) * 4
-            + self.n_neurons as usize * 4;
+            + self.n_neurons as usize * 4
+            + if self.modulation_interval > 0 {
+                self.synapses.len() * 4
+            } else {
+                0
+            };
         Some(12.0 + 8.0 + shared as f64 / plastic as f64)
     }
 

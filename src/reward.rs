@@ -1,7 +1,7 @@
 //! The distal reward experiment of Izhikevich 2007 ("Solving the distal reward problem
 //! through linkage of STDP and dopamine signaling", Cereb. Cortex 17:2443), section
 //! "Reinforcing a synapse": a network of 1,000 Izhikevich neurons with reward-modulated STDP
-//! on its excitatory synapses; every time neuron `n1` fires and `n2` follows within 10 ms, a
+//! on its excitatory synapses; every time neuron `n1` fires and `n2` follows within 20 ms, a
 //! reward (a dopamine pulse) comes 1-3 s later, while the network keeps firing at random.
 //! Only the synapse `n1 -> n2` is consistently followed by reward, so it alone grows to the
 //! maximum.
@@ -9,7 +9,8 @@
 //! The network follows the paper's published code: 800 regular-spiking excitatory and 200
 //! fast-spiking inhibitory neurons, 100 outgoing synapses per neuron (excitatory ones to any
 //! neuron, inhibitory ones to excitatory neurons; all delays 1 ms, `D = 1` there), excitatory
-//! weights 1 mV in [0, 4], inhibitory -1 mV, a 20 mV thalamic kick per neuron at 1 Hz, dt 1 ms.
+//! weights 1 mV in [0, 4], inhibitory -1 mV, dt 1 ms, and a random thalamic current drawn per
+//! neuron and step (the code's uniform on [-6.5, 6.5]; here normal with the same variance).
 //! Pair STDP (0.1 and 0.15 mV, 20 ms, nearest neighbour) goes into eligibility traces that
 //! decay with 1 s and are applied every 10 ms; dopamine relaxes with 0.2 s to a tonic
 //! baseline. The code's update `s += (DA + 0.002) c` every 10 ms is `dw/dt = c d` here with
@@ -17,7 +18,8 @@
 
 use crate::error::Result;
 use crate::model::{
-    Connectivity, InitialValue, Network, NetworkBuilder, PopulationId, ProjectionId, Receptor, WeightDist,
+    Connectivity, CurrentSource, InitialValue, Network, NetworkBuilder, PopulationId, ProjectionId, Receptor,
+    WeightDist,
 };
 use crate::neurons::{IzhikevichType, NeuronModel};
 use crate::plasticity::{ModulatorChannel, Neuromodulator, Pairing, RewardModulation, StdpParams};
@@ -28,6 +30,10 @@ use crate::sim::{Backend, Simulator};
 pub const W_MAX: f32 = 4.0;
 /// Dopamine added per reward, in the units of `d` (the paper's 0.5 times 100).
 pub const REWARD: f64 = 50.0;
+/// Standard deviation of the thalamic noise current: that of the code's uniform [-6.5, 6.5].
+pub const THALAMIC_STD: f64 = 3.752_776_749_732_568;
+/// Coincidence window: `n2` firing within this time after `n1` earns a reward (ms).
+pub const COINCIDENCE_MS: f64 = 20.0;
 /// Host time step: spikes are inspected and due rewards delivered every this many ms.
 pub const HOST_STEP_MS: f64 = 10.0;
 
@@ -97,7 +103,13 @@ pub fn network(seed: u64) -> Result<DistalRewardNetwork> {
         Receptor::Inhibitory,
     )?;
     for pop in [exc, inh] {
-        b.poisson_input(pop, 1.0, 20.0, Receptor::Excitatory)?;
+        b.current_input(
+            pop,
+            CurrentSource::Noise {
+                mean: 0.0,
+                std: THALAMIC_STD,
+            },
+        )?;
     }
     b.neuromodulator(
         ModulatorChannel::Global,
@@ -155,7 +167,7 @@ impl DistalReward {
     }
 
     /// Runs for `duration_ms` in host steps of [`HOST_STEP_MS`]: after each, spikes of `n1`
-    /// followed by `n2` within 10 ms schedule a reward 1-3 s later, and rewards that are due
+    /// followed by `n2` within [`COINCIDENCE_MS`] schedule a reward 1-3 s later, and rewards that are due
     /// are delivered (so a reward comes at most one host step late).
     pub fn run_ms(&mut self, duration_ms: f64) -> Result<()> {
         let dt = self.sim.dt_ms();
@@ -166,7 +178,7 @@ impl DistalReward {
                 let t = f64::from(r.tick) * dt;
                 if r.neuron == self.n1 {
                     self.last_n1_ms = t;
-                } else if r.neuron == self.n2 && t - self.last_n1_ms <= 10.0 && t > self.last_n1_ms {
+                } else if r.neuron == self.n2 && t > self.last_n1_ms && t - self.last_n1_ms < COINCIDENCE_MS {
                     self.pending.push(t + 1000.0 + 2000.0 * self.delays.uniform());
                 }
             }

@@ -84,8 +84,22 @@ pub fn run_model(
     let mut sample_times: Vec<Vec<f64>> = vec![Vec::new(); model.probes.len()];
     let t1 = Instant::now();
     let mut done = 0u64;
+    // Neuromodulator pulses are added on the host between chunks that end on their ticks.
+    let mut pulses = model
+        .modulator_pulses
+        .iter()
+        .map(|&(ms, channel, amount)| ((ms / dt).round() as u64, channel, amount))
+        .peekable();
     while done < total {
-        let step = chunk.min(total - done);
+        while let Some(&(tick, channel, amount)) = pulses.peek() {
+            if tick > done {
+                break;
+            }
+            sim.add_modulator(channel, amount)?;
+            pulses.next();
+        }
+        let until_pulse = pulses.peek().map_or(u64::MAX, |p| p.0 - done);
+        let step = chunk.min(total - done).min(until_pulse);
         sim.run_ticks(step as u32)?;
         done += step;
         if weight_ticks.is_some_and(|w| done.is_multiple_of(w)) {

@@ -171,3 +171,46 @@ fn per_neuron_thresholds_and_biases_can_be_written_as_lists_or_distributions() {
         "{msg}"
     );
 }
+
+/// The reward-modulated network of Izhikevich 2007 as a file: the same plan as
+/// `reward::network` (modulation flags, channel and decays included), its channel's
+/// baseline and decay, and its dopamine pulses in time order.
+#[test]
+fn the_distal_reward_file_builds_the_reward_modulated_network() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/models");
+    let file = modelfile::load(&dir.join("distal-reward.toml"), None).unwrap();
+    let built = spikegpu::reward::network(file.network.seed).unwrap().net;
+    let (a, b) = (Plan::new(&file.network).unwrap(), Plan::new(&built).unwrap());
+    assert_same_plan("distal-reward", &a, &b);
+    assert_eq!(a.modulators, b.modulators, "channels");
+    assert_eq!(a.modulation_interval, 10);
+    assert!(a.plastic.iter().all(|p| p.flags & 8 != 0), "reward-modulated");
+    let times: Vec<f64> = file.modulator_pulses.iter().map(|p| p.0).collect();
+    assert_eq!(times, vec![3000.0, 6000.0]);
+}
+
+#[test]
+fn bad_modulation_entries_name_the_field() {
+    let plastic = format!(
+        "{MINIMAL}[[projection]]\npre = \"a\"\npost = \"a\"\nconnectivity = {{ rule = \"one_to_one\" }}\nweight = \"1 mV\"\ndelay = \"1 ms\"\nreceptor = \"exc\"\n"
+    );
+    let e = error_of(&format!(
+        "{plastic}plasticity = {{ rule = \"pair\", w_max = \"2 mV\", modulation = {{ tau_eligibility = \"1 s\", channel = \"nowhere\" }} }}\n"
+    ));
+    assert!(
+        e.contains("projection[0].plasticity.modulation.channel") && e.contains("global"),
+        "{e}"
+    );
+    let e = error_of(&format!(
+        "{plastic}plasticity = {{ rule = \"pair\", w_max = \"2 mV\", modulation = {{ tau_eligibility = \"-1 s\" }} }}\n"
+    ));
+    assert!(e.contains("tau_eligibility"), "{e}");
+    let e = error_of(&format!(
+        "{MINIMAL}[[neuromodulator]]\nchannel = \"a\"\ntau = \"0 ms\"\n"
+    ));
+    assert!(e.contains("tau_ms") && e.contains("> 0"), "{e}");
+    let e = error_of(&format!(
+        "{MINIMAL}[[neuromodulator]]\nchannel = \"global\"\npulses = [[\"-1 s\", 1.0]]\n"
+    ));
+    assert!(e.contains("neuromodulator[0].pulses time"), "{e}");
+}
