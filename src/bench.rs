@@ -72,6 +72,85 @@ pub struct BenchReport {
     pub dispatches_per_tick: Option<u32>,
     /// Queue submissions (GPU).
     pub submissions: Option<u64>,
+    /// Rate of each population over the whole run (initial transient included).
+    pub populations: Vec<PopulationRate>,
+}
+
+/// One population's firing rate in a benchmark run.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct PopulationRate {
+    /// Population name.
+    pub name: String,
+    /// Neurons.
+    pub neurons: u32,
+    /// Mean rate over the run (Hz); `None` when the population's spikes are not recorded.
+    pub rate_hz: Option<f64>,
+    /// The published reference rate (Hz), for models that have one per population (the
+    /// microcircuit: the full-scale rates of the reference implementation).
+    pub reference_hz: Option<f64>,
+}
+
+/// The published per-population reference rates of `model`, if it has them.
+fn reference_rate_hz(model: &str, population: &str) -> Option<f64> {
+    use crate::microcircuit::{POPULATIONS, REFERENCE_RATES_HZ};
+    if model != "microcircuit" {
+        return None;
+    }
+    POPULATIONS
+        .iter()
+        .position(|p| *p == population)
+        .map(|i| REFERENCE_RATES_HZ[i])
+}
+
+/// Per-population rates of a finished run, from the recorded spikes.
+fn population_rates(model: &str, sim: &Simulator, duration_ms: f64) -> Vec<PopulationRate> {
+    let plan = sim.plan();
+    let mut counts = vec![0u64; plan.populations.len()];
+    for r in sim.spike_records() {
+        counts[plan.population_of(r.neuron)] += 1;
+    }
+    plan.populations
+        .iter()
+        .zip(counts)
+        .map(|(p, count)| PopulationRate {
+            name: p.name.clone(),
+            neurons: p.gpu.size,
+            rate_hz: p
+                .record
+                .then(|| stats::mean_rate_hz(count as usize, u64::from(p.gpu.size), duration_ms)),
+            reference_hz: reference_rate_hz(model, &p.name),
+        })
+        .collect()
+}
+
+/// Lines comparing per-population rates with their references, for reports that have them
+/// (empty otherwise).
+pub fn population_table(reports: &[BenchReport]) -> String {
+    let mut s = String::new();
+    for r in reports {
+        if r.populations.iter().all(|p| p.reference_hz.is_none()) {
+            continue;
+        }
+        let _ = writeln!(
+            s,
+            "{} {} per population over {} ms (transient included): rate Hz (reference Hz, difference)",
+            r.model, r.backend, r.duration_ms
+        );
+        for p in &r.populations {
+            let rate = p.rate_hz.map_or("-".into(), |x| format!("{x:.3}"));
+            let reference = match (p.rate_hz, p.reference_hz) {
+                (Some(x), Some(y)) => format!("({y:.3}, {:+.1}%)", 100.0 * (x - y) / y),
+                (None, Some(y)) => format!("({y:.3})"),
+                _ => String::new(),
+            };
+            let _ = writeln!(
+                s,
+                "  {:<6} {:>7} neurons {rate:>8} {reference}",
+                p.name, p.neurons
+            );
+        }
+    }
+    s
 }
 
 /// Builds the network of `model`.
@@ -128,6 +207,7 @@ pub fn report(model: &str, net: &Network, sim: &Simulator, build_s: f64, run_s: 
         spike_hash: format!("{:016x}", stats::spike_hash(records)),
         dispatches_per_tick: gpu.map(|g| g.0.dispatches_per_tick),
         submissions: gpu.map(|g| g.0.submissions),
+        populations: population_rates(model, sim, duration_ms),
     }
 }
 
@@ -178,6 +258,7 @@ pub fn table(reports: &[BenchReport]) -> String {
             r.adapter
         );
     }
+    s.push_str(&population_table(reports));
     s
 }
 
@@ -251,6 +332,11 @@ pub fn markdown(reports: &[BenchReport]) -> String {
                 .map_or("-".into(), |b| format!("{b:.2}")),
             r.spike_hash
         );
+    }
+    let populations = population_table(reports);
+    if !populations.is_empty() {
+        let _ = writeln!(s);
+        let _ = writeln!(s, "```text\n{}```", populations);
     }
     let pairs = gpu_cpu_pairs(reports);
     if !pairs.is_empty() {

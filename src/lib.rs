@@ -26,6 +26,7 @@ pub mod cpu;
 pub mod error;
 pub mod gpu;
 pub mod layout;
+pub mod microcircuit;
 pub mod model;
 pub mod modelfile;
 pub mod models;

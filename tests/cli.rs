@@ -36,6 +36,7 @@ fn bench_json_has_every_documented_field() {
         "events_per_s",
         "bytes_per_synapse",
         "spike_hash",
+        "populations",
     ] {
         assert!(line.contains(&format!("\"{key}\":")), "missing {key} in {line}");
     }

@@ -34,6 +34,15 @@ fn every_shipped_model_file_builds_the_same_network_as_its_rust_builder() {
         assert_eq!(file.name, *name);
         assert!(file.duration_ms.is_some());
         let built = models::by_name(name, file.network.seed, 1.0).unwrap();
+        if models::LARGE_MODELS.contains(name) {
+            // The plan is a deterministic function of the description, so equal descriptions
+            // give equal plans; building 3e8 synapses twice would take minutes and gigabytes.
+            assert!(
+                file.network.same_as(&built),
+                "{name}: network descriptions differ"
+            );
+            continue;
+        }
         let (a, b) = (Plan::new(&file.network).unwrap(), Plan::new(&built).unwrap());
         assert_same_plan(name, &a, &b);
     }
