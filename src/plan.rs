@@ -734,6 +734,43 @@ fn for_each_bernoulli(rng: &mut PhiloxStream, n: u32, p: f64, mut f: impl FnMut(
     }
 }
 
+/// Draws per row of `rows` drawn by `n` uniform picks with replacement (a multinomial), from
+/// fixed chunks of picks with their own counters of `stream`, so the counts do not depend on
+/// the thread count.
+fn fixed_total_row_counts(key: [u32; 2], stream: u32, n: u64, rows: u32, threads: usize) -> Vec<u32> {
+    const CHUNK: u64 = 1 << 22;
+    let chunks = n.div_ceil(CHUNK);
+    let threads = threads.clamp(1, chunks.max(1) as usize) as u64;
+    let per_thread = chunks.div_ceil(threads);
+    let parts: Vec<Vec<u32>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                s.spawn(move || {
+                    let mut counts = vec![0u32; rows as usize];
+                    for c in (t * per_thread)..((t + 1) * per_thread).min(chunks) {
+                        let mut rng = PhiloxStream::new(key, stream, c as u32);
+                        for _ in (c * CHUNK)..((c + 1) * CHUNK).min(n) {
+                            counts[below(&mut rng, rows) as usize] += 1;
+                        }
+                    }
+                    counts
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("row count worker"))
+            .collect()
+    });
+    let mut counts = vec![0u32; rows as usize];
+    for part in parts {
+        for (c, p) in counts.iter_mut().zip(part) {
+            *c += p;
+        }
+    }
+    counts
+}
+
 /// A synapse before merging: local pre and post indices, weight, delay in ticks.
 type Edge = (u32, u32, f32, u32);
 
@@ -823,19 +860,24 @@ fn generate_projection(
             e
         }
         Connectivity::FixedTotal { n, autapses } => {
-            let mut rng = PhiloxStream::new(key, conn_stream, 0);
-            let mut e = Vec::with_capacity(*n as usize);
-            while (e.len() as u64) < *n {
-                let i = below(&mut rng, pre.size);
-                let j = below(&mut rng, post.size);
-                if same && !autapses && i == j {
-                    continue;
+            // n pairs drawn uniformly with replacement = multinomial row counts (each row has
+            // the same number of allowed targets), then each row's targets uniform from its
+            // own stream: rows are independent, so they generate in parallel (and on a GPU).
+            let counts = fixed_total_row_counts(key, stream::CONNECT_COLUMN + k as u32, *n, pre.size, threads);
+            let skip_self = same && !autapses;
+            parallel_chunks(pre.size, threads, |i, out| {
+                let mut rng = PhiloxStream::new(key, conn_stream, i);
+                for _ in 0..counts[i as usize] {
+                    let j = if skip_self {
+                        let j = below(&mut rng, post.size - 1);
+                        j + u32::from(j >= i)
+                    } else {
+                        below(&mut rng, post.size)
+                    };
+                    let (w, d) = draw(&mut rng);
+                    out.push((i, j, w, d));
                 }
-                let (w, d) = draw(&mut rng);
-                e.push((i, j, w, d));
-            }
-            e.sort_by_key(|&(i, j, _, _)| (i, j));
-            e
+            })
         }
         Connectivity::Explicit(list) => {
             let mut e: Vec<Edge> = list
