@@ -87,6 +87,13 @@ fn synapse_plastic(s: Synapse) -> u32 {
     return s.delay_port >> 27u;
 }
 
+struct CompactProjection {
+    pre_start: u32,
+    post_start: u32,
+    port: u32,
+    row_base: u32,
+}
+
 struct PlasticGpu {
     pre_start: u32,
     pre_size: u32,

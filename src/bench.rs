@@ -202,7 +202,7 @@ pub fn report(model: &str, net: &Network, sim: &Simulator, build_s: f64, run_s: 
         syn_events: c.syn_events,
         events_per_s: c.syn_events as f64 / run_s,
         neuron_updates_per_s: neurons as f64 * c.ticks as f64 / run_s,
-        bytes_per_synapse: sim.plan().bytes_per_synapse(),
+        bytes_per_synapse: sim.bytes_per_synapse(),
         bytes_per_plastic_synapse: sim.plan().bytes_per_plastic_synapse(),
         spike_hash: format!("{:016x}", stats::spike_hash(records)),
         dispatches_per_tick: gpu.map(|g| g.0.dispatches_per_tick),

@@ -50,6 +50,20 @@ pub struct SimParams {
     pub n_synapses: u32,
 }
 
+/// A projection of a compact (static) network as `propagate_compact` sees it.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Pod, Zeroable)]
+pub struct CompactProjection {
+    /// First global index of the pre-synaptic population.
+    pub pre_start: u32,
+    /// First global index of the post-synaptic population (targets are local to it).
+    pub post_start: u32,
+    /// Input port (0 excitatory, 1 inhibitory).
+    pub port: u32,
+    /// Offset of this projection's row pointers in the concatenated row pointers.
+    pub row_base: u32,
+}
+
 /// A plastic projection as the STDP stages see it.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Pod, Zeroable)]

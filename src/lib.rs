@@ -22,6 +22,7 @@
 //! ```
 
 pub mod bench;
+pub mod compact;
 pub mod cpu;
 pub mod error;
 pub mod gpu;

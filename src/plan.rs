@@ -863,7 +863,8 @@ fn generate_projection(
             // n pairs drawn uniformly with replacement = multinomial row counts (each row has
             // the same number of allowed targets), then each row's targets uniform from its
             // own stream: rows are independent, so they generate in parallel (and on a GPU).
-            let counts = fixed_total_row_counts(key, stream::CONNECT_COLUMN + k as u32, *n, pre.size, threads);
+            let counts =
+                fixed_total_row_counts(key, stream::CONNECT_COLUMN + k as u32, *n, pre.size, threads);
             let skip_self = same && !autapses;
             parallel_chunks(pre.size, threads, |i, out| {
                 let mut rng = PhiloxStream::new(key, conn_stream, i);

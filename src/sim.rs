@@ -245,6 +245,8 @@ impl Simulator {
     fn all_weights(&self) -> Result<Vec<f32>> {
         match &self.engine {
             Engine::Cpu(cpu) => Ok(cpu.weights().to_vec()),
+            // Static compact storage: the device holds exactly the plan's (last pushed) weights.
+            Engine::Gpu(gpu) if gpu.is_compact() => Ok(self.plan.weights.clone()),
             Engine::Gpu(gpu) => gpu.pull_weights(self.plan.synapses.len()),
         }
     }
@@ -274,6 +276,9 @@ impl Simulator {
         let end = synapses.iter().copied().max().map_or(first, |m| m + 1);
         let data = match &self.engine {
             Engine::Cpu(cpu) => SnapshotData::Ready(cpu.weights()[first as usize..end as usize].to_vec()),
+            Engine::Gpu(gpu) if gpu.is_compact() => {
+                SnapshotData::Ready(self.plan.weights[first as usize..end as usize].to_vec())
+            }
             Engine::Gpu(gpu) => {
                 SnapshotData::Gpu(gpu.request_weights(u64::from(first), u64::from(end - first))?)
             }
@@ -384,7 +389,12 @@ impl Simulator {
         self.plan.check_fixed_point(&all)?;
         match &mut self.engine {
             Engine::Cpu(cpu) => cpu.set_weights(all),
-            Engine::Gpu(gpu) => gpu.push_weights(&all)?,
+            Engine::Gpu(gpu) => {
+                gpu.push_weights(&self.plan, &all)?;
+                if gpu.is_compact() {
+                    self.plan.weights = all;
+                }
+            }
         }
         Ok(())
     }
@@ -496,6 +506,16 @@ impl Simulator {
                     syn_events: c.events,
                 }
             }
+        }
+    }
+
+    /// Device bytes per synapse of the storage in use (the wide format's on the CPU backend).
+    pub fn bytes_per_synapse(&self) -> f64 {
+        match &self.engine {
+            Engine::Gpu(gpu) => gpu
+                .compact_bytes_per_synapse()
+                .unwrap_or_else(|| self.plan.bytes_per_synapse()),
+            Engine::Cpu(_) => self.plan.bytes_per_synapse(),
         }
     }
 

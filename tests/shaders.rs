@@ -2,8 +2,8 @@
 
 use spikegpu::gpu::shaders::{self, STAGES};
 use spikegpu::layout::{
-    Control, CurrentGpu, CurrentStep, NeuronState, PlasticGpu, PoissonGpu, PoissonSegment, PopGpu, SimParams,
-    SpikeRecord, Synapse,
+    CompactProjection, Control, CurrentGpu, CurrentStep, NeuronState, PlasticGpu, PoissonGpu, PoissonSegment,
+    PopGpu, SimParams, SpikeRecord, Synapse,
 };
 
 #[test]
@@ -90,4 +90,32 @@ fn rust_and_wgsl_structs_have_identical_layouts() {
         w_max, inv_span, mu, channel, decay_eligibility, interval_s
     ]);
     check_layout!(SpikeRecord, "SpikeRecord", [tick, neuron]);
+    check_layout!(CompactProjection, "CompactProjection", [pre_start, post_start, port, row_base]);
+}
+
+/// `propagate_compact` is generated for each chunk layout: it validates for one chunk and for
+/// several, with different chunk sizes and delay widths.
+#[test]
+fn propagate_compact_validates_for_every_chunk_layout_shape() {
+    use spikegpu::gpu::shaders::{ChunkLayout, propagate_compact_source, validate_source};
+    for (word_chunks, target_chunks, chunk_shift, delay_bits) in
+        [(1, 1, 31, 13), (3, 2, 20, 7), (16, 8, 25, 1), (2, 1, 10, 12)]
+    {
+        let layout = ChunkLayout {
+            word_chunks,
+            target_chunks,
+            chunk_shift,
+            delay_bits,
+        };
+        let src = propagate_compact_source(&layout);
+        validate_source("propagate_compact", &src).unwrap();
+        assert_eq!(
+            src.matches("var<storage, read> words_").count(),
+            word_chunks as usize
+        );
+        assert_eq!(
+            src.matches("var<storage, read> targets_").count(),
+            target_chunks as usize
+        );
+    }
 }

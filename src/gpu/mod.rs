@@ -12,6 +12,7 @@ use wgpu::util::DeviceExt;
 
 pub use context::{ADAPTER_ENV, AdapterSummary, GpuContext, list_adapters};
 
+use crate::compact::CompactSynapses;
 use crate::error::{Error, Result};
 use crate::layout::{Control, NeuronState, SimParams, SpikeRecord};
 use crate::plan::{PORTS, Plan};
@@ -20,6 +21,20 @@ const NEURON_WORKGROUP: u32 = 256;
 /// Bytes reserved for the control snapshot at the head of a staging buffer.
 const CONTROL_BYTES: u64 = 64;
 
+/// How synapses are stored on the device.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SynapseFormat {
+    /// Compact where the network qualifies (static, post populations up to 65,536 neurons,
+    /// weights that fit beside the delay bits), wide otherwise. Both give the same spikes.
+    #[default]
+    Auto,
+    /// Target, delay/port word and f32 weight: 12 bytes, one binding each.
+    Wide,
+    /// 6 bytes per synapse split over as many bindings as needed (see [`crate::compact`]);
+    /// an error if the network does not qualify.
+    Compact,
+}
+
 /// Tuning of the GPU run loop.
 #[derive(Clone, Debug)]
 pub struct GpuOptions {
@@ -27,6 +42,11 @@ pub struct GpuOptions {
     pub ticks_per_batch: u32,
     /// Initial capacity of the spike record ring (entries); it grows when batches halt.
     pub record_capacity: Option<u32>,
+    /// Synapse storage.
+    pub synapse_format: SynapseFormat,
+    /// Largest chunk of a compact synapse array per binding, in bytes (default and upper
+    /// bound: the adapter's binding limit, rounded down to a power of two).
+    pub max_chunk_bytes: Option<u64>,
 }
 
 impl Default for GpuOptions {
@@ -34,8 +54,21 @@ impl Default for GpuOptions {
         Self {
             ticks_per_batch: 500,
             record_capacity: None,
+            synapse_format: SynapseFormat::Auto,
+            max_chunk_bytes: None,
         }
     }
+}
+
+/// Device buffers of the compact synapse storage.
+struct CompactBuffers {
+    words: Vec<wgpu::Buffer>,
+    targets: Vec<wgpu::Buffer>,
+    row_ptr: wgpu::Buffer,
+    projections: wgpu::Buffer,
+    outgoing: wgpu::Buffer,
+    chunk_words: u64,
+    bytes_per_synapse: f64,
 }
 
 struct Pipelines {
@@ -89,6 +122,7 @@ struct Buffers {
     col_ptr: wgpu::Buffer,
     col_entries: wgpu::Buffer,
     modulators: wgpu::Buffer,
+    compact: Option<CompactBuffers>,
     indirect: wgpu::Buffer,
     staging: [wgpu::Buffer; 2],
 }
@@ -181,6 +215,57 @@ impl GpuBackend {
             .max(n.saturating_add(1))
             .min(max_records);
         // Fail before allocating anything, with the numbers.
+        let compact = match options.synapse_format {
+            SynapseFormat::Wide => None,
+            SynapseFormat::Auto => match CompactSynapses::encode(plan, &plan.weights) {
+                Ok(c) => Some(c),
+                Err(why) => {
+                    log::debug!("wide synapse storage: {why}");
+                    None
+                }
+            },
+            SynapseFormat::Compact => Some(
+                CompactSynapses::encode(plan, &plan.weights)
+                    .map_err(|why| crate::error::invalid("synapse_format", "Compact", &why))?,
+            ),
+        };
+        let chunk_bytes = {
+            let limit = options
+                .max_chunk_bytes
+                .unwrap_or(max_binding)
+                .clamp(16, max_binding);
+            1u64 << (63 - limit.leading_zeros())
+        };
+        let layout = compact.as_ref().map(|c| {
+            let chunk_words = chunk_bytes / 4;
+            shaders::ChunkLayout {
+                word_chunks: (c.words.len() as u64).div_ceil(chunk_words).max(1) as u32,
+                target_chunks: (c.targets.len() as u64).div_ceil(chunk_words).max(1) as u32,
+                chunk_shift: chunk_words.trailing_zeros(),
+                delay_bits: c.delay_bits,
+            }
+        });
+        if let Some(l) = &layout {
+            // propagate_compact: seven fixed storage bindings, then the chunks.
+            let needed = 7 + l.word_chunks + l.target_chunks;
+            let allowed = limits.max_storage_buffers_per_shader_stage;
+            if needed > allowed {
+                return Err(Error::LimitExceeded {
+                    what: format!(
+                        "storage bindings of the compact synapse arrays ({} synapses at 6 bytes, in chunks of {chunk_bytes} bytes, plus 7) on '{}'",
+                        plan.synapse_count(),
+                        ctx.summary.name
+                    ),
+                    requested: u64::from(needed),
+                    max: u64::from(allowed),
+                });
+            }
+        }
+        let wide_synapses = if compact.is_some() {
+            0
+        } else {
+            plan.synapse_count()
+        };
         let ring_bytes = u64::from(PORTS) * u64::from(plan.ring_slots) * u64::from(n) * 4;
         let sizes = [
             (
@@ -188,10 +273,10 @@ impl GpuBackend {
                 u64::from(n) * std::mem::size_of::<NeuronState>() as u64,
             ),
             ("input ring", ring_bytes),
-            ("synapses (target, delay, port)", plan.synapse_count() * 8),
+            ("synapses (target, delay, port)", wide_synapses * 8),
             (
                 "synapse weights (and eligibility traces)",
-                plan.synapse_count() * 4 * (1 + u64::from(plan.modulation_interval > 0)),
+                wide_synapses * 4 * (1 + u64::from(plan.modulation_interval > 0)),
             ),
             ("row pointers", (u64::from(n) + 1) * 4),
             ("spike record ring", u64::from(n.saturating_add(1)) * 8),
@@ -278,13 +363,19 @@ impl GpuBackend {
             synapses: storage_init(
                 device,
                 "spikegpu.synapses",
-                bytemuck::cast_slice(&plan.synapses),
+                bytemuck::cast_slice(if compact.is_some() {
+                    &[]
+                } else {
+                    plan.synapses.as_slice()
+                }),
                 copy,
             ),
             weights: storage_init(
                 device,
                 "spikegpu.weights",
-                bytemuck::cast_slice(&if plan.modulation_interval > 0 {
+                bytemuck::cast_slice(&if compact.is_some() {
+                    Vec::new()
+                } else if plan.modulation_interval > 0 {
                     [plan.weights.as_slice(), &vec![0.0; plan.weights.len()]].concat()
                 } else {
                     plan.weights.clone()
@@ -380,6 +471,41 @@ impl GpuBackend {
                 copy,
             ),
             indirect: storage_zeroed(device, "spikegpu.indirect", 48, wgpu::BufferUsages::INDIRECT),
+            compact: compact.as_ref().map(|c| {
+                let chunk_words = (chunk_bytes / 4) as usize;
+                let chunks = |label: &str, data: &[u32]| -> Vec<wgpu::Buffer> {
+                    if data.is_empty() {
+                        return vec![storage_zeroed(device, label, 0, copy)];
+                    }
+                    data.chunks(chunk_words)
+                        .map(|part| storage_init(device, label, bytemuck::cast_slice(part), copy))
+                        .collect()
+                };
+                CompactBuffers {
+                    words: chunks("spikegpu.compact_words", &c.words),
+                    targets: chunks("spikegpu.compact_targets", &c.targets),
+                    row_ptr: storage_init(
+                        device,
+                        "spikegpu.compact_row_ptr",
+                        bytemuck::cast_slice(&c.row_ptr),
+                        copy,
+                    ),
+                    projections: storage_init(
+                        device,
+                        "spikegpu.compact_projections",
+                        bytemuck::cast_slice(&c.projections),
+                        copy,
+                    ),
+                    outgoing: storage_init(
+                        device,
+                        "spikegpu.compact_outgoing",
+                        bytemuck::cast_slice(&c.outgoing),
+                        copy,
+                    ),
+                    chunk_words: chunk_words as u64,
+                    bytes_per_synapse: c.bytes_per_synapse(),
+                }
+            }),
             staging: [
                 Self::staging_buffer(device, capacity),
                 Self::staging_buffer(device, capacity),
@@ -391,7 +517,12 @@ impl GpuBackend {
             current_input: pipeline(device, "current_input"),
             neuron_update: pipeline(device, "neuron_update"),
             prepare_propagate: pipeline(device, "prepare_propagate"),
-            propagate: pipeline(device, "propagate"),
+            propagate: match &layout {
+                Some(l) => {
+                    pipeline_from_source(device, "propagate_compact", &shaders::propagate_compact_source(l))
+                }
+                None => pipeline(device, "propagate"),
+            },
             stdp_traces: pipeline(device, "stdp_traces"),
             stdp_pre: pipeline(device, "stdp_pre"),
             stdp_post: pipeline(device, "stdp_post"),
@@ -511,21 +642,38 @@ impl GpuBackend {
                 "prepare_propagate",
                 &[&b.params, &b.control, &b.indirect, &b.spike_hist],
             ),
-            propagate: make(
-                &p.propagate,
-                "propagate",
-                &[
-                    &b.params,
-                    &b.control,
-                    &b.records,
-                    &b.row_ptr,
-                    &b.synapses,
-                    &b.weights,
-                    &b.ring,
-                    &b.spike_hist,
-                    &b.spiked_at,
-                ],
-            ),
+            propagate: match &b.compact {
+                Some(c) => {
+                    let mut bufs = vec![
+                        &b.params,
+                        &b.control,
+                        &b.records,
+                        &b.pops,
+                        &c.outgoing,
+                        &c.projections,
+                        &c.row_ptr,
+                        &b.ring,
+                    ];
+                    bufs.extend(c.words.iter());
+                    bufs.extend(c.targets.iter());
+                    make(&p.propagate, "propagate_compact", &bufs)
+                }
+                None => make(
+                    &p.propagate,
+                    "propagate",
+                    &[
+                        &b.params,
+                        &b.control,
+                        &b.records,
+                        &b.row_ptr,
+                        &b.synapses,
+                        &b.weights,
+                        &b.ring,
+                        &b.spike_hist,
+                        &b.spiked_at,
+                    ],
+                ),
+            },
             stdp: (params.n_plastic > 0).then(|| {
                 [
                     make(
@@ -857,15 +1005,36 @@ impl GpuBackend {
         Ok(bytemuck::pod_collect_to_vec(&bytes))
     }
 
-    /// Replaces the weights of all synapses; takes effect from the next tick.
-    pub fn push_weights(&self, weights: &[f32]) -> Result<()> {
-        if !weights.is_empty() {
+    /// Replaces the weights of all synapses (merged CSR order of `plan`); takes effect from
+    /// the next tick. Compact storage is re-encoded (refused if a weight no longer fits).
+    pub fn push_weights(&self, plan: &Plan, weights: &[f32]) -> Result<()> {
+        if let Some(c) = &self.buffers.compact {
+            let encoded = CompactSynapses::encode(plan, weights).map_err(|why| {
+                crate::error::invalid("weights", "new values", &format!("compact storage: {why}"))
+            })?;
+            for (buffer, part) in c.words.iter().zip(encoded.words.chunks(c.chunk_words as usize)) {
+                self.ctx.queue.write_buffer(buffer, 0, bytemuck::cast_slice(part));
+            }
+            self.ctx.queue.submit([]);
+        } else if !weights.is_empty() {
             self.ctx
                 .queue
                 .write_buffer(&self.buffers.weights, 0, bytemuck::cast_slice(weights));
             self.ctx.queue.submit([]);
         }
         self.ctx.check()
+    }
+
+    /// Whether synapses are in compact storage (static network: the weights on the device
+    /// never change by themselves).
+    pub fn is_compact(&self) -> bool {
+        self.buffers.compact.is_some()
+    }
+
+    /// Device bytes per synapse of the storage in use (`None`: the wide format, see
+    /// [`Plan::bytes_per_synapse`]).
+    pub fn compact_bytes_per_synapse(&self) -> Option<f64> {
+        self.buffers.compact.as_ref().map(|c| c.bytes_per_synapse)
     }
 
     /// Queues a copy of the weights of synapses `first..first + count` and returns at once;
@@ -1039,10 +1208,13 @@ fn pending_ticks<T>(inflight: &VecDeque<(usize, u32, wgpu::SubmissionIndex, T)>)
 }
 
 fn pipeline(device: &wgpu::Device, name: &str) -> wgpu::ComputePipeline {
-    let stage = shaders::stage(name);
+    pipeline_from_source(device, name, &shaders::assembled_source(&shaders::stage(name)))
+}
+
+fn pipeline_from_source(device: &wgpu::Device, name: &str, source: &str) -> wgpu::ComputePipeline {
     let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
         label: Some(&format!("spikegpu.{name}")),
-        source: wgpu::ShaderSource::Wgsl(shaders::assembled_source(&stage).into()),
+        source: wgpu::ShaderSource::Wgsl(source.into()),
     });
     device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
         label: Some(&format!("spikegpu.{name}")),

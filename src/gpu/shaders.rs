@@ -73,6 +73,7 @@ pub const STAGES: &[Stage] = &[
     ),
     stage!("prepare_propagate", ["common"]),
     stage!("propagate", ["common"]),
+    stage!("propagate_compact", ["common"]),
     stage!("stdp_traces", ["common"]),
     stage!("stdp_pre", ["common", "stdp_common"]),
     stage!("stdp_post", ["common", "stdp_common"]),
@@ -94,8 +95,94 @@ pub fn stage(name: &str) -> Stage {
         .unwrap_or_else(|| panic!("no shader stage named {name}"))
 }
 
-/// Full source of a stage as compiled: its includes in order, then the stage.
+/// How `propagate_compact` splits its synapse arrays over bindings: `word_chunks` bindings
+/// of weight/delay words and `target_chunks` of target pairs, each chunk `2^chunk_shift`
+/// words (the last may be shorter).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChunkLayout {
+    /// Bindings of weight/delay words.
+    pub word_chunks: u32,
+    /// Bindings of target pairs.
+    pub target_chunks: u32,
+    /// log2 of the words per chunk.
+    pub chunk_shift: u32,
+    /// Delay bits of each word.
+    pub delay_bits: u32,
+}
+
+impl Default for ChunkLayout {
+    fn default() -> Self {
+        Self {
+            word_chunks: 1,
+            target_chunks: 1,
+            chunk_shift: 31,
+            delay_bits: 13,
+        }
+    }
+}
+
+/// First binding of the chunked arrays in `propagate_compact`.
+pub const COMPACT_CHUNK_BINDING: u32 = 8;
+
+/// The generated part of `propagate_compact`: delay constants, one binding per chunk, and the
+/// accessors that pick a chunk.
+pub fn compact_accessors(layout: &ChunkLayout) -> String {
+    use std::fmt::Write;
+    let mut src = format!(
+        "const DELAY_BITS: u32 = {}u;\nconst DELAY_MASK: u32 = {}u;\n",
+        layout.delay_bits,
+        (1u64 << layout.delay_bits) - 1
+    );
+    let mut binding = COMPACT_CHUNK_BINDING;
+    for (name, count) in [("words", layout.word_chunks), ("targets", layout.target_chunks)] {
+        for c in 0..count {
+            let _ = writeln!(
+                src,
+                "@group(0) @binding({binding}) var<storage, read> {name}_{c}: array<u32>;"
+            );
+            binding += 1;
+        }
+        let fname = if name == "words" {
+            "load_word"
+        } else {
+            "load_target"
+        };
+        let _ = writeln!(
+            src,
+            "fn {fname}(index: u32) -> u32 {{\n    let i = index & {}u;\n    var value = 0u;\n    switch (index >> {}u) {{",
+            ((1u64 << layout.chunk_shift) - 1) as u32,
+            layout.chunk_shift
+        );
+        for c in 0..count - 1 {
+            let _ = writeln!(src, "        case {c}u: {{ value = {name}_{c}[i]; }}");
+        }
+        let _ = writeln!(
+            src,
+            "        default: {{ value = {name}_{}[i]; }}\n    }}\n    return value;\n}}",
+            count - 1
+        );
+    }
+    src
+}
+
+/// Full source of `propagate_compact` for a chunk layout.
+pub fn propagate_compact_source(layout: &ChunkLayout) -> String {
+    let mut src = assembled_static(&stage("propagate_compact"));
+    src.push('\n');
+    src.push_str(&compact_accessors(layout));
+    src
+}
+
+/// Full source of a stage as compiled: its includes in order, then the stage (generated
+/// stages with their default layout).
 pub fn assembled_source(stage: &Stage) -> String {
+    if stage.name == "propagate_compact" {
+        return propagate_compact_source(&ChunkLayout::default());
+    }
+    assembled_static(stage)
+}
+
+fn assembled_static(stage: &Stage) -> String {
     let mut src = String::new();
     for inc in stage.includes {
         let (_, text) = SHARED
@@ -117,7 +204,17 @@ pub fn common_source() -> &'static str {
 /// Parses and validates a stage with naga, with no optional capability: the engine must run
 /// on any WebGPU-level adapter.
 pub fn validate(stage: &Stage) -> Result<naga::Module, String> {
-    let src = assembled_source(stage);
+    validate_source(stage.name, &assembled_source(stage))
+}
+
+/// Parses and validates the source of stage `name` (see [`validate`]).
+pub fn validate_source(name: &str, src: &str) -> Result<naga::Module, String> {
+    let stage = Stage {
+        name: stage(name).name,
+        includes: &[],
+        source: "",
+    };
+    let src = src.to_string();
     let module = naga::front::wgsl::parse_str(&src)
         .map_err(|e| format!("{}: {}", stage.name, e.emit_to_string(&src)))?;
     naga::valid::Validator::new(

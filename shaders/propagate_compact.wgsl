@@ -1,0 +1,67 @@
+// Stage 3 of a tick for static networks in compact storage (src/compact.rs): one workgroup
+// per spike walks the rows of every projection leaving the spiking neuron's population and
+// adds each weight into the target's input ring at slot (tick + delay) % D. A synapse is a
+// 16-bit target local to its projection's post population and a word holding the fixed-point
+// weight above the delay bits: it adds exactly what `propagate` adds from the wide format.
+//
+// The synapse arrays may exceed one binding: they are split into chunks of 2^k words, each
+// bound separately, and `load_word` / `load_target` (generated with the chunk counts, see
+// src/gpu/shaders.rs) pick the chunk. Mirrored by cpu::propagate with compact::decode.
+
+@group(0) @binding(0) var<uniform> params: SimParams;
+@group(0) @binding(1) var<storage, read_write> control: Control;
+@group(0) @binding(2) var<storage, read> records: array<SpikeRecord>;
+@group(0) @binding(3) var<storage, read> pops: array<PopGpu>;
+// Per population: first index and count of its outgoing projections.
+@group(0) @binding(4) var<storage, read> outgoing: array<vec2<u32>>;
+@group(0) @binding(5) var<storage, read> projections: array<CompactProjection>;
+@group(0) @binding(6) var<storage, read> row_ptr: array<u32>;
+@group(0) @binding(7) var<storage, read_write> ring: array<atomic<i32>>;
+
+override WORKGROUP_SIZE: u32 = 64u;
+
+fn population_of(neuron: u32) -> u32 {
+    var lo = 0u;
+    var hi = params.n_pops;
+    while (hi - lo > 1u) {
+        let mid = (lo + hi) / 2u;
+        if (pops[mid].start <= neuron) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo;
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn propagate_compact(
+    @builtin(workgroup_id) wg: vec3<u32>,
+    @builtin(local_invocation_index) lid: u32,
+) {
+    let k = wg.y * params.max_groups_x + wg.x;
+    if (k >= atomicLoad(&control.spike_count)) {
+        return;
+    }
+    let tick = control.tick;
+    let source = records[control.record_head + k].neuron;
+    let out = outgoing[population_of(source)];
+    var events = 0u;
+    for (var j = out.x; j < out.x + out.y; j++) {
+        let proj = projections[j];
+        let row = proj.row_base + (source - proj.pre_start);
+        let begin = row_ptr[row];
+        let end = row_ptr[row + 1u];
+        events += end - begin;
+        for (var s = begin + lid; s < end; s += WORKGROUP_SIZE) {
+            let word = load_word(s);
+            let slot = (tick + (word & DELAY_MASK)) % params.ring_slots;
+            let local = (load_target(s >> 1u) >> (16u * (s & 1u))) & 0xffffu;
+            let idx = ring_index(proj.port, slot, proj.post_start + local, params.ring_slots, params.n_neurons);
+            atomicAdd(&ring[idx], bitcast<i32>(word) >> DELAY_BITS);
+        }
+    }
+    if (lid == 0u) {
+        atomicAdd(&control.tick_events, events);
+    }
+}

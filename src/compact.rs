@@ -1,0 +1,133 @@
+//! Compact synapse storage for static networks: 6 bytes per synapse, lossless.
+//!
+//! Each synapse keeps a 16-bit target index local to its projection's post-synaptic
+//! population and one 32-bit word holding the fixed-point weight (the very integer the input
+//! accumulator adds, `round_half_even(w * S)`) above its delay in ticks:
+//! `word = (w_fixed << delay_bits) | delay`. The port, the post population and the pre
+//! population are per projection, so synapses are stored projection by projection, each with
+//! its own row pointers, and a spike walks the rows of every projection leaving its
+//! population. Delivery adds exactly what the wide format (target, delay/port word, f32
+//! weight: 12 bytes) adds, so spike trains are bit-identical.
+//!
+//! Networks qualify when no projection is plastic, every post-synaptic population has at most
+//! 65,536 neurons, and every fixed-point weight fits beside the delay bits. Otherwise the GPU
+//! keeps the wide format.
+
+use crate::layout::CompactProjection;
+use crate::plan::{Plan, to_fixed};
+
+/// The compact arrays of a plan, ready to upload.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CompactSynapses {
+    /// Bits of each word holding the delay (the rest is the signed fixed-point weight).
+    pub delay_bits: u32,
+    /// Per synapse: `(w_fixed << delay_bits) | delay`.
+    pub words: Vec<u32>,
+    /// Per synapse, two to a word (low half first): target index within the post population.
+    pub targets: Vec<u32>,
+    /// Row pointers of every projection, concatenated (`pre size + 1` each).
+    pub row_ptr: Vec<u32>,
+    /// Projections grouped by pre-synaptic population.
+    pub projections: Vec<CompactProjection>,
+    /// Per population: `[first, count]` into `projections` of the projections leaving it.
+    pub outgoing: Vec<[u32; 2]>,
+}
+
+impl CompactSynapses {
+    /// Encodes the plan's synapses with `weights` (merged CSR order), or says why the network
+    /// does not qualify.
+    pub fn encode(plan: &Plan, weights: &[f32]) -> Result<Self, String> {
+        if !plan.plastic.is_empty() {
+            return Err("plastic synapses keep f32 weights".into());
+        }
+        if plan.synapses.len() as u64 > u64::from(u32::MAX) {
+            return Err("more than 2^32 synapses".into());
+        }
+        let max_delay = plan.ring_slots.saturating_sub(1).max(1);
+        let delay_bits = 32 - max_delay.leading_zeros();
+        let weight_bits = 32 - delay_bits;
+        let limit = 1i64 << (weight_bits - 1);
+        let mut order: Vec<usize> = (0..plan.projections.len()).collect();
+        order.sort_by_key(|&k| plan.projections[k].pre);
+        let mut out = CompactSynapses {
+            delay_bits,
+            words: Vec::with_capacity(plan.synapses.len()),
+            targets: Vec::with_capacity(plan.synapses.len().div_ceil(2)),
+            outgoing: vec![[0, 0]; plan.populations.len()],
+            ..Self::default()
+        };
+        let mut pending_target: Option<u32> = None;
+        for &k in &order {
+            let p = &plan.projections[k];
+            let post = plan.populations[p.post].gpu;
+            if post.size > 1 << 16 {
+                return Err(format!(
+                    "population '{}' has {} neurons (16-bit targets allow 65,536)",
+                    plan.populations[p.post].name, post.size
+                ));
+            }
+            let entry = &mut out.outgoing[p.pre];
+            if entry[1] == 0 {
+                entry[0] = out.projections.len() as u32;
+            }
+            entry[1] += 1;
+            out.projections.push(CompactProjection {
+                pre_start: plan.populations[p.pre].gpu.start,
+                post_start: post.start,
+                port: p.port,
+                row_base: out.row_ptr.len() as u32,
+            });
+            let first = out.words.len() as u32;
+            out.row_ptr.extend(p.local_row_ptr.iter().map(|r| first + r));
+            for s in plan.projection_synapses(k) {
+                let syn = plan.synapses[s as usize];
+                let w = i64::from(to_fixed(weights[s as usize], plan.fixed_scale));
+                if w < -limit || w >= limit {
+                    return Err(format!(
+                        "a fixed-point weight ({w}) needs more than the {weight_bits} bits beside {delay_bits} delay bits"
+                    ));
+                }
+                out.words.push(((w as i32 as u32) << delay_bits) | syn.delay());
+                let local = syn.post - post.start;
+                match pending_target.take() {
+                    None => pending_target = Some(local),
+                    Some(low) => out.targets.push(low | (local << 16)),
+                }
+            }
+        }
+        if let Some(low) = pending_target {
+            out.targets.push(low);
+        }
+        Ok(out)
+    }
+
+    /// Number of synapses.
+    pub fn len(&self) -> usize {
+        self.words.len()
+    }
+
+    /// Whether there is no synapse.
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty()
+    }
+
+    /// Decodes synapse `s` (compact order): target index within its post population, delay
+    /// in ticks, fixed-point weight. Mirrors `propagate_compact.wgsl`.
+    pub fn decode(&self, s: usize) -> (u32, u32, i32) {
+        let word = self.words[s];
+        let delay = word & ((1 << self.delay_bits) - 1);
+        let weight = (word as i32) >> self.delay_bits;
+        let target = (self.targets[s / 2] >> (16 * (s as u32 % 2))) & 0xffff;
+        (target, delay, weight)
+    }
+
+    /// Device bytes per synapse: the word, the target and the row pointers spread over the
+    /// synapses.
+    pub fn bytes_per_synapse(&self) -> f64 {
+        if self.words.is_empty() {
+            return 0.0;
+        }
+        (self.words.len() * 4 + self.targets.len() * 4 + self.row_ptr.len() * 4) as f64
+            / self.words.len() as f64
+    }
+}
