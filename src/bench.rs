@@ -46,6 +46,9 @@ pub struct BenchReport {
     pub ticks: u64,
     /// Seconds to build the network, plan it, upload it and compile pipelines.
     pub build_s: f64,
+    /// Seconds of those spent describing and planning the network on the host (the rest is
+    /// the backend's upload and shader compilation).
+    pub plan_s: f64,
     /// Seconds of the run loop (including the final read-back).
     pub run_s: f64,
     /// Real-time factor: wall-clock seconds per simulated second (< 1 is faster than real time).
@@ -74,6 +77,10 @@ pub struct BenchReport {
     pub submissions: Option<u64>,
     /// Rate of each population over the whole run (initial transient included).
     pub populations: Vec<PopulationRate>,
+    /// Peak resident host memory of the process during this benchmark (MiB; Linux).
+    pub peak_host_mib: Option<f64>,
+    /// Device memory of all buffers (MiB; GPU backend).
+    pub device_mib: Option<f64>,
 }
 
 /// One population's firing rate in a benchmark run.
@@ -167,6 +174,7 @@ pub fn run(config: &BenchConfig) -> Result<BenchReport> {
             "must be finite and > 0",
         ));
     }
+    reset_peak_host_memory();
     let t0 = Instant::now();
     let net = build_model(&config.model, config.seed, config.scale)?;
     let mut sim = Simulator::new(&net, config.backend)?;
@@ -175,6 +183,20 @@ pub fn run(config: &BenchConfig) -> Result<BenchReport> {
     sim.run_ms(config.duration_ms)?;
     let run_s = t1.elapsed().as_secs_f64();
     Ok(report(&config.model, &net, &sim, build_s, run_s))
+}
+
+/// Resets the process's peak resident memory (Linux `clear_refs`), so that the next
+/// benchmark reports its own peak; elsewhere a no-op.
+pub fn reset_peak_host_memory() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// Peak resident memory of the process since the last reset, in bytes (Linux `VmHWM`).
+pub fn peak_host_memory() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
 }
 
 /// The figures of a finished run.
@@ -194,6 +216,7 @@ pub fn report(model: &str, net: &Network, sim: &Simulator, build_s: f64, run_s: 
         duration_ms,
         ticks: c.ticks,
         build_s,
+        plan_s: build_s - sim.build_seconds() + sim.plan_seconds(),
         run_s,
         rtf: run_s / (duration_ms * 1e-3),
         spikes: c.spikes,
@@ -208,6 +231,8 @@ pub fn report(model: &str, net: &Network, sim: &Simulator, build_s: f64, run_s: 
         dispatches_per_tick: gpu.map(|g| g.0.dispatches_per_tick),
         submissions: gpu.map(|g| g.0.submissions),
         populations: population_rates(model, sim, duration_ms),
+        peak_host_mib: peak_host_memory().map(|b| b as f64 / 1048576.0),
+        device_mib: sim.device_bytes().map(|b| b as f64 / 1048576.0),
     }
 }
 
@@ -223,7 +248,7 @@ pub fn table(reports: &[BenchReport]) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "{:<8} {:<4} {:>8} {:>10} {:>7} {:>8} {:>8} {:>9} {:>8} {:>6} {:>10} {:>7} {:>16}  adapter",
+        "{:<8} {:<4} {:>8} {:>10} {:>7} {:>8} {:>8} {:>9} {:>8} {:>6} {:>10} {:>7} {:>9} {:>8} {:>16}  adapter",
         "model",
         "back",
         "neurons",
@@ -236,12 +261,14 @@ pub fn table(reports: &[BenchReport]) -> String {
         "cv",
         "events/s",
         "B/syn",
+        "host_MiB",
+        "gpu_MiB",
         "spike_hash"
     );
     for r in reports {
         let _ = writeln!(
             s,
-            "{:<8} {:<4} {:>8} {:>10} {:>7.0} {:>8.3} {:>8.3} {:>9.4} {:>8.3} {:>6} {:>10.3e} {:>7.2} {:>16}  {}",
+            "{:<8} {:<4} {:>8} {:>10} {:>7.0} {:>8.3} {:>8.3} {:>9.4} {:>8.3} {:>6} {:>10.3e} {:>7.2} {:>9} {:>8} {:>16}  {}",
             r.model,
             r.backend,
             r.neurons,
@@ -254,12 +281,18 @@ pub fn table(reports: &[BenchReport]) -> String {
             r.cv_isi.map_or("-".into(), |c| format!("{c:.3}")),
             r.events_per_s,
             r.bytes_per_synapse,
+            mib(r.peak_host_mib),
+            mib(r.device_mib),
             r.spike_hash,
             r.adapter
         );
     }
     s.push_str(&population_table(reports));
     s
+}
+
+fn mib(x: Option<f64>) -> String {
+    x.map_or("-".into(), |m| format!("{m:.0}"))
 }
 
 /// The CPU model name from /proc/cpuinfo (Linux), else the architecture.
@@ -307,16 +340,16 @@ pub fn markdown(reports: &[BenchReport]) -> String {
     let _ = writeln!(s);
     let _ = writeln!(
         s,
-        "| model | backend | neurons | synapses | build s | run s | RTF | rate Hz | CV ISI | syn events/s | B/synapse | B/plastic synapse | spike hash |"
+        "| model | backend | neurons | synapses | build s | run s | RTF | rate Hz | CV ISI | syn events/s | B/synapse | B/plastic synapse | host peak MiB | GPU MiB | spike hash |"
     );
     let _ = writeln!(
         s,
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
     );
     for r in reports {
         let _ = writeln!(
             s,
-            "| {} | {} | {} | {} | {:.3} | {:.3} | {:.3} | {:.2} | {} | {:.3e} | {:.2} | {} | `{}` |",
+            "| {} | {} | {} | {} | {:.3} | {:.3} | {:.3} | {:.2} | {} | {:.3e} | {:.2} | {} | {} | {} | `{}` |",
             r.model,
             r.backend,
             r.neurons,
@@ -330,6 +363,8 @@ pub fn markdown(reports: &[BenchReport]) -> String {
             r.bytes_per_synapse,
             r.bytes_per_plastic_synapse
                 .map_or("-".into(), |b| format!("{b:.2}")),
+            mib(r.peak_host_mib),
+            mib(r.device_mib),
             r.spike_hash
         );
     }

@@ -102,6 +102,7 @@ pub struct Simulator {
     snapshots: Vec<PendingSnapshot>,
     next_snapshot: u64,
     build_s: f64,
+    plan_s: f64,
 }
 
 /// Options for [`Simulator::with_options`].
@@ -121,6 +122,7 @@ impl Simulator {
     pub fn with_options(net: &Network, backend: Backend, options: SimOptions) -> Result<Self> {
         let t0 = Instant::now();
         let plan = Plan::new(net)?;
+        let plan_s = t0.elapsed().as_secs_f64();
         let engine = match backend {
             Backend::Cpu => Engine::Cpu(Box::new(CpuBackend::new(&plan))),
             Backend::Gpu => Engine::Gpu(Box::new(GpuBackend::new(&plan, options.gpu)?)),
@@ -145,6 +147,7 @@ impl Simulator {
             snapshots: Vec::new(),
             next_snapshot: 0,
             build_s: t0.elapsed().as_secs_f64(),
+            plan_s,
         })
     }
 
@@ -198,6 +201,12 @@ impl Simulator {
     /// Seconds spent planning, uploading and compiling pipelines.
     pub fn build_seconds(&self) -> f64 {
         self.build_s
+    }
+
+    /// Seconds spent planning (connectivity generation and flat arrays on the host), the part
+    /// of [`Simulator::build_seconds`] before the backend's upload and shader compilation.
+    pub fn plan_seconds(&self) -> f64 {
+        self.plan_s
     }
 
     /// Every recorded spike as (tick, global neuron), sorted.
@@ -506,6 +515,14 @@ impl Simulator {
                     syn_events: c.events,
                 }
             }
+        }
+    }
+
+    /// Bytes of all device buffers (GPU backend only).
+    pub fn device_bytes(&self) -> Option<u64> {
+        match &self.engine {
+            Engine::Gpu(gpu) => Some(gpu.device_bytes()),
+            Engine::Cpu(_) => None,
         }
     }
 

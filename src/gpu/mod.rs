@@ -1025,6 +1025,45 @@ impl GpuBackend {
         self.ctx.check()
     }
 
+    /// Bytes of all device buffers (records and staging at their current size).
+    pub fn device_bytes(&self) -> u64 {
+        let b = &self.buffers;
+        let mut all = vec![
+            &b.params,
+            &b.control,
+            &b.pops,
+            &b.state,
+            &b.ring,
+            &b.records,
+            &b.row_ptr,
+            &b.synapses,
+            &b.weights,
+            &b.poisson,
+            &b.poisson_segments,
+            &b.poisson_cdf,
+            &b.neuron_params,
+            &b.source_ticks,
+            &b.currents,
+            &b.current_steps,
+            &b.current_in,
+            &b.spike_hist,
+            &b.spiked_at,
+            &b.traces,
+            &b.plastic,
+            &b.col_ptr,
+            &b.col_entries,
+            &b.modulators,
+            &b.indirect,
+            &b.staging[0],
+            &b.staging[1],
+        ];
+        if let Some(c) = &b.compact {
+            all.extend(c.words.iter().chain(&c.targets));
+            all.extend([&c.row_ptr, &c.projections, &c.outgoing]);
+        }
+        all.iter().map(|buffer| buffer.size()).sum()
+    }
+
     /// Whether synapses are in compact storage (static network: the weights on the device
     /// never change by themselves).
     pub fn is_compact(&self) -> bool {
