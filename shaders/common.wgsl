@@ -26,6 +26,10 @@ struct SimParams {
     trace_threads: u32,
     modulation_interval: u32,
     n_synapses: u32,
+    n_procedural: u32,
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
 }
 
 struct Control {
@@ -85,6 +89,21 @@ fn synapse_dendritic(s: Synapse) -> u32 {
 
 fn synapse_plastic(s: Synapse) -> u32 {
     return s.delay_port >> 27u;
+}
+
+struct ProceduralGpu {
+    pre_start: u32,
+    pre_size: u32,
+    post_start: u32,
+    post_size: u32,
+    port: u32,
+    delay: u32,
+    weight_fixed: i32,
+    threshold: u32,
+    all: u32,
+    stream: u32,
+    skip_self: u32,
+    _pad: u32,
 }
 
 struct CompactProjection {

@@ -229,6 +229,21 @@ impl CpuBackend {
                 self.ring[idx] = self.ring[idx].wrapping_add(to_fixed(w, scale));
             }
         }
+        // Procedural projections: each spike regenerates its rows (`propagate_procedural.wgsl`).
+        for p in &self.plan.procedural {
+            let slot = (now + p.delay as usize) % d;
+            let base = (p.port as usize * d + slot) * n + p.post_start as usize;
+            for &src in &self.spikes_this_tick {
+                if !(p.pre_start..p.pre_start + p.pre_size).contains(&src) {
+                    continue;
+                }
+                let ring = &mut self.ring;
+                crate::plan::procedural_row(self.plan.key, p, src - p.pre_start, |j| {
+                    ring[base + j as usize] = ring[base + j as usize].wrapping_add(p.weight_fixed);
+                    events += 1;
+                });
+            }
+        }
         self.total_events += events;
     }
 

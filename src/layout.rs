@@ -48,6 +48,44 @@ pub struct SimParams {
     pub modulation_interval: u32,
     /// Synapses in the merged CSR (threads of the modulated update).
     pub n_synapses: u32,
+    /// Number of procedural projections.
+    pub n_procedural: u32,
+    /// Padding.
+    pub _pad0: u32,
+    /// Padding.
+    pub _pad1: u32,
+    /// Padding.
+    pub _pad2: u32,
+}
+
+/// A procedural projection as `propagate_procedural` sees it: rows are regenerated per spike.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Pod, Zeroable)]
+pub struct ProceduralGpu {
+    /// First global index of the pre-synaptic population.
+    pub pre_start: u32,
+    /// Size of the pre-synaptic population.
+    pub pre_size: u32,
+    /// First global index of the post-synaptic population.
+    pub post_start: u32,
+    /// Size of the post-synaptic population.
+    pub post_size: u32,
+    /// Input port.
+    pub port: u32,
+    /// Delay (ticks).
+    pub delay: u32,
+    /// Weight in fixed point.
+    pub weight_fixed: i32,
+    /// Candidate `j` is connected when its Philox word is below this (`p * 2^32`)...
+    pub threshold: u32,
+    /// ... or always, when 1 (`p = 1`).
+    pub all: u32,
+    /// Philox stream (`PROCEDURAL + projection`).
+    pub stream: u32,
+    /// 1 when row `i` skips target `i` (same population, no autapses).
+    pub skip_self: u32,
+    /// Padding.
+    pub _pad: u32,
 }
 
 /// A projection of a compact (static) network as `propagate_compact` sees it.

@@ -332,6 +332,9 @@ pub struct Projection {
     pub receptor: Receptor,
     /// Spike-timing-dependent plasticity, if any.
     pub plasticity: Option<crate::plasticity::StdpParams>,
+    /// Procedural: rows are regenerated from the seed on every spike instead of stored (see
+    /// [`NetworkBuilder::procedural`]).
+    pub procedural: bool,
 }
 
 /// Independent Poisson trains, one per target neuron, each spike adding `weight` to the
@@ -842,6 +845,7 @@ impl NetworkBuilder {
             delay_ms,
             receptor,
             plasticity: None,
+            procedural: false,
         });
         Ok(ProjectionId {
             network: self.net.id,
@@ -861,6 +865,13 @@ impl NetworkBuilder {
             });
         }
         let owner = format!("projection {} plasticity", proj.index);
+        if self.net.projections[proj.index].procedural {
+            return Err(invalid(
+                format!("projection {}.plasticity", proj.index),
+                "procedural projection",
+                "a procedural projection stores no synapses, so it cannot be plastic",
+            ));
+        }
         rule.validate(&owner)?;
         if let Some(m) = &rule.modulation {
             self.check_channel(m.channel, &format!("{owner}.modulation.channel"))?;
@@ -912,6 +923,58 @@ impl NetworkBuilder {
             });
         }
         self.net.projections[proj.index].plasticity = Some(rule);
+        Ok(())
+    }
+
+    /// Makes projection `proj` procedural: no synapse is stored (0 bytes per synapse); each
+    /// spike regenerates its row from the seed. Candidate `j` of row `i` is connected when
+    /// word `j` of the Philox stream (seed, projection, row `i`) is below `p * 2^32`, an
+    /// integer test that every backend evaluates identically. Only static fixed-probability
+    /// projections with a constant weight and delay qualify. The row's work grows with the
+    /// post-synaptic population (one 4-candidate draw per thread), not with its synapses.
+    pub fn procedural(&mut self, proj: ProjectionId) -> Result<()> {
+        if proj.network != self.net.id || proj.index >= self.net.projections.len() {
+            return Err(Error::UnknownHandle {
+                kind: "projection",
+                index: proj.index,
+                why: "it belongs to another network".into(),
+            });
+        }
+        let p = &self.net.projections[proj.index];
+        let field = |f: &str| format!("projection {}.{f}", proj.index);
+        if !matches!(p.connectivity, Connectivity::FixedProbability { .. }) {
+            return Err(invalid(
+                field("connectivity"),
+                format!("{:?}", p.connectivity)
+                    .split([' ', '(', '{'])
+                    .next()
+                    .unwrap_or("")
+                    .to_string(),
+                "a procedural projection must use FixedProbability",
+            ));
+        }
+        if !matches!(p.weight, WeightDist::Constant(_)) {
+            return Err(invalid(
+                field("weight"),
+                format!("{:?}", p.weight),
+                "a procedural projection needs a constant weight",
+            ));
+        }
+        if !matches!(p.delay_ms, WeightDist::Constant(_)) {
+            return Err(invalid(
+                field("delay_ms"),
+                format!("{:?}", p.delay_ms),
+                "a procedural projection needs a constant delay",
+            ));
+        }
+        if p.plasticity.is_some() {
+            return Err(invalid(
+                field("plasticity"),
+                "plastic",
+                "a plastic projection stores its weights, so it cannot be procedural",
+            ));
+        }
+        self.net.projections[proj.index].procedural = true;
         Ok(())
     }
 

@@ -247,6 +247,9 @@ struct FileProjection {
     delay: Option<Spanned<RawDist>>,
     receptor: Spanned<String>,
     plasticity: Option<Spanned<FilePlasticity>>,
+    /// Regenerate rows per spike instead of storing them.
+    #[serde(default)]
+    procedural: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -755,6 +758,9 @@ impl Loader<'_> {
                 None => return self.err(sp.span(), &what, "missing required field 'delay'"),
             };
             let id = b.projection(pre, post, connectivity, weight, delay, receptor)?;
+            if p.procedural {
+                b.procedural(id)?;
+            }
             if let Some(sp) = &p.plasticity {
                 let what = format!("{what}.plasticity");
                 let mut rule = self.plasticity(sp, &what, weight_dim(&post_model))?;

@@ -12,7 +12,8 @@ use std::collections::HashSet;
 
 use crate::error::{Error, Result, invalid};
 use crate::layout::{
-    CurrentGpu, CurrentStep, NeuronState, PlasticGpu, PoissonGpu, PoissonSegment, PopGpu, Synapse,
+    CurrentGpu, CurrentStep, NeuronState, PlasticGpu, PoissonGpu, PoissonSegment, PopGpu, ProceduralGpu,
+    Synapse,
 };
 use crate::model::{
     Connectivity, CurrentSource, Network, NeuronModel, NeuronParam, PerNeuron, Projection, StateVar,
@@ -55,6 +56,8 @@ pub struct ProjectionPlan {
     pub earlier_siblings: Vec<usize>,
     /// Whether the projection is reward-modulated (its changes go to eligibility traces).
     pub modulated: bool,
+    /// Whether the projection is procedural (no stored synapses).
+    pub procedural: bool,
 }
 
 /// A population's place in the global neuron array and its constants.
@@ -122,12 +125,27 @@ pub struct Plan {
     pub trace_len: u32,
     /// Ticks between reward-modulated weight updates (0: none is modulated).
     pub modulation_interval: u32,
+    /// Procedural projections (no stored synapses; rows regenerated per spike).
+    pub procedural: Vec<ProceduralGpu>,
     /// Neuromodulator channels (0 global, 1 + p population p) as the GPU holds them:
     /// initial levels, then baselines, then decays per update interval, `n_pops + 1` each.
     pub modulators: Vec<f32>,
     /// Bounds of the Poisson and current contributions per (port, target), for re-checking
     /// the fixed-point guarantee when weights change.
     input_extra: (Vec<f64>, Vec<f64>),
+}
+
+/// Local targets of row `row` (pre-synaptic index within its population) of a procedural
+/// projection: candidate `j` is taken when word `j` of the row's Philox stream is below the
+/// threshold. Mirrors `propagate_procedural.wgsl` (and cpu::propagate).
+pub fn procedural_row(key: [u32; 2], p: &ProceduralGpu, row: u32, mut f: impl FnMut(u32)) {
+    let mut rng = PhiloxStream::new(key, p.stream, row);
+    for j in 0..p.post_size {
+        let word = rng.next_u32();
+        if (p.all == 1 || word < p.threshold) && !(p.skip_self == 1 && j == row) {
+            f(j);
+        }
+    }
 }
 
 /// Index of a neuromodulator channel in the plan's channel arrays.
@@ -318,11 +336,43 @@ impl Plan {
                     .filter(|&j| net.projections[j].pre.index == p.pre.index)
                     .collect(),
                 modulated: p.plasticity.as_ref().is_some_and(|r| r.modulation.is_some()),
+                procedural: p.procedural,
             })
             .collect();
         drop(local);
 
-        let max_delay = synapses.iter().map(|s| s.delay()).max().unwrap_or(1);
+        let mut procedural = Vec::new();
+        for (k, p) in net.projections.iter().enumerate().filter(|(_, p)| p.procedural) {
+            let (
+                Connectivity::FixedProbability { p: prob, autapses },
+                crate::model::WeightDist::Constant(_),
+                crate::model::WeightDist::Constant(d),
+            ) = (&p.connectivity, p.weight, p.delay_ms)
+            else {
+                unreachable!("validated by NetworkBuilder::procedural")
+            };
+            let (pre, post) = (populations[p.pre.index].gpu, populations[p.post.index].gpu);
+            procedural.push(ProceduralGpu {
+                pre_start: pre.start,
+                pre_size: pre.size,
+                post_start: post.start,
+                post_size: post.size,
+                port: p.receptor.port(),
+                delay: ((d / dt).round() as u32).max(1),
+                weight_fixed: 0,
+                threshold: (prob * 4_294_967_296.0).floor().min(f64::from(u32::MAX)) as u32,
+                all: u32::from(*prob >= 1.0),
+                stream: stream::PROCEDURAL + k as u32,
+                skip_self: u32::from(p.pre.index == p.post.index && !autapses),
+                _pad: 0,
+            });
+        }
+        let max_delay = synapses
+            .iter()
+            .map(|s| s.delay())
+            .chain(procedural.iter().map(|p| p.delay))
+            .max()
+            .unwrap_or(1);
         let ring_slots = max_delay + 1;
         let ring_entries = u64::from(PORTS) * u64::from(ring_slots) * u64::from(n_neurons);
         if ring_entries > u64::from(u32::MAX) {
@@ -505,7 +555,19 @@ impl Plan {
                 }
             }
         }
-        let input_extra = input_extras(n_neurons as usize, net, &poisson, &poisson_kmax, &current_bound);
+        let mut input_extra = input_extras(n_neurons as usize, net, &poisson, &poisson_kmax, &current_bound);
+        // A procedural row may reach a target from every pre-synaptic neuron.
+        for (p, proj) in procedural
+            .iter()
+            .zip(net.projections.iter().filter(|p| p.procedural))
+        {
+            let sources = f64::from(p.pre_size - p.skip_self);
+            for t in p.post_start..p.post_start + p.post_size {
+                let idx = p.port as usize * n_neurons as usize + t as usize;
+                input_extra.0[idx] += sources * proj.weight.range().1.abs().max(proj.weight.range().0.abs());
+                input_extra.1[idx] += sources;
+            }
+        }
         let fixed_scale = choose_fixed_scale(&input_bounds(
             n_neurons as usize,
             &synapses,
@@ -514,6 +576,12 @@ impl Plan {
         ))?;
         for (p, input) in poisson.iter_mut().zip(&net.poisson_inputs) {
             p.weight_fixed = to_fixed(input.weight as f32, fixed_scale);
+        }
+        for (p, proj) in procedural
+            .iter_mut()
+            .zip(net.projections.iter().filter(|p| p.procedural))
+        {
+            p.weight_fixed = to_fixed(proj.weight.range().0 as f32, fixed_scale);
         }
 
         Ok(Plan {
@@ -543,6 +611,7 @@ impl Plan {
             trace_len,
             modulation_interval,
             modulators: modulators(net, modulation_interval),
+            procedural,
             input_extra,
         })
     }
@@ -784,6 +853,14 @@ fn generate_projection(
 ) -> Result<LocalCsr> {
     let pre = &pops[proj.pre.index].gpu;
     let post = &pops[proj.post.index].gpu;
+    if proj.procedural {
+        // Regenerated on every spike: nothing stored.
+        return Ok(LocalCsr {
+            row_ptr: vec![0; pre.size as usize + 1],
+            targets: Vec::new(),
+            weights: Vec::new(),
+        });
+    }
     let same = proj.pre.index == proj.post.index;
     let dt = net.dt_ms;
     let port = proj.receptor.port();

@@ -57,6 +57,8 @@ pub mod stream {
     pub const POISSON_SOURCE: u32 = 0x7800_0000;
     /// Column-wise connectivity (fixed in-degree) of projection `p`: `CONNECT_COLUMN + p`.
     pub const CONNECT_COLUMN: u32 = 0x1800_0000;
+    /// Procedural projection `p`, regenerated on every spike: `PROCEDURAL + p` (also in WGSL).
+    pub const PROCEDURAL: u32 = 0x8000_0000;
 }
 
 /// A sequential reader over the Philox output for one (key, stream, row): the counter's first

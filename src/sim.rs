@@ -251,6 +251,19 @@ impl Simulator {
         Ok(proj.index)
     }
 
+    /// Projection `proj`'s index, refusing a procedural one (it stores no weights).
+    fn stored_projection(&self, proj: ProjectionId) -> Result<usize> {
+        let k = self.projection(proj)?;
+        if self.plan.projections[k].procedural {
+            return Err(invalid(
+                format!("projection {k}"),
+                "procedural",
+                "a procedural projection stores no synapses or weights (plan::procedural_row lists a row)",
+            ));
+        }
+        Ok(k)
+    }
+
     fn all_weights(&self) -> Result<Vec<f32>> {
         match &self.engine {
             Engine::Cpu(cpu) => Ok(cpu.weights().to_vec()),
@@ -262,7 +275,7 @@ impl Simulator {
 
     /// The synapses of `proj` with their current weights (read back from the GPU).
     pub fn weights(&self, proj: ProjectionId) -> Result<ProjectionWeights> {
-        let k = self.projection(proj)?;
+        let k = self.stored_projection(proj)?;
         let all = self.all_weights()?;
         let mut out = self.projection_layout(k);
         out.weights = self
@@ -279,7 +292,7 @@ impl Simulator {
     /// for the copy); collect it with [`Simulator::try_take_weights`] or
     /// [`Simulator::take_weights`], in any order. Uncollected snapshots hold device memory.
     pub fn request_weights(&mut self, proj: ProjectionId) -> Result<WeightTicket> {
-        let k = self.projection(proj)?;
+        let k = self.stored_projection(proj)?;
         let synapses = self.plan.projection_synapses(k);
         let first = synapses.iter().copied().min().unwrap_or(0);
         let end = synapses.iter().copied().max().map_or(first, |m| m + 1);
@@ -369,7 +382,7 @@ impl Simulator {
     /// for the projection's receptor, or could overflow the fixed-point input accumulators at
     /// the scale chosen when the network was built.
     pub fn set_weights(&mut self, proj: ProjectionId, weights: &[f32]) -> Result<()> {
-        let k = self.projection(proj)?;
+        let k = self.stored_projection(proj)?;
         let p = &self.plan.projections[k];
         let field = format!("projection {k} weights");
         if weights.len() as u64 != p.synapses {

@@ -3,7 +3,7 @@
 use spikegpu::gpu::shaders::{self, STAGES};
 use spikegpu::layout::{
     CompactProjection, Control, CurrentGpu, CurrentStep, NeuronState, PlasticGpu, PoissonGpu, PoissonSegment,
-    PopGpu, SimParams, SpikeRecord, Synapse,
+    PopGpu, ProceduralGpu, SimParams, SpikeRecord, Synapse,
 };
 
 #[test]
@@ -66,7 +66,7 @@ fn rust_and_wgsl_structs_have_identical_layouts() {
         n_neurons, n_pops, ring_slots, n_poisson, poisson_threads, seed_lo, seed_hi,
         record_capacity, fixed_scale, fixed_inv_scale, row_threads, max_groups_x, n_current,
         current_threads, n_plastic, hist_len, stdp_lag, trace_threads,
-        modulation_interval, n_synapses
+        modulation_interval, n_synapses, n_procedural, _pad0, _pad1, _pad2
     ]);
     check_layout!(Control, "Control", [
         tick, end_tick, halted, spike_count, record_head, tick_events, spikes_lo, spikes_hi,
@@ -90,6 +90,10 @@ fn rust_and_wgsl_structs_have_identical_layouts() {
         w_max, inv_span, mu, channel, decay_eligibility, interval_s
     ]);
     check_layout!(SpikeRecord, "SpikeRecord", [tick, neuron]);
+    check_layout!(ProceduralGpu, "ProceduralGpu", [
+        pre_start, pre_size, post_start, post_size, port, delay, weight_fixed, threshold, all,
+        stream, skip_self, _pad
+    ]);
     check_layout!(CompactProjection, "CompactProjection", [pre_start, post_start, port, row_base]);
 }
 

@@ -78,6 +78,7 @@ struct Pipelines {
     neuron_update: wgpu::ComputePipeline,
     prepare_propagate: wgpu::ComputePipeline,
     propagate: wgpu::ComputePipeline,
+    propagate_procedural: Option<wgpu::ComputePipeline>,
     stdp_traces: wgpu::ComputePipeline,
     stdp_pre: wgpu::ComputePipeline,
     stdp_post: wgpu::ComputePipeline,
@@ -92,6 +93,7 @@ struct BindGroups {
     neuron_update: wgpu::BindGroup,
     prepare_propagate: wgpu::BindGroup,
     propagate: wgpu::BindGroup,
+    propagate_procedural: Option<wgpu::BindGroup>,
     stdp: Option<[wgpu::BindGroup; 3]>,
     modulated_update: Option<wgpu::BindGroup>,
     tick_end: wgpu::BindGroup,
@@ -122,6 +124,7 @@ struct Buffers {
     col_ptr: wgpu::Buffer,
     col_entries: wgpu::Buffer,
     modulators: wgpu::Buffer,
+    procedural: wgpu::Buffer,
     compact: Option<CompactBuffers>,
     indirect: wgpu::Buffer,
     staging: [wgpu::Buffer; 2],
@@ -329,6 +332,10 @@ impl GpuBackend {
             trace_threads: plan.trace_threads(),
             modulation_interval: plan.modulation_interval,
             n_synapses: plan.synapses.len() as u32,
+            n_procedural: plan.procedural.len() as u32,
+            _pad0: 0,
+            _pad1: 0,
+            _pad2: 0,
         };
 
         let device = &ctx.device;
@@ -471,6 +478,12 @@ impl GpuBackend {
                 copy,
             ),
             indirect: storage_zeroed(device, "spikegpu.indirect", 48, wgpu::BufferUsages::INDIRECT),
+            procedural: storage_init(
+                device,
+                "spikegpu.procedural",
+                bytemuck::cast_slice(&plan.procedural),
+                copy,
+            ),
             compact: compact.as_ref().map(|c| {
                 let chunk_words = (chunk_bytes / 4) as usize;
                 let chunks = |label: &str, data: &[u32]| -> Vec<wgpu::Buffer> {
@@ -517,6 +530,8 @@ impl GpuBackend {
             current_input: pipeline(device, "current_input"),
             neuron_update: pipeline(device, "neuron_update"),
             prepare_propagate: pipeline(device, "prepare_propagate"),
+            propagate_procedural: (!plan.procedural.is_empty())
+                .then(|| pipeline(device, "propagate_procedural")),
             propagate: match &layout {
                 Some(l) => {
                     pipeline_from_source(device, "propagate_compact", &shaders::propagate_compact_source(l))
@@ -539,7 +554,8 @@ impl GpuBackend {
             + u32::from(params.poisson_threads > 0)
             + u32::from(params.current_threads > 0)
             + 3 * u32::from(params.n_plastic > 0)
-            + u32::from(params.modulation_interval > 0);
+            + u32::from(params.modulation_interval > 0)
+            + u32::from(params.n_procedural > 0);
         Ok(Self {
             ctx,
             pipelines,
@@ -674,6 +690,13 @@ impl GpuBackend {
                     ],
                 ),
             },
+            propagate_procedural: p.propagate_procedural.as_ref().map(|pipe| {
+                make(
+                    pipe,
+                    "propagate_procedural",
+                    &[&b.params, &b.control, &b.records, &b.procedural, &b.ring],
+                )
+            }),
             stdp: (params.n_plastic > 0).then(|| {
                 [
                     make(
@@ -773,6 +796,11 @@ impl GpuBackend {
                 pass.set_pipeline(&p.propagate);
                 pass.set_bind_group(0, &g.propagate, &[]);
                 pass.dispatch_workgroups_indirect(&self.buffers.indirect, 0);
+                if let (Some(pipe), Some(bg)) = (&p.propagate_procedural, &g.propagate_procedural) {
+                    pass.set_pipeline(pipe);
+                    pass.set_bind_group(0, bg, &[]);
+                    pass.dispatch_workgroups_indirect(&self.buffers.indirect, 0);
+                }
                 if let Some([traces, pre, post]) = &g.stdp {
                     pass.set_pipeline(&p.stdp_traces);
                     pass.set_bind_group(0, traces, &[]);
@@ -1053,6 +1081,7 @@ impl GpuBackend {
             &b.col_ptr,
             &b.col_entries,
             &b.modulators,
+            &b.procedural,
             &b.indirect,
             &b.staging[0],
             &b.staging[1],

@@ -74,6 +74,7 @@ pub const STAGES: &[Stage] = &[
     stage!("prepare_propagate", ["common"]),
     stage!("propagate", ["common"]),
     stage!("propagate_compact", ["common"]),
+    stage!("propagate_procedural", ["common", "philox"]),
     stage!("stdp_traces", ["common"]),
     stage!("stdp_pre", ["common", "stdp_common"]),
     stage!("stdp_post", ["common", "stdp_common"]),
