@@ -25,6 +25,7 @@ pub mod bench;
 pub mod compact;
 pub mod cpu;
 pub mod error;
+pub mod generate;
 pub mod gpu;
 pub mod layout;
 pub mod microcircuit;

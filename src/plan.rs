@@ -11,12 +11,14 @@
 use std::collections::HashSet;
 
 use crate::error::{Error, Result, invalid};
+use crate::generate::GenDist;
 use crate::layout::{
     CurrentGpu, CurrentStep, NeuronState, PlasticGpu, PoissonGpu, PoissonSegment, PopGpu, ProceduralGpu,
     Synapse,
 };
 use crate::model::{
     Connectivity, CurrentSource, Network, NeuronModel, NeuronParam, PerNeuron, Projection, StateVar,
+    WeightDist,
 };
 use crate::rng::{PhiloxStream, seed_key, stream};
 
@@ -803,43 +805,6 @@ fn for_each_bernoulli(rng: &mut PhiloxStream, n: u32, p: f64, mut f: impl FnMut(
     }
 }
 
-/// Draws per row of `rows` drawn by `n` uniform picks with replacement (a multinomial), from
-/// fixed chunks of picks with their own counters of `stream`, so the counts do not depend on
-/// the thread count.
-fn fixed_total_row_counts(key: [u32; 2], stream: u32, n: u64, rows: u32, threads: usize) -> Vec<u32> {
-    const CHUNK: u64 = 1 << 22;
-    let chunks = n.div_ceil(CHUNK);
-    let threads = threads.clamp(1, chunks.max(1) as usize) as u64;
-    let per_thread = chunks.div_ceil(threads);
-    let parts: Vec<Vec<u32>> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                s.spawn(move || {
-                    let mut counts = vec![0u32; rows as usize];
-                    for c in (t * per_thread)..((t + 1) * per_thread).min(chunks) {
-                        let mut rng = PhiloxStream::new(key, stream, c as u32);
-                        for _ in (c * CHUNK)..((c + 1) * CHUNK).min(n) {
-                            counts[below(&mut rng, rows) as usize] += 1;
-                        }
-                    }
-                    counts
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("row count worker"))
-            .collect()
-    });
-    let mut counts = vec![0u32; rows as usize];
-    for part in parts {
-        for (c, p) in counts.iter_mut().zip(part) {
-            *c += p;
-        }
-    }
-    counts
-}
-
 /// A synapse before merging: local pre and post indices, weight, delay in ticks.
 type Edge = (u32, u32, f32, u32);
 
@@ -937,23 +902,56 @@ fn generate_projection(
             e
         }
         Connectivity::FixedTotal { n, autapses } => {
-            // n pairs drawn uniformly with replacement = multinomial row counts (each row has
-            // the same number of allowed targets), then each row's targets uniform from its
-            // own stream: rows are independent, so they generate in parallel (and on a GPU).
-            let counts =
-                fixed_total_row_counts(key, stream::CONNECT_COLUMN + k as u32, *n, pre.size, threads);
+            // Multinomial row counts, then every synapse from its own counters with exact
+            // samplers (src/generate.rs): the GPU generates the same rows.
+            let counts = crate::generate::fixed_total_row_counts(
+                key,
+                stream::CONNECT_COLUMN + k as u32,
+                *n,
+                pre.size,
+                threads,
+            );
             let skip_self = same && !autapses;
+            let inv_dt = (1.0 / dt) as f32;
+            let delay = GenDist::of(&proj.delay_ms);
+            let exact = GenDist::of(&proj.weight).zip(delay);
             parallel_chunks(pre.size, threads, |i, out| {
-                let mut rng = PhiloxStream::new(key, conn_stream, i);
-                for _ in 0..counts[i as usize] {
-                    let j = if skip_self {
-                        let j = below(&mut rng, post.size - 1);
-                        j + u32::from(j >= i)
-                    } else {
-                        below(&mut rng, post.size)
-                    };
-                    let (w, d) = draw(&mut rng);
-                    out.push((i, j, w, d));
+                for t in 0..counts[i as usize] {
+                    match &exact {
+                        Some((w, d)) => {
+                            let (j, w, d) = crate::generate::fixed_total_synapse(
+                                key,
+                                conn_stream,
+                                i,
+                                t,
+                                post.size,
+                                skip_self,
+                                (w, d, inv_dt),
+                            );
+                            out.push((i, j, w, d));
+                        }
+                        None => {
+                            // Log-normal weights (or delays): f64 from the same words.
+                            let a = crate::rng::philox4x32_10([i, t, conn_stream, 0], key);
+                            let b = crate::rng::philox4x32_10([i, t, conn_stream, 1], key);
+                            let j = if skip_self {
+                                let j = crate::generate::below(a[0], post.size - 1);
+                                j + u32::from(j >= i)
+                            } else {
+                                crate::generate::below(a[0], post.size)
+                            };
+                            let z = |w0, w1| f64::from(crate::generate::normal4(w0, w1));
+                            let draw = |d: &WeightDist, w0, w1| match *d {
+                                WeightDist::LogNormal { mu, sigma, max, sign } => {
+                                    sign * (mu + sigma * z(w0, w1)).exp().min(max)
+                                }
+                                _ => f64::from(GenDist::of(d).expect("not log-normal").sample(w0, w1)),
+                            };
+                            let w = draw(&proj.weight, a[1], a[2]) as f32;
+                            let d = ticks(draw(&proj.delay_ms, b[0], b[1]));
+                            out.push((i, j, w, d));
+                        }
+                    }
                 }
             })
         }

@@ -1,0 +1,214 @@
+//! Connectivity that the host and the GPU generate identically (`FixedTotal` rows): every
+//! synapse has its own Philox counters and its values come from integer arithmetic and
+//! single f32 multiplies and adds, which IEEE rounds the same way everywhere.
+//!
+//! For projection `k` with `n` synapses from `N_pre` to `N_post` neurons:
+//!
+//! - row counts: pick `p` (0 <= p < n) lies in chunk `c = p / CHUNK_PICKS`; word `p % CHUNK`
+//!   of the Philox stream `(CONNECT_COLUMN + k, row = c)` picks row `mulhi(word, N_pre)`. The
+//!   counts are a multinomial (n uniform picks with replacement), as NEST's
+//!   `fixed_total_number`;
+//! - synapse `t` of row `i`: block A = Philox(`[i, t, CONNECT + k, 0]`), block B = Philox(`[i,
+//!   t, CONNECT + k, 1]`); target `mulhi(A.x, N_post)` (one fewer, skipping `i`, without
+//!   autapses); weight from `A.y, A.z`; delay from `B.x, B.y`;
+//! - a normal value is `mean + sd z` with `z` the standardised sum of four 16-bit uniforms
+//!   (Irwin-Hall: mean and variance exact, support +/- 3.46 sd, kurtosis 2.7 instead of 3),
+//!   then clipped; a uniform one `low + (high - low) u` with `u` a 24-bit uniform.
+
+use bytemuck::{Pod, Zeroable};
+
+use crate::model::WeightDist;
+use crate::rng::philox4x32_10;
+
+/// Picks per chunk of the row-count histogram.
+pub const CHUNK_PICKS: u64 = 1 << 14;
+
+/// Standard deviation of the sum of four uniform 16-bit integers: `sqrt(4 (2^32 - 1) / 12)`.
+const SUM4_SD: f64 = 37_837.226_257_264_87;
+
+/// `1 / SUM4_SD` as an f32 (WGSL uses the same bits).
+pub fn inv_sum4_sd() -> f32 {
+    (1.0 / SUM4_SD) as f32
+}
+
+/// A weight or delay distribution in the form both backends sample exactly.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Pod, Zeroable)]
+pub struct GenDist {
+    /// 0 constant `a`, 1 uniform `a + b u`, 2 normal `clip(a + b z, lo, hi)`.
+    pub kind: u32,
+    /// Value, low end or mean.
+    pub a: f32,
+    /// Span or standard deviation.
+    pub b: f32,
+    /// Lower clip (normal).
+    pub lo: f32,
+    /// Upper clip (normal).
+    pub hi: f32,
+}
+
+impl GenDist {
+    /// The exact form of `d`, or `None` (log-normal needs `exp`, which backends round
+    /// differently).
+    pub fn of(d: &WeightDist) -> Option<Self> {
+        let f = |x: f64| x as f32;
+        match *d {
+            WeightDist::Constant(c) => Some(Self {
+                kind: 0,
+                a: f(c),
+                ..Self::default()
+            }),
+            WeightDist::Uniform { low, high } => Some(Self {
+                kind: 1,
+                a: f(low),
+                b: f(high - low),
+                ..Self::default()
+            }),
+            WeightDist::Normal { mean, std, low, high } => Some(Self {
+                kind: 2,
+                a: f(mean),
+                b: f(std),
+                lo: f(low),
+                hi: f(high),
+            }),
+            WeightDist::LogNormal { .. } => None,
+        }
+    }
+
+    /// A draw from two Philox words. Mirrors `gen_sample` in `generate_synapses.wgsl`.
+    pub fn sample(&self, w0: u32, w1: u32) -> f32 {
+        match self.kind {
+            0 => self.a,
+            1 => self.a + self.b * ((w0 >> 8) as f32 * (1.0 / 16_777_216.0)),
+            _ => (self.a + self.b * normal4(w0, w1)).max(self.lo).min(self.hi),
+        }
+    }
+
+    /// The largest magnitude a draw can have.
+    pub fn max_abs(&self) -> f64 {
+        let (a, b) = (f64::from(self.a), f64::from(self.b));
+        match self.kind {
+            0 => a.abs(),
+            1 => a.abs().max((a + b).abs()),
+            _ => {
+                let z = 131_070.0 / SUM4_SD * 1.000_001;
+                let (lo, hi) = (
+                    (a - b.abs() * z).max(f64::from(self.lo)),
+                    (a + b.abs() * z).min(f64::from(self.hi)),
+                );
+                lo.abs().max(hi.abs())
+            }
+        }
+    }
+
+    /// The largest value a draw can have.
+    pub fn max(&self) -> f64 {
+        let (a, b) = (f64::from(self.a), f64::from(self.b));
+        match self.kind {
+            0 => a,
+            1 => a.max(a + b),
+            _ => (a + b.abs() * 131_070.0 / SUM4_SD * 1.000_001).min(f64::from(self.hi)),
+        }
+    }
+}
+
+/// Standardised sum of the four 16-bit halves of two words (exact: integers below 2^24,
+/// one rounded multiply).
+pub fn normal4(w0: u32, w1: u32) -> f32 {
+    let sum = (w0 & 0xffff) + (w0 >> 16) + (w1 & 0xffff) + (w1 >> 16);
+    (sum as f32 - 131_070.0) * inv_sum4_sd()
+}
+
+/// High word of `a * b`: a uniform integer below `n` from a uniform word.
+pub fn below(word: u32, n: u32) -> u32 {
+    ((u64::from(word) * u64::from(n)) >> 32) as u32
+}
+
+/// Delay in ticks of a delay draw (ms): `max(1, round_half_even(v * inv_dt))`.
+pub fn delay_ticks(v: f32, inv_dt: f32) -> u32 {
+    (v * inv_dt).round_ties_even().max(1.0) as u32
+}
+
+/// One synapse of a generated row: local target, weight, delay in ticks.
+pub fn fixed_total_synapse(
+    key: [u32; 2],
+    stream: u32,
+    row: u32,
+    t: u32,
+    post_size: u32,
+    skip_self: bool,
+    (weight, delay, inv_dt): (&GenDist, &GenDist, f32),
+) -> (u32, f32, u32) {
+    let a = philox4x32_10([row, t, stream, 0], key);
+    let b = philox4x32_10([row, t, stream, 1], key);
+    let j = if skip_self {
+        let j = below(a[0], post_size - 1);
+        j + u32::from(j >= row)
+    } else {
+        below(a[0], post_size)
+    };
+    (
+        j,
+        weight.sample(a[1], a[2]),
+        delay_ticks(delay.sample(b[0], b[1]), inv_dt),
+    )
+}
+
+/// Row counts of a fixed-total projection (see the module notes), on `threads` threads; the
+/// result does not depend on the thread count.
+pub fn fixed_total_row_counts(key: [u32; 2], stream: u32, n: u64, rows: u32, threads: usize) -> Vec<u32> {
+    let chunks = n.div_ceil(CHUNK_PICKS);
+    let threads = threads.clamp(1, chunks.max(1) as usize) as u64;
+    let per_thread = chunks.div_ceil(threads);
+    let parts: Vec<Vec<u32>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                s.spawn(move || {
+                    let mut counts = vec![0u32; rows as usize];
+                    for c in (t * per_thread)..((t + 1) * per_thread).min(chunks) {
+                        let picks = (n - c * CHUNK_PICKS).min(CHUNK_PICKS) as u32;
+                        for block in 0..picks.div_ceil(4) {
+                            let words = philox4x32_10([c as u32, block, stream, 0], key);
+                            for &w in words.iter().take((picks - 4 * block).min(4) as usize) {
+                                counts[below(w, rows) as usize] += 1;
+                            }
+                        }
+                    }
+                    counts
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("row count worker"))
+            .collect()
+    });
+    let mut counts = vec![0u32; rows as usize];
+    for part in parts {
+        for (c, p) in counts.iter_mut().zip(part) {
+            *c += p;
+        }
+    }
+    counts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normal4_has_zero_mean_unit_variance_and_bounded_support() {
+        let (mut s, mut s2, mut max) = (0.0f64, 0.0f64, 0.0f32);
+        let n = 200_000;
+        for i in 0..n {
+            let w = philox4x32_10([i, 0, 9, 0], [1, 2]);
+            let z = normal4(w[0], w[1]);
+            s += f64::from(z);
+            s2 += f64::from(z) * f64::from(z);
+            max = max.max(z.abs());
+        }
+        let (mean, var) = (s / f64::from(n), s2 / f64::from(n));
+        assert!(mean.abs() < 0.01 && (var - 1.0).abs() < 0.01, "{mean} {var}");
+        assert!(max < 3.47);
+    }
+}
