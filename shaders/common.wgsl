@@ -106,6 +106,48 @@ struct ProceduralGpu {
     _pad: u32,
 }
 
+// Connectivity generation (src/generate.rs).
+struct GenParams {
+    n_gen: u32,
+    chunk_threads: u32,
+    row_threads: u32,
+    stride: u32,
+    seed_lo: u32,
+    seed_hi: u32,
+    fixed_scale: f32,
+    delay_bits: u32,
+}
+
+struct GenDist {
+    kind: u32,
+    a: f32,
+    b: f32,
+    lo: f32,
+    hi: f32,
+}
+
+struct GenProjection {
+    pre_start: u32,
+    pre_size: u32,
+    post_start: u32,
+    post_size: u32,
+    port: u32,
+    n_total: u32,
+    skip_self: u32,
+    stream: u32,
+    count_stream: u32,
+    inv_dt: f32,
+    chunk_thread: u32,
+    row_thread: u32,
+    count_base: u32,
+    row_base: u32,
+    indegree_base: u32,
+    _pad: u32,
+    weight: GenDist,
+    delay: GenDist,
+    _pad2: array<u32, 2>,
+}
+
 struct CompactProjection {
     pre_start: u32,
     post_start: u32,

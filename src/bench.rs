@@ -211,7 +211,7 @@ pub fn report(model: &str, net: &Network, sim: &Simulator, build_s: f64, run_s: 
         backend: sim.backend_name().into(),
         adapter: sim.adapter_name(),
         neurons,
-        synapses: sim.plan().synapse_count(),
+        synapses: sim.synapse_count(),
         dt_ms: net.dt_ms,
         duration_ms,
         ticks: c.ticks,

@@ -31,12 +31,24 @@ pub struct CompactSynapses {
     pub projections: Vec<CompactProjection>,
     /// Per population: `[first, count]` into `projections` of the projections leaving it.
     pub outgoing: Vec<[u32; 2]>,
+    /// Per GPU-generated projection (order of `Plan::device_projections`): offset of its
+    /// row pointers, reserved here and filled once the GPU has counted its rows.
+    pub device_rows: Vec<u32>,
+    /// Synapses the GPU generates after the `words.len()` encoded here.
+    pub device_synapses: u64,
 }
 
 impl CompactSynapses {
     /// Encodes the plan's synapses with `weights` (merged CSR order), or says why the network
     /// does not qualify.
     pub fn encode(plan: &Plan, weights: &[f32]) -> Result<Self, String> {
+        Self::encode_scaled(plan, weights, plan.fixed_scale)
+    }
+
+    /// As [`CompactSynapses::encode`] at fixed-point `scale`, reserving row pointers for the
+    /// projections the GPU generates (their synapses follow the encoded ones, from an even
+    /// index).
+    pub fn encode_scaled(plan: &Plan, weights: &[f32], scale: f32) -> Result<Self, String> {
         if !plan.plastic.is_empty() {
             return Err("plastic synapses keep f32 weights".into());
         }
@@ -47,13 +59,17 @@ impl CompactSynapses {
         let delay_bits = 32 - max_delay.leading_zeros();
         let weight_bits = 32 - delay_bits;
         let limit = 1i64 << (weight_bits - 1);
-        let mut order: Vec<usize> = (0..plan.projections.len()).collect();
+        let mut order: Vec<usize> = (0..plan.projections.len())
+            .filter(|&k| !plan.projections[k].procedural)
+            .collect();
         order.sort_by_key(|&k| plan.projections[k].pre);
+        let device_index = |k: usize| plan.projections[..k].iter().filter(|p| p.device).count();
         let mut out = CompactSynapses {
             delay_bits,
             words: Vec::with_capacity(plan.synapses.len()),
             targets: Vec::with_capacity(plan.synapses.len().div_ceil(2)),
             outgoing: vec![[0, 0]; plan.populations.len()],
+            device_rows: vec![0; plan.device_projections.len()],
             ..Self::default()
         };
         let mut pending_target: Option<u32> = None;
@@ -77,11 +93,25 @@ impl CompactSynapses {
                 port: p.port,
                 row_base: out.row_ptr.len() as u32,
             });
+            if p.device {
+                let d = &plan.device_projections[device_index(k)];
+                let max = d.weight.max_abs() * f64::from(scale);
+                if max >= limit as f64 {
+                    return Err(format!(
+                        "a fixed-point weight (up to {max:.0}) needs more than the {weight_bits} bits beside {delay_bits} delay bits"
+                    ));
+                }
+                out.device_rows[device_index(k)] = out.row_ptr.len() as u32;
+                out.row_ptr
+                    .extend(std::iter::repeat_n(0, d.pre_size as usize + 1));
+                out.device_synapses += u64::from(d.n_total);
+                continue;
+            }
             let first = out.words.len() as u32;
             out.row_ptr.extend(p.local_row_ptr.iter().map(|r| first + r));
             for s in plan.projection_synapses(k) {
                 let syn = plan.synapses[s as usize];
-                let w = i64::from(to_fixed(weights[s as usize], plan.fixed_scale));
+                let w = i64::from(to_fixed(weights[s as usize], scale));
                 if w < -limit || w >= limit {
                     return Err(format!(
                         "a fixed-point weight ({w}) needs more than the {weight_bits} bits beside {delay_bits} delay bits"
@@ -96,14 +126,31 @@ impl CompactSynapses {
             }
         }
         if let Some(low) = pending_target {
+            // Pad to an even count: generated synapses start on a fresh word of targets.
             out.targets.push(low);
+            if out.device_synapses > 0 {
+                out.words.push(0);
+            }
+        }
+        if out.words.len() as u64 + out.device_synapses > u64::from(u32::MAX) {
+            return Err("more than 2^32 synapses".into());
         }
         Ok(out)
     }
 
-    /// Number of synapses.
+    /// Number of synapses encoded on the host (the GPU generates `device_synapses` more).
     pub fn len(&self) -> usize {
         self.words.len()
+    }
+
+    /// Words of weights/delays in all, generated ones included.
+    pub fn total_words(&self) -> u64 {
+        self.words.len() as u64 + self.device_synapses
+    }
+
+    /// Words of target pairs in all, generated ones included.
+    pub fn total_target_words(&self) -> u64 {
+        self.total_words().div_ceil(2)
     }
 
     /// Whether there is no synapse.
@@ -124,10 +171,10 @@ impl CompactSynapses {
     /// Device bytes per synapse: the word, the target and the row pointers spread over the
     /// synapses.
     pub fn bytes_per_synapse(&self) -> f64 {
-        if self.words.is_empty() {
+        let n = self.total_words();
+        if n == 0 {
             return 0.0;
         }
-        (self.words.len() * 4 + self.targets.len() * 4 + self.row_ptr.len() * 4) as f64
-            / self.words.len() as f64
+        (n * 4 + self.total_target_words() * 4 + self.row_ptr.len() as u64 * 4) as f64 / n as f64
     }
 }

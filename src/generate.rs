@@ -24,11 +24,14 @@ use crate::rng::philox4x32_10;
 pub const CHUNK_PICKS: u64 = 1 << 14;
 
 /// Standard deviation of the sum of four uniform 16-bit integers: `sqrt(4 (2^32 - 1) / 12)`.
-const SUM4_SD: f64 = 37_837.226_257_264_87;
+const SUM4_SD: f64 = 37_837.227_237_206_48;
 
-/// `1 / SUM4_SD` as an f32 (WGSL uses the same bits).
+/// Bits of `1 / SUM4_SD` as an f32; `gen_common.wgsl` uses the same bits (tested).
+pub const INV_SUM4_SD_BITS: u32 = 0x37dd_b3d7;
+
+/// `1 / SUM4_SD` as an f32.
 pub fn inv_sum4_sd() -> f32 {
-    (1.0 / SUM4_SD) as f32
+    f32::from_bits(INV_SUM4_SD_BITS)
 }
 
 /// A weight or delay distribution in the form both backends sample exactly.
@@ -110,6 +113,52 @@ impl GenDist {
             _ => (a + b.abs() * 131_070.0 / SUM4_SD * 1.000_001).min(f64::from(self.hi)),
         }
     }
+}
+
+/// A projection the GPU generates (`generate_*.wgsl`), with the offsets of its slices in the
+/// generation buffers (filled in by the GPU backend).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Pod, Zeroable)]
+pub struct GenProjection {
+    /// First global index of the pre-synaptic population.
+    pub pre_start: u32,
+    /// Size of the pre-synaptic population.
+    pub pre_size: u32,
+    /// First global index of the post-synaptic population.
+    pub post_start: u32,
+    /// Size of the post-synaptic population.
+    pub post_size: u32,
+    /// Input port.
+    pub port: u32,
+    /// Synapses in all.
+    pub n_total: u32,
+    /// 1: row `i` skips target `i`.
+    pub skip_self: u32,
+    /// Philox stream of the synapses (`CONNECT + k`).
+    pub stream: u32,
+    /// Philox stream of the row counts (`CONNECT_COLUMN + k`).
+    pub count_stream: u32,
+    /// 1 / dt (f32).
+    pub inv_dt: f32,
+    /// First thread of this projection in the row-count pass (one per chunk of picks).
+    pub chunk_thread: u32,
+    /// First thread of this projection in the row passes (one per pre-synaptic neuron).
+    pub row_thread: u32,
+    /// Offset of its row counts (and of its row pointers, which have one more entry each
+    /// projection) in the generation buffers.
+    pub count_base: u32,
+    /// Offset of its row pointers in the compact row pointers.
+    pub row_base: u32,
+    /// Offset of its in-degree counts (one per post-synaptic neuron).
+    pub indegree_base: u32,
+    /// Padding.
+    pub _pad: u32,
+    /// Weight distribution.
+    pub weight: GenDist,
+    /// Delay distribution (ms).
+    pub delay: GenDist,
+    /// Padding.
+    pub _pad2: [u32; 2],
 }
 
 /// Standardised sum of the four 16-bit halves of two words (exact: integers below 2^24,
@@ -195,6 +244,13 @@ pub fn fixed_total_row_counts(key: [u32; 2], stream: u32, n: u64, rows: u32, thr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_inverse_sd_bits_are_the_f32_of_the_exact_value() {
+        let sd = (4_294_967_295.0f64 / 3.0).sqrt();
+        assert!((sd - SUM4_SD).abs() < 1e-9);
+        assert_eq!(((1.0 / sd) as f32).to_bits(), INV_SUM4_SD_BITS);
+    }
 
     #[test]
     fn normal4_has_zero_mean_unit_variance_and_bounded_support() {

@@ -58,6 +58,28 @@ pub struct SimParams {
     pub _pad2: u32,
 }
 
+/// Run constants of the connectivity generation passes (`generate_*.wgsl`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Pod, Zeroable)]
+pub struct GenParams {
+    /// Generated projections.
+    pub n_gen: u32,
+    /// Threads of the row-count pass.
+    pub chunk_threads: u32,
+    /// Threads of the row passes.
+    pub row_threads: u32,
+    /// Threads per row of the 2-D dispatch.
+    pub stride: u32,
+    /// Philox key, low word.
+    pub seed_lo: u32,
+    /// Philox key, high word.
+    pub seed_hi: u32,
+    /// Fixed-point scale of the weights.
+    pub fixed_scale: f32,
+    /// Delay bits of a compact word.
+    pub delay_bits: u32,
+}
+
 /// A procedural projection as `propagate_procedural` sees it: rows are regenerated per spike.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Pod, Zeroable)]

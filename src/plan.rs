@@ -11,7 +11,7 @@
 use std::collections::HashSet;
 
 use crate::error::{Error, Result, invalid};
-use crate::generate::GenDist;
+use crate::generate::{GenDist, GenProjection};
 use crate::layout::{
     CurrentGpu, CurrentStep, NeuronState, PlasticGpu, PoissonGpu, PoissonSegment, PopGpu, ProceduralGpu,
     Synapse,
@@ -60,6 +60,8 @@ pub struct ProjectionPlan {
     pub modulated: bool,
     /// Whether the projection is procedural (no stored synapses).
     pub procedural: bool,
+    /// Whether the GPU generates this projection's synapses (none on the host).
+    pub device: bool,
 }
 
 /// A population's place in the global neuron array and its constants.
@@ -129,6 +131,12 @@ pub struct Plan {
     pub modulation_interval: u32,
     /// Procedural projections (no stored synapses; rows regenerated per spike).
     pub procedural: Vec<ProceduralGpu>,
+    /// Projections whose synapses the GPU generates (see [`Plan::for_device_generation`]).
+    pub device_projections: Vec<GenProjection>,
+    /// Weight of every Poisson input (before fixed point).
+    pub poisson_weights: Vec<f32>,
+    /// Weight of every procedural projection (before fixed point).
+    pub procedural_weights: Vec<f32>,
     /// Neuromodulator channels (0 global, 1 + p population p) as the GPU holds them:
     /// initial levels, then baselines, then decays per update interval, `n_pops + 1` each.
     pub modulators: Vec<f32>,
@@ -148,6 +156,42 @@ pub fn procedural_row(key: [u32; 2], p: &ProceduralGpu, row: u32, mut f: impl Fn
             f(j);
         }
     }
+}
+
+/// The description of a projection the GPU generates, if it qualifies.
+fn device_projection(
+    net: &Network,
+    k: usize,
+    proj: &Projection,
+    key: [u32; 2],
+    pops: &[PopulationPlan],
+) -> Option<GenProjection> {
+    let _ = key;
+    let Connectivity::FixedTotal { n, autapses } = proj.connectivity else {
+        return None;
+    };
+    if proj.plasticity.is_some() || proj.procedural {
+        return None;
+    }
+    let (pre, post) = (pops[proj.pre.index].gpu, pops[proj.post.index].gpu);
+    if post.size > 1 << 16 {
+        return None;
+    }
+    Some(GenProjection {
+        pre_start: pre.start,
+        pre_size: pre.size,
+        post_start: post.start,
+        post_size: post.size,
+        port: proj.receptor.port(),
+        n_total: n as u32,
+        skip_self: u32::from(proj.pre.index == proj.post.index && !autapses),
+        stream: stream::CONNECT + k as u32,
+        count_stream: stream::CONNECT_COLUMN + k as u32,
+        inv_dt: (1.0 / net.dt_ms) as f32,
+        weight: GenDist::of(&proj.weight)?,
+        delay: GenDist::of(&proj.delay_ms)?,
+        ..GenProjection::default()
+    })
 }
 
 /// Index of a neuromodulator channel in the plan's channel arrays.
@@ -182,6 +226,20 @@ impl Plan {
     /// Builds the plan with connectivity generated on `threads` threads; the result is the
     /// same for every thread count.
     pub fn with_threads(net: &Network, threads: usize) -> Result<Self> {
+        Self::build(net, threads, false)
+    }
+
+    /// Builds the plan leaving the synapses of every projection the GPU can generate (static
+    /// `FixedTotal` with constant, uniform or normal weights and delays, post-synaptic
+    /// population of at most 65,536 neurons) to the GPU: the host keeps only their
+    /// descriptions ([`Plan::device_projections`]), so host memory and upload do not grow with
+    /// their synapses. The GPU generates exactly what [`Plan::new`] would.
+    pub fn for_device_generation(net: &Network) -> Result<Self> {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Self::build(net, threads, true)
+    }
+
+    fn build(net: &Network, threads: usize, device_generation: bool) -> Result<Self> {
         let key = seed_key(net.seed);
         let dt = net.dt_ms;
         let threads = threads.max(1);
@@ -290,7 +348,17 @@ impl Plan {
 
         // Connectivity, one local CSR per projection, then merged by pre-synaptic neuron.
         let mut local = Vec::with_capacity(net.projections.len());
+        let mut device_projections = Vec::new();
         for (k, proj) in net.projections.iter().enumerate() {
+            if device_generation && let Some(d) = device_projection(net, k, proj, key, &populations) {
+                local.push(LocalCsr {
+                    row_ptr: vec![0; d.pre_size as usize + 1],
+                    targets: Vec::new(),
+                    weights: Vec::new(),
+                });
+                device_projections.push((k, d));
+                continue;
+            }
             local.push(generate_projection(net, k, proj, key, &populations, threads)?);
         }
         let total: u64 = local.iter().map(|l| l.targets.len() as u64).sum();
@@ -339,6 +407,7 @@ impl Plan {
                     .collect(),
                 modulated: p.plasticity.as_ref().is_some_and(|r| r.modulation.is_some()),
                 procedural: p.procedural,
+                device: device_projections.iter().any(|(d, _)| *d == k),
             })
             .collect();
         drop(local);
@@ -373,6 +442,11 @@ impl Plan {
             .iter()
             .map(|s| s.delay())
             .chain(procedural.iter().map(|p| p.delay))
+            .chain(
+                device_projections
+                    .iter()
+                    .map(|(_, d)| crate::generate::delay_ticks(d.delay.max() as f32, d.inv_dt)),
+            )
             .max()
             .unwrap_or(1);
         let ring_slots = max_delay + 1;
@@ -614,6 +688,14 @@ impl Plan {
             modulation_interval,
             modulators: modulators(net, modulation_interval),
             procedural,
+            device_projections: device_projections.into_iter().map(|(_, d)| d).collect(),
+            poisson_weights: net.poisson_inputs.iter().map(|p| p.weight as f32).collect(),
+            procedural_weights: net
+                .projections
+                .iter()
+                .filter(|p| p.procedural)
+                .map(|p| p.weight.range().0 as f32)
+                .collect(),
             input_extra,
         })
     }
@@ -644,6 +726,31 @@ impl Plan {
     /// Total synapses.
     pub fn synapse_count(&self) -> u64 {
         self.synapses.len() as u64
+    }
+
+    /// The fixed-point scale once synapses generated elsewhere (on the GPU) are added to the
+    /// bound: `extra_abs[port * n + target]` their summed `|w|`, `extra_terms` their count.
+    pub fn fixed_scale_with(&self, extra_abs: &[f64], extra_terms: &[f64]) -> Result<f32> {
+        let n = self.n_neurons as usize;
+        let (mut sum_abs, mut terms) = input_bounds(n, &self.synapses, &self.weights, &self.input_extra);
+        for (i, (a, t)) in extra_abs.iter().zip(extra_terms).enumerate() {
+            sum_abs[i] += a;
+            terms[i] += t;
+        }
+        choose_fixed_scale(&(sum_abs, terms))
+    }
+
+    /// Poisson inputs and procedural projections with their weights at fixed-point `scale`.
+    pub fn rescaled_inputs(&self, scale: f32) -> (Vec<PoissonGpu>, Vec<ProceduralGpu>) {
+        let mut poisson = self.poisson.clone();
+        for (p, &w) in poisson.iter_mut().zip(&self.poisson_weights) {
+            p.weight_fixed = to_fixed(w, scale);
+        }
+        let mut procedural = self.procedural.clone();
+        for (p, &w) in procedural.iter_mut().zip(&self.procedural_weights) {
+            p.weight_fixed = to_fixed(w, scale);
+        }
+        (poisson, procedural)
     }
 
     /// Bytes of GPU memory per synapse: target and packed delay/port (8), weight (4) and the

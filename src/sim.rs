@@ -110,6 +110,10 @@ pub struct Simulator {
 pub struct SimOptions {
     /// GPU run-loop tuning.
     pub gpu: GpuOptions,
+    /// Generate the synapses of every qualifying projection on the GPU
+    /// ([`Plan::for_device_generation`]): host memory and upload stop growing with them.
+    /// Needs the GPU backend; the weights of those projections stay on the device.
+    pub generate_on_device: bool,
 }
 
 impl Simulator {
@@ -121,9 +125,25 @@ impl Simulator {
     /// As [`Simulator::new`] with explicit options.
     pub fn with_options(net: &Network, backend: Backend, options: SimOptions) -> Result<Self> {
         let t0 = Instant::now();
-        let plan = Plan::new(net)?;
+        if options.generate_on_device && backend == Backend::Cpu {
+            return Err(invalid(
+                "generate_on_device",
+                true,
+                "connectivity generated on the GPU needs the GPU backend",
+            ));
+        }
+        let mut plan = if options.generate_on_device {
+            Plan::for_device_generation(net)?
+        } else {
+            Plan::new(net)?
+        };
         let plan_s = t0.elapsed().as_secs_f64();
         let engine = match backend {
+            _ if options.generate_on_device => {
+                let gpu = GpuBackend::new(&plan, options.gpu)?;
+                plan.fixed_scale = gpu.fixed_scale();
+                Engine::Gpu(Box::new(gpu))
+            }
             Backend::Cpu => Engine::Cpu(Box::new(CpuBackend::new(&plan))),
             Backend::Gpu => Engine::Gpu(Box::new(GpuBackend::new(&plan, options.gpu)?)),
             Backend::Auto => match GpuBackend::new(&plan, options.gpu) {
@@ -259,6 +279,13 @@ impl Simulator {
                 format!("projection {k}"),
                 "procedural",
                 "a procedural projection stores no synapses or weights (plan::procedural_row lists a row)",
+            ));
+        }
+        if self.plan.projections[k].device {
+            return Err(invalid(
+                format!("projection {k}"),
+                "generated on the GPU",
+                "its synapses exist only on the device (build without generate_on_device to read them)",
             ));
         }
         Ok(k)
@@ -528,6 +555,15 @@ impl Simulator {
                     syn_events: c.events,
                 }
             }
+        }
+    }
+
+    /// Synapses stored on the device or the host (generated ones included; procedural
+    /// projections store none).
+    pub fn synapse_count(&self) -> u64 {
+        match &self.engine {
+            Engine::Gpu(gpu) => self.plan.synapse_count() + gpu.generated_synapses(),
+            Engine::Cpu(_) => self.plan.synapse_count(),
         }
     }
 

@@ -4,6 +4,7 @@
 //! host drains one staging buffer while the GPU computes the next batch.
 
 mod context;
+mod generate;
 pub mod shaders;
 
 use std::collections::VecDeque;
@@ -69,6 +70,8 @@ struct CompactBuffers {
     outgoing: wgpu::Buffer,
     chunk_words: u64,
     bytes_per_synapse: f64,
+    total_words: u64,
+    generated: u64,
 }
 
 struct Pipelines {
@@ -217,8 +220,29 @@ impl GpuBackend {
             .unwrap_or_else(|| n.saturating_mul(2).max(1 << 16))
             .max(n.saturating_add(1))
             .min(max_records);
+        // Projections the GPU generates: count rows and in-degrees first (small buffers),
+        // which fix the fixed-point scale and the row pointers.
+        let generation = if plan.device_projections.is_empty() {
+            None
+        } else {
+            if options.synapse_format == SynapseFormat::Wide {
+                return Err(crate::error::invalid(
+                    "synapse_format",
+                    "Wide",
+                    "GPU-generated connectivity is stored in the compact format",
+                ));
+            }
+            Some(generate::prepass(&ctx, plan)?)
+        };
+        let fixed_scale = generation.as_ref().map_or(plan.fixed_scale, |g| g.fixed_scale);
         // Fail before allocating anything, with the numbers.
         let compact = match options.synapse_format {
+            _ if generation.is_some() => {
+                let mut c = CompactSynapses::encode_scaled(plan, &plan.weights, fixed_scale)
+                    .map_err(|why| crate::error::invalid("synapse_format", "Compact", &why))?;
+                generation.as_ref().expect("some").fill_row_pointers(&mut c);
+                Some(c)
+            }
             SynapseFormat::Wide => None,
             SynapseFormat::Auto => match CompactSynapses::encode(plan, &plan.weights) {
                 Ok(c) => Some(c),
@@ -242,8 +266,8 @@ impl GpuBackend {
         let layout = compact.as_ref().map(|c| {
             let chunk_words = chunk_bytes / 4;
             shaders::ChunkLayout {
-                word_chunks: (c.words.len() as u64).div_ceil(chunk_words).max(1) as u32,
-                target_chunks: (c.targets.len() as u64).div_ceil(chunk_words).max(1) as u32,
+                word_chunks: c.total_words().div_ceil(chunk_words).max(1) as u32,
+                target_chunks: c.total_target_words().div_ceil(chunk_words).max(1) as u32,
                 chunk_shift: chunk_words.trailing_zeros(),
                 delay_bits: c.delay_bits,
             }
@@ -256,7 +280,7 @@ impl GpuBackend {
                 return Err(Error::LimitExceeded {
                     what: format!(
                         "storage bindings of the compact synapse arrays ({} synapses at 6 bytes, in chunks of {chunk_bytes} bytes, plus 7) on '{}'",
-                        plan.synapse_count(),
+                        compact.as_ref().map_or(0, |c| c.total_words()),
                         ctx.summary.name
                     ),
                     requested: u64::from(needed),
@@ -320,8 +344,8 @@ impl GpuBackend {
             seed_lo: plan.key[0],
             seed_hi: plan.key[1],
             record_capacity: capacity,
-            fixed_scale: plan.fixed_scale,
-            fixed_inv_scale: 1.0 / plan.fixed_scale,
+            fixed_scale,
+            fixed_inv_scale: 1.0 / fixed_scale,
             row_threads,
             max_groups_x: max_x,
             n_current: plan.currents.len() as u32,
@@ -392,7 +416,7 @@ impl GpuBackend {
             poisson: storage_init(
                 device,
                 "spikegpu.poisson",
-                bytemuck::cast_slice(&plan.poisson),
+                bytemuck::cast_slice(&plan.rescaled_inputs(fixed_scale).0),
                 copy,
             ),
             poisson_segments: storage_init(
@@ -481,22 +505,34 @@ impl GpuBackend {
             procedural: storage_init(
                 device,
                 "spikegpu.procedural",
-                bytemuck::cast_slice(&plan.procedural),
+                bytemuck::cast_slice(&plan.rescaled_inputs(fixed_scale).1),
                 copy,
             ),
             compact: compact.as_ref().map(|c| {
                 let chunk_words = (chunk_bytes / 4) as usize;
-                let chunks = |label: &str, data: &[u32]| -> Vec<wgpu::Buffer> {
-                    if data.is_empty() {
-                        return vec![storage_zeroed(device, label, 0, copy)];
-                    }
-                    data.chunks(chunk_words)
-                        .map(|part| storage_init(device, label, bytemuck::cast_slice(part), copy))
+                // Chunks cover all words, generated ones included (zeroed until generated).
+                let chunks = |label: &str, data: &[u32], total: u64| -> Vec<wgpu::Buffer> {
+                    let count = total.div_ceil(chunk_words as u64).max(1);
+                    (0..count)
+                        .map(|i| {
+                            let from = i * chunk_words as u64;
+                            let len = (total - from).min(chunk_words as u64);
+                            let buffer = storage_zeroed(device, label, len * 4, copy);
+                            let host = (data.len() as u64).saturating_sub(from).min(len) as usize;
+                            if host > 0 {
+                                ctx.queue.write_buffer(
+                                    &buffer,
+                                    0,
+                                    bytemuck::cast_slice(&data[from as usize..from as usize + host]),
+                                );
+                            }
+                            buffer
+                        })
                         .collect()
                 };
                 CompactBuffers {
-                    words: chunks("spikegpu.compact_words", &c.words),
-                    targets: chunks("spikegpu.compact_targets", &c.targets),
+                    words: chunks("spikegpu.compact_words", &c.words, c.total_words()),
+                    targets: chunks("spikegpu.compact_targets", &c.targets, c.total_target_words()),
                     row_ptr: storage_init(
                         device,
                         "spikegpu.compact_row_ptr",
@@ -517,6 +553,8 @@ impl GpuBackend {
                     ),
                     chunk_words: chunk_words as u64,
                     bytes_per_synapse: c.bytes_per_synapse(),
+                    total_words: c.total_words(),
+                    generated: c.device_synapses,
                 }
             }),
             staging: [
@@ -546,6 +584,9 @@ impl GpuBackend {
         };
         let bind_groups = Self::bind_groups(device, &pipelines, &buffers, &params);
         ctx.check()?;
+        if let (Some(g), Some(c), Some(b), Some(l)) = (&generation, &compact, &buffers.compact, &layout) {
+            g.generate(&ctx, l, c, &b.row_ptr, (&b.words, &b.targets))?;
+        }
         let neuron_groups = grid(n);
         let poisson_groups = grid(params.poisson_threads);
         let current_groups = grid(params.current_threads);
@@ -1091,6 +1132,40 @@ impl GpuBackend {
             all.extend([&c.row_ptr, &c.projections, &c.outgoing]);
         }
         all.iter().map(|buffer| buffer.size()).sum()
+    }
+
+    /// Fixed-point scale of the input accumulators (the plan's, or a smaller one once
+    /// GPU-generated synapses are in the bound).
+    pub fn fixed_scale(&self) -> f32 {
+        self.params.fixed_scale
+    }
+
+    /// Synapses the GPU generated.
+    pub fn generated_synapses(&self) -> u64 {
+        self.buffers.compact.as_ref().map_or(0, |c| c.generated)
+    }
+
+    /// The compact arrays as the device holds them: words, target pairs, row pointers (for
+    /// checking generated connectivity).
+    pub fn pull_compact(&self) -> Result<Option<(Vec<u32>, Vec<u32>, Vec<u32>)>> {
+        let Some(c) = &self.buffers.compact else {
+            return Ok(None);
+        };
+        let read_all = |buffers: &[wgpu::Buffer], total: u64| -> Result<Vec<u32>> {
+            let mut out = Vec::with_capacity(total as usize);
+            for b in buffers {
+                let len = (total - out.len() as u64).min(b.size() / 4);
+                out.extend(bytemuck::pod_collect_to_vec::<u8, u32>(
+                    &self.read_buffer(b, len * 4)?,
+                ));
+            }
+            Ok(out)
+        };
+        Ok(Some((
+            read_all(&c.words, c.total_words)?,
+            read_all(&c.targets, c.total_words.div_ceil(2))?,
+            bytemuck::pod_collect_to_vec(&self.read_buffer(&c.row_ptr, c.row_ptr.size())?),
+        )))
     }
 
     /// Whether synapses are in compact storage (static network: the weights on the device

@@ -28,6 +28,7 @@ const SHARED: &[(&str, &str)] = &[
         include_str!("../../shaders/model_poisson_source.wgsl"),
     ),
     ("stdp_common", include_str!("../../shaders/stdp_common.wgsl")),
+    ("gen_common", include_str!("../../shaders/gen_common.wgsl")),
 ];
 
 /// A compute stage: its name (also the file stem, the entry point and the wgpu label suffix),
@@ -75,6 +76,9 @@ pub const STAGES: &[Stage] = &[
     stage!("propagate", ["common"]),
     stage!("propagate_compact", ["common"]),
     stage!("propagate_procedural", ["common", "philox"]),
+    stage!("generate_counts", ["common", "philox", "gen_common"]),
+    stage!("generate_indegree", ["common", "philox", "gen_common"]),
+    stage!("generate_synapses", ["common", "philox", "gen_common"]),
     stage!("stdp_traces", ["common"]),
     stage!("stdp_pre", ["common", "stdp_common"]),
     stage!("stdp_post", ["common", "stdp_common"]),
@@ -125,43 +129,86 @@ impl Default for ChunkLayout {
 /// First binding of the chunked arrays in `propagate_compact`.
 pub const COMPACT_CHUNK_BINDING: u32 = 8;
 
+/// First binding of the chunked arrays in `generate_synapses`.
+pub const GENERATE_CHUNK_BINDING: u32 = 4;
+
 /// The generated part of `propagate_compact`: delay constants, one binding per chunk, and the
 /// accessors that pick a chunk.
 pub fn compact_accessors(layout: &ChunkLayout) -> String {
-    use std::fmt::Write;
-    let mut src = format!(
+    let src = format!(
         "const DELAY_BITS: u32 = {}u;\nconst DELAY_MASK: u32 = {}u;\n",
         layout.delay_bits,
         (1u64 << layout.delay_bits) - 1
     );
-    let mut binding = COMPACT_CHUNK_BINDING;
+    src + &chunk_accessors(layout, false)
+}
+
+/// Full source of `generate_synapses` for a chunk layout (writable chunks).
+pub fn generate_synapses_source(layout: &ChunkLayout) -> String {
+    let mut src = assembled_static(&stage("generate_synapses"));
+    src.push('\n');
+    src.push_str(&chunk_accessors(layout, true));
+    src
+}
+
+/// One binding per chunk and the accessors that pick a chunk: `load_word` / `load_target`,
+/// or (`write`) `store_word` / `or_target` (atomic: two rows may share a word of targets).
+fn chunk_accessors(layout: &ChunkLayout, write: bool) -> String {
+    use std::fmt::Write;
+    let mut src = String::new();
+    let mut binding = if write {
+        GENERATE_CHUNK_BINDING
+    } else {
+        COMPACT_CHUNK_BINDING
+    };
+    let mask = ((1u64 << layout.chunk_shift) - 1) as u32;
+    let shift = layout.chunk_shift;
     for (name, count) in [("words", layout.word_chunks), ("targets", layout.target_chunks)] {
+        let access = if write { "read_write" } else { "read" };
+        let elem = if write && name == "targets" {
+            "array<atomic<u32>>"
+        } else {
+            "array<u32>"
+        };
         for c in 0..count {
             let _ = writeln!(
                 src,
-                "@group(0) @binding({binding}) var<storage, read> {name}_{c}: array<u32>;"
+                "@group(0) @binding({binding}) var<storage, {access}> {name}_{c}: {elem};"
             );
             binding += 1;
         }
-        let fname = if name == "words" {
-            "load_word"
-        } else {
-            "load_target"
+        let (head, body, tail) = match (write, name) {
+            (false, "words") => (
+                "fn load_word(index: u32) -> u32 {\n    var value = 0u;",
+                "value = {a}[i];",
+                "    return value;\n}",
+            ),
+            (false, _) => (
+                "fn load_target(index: u32) -> u32 {\n    var value = 0u;",
+                "value = {a}[i];",
+                "    return value;\n}",
+            ),
+            (true, "words") => ("fn store_word(index: u32, value: u32) {", "{a}[i] = value;", "}"),
+            (true, _) => (
+                "fn or_target(index: u32, value: u32) {",
+                "atomicOr(&{a}[i], value);",
+                "}",
+            ),
         };
         let _ = writeln!(
             src,
-            "fn {fname}(index: u32) -> u32 {{\n    let i = index & {}u;\n    var value = 0u;\n    switch (index >> {}u) {{",
-            ((1u64 << layout.chunk_shift) - 1) as u32,
-            layout.chunk_shift
+            "{head}\n    let i = index & {mask}u;\n    switch (index >> {shift}u) {{"
         );
-        for c in 0..count - 1 {
-            let _ = writeln!(src, "        case {c}u: {{ value = {name}_{c}[i]; }}");
+        for c in 0..count {
+            let label = if c + 1 == count {
+                "default".to_string()
+            } else {
+                format!("case {c}u")
+            };
+            let b = body.replace("{a}", &format!("{name}_{c}"));
+            let _ = writeln!(src, "        {label}: {{ {b} }}");
         }
-        let _ = writeln!(
-            src,
-            "        default: {{ value = {name}_{}[i]; }}\n    }}\n    return value;\n}}",
-            count - 1
-        );
+        let _ = writeln!(src, "    }}\n{tail}");
     }
     src
 }
@@ -177,10 +224,11 @@ pub fn propagate_compact_source(layout: &ChunkLayout) -> String {
 /// Full source of a stage as compiled: its includes in order, then the stage (generated
 /// stages with their default layout).
 pub fn assembled_source(stage: &Stage) -> String {
-    if stage.name == "propagate_compact" {
-        return propagate_compact_source(&ChunkLayout::default());
+    match stage.name {
+        "propagate_compact" => propagate_compact_source(&ChunkLayout::default()),
+        "generate_synapses" => generate_synapses_source(&ChunkLayout::default()),
+        _ => assembled_static(stage),
     }
-    assembled_static(stage)
 }
 
 fn assembled_static(stage: &Stage) -> String {

@@ -1,0 +1,45 @@
+// Helpers of the connectivity generation stages, mirrored by src/generate.rs.
+
+// f32 bits of 1 / sqrt(4 (2^32 - 1) / 12), as generate::INV_SUM4_SD_BITS.
+const INV_SUM4_SD_BITS: u32 = 0x37ddb3d7u;
+
+// Standardised sum of the four 16-bit halves of two words.
+fn normal4(w0: u32, w1: u32) -> f32 {
+    let sum = (w0 & 0xffffu) + (w0 >> 16u) + (w1 & 0xffffu) + (w1 >> 16u);
+    return (f32(sum) - 131070.0) * bitcast<f32>(INV_SUM4_SD_BITS);
+}
+
+fn gen_sample(d: GenDist, w0: u32, w1: u32) -> f32 {
+    if (d.kind == 0u) {
+        return d.a;
+    }
+    if (d.kind == 1u) {
+        return d.a + d.b * (f32(w0 >> 8u) * (1.0 / 16777216.0));
+    }
+    return min(max(d.a + d.b * normal4(w0, w1), d.lo), d.hi);
+}
+
+// Local target of synapse t of row `row` (the first word of its block A).
+fn gen_target(p: GenProjection, row: u32, word: u32) -> u32 {
+    if (p.skip_self == 1u) {
+        let j = mulhi32(word, p.post_size - 1u);
+        return j + select(0u, 1u, j >= row);
+    }
+    return mulhi32(word, p.post_size);
+}
+
+// The projection owning thread `t` of a pass whose first threads are given by `first`.
+fn gen_projection_of(t: u32, row_pass: bool) -> u32 {
+    var q = 0u;
+    loop {
+        if (q + 1u >= gen.n_gen) {
+            break;
+        }
+        let next = select(projections[q + 1u].chunk_thread, projections[q + 1u].row_thread, row_pass);
+        if (t < next) {
+            break;
+        }
+        q++;
+    }
+    return q;
+}

@@ -1,0 +1,253 @@
+//! Connectivity generated on the GPU (`generate_*.wgsl`, see [`crate::generate`]): pass 1
+//! counts rows, pass 2 counts in-degrees (the host turns both into row pointers and the
+//! fixed-point scale: a few bytes per neuron), pass 3 writes the synapses straight into the
+//! compact arrays. Nothing proportional to the synapse count exists on the host.
+
+use wgpu::util::DeviceExt;
+
+use super::{GpuContext, pipeline, shaders};
+use crate::compact::CompactSynapses;
+use crate::error::{Error, Result};
+use crate::generate::{CHUNK_PICKS, GenProjection};
+use crate::layout::GenParams;
+use crate::plan::{PORTS, Plan};
+
+const WORKGROUP: u32 = 64;
+
+/// The state between the passes.
+pub(super) struct Generation {
+    table: Vec<GenProjection>,
+    params: GenParams,
+    counts: Vec<u32>,
+    counts_buffer: wgpu::Buffer,
+    max_groups: u32,
+    /// Fixed-point scale with the generated synapses in the bound.
+    pub fixed_scale: f32,
+}
+
+/// Workgroups `(x, y)` for `threads` threads at the common stride `max_groups * WORKGROUP`.
+fn grid(threads: u32, max_groups: u32) -> (u32, u32) {
+    let groups = threads.div_ceil(WORKGROUP).max(1);
+    (groups.min(max_groups), groups.div_ceil(max_groups))
+}
+
+fn read_u32(ctx: &GpuContext, buffer: &wgpu::Buffer, len: usize) -> Result<Vec<u32>> {
+    let size = (len as u64 * 4).max(4);
+    let staging = ctx.device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some("spikegpu.generate_readback"),
+        size,
+        usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+        mapped_at_creation: false,
+    });
+    let mut enc = ctx.device.create_command_encoder(&Default::default());
+    enc.copy_buffer_to_buffer(buffer, 0, &staging, 0, Some(size));
+    ctx.queue.submit([enc.finish()]);
+    let (tx, rx) = std::sync::mpsc::channel();
+    staging.slice(..).map_async(wgpu::MapMode::Read, move |r| {
+        let _ = tx.send(r);
+    });
+    ctx.device
+        .poll(wgpu::PollType::wait_indefinitely())
+        .map_err(|e| Error::Gpu(format!("waiting for the GPU failed: {e}")))?;
+    ctx.check()?;
+    match rx.recv() {
+        Ok(Ok(())) => {}
+        _ => return Err(Error::Gpu("reading generated counts back failed".into())),
+    }
+    let values: Vec<u32> = bytemuck::pod_collect_to_vec(
+        &staging
+            .slice(..)
+            .get_mapped_range()
+            .map_err(|e| Error::Gpu(format!("mapping failed: {e}")))?,
+    );
+    staging.unmap();
+    Ok(values[..len].to_vec())
+}
+
+fn dispatch(
+    ctx: &GpuContext,
+    pipeline: &wgpu::ComputePipeline,
+    buffers: &[&wgpu::Buffer],
+    (x, y): (u32, u32),
+) {
+    let entries: Vec<_> = buffers
+        .iter()
+        .enumerate()
+        .map(|(binding, buffer)| wgpu::BindGroupEntry {
+            binding: binding as u32,
+            resource: buffer.as_entire_binding(),
+        })
+        .collect();
+    let bind = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
+        label: Some("spikegpu.generate"),
+        layout: &pipeline.get_bind_group_layout(0),
+        entries: &entries,
+    });
+    let mut enc = ctx.device.create_command_encoder(&Default::default());
+    {
+        let mut pass = enc.begin_compute_pass(&Default::default());
+        pass.set_pipeline(pipeline);
+        pass.set_bind_group(0, &bind, &[]);
+        pass.dispatch_workgroups(x, y, 1);
+    }
+    ctx.queue.submit([enc.finish()]);
+}
+
+/// Passes 1 and 2, and the fixed-point scale.
+pub(super) fn prepass(ctx: &GpuContext, plan: &Plan) -> Result<Generation> {
+    let device = &ctx.device;
+    let max_groups = ctx.limits.max_compute_workgroups_per_dimension;
+    let mut table = plan.device_projections.clone();
+    let (mut chunks, mut rows, mut posts) = (0u64, 0u64, 0u64);
+    for p in &mut table {
+        p.chunk_thread = chunks as u32;
+        p.row_thread = rows as u32;
+        p.count_base = rows as u32;
+        p.indegree_base = posts as u32;
+        chunks += u64::from(p.n_total).div_ceil(CHUNK_PICKS);
+        rows += u64::from(p.pre_size);
+        posts += u64::from(p.post_size);
+    }
+    if rows > u64::from(u32::MAX / 2) || chunks > u64::from(u32::MAX / 2) {
+        return Err(Error::LimitExceeded {
+            what: "rows of GPU-generated projections".into(),
+            requested: rows.max(chunks),
+            max: u64::from(u32::MAX / 2),
+        });
+    }
+    let params = GenParams {
+        n_gen: table.len() as u32,
+        chunk_threads: chunks as u32,
+        row_threads: rows as u32,
+        stride: max_groups * WORKGROUP,
+        seed_lo: plan.key[0],
+        seed_hi: plan.key[1],
+        fixed_scale: 0.0,
+        delay_bits: 0,
+    };
+    let storage = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST;
+    let uniform = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+        label: Some("spikegpu.generate_params"),
+        contents: bytemuck::bytes_of(&params),
+        usage: wgpu::BufferUsages::UNIFORM,
+    });
+    let projections = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+        label: Some("spikegpu.generate_projections"),
+        contents: bytemuck::cast_slice(&table),
+        usage: storage,
+    });
+    let zeroed = |label: &str, len: u64| {
+        device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some(label),
+            size: (len * 4).max(16),
+            usage: storage,
+            mapped_at_creation: false,
+        })
+    };
+    let counts_buffer = zeroed("spikegpu.generate_counts", rows);
+    let indegree_buffer = zeroed("spikegpu.generate_indegree", posts);
+    dispatch(
+        ctx,
+        &pipeline(device, "generate_counts"),
+        &[&uniform, &projections, &counts_buffer],
+        grid(params.chunk_threads, max_groups),
+    );
+    dispatch(
+        ctx,
+        &pipeline(device, "generate_indegree"),
+        &[&uniform, &projections, &counts_buffer, &indegree_buffer],
+        grid(params.row_threads, max_groups),
+    );
+    let counts = read_u32(ctx, &counts_buffer, rows as usize)?;
+    let indegree = read_u32(ctx, &indegree_buffer, posts as usize)?;
+    // Bound: every generated synapse onto (port, target) adds at most its projection's
+    // largest |weight|.
+    let n = plan.n_neurons as usize;
+    let mut extra_abs = vec![0.0f64; PORTS as usize * n];
+    let mut extra_terms = vec![0.0f64; PORTS as usize * n];
+    for p in &table {
+        let w = p.weight.max_abs();
+        let degrees = &indegree[p.indegree_base as usize..(p.indegree_base + p.post_size) as usize];
+        for (j, &k) in degrees.iter().enumerate() {
+            let idx = p.port as usize * n + (p.post_start as usize + j);
+            extra_abs[idx] += f64::from(k) * w;
+            extra_terms[idx] += f64::from(k);
+        }
+    }
+    let fixed_scale = plan.fixed_scale_with(&extra_abs, &extra_terms)?;
+    Ok(Generation {
+        table,
+        params,
+        counts,
+        counts_buffer,
+        max_groups,
+        fixed_scale,
+    })
+}
+
+impl Generation {
+    /// Writes the row pointers of the generated projections into `c` (their synapses follow
+    /// the host-encoded ones, projection after projection) and records their offsets.
+    pub(super) fn fill_row_pointers(&self, c: &mut CompactSynapses) {
+        let mut next = c.words.len() as u32;
+        for (q, p) in self.table.iter().enumerate() {
+            let base = c.device_rows[q] as usize;
+            c.row_ptr[base] = next;
+            for i in 0..p.pre_size as usize {
+                next += self.counts[p.count_base as usize + i];
+                c.row_ptr[base + i + 1] = next;
+            }
+        }
+    }
+
+    /// Pass 3: the synapses into the compact chunks.
+    pub(super) fn generate(
+        &self,
+        ctx: &GpuContext,
+        layout: &shaders::ChunkLayout,
+        compact: &CompactSynapses,
+        row_ptr: &wgpu::Buffer,
+        chunks: (&[wgpu::Buffer], &[wgpu::Buffer]),
+    ) -> Result<()> {
+        let device = &ctx.device;
+        let needed = 3 + layout.word_chunks + layout.target_chunks;
+        if needed > ctx.limits.max_storage_buffers_per_shader_stage {
+            return Err(Error::LimitExceeded {
+                what: "storage bindings of the connectivity generation pass".into(),
+                requested: u64::from(needed),
+                max: u64::from(ctx.limits.max_storage_buffers_per_shader_stage),
+            });
+        }
+        let mut table = self.table.clone();
+        for (p, &base) in table.iter_mut().zip(&compact.device_rows) {
+            p.row_base = base;
+        }
+        let params = GenParams {
+            fixed_scale: self.fixed_scale,
+            delay_bits: compact.delay_bits,
+            ..self.params
+        };
+        let uniform = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some("spikegpu.generate_params"),
+            contents: bytemuck::bytes_of(&params),
+            usage: wgpu::BufferUsages::UNIFORM,
+        });
+        let projections = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some("spikegpu.generate_projections"),
+            contents: bytemuck::cast_slice(&table),
+            usage: wgpu::BufferUsages::STORAGE,
+        });
+        let pipe = super::pipeline_from_source(
+            device,
+            "generate_synapses",
+            &shaders::generate_synapses_source(layout),
+        );
+        let mut buffers = vec![&uniform, &projections, &self.counts_buffer, row_ptr];
+        buffers.extend(chunks.0.iter().chain(chunks.1));
+        dispatch(ctx, &pipe, &buffers, grid(params.row_threads, self.max_groups));
+        ctx.device
+            .poll(wgpu::PollType::wait_indefinitely())
+            .map_err(|e| Error::Gpu(format!("waiting for the GPU failed: {e}")))?;
+        ctx.check()
+    }
+}
