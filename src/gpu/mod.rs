@@ -61,6 +61,9 @@ impl Default for GpuOptions {
     }
 }
 
+/// Compact arrays read back from the device: words, target pairs, row pointers.
+pub type CompactArrays = (Vec<u32>, Vec<u32>, Vec<u32>);
+
 /// Device buffers of the compact synapse storage.
 struct CompactBuffers {
     words: Vec<wgpu::Buffer>,
@@ -1147,7 +1150,7 @@ impl GpuBackend {
 
     /// The compact arrays as the device holds them: words, target pairs, row pointers (for
     /// checking generated connectivity).
-    pub fn pull_compact(&self) -> Result<Option<(Vec<u32>, Vec<u32>, Vec<u32>)>> {
+    pub fn pull_compact(&self) -> Result<Option<CompactArrays>> {
         let Some(c) = &self.buffers.compact else {
             return Ok(None);
         };
