@@ -258,6 +258,7 @@ fn no_spike_is_lost_when_every_neuron_fires_every_tick() {
             record_capacity: Some(1500),
             ..Default::default()
         },
+        ..Default::default()
     };
     let mut gpu = Simulator::with_options(&net, Backend::Gpu, options).unwrap();
     gpu.run_ticks(1000).unwrap();
@@ -295,6 +296,7 @@ fn compact_storage_split_over_bindings_gives_the_cpu_spike_trains() {
                 max_chunk_bytes,
                 ..GpuOptions::default()
             },
+            ..SimOptions::default()
         };
         let mut sim = Simulator::with_options(&net, backend, options).unwrap();
         sim.run_ms(300.0).unwrap();
