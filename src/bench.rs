@@ -23,6 +23,9 @@ pub struct BenchConfig {
     pub duration_ms: f64,
     /// Neuron-count multiplier (in-degree kept).
     pub scale: f64,
+    /// Generate connectivity on the GPU where it qualifies (GPU backend only; see
+    /// [`crate::SimOptions::generate_on_device`]).
+    pub generate_on_device: bool,
 }
 
 /// One benchmark row.
@@ -81,6 +84,8 @@ pub struct BenchReport {
     pub peak_host_mib: Option<f64>,
     /// Device memory of all buffers (MiB; GPU backend).
     pub device_mib: Option<f64>,
+    /// Where the GPU setup time went: shader compilation, connectivity generation, the rest.
+    pub gpu_setup: Option<crate::gpu::SetupTimes>,
 }
 
 /// One population's firing rate in a benchmark run.
@@ -177,7 +182,11 @@ pub fn run(config: &BenchConfig) -> Result<BenchReport> {
     reset_peak_host_memory();
     let t0 = Instant::now();
     let net = build_model(&config.model, config.seed, config.scale)?;
-    let mut sim = Simulator::new(&net, config.backend)?;
+    let options = crate::SimOptions {
+        generate_on_device: config.generate_on_device && config.backend != Backend::Cpu,
+        ..crate::SimOptions::default()
+    };
+    let mut sim = Simulator::with_options(&net, config.backend, options)?;
     let build_s = t0.elapsed().as_secs_f64();
     let t1 = Instant::now();
     sim.run_ms(config.duration_ms)?;
@@ -233,6 +242,7 @@ pub fn report(model: &str, net: &Network, sim: &Simulator, build_s: f64, run_s: 
         populations: population_rates(model, sim, duration_ms),
         peak_host_mib: peak_host_memory().map(|b| b as f64 / 1048576.0),
         device_mib: sim.device_bytes().map(|b| b as f64 / 1048576.0),
+        gpu_setup: sim.gpu_setup_times(),
     }
 }
 

@@ -68,6 +68,10 @@ enum Command {
         /// Neuron-count multiplier; in-degrees are kept.
         #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
         scale: f64,
+        /// Generate connectivity on the GPU where it qualifies (fixed-total projections, as in
+        /// the microcircuit): no host memory or upload per synapse. GPU runs only.
+        #[arg(long)]
+        generate_on_device: bool,
         /// One JSON object per run instead of the table.
         #[arg(long)]
         json: bool,
@@ -197,6 +201,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             seed,
             duration_ms,
             scale,
+            generate_on_device,
             json,
             markdown,
         } => {
@@ -225,6 +230,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                         seed,
                         duration_ms,
                         scale,
+                        generate_on_device,
                     })?;
                     if json {
                         println!("{}", report.to_json());

@@ -567,6 +567,14 @@ impl Simulator {
         }
     }
 
+    /// Where the GPU backend's setup time went (GPU backend only).
+    pub fn gpu_setup_times(&self) -> Option<crate::gpu::SetupTimes> {
+        match &self.engine {
+            Engine::Gpu(gpu) => Some(gpu.setup_times()),
+            Engine::Cpu(_) => None,
+        }
+    }
+
     /// Bytes of all device buffers (GPU backend only).
     pub fn device_bytes(&self) -> Option<u64> {
         match &self.engine {

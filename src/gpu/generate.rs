@@ -23,6 +23,10 @@ pub(super) struct Generation {
     max_groups: u32,
     /// Fixed-point scale with the generated synapses in the bound.
     pub fixed_scale: f32,
+    /// Seconds creating the pipelines of passes 1 and 2.
+    pub compile_s: f64,
+    /// Seconds running passes 1 and 2 and reading their counts.
+    pub run_s: f64,
 }
 
 /// Workgroups `(x, y)` for `threads` threads at the common stride `max_groups * WORKGROUP`.
@@ -146,15 +150,22 @@ pub(super) fn prepass(ctx: &GpuContext, plan: &Plan) -> Result<Generation> {
     };
     let counts_buffer = zeroed("spikegpu.generate_counts", rows);
     let indegree_buffer = zeroed("spikegpu.generate_indegree", posts);
+    let t0 = std::time::Instant::now();
+    let (count_pipe, indegree_pipe) = (
+        pipeline(device, "generate_counts"),
+        pipeline(device, "generate_indegree"),
+    );
+    let compile_s = t0.elapsed().as_secs_f64();
+    let t1 = std::time::Instant::now();
     dispatch(
         ctx,
-        &pipeline(device, "generate_counts"),
+        &count_pipe,
         &[&uniform, &projections, &counts_buffer],
         grid(params.chunk_threads, max_groups),
     );
     dispatch(
         ctx,
-        &pipeline(device, "generate_indegree"),
+        &indegree_pipe,
         &[&uniform, &projections, &counts_buffer, &indegree_buffer],
         grid(params.row_threads, max_groups),
     );
@@ -175,7 +186,10 @@ pub(super) fn prepass(ctx: &GpuContext, plan: &Plan) -> Result<Generation> {
         }
     }
     let fixed_scale = plan.fixed_scale_with(&extra_abs, &extra_terms)?;
+    let run_s = t1.elapsed().as_secs_f64();
     Ok(Generation {
+        compile_s,
+        run_s,
         table,
         params,
         counts,
@@ -200,7 +214,8 @@ impl Generation {
         }
     }
 
-    /// Pass 3: the synapses into the compact chunks.
+    /// Pass 3: the synapses into the compact chunks. Returns the seconds spent compiling its
+    /// shader and running it.
     pub(super) fn generate(
         &self,
         ctx: &GpuContext,
@@ -208,7 +223,7 @@ impl Generation {
         compact: &CompactSynapses,
         row_ptr: &wgpu::Buffer,
         chunks: (&[wgpu::Buffer], &[wgpu::Buffer]),
-    ) -> Result<()> {
+    ) -> Result<(f64, f64)> {
         let device = &ctx.device;
         let needed = 3 + layout.word_chunks + layout.target_chunks;
         if needed > ctx.limits.max_storage_buffers_per_shader_stage {
@@ -237,17 +252,21 @@ impl Generation {
             contents: bytemuck::cast_slice(&table),
             usage: wgpu::BufferUsages::STORAGE,
         });
+        let t0 = std::time::Instant::now();
         let pipe = super::pipeline_from_source(
             device,
             "generate_synapses",
             &shaders::generate_synapses_source(layout),
         );
+        let compile_s = t0.elapsed().as_secs_f64();
+        let t1 = std::time::Instant::now();
         let mut buffers = vec![&uniform, &projections, &self.counts_buffer, row_ptr];
         buffers.extend(chunks.0.iter().chain(chunks.1));
         dispatch(ctx, &pipe, &buffers, grid(params.row_threads, self.max_groups));
         ctx.device
             .poll(wgpu::PollType::wait_indefinitely())
             .map_err(|e| Error::Gpu(format!("waiting for the GPU failed: {e}")))?;
-        ctx.check()
+        ctx.check()?;
+        Ok((compile_s, t1.elapsed().as_secs_f64()))
     }
 }

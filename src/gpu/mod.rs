@@ -173,6 +173,18 @@ pub struct GpuBackend {
     current_groups: (u32, u32),
     trace_groups: (u32, u32),
     counters: GpuCounters,
+    setup: SetupTimes,
+}
+
+/// Where the backend's setup time went (seconds).
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize)]
+pub struct SetupTimes {
+    /// Creating the compute pipelines (the driver compiles the shaders here).
+    pub shader_compile_s: f64,
+    /// Running the connectivity generation passes (compilation of their shaders excluded).
+    pub generate_s: f64,
+    /// Everything else: buffers, uploads, bind groups.
+    pub other_s: f64,
 }
 
 fn storage_init(device: &wgpu::Device, label: &str, bytes: &[u8], extra: wgpu::BufferUsages) -> wgpu::Buffer {
@@ -210,6 +222,7 @@ impl GpuBackend {
 
     /// As [`GpuBackend::new`] on an already opened device.
     pub fn with_context(ctx: GpuContext, plan: &Plan, options: GpuOptions) -> Result<Self> {
+        let t_setup = std::time::Instant::now();
         if options.ticks_per_batch == 0 {
             return Err(crate::error::invalid("ticks_per_batch", 0, "must be >= 1"));
         }
@@ -565,6 +578,7 @@ impl GpuBackend {
                 Self::staging_buffer(device, capacity),
             ],
         };
+        let t_pipelines = std::time::Instant::now();
         let pipelines = Pipelines {
             batch_begin: pipeline(device, "batch_begin"),
             poisson_input: pipeline(device, "poisson_input"),
@@ -585,11 +599,18 @@ impl GpuBackend {
             modulated_update: pipeline(device, "modulated_update"),
             tick_end: pipeline(device, "tick_end"),
         };
+        let mut setup = SetupTimes {
+            shader_compile_s: t_pipelines.elapsed().as_secs_f64(),
+            ..SetupTimes::default()
+        };
         let bind_groups = Self::bind_groups(device, &pipelines, &buffers, &params);
         ctx.check()?;
         if let (Some(g), Some(c), Some(b), Some(l)) = (&generation, &compact, &buffers.compact, &layout) {
-            g.generate(&ctx, l, c, &b.row_ptr, (&b.words, &b.targets))?;
+            let (compile, run) = g.generate(&ctx, l, c, &b.row_ptr, (&b.words, &b.targets))?;
+            setup.shader_compile_s += compile + g.compile_s;
+            setup.generate_s = run + g.run_s;
         }
+        setup.other_s = t_setup.elapsed().as_secs_f64() - setup.shader_compile_s - setup.generate_s;
         let neuron_groups = grid(n);
         let poisson_groups = grid(params.poisson_threads);
         let current_groups = grid(params.current_threads);
@@ -615,6 +636,7 @@ impl GpuBackend {
                 dispatches_per_tick,
                 ..GpuCounters::default()
             },
+            setup,
         })
     }
 
@@ -1135,6 +1157,11 @@ impl GpuBackend {
             all.extend([&c.row_ptr, &c.projections, &c.outgoing]);
         }
         all.iter().map(|buffer| buffer.size()).sum()
+    }
+
+    /// Where the setup time went.
+    pub fn setup_times(&self) -> SetupTimes {
+        self.setup
     }
 
     /// Fixed-point scale of the input accumulators (the plan's, or a smaller one once
