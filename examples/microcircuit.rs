@@ -1,20 +1,23 @@
 //! Runs the Potjans & Diesmann 2014 cortical microcircuit and prints each population's firing
 //! rate next to the reference implementation's full-scale rate.
 //!
-//! `cargo run --release --example microcircuit -- [scale] [duration_ms] [backend] [scale_k] [transient_ms]`
+//! `cargo run --release --example microcircuit -- [scale] [duration_ms] [backend] [scale_k] [transient_ms] [--generate-on-device]`
 //!
 //! `scale` multiplies the neuron counts (default 0.1), `scale_k` the in-degrees (default: the
 //! same as `scale`), with van Albada et al. 2015's compensation; `backend` is cpu, gpu or auto
 //! (default cpu); rates are counted after `transient_ms` (default: 1000 ms when the run is
-//! longer than 1 s, else none).
+//! longer than 1 s, else none). `--generate-on-device` (anywhere) has the GPU generate the
+//! connectivity: no host memory or upload per synapse.
 
 use std::time::Instant;
 
 use spikegpu::microcircuit::{POPULATIONS, REFERENCE_RATES_HZ, microcircuit, population_rates_hz};
-use spikegpu::{Backend, Simulator};
+use spikegpu::{Backend, SimOptions, Simulator};
 
 fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let all: Vec<String> = std::env::args().skip(1).collect();
+    let generate_on_device = all.iter().any(|a| a == "--generate-on-device");
+    let args: Vec<String> = all.into_iter().filter(|a| a != "--generate-on-device").collect();
     let arg = |i: usize| args.get(i).map(String::as_str);
     let scale: f64 = arg(0).map(str::parse).transpose()?.unwrap_or(0.1);
     let duration_ms: f64 = arg(1).map(str::parse).transpose()?.unwrap_or(2000.0);
@@ -33,12 +36,16 @@ fn main() -> anyhow::Result<()> {
 
     let t0 = Instant::now();
     let net = microcircuit(42, scale, scale_k)?;
-    let mut sim = Simulator::new(&net, backend)?;
+    let options = SimOptions {
+        generate_on_device,
+        ..SimOptions::default()
+    };
+    let mut sim = Simulator::with_options(&net, backend, options)?;
     let build_s = t0.elapsed().as_secs_f64();
     println!(
         "microcircuit scale_n {scale} scale_k {scale_k}: {} neurons, {} synapses, built in {build_s:.1} s on {}",
         net.neuron_count(),
-        sim.plan().synapse_count(),
+        sim.synapse_count(),
         sim.adapter_name()
     );
     let t1 = Instant::now();
