@@ -2,6 +2,25 @@
 
 // f32 bits of 1 / sqrt(4 (2^32 - 1) / 12), as generate::INV_SUM4_SD_BITS.
 const INV_SUM4_SD_BITS: u32 = 0x37ddb3d7u;
+// f32 bits of 1 / sqrt(4 (2^16 - 1) / 12), as generate::INV_SUM4_BYTES_SD_BITS.
+const INV_SUM4_BYTES_SD_BITS: u32 = 0x3bddb446u;
+
+// Standardised sum of the four bytes of a word.
+fn normal4_bytes(w: u32) -> f32 {
+    let sum = (w & 0xffu) + ((w >> 8u) & 0xffu) + ((w >> 16u) & 0xffu) + (w >> 24u);
+    return (f32(sum) - 510.0) * bitcast<f32>(INV_SUM4_BYTES_SD_BITS);
+}
+
+// A draw from one word (normal: four bytes), as GenDist::sample_word.
+fn gen_sample_word(d: GenDist, w: u32) -> f32 {
+    if (d.kind == 0u) {
+        return d.a;
+    }
+    if (d.kind == 1u) {
+        return d.a + d.b * (f32(w >> 8u) * (1.0 / 16777216.0));
+    }
+    return min(max(d.a + d.b * normal4_bytes(w), d.lo), d.hi);
+}
 
 // Standardised sum of the four 16-bit halves of two words.
 fn normal4(w0: u32, w1: u32) -> f32 {

@@ -1,6 +1,7 @@
 // Connectivity generation, pass 3: one thread per row writes its synapses into the compact
-// arrays (src/compact.rs) at the row pointers the host derived from pass 1: target from
-// block A's first word, weight from its next two, delay from block B, the weight in fixed
+// arrays (src/compact.rs) at the row pointers the host derived from pass 1: one Philox block
+// per synapse, target from its first word, weight from the next two, delay from the last, the
+// weight in fixed
 // point above the delay bits. Rows may share a word of target pairs, so targets are OR-ed in
 // atomically. The chunk bindings and `store_word` / `or_target` are generated (see
 // src/gpu/shaders.rs). Mirrored by generate::fixed_total_synapse and compact::encode.
@@ -22,9 +23,8 @@ fn generate_synapses(@builtin(global_invocation_id) gid: vec3<u32>) {
     let first = row_ptr[p.row_base + row];
     for (var s = 0u; s < counts[p.count_base + row]; s++) {
         let a = philox4x32_10(vec4<u32>(row, s, p.stream, 0u), key);
-        let b = philox4x32_10(vec4<u32>(row, s, p.stream, 1u), key);
         let w = gen_sample(p.weight, a.y, a.z);
-        let d = u32(max(round(gen_sample(p.delay, b.x, b.y) * p.inv_dt), 1.0));
+        let d = u32(max(round(gen_sample_word(p.delay, a.w) * p.inv_dt), 1.0));
         let index = first + s;
         store_word(index, (bitcast<u32>(i32(round(w * gen.fixed_scale))) << gen.delay_bits) | d);
         or_target(index >> 1u, gen_target(p, row, a.x) << (16u * (index & 1u)));

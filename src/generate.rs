@@ -8,12 +8,14 @@
 //!   of the Philox stream `(CONNECT_COLUMN + k, row = c)` picks row `mulhi(word, N_pre)`. The
 //!   counts are a multinomial (n uniform picks with replacement), as NEST's
 //!   `fixed_total_number`;
-//! - synapse `t` of row `i`: block A = Philox(`[i, t, CONNECT + k, 0]`), block B = Philox(`[i,
-//!   t, CONNECT + k, 1]`); target `mulhi(A.x, N_post)` (one fewer, skipping `i`, without
-//!   autapses); weight from `A.y, A.z`; delay from `B.x, B.y`;
-//! - a normal value is `mean + sd z` with `z` the standardised sum of four 16-bit uniforms
-//!   (Irwin-Hall: mean and variance exact, support +/- 3.46 sd, kurtosis 2.7 instead of 3),
-//!   then clipped; a uniform one `low + (high - low) u` with `u` a 24-bit uniform.
+//! - synapse `t` of row `i`: one Philox block `[i, t, CONNECT + k, 0]` = (x, y, z, w); target
+//!   `mulhi(x, N_post)` (one fewer, skipping `i`, without autapses); weight from `y, z`; delay
+//!   from `w`;
+//! - a normal weight is `mean + sd z` with `z` the standardised sum of the four 16-bit halves
+//!   of two words (Irwin-Hall: mean and variance exact, support +/- 3.46 sd, kurtosis 2.7
+//!   instead of 3), then clipped; a normal delay the same from the four bytes of one word (its
+//!   steps of 0.007 sd vanish in the rounding to ticks); a uniform value is
+//!   `low + (high - low) u` with `u` a 24-bit uniform.
 
 use bytemuck::{Pod, Zeroable};
 
@@ -33,6 +35,12 @@ pub const INV_SUM4_SD_BITS: u32 = 0x37dd_b3d7;
 pub fn inv_sum4_sd() -> f32 {
     f32::from_bits(INV_SUM4_SD_BITS)
 }
+
+/// Standard deviation of the sum of four uniform bytes: `sqrt(4 (2^16 - 1) / 12)`.
+const SUM4_BYTES_SD: f64 = 147.800_541_270_998_05;
+
+/// Bits of `1 / SUM4_BYTES_SD` as an f32; `gen_common.wgsl` uses the same bits (tested).
+pub const INV_SUM4_BYTES_SD_BITS: u32 = 0x3bdd_b446;
 
 /// A weight or delay distribution in the form both backends sample exactly.
 #[repr(C)]
@@ -78,12 +86,21 @@ impl GenDist {
         }
     }
 
-    /// A draw from two Philox words. Mirrors `gen_sample` in `generate_synapses.wgsl`.
+    /// A draw from two Philox words. Mirrors `gen_sample` in `gen_common.wgsl`.
     pub fn sample(&self, w0: u32, w1: u32) -> f32 {
         match self.kind {
             0 => self.a,
             1 => self.a + self.b * ((w0 >> 8) as f32 * (1.0 / 16_777_216.0)),
             _ => (self.a + self.b * normal4(w0, w1)).max(self.lo).min(self.hi),
+        }
+    }
+
+    /// A draw from one Philox word (normal: four bytes). Mirrors `gen_sample_word`.
+    pub fn sample_word(&self, w: u32) -> f32 {
+        match self.kind {
+            0 => self.a,
+            1 => self.a + self.b * ((w >> 8) as f32 * (1.0 / 16_777_216.0)),
+            _ => (self.a + self.b * normal4_bytes(w)).max(self.lo).min(self.hi),
         }
     }
 
@@ -104,13 +121,14 @@ impl GenDist {
         }
     }
 
-    /// The largest value a draw can have.
+    /// The largest value a draw can have (two-word and one-word draws alike).
     pub fn max(&self) -> f64 {
         let (a, b) = (f64::from(self.a), f64::from(self.b));
+        let z = (131_070.0 / SUM4_SD).max(510.0 / SUM4_BYTES_SD) * 1.000_001;
         match self.kind {
             0 => a,
             1 => a.max(a + b),
-            _ => (a + b.abs() * 131_070.0 / SUM4_SD * 1.000_001).min(f64::from(self.hi)),
+            _ => (a + b.abs() * z).min(f64::from(self.hi)),
         }
     }
 }
@@ -168,6 +186,12 @@ pub fn normal4(w0: u32, w1: u32) -> f32 {
     (sum as f32 - 131_070.0) * inv_sum4_sd()
 }
 
+/// Standardised sum of the four bytes of a word (exact).
+pub fn normal4_bytes(w: u32) -> f32 {
+    let sum = (w & 0xff) + ((w >> 8) & 0xff) + ((w >> 16) & 0xff) + (w >> 24);
+    (sum as f32 - 510.0) * f32::from_bits(INV_SUM4_BYTES_SD_BITS)
+}
+
 /// High word of `a * b`: a uniform integer below `n` from a uniform word.
 pub fn below(word: u32, n: u32) -> u32 {
     ((u64::from(word) * u64::from(n)) >> 32) as u32
@@ -189,7 +213,6 @@ pub fn fixed_total_synapse(
     (weight, delay, inv_dt): (&GenDist, &GenDist, f32),
 ) -> (u32, f32, u32) {
     let a = philox4x32_10([row, t, stream, 0], key);
-    let b = philox4x32_10([row, t, stream, 1], key);
     let j = if skip_self {
         let j = below(a[0], post_size - 1);
         j + u32::from(j >= row)
@@ -199,7 +222,7 @@ pub fn fixed_total_synapse(
     (
         j,
         weight.sample(a[1], a[2]),
-        delay_ticks(delay.sample(b[0], b[1]), inv_dt),
+        delay_ticks(delay.sample_word(a[3]), inv_dt),
     )
 }
 
@@ -246,10 +269,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_inverse_sd_bits_are_the_f32_of_the_exact_value() {
+    fn the_inverse_sd_bits_are_the_f32_of_the_exact_values() {
         let sd = (4_294_967_295.0f64 / 3.0).sqrt();
         assert!((sd - SUM4_SD).abs() < 1e-9);
         assert_eq!(((1.0 / sd) as f32).to_bits(), INV_SUM4_SD_BITS);
+        let sd = (65_535.0f64 / 3.0).sqrt();
+        assert!((sd - SUM4_BYTES_SD).abs() < 1e-9);
+        assert_eq!(((1.0 / sd) as f32).to_bits(), INV_SUM4_BYTES_SD_BITS);
+    }
+
+    #[test]
+    fn normal4_bytes_has_zero_mean_and_unit_variance() {
+        let (mut s, mut s2) = (0.0f64, 0.0f64);
+        let n = 200_000;
+        for i in 0..n {
+            let z = f64::from(normal4_bytes(philox4x32_10([i, 0, 9, 0], [1, 2])[3]));
+            s += z;
+            s2 += z * z;
+        }
+        let (mean, var) = (s / f64::from(n), s2 / f64::from(n));
+        assert!(mean.abs() < 0.01 && (var - 1.0).abs() < 0.01, "{mean} {var}");
     }
 
     #[test]

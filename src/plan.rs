@@ -1041,6 +1041,8 @@ fn generate_projection(
                             // Log-normal weights (or delays): f64 from the same words.
                             let a = crate::rng::philox4x32_10([i, t, conn_stream, 0], key);
                             let b = crate::rng::philox4x32_10([i, t, conn_stream, 1], key);
+                            // Log-normal needs exp, so these projections never go to the GPU;
+                            // a second block gives the delay two words.
                             let j = if skip_self {
                                 let j = crate::generate::below(a[0], post.size - 1);
                                 j + u32::from(j >= i)

@@ -607,6 +607,10 @@ impl GpuBackend {
         ctx.check()?;
         if let (Some(g), Some(c), Some(b), Some(l)) = (&generation, &compact, &buffers.compact, &layout) {
             let (compile, run) = g.generate(&ctx, l, c, &b.row_ptr, (&b.words, &b.targets))?;
+            log::info!(
+                "connectivity generation: counts and in-degrees {:.3} s, synapses {run:.3} s",
+                g.run_s
+            );
             setup.shader_compile_s += compile + g.compile_s;
             setup.generate_s = run + g.run_s;
         }
