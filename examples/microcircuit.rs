@@ -1,13 +1,13 @@
 //! Runs the Potjans & Diesmann 2014 cortical microcircuit and prints each population's firing
 //! rate next to the reference implementation's full-scale rate.
 //!
-//! `cargo run --release --example microcircuit -- [scale] [duration_ms] [backend] [scale_k] [transient_ms] [--generate-on-device]`
+//! `cargo run --release --example microcircuit -- [scale] [duration_ms] [backend] [scale_k] [transient_ms] [--generate-on-device] [--seed=N]`
 //!
 //! `scale` multiplies the neuron counts (default 0.1), `scale_k` the in-degrees (default: the
 //! same as `scale`), with van Albada et al. 2015's compensation; `backend` is cpu, gpu or auto
 //! (default cpu); rates are counted after `transient_ms` (default: 1000 ms when the run is
 //! longer than 1 s, else none). `--generate-on-device` (anywhere) has the GPU generate the
-//! connectivity: no host memory or upload per synapse.
+//! connectivity: no host memory or upload per synapse; `--seed=N` (default 42).
 
 use std::time::Instant;
 
@@ -17,7 +17,16 @@ use spikegpu::{Backend, SimOptions, Simulator};
 fn main() -> anyhow::Result<()> {
     let all: Vec<String> = std::env::args().skip(1).collect();
     let generate_on_device = all.iter().any(|a| a == "--generate-on-device");
-    let args: Vec<String> = all.into_iter().filter(|a| a != "--generate-on-device").collect();
+    let seed: u64 = all
+        .iter()
+        .find_map(|a| a.strip_prefix("--seed="))
+        .map(str::parse)
+        .transpose()?
+        .unwrap_or(42);
+    let args: Vec<String> = all
+        .into_iter()
+        .filter(|a| a != "--generate-on-device" && !a.starts_with("--seed="))
+        .collect();
     let arg = |i: usize| args.get(i).map(String::as_str);
     let scale: f64 = arg(0).map(str::parse).transpose()?.unwrap_or(0.1);
     let duration_ms: f64 = arg(1).map(str::parse).transpose()?.unwrap_or(2000.0);
@@ -35,7 +44,7 @@ fn main() -> anyhow::Result<()> {
     }
 
     let t0 = Instant::now();
-    let net = microcircuit(42, scale, scale_k)?;
+    let net = microcircuit(seed, scale, scale_k)?;
     let options = SimOptions {
         generate_on_device,
         ..SimOptions::default()
