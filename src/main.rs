@@ -41,6 +41,10 @@ enum Command {
         /// Seed; defaults to the file's.
         #[arg(long)]
         seed: Option<u64>,
+        /// Generate connectivity on the GPU where it qualifies (fixed-total projections): no
+        /// host memory or upload per synapse. GPU backend only.
+        #[arg(long)]
+        generate_on_device: bool,
     },
     /// Check a model file without running it: parse, build and plan the network.
     #[command(after_help = "Example:\n  spikegpu validate examples/models/brunel.toml")]
@@ -127,8 +131,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             out,
             duration_ms,
             seed,
+            generate_on_device,
         } => {
             let backend = parse_backend(&backend)?;
+            let options = spikegpu::SimOptions {
+                generate_on_device,
+                ..spikegpu::SimOptions::default()
+            };
             let file = modelfile::load(&model, seed)?;
             let duration = duration_ms.or(file.duration_ms).unwrap_or(1000.0);
             run::prepare_out_dir(&out)?;
@@ -139,7 +148,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             );
             let started = std::time::Instant::now();
             let dt = file.network.dt_ms;
-            let result = run::run_model(&file, backend, duration, &out, |done, total, spikes| {
+            let result = run::run_model(&file, backend, options, duration, &out, |done, total, spikes| {
                 bar.set_length(total);
                 bar.set_position(done);
                 let bio_s = done as f64 * dt * 1e-3;

@@ -34,6 +34,7 @@ pub fn prepare_out_dir(dir: &Path) -> Result<()> {
 pub fn run_model(
     model: &ModelFile,
     backend: Backend,
+    options: crate::SimOptions,
     duration_ms: f64,
     out: &Path,
     mut progress: impl FnMut(u64, u64, u64),
@@ -44,7 +45,7 @@ pub fn run_model(
     prepare_out_dir(out)?;
     let net = &model.network;
     let t0 = Instant::now();
-    let mut sim = Simulator::new(net, backend)?;
+    let mut sim = Simulator::with_options(net, backend, options)?;
     let build_s = t0.elapsed().as_secs_f64();
     let dt = net.dt_ms;
     let total = (duration_ms / dt).round() as u64;

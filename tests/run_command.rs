@@ -283,3 +283,56 @@ fn a_plastic_model_writes_weights_snapshots_and_the_weight_histogram() {
     let _ = std::fs::remove_dir_all(&dir);
     let _ = std::fs::remove_file(path);
 }
+
+/// `spikegpu run --generate-on-device`: a fixed-total model file runs with its synapses
+/// generated on the GPU (the summary counts them, with compact storage's bytes per synapse);
+/// on the CPU backend the flag is refused with exit code 2.
+#[test]
+fn run_generates_fixed_total_connectivity_on_the_device() {
+    if common::gpu().is_none() {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("spikegpu-run-gen-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let model = dir.join("total.toml");
+    std::fs::write(
+        &model,
+        "dt = \"0.1 ms\"\nduration = \"200 ms\"\n\
+         [[population]]\nname = \"a\"\nsize = 500\nmodel = \"lif\"\n\
+         [[projection]]\npre = \"a\"\npost = \"a\"\nconnectivity = { rule = \"fixed_total\", n = 20000 }\n\
+         weight = { normal = { mean = \"0.5 mV\", std = \"0.05 mV\", low = \"0 mV\", high = \"1 mV\" } }\n\
+         delay = { normal = { mean = \"1.5 ms\", std = \"0.5 ms\", low = \"0.1 ms\", high = \"4 ms\" } }\nreceptor = \"excitatory\"\n\
+         [[poisson]]\ntarget = \"a\"\nrate = \"2 kHz\"\nweight = \"0.5 mV\"\nreceptor = \"excitatory\"\n",
+    )
+    .unwrap();
+    let out = dir.join("out");
+    let (code, stdout, stderr) = spikegpu(&[
+        "run",
+        model.to_str().unwrap(),
+        "--backend",
+        "gpu",
+        "--generate-on-device",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["synapses"], 20000, "{summary}");
+    let bytes = summary["bytes_per_synapse"].as_f64().unwrap();
+    assert!(bytes > 6.0 && bytes < 6.2, "{bytes}");
+    assert!(summary["spikes"].as_u64().unwrap() > 0);
+    let (code, _, stderr) = spikegpu(&[
+        "run",
+        model.to_str().unwrap(),
+        "--backend",
+        "cpu",
+        "--generate-on-device",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("generate_on_device"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
