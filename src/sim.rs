@@ -410,6 +410,14 @@ impl Simulator {
     /// the scale chosen when the network was built.
     pub fn set_weights(&mut self, proj: ProjectionId, weights: &[f32]) -> Result<()> {
         let k = self.stored_projection(proj)?;
+        if !self.plan.device_projections.is_empty() {
+            // The overflow bound would have to include the generated synapses' in-degrees.
+            return Err(invalid(
+                format!("projection {k} weights"),
+                "new values",
+                "weights are fixed in a network whose connectivity was generated on the GPU",
+            ));
+        }
         let p = &self.plan.projections[k];
         let field = format!("projection {k} weights");
         if weights.len() as u64 != p.synapses {
