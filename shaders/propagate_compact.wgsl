@@ -6,7 +6,8 @@
 //
 // The synapse arrays may exceed one binding: they are split into chunks of 2^k words, each
 // bound separately, and `load_word` / `load_target` (generated with the chunk counts, see
-// src/gpu/shaders.rs) pick the chunk. Mirrored by cpu::propagate with compact::decode.
+// src/gpu/shaders.rs) pick the chunk. The CPU twin is cpu::propagate on the wide arrays (the
+// same integers; tests/compact.rs checks compact::decode against them).
 
 @group(0) @binding(0) var<uniform> params: SimParams;
 @group(0) @binding(1) var<storage, read_write> control: Control;

@@ -95,8 +95,9 @@ impl CompactSynapses {
             });
             if p.device {
                 let d = &plan.device_projections[device_index(k)];
+                // The GPU rounds to nearest: leave room for the rounding.
                 let max = d.weight.max_abs() * f64::from(scale);
-                if max >= limit as f64 {
+                if max + 0.5 >= limit as f64 {
                     return Err(format!(
                         "a fixed-point weight (up to {max:.0}) needs more than the {weight_bits} bits beside {delay_bits} delay bits"
                     ));

@@ -57,7 +57,8 @@ enum Command {
         after_help = "Examples:\n  spikegpu bench cuba\n  spikegpu bench all --backend both\n  spikegpu bench cuba --json --seed 7 --duration-ms 500"
     )]
     Bench {
-        /// Models to run (`all` for every one). Known: cuba.
+        /// Models to run: cuba, coba, brunel, brunel-ai, izhikevich, cobahh, brunel-stdp, stdp,
+        /// microcircuit; `all` runs every one but the full-scale microcircuit.
         #[arg(default_value = "all")]
         models: Vec<String>,
         /// gpu, cpu, auto (GPU if present, else CPU) or both (side by side, with the ratio).
@@ -225,7 +226,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let mut list = Vec::new();
             for name in &names {
                 if name == "all" {
-                    list.extend(models::BENCH_MODELS.iter().map(|s| s.to_string()));
+                    list.extend(models::default_bench_models().map(str::to_string));
                 } else {
                     list.push(name.clone());
                 }

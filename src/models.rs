@@ -338,6 +338,12 @@ pub const BENCH_MODELS: &[&str] = &[
 /// Models with a model file under `examples/models/` (all of them).
 pub const FILE_MODELS: &[&str] = BENCH_MODELS;
 
+/// The models `spikegpu bench all` runs: every bench model but the full-scale microcircuit
+/// (3e8 synapses, minutes on a CPU), which runs by name.
+pub fn default_bench_models() -> impl Iterator<Item = &'static str> {
+    BENCH_MODELS.iter().copied().filter(|m| *m != "microcircuit")
+}
+
 /// Models whose full-scale plan is too large to build in routine tests (minutes, gigabytes):
 /// the Potjans & Diesmann microcircuit (3e8 synapses). Tests compare their descriptions instead.
 pub const LARGE_MODELS: &[&str] = &["microcircuit"];

@@ -163,10 +163,8 @@ fn device_projection(
     net: &Network,
     k: usize,
     proj: &Projection,
-    key: [u32; 2],
     pops: &[PopulationPlan],
 ) -> Option<GenProjection> {
-    let _ = key;
     let Connectivity::FixedTotal { n, autapses } = proj.connectivity else {
         return None;
     };
@@ -350,7 +348,7 @@ impl Plan {
         let mut local = Vec::with_capacity(net.projections.len());
         let mut device_projections = Vec::new();
         for (k, proj) in net.projections.iter().enumerate() {
-            if device_generation && let Some(d) = device_projection(net, k, proj, key, &populations) {
+            if device_generation && let Some(d) = device_projection(net, k, proj, &populations) {
                 local.push(LocalCsr {
                     row_ptr: vec![0; d.pre_size as usize + 1],
                     targets: Vec::new(),
@@ -648,6 +646,7 @@ impl Plan {
             n_neurons as usize,
             &synapses,
             &weights,
+            &plastic,
             &input_extra,
         ))?;
         for (p, input) in poisson.iter_mut().zip(&net.poisson_inputs) {
@@ -707,6 +706,7 @@ impl Plan {
             self.n_neurons as usize,
             &self.synapses,
             weights,
+            &self.plastic,
             &self.input_extra,
         );
         if fits(&bounds, f64::from(self.fixed_scale)) {
@@ -732,7 +732,8 @@ impl Plan {
     /// bound: `extra_abs[port * n + target]` their summed `|w|`, `extra_terms` their count.
     pub fn fixed_scale_with(&self, extra_abs: &[f64], extra_terms: &[f64]) -> Result<f32> {
         let n = self.n_neurons as usize;
-        let (mut sum_abs, mut terms) = input_bounds(n, &self.synapses, &self.weights, &self.input_extra);
+        let (mut sum_abs, mut terms) =
+            input_bounds(n, &self.synapses, &self.weights, &self.plastic, &self.input_extra);
         for (i, (a, t)) in extra_abs.iter().zip(extra_terms).enumerate() {
             sum_abs[i] += a;
             terms[i] += t;
@@ -1168,16 +1169,23 @@ fn input_extras(
 }
 
 /// Adds the synapses' `|w|` and rounding terms to the extras: the bound of every accumulator.
+/// A plastic synapse counts with the largest weight its rule allows (`w_max`), since STDP may
+/// take it there.
 fn input_bounds(
     n: usize,
     synapses: &[Synapse],
     weights: &[f32],
+    plastic: &[PlasticGpu],
     extras: &(Vec<f64>, Vec<f64>),
 ) -> (Vec<f64>, Vec<f64>) {
     let (mut sum_abs, mut terms) = extras.clone();
     for (s, w) in synapses.iter().zip(weights) {
         let idx = s.port() as usize * n + s.post as usize;
-        sum_abs[idx] += f64::from(w.abs());
+        let bound = match s.plastic() {
+            0 => w.abs(),
+            id => w.abs().max(plastic[id as usize - 1].w_max.abs()),
+        };
+        sum_abs[idx] += f64::from(bound);
         terms[idx] += 1.0;
     }
     (sum_abs, terms)

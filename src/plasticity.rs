@@ -102,7 +102,14 @@ impl Neuromodulator {
                 "must be > 0 (infinity holds the level)",
             ));
         }
-        check_finite(|| format!("{owner}.baseline"), self.baseline)
+        if !(self.baseline.is_finite() && self.baseline.abs() <= f64::from(f32::MAX)) {
+            return Err(invalid(
+                format!("{owner}.baseline"),
+                self.baseline,
+                "must be finite and within the f32 range",
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -190,17 +197,6 @@ impl StdpParams {
             dependence: WeightDependence::Additive,
             dendritic_fraction: 0.0,
             modulation: None,
-        }
-    }
-
-    /// Izhikevich 2007, reward-modulated pair STDP: `tau_plus = tau_minus = 20 ms`, amplitudes
-    /// 1.0 and 1.5 on a weight range of `[0, 4]`, i.e. 0.25 and 0.375 of the span here, into an
-    /// eligibility trace with `tau_c = 1 s` gated by the global channel.
-    pub fn reward_modulated_izhikevich(w_min: f64, w_max: f64) -> Self {
-        Self {
-            pairing: Pairing::Nearest,
-            modulation: Some(RewardModulation::izhikevich_2007()),
-            ..Self::pair(20.0, 20.0, 0.25, 0.375, w_min, w_max)
         }
     }
 

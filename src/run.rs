@@ -100,7 +100,8 @@ pub fn run_model(
             pulses.next();
         }
         let until_pulse = pulses.peek().map_or(u64::MAX, |p| p.0 - done);
-        let step = chunk.min(total - done).min(until_pulse);
+        // Back onto the chunk grid after a pulse, so that samples stay on their ticks.
+        let step = (chunk - done % chunk).min(total - done).min(until_pulse);
         sim.run_ticks(step as u32)?;
         done += step;
         if weight_ticks.is_some_and(|w| done.is_multiple_of(w)) {

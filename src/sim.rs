@@ -100,7 +100,6 @@ pub struct Simulator {
     records: Vec<SpikeRecord>,
     batch: Vec<SpikeRecord>,
     snapshots: Vec<PendingSnapshot>,
-    next_snapshot: u64,
     build_s: f64,
     plan_s: f64,
 }
@@ -165,7 +164,6 @@ impl Simulator {
             records: Vec::new(),
             batch: Vec::new(),
             snapshots: Vec::new(),
-            next_snapshot: 0,
             build_s: t0.elapsed().as_secs_f64(),
             plan_s,
         })
@@ -332,8 +330,9 @@ impl Simulator {
                 SnapshotData::Gpu(gpu.request_weights(u64::from(first), u64::from(end - first))?)
             }
         };
-        let id = self.next_snapshot;
-        self.next_snapshot += 1;
+        // Unique across simulators, so a ticket from another one is refused, not confused.
+        static NEXT_SNAPSHOT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let id = NEXT_SNAPSHOT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.snapshots.push(PendingSnapshot {
             id,
             projection: k,
@@ -473,8 +472,12 @@ impl Simulator {
     /// takes effect from the next tick and then relaxes towards the channel's baseline.
     pub fn set_modulator(&mut self, channel: ModulatorChannel, level: f64) -> Result<()> {
         let i = self.channel(channel)?;
-        if !level.is_finite() {
-            return Err(invalid("modulator level", level, "must be finite"));
+        if !(level.is_finite() && level.abs() <= f64::from(f32::MAX)) {
+            return Err(invalid(
+                "modulator level",
+                level,
+                "must be finite and within the f32 range",
+            ));
         }
         match &mut self.engine {
             Engine::Cpu(cpu) => cpu.set_modulator(i, level as f32),

@@ -71,7 +71,7 @@ fn a_synapse_array_larger_than_a_storage_binding_is_refused_with_the_numbers() {
 #[test]
 fn a_compact_network_needing_more_bindings_than_the_device_has_is_refused() {
     let Some(ctx) = common::gpu() else { return };
-    let allowed = ctx.limits.max_storage_buffers_per_shader_stage;
+    let allowed = spikegpu::gpu::max_storage_bindings(&ctx.limits);
     let mut b = NetworkBuilder::new(0.1, 1);
     let p = b
         .population(

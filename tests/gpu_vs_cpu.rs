@@ -284,7 +284,7 @@ fn compact_storage_split_over_bindings_gives_the_cpu_spike_trains() {
     let net = spikegpu::models::brunel(9, 0.1, 5.0, 2.0).unwrap();
     let plan = spikegpu::plan::Plan::new(&net).unwrap();
     let compact = CompactSynapses::encode(&plan, &plan.weights).unwrap();
-    let budget = u64::from((ctx.limits.max_storage_buffers_per_shader_stage - 7) / 2);
+    let budget = u64::from((spikegpu::gpu::max_storage_bindings(&ctx.limits) - 7) / 2);
     let chunk = (compact.words.len() as u64 * 4)
         .div_ceil(budget)
         .next_power_of_two();

@@ -336,3 +336,62 @@ fn run_generates_fixed_total_connectivity_on_the_device() {
     assert!(stderr.contains("generate_on_device"), "{stderr}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Neuromodulator pulses off the sampling grid: `spikegpu run` splits the run at the pulse
+/// (275 ms) and still takes every weight snapshot (every 100 ms) and state sample (every
+/// 50 ms) on its tick, and the pulse moves the reward-modulated weights.
+#[test]
+fn pulses_off_the_sampling_grid_keep_every_snapshot_and_sample() {
+    let dir = std::env::temp_dir().join(format!("spikegpu-run-pulse-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let model = dir.join("pulse.toml");
+    std::fs::write(
+        &model,
+        "dt = \"1 ms\"\nduration = \"1 s\"\n\
+         [[population]]\nname = \"a\"\nsize = 50\nmodel = \"izhikevich\"\npreset = \"RS\"\n\
+         [[neuromodulator]]\nchannel = \"global\"\ntau = \"200 ms\"\npulses = [[\"275 ms\", 50.0]]\n\
+         [[projection]]\npre = \"a\"\npost = \"a\"\nconnectivity = { rule = \"fixed_outdegree\", k = 10 }\n\
+         weight = 1.0\ndelay = \"1 ms\"\nreceptor = \"excitatory\"\n\
+         plasticity = { rule = \"pair\", a_plus = 0.05, a_minus = 0.05, w_max = 4.0, modulation = { tau_eligibility = \"1 s\" } }\n\
+         [[current]]\ntarget = \"a\"\nnoise_mean = 5\nnoise_std = 5\n\
+         [record]\nweight_interval = \"100 ms\"\n\
+         [[record.state]]\npopulation = \"a\"\nvariable = \"v\"\nneurons = [0]\ninterval = \"50 ms\"\n",
+    )
+    .unwrap();
+    let out = dir.join("out");
+    let (code, stdout, stderr) = spikegpu(&[
+        "run",
+        model.to_str().unwrap(),
+        "--backend",
+        "cpu",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let times = |name: &str| -> Vec<f64> {
+        let (_, _, payload) = read_npy(&out.join(name));
+        payload
+            .chunks_exact(8)
+            .map(|c| f64::from_le_bytes(c.try_into().unwrap()))
+            .collect()
+    };
+    let expected: Vec<f64> = (1..=10).map(|k| 100.0 * f64::from(k)).collect();
+    assert_eq!(times("weights_projection0_snapshots_times_ms.npy"), expected);
+    let expected: Vec<f64> = (1..=20).map(|k| 50.0 * f64::from(k)).collect();
+    assert_eq!(times("state_a_v_times_ms.npy"), expected);
+    let (_, shape, snaps) = read_npy(&out.join("weights_projection0_snapshots.npy"));
+    assert_eq!(shape, vec![10, 500]);
+    let snapshot = |k: usize| &snaps[k * 2000..(k + 1) * 2000];
+    assert_ne!(
+        snapshot(2),
+        snapshot(3),
+        "the pulse at 275 ms moves the weights by 400 ms"
+    );
+    assert_eq!(
+        snapshot(0),
+        snapshot(1),
+        "no neuromodulator, no change before the pulse"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

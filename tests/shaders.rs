@@ -1,9 +1,10 @@
 //! Shader validation and Rust/WGSL layout contracts. No GPU needed.
 
+use spikegpu::generate::{GenDist, GenProjection};
 use spikegpu::gpu::shaders::{self, STAGES};
 use spikegpu::layout::{
-    CompactProjection, Control, CurrentGpu, CurrentStep, NeuronState, PlasticGpu, PoissonGpu, PoissonSegment,
-    PopGpu, ProceduralGpu, SimParams, SpikeRecord, Synapse,
+    CompactProjection, Control, CurrentGpu, CurrentStep, GenParams, NeuronState, PlasticGpu, PoissonGpu,
+    PoissonSegment, PopGpu, ProceduralGpu, SimParams, SpikeRecord, Synapse,
 };
 
 #[test]
@@ -93,6 +94,15 @@ fn rust_and_wgsl_structs_have_identical_layouts() {
     check_layout!(ProceduralGpu, "ProceduralGpu", [
         pre_start, pre_size, post_start, post_size, port, delay, weight_fixed, threshold, all,
         stream, skip_self, _pad
+    ]);
+    check_layout!(GenParams, "GenParams", [
+        n_gen, chunk_threads, row_threads, stride, seed_lo, seed_hi, fixed_scale, delay_bits
+    ]);
+    check_layout!(GenDist, "GenDist", [kind, a, b, lo, hi]);
+    check_layout!(GenProjection, "GenProjection", [
+        pre_start, pre_size, post_start, post_size, port, n_total, skip_self, stream,
+        count_stream, inv_dt, chunk_thread, row_thread, count_base, row_base, indegree_base, _pad,
+        weight, delay, _pad2
     ]);
     check_layout!(CompactProjection, "CompactProjection", [pre_start, post_start, port, row_base]);
 }

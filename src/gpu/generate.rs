@@ -226,11 +226,12 @@ impl Generation {
     ) -> Result<(f64, f64)> {
         let device = &ctx.device;
         let needed = 3 + layout.word_chunks + layout.target_chunks;
-        if needed > ctx.limits.max_storage_buffers_per_shader_stage {
+        let allowed = super::max_storage_bindings(&ctx.limits);
+        if needed > allowed {
             return Err(Error::LimitExceeded {
                 what: "storage bindings of the connectivity generation pass".into(),
                 requested: u64::from(needed),
-                max: u64::from(ctx.limits.max_storage_buffers_per_shader_stage),
+                max: u64::from(allowed),
             });
         }
         let mut table = self.table.clone();

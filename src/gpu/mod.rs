@@ -64,6 +64,17 @@ impl Default for GpuOptions {
 /// Compact arrays read back from the device: words, target pairs, row pointers.
 pub type CompactArrays = (Vec<u32>, Vec<u32>, Vec<u32>);
 
+/// Most storage bindings a generated stage uses: the adapter's limit, capped because some
+/// drivers report millions and a shader with one binding per chunk must stay small.
+pub const MAX_STORAGE_BINDINGS: u32 = 64;
+
+/// Storage bindings available to a generated stage.
+pub fn max_storage_bindings(limits: &wgpu::Limits) -> u32 {
+    limits
+        .max_storage_buffers_per_shader_stage
+        .min(MAX_STORAGE_BINDINGS)
+}
+
 /// Device buffers of the compact synapse storage.
 struct CompactBuffers {
     words: Vec<wgpu::Buffer>,
@@ -254,8 +265,13 @@ impl GpuBackend {
         // Fail before allocating anything, with the numbers.
         let compact = match options.synapse_format {
             _ if generation.is_some() => {
-                let mut c = CompactSynapses::encode_scaled(plan, &plan.weights, fixed_scale)
-                    .map_err(|why| crate::error::invalid("synapse_format", "Compact", &why))?;
+                let mut c = CompactSynapses::encode_scaled(plan, &plan.weights, fixed_scale).map_err(|why| {
+                    crate::error::invalid(
+                        "generate_on_device",
+                        true,
+                        &format!("GPU-generated connectivity needs compact storage for the whole network: {why}"),
+                    )
+                })?;
                 generation.as_ref().expect("some").fill_row_pointers(&mut c);
                 Some(c)
             }
@@ -291,7 +307,7 @@ impl GpuBackend {
         if let Some(l) = &layout {
             // propagate_compact: seven fixed storage bindings, then the chunks.
             let needed = 7 + l.word_chunks + l.target_chunks;
-            let allowed = limits.max_storage_buffers_per_shader_stage;
+            let allowed = max_storage_bindings(limits);
             if needed > allowed {
                 return Err(Error::LimitExceeded {
                     what: format!(
@@ -1278,7 +1294,7 @@ impl GpuBackend {
 
     /// Eligibility traces of all synapses (empty without reward-modulated projections).
     pub fn pull_eligibility(&self) -> Result<Vec<f32>> {
-        if self.params.modulation_interval == 0 {
+        if self.params.modulation_interval == 0 || self.params.n_synapses == 0 {
             return Ok(Vec::new());
         }
         let n = u64::from(self.params.n_synapses) * 4;
