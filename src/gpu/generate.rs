@@ -36,36 +36,29 @@ fn grid(threads: u32, max_groups: u32) -> (u32, u32) {
 }
 
 fn read_u32(ctx: &GpuContext, buffer: &wgpu::Buffer, len: usize) -> Result<Vec<u32>> {
-    let size = (len as u64 * 4).max(4);
-    let staging = ctx.device.create_buffer(&wgpu::BufferDescriptor {
-        label: Some("spikegpu.generate_readback"),
-        size,
-        usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-        mapped_at_creation: false,
+    let read = super::queue_read(ctx, buffer, 0, len as u64 * 4)?;
+    let bytes = super::finish_read_bytes(ctx, &read, true)?
+        .ok_or_else(|| Error::Gpu("reading generated counts back failed".into()))?;
+    Ok(bytemuck::pod_collect_to_vec(&bytes))
+}
+
+/// The run constants and the projection table of a generation pass.
+fn upload(
+    device: &wgpu::Device,
+    params: &GenParams,
+    table: &[GenProjection],
+) -> (wgpu::Buffer, wgpu::Buffer) {
+    let uniform = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+        label: Some("spikegpu.generate_params"),
+        contents: bytemuck::bytes_of(params),
+        usage: wgpu::BufferUsages::UNIFORM,
     });
-    let mut enc = ctx.device.create_command_encoder(&Default::default());
-    enc.copy_buffer_to_buffer(buffer, 0, &staging, 0, Some(size));
-    ctx.queue.submit([enc.finish()]);
-    let (tx, rx) = std::sync::mpsc::channel();
-    staging.slice(..).map_async(wgpu::MapMode::Read, move |r| {
-        let _ = tx.send(r);
+    let projections = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+        label: Some("spikegpu.generate_projections"),
+        contents: bytemuck::cast_slice(table),
+        usage: wgpu::BufferUsages::STORAGE,
     });
-    ctx.device
-        .poll(wgpu::PollType::wait_indefinitely())
-        .map_err(|e| Error::Gpu(format!("waiting for the GPU failed: {e}")))?;
-    ctx.check()?;
-    match rx.recv() {
-        Ok(Ok(())) => {}
-        _ => return Err(Error::Gpu("reading generated counts back failed".into())),
-    }
-    let values: Vec<u32> = bytemuck::pod_collect_to_vec(
-        &staging
-            .slice(..)
-            .get_mapped_range()
-            .map_err(|e| Error::Gpu(format!("mapping failed: {e}")))?,
-    );
-    staging.unmap();
-    Ok(values[..len].to_vec())
+    (uniform, projections)
 }
 
 fn dispatch(
@@ -74,19 +67,7 @@ fn dispatch(
     buffers: &[&wgpu::Buffer],
     (x, y): (u32, u32),
 ) {
-    let entries: Vec<_> = buffers
-        .iter()
-        .enumerate()
-        .map(|(binding, buffer)| wgpu::BindGroupEntry {
-            binding: binding as u32,
-            resource: buffer.as_entire_binding(),
-        })
-        .collect();
-    let bind = ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
-        label: Some("spikegpu.generate"),
-        layout: &pipeline.get_bind_group_layout(0),
-        entries: &entries,
-    });
+    let bind = super::bind_group(&ctx.device, pipeline, "generate", buffers);
     let mut enc = ctx.device.create_command_encoder(&Default::default());
     {
         let mut pass = enc.begin_compute_pass(&Default::default());
@@ -130,16 +111,7 @@ pub(super) fn prepass(ctx: &GpuContext, plan: &Plan) -> Result<Generation> {
         delay_bits: 0,
     };
     let storage = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST;
-    let uniform = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-        label: Some("spikegpu.generate_params"),
-        contents: bytemuck::bytes_of(&params),
-        usage: wgpu::BufferUsages::UNIFORM,
-    });
-    let projections = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-        label: Some("spikegpu.generate_projections"),
-        contents: bytemuck::cast_slice(&table),
-        usage: storage,
-    });
+    let (uniform, projections) = upload(device, &params, &table);
     let zeroed = |label: &str, len: u64| {
         device.create_buffer(&wgpu::BufferDescriptor {
             label: Some(label),
@@ -243,16 +215,7 @@ impl Generation {
             delay_bits: compact.delay_bits,
             ..self.params
         };
-        let uniform = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: Some("spikegpu.generate_params"),
-            contents: bytemuck::bytes_of(&params),
-            usage: wgpu::BufferUsages::UNIFORM,
-        });
-        let projections = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: Some("spikegpu.generate_projections"),
-            contents: bytemuck::cast_slice(&table),
-            usage: wgpu::BufferUsages::STORAGE,
-        });
+        let (uniform, projections) = upload(device, &params, &table);
         let t0 = std::time::Instant::now();
         let pipe = super::pipeline_from_source(
             device,

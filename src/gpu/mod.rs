@@ -152,6 +152,7 @@ struct Buffers {
 pub struct PendingRead {
     staging: wgpu::Buffer,
     done: std::sync::mpsc::Receiver<std::result::Result<(), wgpu::BufferAsyncError>>,
+    size: u64,
 }
 
 /// Run counters read back from the GPU.
@@ -679,21 +680,8 @@ impl GpuBackend {
     }
 
     fn bind_groups(device: &wgpu::Device, p: &Pipelines, b: &Buffers, params: &SimParams) -> BindGroups {
-        // Every stage binds its buffers at consecutive bindings from 0, in the listed order.
         let make = |pipe: &wgpu::ComputePipeline, name: &str, bufs: &[&wgpu::Buffer]| {
-            let entries: Vec<_> = bufs
-                .iter()
-                .enumerate()
-                .map(|(binding, buffer)| wgpu::BindGroupEntry {
-                    binding: binding as u32,
-                    resource: buffer.as_entire_binding(),
-                })
-                .collect();
-            device.create_bind_group(&wgpu::BindGroupDescriptor {
-                label: Some(&format!("spikegpu.{name}")),
-                layout: &pipe.get_bind_group_layout(0),
-                entries: &entries,
-            })
+            bind_group(device, pipe, name, bufs)
         };
         BindGroups {
             batch_begin: make(&p.batch_begin, "batch_begin", &[&b.control]),
@@ -1067,40 +1055,9 @@ impl GpuBackend {
     }
 
     fn read_buffer_range(&self, buffer: &wgpu::Buffer, offset: u64, size: u64) -> Result<Vec<u8>> {
-        let device = &self.ctx.device;
-        let staging = device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("spikegpu.pull"),
-            size,
-            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
-        let mut enc = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
-            label: Some("spikegpu.pull"),
-        });
-        enc.copy_buffer_to_buffer(buffer, offset, &staging, 0, Some(size));
-        let sub = self.ctx.queue.submit([enc.finish()]);
-        let (tx, rx) = futures_intrusive::channel::shared::oneshot_channel();
-        staging.slice(..).map_async(wgpu::MapMode::Read, move |r| {
-            let _ = tx.send(r);
-        });
-        device
-            .poll(wgpu::PollType::Wait {
-                submission_index: Some(sub),
-                timeout: None,
-            })
-            .map_err(|e| Error::Gpu(format!("waiting for the GPU failed: {e}")))?;
-        self.ctx.check()?;
-        match pollster::block_on(rx.receive()) {
-            Some(Ok(())) => {}
-            _ => return Err(Error::Gpu("reading a buffer back failed".into())),
-        }
-        let data = staging
-            .slice(..)
-            .get_mapped_range()
-            .map_err(|e| Error::Gpu(format!("mapping failed: {e}")))?
-            .to_vec();
-        staging.unmap();
-        Ok(data)
+        let read = queue_read(&self.ctx, buffer, offset, size)?;
+        finish_read_bytes(&self.ctx, &read, true)?
+            .ok_or_else(|| Error::Gpu("reading a buffer back failed".into()))
     }
 
     /// Current neuron state of every neuron.
@@ -1234,62 +1191,12 @@ impl GpuBackend {
     /// the copy runs between the batches already submitted and those submitted later, so
     /// the run stops only for the copy itself.
     pub fn request_weights(&self, first: u64, count: u64) -> Result<PendingRead> {
-        let device = &self.ctx.device;
-        let size = (count * 4).max(4);
-        let staging = device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("spikegpu.weight_snapshot"),
-            size,
-            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
-        let mut enc = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
-            label: Some("spikegpu.weight_snapshot"),
-        });
-        if count > 0 {
-            enc.copy_buffer_to_buffer(&self.buffers.weights, first * 4, &staging, 0, Some(count * 4));
-        }
-        self.ctx.queue.submit([enc.finish()]);
-        let (tx, done) = std::sync::mpsc::channel();
-        staging.slice(..).map_async(wgpu::MapMode::Read, move |r| {
-            let _ = tx.send(r);
-        });
-        self.ctx.check()?;
-        Ok(PendingRead { staging, done })
+        queue_read(&self.ctx, &self.buffers.weights, first * 4, count * 4)
     }
 
     /// The values of a pending read if the copy has finished (`wait`: block until it has).
     pub fn finish_read(&self, read: &PendingRead, wait: bool) -> Result<Option<Vec<f32>>> {
-        let poll = if wait {
-            wgpu::PollType::wait_indefinitely()
-        } else {
-            wgpu::PollType::Poll
-        };
-        self.ctx
-            .device
-            .poll(poll)
-            .map_err(|e| Error::Gpu(format!("waiting for the GPU failed: {e}")))?;
-        let outcome = if wait {
-            read.done.recv().ok()
-        } else {
-            read.done.try_recv().ok()
-        };
-        match outcome {
-            None if wait => Err(Error::Gpu("a weight read-back was dropped".into())),
-            None => Ok(None),
-            Some(Err(e)) => Err(Error::Gpu(format!("reading weights back failed: {e}"))),
-            Some(Ok(())) => {
-                let values = {
-                    let view = read
-                        .staging
-                        .slice(..)
-                        .get_mapped_range()
-                        .map_err(|e| Error::Gpu(format!("mapping failed: {e}")))?;
-                    bytemuck::pod_collect_to_vec(&view)
-                };
-                read.staging.unmap();
-                Ok(Some(values))
-            }
-        }
+        Ok(finish_read_bytes(&self.ctx, read, wait)?.map(|bytes| bytemuck::pod_collect_to_vec(&bytes)))
     }
 
     /// Eligibility traces of all synapses (empty without reward-modulated projections).
@@ -1398,6 +1305,87 @@ impl GpuBackend {
 
 fn pending_ticks<T>(inflight: &VecDeque<(usize, u32, wgpu::SubmissionIndex, T)>) -> u32 {
     inflight.iter().map(|b| b.1).sum()
+}
+
+/// Queues a copy of `size` bytes of `buffer` from `offset` into a new mappable buffer, behind
+/// the work already submitted, and asks for it to be mapped; returns at once.
+fn queue_read(ctx: &GpuContext, buffer: &wgpu::Buffer, offset: u64, size: u64) -> Result<PendingRead> {
+    let staging = ctx.device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some("spikegpu.read_back"),
+        size: size.max(4),
+        usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+        mapped_at_creation: false,
+    });
+    let mut enc = ctx
+        .device
+        .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+            label: Some("spikegpu.read_back"),
+        });
+    if size > 0 {
+        enc.copy_buffer_to_buffer(buffer, offset, &staging, 0, Some(size));
+    }
+    ctx.queue.submit([enc.finish()]);
+    let (tx, done) = std::sync::mpsc::channel();
+    staging.slice(..).map_async(wgpu::MapMode::Read, move |r| {
+        let _ = tx.send(r);
+    });
+    ctx.check()?;
+    Ok(PendingRead { staging, done, size })
+}
+
+/// The bytes of a queued read if its copy has finished (`wait`: block until it has).
+fn finish_read_bytes(ctx: &GpuContext, read: &PendingRead, wait: bool) -> Result<Option<Vec<u8>>> {
+    let poll = if wait {
+        wgpu::PollType::wait_indefinitely()
+    } else {
+        wgpu::PollType::Poll
+    };
+    ctx.device
+        .poll(poll)
+        .map_err(|e| Error::Gpu(format!("waiting for the GPU failed: {e}")))?;
+    ctx.check()?;
+    let outcome = if wait {
+        read.done.recv().ok()
+    } else {
+        read.done.try_recv().ok()
+    };
+    match outcome {
+        None if wait => Err(Error::Gpu("a read-back was dropped".into())),
+        None => Ok(None),
+        Some(Err(e)) => Err(Error::Gpu(format!("reading a buffer back failed: {e}"))),
+        Some(Ok(())) => {
+            let bytes = read
+                .staging
+                .slice(..)
+                .get_mapped_range()
+                .map_err(|e| Error::Gpu(format!("mapping failed: {e}")))?[..read.size as usize]
+                .to_vec();
+            read.staging.unmap();
+            Ok(Some(bytes))
+        }
+    }
+}
+
+/// A bind group with `buffers` at consecutive bindings from 0 (the house rule of every stage).
+fn bind_group(
+    device: &wgpu::Device,
+    pipe: &wgpu::ComputePipeline,
+    name: &str,
+    buffers: &[&wgpu::Buffer],
+) -> wgpu::BindGroup {
+    let entries: Vec<_> = buffers
+        .iter()
+        .enumerate()
+        .map(|(binding, buffer)| wgpu::BindGroupEntry {
+            binding: binding as u32,
+            resource: buffer.as_entire_binding(),
+        })
+        .collect();
+    device.create_bind_group(&wgpu::BindGroupDescriptor {
+        label: Some(&format!("spikegpu.{name}")),
+        layout: &pipe.get_bind_group_layout(0),
+        entries: &entries,
+    })
 }
 
 fn pipeline(device: &wgpu::Device, name: &str) -> wgpu::ComputePipeline {
