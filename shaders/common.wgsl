@@ -148,6 +148,13 @@ struct GenProjection {
     _pad2: array<u32, 2>,
 }
 
+// One plastic synapse in the transpose (column) index.
+struct ColEntry {
+    synapse: u32,
+    pre: u32,
+    delay_port: u32,
+}
+
 struct CompactProjection {
     pre_start: u32,
     post_start: u32,

@@ -25,7 +25,8 @@ fn dependence(p: PlasticGpu, w: f32, potentiation: bool) -> f32 {
 
 // A signed change goes to the weight (clipped to the bounds) or, for a reward-modulated
 // projection (flag bit 3), to the synapse's eligibility trace, which the weight buffer holds
-// after the weights (one binding fewer: stdp_post is at the 8-storage-buffer default limit).
+// after the weights (one binding fewer, so the STDP stages stay within the default limit of
+// 8 storage buffers).
 fn apply_change(p: PlasticGpu, s: u32, dw: f32) {
     if ((p.flags & 8u) != 0u) {
         weights[params.n_synapses + s] += dw;

@@ -7,12 +7,12 @@
 @group(0) @binding(1) var<storage, read_write> control: Control;
 @group(0) @binding(2) var<storage, read> spike_hist: array<u32>;
 @group(0) @binding(3) var<storage, read> col_ptr: array<u32>;
-@group(0) @binding(4) var<storage, read> col_entries: array<vec2<u32>>;
-@group(0) @binding(5) var<storage, read> synapses: array<Synapse>;
+// Transpose entries: synapse index, global pre neuron, the synapse's delay word.
+@group(0) @binding(4) var<storage, read> col_entries: array<ColEntry>;
 // Weights, then (reward-modulated projections only) the eligibility traces.
-@group(0) @binding(6) var<storage, read_write> weights: array<f32>;
-@group(0) @binding(7) var<storage, read> plastic: array<PlasticGpu>;
-@group(0) @binding(8) var<storage, read> traces: array<f32>;
+@group(0) @binding(5) var<storage, read_write> weights: array<f32>;
+@group(0) @binding(6) var<storage, read> plastic: array<PlasticGpu>;
+@group(0) @binding(7) var<storage, read> traces: array<f32>;
 
 override WORKGROUP_SIZE: u32 = 64u;
 
@@ -27,9 +27,9 @@ fn stdp_post(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_ind
     let post = spike_hist[params.hist_len + slot * params.n_neurons + k];
     for (var e = col_ptr[post] + lid; e < col_ptr[post + 1u]; e += WORKGROUP_SIZE) {
         let entry = col_entries[e];
-        let s = entry.x;
-        let pre = entry.y;
-        let syn = synapses[s];
+        let s = entry.synapse;
+        let pre = entry.pre;
+        let syn = Synapse(post, entry.delay_port);
         let p = plastic[synapse_plastic(syn) - 1u];
         let dd = synapse_dendritic(syn);
         let arrival = i32(te) + i32(dd);

@@ -35,7 +35,7 @@ pub struct CpuBackend {
     /// Eligibility trace per synapse (empty without reward-modulated projections).
     eligibility: Vec<f32>,
     /// Scratch for the post-side STDP walk.
-    column: Vec<(Synapse, f32)>,
+    column: Vec<f32>,
     /// Neuromodulator channels: levels, baselines, decays (see `Plan::modulators`).
     modulators: Vec<f32>,
     total_spikes: u64,
@@ -314,16 +314,17 @@ impl CpuBackend {
         for &j in &self.spike_hist[(te % plan.hist_len) as usize] {
             let column =
                 &plan.col_entries[plan.col_ptr[j as usize] as usize..plan.col_ptr[j as usize + 1] as usize];
-            // The synapses of a column lie far apart: gather them in a tight loop first, so
-            // that their cache misses overlap instead of queueing behind the arithmetic.
+            // The weights of a column lie far apart: gather them in a tight loop first, so
+            // that their cache misses overlap instead of queueing behind the arithmetic. The
+            // entry carries the synapse's delay word, so the synapse itself is not read.
             gathered.clear();
-            gathered.extend(
-                column
-                    .iter()
-                    .map(|e| (plan.synapses[e[0] as usize], self.weights[e[0] as usize])),
-            );
-            for (e, &(syn, w)) in column.iter().zip(&gathered) {
+            gathered.extend(column.iter().map(|e| self.weights[e[0] as usize]));
+            for (e, &w) in column.iter().zip(&gathered) {
                 let (s, i) = (e[0] as usize, e[1]);
+                let syn = Synapse {
+                    post: j,
+                    delay_port: e[2],
+                };
                 let p = &plan.plastic[syn.plastic() as usize - 1];
                 let dw = potentiation(p, &self.traces, plan.hist_len, syn, i, te, w);
                 apply_change(p, &mut self.weights, &mut self.eligibility, s, dw);

@@ -119,8 +119,9 @@ pub struct Plan {
     pub plastic: Vec<PlasticGpu>,
     /// Transpose index of the plastic synapses: column pointers per global post neuron.
     pub col_ptr: Vec<u32>,
-    /// Transpose entries: (synapse index, global pre neuron), by post neuron then synapse.
-    pub col_entries: Vec<[u32; 2]>,
+    /// Transpose entries: (synapse index, global pre neuron, the synapse's delay word), by
+    /// post neuron then synapse.
+    pub col_entries: Vec<[u32; 3]>,
     /// Length of the spike and trace histories (ticks).
     pub hist_len: u32,
     /// Plasticity lag (ticks): the largest delay.
@@ -618,12 +619,12 @@ impl Plan {
                 col_ptr[i + 1] += col_ptr[i];
             }
             let mut fill = col_ptr.clone();
-            col_entries = vec![[0u32; 2]; col_ptr[n_neurons as usize] as usize];
+            col_entries = vec![[0u32; 3]; col_ptr[n_neurons as usize] as usize];
             for pre in 0..n_neurons {
                 for idx in row_ptr[pre as usize]..row_ptr[pre as usize + 1] {
                     let s = synapses[idx as usize];
                     if s.plastic() > 0 {
-                        col_entries[fill[s.post as usize] as usize] = [idx, pre];
+                        col_entries[fill[s.post as usize] as usize] = [idx, pre, s.delay_port];
                         fill[s.post as usize] += 1;
                     }
                 }
@@ -765,7 +766,7 @@ impl Plan {
     }
 
     /// Device bytes per plastic synapse, if any: the synapse's own 12 bytes plus its transpose
-    /// entry (8) and the column pointers, trace histories, spike history and (with reward
+    /// entry (12) and the column pointers, trace histories, spike history and (with reward
     /// modulation) eligibility traces, kept for every synapse, spread over the plastic ones.
     pub fn bytes_per_plastic_synapse(&self) -> Option<f64> {
         let plastic = self.col_entries.len();
@@ -781,7 +782,7 @@ impl Plan {
             } else {
                 0
             };
-        Some(12.0 + 8.0 + shared as f64 / plastic as f64)
+        Some(12.0 + 12.0 + shared as f64 / plastic as f64)
     }
 
     /// Population index of a global neuron.

@@ -801,7 +801,6 @@ impl GpuBackend {
                             &b.spike_hist,
                             &b.col_ptr,
                             &b.col_entries,
-                            &b.synapses,
                             &b.weights,
                             &b.plastic,
                             &b.traces,
