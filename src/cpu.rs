@@ -337,8 +337,7 @@ impl CpuBackend {
     /// reward-modulated synapse moves by eligibility x level x interval, and its eligibility
     /// decays; then (`tick_end.wgsl`) every channel level relaxes towards its baseline.
     fn modulated_update(&mut self) {
-        let interval = self.plan.modulation_interval;
-        if interval == 0 || !(self.tick + 1).is_multiple_of(interval) {
+        if !self.modulation_tick() {
             return;
         }
         for (s, syn) in self.plan.synapses.iter().enumerate() {
@@ -354,6 +353,12 @@ impl CpuBackend {
             self.weights[s] = (self.weights[s] + c * d * p.interval_s).clamp(p.w_min, p.w_max);
             self.eligibility[s] = c * p.decay_eligibility;
         }
+    }
+
+    /// Whether this tick is the last of a reward-modulation update interval.
+    fn modulation_tick(&self) -> bool {
+        let interval = self.plan.modulation_interval;
+        interval > 0 && (self.tick + 1).is_multiple_of(interval)
     }
 
     /// Level of neuromodulator channel `channel` (0 global, 1 + p population p).
@@ -373,8 +378,7 @@ impl CpuBackend {
 
     /// Stage 4: counters.
     fn tick_end(&mut self) {
-        let interval = self.plan.modulation_interval;
-        if interval > 0 && (self.tick + 1).is_multiple_of(interval) {
+        if self.modulation_tick() {
             relax_modulators(&mut self.modulators);
         }
         self.total_spikes += self.spikes_this_tick.len() as u64;

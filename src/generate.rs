@@ -199,6 +199,17 @@ pub fn below(word: u32, n: u32) -> u32 {
     ((u64::from(word) * u64::from(n)) >> 32) as u32
 }
 
+/// Target of a fixed-total synapse of row `row` from its first word: uniform over the post
+/// population, or over it without `row` itself (`skip_self`). Mirrors `gen_target`.
+pub fn fixed_total_target(word: u32, row: u32, post_size: u32, skip_self: bool) -> u32 {
+    if skip_self {
+        let j = below(word, post_size - 1);
+        j + u32::from(j >= row)
+    } else {
+        below(word, post_size)
+    }
+}
+
 /// Delay in ticks of a delay draw (ms): `max(1, round_half_even(v * inv_dt))`.
 pub fn delay_ticks(v: f32, inv_dt: f32) -> u32 {
     (v * inv_dt).round_ties_even().max(1.0) as u32
@@ -215,14 +226,8 @@ pub fn fixed_total_synapse(
     (weight, delay, inv_dt): (&GenDist, &GenDist, f32),
 ) -> (u32, f32, u32) {
     let a = philox4x32_10([row, t, stream, 0], key);
-    let j = if skip_self {
-        let j = below(a[0], post_size - 1);
-        j + u32::from(j >= row)
-    } else {
-        below(a[0], post_size)
-    };
     (
-        j,
+        fixed_total_target(a[0], row, post_size, skip_self),
         weight.sample(a[1], a[2]),
         delay_ticks(delay.sample_word(a[3]), inv_dt),
     )

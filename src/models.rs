@@ -338,10 +338,10 @@ pub const BENCH_MODELS: &[&str] = &[
 /// Models with a model file under `examples/models/` (all of them).
 pub const FILE_MODELS: &[&str] = BENCH_MODELS;
 
-/// The models `spikegpu bench all` runs: every bench model but the full-scale microcircuit
-/// (3e8 synapses, minutes on a CPU), which runs by name.
+/// The models `spikegpu bench all` runs: every bench model but the [`LARGE_MODELS`] (the
+/// full-scale microcircuit, minutes on a CPU), which run by name.
 pub fn default_bench_models() -> impl Iterator<Item = &'static str> {
-    BENCH_MODELS.iter().copied().filter(|m| *m != "microcircuit")
+    BENCH_MODELS.iter().copied().filter(|m| !LARGE_MODELS.contains(m))
 }
 
 /// Models whose full-scale plan is too large to build in routine tests (minutes, gigabytes):

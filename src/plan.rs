@@ -863,7 +863,7 @@ struct LocalCsr {
 
 /// Uniform integer in `0..n` (multiply-shift; bias below n / 2^32).
 fn below(rng: &mut PhiloxStream, n: u32) -> u32 {
-    ((u64::from(rng.next_u32()) * u64::from(n)) >> 32) as u32
+    crate::generate::below(rng.next_u32(), n)
 }
 
 /// `k` distinct values from `0..n`, skipping `exclude`, ascending (Floyd's algorithm).
@@ -1045,12 +1045,7 @@ fn generate_projection(
                             let b = crate::rng::philox4x32_10([i, t, conn_stream, 1], key);
                             // Log-normal needs exp, so these projections never go to the GPU;
                             // a second block gives the delay two words.
-                            let j = if skip_self {
-                                let j = crate::generate::below(a[0], post.size - 1);
-                                j + u32::from(j >= i)
-                            } else {
-                                crate::generate::below(a[0], post.size)
-                            };
+                            let j = crate::generate::fixed_total_target(a[0], i, post.size, skip_self);
                             let z = |w0, w1| f64::from(crate::generate::normal4(w0, w1));
                             let draw = |d: &WeightDist, w0, w1| match *d {
                                 WeightDist::LogNormal { mu, sigma, max, sign } => {

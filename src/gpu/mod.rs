@@ -402,6 +402,7 @@ impl GpuBackend {
             ..Control::default()
         };
         let copy = wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST;
+        let (poisson, procedural) = plan.rescaled_inputs(fixed_scale);
         let buffers = Buffers {
             params: device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
                 label: Some("spikegpu.params"),
@@ -446,12 +447,7 @@ impl GpuBackend {
                 }),
                 copy,
             ),
-            poisson: storage_init(
-                device,
-                "spikegpu.poisson",
-                bytemuck::cast_slice(&plan.rescaled_inputs(fixed_scale).0),
-                copy,
-            ),
+            poisson: storage_init(device, "spikegpu.poisson", bytemuck::cast_slice(&poisson), copy),
             poisson_segments: storage_init(
                 device,
                 "spikegpu.poisson_segments",
@@ -538,7 +534,7 @@ impl GpuBackend {
             procedural: storage_init(
                 device,
                 "spikegpu.procedural",
-                bytemuck::cast_slice(&plan.rescaled_inputs(fixed_scale).1),
+                bytemuck::cast_slice(&procedural),
                 copy,
             ),
             compact: compact.as_ref().map(|c| {
