@@ -145,7 +145,8 @@ struct GenProjection {
     _pad: u32,
     weight: GenDist,
     delay: GenDist,
-    _pad2: array<u32, 2>,
+    // Position of its first synapse in the compact arrays (lo, hi).
+    first: vec2<u32>,
 }
 
 // One plastic synapse in the transpose (column) index.
@@ -160,6 +161,9 @@ struct CompactProjection {
     post_start: u32,
     port: u32,
     row_base: u32,
+    // Position of its first synapse in the compact arrays (lo, hi); row pointers are
+    // relative to it.
+    first: vec2<u32>,
 }
 
 struct PlasticGpu {

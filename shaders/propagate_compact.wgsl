@@ -4,10 +4,13 @@
 // 16-bit target local to its projection's post population and a word holding the fixed-point
 // weight above the delay bits: it adds exactly what `propagate` adds from the wide format.
 //
-// The synapse arrays may exceed one binding: they are split into chunks of 2^k words, each
-// bound separately, and `load_word` / `load_target` (generated with the chunk counts, see
-// src/gpu/shaders.rs) pick the chunk. The CPU twin is cpu::propagate on the wide arrays (the
-// same integers; tests/compact.rs checks compact::decode against them).
+// The synapse arrays may exceed one binding: they are split into chunks of 2^CHUNK_SHIFT
+// words, each bound separately. Row pointers are 32-bit and relative to their projection,
+// whose first synapse sits at a 64-bit position (chunk_position), so the arrays may hold
+// more than 2^32 synapses. A row is walked in runs that stay inside one chunk;
+// `deliver_segment` and the chunk bindings are generated with the chunk counts (see
+// src/gpu/shaders.rs). The CPU twin is cpu::propagate on the wide arrays (the same integers;
+// tests/compact.rs checks compact::decode against them).
 
 @group(0) @binding(0) var<uniform> params: SimParams;
 @group(0) @binding(1) var<storage, read_write> control: Control;
@@ -35,6 +38,14 @@ fn population_of(neuron: u32) -> u32 {
     return lo;
 }
 
+// Adds one synapse (its word and the 16-bit target in the low bits of `target_bits`).
+fn deliver(tick: u32, proj: CompactProjection, word: u32, target_bits: u32) {
+    let slot = (tick + (word & DELAY_MASK)) % params.ring_slots;
+    let local = target_bits & 0xffffu;
+    let idx = ring_index(proj.port, slot, proj.post_start + local, params.ring_slots, params.n_neurons);
+    atomicAdd(&ring[idx], bitcast<i32>(word) >> DELAY_BITS);
+}
+
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn propagate_compact(
     @builtin(workgroup_id) wg: vec3<u32>,
@@ -51,15 +62,14 @@ fn propagate_compact(
     for (var j = out.x; j < out.x + out.y; j++) {
         let proj = projections[j];
         let row = proj.row_base + (source - proj.pre_start);
-        let begin = row_ptr[row];
         let end = row_ptr[row + 1u];
-        events += end - begin;
-        for (var s = begin + lid; s < end; s += WORKGROUP_SIZE) {
-            let word = load_word(s);
-            let slot = (tick + (word & DELAY_MASK)) % params.ring_slots;
-            let local = (load_target(s >> 1u) >> (16u * (s & 1u))) & 0xffffu;
-            let idx = ring_index(proj.port, slot, proj.post_start + local, params.ring_slots, params.n_neurons);
-            atomicAdd(&ring[idx], bitcast<i32>(word) >> DELAY_BITS);
+        var r = row_ptr[row];
+        events += end - r;
+        while (r < end) {
+            let at = chunk_position(proj.first, r, CHUNK_SHIFT);
+            let len = min(end - r, (1u << CHUNK_SHIFT) - at.y);
+            deliver_segment(at.x, at.y, len, lid, tick, proj);
+            r += len;
         }
     }
     if (lid == 0u) {

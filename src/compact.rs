@@ -6,7 +6,9 @@
 //! `word = (w_fixed << delay_bits) | delay`. The port, the post population and the pre
 //! population are per projection, so synapses are stored projection by projection, each with
 //! its own row pointers, and a spike walks the rows of every projection leaving its
-//! population. Delivery adds exactly what the wide format (target, delay/port word, f32
+//! population. Row pointers are 32-bit and relative to the projection's first synapse, whose
+//! position is 64-bit: the arrays may hold more than 2^32 synapses (each projection fewer),
+//! at 4 bytes of row pointer per pre-synaptic neuron and projection. Delivery adds exactly what the wide format (target, delay/port word, f32
 //! weight: 12 bytes) adds, so spike trains are bit-identical.
 //!
 //! Networks qualify when no projection is plastic, every post-synaptic population has at most
@@ -34,8 +36,27 @@ pub struct CompactSynapses {
     /// Per GPU-generated projection (order of `Plan::device_projections`): offset of its
     /// row pointers, reserved here and filled once the GPU has counted its rows.
     pub device_rows: Vec<u32>,
+    /// Per GPU-generated projection: its index in `projections`, whose `first` is set once
+    /// the GPU has counted its rows.
+    pub device_slots: Vec<usize>,
     /// Synapses the GPU generates after the `words.len()` encoded here.
     pub device_synapses: u64,
+}
+
+/// A 64-bit position as the (lo, hi) words the shaders read.
+pub fn split(position: u64) -> [u32; 2] {
+    [position as u32, (position >> 32) as u32]
+}
+
+/// Where synapse `r` of a projection whose first synapse is at `first` lies in chunks of
+/// `2^shift` words (`1 <= shift <= 31`): (chunk, index within it). Mirrors
+/// `chunk_position.wgsl`, which has only 32-bit integers: no intermediate sum there reaches
+/// 2^32 (tests/gpu_limits.rs compares the two past 2^32 synapses).
+pub fn chunk_position(first: [u32; 2], r: u32, shift: u32) -> (u32, u32) {
+    let mask = (1u32 << shift) - 1;
+    let base_chunk = (first[1] << (32 - shift)) | (first[0] >> shift);
+    let within = (first[0] & mask) + (r & mask);
+    (base_chunk + (r >> shift) + (within >> shift), within & mask)
 }
 
 impl CompactSynapses {
@@ -70,6 +91,7 @@ impl CompactSynapses {
             targets: Vec::with_capacity(plan.synapses.len().div_ceil(2)),
             outgoing: vec![[0, 0]; plan.populations.len()],
             device_rows: vec![0; plan.device_projections.len()],
+            device_slots: vec![0; plan.device_projections.len()],
             ..Self::default()
         };
         let mut pending_target: Option<u32> = None;
@@ -92,6 +114,7 @@ impl CompactSynapses {
                 post_start: post.start,
                 port: p.port,
                 row_base: out.row_ptr.len() as u32,
+                first: split(out.words.len() as u64),
             });
             if p.device {
                 let d = &plan.device_projections[device_index(k)];
@@ -103,13 +126,13 @@ impl CompactSynapses {
                     ));
                 }
                 out.device_rows[device_index(k)] = out.row_ptr.len() as u32;
+                out.device_slots[device_index(k)] = out.projections.len() - 1;
                 out.row_ptr
                     .extend(std::iter::repeat_n(0, d.pre_size as usize + 1));
                 out.device_synapses += u64::from(d.n_total);
                 continue;
             }
-            let first = out.words.len() as u32;
-            out.row_ptr.extend(p.local_row_ptr.iter().map(|r| first + r));
+            out.row_ptr.extend_from_slice(&p.local_row_ptr);
             for s in plan.projection_synapses(k) {
                 let syn = plan.synapses[s as usize];
                 let w = i64::from(to_fixed(weights[s as usize], scale));
@@ -133,9 +156,6 @@ impl CompactSynapses {
                 out.words.push(0);
             }
         }
-        if out.words.len() as u64 + out.device_synapses > u64::from(u32::MAX) {
-            return Err("more than 2^32 synapses".into());
-        }
         Ok(out)
     }
 
@@ -157,6 +177,12 @@ impl CompactSynapses {
     /// Whether there is no synapse.
     pub fn is_empty(&self) -> bool {
         self.words.is_empty()
+    }
+
+    /// Position (compact order) of the first synapse of projection `k`.
+    pub fn first(&self, k: usize) -> u64 {
+        let [lo, hi] = self.projections[k].first;
+        u64::from(lo) | (u64::from(hi) << 32)
     }
 
     /// Decodes synapse `s` (compact order): target index within its post population, delay

@@ -177,8 +177,9 @@ pub struct GenProjection {
     pub weight: GenDist,
     /// Delay distribution (ms).
     pub delay: GenDist,
-    /// Padding.
-    pub _pad2: [u32; 2],
+    /// Position of its first synapse in the compact arrays (lo, hi), filled in once the row
+    /// counts are known.
+    pub first: [u32; 2],
 }
 
 /// Standardised sum of the four 16-bit halves of two words (exact: integers below 2^24,

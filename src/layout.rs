@@ -122,6 +122,9 @@ pub struct CompactProjection {
     pub port: u32,
     /// Offset of this projection's row pointers in the concatenated row pointers.
     pub row_base: u32,
+    /// Position of its first synapse in the compact arrays (lo, hi): its row pointers are
+    /// relative to it, so they stay 32-bit while the arrays may exceed 2^32 synapses.
+    pub first: [u32; 2],
 }
 
 /// A plastic projection as the STDP stages see it.

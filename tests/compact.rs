@@ -19,14 +19,15 @@ fn compact_encoding_decodes_to_the_wide_plan_exactly() {
         let c = CompactSynapses::encode(&plan, &plan.weights).unwrap();
         assert_eq!(c.len(), plan.synapses.len(), "{name}");
         let mut s = 0;
-        for proj in &c.projections {
+        for (t, proj) in c.projections.iter().enumerate() {
             let k = (0..plan.projections.len())
                 .find(|&k| {
                     let p = &plan.projections[k];
                     plan.populations[p.pre].gpu.start == proj.pre_start
                         && plan.populations[p.post].gpu.start == proj.post_start
                         && p.port == proj.port
-                        && c.row_ptr[proj.row_base as usize] as usize == s
+                        && c.first(t) as usize == s
+                        && c.row_ptr[proj.row_base as usize] == 0
                 })
                 .expect("projection");
             for wide in plan.projection_synapses(k) {

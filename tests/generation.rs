@@ -13,19 +13,38 @@ use spikegpu::{Backend, SimOptions, Simulator, microcircuit};
 /// targets, delays and fixed-point weights, in the same order, as the host plan's row.
 #[test]
 fn gpu_generated_connectivity_equals_the_host_plan_row_by_row() {
+    check_rows(GpuOptions::default());
+}
+
+/// As above with the arrays split into 256 KiB chunks (about twenty bindings): rows cross
+/// chunk boundaries and projections start inside chunks, at their 64-bit first positions.
+#[test]
+fn gpu_generated_connectivity_split_over_many_chunks_equals_the_host_plan() {
+    check_rows(GpuOptions {
+        max_chunk_bytes: Some(1 << 18),
+        ..GpuOptions::default()
+    });
+}
+
+fn check_rows(options: GpuOptions) {
     let Some(ctx) = common::gpu() else { return };
     let net = microcircuit::microcircuit(7, 0.05, 0.05).unwrap();
     let host = Plan::new(&net).unwrap();
     let device_plan = Plan::for_device_generation(&net).unwrap();
     assert_eq!(device_plan.device_projections.len(), net.projections.len());
     assert_eq!(device_plan.synapse_count(), 0, "no synapse on the host");
-    let gpu = GpuBackend::with_context(ctx, &device_plan, GpuOptions::default()).unwrap();
+    if let Some(chunk) = options.max_chunk_bytes {
+        assert!(host.synapse_count() * 4 > 8 * chunk, "the words span many chunks");
+    }
+    let gpu = GpuBackend::with_context(ctx, &device_plan, options).unwrap();
     let scale = gpu.fixed_scale();
     let expected = CompactSynapses::encode_scaled(&host, &host.weights, scale).unwrap();
     let layout = CompactSynapses::encode_scaled(&device_plan, &device_plan.weights, scale).unwrap();
-    let (words, targets, row_ptr) = gpu.pull_compact().unwrap().expect("compact storage");
+    let pulled = gpu.pull_compact().unwrap().expect("compact storage");
     assert_eq!(gpu.generated_synapses(), host.synapse_count());
-    assert_eq!(expected.projections, layout.projections, "projection table");
+    assert_eq!(pulled.projections, expected.projections, "projection table and first positions");
+    assert_eq!(layout.projections.len(), expected.projections.len());
+    let (words, targets, row_ptr) = (&pulled.words, &pulled.targets, &pulled.row_ptr);
     let decode = |s: usize| {
         let word = words[s];
         let bits = expected.delay_bits;
@@ -42,12 +61,16 @@ fn gpu_generated_connectivity_equals_the_host_plan_row_by_row() {
             .get(t + 1)
             .map_or(expected.row_ptr.len(), |n| n.row_base as usize);
         let base = p.row_base as usize;
+        let first = expected.first(t) as usize;
         for i in 0..next - base - 1 {
             let (a, b) = (
-                expected.row_ptr[base + i] as usize,
-                expected.row_ptr[base + i + 1] as usize,
+                first + expected.row_ptr[base + i] as usize,
+                first + expected.row_ptr[base + i + 1] as usize,
             );
-            let (c, d) = (row_ptr[base + i] as usize, row_ptr[base + i + 1] as usize);
+            let (c, d) = (
+                first + row_ptr[base + i] as usize,
+                first + row_ptr[base + i + 1] as usize,
+            );
             assert_eq!(b - a, d - c, "projection {t} row {i}: length");
             for k in 0..b - a {
                 assert_eq!(

@@ -113,3 +113,46 @@ fn a_compact_network_needing_more_bindings_than_the_device_has_is_refused() {
     assert_eq!(*requested, 7 + 196 + 98);
     assert_eq!(*max, u64::from(allowed));
 }
+
+/// Row pointers are 32-bit and relative to their projection; a projection's first synapse
+/// has a 64-bit position. `chunk_position.wgsl` finds (chunk, index) with 32-bit integers
+/// only: it must agree with 64-bit arithmetic (and with its host mirror) for positions past
+/// 2^32 synapses, at every chunk size a device may choose, including the largest relative
+/// index a projection can have.
+#[test]
+fn chunk_positions_past_2_pow_32_synapses_agree_with_64_bit_arithmetic() {
+    let Some(ctx) = common::gpu() else { return };
+    let mut cases = Vec::new();
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    for shift in [1u32, 2, 10, 25, 28, 29, 30, 31] {
+        for first in [0u64, 1, (1 << 32) - 1, 1 << 32, (1 << 32) + 5, 3 << 33, (1 << 40) - 3] {
+            for r in [0u32, 1, (1 << shift) - 1, 1 << shift, u32::MAX - 1, u32::MAX] {
+                cases.push((first, r, shift));
+            }
+        }
+        for _ in 0..200 {
+            cases.push((next() >> 20, next() as u32, shift));
+        }
+    }
+    // Chunk numbers fit 32 bits (a device binds at most a few dozen chunks).
+    cases.retain(|&(first, r, shift)| (first + u64::from(r)) >> shift <= u64::from(u32::MAX));
+    assert!(cases.len() > 1000);
+    let got = spikegpu::gpu::GpuBackend::chunk_positions_on_gpu(&ctx, &cases).unwrap();
+    assert_eq!(got.len(), cases.len());
+    for (&(first, r, shift), &(chunk, within)) in cases.iter().zip(&got) {
+        let position = first + u64::from(r);
+        let expected = ((position >> shift) as u32, (position & ((1 << shift) - 1)) as u32);
+        assert_eq!((chunk, within), expected, "first {first} r {r} shift {shift}");
+        assert_eq!(
+            spikegpu::compact::chunk_position(spikegpu::compact::split(first), r, shift),
+            expected,
+            "host mirror: first {first} r {r} shift {shift}"
+        );
+    }
+}

@@ -102,9 +102,9 @@ fn rust_and_wgsl_structs_have_identical_layouts() {
     check_layout!(GenProjection, "GenProjection", [
         pre_start, pre_size, post_start, post_size, port, n_total, skip_self, stream,
         count_stream, inv_dt, chunk_thread, row_thread, count_base, row_base, indegree_base, _pad,
-        weight, delay, _pad2
+        weight, delay, first
     ]);
-    check_layout!(CompactProjection, "CompactProjection", [pre_start, post_start, port, row_base]);
+    check_layout!(CompactProjection, "CompactProjection", [pre_start, post_start, port, row_base, first]);
 }
 
 /// `propagate_compact` is generated for each chunk layout: it validates for one chunk and for

@@ -1,7 +1,7 @@
 //! Connectivity generated on the GPU (`generate_*.wgsl`, see [`crate::generate`]): pass 1
 //! counts rows, pass 2 counts in-degrees (the host turns both into row pointers and the
 //! fixed-point scale: a few bytes per neuron), pass 3 writes the synapses straight into the
-//! compact arrays. Nothing proportional to the synapse count exists on the host.
+//! compact arrays, which may hold more than 2^32 synapses (each projection fewer). Nothing proportional to the synapse count exists on the host.
 
 use wgpu::util::DeviceExt;
 
@@ -172,17 +172,25 @@ pub(super) fn prepass(ctx: &GpuContext, plan: &Plan) -> Result<Generation> {
 }
 
 impl Generation {
-    /// Writes the row pointers of the generated projections into `c` (their synapses follow
-    /// the host-encoded ones, projection after projection) and records their offsets.
+    /// Writes the row pointers of the generated projections into `c` (relative to each
+    /// projection; their synapses follow the host-encoded ones, projection after projection)
+    /// and their 64-bit first positions.
     pub(super) fn fill_row_pointers(&self, c: &mut CompactSynapses) {
-        let mut next = c.words.len() as u32;
-        for (q, p) in self.table.iter().enumerate() {
+        let mut next = c.words.len() as u64;
+        // In the order of the projection table, as the host lays out encoded synapses.
+        let mut order: Vec<usize> = (0..self.table.len()).collect();
+        order.sort_by_key(|&q| c.device_slots[q]);
+        for q in order {
+            let p = &self.table[q];
+            c.projections[c.device_slots[q]].first = crate::compact::split(next);
             let base = c.device_rows[q] as usize;
-            c.row_ptr[base] = next;
+            let mut r = 0u32;
+            c.row_ptr[base] = 0;
             for i in 0..p.pre_size as usize {
-                next += self.counts[p.count_base as usize + i];
-                c.row_ptr[base + i + 1] = next;
+                r += self.counts[p.count_base as usize + i];
+                c.row_ptr[base + i + 1] = r;
             }
+            next += u64::from(r);
         }
     }
 
@@ -207,8 +215,9 @@ impl Generation {
             });
         }
         let mut table = self.table.clone();
-        for (p, &base) in table.iter_mut().zip(&compact.device_rows) {
-            p.row_base = base;
+        for (q, p) in table.iter_mut().enumerate() {
+            p.row_base = compact.device_rows[q];
+            p.first = compact.projections[compact.device_slots[q]].first;
         }
         let params = GenParams {
             fixed_scale: self.fixed_scale,

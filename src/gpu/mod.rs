@@ -15,7 +15,7 @@ pub use context::{ADAPTER_ENV, AdapterSummary, GpuContext, list_adapters};
 
 use crate::compact::CompactSynapses;
 use crate::error::{Error, Result};
-use crate::layout::{Control, NeuronState, SimParams, SpikeRecord};
+use crate::layout::{CompactProjection, Control, NeuronState, SimParams, SpikeRecord};
 use crate::plan::{PORTS, Plan};
 
 const NEURON_WORKGROUP: u32 = 256;
@@ -61,8 +61,18 @@ impl Default for GpuOptions {
     }
 }
 
-/// Compact arrays read back from the device: words, target pairs, row pointers.
-pub type CompactArrays = (Vec<u32>, Vec<u32>, Vec<u32>);
+/// Compact arrays read back from the device.
+#[derive(Clone, Debug)]
+pub struct CompactArrays {
+    /// Per synapse: `(w_fixed << delay_bits) | delay`.
+    pub words: Vec<u32>,
+    /// Target pairs (low half first).
+    pub targets: Vec<u32>,
+    /// Row pointers, relative to each projection's first synapse.
+    pub row_ptr: Vec<u32>,
+    /// The projection table (with the first positions of generated projections).
+    pub projections: Vec<CompactProjection>,
+}
 
 /// Most storage bindings a generated stage uses: the adapter's limit, capped because some
 /// drivers report millions and a shader with one binding per chunk must stay small.
@@ -1163,11 +1173,12 @@ impl GpuBackend {
             }
             Ok(out)
         };
-        Ok(Some((
-            read_all(&c.words, c.total_words)?,
-            read_all(&c.targets, c.total_words.div_ceil(2))?,
-            bytemuck::pod_collect_to_vec(&self.read_buffer(&c.row_ptr, c.row_ptr.size())?),
-        )))
+        Ok(Some(CompactArrays {
+            words: read_all(&c.words, c.total_words)?,
+            targets: read_all(&c.targets, c.total_words.div_ceil(2))?,
+            row_ptr: bytemuck::pod_collect_to_vec(&self.read_buffer(&c.row_ptr, c.row_ptr.size())?),
+            projections: bytemuck::pod_collect_to_vec(&self.read_buffer(&c.projections, c.projections.size())?),
+        }))
     }
 
     /// Whether synapses are in compact storage (static network: the weights on the device
@@ -1232,70 +1243,51 @@ impl GpuBackend {
 
     /// Runs the test-only `rng_check` stage on (counter, key) pairs.
     pub fn philox_on_gpu(ctx: &GpuContext, cases: &[([u32; 4], [u32; 2])]) -> Result<Vec<[u32; 4]>> {
-        let device = &ctx.device;
         let rows: Vec<[u32; 8]> = cases
             .iter()
             .map(|(c, k)| [c[0], c[1], c[2], c[3], k[0], k[1], 0, 0])
             .collect();
-        let input = storage_init(
-            device,
-            "spikegpu.rng_check.in",
-            bytemuck::cast_slice(&rows),
-            wgpu::BufferUsages::empty(),
-        );
-        let size = (cases.len() * 16) as u64;
-        let output = device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("spikegpu.rng_check.out"),
-            size,
-            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
-            mapped_at_creation: false,
-        });
-        let pipe = pipeline(device, "rng_check");
-        let bg = device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("spikegpu.rng_check"),
-            layout: &pipe.get_bind_group_layout(0),
-            entries: &[
-                wgpu::BindGroupEntry {
-                    binding: 0,
-                    resource: input.as_entire_binding(),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 1,
-                    resource: output.as_entire_binding(),
-                },
-            ],
-        });
-        let staging = device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("spikegpu.rng_check.read"),
-            size,
-            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
-        let mut enc = device.create_command_encoder(&Default::default());
-        {
-            let mut pass = enc.begin_compute_pass(&Default::default());
-            pass.set_pipeline(&pipe);
-            pass.set_bind_group(0, &bg, &[]);
-            pass.dispatch_workgroups((cases.len() as u32).div_ceil(64), 1, 1);
-        }
-        enc.copy_buffer_to_buffer(&output, 0, &staging, 0, Some(size));
-        let sub = ctx.queue.submit([enc.finish()]);
-        staging.slice(..).map_async(wgpu::MapMode::Read, |_| {});
-        device
-            .poll(wgpu::PollType::Wait {
-                submission_index: Some(sub),
-                timeout: None,
-            })
-            .map_err(|e| Error::Gpu(e.to_string()))?;
-        ctx.check()?;
-        let out = bytemuck::pod_collect_to_vec(
-            &staging
-                .slice(..)
-                .get_mapped_range()
-                .map_err(|e| Error::Gpu(e.to_string()))?,
-        );
-        Ok(out)
+        let out = run_check_stage(ctx, "rng_check", bytemuck::cast_slice(&rows), cases.len(), 16)?;
+        Ok(bytemuck::pod_collect_to_vec(&out))
     }
+
+    /// Runs the test-only `position_check` stage (`chunk_position.wgsl`) on
+    /// (first position, relative index, chunk shift) cases: (chunk, index within it).
+    pub fn chunk_positions_on_gpu(ctx: &GpuContext, cases: &[(u64, u32, u32)]) -> Result<Vec<(u32, u32)>> {
+        let rows: Vec<[u32; 4]> = cases
+            .iter()
+            .map(|&(first, r, shift)| {
+                let [lo, hi] = crate::compact::split(first);
+                [lo, hi, r, shift]
+            })
+            .collect();
+        let out = run_check_stage(ctx, "position_check", bytemuck::cast_slice(&rows), cases.len(), 8)?;
+        Ok(bytemuck::pod_collect_to_vec::<u8, [u32; 2]>(&out)
+            .into_iter()
+            .map(|[c, i]| (c, i))
+            .collect())
+    }
+}
+
+/// Runs a test-only stage with `input` at binding 0 and `n * out_stride` bytes of results at
+/// binding 1, one thread per case; returns the results.
+fn run_check_stage(ctx: &GpuContext, stage: &str, input: &[u8], n: usize, out_stride: u64) -> Result<Vec<u8>> {
+    let device = &ctx.device;
+    let input = storage_init(device, "spikegpu.check.in", input, wgpu::BufferUsages::empty());
+    let size = (n as u64 * out_stride).max(16);
+    let output = storage_zeroed(device, "spikegpu.check.out", size, wgpu::BufferUsages::COPY_SRC);
+    let pipe = pipeline(device, stage);
+    let bind = bind_group(device, &pipe, stage, &[&input, &output]);
+    let mut enc = device.create_command_encoder(&Default::default());
+    {
+        let mut pass = enc.begin_compute_pass(&Default::default());
+        pass.set_pipeline(&pipe);
+        pass.set_bind_group(0, &bind, &[]);
+        pass.dispatch_workgroups((n as u32).div_ceil(64).max(1), 1, 1);
+    }
+    ctx.queue.submit([enc.finish()]);
+    let read = queue_read(ctx, &output, 0, n as u64 * out_stride)?;
+    finish_read_bytes(ctx, &read, true)?.ok_or_else(|| Error::Gpu(format!("reading the {stage} results failed")))
 }
 
 fn pending_ticks<T>(inflight: &VecDeque<(usize, u32, wgpu::SubmissionIndex, T)>) -> u32 {

@@ -29,6 +29,10 @@ const SHARED: &[(&str, &str)] = &[
     ),
     ("stdp_common", include_str!("../../shaders/stdp_common.wgsl")),
     ("gen_common", include_str!("../../shaders/gen_common.wgsl")),
+    (
+        "chunk_position",
+        include_str!("../../shaders/chunk_position.wgsl"),
+    ),
 ];
 
 /// A compute stage: its name (also the file stem, the entry point and the wgpu label suffix),
@@ -53,7 +57,7 @@ macro_rules! stage {
     };
 }
 
-/// Every stage the engine uses, in tick order, then the test-only stage.
+/// Every stage the engine uses, in tick order, then the test-only stages.
 pub const STAGES: &[Stage] = &[
     stage!("batch_begin", ["common"]),
     stage!("poisson_input", ["common", "philox"]),
@@ -74,17 +78,18 @@ pub const STAGES: &[Stage] = &[
     ),
     stage!("prepare_propagate", ["common"]),
     stage!("propagate", ["common"]),
-    stage!("propagate_compact", ["common"]),
+    stage!("propagate_compact", ["common", "chunk_position"]),
     stage!("propagate_procedural", ["common", "philox"]),
     stage!("generate_counts", ["common", "philox", "gen_common"]),
     stage!("generate_indegree", ["common", "philox", "gen_common"]),
-    stage!("generate_synapses", ["common", "philox", "gen_common"]),
+    stage!("generate_synapses", ["common", "philox", "gen_common", "chunk_position"]),
     stage!("stdp_traces", ["common"]),
     stage!("stdp_pre", ["common", "stdp_common"]),
     stage!("stdp_post", ["common", "stdp_common"]),
     stage!("modulated_update", ["common"]),
     stage!("tick_end", ["common"]),
     stage!("rng_check", ["philox"]),
+    stage!("position_check", ["chunk_position"]),
 ];
 
 /// Stems of the shared (non-stage) files.
@@ -100,16 +105,17 @@ pub fn stage(name: &str) -> Stage {
         .unwrap_or_else(|| panic!("no shader stage named {name}"))
 }
 
-/// How `propagate_compact` splits its synapse arrays over bindings: `word_chunks` bindings
-/// of weight/delay words and `target_chunks` of target pairs, each chunk `2^chunk_shift`
-/// words (the last may be shorter).
+/// How the compact synapse arrays are split over bindings: `word_chunks` bindings of
+/// weight/delay words and `target_chunks` of target pairs, each chunk `2^chunk_shift` words
+/// (the last may be shorter). Word chunk `c` holds the targets of its synapses in the half
+/// `c & 1` of target chunk `c >> 1`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ChunkLayout {
     /// Bindings of weight/delay words.
     pub word_chunks: u32,
     /// Bindings of target pairs.
     pub target_chunks: u32,
-    /// log2 of the words per chunk.
+    /// log2 of the words per chunk (1 to 31).
     pub chunk_shift: u32,
     /// Delay bits of each word.
     pub delay_bits: u32,
@@ -132,44 +138,64 @@ pub const COMPACT_CHUNK_BINDING: u32 = 8;
 /// First binding of the chunked arrays in `generate_synapses`.
 pub const GENERATE_CHUNK_BINDING: u32 = 4;
 
-/// The generated part of `propagate_compact`: delay constants, one binding per chunk, and the
-/// accessors that pick a chunk.
-pub fn compact_accessors(layout: &ChunkLayout) -> String {
-    let src = format!(
-        "const DELAY_BITS: u32 = {}u;\nconst DELAY_MASK: u32 = {}u;\n",
-        layout.delay_bits,
-        (1u64 << layout.delay_bits) - 1
-    );
-    src + &chunk_accessors(layout, false)
-}
-
-/// Full source of `generate_synapses` for a chunk layout (writable chunks).
-pub fn generate_synapses_source(layout: &ChunkLayout) -> String {
-    let mut src = assembled_static(&stage("generate_synapses"));
+/// Full source of `propagate_compact` for a chunk layout: the stage, then its constants,
+/// one binding per chunk and `deliver_segment`, which walks a run of synapses inside one
+/// chunk. The switch on the chunk sits outside the loop, so a software driver that runs
+/// every case under a lane mask pays for it once per run, not once per synapse.
+pub fn propagate_compact_source(layout: &ChunkLayout) -> String {
+    let mut src = assembled_static(&stage("propagate_compact"));
     src.push('\n');
-    src.push_str(&chunk_accessors(layout, true));
+    src.push_str(&chunk_constants(layout));
+    src.push_str(&chunk_bindings(layout, COMPACT_CHUNK_BINDING, false));
+    src.push_str(&chunk_switch(
+        layout,
+        "fn deliver_segment(chunk: u32, within: u32, len: u32, lid: u32, tick: u32, proj: CompactProjection)",
+        "for (var i = within + lid; i < within + len; i += WORKGROUP_SIZE) { \
+         deliver(tick, proj, words_{w}[i], targets_{t}[pair_base + (i >> 1u)] >> (16u * (i & 1u))); }",
+    ));
     src
 }
 
-/// One binding per chunk and the accessors that pick a chunk: `load_word` / `load_target`,
-/// or (`write`) `store_word` / `or_target` (atomic: two rows may share a word of targets).
-fn chunk_accessors(layout: &ChunkLayout, write: bool) -> String {
+/// Full source of `generate_synapses` for a chunk layout: as `propagate_compact_source`,
+/// with writable chunks and `write_segment`, which writes a run of a row's synapses inside
+/// one chunk (targets OR-ed in atomically: neighbouring rows may share a word of pairs).
+pub fn generate_synapses_source(layout: &ChunkLayout) -> String {
+    let mut src = assembled_static(&stage("generate_synapses"));
+    src.push('\n');
+    src.push_str(&chunk_constants(layout));
+    src.push_str(&chunk_bindings(layout, GENERATE_CHUNK_BINDING, true));
+    src.push_str(&chunk_switch(
+        layout,
+        "fn write_segment(p: GenProjection, row: u32, s0: u32, chunk: u32, within: u32, len: u32)",
+        "for (var i = 0u; i < len; i++) { let v = gen_synapse(p, row, s0 + i); let j = within + i; \
+         words_{w}[j] = v.x; atomicOr(&targets_{t}[pair_base + (j >> 1u)], v.y << (16u * (j & 1u))); }",
+    ));
+    src
+}
+
+fn chunk_constants(layout: &ChunkLayout) -> String {
+    format!(
+        "const DELAY_BITS: u32 = {}u;\nconst DELAY_MASK: u32 = {}u;\nconst CHUNK_SHIFT: u32 = {}u;\n",
+        layout.delay_bits,
+        (1u64 << layout.delay_bits) - 1,
+        layout.chunk_shift
+    )
+}
+
+/// One binding per chunk: `words_c`, then `targets_c` (atomic where `write`).
+fn chunk_bindings(layout: &ChunkLayout, first: u32, write: bool) -> String {
     use std::fmt::Write;
     let mut src = String::new();
-    let mut binding = if write {
-        GENERATE_CHUNK_BINDING
-    } else {
-        COMPACT_CHUNK_BINDING
-    };
-    let mask = ((1u64 << layout.chunk_shift) - 1) as u32;
-    let shift = layout.chunk_shift;
-    for (name, count) in [("words", layout.word_chunks), ("targets", layout.target_chunks)] {
-        let access = if write { "read_write" } else { "read" };
-        let elem = if write && name == "targets" {
-            "array<atomic<u32>>"
-        } else {
-            "array<u32>"
-        };
+    let access = if write { "read_write" } else { "read" };
+    let mut binding = first;
+    for (name, count, elem) in [
+        ("words", layout.word_chunks, "array<u32>"),
+        (
+            "targets",
+            layout.target_chunks,
+            if write { "array<atomic<u32>>" } else { "array<u32>" },
+        ),
+    ] {
         for c in 0..count {
             let _ = writeln!(
                 src,
@@ -177,47 +203,30 @@ fn chunk_accessors(layout: &ChunkLayout, write: bool) -> String {
             );
             binding += 1;
         }
-        let (head, body, tail) = match (write, name) {
-            (false, "words") => (
-                "fn load_word(index: u32) -> u32 {\n    var value = 0u;",
-                "value = {a}[i];",
-                "    return value;\n}",
-            ),
-            (false, _) => (
-                "fn load_target(index: u32) -> u32 {\n    var value = 0u;",
-                "value = {a}[i];",
-                "    return value;\n}",
-            ),
-            (true, "words") => ("fn store_word(index: u32, value: u32) {", "{a}[i] = value;", "}"),
-            (true, _) => (
-                "fn or_target(index: u32, value: u32) {",
-                "atomicOr(&{a}[i], value);",
-                "}",
-            ),
-        };
-        let _ = writeln!(
-            src,
-            "{head}\n    let i = index & {mask}u;\n    switch (index >> {shift}u) {{"
-        );
-        for c in 0..count {
-            let label = if c + 1 == count {
-                "default".to_string()
-            } else {
-                format!("case {c}u")
-            };
-            let b = body.replace("{a}", &format!("{name}_{c}"));
-            let _ = writeln!(src, "        {label}: {{ {b} }}");
-        }
-        let _ = writeln!(src, "    }}\n{tail}");
     }
     src
 }
 
-/// Full source of `propagate_compact` for a chunk layout.
-pub fn propagate_compact_source(layout: &ChunkLayout) -> String {
-    let mut src = assembled_static(&stage("propagate_compact"));
-    src.push('\n');
-    src.push_str(&compact_accessors(layout));
+/// `head` with a body that switches on `chunk` and runs `run` with `{w}` / `{t}` replaced
+/// by the word and target chunk (`pair_base`: the first pair of the word chunk's half of its
+/// target chunk).
+fn chunk_switch(layout: &ChunkLayout, head: &str, run: &str) -> String {
+    use std::fmt::Write;
+    let mut src = format!(
+        "{head} {{\n    let pair_base = (chunk & 1u) << (CHUNK_SHIFT - 1u);\n    switch (chunk) {{\n"
+    );
+    for c in 0..layout.word_chunks {
+        let label = if c + 1 == layout.word_chunks {
+            "default".to_string()
+        } else {
+            format!("case {c}u")
+        };
+        let body = run
+            .replace("{w}", &c.to_string())
+            .replace("{t}", &(c >> 1).to_string());
+        let _ = writeln!(src, "        {label}: {{ {body} }}");
+    }
+    src.push_str("    }\n}\n");
     src
 }
 
