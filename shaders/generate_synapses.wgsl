@@ -1,32 +1,54 @@
-// Connectivity generation, pass 3: one thread per row writes its synapses into the compact
+// Connectivity generation, pass 2: one thread per row writes its synapses into the compact
 // arrays (src/compact.rs) at the row pointers the host derived from pass 1 (relative to the
 // projection, whose first synapse is at the 64-bit position `first`): one Philox block per
 // synapse, target from its first word, weight from the next two, delay from the last, the
-// weight in fixed point above the delay bits. The row is written in runs inside one chunk by
-// `write_segment`, generated with the chunk bindings (see src/gpu/shaders.rs). Mirrored by
+// weight in fixed point above the delay bits. It counts the in-degrees on the way (the host
+// checks them against the bounds its fixed-point scale assumed).
+//
+// A row is written in runs inside one chunk by `write_segment`, generated with the chunk
+// bindings (see src/gpu/shaders.rs). Target pairs are written whole by the thread owning
+// their low half, so no word is written twice in this pass and no atomic is needed; the high
+// half of a word whose low half ends the previous row is the target of a row head at an odd
+// position, which pass 3 (`generate_row_heads`, same module) adds. Mirrored by
 // generate::fixed_total_synapse and compact::encode.
 
 @group(0) @binding(0) var<uniform> gen: GenParams;
 @group(0) @binding(1) var<storage, read> projections: array<GenProjection>;
 @group(0) @binding(2) var<storage, read> counts: array<u32>;
 @group(0) @binding(3) var<storage, read> row_ptr: array<u32>;
+@group(0) @binding(4) var<storage, read_write> indegree: array<atomic<u32>>;
 
 // Synapse `s` of row `row`: (weight/delay word, local target).
 fn gen_synapse(p: GenProjection, row: u32, s: u32) -> vec2<u32> {
     let a = philox4x32_10(vec4<u32>(row, s, p.stream, 0u), vec2<u32>(gen.seed_lo, gen.seed_hi));
     let w = gen_sample(p.weight, a.y, a.z);
     let d = u32(max(round(gen_sample_word(p.delay, a.w) * p.inv_dt), 1.0));
-    return vec2<u32>((bitcast<u32>(i32(round(w * gen.fixed_scale))) << gen.delay_bits) | d, gen_target(p, row, a.x));
+    let word = (bitcast<u32>(i32(round(w * gen.fixed_scale))) << gen.delay_bits) | d;
+    return vec2<u32>(word, gen_target(p, row, a.x));
+}
+
+fn count_target(p: GenProjection, local: u32) {
+    atomicAdd(&indegree[p.indegree_base + local], 1u);
+}
+
+// The thread of a row, if any: (projection, row).
+fn gen_row(gid: vec3<u32>) -> vec2<u32> {
+    let t = gid.y * gen.stride + gid.x;
+    if (t >= gen.row_threads) {
+        return vec2<u32>(0xffffffffu, 0u);
+    }
+    let q = gen_projection_of(t, true);
+    return vec2<u32>(q, t - projections[q].row_thread);
 }
 
 @compute @workgroup_size(64)
 fn generate_synapses(@builtin(global_invocation_id) gid: vec3<u32>) {
-    let t = gid.y * gen.stride + gid.x;
-    if (t >= gen.row_threads) {
+    let at_row = gen_row(gid);
+    if (at_row.x == 0xffffffffu) {
         return;
     }
-    let p = projections[gen_projection_of(t, true)];
-    let row = t - p.row_thread;
+    let p = projections[at_row.x];
+    let row = at_row.y;
     let first = row_ptr[p.row_base + row];
     let n = counts[p.count_base + row];
     var s = 0u;
@@ -35,5 +57,24 @@ fn generate_synapses(@builtin(global_invocation_id) gid: vec3<u32>) {
         let len = min(n - s, (1u << CHUNK_SHIFT) - at.y);
         write_segment(p, row, s, at.x, at.y, len);
         s += len;
+    }
+}
+
+// Pass 3: a row whose first synapse sits at an odd position puts its target into the high
+// half of the word pass 2 wrote for the end of the previous row.
+@compute @workgroup_size(64)
+fn generate_row_heads(@builtin(global_invocation_id) gid: vec3<u32>) {
+    let at_row = gen_row(gid);
+    if (at_row.x == 0xffffffffu) {
+        return;
+    }
+    let p = projections[at_row.x];
+    let row = at_row.y;
+    if (counts[p.count_base + row] == 0u) {
+        return;
+    }
+    let at = chunk_position(p.first, row_ptr[p.row_base + row], CHUNK_SHIFT);
+    if ((at.y & 1u) == 1u) {
+        or_high_half(at.x, at.y, gen_synapse(p, row, 0u).y << 16u);
     }
 }

@@ -26,8 +26,27 @@ fn gpu_generated_connectivity_split_over_many_chunks_equals_the_host_plan() {
     });
 }
 
-fn check_rows(options: GpuOptions) {
-    let Some(ctx) = common::gpu() else { return };
+/// With a provisional in-degree bound of the mean (zero standard deviations) real in-degrees
+/// exceed it: the synapses are written again at the scale of the real in-degrees, which is
+/// at least the default (wider) bound's, and the rows still equal the host plan's.
+#[test]
+fn an_exceeded_indegree_bound_rewrites_the_synapses_at_the_real_scale() {
+    let tight = check_rows(GpuOptions {
+        indegree_bound_sd: 0.0,
+        ..GpuOptions::default()
+    });
+    let default = check_rows(GpuOptions::default());
+    if let (Some(tight), Some(default)) = (tight, default) {
+        assert!(tight.1, "the tight bound was exceeded");
+        assert!(!default.1, "the default bound held");
+        assert!(tight.0 >= default.0, "scales {} {}", tight.0, default.0);
+    }
+}
+
+/// Checks every generated row against the host plan; returns the fixed-point scale and
+/// whether the synapses were written twice.
+fn check_rows(options: GpuOptions) -> Option<(f32, bool)> {
+    let ctx = common::gpu()?;
     let net = microcircuit::microcircuit(7, 0.05, 0.05).unwrap();
     let host = Plan::new(&net).unwrap();
     let device_plan = Plan::for_device_generation(&net).unwrap();
@@ -42,7 +61,10 @@ fn check_rows(options: GpuOptions) {
     let layout = CompactSynapses::encode_scaled(&device_plan, &device_plan.weights, scale).unwrap();
     let pulled = gpu.pull_compact().unwrap().expect("compact storage");
     assert_eq!(gpu.generated_synapses(), host.synapse_count());
-    assert_eq!(pulled.projections, expected.projections, "projection table and first positions");
+    assert_eq!(
+        pulled.projections, expected.projections,
+        "projection table and first positions"
+    );
     assert_eq!(layout.projections.len(), expected.projections.len());
     let (words, targets, row_ptr) = (&pulled.words, &pulled.targets, &pulled.row_ptr);
     let decode = |s: usize| {
@@ -83,6 +105,8 @@ fn check_rows(options: GpuOptions) {
         }
     }
     assert_eq!(checked, host.synapse_count());
+    let rerun = gpu.setup_times().generation_rerun;
+    Some((scale, rerun))
 }
 
 /// A simulation on GPU-generated connectivity reruns bit-identically and fires like the one
@@ -122,4 +146,25 @@ fn simulations_on_generated_connectivity_rerun_identically_and_match_host_built_
     .unwrap()
     .to_string();
     assert!(err.contains("generate_on_device"), "{err}");
+}
+
+/// The provisional bound's width is checked before anything is generated.
+#[test]
+fn a_bad_indegree_bound_is_refused_naming_the_option() {
+    let Some(_ctx) = common::gpu() else { return };
+    let net = microcircuit::microcircuit(7, 0.02, 0.02).unwrap();
+    for bad in [f64::NAN, -1.0, f64::INFINITY] {
+        let options = SimOptions {
+            generate_on_device: true,
+            gpu: GpuOptions {
+                indegree_bound_sd: bad,
+                ..GpuOptions::default()
+            },
+        };
+        let err = Simulator::with_options(&net, Backend::Gpu, options)
+            .err()
+            .expect("refused")
+            .to_string();
+        assert!(err.contains("indegree_bound_sd") && err.contains(">= 0"), "{err}");
+    }
 }

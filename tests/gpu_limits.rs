@@ -131,7 +131,15 @@ fn chunk_positions_past_2_pow_32_synapses_agree_with_64_bit_arithmetic() {
         x
     };
     for shift in [1u32, 2, 10, 25, 28, 29, 30, 31] {
-        for first in [0u64, 1, (1 << 32) - 1, 1 << 32, (1 << 32) + 5, 3 << 33, (1 << 40) - 3] {
+        for first in [
+            0u64,
+            1,
+            (1 << 32) - 1,
+            1 << 32,
+            (1 << 32) + 5,
+            3 << 33,
+            (1 << 40) - 3,
+        ] {
             for r in [0u32, 1, (1 << shift) - 1, 1 << shift, u32::MAX - 1, u32::MAX] {
                 cases.push((first, r, shift));
             }

@@ -110,8 +110,10 @@ fn rust_and_wgsl_structs_have_identical_layouts() {
 /// `propagate_compact` is generated for each chunk layout: it validates for one chunk and for
 /// several, with different chunk sizes and delay widths.
 #[test]
-fn propagate_compact_validates_for_every_chunk_layout_shape() {
-    use spikegpu::gpu::shaders::{ChunkLayout, propagate_compact_source, validate_source};
+fn chunked_stages_validate_for_every_chunk_layout_shape() {
+    use spikegpu::gpu::shaders::{
+        ChunkLayout, generate_synapses_source, propagate_compact_source, validate_source,
+    };
     for (word_chunks, target_chunks, chunk_shift, delay_bits) in
         [(1, 1, 31, 13), (3, 2, 20, 7), (16, 8, 25, 1), (2, 1, 10, 12)]
     {
@@ -129,6 +131,17 @@ fn propagate_compact_validates_for_every_chunk_layout_shape() {
         );
         assert_eq!(
             src.matches("var<storage, read> targets_").count(),
+            target_chunks as usize
+        );
+        let src = generate_synapses_source(&layout);
+        let module = validate_source("generate_synapses", &src).unwrap();
+        assert!(module.entry_points.iter().any(|e| e.name == "generate_row_heads"));
+        assert_eq!(
+            src.matches("var<storage, read_write> words_").count(),
+            word_chunks as usize
+        );
+        assert_eq!(
+            src.matches("var<storage, read_write> targets_").count(),
             target_chunks as usize
         );
     }

@@ -1,7 +1,14 @@
-//! Connectivity generated on the GPU (`generate_*.wgsl`, see [`crate::generate`]): pass 1
-//! counts rows, pass 2 counts in-degrees (the host turns both into row pointers and the
-//! fixed-point scale: a few bytes per neuron), pass 3 writes the synapses straight into the
-//! compact arrays, which may hold more than 2^32 synapses (each projection fewer). Nothing proportional to the synapse count exists on the host.
+//! Connectivity generated on the GPU (`generate_*.wgsl`, see [`crate::generate`]).
+//!
+//! Pass 1 counts rows; the host turns the counts into row pointers (a few bytes per neuron).
+//! The fixed-point scale must be known before weights are written, and it depends on the
+//! in-degrees, so the host fixes it from a provisional in-degree bound (the binomial mean plus
+//! `bound_sd` standard deviations). Pass 2 writes the synapses straight into the compact
+//! arrays (which may hold more than 2^32 synapses, each projection fewer) and counts the real
+//! in-degrees on the way; pass 3 completes the target pairs shared by neighbouring rows. If a
+//! real in-degree exceeds its bound (with the default width, practically never) passes 2 and
+//! 3 run again at the scale of the real in-degrees: the result is deterministic either way.
+//! Nothing proportional to the synapse count exists on the host.
 
 use wgpu::util::DeviceExt;
 
@@ -21,12 +28,37 @@ pub(super) struct Generation {
     counts: Vec<u32>,
     counts_buffer: wgpu::Buffer,
     max_groups: u32,
-    /// Fixed-point scale with the generated synapses in the bound.
+    indegree_buffer: wgpu::Buffer,
+    /// Provisional in-degree bound per projection.
+    bounds: Vec<u32>,
+    /// Fixed-point scale with the generated synapses in the bound (provisional until pass 2
+    /// has counted the real in-degrees).
     pub fixed_scale: f32,
-    /// Seconds creating the pipelines of passes 1 and 2.
+    /// Seconds creating the pipeline of pass 1.
     pub compile_s: f64,
-    /// Seconds running passes 1 and 2 and reading their counts.
+    /// Seconds running pass 1 and reading its counts.
     pub run_s: f64,
+}
+
+/// What passes 2 and 3 did.
+pub(super) struct Generated {
+    /// Seconds compiling their shader.
+    pub compile_s: f64,
+    /// Seconds running them (twice if a bound was exceeded) and checking the in-degrees.
+    pub run_s: f64,
+    /// The fixed-point scale the weights were written at.
+    pub fixed_scale: f32,
+    /// Whether a real in-degree exceeded its provisional bound (passes 2 and 3 ran twice).
+    pub rerun: bool,
+}
+
+fn zeroed(device: &wgpu::Device, label: &str, len: u64) -> wgpu::Buffer {
+    device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some(label),
+        size: (len * 4).max(16),
+        usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST,
+        mapped_at_creation: false,
+    })
 }
 
 /// Workgroups `(x, y)` for `threads` threads at the common stride `max_groups * WORKGROUP`.
@@ -61,13 +93,15 @@ fn upload(
     (uniform, projections)
 }
 
+/// Runs `pipeline` with `buffers` at their bindings.
 fn dispatch(
     ctx: &GpuContext,
     pipeline: &wgpu::ComputePipeline,
-    buffers: &[&wgpu::Buffer],
+    name: &str,
+    buffers: &[(u32, &wgpu::Buffer)],
     (x, y): (u32, u32),
 ) {
-    let bind = super::bind_group(&ctx.device, pipeline, "generate", buffers);
+    let bind = super::bind_group_at(&ctx.device, pipeline, name, buffers);
     let mut enc = ctx.device.create_command_encoder(&Default::default());
     {
         let mut pass = enc.begin_compute_pass(&Default::default());
@@ -78,8 +112,8 @@ fn dispatch(
     ctx.queue.submit([enc.finish()]);
 }
 
-/// Passes 1 and 2, and the fixed-point scale.
-pub(super) fn prepass(ctx: &GpuContext, plan: &Plan) -> Result<Generation> {
+/// Pass 1, and the fixed-point scale from the provisional in-degree bounds.
+pub(super) fn prepass(ctx: &GpuContext, plan: &Plan, bound_sd: f64) -> Result<Generation> {
     let device = &ctx.device;
     let max_groups = ctx.limits.max_compute_workgroups_per_dimension;
     let mut table = plan.device_projections.clone();
@@ -110,54 +144,23 @@ pub(super) fn prepass(ctx: &GpuContext, plan: &Plan) -> Result<Generation> {
         fixed_scale: 0.0,
         delay_bits: 0,
     };
-    let storage = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST;
     let (uniform, projections) = upload(device, &params, &table);
-    let zeroed = |label: &str, len: u64| {
-        device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some(label),
-            size: (len * 4).max(16),
-            usage: storage,
-            mapped_at_creation: false,
-        })
-    };
-    let counts_buffer = zeroed("spikegpu.generate_counts", rows);
-    let indegree_buffer = zeroed("spikegpu.generate_indegree", posts);
+    let counts_buffer = zeroed(device, "spikegpu.generate_counts", rows);
+    let indegree_buffer = zeroed(device, "spikegpu.generate_indegree", posts);
     let t0 = std::time::Instant::now();
-    let (count_pipe, indegree_pipe) = (
-        pipeline(device, "generate_counts"),
-        pipeline(device, "generate_indegree"),
-    );
+    let count_pipe = pipeline(device, "generate_counts");
     let compile_s = t0.elapsed().as_secs_f64();
     let t1 = std::time::Instant::now();
     dispatch(
         ctx,
         &count_pipe,
-        &[&uniform, &projections, &counts_buffer],
+        "generate_counts",
+        &[(0, &uniform), (1, &projections), (2, &counts_buffer)],
         grid(params.chunk_threads, max_groups),
     );
-    dispatch(
-        ctx,
-        &indegree_pipe,
-        &[&uniform, &projections, &counts_buffer, &indegree_buffer],
-        grid(params.row_threads, max_groups),
-    );
     let counts = read_u32(ctx, &counts_buffer, rows as usize)?;
-    let indegree = read_u32(ctx, &indegree_buffer, posts as usize)?;
-    // Bound: every generated synapse onto (port, target) adds at most its projection's
-    // largest |weight|.
-    let n = plan.n_neurons as usize;
-    let mut extra_abs = vec![0.0f64; PORTS as usize * n];
-    let mut extra_terms = vec![0.0f64; PORTS as usize * n];
-    for p in &table {
-        let w = p.weight.max_abs();
-        let degrees = &indegree[p.indegree_base as usize..(p.indegree_base + p.post_size) as usize];
-        for (j, &k) in degrees.iter().enumerate() {
-            let idx = p.port as usize * n + (p.post_start as usize + j);
-            extra_abs[idx] += f64::from(k) * w;
-            extra_terms[idx] += f64::from(k);
-        }
-    }
-    let fixed_scale = plan.fixed_scale_with(&extra_abs, &extra_terms)?;
+    let bounds: Vec<u32> = table.iter().map(|p| indegree_bound(p, bound_sd)).collect();
+    let fixed_scale = scale_for(plan, &table, |q, _| bounds[q])?;
     let run_s = t1.elapsed().as_secs_f64();
     Ok(Generation {
         compile_s,
@@ -166,9 +169,38 @@ pub(super) fn prepass(ctx: &GpuContext, plan: &Plan) -> Result<Generation> {
         params,
         counts,
         counts_buffer,
+        indegree_buffer,
+        bounds,
         max_groups,
         fixed_scale,
     })
+}
+
+/// Provisional in-degree bound of every post-synaptic neuron of `p`: the mean of its binomial
+/// in-degree plus `sd` standard deviations (Poisson approximation, which is wider), plus one.
+pub fn indegree_bound(p: &GenProjection, sd: f64) -> u32 {
+    let choices = f64::from(p.post_size - p.skip_self).max(1.0);
+    let mean = f64::from(p.n_total) / choices;
+    ((mean + sd * mean.sqrt()).ceil() + 1.0).min(f64::from(p.n_total)) as u32
+}
+
+/// The fixed-point scale with every generated synapse onto (port, target) adding at most its
+/// projection's largest |weight|, `degree(q, j)` synapses of projection `q` onto its post
+/// neuron `j`.
+fn scale_for(plan: &Plan, table: &[GenProjection], degree: impl Fn(usize, usize) -> u32) -> Result<f32> {
+    let n = plan.n_neurons as usize;
+    let mut extra_abs = vec![0.0f64; PORTS as usize * n];
+    let mut extra_terms = vec![0.0f64; PORTS as usize * n];
+    for (q, p) in table.iter().enumerate() {
+        let w = p.weight.max_abs();
+        for j in 0..p.post_size as usize {
+            let k = f64::from(degree(q, j));
+            let idx = p.port as usize * n + (p.post_start as usize + j);
+            extra_abs[idx] += k * w;
+            extra_terms[idx] += k;
+        }
+    }
+    plan.fixed_scale_with(&extra_abs, &extra_terms)
 }
 
 impl Generation {
@@ -194,18 +226,19 @@ impl Generation {
         }
     }
 
-    /// Pass 3: the synapses into the compact chunks. Returns the seconds spent compiling its
-    /// shader and running it.
+    /// Passes 2 and 3: the synapses into the compact chunks, then the check of the real
+    /// in-degrees against the bounds (and the rerun at their scale if one is exceeded).
     pub(super) fn generate(
         &self,
         ctx: &GpuContext,
+        plan: &Plan,
         layout: &shaders::ChunkLayout,
         compact: &CompactSynapses,
         row_ptr: &wgpu::Buffer,
         chunks: (&[wgpu::Buffer], &[wgpu::Buffer]),
-    ) -> Result<(f64, f64)> {
+    ) -> Result<Generated> {
         let device = &ctx.device;
-        let needed = 3 + layout.word_chunks + layout.target_chunks;
+        let needed = 5 + layout.word_chunks + layout.target_chunks;
         let allowed = super::max_storage_bindings(&ctx.limits);
         if needed > allowed {
             return Err(Error::LimitExceeded {
@@ -219,27 +252,80 @@ impl Generation {
             p.row_base = compact.device_rows[q];
             p.first = compact.projections[compact.device_slots[q]].first;
         }
-        let params = GenParams {
-            fixed_scale: self.fixed_scale,
-            delay_bits: compact.delay_bits,
-            ..self.params
-        };
-        let (uniform, projections) = upload(device, &params, &table);
         let t0 = std::time::Instant::now();
-        let pipe = super::pipeline_from_source(
-            device,
-            "generate_synapses",
-            &shaders::generate_synapses_source(layout),
+        let src = shaders::generate_synapses_source(layout);
+        let pipes = (
+            super::pipeline_from_source(device, "generate_synapses", &src),
+            super::pipeline_entry(device, "generate_synapses", &src, "generate_row_heads"),
         );
         let compile_s = t0.elapsed().as_secs_f64();
         let t1 = std::time::Instant::now();
-        let mut buffers = vec![&uniform, &projections, &self.counts_buffer, row_ptr];
-        buffers.extend(chunks.0.iter().chain(chunks.1));
-        dispatch(ctx, &pipe, &buffers, grid(params.row_threads, self.max_groups));
+        let run = |scale: f32| -> Result<()> {
+            let params = GenParams {
+                fixed_scale: scale,
+                delay_bits: compact.delay_bits,
+                ..self.params
+            };
+            let (uniform, projections) = upload(device, &params, &table);
+            let fixed = [
+                (0, &uniform),
+                (1, &projections),
+                (2, &self.counts_buffer),
+                (3, row_ptr),
+            ];
+            let first_target = shaders::GENERATE_CHUNK_BINDING + layout.word_chunks;
+            let targets = chunks.1.iter().zip(first_target..);
+            let mut all: Vec<(u32, &wgpu::Buffer)> = fixed.to_vec();
+            all.push((4, &self.indegree_buffer));
+            all.extend(
+                chunks
+                    .0
+                    .iter()
+                    .zip(shaders::GENERATE_CHUNK_BINDING..)
+                    .map(|(b, i)| (i, b)),
+            );
+            all.extend(targets.clone().map(|(b, i)| (i, b)));
+            let mut heads: Vec<(u32, &wgpu::Buffer)> = fixed.to_vec();
+            heads.extend(targets.map(|(b, i)| (i, b)));
+            let groups = grid(params.row_threads, self.max_groups);
+            dispatch(ctx, &pipes.0, "generate_synapses", &all, groups);
+            dispatch(ctx, &pipes.1, "generate_row_heads", &heads, groups);
+            Ok(())
+        };
+        run(self.fixed_scale)?;
+        let indegree = read_u32(
+            ctx,
+            &self.indegree_buffer,
+            (self.indegree_buffer.size() / 4) as usize,
+        )?;
+        let degree = |q: usize, j: usize| indegree[(table[q].indegree_base as usize) + j];
+        let rerun = table
+            .iter()
+            .enumerate()
+            .any(|(q, p)| (0..p.post_size as usize).any(|j| degree(q, j) > self.bounds[q]));
+        let mut fixed_scale = self.fixed_scale;
+        if rerun {
+            // The real in-degrees need a smaller scale: write everything again at it.
+            fixed_scale = scale_for(plan, &table, degree)?.min(self.fixed_scale);
+            log::info!(
+                "a generated in-degree exceeded its provisional bound: synapses written again at fixed-point scale {fixed_scale}"
+            );
+            let mut enc = device.create_command_encoder(&Default::default());
+            for b in chunks.1.iter().chain([&self.indegree_buffer]) {
+                enc.clear_buffer(b, 0, None);
+            }
+            ctx.queue.submit([enc.finish()]);
+            run(fixed_scale)?;
+        }
         ctx.device
             .poll(wgpu::PollType::wait_indefinitely())
             .map_err(|e| Error::Gpu(format!("waiting for the GPU failed: {e}")))?;
         ctx.check()?;
-        Ok((compile_s, t1.elapsed().as_secs_f64()))
+        Ok(Generated {
+            compile_s,
+            run_s: t1.elapsed().as_secs_f64(),
+            fixed_scale,
+            rerun,
+        })
     }
 }

@@ -48,6 +48,12 @@ pub struct GpuOptions {
     /// Largest chunk of a compact synapse array per binding, in bytes (default and upper
     /// bound: the adapter's binding limit, rounded down to a power of two).
     pub max_chunk_bytes: Option<u64>,
+    /// Width of the provisional in-degree bound of GPU-generated projections, in standard
+    /// deviations above the mean (default 8). The fixed-point scale is fixed from it before
+    /// the synapses are written; if a real in-degree exceeds it, the synapses are written
+    /// again at the scale of the real in-degrees (slower, same determinism). A wider bound
+    /// may cost a bit of fixed-point resolution, a narrower one the second pass.
+    pub indegree_bound_sd: f64,
 }
 
 impl Default for GpuOptions {
@@ -57,6 +63,7 @@ impl Default for GpuOptions {
             record_capacity: None,
             synapse_format: SynapseFormat::Auto,
             max_chunk_bytes: None,
+            indegree_bound_sd: 8.0,
         }
     }
 }
@@ -207,6 +214,9 @@ pub struct SetupTimes {
     pub generate_s: f64,
     /// Everything else: buffers, uploads, bind groups.
     pub other_s: f64,
+    /// Whether generated synapses were written twice: a real in-degree exceeded the
+    /// provisional bound (see [`GpuOptions::indegree_bound_sd`]).
+    pub generation_rerun: bool,
 }
 
 fn storage_init(device: &wgpu::Device, label: &str, bytes: &[u8], extra: wgpu::BufferUsages) -> wgpu::Buffer {
@@ -258,8 +268,8 @@ impl GpuBackend {
             .unwrap_or_else(|| n.saturating_mul(2).max(1 << 16))
             .max(n.saturating_add(1))
             .min(max_records);
-        // Projections the GPU generates: count rows and in-degrees first (small buffers),
-        // which fix the fixed-point scale and the row pointers.
+        // Projections the GPU generates: count rows first (small buffers), which fix the row
+        // pointers; provisional in-degree bounds fix the fixed-point scale.
         let generation = if plan.device_projections.is_empty() {
             None
         } else {
@@ -270,7 +280,14 @@ impl GpuBackend {
                     "GPU-generated connectivity is stored in the compact format",
                 ));
             }
-            Some(generate::prepass(&ctx, plan)?)
+            if !(options.indegree_bound_sd.is_finite() && options.indegree_bound_sd >= 0.0) {
+                return Err(crate::error::invalid(
+                    "indegree_bound_sd",
+                    options.indegree_bound_sd,
+                    "must be finite and >= 0",
+                ));
+            }
+            Some(generate::prepass(&ctx, plan, options.indegree_bound_sd)?)
         };
         let fixed_scale = generation.as_ref().map_or(plan.fixed_scale, |g| g.fixed_scale);
         // Fail before allocating anything, with the numbers.
@@ -628,14 +645,34 @@ impl GpuBackend {
         };
         let bind_groups = Self::bind_groups(device, &pipelines, &buffers, &params);
         ctx.check()?;
+        let mut params = params;
         if let (Some(g), Some(c), Some(b), Some(l)) = (&generation, &compact, &buffers.compact, &layout) {
-            let (compile, run) = g.generate(&ctx, l, c, &b.row_ptr, (&b.words, &b.targets))?;
+            let done = g.generate(&ctx, plan, l, c, &b.row_ptr, (&b.words, &b.targets))?;
             log::info!(
-                "connectivity generation: counts and in-degrees {:.3} s, synapses {run:.3} s",
-                g.run_s
+                "connectivity generation: row counts {:.3} s, synapses {:.3} s{}",
+                g.run_s,
+                done.run_s,
+                if done.rerun { " (written twice)" } else { "" }
             );
-            setup.shader_compile_s += compile + g.compile_s;
-            setup.generate_s = run + g.run_s;
+            setup.shader_compile_s += done.compile_s + g.compile_s;
+            setup.generate_s = done.run_s + g.run_s;
+            setup.generation_rerun = done.rerun;
+            if done.fixed_scale != params.fixed_scale {
+                // A real in-degree exceeded its bound: the run uses the smaller scale.
+                params.fixed_scale = done.fixed_scale;
+                params.fixed_inv_scale = 1.0 / done.fixed_scale;
+                let (poisson, procedural) = plan.rescaled_inputs(done.fixed_scale);
+                ctx.queue
+                    .write_buffer(&buffers.params, 0, bytemuck::bytes_of(&params));
+                if !poisson.is_empty() {
+                    ctx.queue
+                        .write_buffer(&buffers.poisson, 0, bytemuck::cast_slice(&poisson));
+                }
+                if !procedural.is_empty() {
+                    ctx.queue
+                        .write_buffer(&buffers.procedural, 0, bytemuck::cast_slice(&procedural));
+                }
+            }
         }
         setup.other_s = t_setup.elapsed().as_secs_f64() - setup.shader_compile_s - setup.generate_s;
         let neuron_groups = grid(n);
@@ -1177,7 +1214,9 @@ impl GpuBackend {
             words: read_all(&c.words, c.total_words)?,
             targets: read_all(&c.targets, c.total_words.div_ceil(2))?,
             row_ptr: bytemuck::pod_collect_to_vec(&self.read_buffer(&c.row_ptr, c.row_ptr.size())?),
-            projections: bytemuck::pod_collect_to_vec(&self.read_buffer(&c.projections, c.projections.size())?),
+            projections: bytemuck::pod_collect_to_vec(
+                &self.read_buffer(&c.projections, c.projections.size())?,
+            ),
         }))
     }
 
@@ -1271,7 +1310,13 @@ impl GpuBackend {
 
 /// Runs a test-only stage with `input` at binding 0 and `n * out_stride` bytes of results at
 /// binding 1, one thread per case; returns the results.
-fn run_check_stage(ctx: &GpuContext, stage: &str, input: &[u8], n: usize, out_stride: u64) -> Result<Vec<u8>> {
+fn run_check_stage(
+    ctx: &GpuContext,
+    stage: &str,
+    input: &[u8],
+    n: usize,
+    out_stride: u64,
+) -> Result<Vec<u8>> {
     let device = &ctx.device;
     let input = storage_init(device, "spikegpu.check.in", input, wgpu::BufferUsages::empty());
     let size = (n as u64 * out_stride).max(16);
@@ -1287,7 +1332,8 @@ fn run_check_stage(ctx: &GpuContext, stage: &str, input: &[u8], n: usize, out_st
     }
     ctx.queue.submit([enc.finish()]);
     let read = queue_read(ctx, &output, 0, n as u64 * out_stride)?;
-    finish_read_bytes(ctx, &read, true)?.ok_or_else(|| Error::Gpu(format!("reading the {stage} results failed")))
+    finish_read_bytes(ctx, &read, true)?
+        .ok_or_else(|| Error::Gpu(format!("reading the {stage} results failed")))
 }
 
 fn pending_ticks<T>(inflight: &VecDeque<(usize, u32, wgpu::SubmissionIndex, T)>) -> u32 {
@@ -1360,11 +1406,22 @@ fn bind_group(
     name: &str,
     buffers: &[&wgpu::Buffer],
 ) -> wgpu::BindGroup {
+    let at: Vec<_> = buffers.iter().zip(0u32..).map(|(b, i)| (i, *b)).collect();
+    bind_group_at(device, pipe, name, &at)
+}
+
+/// A bind group with each buffer at its binding (an entry point of a module with several
+/// uses some of the module's bindings).
+fn bind_group_at(
+    device: &wgpu::Device,
+    pipe: &wgpu::ComputePipeline,
+    name: &str,
+    buffers: &[(u32, &wgpu::Buffer)],
+) -> wgpu::BindGroup {
     let entries: Vec<_> = buffers
         .iter()
-        .enumerate()
-        .map(|(binding, buffer)| wgpu::BindGroupEntry {
-            binding: binding as u32,
+        .map(|&(binding, buffer)| wgpu::BindGroupEntry {
+            binding,
             resource: buffer.as_entire_binding(),
         })
         .collect();
@@ -1380,15 +1437,20 @@ fn pipeline(device: &wgpu::Device, name: &str) -> wgpu::ComputePipeline {
 }
 
 fn pipeline_from_source(device: &wgpu::Device, name: &str, source: &str) -> wgpu::ComputePipeline {
+    pipeline_entry(device, name, source, name)
+}
+
+/// The pipeline of entry point `entry` of stage `name`'s module.
+fn pipeline_entry(device: &wgpu::Device, name: &str, source: &str, entry: &str) -> wgpu::ComputePipeline {
     let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
         label: Some(&format!("spikegpu.{name}")),
         source: wgpu::ShaderSource::Wgsl(source.into()),
     });
     device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-        label: Some(&format!("spikegpu.{name}")),
+        label: Some(&format!("spikegpu.{entry}")),
         layout: None,
         module: &module,
-        entry_point: Some(name),
+        entry_point: Some(entry),
         compilation_options: Default::default(),
         cache: None,
     })

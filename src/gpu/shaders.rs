@@ -81,8 +81,10 @@ pub const STAGES: &[Stage] = &[
     stage!("propagate_compact", ["common", "chunk_position"]),
     stage!("propagate_procedural", ["common", "philox"]),
     stage!("generate_counts", ["common", "philox", "gen_common"]),
-    stage!("generate_indegree", ["common", "philox", "gen_common"]),
-    stage!("generate_synapses", ["common", "philox", "gen_common", "chunk_position"]),
+    stage!(
+        "generate_synapses",
+        ["common", "philox", "gen_common", "chunk_position"]
+    ),
     stage!("stdp_traces", ["common"]),
     stage!("stdp_pre", ["common", "stdp_common"]),
     stage!("stdp_post", ["common", "stdp_common"]),
@@ -136,7 +138,7 @@ impl Default for ChunkLayout {
 pub const COMPACT_CHUNK_BINDING: u32 = 8;
 
 /// First binding of the chunked arrays in `generate_synapses`.
-pub const GENERATE_CHUNK_BINDING: u32 = 4;
+pub const GENERATE_CHUNK_BINDING: u32 = 5;
 
 /// Full source of `propagate_compact` for a chunk layout: the stage, then its constants,
 /// one binding per chunk and `deliver_segment`, which walks a run of synapses inside one
@@ -156,9 +158,10 @@ pub fn propagate_compact_source(layout: &ChunkLayout) -> String {
     src
 }
 
-/// Full source of `generate_synapses` for a chunk layout: as `propagate_compact_source`,
-/// with writable chunks and `write_segment`, which writes a run of a row's synapses inside
-/// one chunk (targets OR-ed in atomically: neighbouring rows may share a word of pairs).
+/// Full source of `generate_synapses` (and `generate_row_heads`) for a chunk layout: as
+/// `propagate_compact_source`, with writable chunks, `write_segment`, which writes a run of a
+/// row's synapses inside one chunk (pairs of targets whole, see the stage), and
+/// `or_high_half`.
 pub fn generate_synapses_source(layout: &ChunkLayout) -> String {
     let mut src = assembled_static(&stage("generate_synapses"));
     src.push('\n');
@@ -167,8 +170,20 @@ pub fn generate_synapses_source(layout: &ChunkLayout) -> String {
     src.push_str(&chunk_switch(
         layout,
         "fn write_segment(p: GenProjection, row: u32, s0: u32, chunk: u32, within: u32, len: u32)",
-        "for (var i = 0u; i < len; i++) { let v = gen_synapse(p, row, s0 + i); let j = within + i; \
-         words_{w}[j] = v.x; atomicOr(&targets_{t}[pair_base + (j >> 1u)], v.y << (16u * (j & 1u))); }",
+        "var i = 0u; \
+         if ((within & 1u) == 1u) { let a = gen_synapse(p, row, s0); words_{w}[within] = a.x; \
+         count_target(p, a.y); i = 1u; } \
+         for (; i + 1u < len; i += 2u) { let a = gen_synapse(p, row, s0 + i); \
+         let b = gen_synapse(p, row, s0 + i + 1u); let j = within + i; words_{w}[j] = a.x; \
+         words_{w}[j + 1u] = b.x; targets_{t}[pair_base + (j >> 1u)] = a.y | (b.y << 16u); \
+         count_target(p, a.y); count_target(p, b.y); } \
+         if (i < len) { let a = gen_synapse(p, row, s0 + i); let j = within + i; \
+         words_{w}[j] = a.x; targets_{t}[pair_base + (j >> 1u)] = a.y; count_target(p, a.y); }",
+    ));
+    src.push_str(&chunk_switch(
+        layout,
+        "fn or_high_half(chunk: u32, within: u32, value: u32)",
+        "targets_{t}[pair_base + (within >> 1u)] |= value;",
     ));
     src
 }
@@ -182,7 +197,7 @@ fn chunk_constants(layout: &ChunkLayout) -> String {
     )
 }
 
-/// One binding per chunk: `words_c`, then `targets_c` (atomic where `write`).
+/// One binding per chunk: `words_c`, then `targets_c`.
 fn chunk_bindings(layout: &ChunkLayout, first: u32, write: bool) -> String {
     use std::fmt::Write;
     let mut src = String::new();
@@ -190,11 +205,7 @@ fn chunk_bindings(layout: &ChunkLayout, first: u32, write: bool) -> String {
     let mut binding = first;
     for (name, count, elem) in [
         ("words", layout.word_chunks, "array<u32>"),
-        (
-            "targets",
-            layout.target_chunks,
-            if write { "array<atomic<u32>>" } else { "array<u32>" },
-        ),
+        ("targets", layout.target_chunks, "array<u32>"),
     ] {
         for c in 0..count {
             let _ = writeln!(
