@@ -220,10 +220,10 @@ pub struct SetupTimes {
 }
 
 fn storage_init(device: &wgpu::Device, label: &str, bytes: &[u8], extra: wgpu::BufferUsages) -> wgpu::Buffer {
-    // Bindings may not be empty: pad to one 16-byte element.
+    // Bindings may not be empty nor smaller than one element: pad to EMPTY_BINDING_BYTES.
     let padded;
     let contents = if bytes.is_empty() {
-        padded = [0u8; 16];
+        padded = [0u8; EMPTY_BINDING_BYTES as usize];
         &padded[..]
     } else {
         bytes
@@ -235,11 +235,15 @@ fn storage_init(device: &wgpu::Device, label: &str, bytes: &[u8], extra: wgpu::B
     })
 }
 
-/// A zero-initialised storage buffer of `size` bytes (at least 16: bindings may not be empty).
+/// Size of the stand-in for an empty array: at least one element of every struct a stage binds
+/// as an array (the largest, `GenProjection`, is 112 bytes).
+const EMPTY_BINDING_BYTES: u64 = 256;
+
+/// A zero-initialised storage buffer of `size` bytes (at least one element of any array).
 fn storage_zeroed(device: &wgpu::Device, label: &str, size: u64, extra: wgpu::BufferUsages) -> wgpu::Buffer {
     device.create_buffer(&wgpu::BufferDescriptor {
         label: Some(label),
-        size: size.max(16),
+        size: size.max(EMPTY_BINDING_BYTES),
         usage: wgpu::BufferUsages::STORAGE | extra,
         mapped_at_creation: false,
     })
