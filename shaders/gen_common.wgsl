@@ -11,7 +11,22 @@ fn normal4_bytes(w: u32) -> f32 {
     return (f32(sum) - 510.0) * bitcast<f32>(INV_SUM4_BYTES_SD_BITS);
 }
 
-// A draw from one word (normal: four bytes), as GenDist::sample_word.
+// Draws of a truncated normal value after which it is clipped, as model::MAX_REDRAWS.
+const MAX_REDRAWS: u32 = 256u;
+
+// The word of the r-th redraw of a truncated normal value, as generate::redraw_word
+// (MurmurHash3's 32-bit finaliser of word + r * 0x9e3779b9).
+fn redraw_word(word: u32, r: u32) -> u32 {
+    var h = word + r * 0x9e3779b9u;
+    h ^= h >> 16u;
+    h *= 0x85ebca6bu;
+    h ^= h >> 13u;
+    h *= 0xc2b2ae35u;
+    return h ^ (h >> 16u);
+}
+
+// A draw from one word (normal: four bytes; truncated normal: before the bounds are
+// checked), as GenDist::sample_word.
 fn gen_sample_word(d: GenDist, w: u32) -> f32 {
     if (d.kind == 0u) {
         return d.a;
@@ -19,7 +34,24 @@ fn gen_sample_word(d: GenDist, w: u32) -> f32 {
     if (d.kind == 1u) {
         return d.a + d.b * (f32(w >> 8u) * (1.0 / 16777216.0));
     }
-    return min(max(d.a + d.b * normal4_bytes(w), d.lo), d.hi);
+    let v = d.a + d.b * normal4_bytes(w);
+    if (d.kind == 2u) {
+        return min(max(v, d.lo), d.hi);
+    }
+    return v;
+}
+
+// Whether a drawn value must be drawn again (a truncated normal outside its bounds).
+fn gen_rejects(d: GenDist, v: f32) -> bool {
+    return d.kind == 3u && !(d.lo <= v && v <= d.hi);
+}
+
+// A truncated normal value still outside its bounds after MAX_REDRAWS draws is clipped.
+fn gen_clip_truncated(d: GenDist, v: f32) -> f32 {
+    if (d.kind == 3u) {
+        return min(max(v, d.lo), d.hi);
+    }
+    return v;
 }
 
 // Standardised sum of the four 16-bit halves of two words.
@@ -28,6 +60,7 @@ fn normal4(w0: u32, w1: u32) -> f32 {
     return (f32(sum) - 131070.0) * bitcast<f32>(INV_SUM4_SD_BITS);
 }
 
+// A draw from two words, as GenDist::sample.
 fn gen_sample(d: GenDist, w0: u32, w1: u32) -> f32 {
     if (d.kind == 0u) {
         return d.a;
@@ -35,7 +68,11 @@ fn gen_sample(d: GenDist, w0: u32, w1: u32) -> f32 {
     if (d.kind == 1u) {
         return d.a + d.b * (f32(w0 >> 8u) * (1.0 / 16777216.0));
     }
-    return min(max(d.a + d.b * normal4(w0, w1), d.lo), d.hi);
+    let v = d.a + d.b * normal4(w0, w1);
+    if (d.kind == 2u) {
+        return min(max(v, d.lo), d.hi);
+    }
+    return v;
 }
 
 // Local target of synapse t of row `row` (the first word of its block A).

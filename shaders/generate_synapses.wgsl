@@ -18,11 +18,22 @@
 @group(0) @binding(3) var<storage, read> row_ptr: array<u32>;
 @group(0) @binding(4) var<storage, read_write> indegree: array<atomic<u32>>;
 
-// Synapse `s` of row `row`: (weight/delay word, local target).
+// Synapse `s` of row `row`: (weight/delay word, local target). A truncated normal value
+// outside its bounds is drawn again from its words scrambled by redraw_word, as
+// GenDist::redrawn.
 fn gen_synapse(p: GenProjection, row: u32, s: u32) -> vec2<u32> {
     let a = philox4x32_10(vec4<u32>(row, s, p.stream, 0u), vec2<u32>(gen.seed_lo, gen.seed_hi));
-    let w = gen_sample(p.weight, a.y, a.z);
-    let d = u32(max(round(gen_sample_word(p.delay, a.w) * p.inv_dt), 1.0));
+    var w = gen_sample(p.weight, a.y, a.z);
+    for (var r = 1u; gen_rejects(p.weight, w) && r < MAX_REDRAWS; r++) {
+        w = gen_sample(p.weight, redraw_word(a.y, r), redraw_word(a.z, r));
+    }
+    var delay_ms = gen_sample_word(p.delay, a.w);
+    for (var r = 1u; gen_rejects(p.delay, delay_ms) && r < MAX_REDRAWS; r++) {
+        delay_ms = gen_sample_word(p.delay, redraw_word(a.w, r));
+    }
+    w = gen_clip_truncated(p.weight, w);
+    delay_ms = gen_clip_truncated(p.delay, delay_ms);
+    let d = u32(max(round(delay_ms * p.inv_dt), 1.0));
     let word = (bitcast<u32>(i32(round(w * gen.fixed_scale))) << gen.delay_bits) | d;
     return vec2<u32>(word, gen_target(p, row, a.x));
 }

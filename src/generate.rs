@@ -17,12 +17,28 @@
 //!   of two words (Irwin-Hall: mean and variance exact, support +/- 3.46 sd, kurtosis 2.7
 //!   instead of 3), then clipped; a normal delay the same from the four bytes of one word (its
 //!   steps of 0.007 sd vanish in the rounding to ticks); a uniform value is
-//!   `low + (high - low) u` with `u` a 24-bit uniform.
+//!   `low + (high - low) u` with `u` a 24-bit uniform;
+//! - a truncated normal value outside its bounds is drawn again from its own words scrambled
+//!   by [`redraw_word`] (the r-th redraw, r = 1, 2, ..., from `redraw_word(word, r)`), and
+//!   clipped after [`MAX_REDRAWS`] draws. A bijective scramble instead of more Philox blocks:
+//!   a software driver runs a whole SIMD vector through a redraw when one lane needs it.
 
 use bytemuck::{Pod, Zeroable};
 
-use crate::model::WeightDist;
+use crate::model::{MAX_REDRAWS, WeightDist};
 use crate::rng::philox4x32_10;
+
+/// The word the r-th redraw of a truncated normal value uses in place of `word`: the
+/// MurmurHash3 32-bit finaliser (a bijection with full avalanche; Appleby, public domain) of
+/// `word + r * 0x9e3779b9`. Mirrors `redraw_word` in `gen_common.wgsl`.
+pub fn redraw_word(word: u32, r: u32) -> u32 {
+    let mut h = word.wrapping_add(r.wrapping_mul(0x9e37_79b9));
+    h ^= h >> 16;
+    h = h.wrapping_mul(0x85eb_ca6b);
+    h ^= h >> 13;
+    h = h.wrapping_mul(0xc2b2_ae35);
+    h ^ (h >> 16)
+}
 
 /// Picks per chunk of the row-count histogram.
 pub const CHUNK_PICKS: u64 = 1 << 14;
@@ -48,7 +64,8 @@ pub const INV_SUM4_BYTES_SD_BITS: u32 = 0x3bdd_b446;
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Pod, Zeroable)]
 pub struct GenDist {
-    /// 0 constant `a`, 1 uniform `a + b u`, 2 normal `clip(a + b z, lo, hi)`.
+    /// 0 constant `a`, 1 uniform `a + b u`, 2 normal `clip(a + b z, lo, hi)`, 3 truncated
+    /// normal `a + b z` redrawn until in `[lo, hi]`.
     pub kind: u32,
     /// Value, low end or mean.
     pub a: f32,
@@ -84,16 +101,25 @@ impl GenDist {
                 lo: f(low),
                 hi: f(high),
             }),
+            WeightDist::TruncatedNormal { mean, std, low, high } => Some(Self {
+                kind: 3,
+                a: f(mean),
+                b: f(std),
+                lo: f(low),
+                hi: f(high),
+            }),
             WeightDist::LogNormal { .. } => None,
         }
     }
 
-    /// A draw from two Philox words. Mirrors `gen_sample` in `gen_common.wgsl`.
+    /// A draw from two Philox words (truncated normal: before the bounds are checked).
+    /// Mirrors `gen_sample` in `gen_common.wgsl`.
     pub fn sample(&self, w0: u32, w1: u32) -> f32 {
         match self.kind {
             0 => self.a,
             1 => self.a + self.b * ((w0 >> 8) as f32 * (1.0 / 16_777_216.0)),
-            _ => (self.a + self.b * normal4(w0, w1)).max(self.lo).min(self.hi),
+            2 => (self.a + self.b * normal4(w0, w1)).max(self.lo).min(self.hi),
+            _ => self.a + self.b * normal4(w0, w1),
         }
     }
 
@@ -102,8 +128,24 @@ impl GenDist {
         match self.kind {
             0 => self.a,
             1 => self.a + self.b * ((w >> 8) as f32 * (1.0 / 16_777_216.0)),
-            _ => (self.a + self.b * normal4_bytes(w)).max(self.lo).min(self.hi),
+            2 => (self.a + self.b * normal4_bytes(w)).max(self.lo).min(self.hi),
+            _ => self.a + self.b * normal4_bytes(w),
         }
+    }
+
+    /// `first` if it needs no redraw, else the first of `redraw(1)`, `redraw(2)`, ... inside the
+    /// bounds (clipped after [`MAX_REDRAWS`] draws in all). Mirrors `gen_redraw`.
+    pub fn redrawn(&self, first: f32, redraw: impl Fn(u32) -> f32) -> f32 {
+        if self.kind != 3 {
+            return first;
+        }
+        let mut v = first;
+        let mut r = 1;
+        while !(self.lo <= v && v <= self.hi) && r < MAX_REDRAWS {
+            v = redraw(r);
+            r += 1;
+        }
+        v.max(self.lo).min(self.hi)
     }
 
     /// The largest magnitude a draw can have.
@@ -227,10 +269,16 @@ pub fn fixed_total_synapse(
     (weight, delay, inv_dt): (&GenDist, &GenDist, f32),
 ) -> (u32, f32, u32) {
     let a = philox4x32_10([row, t, stream, 0], key);
+    let w = weight.redrawn(weight.sample(a[1], a[2]), |r| {
+        weight.sample(redraw_word(a[1], r), redraw_word(a[2], r))
+    });
+    let d = delay.redrawn(delay.sample_word(a[3]), |r| {
+        delay.sample_word(redraw_word(a[3], r))
+    });
     (
         fixed_total_target(a[0], row, post_size, skip_self),
-        weight.sample(a[1], a[2]),
-        delay_ticks(delay.sample_word(a[3]), inv_dt),
+        w,
+        delay_ticks(d, inv_dt),
     )
 }
 

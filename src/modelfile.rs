@@ -151,6 +151,8 @@ struct NormalSpec {
     std: Raw,
     low: Option<Raw>,
     high: Option<Raw>,
+    /// Values outside `[low, high]` are drawn again (truncated normal) instead of clipped.
+    truncate: Option<bool>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -480,11 +482,12 @@ impl Loader<'_> {
                 (None, Some(n), None) => {
                     let mean = q(&n.mean)?;
                     let std = q(&n.std)?;
-                    WeightDist::Normal {
-                        mean,
-                        std,
-                        low: n.low.as_ref().map(q).transpose()?.unwrap_or(f64::MIN),
-                        high: n.high.as_ref().map(q).transpose()?.unwrap_or(f64::MAX),
+                    let low = n.low.as_ref().map(q).transpose()?.unwrap_or(f64::MIN);
+                    let high = n.high.as_ref().map(q).transpose()?.unwrap_or(f64::MAX);
+                    if n.truncate == Some(true) {
+                        WeightDist::TruncatedNormal { mean, std, low, high }
+                    } else {
+                        WeightDist::Normal { mean, std, low, high }
                     }
                 }
                 (None, None, Some(l)) => {
@@ -506,11 +509,11 @@ impl Loader<'_> {
             WeightDist::Constant(v) => InitialValue::Constant(v),
             WeightDist::Uniform { low, high } => InitialValue::Uniform { low, high },
             WeightDist::Normal { mean, std, .. } => InitialValue::Normal { mean, std },
-            WeightDist::LogNormal { .. } => {
+            WeightDist::TruncatedNormal { .. } | WeightDist::LogNormal { .. } => {
                 return self.err(
                     raw.span(),
                     what,
-                    "initial values take a constant, uniform or normal",
+                    "initial values take a constant, uniform or normal (without truncate)",
                 );
             }
         })

@@ -1051,7 +1051,14 @@ fn generate_projection(
                                 WeightDist::LogNormal { mu, sigma, max, sign } => {
                                     sign * (mu + sigma * z(w0, w1)).exp().min(max)
                                 }
-                                _ => f64::from(GenDist::of(d).expect("not log-normal").sample(w0, w1)),
+                                _ => {
+                                    let g = GenDist::of(d).expect("not log-normal");
+                                    let redraw = crate::generate::redraw_word;
+                                    let v = g.redrawn(g.sample(w0, w1), |r| {
+                                        g.sample(redraw(w0, r), redraw(w1, r))
+                                    });
+                                    f64::from(v)
+                                }
                             };
                             let w = draw(&proj.weight, a[1], a[2]) as f32;
                             let d = ticks(draw(&proj.delay_ms, b[0], b[1]));

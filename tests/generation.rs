@@ -168,3 +168,88 @@ fn a_bad_indegree_bound_is_refused_naming_the_option() {
         assert!(err.contains("indegree_bound_sd") && err.contains(">= 0"), "{err}");
     }
 }
+
+/// Truncated normal delays (the microcircuit's, NEST's `normal_clipped`): a value below the
+/// bound is drawn again, so none piles up at the bound (clipping would put Phi(-1.87) = 3.1%
+/// there), and the mean is the truncated normal's, `mu + sigma phi(alpha) / (1 - Phi(alpha))`
+/// (Johnson, Kotz & Balakrishnan, Continuous Univariate Distributions 1, ch. 13), here
+/// 1.5 + 0.75 * 0.0699 / 0.969 = 1.5541 ms; the host plan and the GPU share these draws
+/// (`gpu_generated_connectivity_equals_the_host_plan_row_by_row`).
+#[test]
+fn truncated_normal_draws_are_redrawn_not_clipped_and_have_the_truncated_mean() {
+    use spikegpu::WeightDist;
+    use spikegpu::generate::{GenDist, fixed_total_synapse};
+    let delay = GenDist::of(&WeightDist::TruncatedNormal {
+        mean: 1.5,
+        std: 0.75,
+        low: 0.1,
+        high: 9.0,
+    })
+    .unwrap();
+    let weight = GenDist::of(&WeightDist::Constant(1.0)).unwrap();
+    // inv_dt 1000: delays in microsecond ticks, fine enough to see the bound.
+    let (mut sum, mut n, mut at_bound, mut below) = (0.0f64, 0u32, 0u32, 0u32);
+    for row in 0..400u32 {
+        for t in 0..500u32 {
+            let (_, _, ticks) =
+                fixed_total_synapse([3, 4], 77, row, t, 1000, false, (&weight, &delay, 1000.0));
+            let ms = f64::from(ticks) / 1000.0;
+            sum += ms;
+            n += 1;
+            at_bound += u32::from(ticks == 100);
+            below += u32::from(ticks < 100);
+        }
+    }
+    let mean = sum / f64::from(n);
+    assert_eq!(below, 0, "no delay below the bound");
+    assert!(
+        f64::from(at_bound) / f64::from(n) < 0.001,
+        "{at_bound} of {n} at the bound"
+    );
+    assert!((mean - 1.5541).abs() < 0.005, "mean {mean}");
+}
+
+/// The host sampler of the other connectivity rules truncates the same way: fixed-probability
+/// weights from a normal truncated at 1.5 sd below the mean stay above the bound with none
+/// piled up at it, with the truncated mean `mu + sigma phi(-1.5) / (1 - Phi(-1.5))`
+/// = 1 + 0.2 * 0.1295 / 0.9332 = 1.02776.
+#[test]
+fn host_sampled_truncated_normal_weights_have_the_truncated_mean() {
+    use spikegpu::{
+        Connectivity, InitialValue, LifParams, NetworkBuilder, NeuronModel, Receptor, WeightDist,
+    };
+    let mut b = NetworkBuilder::new(0.1, 5);
+    let a = b
+        .population(
+            "a",
+            2000,
+            NeuronModel::Lif(LifParams::default()),
+            InitialValue::Constant(-65.0),
+        )
+        .unwrap();
+    b.projection(
+        a,
+        a,
+        Connectivity::FixedProbability {
+            p: 0.1,
+            autapses: false,
+        },
+        WeightDist::TruncatedNormal {
+            mean: 1.0,
+            std: 0.2,
+            low: 0.7,
+            high: f64::MAX,
+        },
+        WeightDist::Constant(1.0),
+        Receptor::Excitatory,
+    )
+    .unwrap();
+    let plan = Plan::new(&b.build().unwrap()).unwrap();
+    let w = &plan.weights;
+    assert!(w.len() > 300_000);
+    let min = w.iter().copied().fold(f32::MAX, f32::min);
+    let at_bound = w.iter().filter(|&&x| x == 0.7).count();
+    let mean = w.iter().map(|&x| f64::from(x)).sum::<f64>() / w.len() as f64;
+    assert!(min >= 0.7 && at_bound == 0, "min {min}, {at_bound} at the bound");
+    assert!((mean - 1.02776).abs() < 0.002, "mean {mean}");
+}

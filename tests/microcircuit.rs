@@ -32,7 +32,7 @@ fn full_scale_description_has_the_published_numbers() {
         .iter()
         .find(|p| p.pre.index() == 2 && p.post.index() == 0)
         .unwrap();
-    let WeightDist::Normal { mean, .. } = l4e_l23e.weight else {
+    let WeightDist::TruncatedNormal { mean, .. } = l4e_l23e.weight else {
         panic!()
     };
     assert_eq!(mean, 2.0 * microcircuit::W_EXC_MV);
@@ -63,7 +63,8 @@ fn downscaling_keeps_in_degrees_and_compensates_weights_and_mean_input() {
             (indegree / full_indegree - 0.25).abs() < 0.01,
             "{indegree} vs {full_indegree}"
         );
-        let (WeightDist::Normal { mean: a, .. }, WeightDist::Normal { mean: b, .. }) = (p.weight, q.weight)
+        let (WeightDist::TruncatedNormal { mean: a, .. }, WeightDist::TruncatedNormal { mean: b, .. }) =
+            (p.weight, q.weight)
         else {
             panic!()
         };

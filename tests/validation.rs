@@ -787,3 +787,64 @@ fn reward_modulation_rejects_bad_parameters_and_channels() {
     assert_eq!(c.len(), sim.weights(projs[0]).unwrap().weights.len());
     assert!(c.iter().all(|&c| c == 0.0));
 }
+
+/// A truncated normal must keep a usable share of the normal's mass: the error names the
+/// bounds and the share it holds; a negative standard deviation is named too.
+#[test]
+fn truncated_normal_bounds_holding_too_little_mass_are_rejected() {
+    let mut b = NetworkBuilder::new(0.1, 1);
+    let a = b
+        .population("a", 10, lif(), InitialValue::Constant(-60.0))
+        .unwrap();
+    let conn = Connectivity::FixedProbability {
+        p: 0.5,
+        autapses: true,
+    };
+    let project = |b: &mut NetworkBuilder, weight| {
+        message(b.projection(
+            a,
+            a,
+            conn.clone(),
+            weight,
+            WeightDist::Constant(1.0),
+            Receptor::Excitatory,
+        ))
+    };
+    // 2 to 3 sd above the mean: 2.1% of the mass.
+    let msg = project(
+        &mut b,
+        WeightDist::TruncatedNormal {
+            mean: 1.0,
+            std: 1.0,
+            low: 3.0,
+            high: 4.0,
+        },
+    );
+    assert_mentions(&msg, &["weight.low/high", "[3, 4]", "at least 0.25", "2.1"]);
+    let msg = project(
+        &mut b,
+        WeightDist::TruncatedNormal {
+            mean: 1.0,
+            std: -1.0,
+            low: 0.0,
+            high: 4.0,
+        },
+    );
+    assert_mentions(&msg, &["weight.std"]);
+    // Half the mass (above the mean) is fine.
+    b.projection(
+        a,
+        a,
+        conn,
+        WeightDist::TruncatedNormal {
+            mean: 1.0,
+            std: 1.0,
+            low: 1.0,
+            high: f64::MAX,
+        },
+        WeightDist::Constant(1.0),
+        Receptor::Excitatory,
+    )
+    .unwrap();
+    assert!(b.build().is_ok());
+}
