@@ -100,18 +100,24 @@ pub struct PopulationRate {
     /// The published reference rate (Hz), for models that have one per population (the
     /// microcircuit: the full-scale rates of the reference implementation).
     pub reference_hz: Option<f64>,
+    /// A second published rate where there is one (the microcircuit's excitatory populations:
+    /// the original publication's, `microcircuit::PUBLISHED_RATES_HZ`).
+    pub published_hz: Option<f64>,
 }
 
-/// The published per-population reference rates of `model`, if it has them.
-fn reference_rate_hz(model: &str, population: &str) -> Option<f64> {
-    use crate::microcircuit::{POPULATIONS, REFERENCE_RATES_HZ};
+/// The published per-population reference rates of `model`, if it has them: (reference,
+/// second published rate).
+fn reference_rate_hz(model: &str, population: &str) -> (Option<f64>, Option<f64>) {
+    use crate::microcircuit::{POPULATIONS, PUBLISHED_RATES_HZ, REFERENCE_RATES_HZ};
     if model != "microcircuit" {
-        return None;
+        return (None, None);
     }
     POPULATIONS
         .iter()
         .position(|p| *p == population)
-        .map(|i| REFERENCE_RATES_HZ[i])
+        .map_or((None, None), |i| {
+            (Some(REFERENCE_RATES_HZ[i]), PUBLISHED_RATES_HZ[i])
+        })
 }
 
 /// Per-population rates of a finished run, from the recorded spikes.
@@ -124,13 +130,17 @@ fn population_rates(model: &str, sim: &Simulator, duration_ms: f64) -> Vec<Popul
     plan.populations
         .iter()
         .zip(counts)
-        .map(|(p, count)| PopulationRate {
-            name: p.name.clone(),
-            neurons: p.gpu.size,
-            rate_hz: p
-                .record
-                .then(|| stats::mean_rate_hz(count as usize, u64::from(p.gpu.size), duration_ms)),
-            reference_hz: reference_rate_hz(model, &p.name),
+        .map(|(p, count)| {
+            let (reference_hz, published_hz) = reference_rate_hz(model, &p.name);
+            PopulationRate {
+                name: p.name.clone(),
+                neurons: p.gpu.size,
+                rate_hz: p
+                    .record
+                    .then(|| stats::mean_rate_hz(count as usize, u64::from(p.gpu.size), duration_ms)),
+                reference_hz,
+                published_hz,
+            }
         })
         .collect()
 }
@@ -145,21 +155,23 @@ pub fn population_table(reports: &[BenchReport]) -> String {
         }
         let _ = writeln!(
             s,
-            "{} {} per population over {} ms (transient included): rate Hz (reference Hz, difference)",
+            "{} {} per population over {} ms (transient included): rate Hz (reference Hz, difference) [original publication Hz, difference]",
             r.model, r.backend, r.duration_ms
         );
         for p in &r.populations {
             let rate = p.rate_hz.map_or("-".into(), |x| format!("{x:.3}"));
-            let reference = match (p.rate_hz, p.reference_hz) {
-                (Some(x), Some(y)) => format!("({y:.3}, {:+.1}%)", 100.0 * (x - y) / y),
-                (None, Some(y)) => format!("({y:.3})"),
+            let compare = |r: Option<f64>, (open, close): (&str, &str)| match (p.rate_hz, r) {
+                (Some(x), Some(y)) => format!("{open}{y:.3}, {:+.1}%{close}", 100.0 * (x - y) / y),
+                (None, Some(y)) => format!("{open}{y:.3}{close}"),
                 _ => String::new(),
             };
-            let _ = writeln!(
-                s,
-                "  {:<6} {:>7} neurons {rate:>8} {reference}",
-                p.name, p.neurons
+            let reference = format!(
+                "{} {}",
+                compare(p.reference_hz, ("(", ")")),
+                compare(p.published_hz, ("[", "]"))
             );
+            let line = format!("  {:<6} {:>7} neurons {rate:>8} {reference}", p.name, p.neurons);
+            let _ = writeln!(s, "{}", line.trim_end());
         }
     }
     s
