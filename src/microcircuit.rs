@@ -8,7 +8,7 @@
 //! `Potjans_2014` whose `full_mean_rates` are the reference rates below):
 //!
 //! - neurons `iaf_psc_exp`: C 250 pF, tau_m 10 ms, tau_syn 0.5 ms (both ports), refractory
-//!   2 ms, E_L = V_reset = -65 mV, V_th -50 mV; initial V normal(-58, 10) mV for every
+//!   2 ms (held as NEST holds it, see [`NEST_REFRACTORY_MS`]), E_L = V_reset = -65 mV, V_th -50 mV; initial V normal(-58, 10) mV for every
 //!   population (the 2014 reference; newer NEST examples draw population-specific
 //!   "optimized" initial potentials instead);
 //! - synapses per projection `K = ln(1 - C) / ln(1 - 1 / (N_pre N_post))`, drawn as a fixed
@@ -136,6 +136,12 @@ pub const DT_MS: f64 = 0.1;
 /// its reference rate (BENCHMARKS.md).
 pub const NEST_LATENCY_MS: f64 = DT_MS;
 
+/// Refractory period given to our LIF (ms) so that `v` is held at reset for as many ticks as
+/// NEST's `iaf_psc_exp` holds it with the published 2 ms: NEST skips the update of `v` in the
+/// `t_ref / dt` = 20 steps after a spike, our LIF (Brian2's convention) in `t_ref / dt - 1`,
+/// so one tick more gives NEST's 20 (tests/microcircuit.rs counts them).
+pub const NEST_REFRACTORY_MS: f64 = 2.0 + DT_MS;
+
 /// Whether population `pop` (an index into [`POPULATIONS`]) is excitatory.
 fn excitatory(pop: usize) -> bool {
     pop.is_multiple_of(2)
@@ -232,7 +238,7 @@ pub fn neuron() -> LifParams {
         v_thresh_mv: -50.0,
         tau_syn_exc_ms: TAU_SYN_MS,
         tau_syn_inh_ms: TAU_SYN_MS,
-        refractory_ms: 2.0,
+        refractory_ms: NEST_REFRACTORY_MS,
         synapse: CurrentSynapse::Exponential,
         ..LifParams::default()
     }

@@ -187,3 +187,40 @@ fn bad_scales_are_refused_with_the_field_and_the_allowed_range() {
         .to_string();
     assert!(msg.contains("L23E"), "{msg}");
 }
+
+/// NEST's `iaf_psc_exp` (the reference) skips the update of `v` in the `t_ref / dt` = 20
+/// steps after a spike (`if r == 0 { update v } else { r -= 1 }`, `r = 20` at the spike).
+/// The microcircuit's neuron holds `v` at reset for exactly 20 ticks after each spike, then
+/// integrates again at once under a strong drive.
+#[test]
+fn the_microcircuit_neuron_holds_v_at_reset_for_nest_s_20_steps() {
+    use spikegpu::{InitialValue, NetworkBuilder, NeuronModel};
+    let lif = microcircuit::neuron();
+    let mut b = NetworkBuilder::new(microcircuit::DT_MS, 1);
+    let pop = b
+        .population(
+            "n",
+            1,
+            NeuronModel::Lif(lif.clone()),
+            InitialValue::Constant(-65.0),
+        )
+        .unwrap();
+    b.current_input(pop, CurrentSource::Dc { amplitude: 40.0 })
+        .unwrap();
+    let net = b.build().unwrap();
+    let mut sim = Simulator::new(&net, Backend::Cpu).unwrap();
+    let mut v = Vec::new();
+    for _ in 0..300 {
+        sim.run_ticks(1).unwrap();
+        v.push(sim.pull_state().unwrap()[0].v);
+    }
+    let spikes: Vec<usize> = sim.spike_records().iter().map(|r| r.tick as usize).collect();
+    assert!(spikes.len() >= 3, "{spikes:?}");
+    for &s in &spikes[..spikes.len() - 1] {
+        let held = v[s + 1..]
+            .iter()
+            .take_while(|&&x| x == lif.v_reset_mv as f32)
+            .count();
+        assert_eq!(held, 20, "spike at tick {s}: v held for {held} ticks");
+    }
+}
