@@ -145,10 +145,7 @@ pub const GENERATE_CHUNK_BINDING: u32 = 5;
 /// chunk. The switch on the chunk sits outside the loop, so a software driver that runs
 /// every case under a lane mask pays for it once per run, not once per synapse.
 pub fn propagate_compact_source(layout: &ChunkLayout) -> String {
-    let mut src = assembled_static(&stage("propagate_compact"));
-    src.push('\n');
-    src.push_str(&chunk_constants(layout));
-    src.push_str(&chunk_bindings(layout, COMPACT_CHUNK_BINDING, false));
+    let mut src = chunked_stage("propagate_compact", layout, COMPACT_CHUNK_BINDING, false);
     src.push_str(&chunk_switch(
         layout,
         "fn deliver_segment(chunk: u32, within: u32, len: u32, lid: u32, tick: u32, proj: CompactProjection)",
@@ -163,10 +160,7 @@ pub fn propagate_compact_source(layout: &ChunkLayout) -> String {
 /// row's synapses inside one chunk (pairs of targets whole, see the stage), and
 /// `or_high_half`.
 pub fn generate_synapses_source(layout: &ChunkLayout) -> String {
-    let mut src = assembled_static(&stage("generate_synapses"));
-    src.push('\n');
-    src.push_str(&chunk_constants(layout));
-    src.push_str(&chunk_bindings(layout, GENERATE_CHUNK_BINDING, true));
+    let mut src = chunked_stage("generate_synapses", layout, GENERATE_CHUNK_BINDING, true);
     src.push_str(&chunk_switch(
         layout,
         "fn write_segment(p: GenProjection, row: u32, s0: u32, chunk: u32, within: u32, len: u32)",
@@ -188,13 +182,18 @@ pub fn generate_synapses_source(layout: &ChunkLayout) -> String {
     src
 }
 
-fn chunk_constants(layout: &ChunkLayout) -> String {
-    format!(
-        "const DELAY_BITS: u32 = {}u;\nconst DELAY_MASK: u32 = {}u;\nconst CHUNK_SHIFT: u32 = {}u;\n",
+/// A chunked stage's own source, then its layout constants and one binding per chunk from
+/// binding `first` (writable where `write`).
+fn chunked_stage(name: &str, layout: &ChunkLayout, first: u32, write: bool) -> String {
+    let mut src = assembled_static(&stage(name));
+    src.push_str(&format!(
+        "\nconst DELAY_BITS: u32 = {}u;\nconst DELAY_MASK: u32 = {}u;\nconst CHUNK_SHIFT: u32 = {}u;\n",
         layout.delay_bits,
         (1u64 << layout.delay_bits) - 1,
         layout.chunk_shift
-    )
+    ));
+    src.push_str(&chunk_bindings(layout, first, write));
+    src
 }
 
 /// One binding per chunk: `words_c`, then `targets_c`.
