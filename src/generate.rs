@@ -81,7 +81,9 @@ impl GenDist {
     /// The exact form of `d`, or `None` (log-normal needs `exp`, which backends round
     /// differently).
     pub fn of(d: &WeightDist) -> Option<Self> {
-        let f = |x: f64| x as f32;
+        // Bounds beyond f32 (f64::MIN / MAX stand for "none") become +/- f32::MAX, never an
+        // infinity, which WGSL implementations may assume away; no finite draw reaches them.
+        let f = |x: f64| (x as f32).clamp(-f32::MAX, f32::MAX);
         match *d {
             WeightDist::Constant(c) => Some(Self {
                 kind: 0,
@@ -134,7 +136,8 @@ impl GenDist {
     }
 
     /// `first` if it needs no redraw, else the first of `redraw(1)`, `redraw(2)`, ... inside the
-    /// bounds (clipped after [`MAX_REDRAWS`] draws in all). Mirrors `gen_redraw`.
+    /// bounds (clipped after [`MAX_REDRAWS`] draws in all). Mirrors the redraw loops of
+    /// `gen_synapse` (`generate_synapses.wgsl`) with `gen_rejects` and `gen_clip_truncated`.
     pub fn redrawn(&self, first: f32, redraw: impl Fn(u32) -> f32) -> f32 {
         if self.kind != 3 {
             return first;

@@ -83,8 +83,8 @@ pub const REFERENCE_RATES_HZ: [f64; 8] = [0.971, 2.868, 4.746, 5.396, 8.142, 9.0
 /// tabulated by Romaro et al. 2021 (Neural Comput. 33:1993, Table A.1, row "NEST trial"),
 /// whose own full-scale reimplementation gave 0.90, 2.80, 4.39, 5.70, 6.80, 8.22, 1.14 and
 /// 7.60 Hz. A second published reference beside [`REFERENCE_RATES_HZ`]: the two differ by
-/// up to 10% (L6e 1.09 against 0.991 Hz), which bounds how closely any one run can be asked
-/// to match either.
+/// up to 13% (L2/3e 0.86 against 0.971 Hz; L6e 1.09 against 0.991 Hz), which bounds how
+/// closely any one run can be asked to match either.
 pub const PUBLISHED_RATES_HZ: [Option<f64>; 8] = [
     Some(0.86),
     None,

@@ -13,45 +13,98 @@ use spikegpu::{Backend, SimOptions, Simulator, microcircuit};
 /// targets, delays and fixed-point weights, in the same order, as the host plan's row.
 #[test]
 fn gpu_generated_connectivity_equals_the_host_plan_row_by_row() {
-    check_rows(GpuOptions::default());
+    check_rows(&small_microcircuit(), GpuOptions::default());
 }
 
 /// As above with the arrays split into 256 KiB chunks (about twenty bindings): rows cross
 /// chunk boundaries and projections start inside chunks, at their 64-bit first positions.
 #[test]
 fn gpu_generated_connectivity_split_over_many_chunks_equals_the_host_plan() {
-    check_rows(GpuOptions {
-        max_chunk_bytes: Some(1 << 18),
-        ..GpuOptions::default()
-    });
+    check_rows(
+        &small_microcircuit(),
+        GpuOptions {
+            max_chunk_bytes: Some(1 << 18),
+            ..GpuOptions::default()
+        },
+    );
 }
 
-/// With a provisional in-degree bound of the mean (zero standard deviations) real in-degrees
-/// exceed it: the synapses are written again at the scale of the real in-degrees, which is
-/// at least the default (wider) bound's, and the rows still equal the host plan's.
-#[test]
-fn an_exceeded_indegree_bound_rewrites_the_synapses_at_the_real_scale() {
-    let tight = check_rows(GpuOptions {
-        indegree_bound_sd: 0.0,
-        ..GpuOptions::default()
-    });
-    let default = check_rows(GpuOptions::default());
-    if let (Some(tight), Some(default)) = (tight, default) {
-        assert!(tight.1, "the tight bound was exceeded");
-        assert!(!default.1, "the default bound held");
-        assert!(tight.0 >= default.0, "scales {} {}", tight.0, default.0);
-    }
-}
-
-/// Checks every generated row against the host plan; returns the fixed-point scale and
-/// whether the synapses were written twice.
-fn check_rows(options: GpuOptions) -> Option<(f32, bool)> {
-    let ctx = common::gpu()?;
+fn small_microcircuit() -> spikegpu::Network {
     let net = microcircuit::microcircuit(7, 0.05, 0.05).unwrap();
-    let host = Plan::new(&net).unwrap();
     let device_plan = Plan::for_device_generation(&net).unwrap();
     assert_eq!(device_plan.device_projections.len(), net.projections.len());
     assert_eq!(device_plan.synapse_count(), 0, "no synapse on the host");
+    net
+}
+
+/// A network mixing host-built synapses (one-to-one, weight 0.5) with GPU-generated ones
+/// (fixed total, 30 per target on average, weight 60). The fixed-point scale is the largest
+/// power of two (at most 2^20) at which `sum |w| * scale` fits i32 for every target:
+/// - a provisional bound of the mean (zero standard deviations, 31 synapses) allows 2^20;
+///   the real in-degrees reach 35 or more (a Poisson(30) tail over 1000 targets), which needs
+///   2^19, so the generated synapses are written again at 2^19 and the host-built ones
+///   re-encoded;
+/// - the default bound (mean + 8 sd = 75 synapses) gives 2^18 at once, nothing written twice.
+///
+/// Either way every row, host-built or generated, equals the host plan's at the final scale.
+#[test]
+fn an_exceeded_indegree_bound_rewrites_the_synapses_at_the_real_scale() {
+    use spikegpu::{
+        Connectivity, InitialValue, LifParams, NetworkBuilder, NeuronModel, Receptor, WeightDist,
+    };
+    let mut b = NetworkBuilder::new(0.1, 11);
+    let lif = || NeuronModel::Lif(LifParams::default());
+    let a = b
+        .population("a", 1000, lif(), InitialValue::Constant(-65.0))
+        .unwrap();
+    let post = b
+        .population("b", 1000, lif(), InitialValue::Constant(-65.0))
+        .unwrap();
+    let one_ms = WeightDist::Constant(1.0);
+    b.projection(
+        a,
+        post,
+        Connectivity::OneToOne,
+        WeightDist::Constant(0.5),
+        one_ms,
+        Receptor::Excitatory,
+    )
+    .unwrap();
+    b.projection(
+        a,
+        post,
+        Connectivity::FixedTotal {
+            n: 30_000,
+            autapses: true,
+        },
+        WeightDist::Constant(60.0),
+        one_ms,
+        Receptor::Excitatory,
+    )
+    .unwrap();
+    let net = b.build().unwrap();
+    let tight = check_rows(
+        &net,
+        GpuOptions {
+            indegree_bound_sd: 0.0,
+            ..GpuOptions::default()
+        },
+    );
+    let default = check_rows(&net, GpuOptions::default());
+    if let (Some(tight), Some(default)) = (tight, default) {
+        assert!(tight.1, "the tight bound was exceeded and the scale fell");
+        assert!(!default.1, "the default bound held");
+        assert_eq!((tight.0, default.0), (524_288.0, 262_144.0), "final scales");
+    }
+}
+
+/// Checks every row (host-built and GPU-generated) of `net` with connectivity generated on
+/// the device against the host plan; returns the fixed-point scale and whether the
+/// synapses were written twice.
+fn check_rows(net: &spikegpu::Network, options: GpuOptions) -> Option<(f32, bool)> {
+    let ctx = common::gpu()?;
+    let host = Plan::new(net).unwrap();
+    let device_plan = Plan::for_device_generation(net).unwrap();
     if let Some(chunk) = options.max_chunk_bytes {
         assert!(host.synapse_count() * 4 > 8 * chunk, "the words span many chunks");
     }
@@ -60,7 +113,10 @@ fn check_rows(options: GpuOptions) -> Option<(f32, bool)> {
     let expected = CompactSynapses::encode_scaled(&host, &host.weights, scale).unwrap();
     let layout = CompactSynapses::encode_scaled(&device_plan, &device_plan.weights, scale).unwrap();
     let pulled = gpu.pull_compact().unwrap().expect("compact storage");
-    assert_eq!(gpu.generated_synapses(), host.synapse_count());
+    assert_eq!(
+        gpu.generated_synapses(),
+        host.synapse_count() - device_plan.synapse_count()
+    );
     assert_eq!(
         pulled.projections, expected.projections,
         "projection table and first positions"

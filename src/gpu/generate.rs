@@ -48,7 +48,8 @@ pub(super) struct Generated {
     pub run_s: f64,
     /// The fixed-point scale the weights were written at.
     pub fixed_scale: f32,
-    /// Whether a real in-degree exceeded its provisional bound (passes 2 and 3 ran twice).
+    /// Whether a real in-degree exceeded its provisional bound by enough to need a smaller
+    /// scale (passes 2 and 3 ran twice; the host-encoded synapses must be rescaled).
     pub rerun: bool,
 }
 
@@ -238,7 +239,8 @@ impl Generation {
         chunks: (&[wgpu::Buffer], &[wgpu::Buffer]),
     ) -> Result<Generated> {
         let device = &ctx.device;
-        let needed = 5 + layout.word_chunks + layout.target_chunks;
+        // A uniform, then four storage bindings before the chunks.
+        let needed = 4 + layout.word_chunks + layout.target_chunks;
         let allowed = super::max_storage_bindings(&ctx.limits);
         if needed > allowed {
             return Err(Error::LimitExceeded {
@@ -299,21 +301,27 @@ impl Generation {
             (self.indegree_buffer.size() / 4) as usize,
         )?;
         let degree = |q: usize, j: usize| indegree[(table[q].indegree_base as usize) + j];
-        let rerun = table
+        let exceeded = table
             .iter()
             .enumerate()
             .any(|(q, p)| (0..p.post_size as usize).any(|j| degree(q, j) > self.bounds[q]));
-        let mut fixed_scale = self.fixed_scale;
+        // The provisional scale is safe unless the real in-degrees need a smaller one (scales
+        // are powers of two, so an exceeded bound often changes nothing).
+        let real_scale = if exceeded {
+            scale_for(plan, &table, degree)?
+        } else {
+            self.fixed_scale
+        };
+        let rerun = real_scale < self.fixed_scale;
+        let fixed_scale = real_scale.min(self.fixed_scale);
         if rerun {
-            // The real in-degrees need a smaller scale: write everything again at it.
-            fixed_scale = scale_for(plan, &table, degree)?.min(self.fixed_scale);
             log::info!(
                 "a generated in-degree exceeded its provisional bound: synapses written again at fixed-point scale {fixed_scale}"
             );
+            // Pass 2 rewrites every generated word and target pair whole (pass 3 then ORs the
+            // row heads in again); the host-encoded synapses are rescaled by the caller.
             let mut enc = device.create_command_encoder(&Default::default());
-            for b in chunks.1.iter().chain([&self.indegree_buffer]) {
-                enc.clear_buffer(b, 0, None);
-            }
+            enc.clear_buffer(&self.indegree_buffer, 0, None);
             ctx.queue.submit([enc.finish()]);
             run(fixed_scale)?;
         }

@@ -235,6 +235,14 @@ fn storage_init(device: &wgpu::Device, label: &str, bytes: &[u8], extra: wgpu::B
     })
 }
 
+/// Writes `data` (host-encoded words, then nothing: the rest is generated on the device) from
+/// the start of an array split into `buffers` of `chunk_words` words each.
+fn write_chunked(queue: &wgpu::Queue, buffers: &[wgpu::Buffer], chunk_words: usize, data: &[u32]) {
+    for (buffer, part) in buffers.iter().zip(data.chunks(chunk_words.max(1))) {
+        queue.write_buffer(buffer, 0, bytemuck::cast_slice(part));
+    }
+}
+
 /// Size of the stand-in for an empty array: at least one element of every struct a stage binds
 /// as an array (the largest, `GenProjection`, is 112 bytes).
 const EMPTY_BINDING_BYTES: u64 = 256;
@@ -573,22 +581,14 @@ impl GpuBackend {
                 // Chunks cover all words, generated ones included (zeroed until generated).
                 let chunks = |label: &str, data: &[u32], total: u64| -> Vec<wgpu::Buffer> {
                     let count = total.div_ceil(chunk_words as u64).max(1);
-                    (0..count)
+                    let buffers: Vec<_> = (0..count)
                         .map(|i| {
-                            let from = i * chunk_words as u64;
-                            let len = (total - from).min(chunk_words as u64);
-                            let buffer = storage_zeroed(device, label, len * 4, copy);
-                            let host = (data.len() as u64).saturating_sub(from).min(len) as usize;
-                            if host > 0 {
-                                ctx.queue.write_buffer(
-                                    &buffer,
-                                    0,
-                                    bytemuck::cast_slice(&data[from as usize..from as usize + host]),
-                                );
-                            }
-                            buffer
+                            let len = (total - i * chunk_words as u64).min(chunk_words as u64);
+                            storage_zeroed(device, label, len * 4, copy)
                         })
-                        .collect()
+                        .collect();
+                    write_chunked(&ctx.queue, &buffers, chunk_words, data);
+                    buffers
                 };
                 CompactBuffers {
                     words: chunks("spikegpu.compact_words", &c.words, c.total_words()),
@@ -661,8 +661,12 @@ impl GpuBackend {
             setup.shader_compile_s += done.compile_s + g.compile_s;
             setup.generate_s = done.run_s + g.run_s;
             setup.generation_rerun = done.rerun;
-            if done.fixed_scale != params.fixed_scale {
-                // A real in-degree exceeded its bound: the run uses the smaller scale.
+            if done.rerun {
+                // A real in-degree exceeded its bound: the run uses the smaller scale, and the
+                // synapses encoded on the host are written again at it.
+                let rescaled = CompactSynapses::encode_scaled(plan, &plan.weights, done.fixed_scale)
+                    .map_err(|why| crate::error::invalid("generate_on_device", true, &why))?;
+                write_chunked(&ctx.queue, &b.words, b.chunk_words as usize, &rescaled.words);
                 params.fixed_scale = done.fixed_scale;
                 params.fixed_inv_scale = 1.0 / done.fixed_scale;
                 let (poisson, procedural) = plan.rescaled_inputs(done.fixed_scale);
@@ -1207,7 +1211,7 @@ impl GpuBackend {
         let read_all = |buffers: &[wgpu::Buffer], total: u64| -> Result<Vec<u32>> {
             let mut out = Vec::with_capacity(total as usize);
             for b in buffers {
-                let len = (total - out.len() as u64).min(b.size() / 4);
+                let len = (total - out.len() as u64).min(c.chunk_words);
                 out.extend(bytemuck::pod_collect_to_vec::<u8, u32>(
                     &self.read_buffer(b, len * 4)?,
                 ));
