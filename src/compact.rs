@@ -43,6 +43,31 @@ pub struct CompactSynapses {
     pub device_synapses: u64,
 }
 
+/// Bits of each compact word holding the delay: enough for the plan's longest delay.
+pub fn delay_bits(plan: &Plan) -> u32 {
+    32 - plan.ring_slots.saturating_sub(1).max(1).leading_zeros()
+}
+
+/// The largest power-of-two scale, at most `cap`, at which every weight of `plan` (host-built
+/// ones from `weights`, and the largest a GPU-generated projection can draw) fits as a
+/// fixed-point integer beside the delay bits, with room for rounding; `None` if none does.
+pub fn weight_scale_cap(plan: &Plan, weights: &[f32], cap: f32) -> Option<f32> {
+    let limit = (1i64 << (31 - delay_bits(plan))) as f64;
+    let host = weights.iter().fold(0.0f64, |m, &w| m.max(f64::from(w).abs()));
+    let largest = plan
+        .device_projections
+        .iter()
+        .fold(host, |m, d| m.max(d.weight.max_abs()));
+    let mut scale = f64::from(cap);
+    while scale >= 1.0 {
+        if largest * scale + 0.5 < limit {
+            return Some(scale as f32);
+        }
+        scale /= 2.0;
+    }
+    None
+}
+
 /// A 64-bit position as the (lo, hi) words the shaders read.
 pub fn split(position: u64) -> [u32; 2] {
     [position as u32, (position >> 32) as u32]
@@ -76,8 +101,7 @@ impl CompactSynapses {
         if plan.synapses.len() as u64 > u64::from(u32::MAX) {
             return Err("more than 2^32 synapses".into());
         }
-        let max_delay = plan.ring_slots.saturating_sub(1).max(1);
-        let delay_bits = 32 - max_delay.leading_zeros();
+        let delay_bits = delay_bits(plan);
         let weight_bits = 32 - delay_bits;
         let limit = 1i64 << (weight_bits - 1);
         let mut order: Vec<usize> = (0..plan.projections.len())

@@ -309,3 +309,38 @@ fn host_sampled_truncated_normal_weights_have_the_truncated_mean() {
     assert!(min >= 0.7 && at_bound == 0, "min {min}, {at_bound} at the bound");
     assert!((mean - 1.02776).abs() < 0.002, "mean {mean}");
 }
+
+/// Weights too large for the in-degree bound's scale beside the delay bits (400 mV at 2^20
+/// needs 29 bits; a 1 ms delay leaves 28) are represented at a smaller scale instead of being
+/// refused: the rows still equal the host plan's at the scale the GPU chose.
+#[test]
+fn large_generated_weights_lower_the_scale_instead_of_failing() {
+    use spikegpu::{
+        Connectivity, InitialValue, LifParams, NetworkBuilder, NeuronModel, Receptor, WeightDist,
+    };
+    let mut b = NetworkBuilder::new(0.1, 3);
+    let lif = || NeuronModel::Lif(LifParams::default());
+    let a = b
+        .population("a", 500, lif(), InitialValue::Constant(-65.0))
+        .unwrap();
+    let post = b
+        .population("b", 500, lif(), InitialValue::Constant(-65.0))
+        .unwrap();
+    b.projection(
+        a,
+        post,
+        Connectivity::FixedTotal {
+            n: 1000,
+            autapses: true,
+        },
+        WeightDist::Constant(400.0),
+        WeightDist::Constant(1.0),
+        Receptor::Excitatory,
+    )
+    .unwrap();
+    let net = b.build().unwrap();
+    if let Some((scale, rerun)) = check_rows(&net, GpuOptions::default()) {
+        assert!(!rerun);
+        assert!(scale <= 262_144.0, "scale {scale}");
+    }
+}

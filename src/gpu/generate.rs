@@ -161,7 +161,11 @@ pub(super) fn prepass(ctx: &GpuContext, plan: &Plan, bound_sd: f64) -> Result<Ge
     );
     let counts = read_u32(ctx, &counts_buffer, rows as usize)?;
     let bounds: Vec<u32> = table.iter().map(|p| indegree_bound(p, bound_sd)).collect();
-    let fixed_scale = scale_for(plan, &table, |q, _| bounds[q])?;
+    // At most the scale at which every weight still fits beside the delay bits of a compact
+    // word (large weights would otherwise be refused rather than represented more coarsely).
+    let bound_scale = scale_for(plan, &table, |q, _| bounds[q])?;
+    let fixed_scale =
+        crate::compact::weight_scale_cap(plan, &plan.weights, bound_scale).unwrap_or(bound_scale);
     let run_s = t1.elapsed().as_secs_f64();
     Ok(Generation {
         compile_s,
