@@ -49,40 +49,7 @@ fn small_microcircuit() -> spikegpu::Network {
 /// Either way every row, host-built or generated, equals the host plan's at the final scale.
 #[test]
 fn an_exceeded_indegree_bound_rewrites_the_synapses_at_the_real_scale() {
-    use spikegpu::{
-        Connectivity, InitialValue, LifParams, NetworkBuilder, NeuronModel, Receptor, WeightDist,
-    };
-    let mut b = NetworkBuilder::new(0.1, 11);
-    let lif = || NeuronModel::Lif(LifParams::default());
-    let a = b
-        .population("a", 1000, lif(), InitialValue::Constant(-65.0))
-        .unwrap();
-    let post = b
-        .population("b", 1000, lif(), InitialValue::Constant(-65.0))
-        .unwrap();
-    let one_ms = WeightDist::Constant(1.0);
-    b.projection(
-        a,
-        post,
-        Connectivity::OneToOne,
-        WeightDist::Constant(0.5),
-        one_ms,
-        Receptor::Excitatory,
-    )
-    .unwrap();
-    b.projection(
-        a,
-        post,
-        Connectivity::FixedTotal {
-            n: 30_000,
-            autapses: true,
-        },
-        WeightDist::Constant(60.0),
-        one_ms,
-        Receptor::Excitatory,
-    )
-    .unwrap();
-    let net = b.build().unwrap();
+    let net = fixed_total_network(11, 1000, 30_000, 60.0, Some(0.5));
     let tight = check_rows(
         &net,
         GpuOptions {
@@ -96,6 +63,45 @@ fn an_exceeded_indegree_bound_rewrites_the_synapses_at_the_real_scale() {
         assert!(!default.1, "the default bound held");
         assert_eq!((tight.0, default.0), (524_288.0, 262_144.0), "final scales");
     }
+}
+
+/// Two LIF populations of `size` joined by a fixed-total projection of `n` synapses of
+/// `weight` (generated on the GPU) and, with `one_to_one`, a one-to-one projection of that
+/// weight (host-built); 1 ms delays.
+fn fixed_total_network(
+    seed: u64,
+    size: u32,
+    n: u64,
+    weight: f64,
+    one_to_one: Option<f64>,
+) -> spikegpu::Network {
+    use spikegpu::{
+        Connectivity, InitialValue, LifParams, NetworkBuilder, NeuronModel, Receptor, WeightDist,
+    };
+    let mut b = NetworkBuilder::new(0.1, seed);
+    let lif = || NeuronModel::Lif(LifParams::default());
+    let a = b
+        .population("a", size, lif(), InitialValue::Constant(-65.0))
+        .unwrap();
+    let post = b
+        .population("b", size, lif(), InitialValue::Constant(-65.0))
+        .unwrap();
+    let mut project = |connectivity, w| {
+        b.projection(
+            a,
+            post,
+            connectivity,
+            WeightDist::Constant(w),
+            WeightDist::Constant(1.0),
+            Receptor::Excitatory,
+        )
+        .unwrap();
+    };
+    if let Some(w) = one_to_one {
+        project(Connectivity::OneToOne, w);
+    }
+    project(Connectivity::FixedTotal { n, autapses: true }, weight);
+    b.build().unwrap()
 }
 
 /// Checks every row (host-built and GPU-generated) of `net` with connectivity generated on
@@ -315,30 +321,7 @@ fn host_sampled_truncated_normal_weights_have_the_truncated_mean() {
 /// refused: the rows still equal the host plan's at the scale the GPU chose.
 #[test]
 fn large_generated_weights_lower_the_scale_instead_of_failing() {
-    use spikegpu::{
-        Connectivity, InitialValue, LifParams, NetworkBuilder, NeuronModel, Receptor, WeightDist,
-    };
-    let mut b = NetworkBuilder::new(0.1, 3);
-    let lif = || NeuronModel::Lif(LifParams::default());
-    let a = b
-        .population("a", 500, lif(), InitialValue::Constant(-65.0))
-        .unwrap();
-    let post = b
-        .population("b", 500, lif(), InitialValue::Constant(-65.0))
-        .unwrap();
-    b.projection(
-        a,
-        post,
-        Connectivity::FixedTotal {
-            n: 1000,
-            autapses: true,
-        },
-        WeightDist::Constant(400.0),
-        WeightDist::Constant(1.0),
-        Receptor::Excitatory,
-    )
-    .unwrap();
-    let net = b.build().unwrap();
+    let net = fixed_total_network(3, 500, 1000, 400.0, None);
     if let Some((scale, rerun)) = check_rows(&net, GpuOptions::default()) {
         assert!(!rerun);
         assert!(scale <= 262_144.0, "scale {scale}");
