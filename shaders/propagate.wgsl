@@ -10,9 +10,7 @@
 // With plasticity, thread 0 also files the spike in the spike history that the STDP stages
 // read `stdp_lag` ticks later.
 
-@group(0) @binding(0) var<uniform> params: SimParams;
-@group(0) @binding(1) var<storage, read_write> control: Control;
-@group(0) @binding(2) var<storage, read> records: array<SpikeRecord>;
+// Bindings 0-2 (params, control, records): spike_walk.wgsl.
 @group(0) @binding(3) var<storage, read> row_ptr: array<u32>;
 @group(0) @binding(4) var<storage, read> synapses: array<Synapse>;
 @group(0) @binding(5) var<storage, read> weights: array<f32>;
@@ -29,12 +27,12 @@ fn propagate(
     @builtin(workgroup_id) wg: vec3<u32>,
     @builtin(local_invocation_index) lid: u32,
 ) {
-    let k = wg.y * params.max_groups_x + wg.x;
-    if (k >= atomicLoad(&control.spike_count)) {
+    let k = workgroup_spike(wg);
+    if (k == NO_SPIKE) {
         return;
     }
     let tick = control.tick;
-    let source = records[control.record_head + k].neuron;
+    let source = spiking_neuron(k);
     let begin = row_ptr[source];
     let end = row_ptr[source + 1u];
     if (lid == 0u) {

@@ -12,9 +12,7 @@
 // src/gpu/shaders.rs). The CPU twin is cpu::propagate on the wide arrays (the same integers;
 // tests/compact.rs checks compact::decode against them).
 
-@group(0) @binding(0) var<uniform> params: SimParams;
-@group(0) @binding(1) var<storage, read_write> control: Control;
-@group(0) @binding(2) var<storage, read> records: array<SpikeRecord>;
+// Bindings 0-2 (params, control, records): spike_walk.wgsl.
 @group(0) @binding(3) var<storage, read> pops: array<PopGpu>;
 // Per population: first index and count of its outgoing projections.
 @group(0) @binding(4) var<storage, read> outgoing: array<vec2<u32>>;
@@ -51,12 +49,12 @@ fn propagate_compact(
     @builtin(workgroup_id) wg: vec3<u32>,
     @builtin(local_invocation_index) lid: u32,
 ) {
-    let k = wg.y * params.max_groups_x + wg.x;
-    if (k >= atomicLoad(&control.spike_count)) {
+    let k = workgroup_spike(wg);
+    if (k == NO_SPIKE) {
         return;
     }
     let tick = control.tick;
-    let source = records[control.record_head + k].neuron;
+    let source = spiking_neuron(k);
     let out = outgoing[population_of(source)];
     var events = 0u;
     for (var j = out.x; j < out.x + out.y; j++) {

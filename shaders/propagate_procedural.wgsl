@@ -5,9 +5,7 @@
 // the rows are the same on every backend and in every run. Work grows with the post-synaptic
 // population, not with stored synapses. Mirrored by plan::procedural_row in cpu::propagate.
 
-@group(0) @binding(0) var<uniform> params: SimParams;
-@group(0) @binding(1) var<storage, read_write> control: Control;
-@group(0) @binding(2) var<storage, read> records: array<SpikeRecord>;
+// Bindings 0-2 (params, control, records): spike_walk.wgsl.
 @group(0) @binding(3) var<storage, read> procedural: array<ProceduralGpu>;
 @group(0) @binding(4) var<storage, read_write> ring: array<atomic<i32>>;
 
@@ -18,13 +16,13 @@ fn propagate_procedural(
     @builtin(workgroup_id) wg: vec3<u32>,
     @builtin(local_invocation_index) lid: u32,
 ) {
-    let k = wg.y * params.max_groups_x + wg.x;
-    if (k >= atomicLoad(&control.spike_count)) {
+    let k = workgroup_spike(wg);
+    if (k == NO_SPIKE) {
         return;
     }
     let tick = control.tick;
     let key = vec2<u32>(params.seed_lo, params.seed_hi);
-    let source = records[control.record_head + k].neuron;
+    let source = spiking_neuron(k);
     var events = 0u;
     for (var q = 0u; q < params.n_procedural; q++) {
         let p = procedural[q];

@@ -33,6 +33,7 @@ const SHARED: &[(&str, &str)] = &[
         "chunk_position",
         include_str!("../../shaders/chunk_position.wgsl"),
     ),
+    ("spike_walk", include_str!("../../shaders/spike_walk.wgsl")),
 ];
 
 /// A compute stage: its name (also the file stem, the entry point and the wgpu label suffix),
@@ -77,9 +78,9 @@ pub const STAGES: &[Stage] = &[
         ]
     ),
     stage!("prepare_propagate", ["common"]),
-    stage!("propagate", ["common"]),
-    stage!("propagate_compact", ["common", "chunk_position"]),
-    stage!("propagate_procedural", ["common", "philox"]),
+    stage!("propagate", ["common", "spike_walk"]),
+    stage!("propagate_compact", ["common", "spike_walk", "chunk_position"]),
+    stage!("propagate_procedural", ["common", "spike_walk", "philox"]),
     stage!("generate_counts", ["common", "philox", "gen_common"]),
     stage!(
         "generate_synapses",
