@@ -57,16 +57,11 @@ fn run_writes_every_output_and_they_agree_with_the_summary() {
     let dir = std::env::temp_dir().join(format!("spikegpu-run-test-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/models/cuba.toml");
-    let (code, stdout, stderr) = spikegpu(&[
-        "run",
-        model.to_str().unwrap(),
-        "--backend",
+    let (code, stdout, stderr) = run_model(
+        &model,
         "cpu",
-        "--out",
-        dir.to_str().unwrap(),
-        "--duration-ms",
-        "200",
-    ]);
+        &["--out", dir.to_str().unwrap(), "--duration-ms", "200"],
+    );
     assert_eq!(code, 0, "{stderr}");
     assert!(
         stdout.contains("wrote") && stdout.contains("summary.json"),
@@ -152,6 +147,13 @@ fn validate_accepts_every_shipped_model() {
     }
 }
 
+/// `spikegpu run MODEL --backend BACKEND EXTRA...`: exit code, stdout, stderr.
+fn run_model(model: &Path, backend: &str, extra: &[&str]) -> (i32, String, String) {
+    let mut args = vec!["run", model.to_str().unwrap(), "--backend", backend];
+    args.extend_from_slice(extra);
+    spikegpu(&args)
+}
+
 fn write_temp(name: &str, text: &str) -> std::path::PathBuf {
     let path = std::env::temp_dir().join(format!("spikegpu-{}-{name}", std::process::id()));
     std::fs::write(&path, text).unwrap();
@@ -223,25 +225,11 @@ fn an_unwritable_output_directory_exits_2_before_running() {
     // A path under a regular file cannot be created, even as root.
     let file = write_temp("not-a-dir", "x");
     let out = file.join("sub");
-    let (code, _, stderr) = spikegpu(&[
-        "run",
-        model.to_str().unwrap(),
-        "--backend",
-        "cpu",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let (code, _, stderr) = run_model(&model, "cpu", &["--out", out.to_str().unwrap()]);
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("not writable"), "{stderr}");
     let _ = std::fs::remove_file(file);
-    let (code, _, stderr) = spikegpu(&[
-        "run",
-        model.to_str().unwrap(),
-        "--backend",
-        "cpu",
-        "--duration-ms",
-        "-5",
-    ]);
+    let (code, _, stderr) = run_model(&model, "cpu", &["--duration-ms", "-5"]);
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("duration_ms"), "{stderr}");
 }
@@ -254,16 +242,11 @@ fn a_plastic_model_writes_weights_snapshots_and_the_weight_histogram() {
         .replace("weight_interval = \"10 s\"", "weight_interval = \"0.5 s\"");
     let path = write_temp("stdp-short.toml", &text);
     let dir = std::env::temp_dir().join(format!("spikegpu-stdp-run-{}", std::process::id()));
-    let (code, _, stderr) = spikegpu(&[
-        "run",
-        path.to_str().unwrap(),
-        "--backend",
+    let (code, _, stderr) = run_model(
+        &path,
         "cpu",
-        "--out",
-        dir.to_str().unwrap(),
-        "--duration-ms",
-        "2000",
-    ]);
+        &["--out", dir.to_str().unwrap(), "--duration-ms", "2000"],
+    );
     assert_eq!(code, 0, "{stderr}");
     let (_, shape, _) = read_npy(&dir.join("weights_projection0_snapshots.npy"));
     assert_eq!(shape, vec![4, 1000]);
@@ -307,15 +290,11 @@ fn run_generates_fixed_total_connectivity_on_the_device() {
     )
     .unwrap();
     let out = dir.join("out");
-    let (code, stdout, stderr) = spikegpu(&[
-        "run",
-        model.to_str().unwrap(),
-        "--backend",
+    let (code, stdout, stderr) = run_model(
+        &model,
         "gpu",
-        "--generate-on-device",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+        &["--generate-on-device", "--out", out.to_str().unwrap()],
+    );
     assert_eq!(code, 0, "{stdout}{stderr}");
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
@@ -323,15 +302,11 @@ fn run_generates_fixed_total_connectivity_on_the_device() {
     let bytes = summary["bytes_per_synapse"].as_f64().unwrap();
     assert!(bytes > 6.0 && bytes < 6.2, "{bytes}");
     assert!(summary["spikes"].as_u64().unwrap() > 0);
-    let (code, _, stderr) = spikegpu(&[
-        "run",
-        model.to_str().unwrap(),
-        "--backend",
+    let (code, _, stderr) = run_model(
+        &model,
         "cpu",
-        "--generate-on-device",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+        &["--generate-on-device", "--out", out.to_str().unwrap()],
+    );
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("generate_on_device"), "{stderr}");
     let _ = std::fs::remove_dir_all(&dir);
@@ -360,14 +335,7 @@ fn pulses_off_the_sampling_grid_keep_every_snapshot_and_sample() {
     )
     .unwrap();
     let out = dir.join("out");
-    let (code, stdout, stderr) = spikegpu(&[
-        "run",
-        model.to_str().unwrap(),
-        "--backend",
-        "cpu",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let (code, stdout, stderr) = run_model(&model, "cpu", &["--out", out.to_str().unwrap()]);
     assert_eq!(code, 0, "{stdout}{stderr}");
     let times = |name: &str| -> Vec<f64> {
         let (_, _, payload) = read_npy(&out.join(name));

@@ -10,6 +10,15 @@ fn lif() -> NeuronModel {
     NeuronModel::Lif(LifParams::default())
 }
 
+/// A builder (dt 0.1 ms, seed 1) holding one population "a" of 10 LIF neurons at -60 mV.
+fn ten_neurons() -> (NetworkBuilder, spikegpu::PopulationId) {
+    let mut b = NetworkBuilder::new(0.1, 1);
+    let a = b
+        .population("a", 10, lif(), InitialValue::Constant(-60.0))
+        .unwrap();
+    (b, a)
+}
+
 fn message(r: Result<impl std::fmt::Debug, Error>) -> String {
     r.expect_err("expected an error").to_string()
 }
@@ -88,10 +97,7 @@ fn nan_and_infinite_potentials_are_rejected() {
 #[test]
 fn probability_outside_zero_one_is_rejected() {
     for p in [-0.1, 1.5, f64::NAN] {
-        let mut b = NetworkBuilder::new(0.1, 1);
-        let a = b
-            .population("a", 10, lif(), InitialValue::Constant(-60.0))
-            .unwrap();
+        let (mut b, a) = ten_neurons();
         let msg = message(b.projection(
             a,
             a,
@@ -106,10 +112,7 @@ fn probability_outside_zero_one_is_rejected() {
 
 #[test]
 fn delay_below_one_tick_is_rejected() {
-    let mut b = NetworkBuilder::new(0.1, 1);
-    let a = b
-        .population("a", 10, lif(), InitialValue::Constant(-60.0))
-        .unwrap();
+    let (mut b, a) = ten_neurons();
     b.projection(
         a,
         a,
@@ -130,10 +133,7 @@ fn delay_below_one_tick_is_rejected() {
 
 #[test]
 fn delay_above_the_maximum_is_rejected() {
-    let mut b = NetworkBuilder::new(0.1, 1);
-    let a = b
-        .population("a", 10, lif(), InitialValue::Constant(-60.0))
-        .unwrap();
+    let (mut b, a) = ten_neurons();
     b.projection(
         a,
         a,
@@ -195,10 +195,7 @@ fn a_population_handle_from_another_network_is_rejected() {
 
 #[test]
 fn weights_of_the_wrong_sign_for_the_receptor_are_rejected() {
-    let mut b = NetworkBuilder::new(0.1, 1);
-    let a = b
-        .population("a", 10, lif(), InitialValue::Constant(-60.0))
-        .unwrap();
+    let (mut b, a) = ten_neurons();
     let conn = Connectivity::FixedProbability {
         p: 0.5,
         autapses: true,
@@ -230,10 +227,7 @@ fn weights_of_the_wrong_sign_for_the_receptor_are_rejected() {
 
 #[test]
 fn negative_rates_and_durations_are_rejected() {
-    let mut b = NetworkBuilder::new(0.1, 1);
-    let a = b
-        .population("a", 10, lif(), InitialValue::Constant(-60.0))
-        .unwrap();
+    let (mut b, a) = ten_neurons();
     assert_mentions(
         &message(b.poisson_input(a, -5.0, 1.0, Receptor::Excitatory)),
         &["poisson input 0", "rate_hz", ">= 0"],
@@ -401,10 +395,7 @@ fn an_inhibitory_conductance_projection_with_positive_weights_is_an_error_not_a_
 
 #[test]
 fn impossible_connectivity_is_rejected() {
-    let mut b = NetworkBuilder::new(0.1, 1);
-    let a = b
-        .population("a", 10, lif(), InitialValue::Constant(-60.0))
-        .unwrap();
+    let (mut b, a) = ten_neurons();
     let c = b
         .population("c", 5, lif(), InitialValue::Constant(-60.0))
         .unwrap();
@@ -565,10 +556,7 @@ fn per_neuron_parameters_are_checked() {
 #[test]
 fn bad_plasticity_parameters_are_refused_naming_the_field() {
     use spikegpu::{StdpParams, WeightDependence};
-    let mut b = NetworkBuilder::new(0.1, 1);
-    let a = b
-        .population("a", 10, lif(), InitialValue::Constant(-60.0))
-        .unwrap();
+    let (mut b, a) = ten_neurons();
     let conn = Connectivity::FixedProbability {
         p: 0.5,
         autapses: false,
@@ -669,10 +657,7 @@ fn bad_plasticity_parameters_are_refused_naming_the_field() {
 fn reward_modulation_rejects_bad_parameters_and_channels() {
     use spikegpu::{ModulatorChannel, Neuromodulator, RewardModulation, StdpParams};
     let setup = || {
-        let mut b = NetworkBuilder::new(0.1, 1);
-        let a = b
-            .population("a", 10, lif(), InitialValue::Constant(-60.0))
-            .unwrap();
+        let (mut b, a) = ten_neurons();
         let projs: Vec<_> = (0..2)
             .map(|_| {
                 b.projection(
@@ -792,10 +777,7 @@ fn reward_modulation_rejects_bad_parameters_and_channels() {
 /// bounds and the share it holds; a negative standard deviation is named too.
 #[test]
 fn truncated_normal_bounds_holding_too_little_mass_are_rejected() {
-    let mut b = NetworkBuilder::new(0.1, 1);
-    let a = b
-        .population("a", 10, lif(), InitialValue::Constant(-60.0))
-        .unwrap();
+    let (mut b, a) = ten_neurons();
     let conn = Connectivity::FixedProbability {
         p: 0.5,
         autapses: true,
