@@ -116,6 +116,10 @@ struct GenParams {
     seed_hi: u32,
     fixed_scale: f32,
     delay_bits: u32,
+    row_group_bits: u32,
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
 }
 
 struct GenDist {

@@ -42,9 +42,19 @@ fn count_target(p: GenProjection, local: u32) {
     atomicAdd(&indegree[p.indegree_base + local], 1u);
 }
 
-// The thread of a row, if any: (projection, row).
+// The thread of a row, if any: (projection, row). Workgroups take their rows in bit-reversed
+// order of 2^row_group_bits (the padded workgroup count): a driver that hands each CPU thread
+// a contiguous range of workgroups (lavapipe) then gives each an even share of every
+// projection, whose rows differ in length by orders of magnitude.
 fn gen_row(gid: vec3<u32>) -> vec2<u32> {
-    let t = gid.y * gen.stride + gid.x;
+    let flat = gid.y * gen.stride + gid.x;
+    // Exactly 2^row_group_bits workgroups run (the grid's width is a power of two too).
+    let group = flat / 64u;
+    var spread = 0u;
+    if (gen.row_group_bits > 0u) {
+        spread = reverseBits(group) >> (32u - gen.row_group_bits);
+    }
+    let t = spread * 64u + flat % 64u;
     if (t >= gen.row_threads) {
         return vec2<u32>(0xffffffffu, 0u);
     }

@@ -78,6 +78,15 @@ pub struct GenParams {
     pub fixed_scale: f32,
     /// Delay bits of a compact word.
     pub delay_bits: u32,
+    /// log2 of the workgroups dispatched for the row passes, which take them in bit-reversed
+    /// order (see `gen_row` in `generate_synapses.wgsl`).
+    pub row_group_bits: u32,
+    /// Padding.
+    pub _pad0: u32,
+    /// Padding.
+    pub _pad1: u32,
+    /// Padding.
+    pub _pad2: u32,
 }
 
 /// A procedural projection as `propagate_procedural` sees it: rows are regenerated per spike.

@@ -29,6 +29,18 @@ fn gpu_generated_connectivity_split_over_many_chunks_equals_the_host_plan() {
     );
 }
 
+/// As above on a device limited to 7 workgroups per grid dimension: every pass runs on a 2-D
+/// grid (4 wide: generation rounds the width down to a power of two), which the row passes
+/// walk in bit-reversed workgroup order. Each row is written, and its targets counted, once:
+/// doubled in-degrees would exceed the provisional bound and force a second pass.
+#[test]
+fn gpu_generated_connectivity_on_a_2d_grid_equals_the_host_plan() {
+    let Some(mut ctx) = common::gpu() else { return };
+    ctx.limits.max_compute_workgroups_per_dimension = 7;
+    let (_, rerun) = check_rows_on(ctx, &small_microcircuit(), GpuOptions::default());
+    assert!(!rerun, "in-degrees counted twice");
+}
+
 fn small_microcircuit() -> spikegpu::Network {
     let net = microcircuit::microcircuit(7, 0.05, 0.05).unwrap();
     let device_plan = Plan::for_device_generation(&net).unwrap();
@@ -108,7 +120,15 @@ fn fixed_total_network(
 /// the device against the host plan; returns the fixed-point scale and whether the
 /// synapses were written twice.
 fn check_rows(net: &spikegpu::Network, options: GpuOptions) -> Option<(f32, bool)> {
-    let ctx = common::gpu()?;
+    Some(check_rows_on(common::gpu()?, net, options))
+}
+
+/// `check_rows` on an opened device.
+fn check_rows_on(
+    ctx: spikegpu::gpu::GpuContext,
+    net: &spikegpu::Network,
+    options: GpuOptions,
+) -> (f32, bool) {
     let host = Plan::new(net).unwrap();
     let device_plan = Plan::for_device_generation(net).unwrap();
     if let Some(chunk) = options.max_chunk_bytes {
@@ -168,7 +188,7 @@ fn check_rows(net: &spikegpu::Network, options: GpuOptions) -> Option<(f32, bool
     }
     assert_eq!(checked, host.synapse_count());
     let rerun = gpu.setup_times().generation_rerun;
-    Some((scale, rerun))
+    (scale, rerun)
 }
 
 /// A simulation on GPU-generated connectivity reruns bit-identically and fires like the one

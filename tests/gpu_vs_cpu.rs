@@ -3,6 +3,7 @@
 mod common;
 
 use spikegpu::gpu::GpuBackend;
+use spikegpu::gpu::shaders::Dialect;
 use spikegpu::rng::philox4x32_10;
 use spikegpu::{
     Backend, Connectivity, InitialValue, LifParams, NetworkBuilder, NeuronModel, Receptor, SimOptions,
@@ -24,12 +25,53 @@ fn wgsl_philox_matches_rust_and_the_random123_known_answers() {
         let x = i.wrapping_mul(0x9E37_79B9);
         cases.push(([x, i, x ^ 0xdead_beef, i << 7], [x.rotate_left(13), !i]));
     }
-    let got = GpuBackend::philox_on_gpu(&ctx, &cases).unwrap();
-    assert_eq!(got[0], [0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8]);
-    assert_eq!(got[1], [0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd]);
-    assert_eq!(got[2], [0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1]);
-    for ((c, k), g) in cases.iter().zip(&got) {
-        assert_eq!(philox4x32_10(*c, *k), *g, "counter {c:x?} key {k:x?}");
+    // Both ways of writing the 32 x 32-bit high word (shaders::Dialect), whichever the device
+    // would pick: lavapipe offers 64-bit integers, so CI runs both.
+    let dialects = [Dialect::PORTABLE, Dialect::of(&ctx.device)];
+    for dialect in dialects {
+        let got = GpuBackend::philox_on_gpu(&ctx, &cases, dialect).unwrap();
+        assert_eq!(got[0], [0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8]);
+        assert_eq!(got[1], [0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd]);
+        assert_eq!(got[2], [0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1]);
+        for ((c, k), g) in cases.iter().zip(&got) {
+            assert_eq!(
+                philox4x32_10(*c, *k),
+                *g,
+                "{dialect:?}: counter {c:x?} key {k:x?}"
+            );
+        }
+    }
+    if ctx.summary.name.contains("llvmpipe") {
+        assert!(
+            dialects[1].int64,
+            "lavapipe offers 64-bit shader integers: the int64 dialect must be tested"
+        );
+    }
+}
+
+/// `mulhi32` (the Philox products, row and target picks) in both dialects against u64
+/// arithmetic, at the edges and on scattered pairs.
+#[test]
+fn wgsl_mulhi_matches_the_64_bit_product_in_every_dialect() {
+    let Some(ctx) = common::gpu() else { return };
+    let mut pairs = vec![
+        (0, 0),
+        (u32::MAX, u32::MAX),
+        (u32::MAX, 1),
+        (0xffff, 0x10001),
+        (1 << 31, 2),
+    ];
+    for i in 0..500u32 {
+        let a = i.wrapping_mul(0x9E37_79B9) ^ (i << 3);
+        pairs.push((a, a.rotate_left(11) ^ 0x5bd1_e995));
+        pairs.push((a, i * 7919));
+    }
+    for dialect in [Dialect::PORTABLE, Dialect::of(&ctx.device)] {
+        let got = GpuBackend::mulhi_on_gpu(&ctx, &pairs, dialect).unwrap();
+        for (&(a, b), &g) in pairs.iter().zip(&got) {
+            let want = ((u64::from(a) * u64::from(b)) >> 32) as u32;
+            assert_eq!(g, want, "{dialect:?}: mulhi32({a:#x}, {b:#x})");
+        }
     }
 }
 

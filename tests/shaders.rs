@@ -18,6 +18,18 @@ fn every_shader_stage_validates_with_naga_without_optional_capabilities() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// The portable dialect must not use 64-bit integers: naga refuses them without the
+/// capability, so this fails if an `int64`-only helper leaks into it.
+#[test]
+fn only_the_int64_dialect_uses_64_bit_integers() {
+    use spikegpu::gpu::shaders::{Dialect, assembled_source, stage};
+    let portable = assembled_source(&stage("rng_check"), Dialect::PORTABLE);
+    let wide = assembled_source(&stage("rng_check"), Dialect { int64: true });
+    assert!(!portable.contains("u64"));
+    assert!(wide.contains("u64("));
+    assert!(shaders::validate_source("rng_check", &wide, Dialect::PORTABLE).is_err());
+}
+
 #[test]
 fn every_wgsl_file_in_the_shaders_folder_is_a_known_stage_or_shared_file() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("shaders");
@@ -96,7 +108,8 @@ fn rust_and_wgsl_structs_have_identical_layouts() {
         stream, skip_self, _pad
     ]);
     check_layout!(GenParams, "GenParams", [
-        n_gen, chunk_threads, row_threads, stride, seed_lo, seed_hi, fixed_scale, delay_bits
+        n_gen, chunk_threads, row_threads, stride, seed_lo, seed_hi, fixed_scale, delay_bits,
+        row_group_bits, _pad0, _pad1, _pad2
     ]);
     check_layout!(GenDist, "GenDist", [kind, a, b, lo, hi]);
     check_layout!(GenProjection, "GenProjection", [
@@ -112,7 +125,7 @@ fn rust_and_wgsl_structs_have_identical_layouts() {
 #[test]
 fn chunked_stages_validate_for_every_chunk_layout_shape() {
     use spikegpu::gpu::shaders::{
-        ChunkLayout, generate_synapses_source, propagate_compact_source, validate_source,
+        ChunkLayout, Dialect, generate_synapses_source, propagate_compact_source, validate_source,
     };
     for (word_chunks, target_chunks, chunk_shift, delay_bits) in
         [(1, 1, 31, 13), (3, 2, 20, 7), (16, 8, 25, 1), (2, 1, 10, 12)]
@@ -123,8 +136,21 @@ fn chunked_stages_validate_for_every_chunk_layout_shape() {
             chunk_shift,
             delay_bits,
         };
-        let src = propagate_compact_source(&layout);
-        validate_source("propagate_compact", &src).unwrap();
+        for dialect in Dialect::ALL {
+            validate_source(
+                "propagate_compact",
+                &propagate_compact_source(&layout, dialect),
+                dialect,
+            )
+            .unwrap();
+            validate_source(
+                "generate_synapses",
+                &generate_synapses_source(&layout, dialect),
+                dialect,
+            )
+            .unwrap();
+        }
+        let src = propagate_compact_source(&layout, Dialect::PORTABLE);
         assert_eq!(
             src.matches("var<storage, read> words_").count(),
             word_chunks as usize
@@ -133,8 +159,8 @@ fn chunked_stages_validate_for_every_chunk_layout_shape() {
             src.matches("var<storage, read> targets_").count(),
             target_chunks as usize
         );
-        let src = generate_synapses_source(&layout);
-        let module = validate_source("generate_synapses", &src).unwrap();
+        let src = generate_synapses_source(&layout, Dialect::PORTABLE);
+        let module = validate_source("generate_synapses", &src, Dialect::PORTABLE).unwrap();
         assert!(module.entry_points.iter().any(|e| e.name == "generate_row_heads"));
         assert_eq!(
             src.matches("var<storage, read_write> words_").count(),

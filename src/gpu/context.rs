@@ -145,7 +145,9 @@ impl GpuContext {
         let limits = adapter.limits();
         let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
             label: Some("spikegpu"),
-            required_features: wgpu::Features::empty(),
+            // 64-bit shader integers only make the Philox products cheaper (shaders::Dialect);
+            // everything runs without them.
+            required_features: adapter.features() & wgpu::Features::SHADER_INT64,
             required_limits: limits.clone(),
             experimental_features: wgpu::ExperimentalFeatures::disabled(),
             memory_hints: wgpu::MemoryHints::Performance,

@@ -113,10 +113,39 @@ fn dispatch(
     ctx.queue.submit([enc.finish()]);
 }
 
+/// Runs `pipeline` on one workgroup whose threads all exit at once (`buffers` hold run
+/// constants with no threads) and waits for it. A software driver compiles a shader at its
+/// first dispatch rather than when the pipeline is created (lavapipe: about 1.4 s for
+/// `generate_synapses` on a cold cache); this puts that compilation where it is timed as such.
+fn compile_now(
+    ctx: &GpuContext,
+    pipeline: &wgpu::ComputePipeline,
+    name: &str,
+    buffers: &[(u32, &wgpu::Buffer)],
+) -> Result<()> {
+    dispatch(ctx, pipeline, name, buffers, (1, 1));
+    ctx.device
+        .poll(wgpu::PollType::wait_indefinitely())
+        .map_err(|e| Error::Gpu(format!("waiting for the GPU failed: {e}")))?;
+    ctx.check()
+}
+
+/// Run constants with no threads: every thread of a dispatch exits at once.
+fn idle(params: &GenParams) -> GenParams {
+    GenParams {
+        chunk_threads: 0,
+        row_threads: 0,
+        row_group_bits: 0,
+        ..*params
+    }
+}
+
 /// Pass 1, and the fixed-point scale from the provisional in-degree bounds.
 pub(super) fn prepass(ctx: &GpuContext, plan: &Plan, bound_sd: f64) -> Result<Generation> {
     let device = &ctx.device;
-    let max_groups = ctx.limits.max_compute_workgroups_per_dimension;
+    // A power of two, so that the padded workgroup count of the row passes fills a 2-D grid
+    // exactly (see `gen_row`).
+    let max_groups = 1 << ctx.limits.max_compute_workgroups_per_dimension.max(1).ilog2();
     let mut table = plan.device_projections.clone();
     let (mut chunks, mut rows, mut posts) = (0u64, 0u64, 0u64);
     for p in &mut table {
@@ -144,12 +173,25 @@ pub(super) fn prepass(ctx: &GpuContext, plan: &Plan, bound_sd: f64) -> Result<Ge
         seed_hi: plan.key[1],
         fixed_scale: 0.0,
         delay_bits: 0,
+        row_group_bits: rows
+            .div_ceil(u64::from(WORKGROUP))
+            .max(1)
+            .next_power_of_two()
+            .trailing_zeros(),
+        ..Default::default()
     };
     let (uniform, projections) = upload(device, &params, &table);
     let counts_buffer = zeroed(device, "spikegpu.generate_counts", rows);
     let indegree_buffer = zeroed(device, "spikegpu.generate_indegree", posts);
     let t0 = std::time::Instant::now();
     let count_pipe = pipeline(device, "generate_counts");
+    let (idle_uniform, _) = upload(device, &idle(&params), &table);
+    compile_now(
+        ctx,
+        &count_pipe,
+        "generate_counts",
+        &[(0, &idle_uniform), (1, &projections), (2, &counts_buffer)],
+    )?;
     let compile_s = t0.elapsed().as_secs_f64();
     let t1 = std::time::Instant::now();
     dispatch(
@@ -259,11 +301,33 @@ impl Generation {
             p.first = compact.projections[compact.device_slots[q]].first;
         }
         let t0 = std::time::Instant::now();
-        let src = shaders::generate_synapses_source(layout);
+        let src = shaders::generate_synapses_source(layout, shaders::Dialect::of(device));
         let pipes = (
             super::pipeline_from_source(device, "generate_synapses", &src),
             super::pipeline_entry(device, "generate_synapses", &src, "generate_row_heads"),
         );
+        {
+            // Stand-ins for the chunks: binding the real ones would have wgpu zero them here.
+            let stand_ins: Vec<wgpu::Buffer> = (0..layout.word_chunks + layout.target_chunks)
+                .map(|_| zeroed(device, "spikegpu.generate_stand_in", 0))
+                .collect();
+            let (uniform, projections) = upload(device, &idle(&self.params), &table);
+            let fixed = [
+                (0, &uniform),
+                (1, &projections),
+                (2, &self.counts_buffer),
+                (3, row_ptr),
+            ];
+            let chunk_bindings = (shaders::GENERATE_CHUNK_BINDING..).zip(&stand_ins);
+            let mut all: Vec<(u32, &wgpu::Buffer)> = fixed.to_vec();
+            all.push((4, &self.indegree_buffer));
+            all.extend(chunk_bindings.clone());
+            let first_target = shaders::GENERATE_CHUNK_BINDING + layout.word_chunks;
+            let mut heads: Vec<(u32, &wgpu::Buffer)> = fixed.to_vec();
+            heads.extend(chunk_bindings.filter(|(i, _)| *i >= first_target));
+            compile_now(ctx, &pipes.0, "generate_synapses", &all)?;
+            compile_now(ctx, &pipes.1, "generate_row_heads", &heads)?;
+        }
         let compile_s = t0.elapsed().as_secs_f64();
         let t1 = std::time::Instant::now();
         let run = |scale: f32| -> Result<()> {
@@ -293,7 +357,8 @@ impl Generation {
             all.extend(targets.clone().map(|(b, i)| (i, b)));
             let mut heads: Vec<(u32, &wgpu::Buffer)> = fixed.to_vec();
             heads.extend(targets.map(|(b, i)| (i, b)));
-            let groups = grid(params.row_threads, self.max_groups);
+            // Every workgroup of the padded, bit-reversed order (see `gen_row`).
+            let groups = grid(WORKGROUP << params.row_group_bits, self.max_groups);
             dispatch(ctx, &pipes.0, "generate_synapses", &all, groups);
             dispatch(ctx, &pipes.1, "generate_row_heads", &heads, groups);
             Ok(())

@@ -632,9 +632,11 @@ impl GpuBackend {
             propagate_procedural: (!plan.procedural.is_empty())
                 .then(|| pipeline(device, "propagate_procedural")),
             propagate: match &layout {
-                Some(l) => {
-                    pipeline_from_source(device, "propagate_compact", &shaders::propagate_compact_source(l))
-                }
+                Some(l) => pipeline_from_source(
+                    device,
+                    "propagate_compact",
+                    &shaders::propagate_compact_source(l, shaders::Dialect::of(device)),
+                ),
                 None => pipeline(device, "propagate"),
             },
             stdp_traces: pipeline(device, "stdp_traces"),
@@ -1288,14 +1290,34 @@ impl GpuBackend {
         Ok(bytemuck::pod_collect_to_vec(&bytes))
     }
 
-    /// Runs the test-only `rng_check` stage on (counter, key) pairs.
-    pub fn philox_on_gpu(ctx: &GpuContext, cases: &[([u32; 4], [u32; 2])]) -> Result<Vec<[u32; 4]>> {
+    /// Runs the test-only `rng_check` stage on (counter, key) pairs, compiled in `dialect`.
+    pub fn philox_on_gpu(
+        ctx: &GpuContext,
+        cases: &[([u32; 4], [u32; 2])],
+        dialect: shaders::Dialect,
+    ) -> Result<Vec<[u32; 4]>> {
         let rows: Vec<[u32; 8]> = cases
             .iter()
             .map(|(c, k)| [c[0], c[1], c[2], c[3], k[0], k[1], 0, 0])
             .collect();
-        let out = run_check_stage(ctx, "rng_check", bytemuck::cast_slice(&rows), cases.len(), 16)?;
-        Ok(bytemuck::pod_collect_to_vec(&out))
+        Ok(rng_check(ctx, &rows, dialect)?
+            .into_iter()
+            .map(|(block, _)| block)
+            .collect())
+    }
+
+    /// The high words of the products of `pairs` by the shaders' `mulhi32` in `dialect` (the
+    /// `rng_check` stage).
+    pub fn mulhi_on_gpu(
+        ctx: &GpuContext,
+        pairs: &[(u32, u32)],
+        dialect: shaders::Dialect,
+    ) -> Result<Vec<u32>> {
+        let rows: Vec<[u32; 8]> = pairs.iter().map(|&(a, b)| [0, 0, 0, 0, 0, 0, a, b]).collect();
+        Ok(rng_check(ctx, &rows, dialect)?
+            .into_iter()
+            .map(|(_, hi)| hi)
+            .collect())
     }
 
     /// Runs the test-only `position_check` stage (`chunk_position.wgsl`) on
@@ -1308,7 +1330,15 @@ impl GpuBackend {
                 [lo, hi, r, shift]
             })
             .collect();
-        let out = run_check_stage(ctx, "position_check", bytemuck::cast_slice(&rows), cases.len(), 8)?;
+        let dialect = shaders::Dialect::of(&ctx.device);
+        let out = run_check_stage(
+            ctx,
+            "position_check",
+            dialect,
+            bytemuck::cast_slice(&rows),
+            cases.len(),
+            8,
+        )?;
         Ok(bytemuck::pod_collect_to_vec::<u8, [u32; 2]>(&out)
             .into_iter()
             .map(|[c, i]| (c, i))
@@ -1316,11 +1346,29 @@ impl GpuBackend {
     }
 }
 
-/// Runs a test-only stage with `input` at binding 0 and `n * out_stride` bytes of results at
-/// binding 1, one thread per case; returns the results.
+/// `rng_check` on rows of (counter, key, mulhi factors): per row the Philox block and the
+/// high word of the factors' product.
+fn rng_check(ctx: &GpuContext, rows: &[[u32; 8]], dialect: shaders::Dialect) -> Result<Vec<([u32; 4], u32)>> {
+    let out = run_check_stage(
+        ctx,
+        "rng_check",
+        dialect,
+        bytemuck::cast_slice(rows),
+        rows.len(),
+        32,
+    )?;
+    Ok(bytemuck::pod_collect_to_vec::<u8, [[u32; 4]; 2]>(&out)
+        .into_iter()
+        .map(|[block, hi]| (block, hi[0]))
+        .collect())
+}
+
+/// Runs a test-only stage compiled in `dialect` with `input` at binding 0 and
+/// `n * out_stride` bytes of results at binding 1, one thread per case; returns the results.
 fn run_check_stage(
     ctx: &GpuContext,
     stage: &str,
+    dialect: shaders::Dialect,
     input: &[u8],
     n: usize,
     out_stride: u64,
@@ -1329,7 +1377,8 @@ fn run_check_stage(
     let input = storage_init(device, "spikegpu.check.in", input, wgpu::BufferUsages::empty());
     let size = (n as u64 * out_stride).max(16);
     let output = storage_zeroed(device, "spikegpu.check.out", size, wgpu::BufferUsages::COPY_SRC);
-    let pipe = pipeline(device, stage);
+    let source = shaders::assembled_source(&shaders::stage(stage), dialect);
+    let pipe = pipeline_from_source(device, stage, &source);
     let bind = bind_group(device, &pipe, stage, &[&input, &output]);
     let mut enc = device.create_command_encoder(&Default::default());
     {
@@ -1441,7 +1490,12 @@ fn bind_group_at(
 }
 
 fn pipeline(device: &wgpu::Device, name: &str) -> wgpu::ComputePipeline {
-    pipeline_from_source(device, name, &shaders::assembled_source(&shaders::stage(name)))
+    let dialect = shaders::Dialect::of(device);
+    pipeline_from_source(
+        device,
+        name,
+        &shaders::assembled_source(&shaders::stage(name), dialect),
+    )
 }
 
 fn pipeline_from_source(device: &wgpu::Device, name: &str, source: &str) -> wgpu::ComputePipeline {

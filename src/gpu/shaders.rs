@@ -7,6 +7,8 @@
 /// Shared files a stage may include, by file stem.
 const SHARED: &[(&str, &str)] = &[
     ("common", include_str!("../../shaders/common.wgsl")),
+    ("mulhi", include_str!("../../shaders/mulhi.wgsl")),
+    ("mulhi_int64", include_str!("../../shaders/mulhi_int64.wgsl")),
     ("philox", include_str!("../../shaders/philox.wgsl")),
     ("model_lif", include_str!("../../shaders/model_lif.wgsl")),
     (
@@ -61,8 +63,8 @@ macro_rules! stage {
 /// Every stage the engine uses, in tick order, then the test-only stages.
 pub const STAGES: &[Stage] = &[
     stage!("batch_begin", ["common"]),
-    stage!("poisson_input", ["common", "philox"]),
-    stage!("current_input", ["common", "philox"]),
+    stage!("poisson_input", ["common", "mulhi", "philox"]),
+    stage!("current_input", ["common", "mulhi", "philox"]),
     stage!(
         "neuron_update",
         [
@@ -73,6 +75,7 @@ pub const STAGES: &[Stage] = &[
             "model_adex",
             "model_hh",
             "model_spike_source",
+            "mulhi",
             "philox",
             "model_poisson_source"
         ]
@@ -80,20 +83,63 @@ pub const STAGES: &[Stage] = &[
     stage!("prepare_propagate", ["common"]),
     stage!("propagate", ["common", "spike_walk"]),
     stage!("propagate_compact", ["common", "spike_walk", "chunk_position"]),
-    stage!("propagate_procedural", ["common", "spike_walk", "philox"]),
-    stage!("generate_counts", ["common", "philox", "gen_common"]),
+    stage!(
+        "propagate_procedural",
+        ["common", "spike_walk", "mulhi", "philox"]
+    ),
+    stage!("generate_counts", ["common", "mulhi", "philox", "gen_common"]),
     stage!(
         "generate_synapses",
-        ["common", "philox", "gen_common", "chunk_position"]
+        ["common", "mulhi", "philox", "gen_common", "chunk_position"]
     ),
     stage!("stdp_traces", ["common"]),
     stage!("stdp_pre", ["common", "stdp_common"]),
     stage!("stdp_post", ["common", "stdp_common"]),
     stage!("modulated_update", ["common"]),
     stage!("tick_end", ["common"]),
-    stage!("rng_check", ["philox"]),
+    stage!("rng_check", ["mulhi", "philox"]),
     stage!("position_check", ["chunk_position"]),
 ];
+
+/// Optional shader capabilities of the device that change how a shared helper is written,
+/// never what it computes: every dialect gives bit-identical results (tested on the GPU).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Dialect {
+    /// 64-bit integers (wgpu's `SHADER_INT64`): `mulhi32` is one widening product
+    /// (`mulhi_int64.wgsl`) instead of four 16-bit ones (`mulhi.wgsl`).
+    pub int64: bool,
+}
+
+impl Dialect {
+    /// What any WebGPU adapter runs.
+    pub const PORTABLE: Dialect = Dialect { int64: false };
+    /// Every dialect, for validation.
+    pub const ALL: [Dialect; 2] = [Dialect::PORTABLE, Dialect { int64: true }];
+
+    /// The dialect of an opened device (see `GpuContext`, which enables what helps).
+    pub fn of(device: &wgpu::Device) -> Self {
+        Self {
+            int64: device.features().contains(wgpu::Features::SHADER_INT64),
+        }
+    }
+
+    /// The naga capabilities the dialect's sources need.
+    pub fn capabilities(self) -> naga::valid::Capabilities {
+        if self.int64 {
+            naga::valid::Capabilities::SHADER_INT64
+        } else {
+            naga::valid::Capabilities::empty()
+        }
+    }
+
+    /// The shared file this dialect includes for `stem`.
+    fn file_for(self, stem: &str) -> &str {
+        match stem {
+            "mulhi" if self.int64 => "mulhi_int64",
+            other => other,
+        }
+    }
+}
 
 /// Stems of the shared (non-stage) files.
 pub fn shared_files() -> impl Iterator<Item = &'static str> {
@@ -145,8 +191,8 @@ pub const GENERATE_CHUNK_BINDING: u32 = 5;
 /// one binding per chunk and `deliver_segment`, which walks a run of synapses inside one
 /// chunk. The switch on the chunk sits outside the loop, so a software driver that runs
 /// every case under a lane mask pays for it once per run, not once per synapse.
-pub fn propagate_compact_source(layout: &ChunkLayout) -> String {
-    let mut src = chunked_stage("propagate_compact", layout, COMPACT_CHUNK_BINDING, false);
+pub fn propagate_compact_source(layout: &ChunkLayout, dialect: Dialect) -> String {
+    let mut src = chunked_stage("propagate_compact", layout, COMPACT_CHUNK_BINDING, false, dialect);
     src.push_str(&chunk_switch(
         layout,
         "fn deliver_segment(chunk: u32, within: u32, len: u32, lid: u32, tick: u32, proj: CompactProjection)",
@@ -160,8 +206,8 @@ pub fn propagate_compact_source(layout: &ChunkLayout) -> String {
 /// `propagate_compact_source`, with writable chunks, `write_segment`, which writes a run of a
 /// row's synapses inside one chunk (pairs of targets whole, see the stage), and
 /// `or_high_half`.
-pub fn generate_synapses_source(layout: &ChunkLayout) -> String {
-    let mut src = chunked_stage("generate_synapses", layout, GENERATE_CHUNK_BINDING, true);
+pub fn generate_synapses_source(layout: &ChunkLayout, dialect: Dialect) -> String {
+    let mut src = chunked_stage("generate_synapses", layout, GENERATE_CHUNK_BINDING, true, dialect);
     src.push_str(&chunk_switch(
         layout,
         "fn write_segment(p: GenProjection, row: u32, s0: u32, chunk: u32, within: u32, len: u32)",
@@ -185,8 +231,8 @@ pub fn generate_synapses_source(layout: &ChunkLayout) -> String {
 
 /// A chunked stage's own source, then its layout constants and one binding per chunk from
 /// binding `first` (writable where `write`).
-fn chunked_stage(name: &str, layout: &ChunkLayout, first: u32, write: bool) -> String {
-    let mut src = assembled_static(&stage(name));
+fn chunked_stage(name: &str, layout: &ChunkLayout, first: u32, write: bool, dialect: Dialect) -> String {
+    let mut src = assembled_static(&stage(name), dialect);
     src.push_str(&format!(
         "\nconst DELAY_BITS: u32 = {}u;\nconst DELAY_MASK: u32 = {}u;\nconst CHUNK_SHIFT: u32 = {}u;\n",
         layout.delay_bits,
@@ -241,22 +287,23 @@ fn chunk_switch(layout: &ChunkLayout, head: &str, run: &str) -> String {
     src
 }
 
-/// Full source of a stage as compiled: its includes in order, then the stage (generated
-/// stages with their default layout).
-pub fn assembled_source(stage: &Stage) -> String {
+/// Full source of a stage as compiled in `dialect`: its includes in order, then the stage
+/// (generated stages with their default layout).
+pub fn assembled_source(stage: &Stage, dialect: Dialect) -> String {
     match stage.name {
-        "propagate_compact" => propagate_compact_source(&ChunkLayout::default()),
-        "generate_synapses" => generate_synapses_source(&ChunkLayout::default()),
-        _ => assembled_static(stage),
+        "propagate_compact" => propagate_compact_source(&ChunkLayout::default(), dialect),
+        "generate_synapses" => generate_synapses_source(&ChunkLayout::default(), dialect),
+        _ => assembled_static(stage, dialect),
     }
 }
 
-fn assembled_static(stage: &Stage) -> String {
+fn assembled_static(stage: &Stage, dialect: Dialect) -> String {
     let mut src = String::new();
     for inc in stage.includes {
+        let file = dialect.file_for(inc);
         let (_, text) = SHARED
             .iter()
-            .find(|(n, _)| n == inc)
+            .find(|(n, _)| *n == file)
             .unwrap_or_else(|| panic!("no shared file {inc}"));
         src.push_str(text);
         src.push('\n');
@@ -270,14 +317,17 @@ pub fn common_source() -> &'static str {
     SHARED[0].1
 }
 
-/// Parses and validates a stage with naga, with no optional capability: the engine must run
-/// on any WebGPU-level adapter.
-pub fn validate(stage: &Stage) -> Result<naga::Module, String> {
-    validate_source(stage.name, &assembled_source(stage))
+/// Parses and validates a stage with naga in every dialect, the portable one with no optional
+/// capability: the engine must run on any WebGPU-level adapter.
+pub fn validate(stage: &Stage) -> Result<(), String> {
+    for dialect in Dialect::ALL {
+        validate_source(stage.name, &assembled_source(stage, dialect), dialect)?;
+    }
+    Ok(())
 }
 
-/// Parses and validates the source of stage `name` (see [`validate`]).
-pub fn validate_source(name: &str, src: &str) -> Result<naga::Module, String> {
+/// Parses and validates the source of stage `name` with the capabilities of `dialect` alone.
+pub fn validate_source(name: &str, src: &str, dialect: Dialect) -> Result<naga::Module, String> {
     let stage = Stage {
         name: stage(name).name,
         includes: &[],
@@ -285,13 +335,10 @@ pub fn validate_source(name: &str, src: &str) -> Result<naga::Module, String> {
     };
     let src = src.to_string();
     let module = naga::front::wgsl::parse_str(&src)
-        .map_err(|e| format!("{}: {}", stage.name, e.emit_to_string(&src)))?;
-    naga::valid::Validator::new(
-        naga::valid::ValidationFlags::all(),
-        naga::valid::Capabilities::empty(),
-    )
-    .validate(&module)
-    .map_err(|e| format!("{}: {}", stage.name, e.emit_to_string(&src)))?;
+        .map_err(|e| format!("{} ({dialect:?}): {}", stage.name, e.emit_to_string(&src)))?;
+    naga::valid::Validator::new(naga::valid::ValidationFlags::all(), dialect.capabilities())
+        .validate(&module)
+        .map_err(|e| format!("{} ({dialect:?}): {}", stage.name, e.emit_to_string(&src)))?;
     if !module.entry_points.iter().any(|e| e.name == stage.name) {
         return Err(format!("{}: no entry point named after the stage", stage.name));
     }
