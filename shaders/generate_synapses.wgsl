@@ -6,11 +6,9 @@
 // checks them against the bounds its fixed-point scale assumed).
 //
 // A row is written in runs inside one chunk by `write_segment`, generated with the chunk
-// bindings (see src/gpu/shaders.rs). Target pairs are written whole by the thread owning
-// their low half, so no word is written twice in this pass and no atomic is needed; the high
-// half of a word whose low half ends the previous row is the target of a row head at an odd
-// position, which pass 3 (`generate_row_heads`, same module) adds. Mirrored by
-// generate::fixed_total_synapse and compact::encode.
+// bindings (see src/gpu/shaders.rs): weight/delay words one per synapse, targets gathered
+// into whole words of the bit stream (compact::target_at), the words shared with the
+// neighbouring rows OR-ed in. Mirrored by generate::fixed_total_synapse and compact::encode.
 
 @group(0) @binding(0) var<uniform> gen: GenParams;
 @group(0) @binding(1) var<storage, read> projections: array<GenProjection>;
@@ -78,24 +76,5 @@ fn generate_synapses(@builtin(global_invocation_id) gid: vec3<u32>) {
         let len = min(n - s, (1u << CHUNK_SHIFT) - at.y);
         write_segment(p, row, s, at.x, at.y, len);
         s += len;
-    }
-}
-
-// Pass 3: a row whose first synapse sits at an odd position puts its target into the high
-// half of the word pass 2 wrote for the end of the previous row.
-@compute @workgroup_size(64)
-fn generate_row_heads(@builtin(global_invocation_id) gid: vec3<u32>) {
-    let at_row = gen_row(gid);
-    if (at_row.x == 0xffffffffu) {
-        return;
-    }
-    let p = projections[at_row.x];
-    let row = at_row.y;
-    if (counts[p.count_base + row] == 0u) {
-        return;
-    }
-    let at = chunk_position(p.first, row_ptr[p.row_base + row], CHUNK_SHIFT);
-    if ((at.y & 1u) == 1u) {
-        or_high_half(at.x, at.y, gen_synapse(p, row, 0u).y << 16u);
     }
 }

@@ -1,8 +1,9 @@
 // Stage 3 of a tick for static networks in compact storage (src/compact.rs): one workgroup
 // per spike walks the rows of every projection leaving the spiking neuron's population and
 // adds each weight into the target's input ring at slot (tick + delay) % D. A synapse is a
-// 16-bit target local to its projection's post population and a word holding the fixed-point
-// weight above the delay bits: it adds exactly what `propagate` adds from the wide format.
+// target local to its projection's post population (TARGET_BITS bits of a bit stream) and a
+// word holding the fixed-point weight above the delay bits: it adds exactly what `propagate`
+// adds from the wide format.
 //
 // The synapse arrays may exceed one binding: they are split into chunks of 2^CHUNK_SHIFT
 // words, each bound separately. Row pointers are 32-bit and relative to their projection,
@@ -36,10 +37,9 @@ fn population_of(neuron: u32) -> u32 {
     return lo;
 }
 
-// Adds one synapse (its word and the 16-bit target in the low bits of `target_bits`).
-fn deliver(tick: u32, proj: CompactProjection, word: u32, target_bits: u32) {
+// Adds one synapse (its word and its target within the post population).
+fn deliver(tick: u32, proj: CompactProjection, word: u32, local: u32) {
     let slot = (tick + (word & DELAY_MASK)) % params.ring_slots;
-    let local = target_bits & 0xffffu;
     let idx = ring_index(proj.port, slot, proj.post_start + local, params.ring_slots, params.n_neurons);
     atomicAdd(&ring[idx], bitcast<i32>(word) >> DELAY_BITS);
 }

@@ -1,9 +1,12 @@
-//! Compact synapse storage for static networks: 6 bytes per synapse, lossless.
+//! Compact synapse storage for static networks: 4 bytes per synapse plus as many bits of
+//! target as the largest post-synaptic population needs, lossless.
 //!
-//! Each synapse keeps a 16-bit target index local to its projection's post-synaptic
-//! population and one 32-bit word holding the fixed-point weight (the very integer the input
-//! accumulator adds, `round_half_even(w * S)`) above its delay in ticks:
-//! `word = (w_fixed << delay_bits) | delay`. The port, the post population and the pre
+//! Each synapse keeps a target index local to its projection's post-synaptic population, in
+//! `target_bits` bits (15 for the microcircuit, whose largest population has 21,915 neurons:
+//! 5.875 bytes per synapse), and one 32-bit word holding the fixed-point weight (the very
+//! integer the input accumulator adds, `round_half_even(w * S)`) above its delay in ticks:
+//! `word = (w_fixed << delay_bits) | delay`. Targets are a bit stream, 32 of them in
+//! `target_bits` words, low bits first (`target_at`). The port, the post population and the pre
 //! population are per projection, so synapses are stored projection by projection, each with
 //! its own row pointers, and a spike walks the rows of every projection leaving its
 //! population. Row pointers are 32-bit and relative to the projection's first synapse, whose
@@ -11,9 +14,8 @@
 //! at 4 bytes of row pointer per pre-synaptic neuron and projection. Delivery adds exactly what the wide format (target, delay/port word, f32
 //! weight: 12 bytes) adds, so spike trains are bit-identical.
 //!
-//! Networks qualify when no projection is plastic, every post-synaptic population has at most
-//! 65,536 neurons, and every fixed-point weight fits beside the delay bits. Otherwise the GPU
-//! keeps the wide format.
+//! Networks qualify when no projection is plastic and every fixed-point weight fits beside
+//! the delay bits. Otherwise the GPU keeps the wide format.
 
 use crate::layout::CompactProjection;
 use crate::plan::{Plan, to_fixed};
@@ -25,7 +27,10 @@ pub struct CompactSynapses {
     pub delay_bits: u32,
     /// Per synapse: `(w_fixed << delay_bits) | delay`.
     pub words: Vec<u32>,
-    /// Per synapse, two to a word (low half first): target index within the post population.
+    /// Bits of each target index.
+    pub target_bits: u32,
+    /// Target indices within the post populations, a stream of `target_bits` bits per
+    /// synapse (see [`target_at`]).
     pub targets: Vec<u32>,
     /// Row pointers of every projection, concatenated (`pre size + 1` each).
     pub row_ptr: Vec<u32>,
@@ -47,6 +52,65 @@ pub struct CompactSynapses {
 pub fn delay_bits(plan: &Plan) -> u32 {
     32 - plan.ring_slots.saturating_sub(1).max(1).leading_zeros()
 }
+
+/// Bits of the compact target indices of `plan`: enough for the largest post-synaptic
+/// population of a stored (not procedural) projection, at least 1.
+pub fn target_bits(plan: &Plan) -> u32 {
+    plan.projections
+        .iter()
+        .filter(|p| !p.procedural)
+        .map(|p| {
+            32 - plan.populations[p.post]
+                .gpu
+                .size
+                .saturating_sub(1)
+                .leading_zeros()
+        })
+        .max()
+        .unwrap_or(0)
+        .max(1)
+}
+
+/// Target `s` of a stream of `bits`-bit targets: bits `[s * bits, (s + 1) * bits)`, low
+/// bits first, possibly across two words. Mirrors the target read in `propagate_compact`.
+pub fn target_at(targets: &[u32], bits: u32, s: u64) -> u32 {
+    let bit = s * u64::from(bits);
+    let (word, shift) = ((bit >> 5) as usize, (bit & 31) as u32);
+    let mut t = targets[word] >> shift;
+    if shift + bits > 32 {
+        t |= targets[word + 1] << (32 - shift);
+    }
+    t & target_mask(bits)
+}
+
+/// The low `bits` bits set.
+pub fn target_mask(bits: u32) -> u32 {
+    u32::MAX >> (32 - bits)
+}
+
+/// Word chunks whose targets share one chunk of targets: a word chunk of `2^shift` synapses
+/// has `bits * 2^(shift - 5)` words of targets, so `32 / bits` of them fit in a chunk no
+/// larger than the word chunk.
+pub fn target_chunk_span(bits: u32) -> u32 {
+    32 / bits
+}
+
+/// Appends `value` (below 2^bits) to a stream of `bits`-bit fields holding `*len` fields.
+fn push_bits(stream: &mut Vec<u32>, len: &mut u64, bits: u32, value: u32) {
+    let bit = *len * u64::from(bits);
+    let (word, shift) = ((bit >> 5) as usize, (bit & 31) as u32);
+    let end = (bit + u64::from(bits)).div_ceil(32) as usize;
+    stream.resize(end.max(stream.len()), 0);
+    stream[word] |= value << shift;
+    if shift + bits > 32 {
+        stream[word + 1] |= value >> (32 - shift);
+    }
+    *len += 1;
+}
+
+/// Synapses the host-encoded part is padded to when generated ones follow: a whole number of
+/// words of targets for every target width, so the generated part shares none with it.
+pub const GENERATED_ALIGN: usize = 32;
 
 /// The largest power-of-two scale, at most `cap`, at which every weight of `plan` (host-built
 /// ones from `weights`, and the largest a GPU-generated projection can draw) fits as a
@@ -92,8 +156,8 @@ impl CompactSynapses {
     }
 
     /// As [`CompactSynapses::encode`] at fixed-point `scale`, reserving row pointers for the
-    /// projections the GPU generates (their synapses follow the encoded ones, from an even
-    /// index).
+    /// projections the GPU generates (their synapses follow the encoded ones, from a multiple
+    /// of [`GENERATED_ALIGN`]).
     pub fn encode_scaled(plan: &Plan, weights: &[f32], scale: f32) -> Result<Self, String> {
         if !plan.plastic.is_empty() {
             return Err("plastic synapses keep f32 weights".into());
@@ -102,6 +166,7 @@ impl CompactSynapses {
             return Err("more than 2^32 synapses".into());
         }
         let delay_bits = delay_bits(plan);
+        let target_bits = target_bits(plan);
         let weight_bits = 32 - delay_bits;
         let limit = 1i64 << (weight_bits - 1);
         let mut order: Vec<usize> = (0..plan.projections.len())
@@ -111,23 +176,18 @@ impl CompactSynapses {
         let device_index = |k: usize| plan.projections[..k].iter().filter(|p| p.device).count();
         let mut out = CompactSynapses {
             delay_bits,
+            target_bits,
             words: Vec::with_capacity(plan.synapses.len()),
-            targets: Vec::with_capacity(plan.synapses.len().div_ceil(2)),
+            targets: Vec::with_capacity((plan.synapses.len() * target_bits as usize).div_ceil(32)),
             outgoing: vec![[0, 0]; plan.populations.len()],
             device_rows: vec![0; plan.device_projections.len()],
             device_slots: vec![0; plan.device_projections.len()],
             ..Self::default()
         };
-        let mut pending_target: Option<u32> = None;
+        let mut encoded_targets = 0u64;
         for &k in &order {
             let p = &plan.projections[k];
             let post = plan.populations[p.post].gpu;
-            if post.size > 1 << 16 {
-                return Err(format!(
-                    "population '{}' has {} neurons (16-bit targets allow 65,536)",
-                    plan.populations[p.post].name, post.size
-                ));
-            }
             let entry = &mut out.outgoing[p.pre];
             if entry[1] == 0 {
                 entry[0] = out.projections.len() as u32;
@@ -166,19 +226,19 @@ impl CompactSynapses {
                     ));
                 }
                 out.words.push(((w as i32 as u32) << delay_bits) | syn.delay());
-                let local = syn.post - post.start;
-                match pending_target.take() {
-                    None => pending_target = Some(local),
-                    Some(low) => out.targets.push(low | (local << 16)),
-                }
+                push_bits(
+                    &mut out.targets,
+                    &mut encoded_targets,
+                    target_bits,
+                    syn.post - post.start,
+                );
             }
         }
-        if let Some(low) = pending_target {
-            // Pad to an even count: generated synapses start on a fresh word of targets.
-            out.targets.push(low);
-            if out.device_synapses > 0 {
-                out.words.push(0);
-            }
+        if out.device_synapses > 0 {
+            // Generated synapses start on a fresh word of targets.
+            let padded = out.words.len().next_multiple_of(GENERATED_ALIGN);
+            out.words.resize(padded, 0);
+            out.targets.resize(padded * target_bits as usize / 32, 0);
         }
         Ok(out)
     }
@@ -193,9 +253,9 @@ impl CompactSynapses {
         self.words.len() as u64 + self.device_synapses
     }
 
-    /// Words of target pairs in all, generated ones included.
+    /// Words of targets in all, generated ones included.
     pub fn total_target_words(&self) -> u64 {
-        self.total_words().div_ceil(2)
+        (self.total_words() * u64::from(self.target_bits)).div_ceil(32)
     }
 
     /// Whether there is no synapse.
@@ -215,8 +275,11 @@ impl CompactSynapses {
         let word = self.words[s];
         let delay = word & ((1 << self.delay_bits) - 1);
         let weight = (word as i32) >> self.delay_bits;
-        let target = (self.targets[s / 2] >> (16 * (s as u32 % 2))) & 0xffff;
-        (target, delay, weight)
+        (
+            target_at(&self.targets, self.target_bits, s as u64),
+            delay,
+            weight,
+        )
     }
 
     /// Device bytes per synapse: the word, the target and the row pointers spread over the

@@ -173,9 +173,6 @@ fn device_projection(
         return None;
     }
     let (pre, post) = (pops[proj.pre.index].gpu, pops[proj.post.index].gpu);
-    if post.size > 1 << 16 {
-        return None;
-    }
     Some(GenProjection {
         pre_start: pre.start,
         pre_size: pre.size,
@@ -229,10 +226,9 @@ impl Plan {
     }
 
     /// Builds the plan leaving the synapses of every projection the GPU can generate (static
-    /// `FixedTotal` with constant, uniform or normal weights and delays, post-synaptic
-    /// population of at most 65,536 neurons) to the GPU: the host keeps only their
-    /// descriptions ([`Plan::device_projections`]), so host memory and upload do not grow with
-    /// their synapses. The GPU generates exactly what [`Plan::new`] would.
+    /// `FixedTotal` with constant, uniform or normal weights and delays) to the GPU: the host
+    /// keeps only their descriptions ([`Plan::device_projections`]), so host memory and upload
+    /// do not grow with their synapses. The GPU generates exactly what [`Plan::new`] would.
     pub fn for_device_generation(net: &Network) -> Result<Self> {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         Self::build(net, threads, true)

@@ -6,8 +6,9 @@ use spikegpu::plan::{Plan, to_fixed};
 use spikegpu::{microcircuit, models};
 
 /// Every synapse decodes to the wide plan's target, delay and the fixed-point integer the
-/// accumulator adds, projection by projection; storage is 6 bytes per synapse plus the row
-/// pointers (4 bytes per pre-synaptic neuron and projection).
+/// accumulator adds, projection by projection; storage is 4 bytes per synapse plus as many
+/// bits of target as the largest post population needs (15 for the microcircuit: 5.875
+/// bytes), plus the row pointers (4 bytes per pre-synaptic neuron and projection).
 #[test]
 fn compact_encoding_decodes_to_the_wide_plan_exactly() {
     for (name, net) in [
@@ -40,10 +41,14 @@ fn compact_encoding_decodes_to_the_wide_plan_exactly() {
             }
         }
         assert_eq!(s, c.len(), "{name}: every synapse visited");
-        // 4 + 2 bytes per synapse (2 of padding at most); row pointers come on top.
+        // 4 bytes and target_bits bits per synapse (under one word of padding); row pointers
+        // come on top.
+        let largest = plan.populations.iter().map(|p| p.gpu.size).max().unwrap();
+        assert_eq!(c.target_bits, 32 - (largest - 1).leading_zeros(), "{name}");
         let n = c.len() as f64;
         let own = (c.words.len() + c.targets.len()) as f64 * 4.0 / n;
-        assert!(own <= 6.0 + 2.0 / n, "{name}: {own} bytes per synapse");
+        let bound = 4.0 + f64::from(c.target_bits) / 8.0 + 4.0 / n;
+        assert!(own <= bound, "{name}: {own} bytes per synapse");
         let index = c.row_ptr.len() as f64 * 4.0 / n;
         assert!(
             (c.bytes_per_synapse() - own - index).abs() < 1e-9,

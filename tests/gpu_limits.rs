@@ -94,7 +94,9 @@ fn a_compact_network_needing_more_bindings_than_the_device_has_is_refused() {
     )
     .unwrap();
     let plan = Plan::new(&b.build().unwrap()).unwrap();
-    // 200,000 words of 4 bytes and 100,000 target pairs in 4 KiB chunks: 196 + 98 bindings.
+    // 200,000 words of 4 bytes in 4 KiB chunks: 196 bindings. 10-bit targets (1,000
+    // neurons): 62,500 words, a chunk of them holds the targets of 3 word chunks (960 words):
+    // 66 bindings.
     let options = GpuOptions {
         synapse_format: SynapseFormat::Compact,
         max_chunk_bytes: Some(4096),
@@ -110,7 +112,7 @@ fn a_compact_network_needing_more_bindings_than_the_device_has_is_refused() {
         what.contains("storage bindings") && what.contains("4096"),
         "{err}"
     );
-    assert_eq!(*requested, 7 + 196 + 98);
+    assert_eq!(*requested, 7 + 196 + 66);
     assert_eq!(*max, u64::from(allowed));
 }
 

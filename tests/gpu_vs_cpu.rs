@@ -314,10 +314,11 @@ fn no_spike_is_lost_when_every_neuron_fires_every_tick() {
     assert_eq!(gpu.counters(), cpu.counters());
 }
 
-/// Compact synapse storage (6 bytes, split over many bindings) delivers exactly what the wide
-/// format and the CPU deliver: the brunel network (1.6e6 synapses at scale 0.1) for 300 ms
-/// gives one spike hash on the CPU, on the GPU in the wide format, and on the GPU in compact
-/// chunks sized so the arrays need about ten bindings each.
+/// Compact synapse storage (4 bytes and 10 bits of target per synapse, split over many
+/// bindings) delivers exactly what the wide format and the CPU deliver: the brunel network
+/// (1.6e6 synapses at scale 0.1) for 300 ms gives one spike hash on the CPU, on the GPU in
+/// the wide format, and on the GPU in compact chunks sized so the arrays need about ten
+/// bindings each.
 #[test]
 fn compact_storage_split_over_bindings_gives_the_cpu_spike_trains() {
     use spikegpu::compact::CompactSynapses;
@@ -356,10 +357,88 @@ fn compact_storage_split_over_bindings_gives_the_cpu_spike_trains() {
     );
     assert_eq!(cpu.0, wide.0, "wide format");
     assert_eq!(cpu.0, chunked.0, "compact format in {chunk}-byte chunks");
+    assert_eq!(compact.target_bits, 10);
     assert!(
-        wide.1 > 12.0 && chunked.1 < 6.1,
+        wide.1 > 12.0 && chunked.1 > 5.25 && chunked.1 < 5.3,
         "bytes per synapse: wide {} compact {}",
         wide.1,
         chunked.1
+    );
+}
+
+/// Compact storage past 16-bit targets: a population of 70,000 neurons (17-bit targets,
+/// straddling words of the target stream) driven through a fixed-total projection fires
+/// exactly as on the CPU, with host-built and with GPU-generated connectivity.
+#[test]
+fn compact_storage_with_17_bit_targets_gives_the_cpu_spike_trains() {
+    use spikegpu::{Connectivity, InitialValue, LifParams, NetworkBuilder, NeuronModel, Receptor};
+    let Some(ctx) = common::gpu() else { return };
+    drop(ctx);
+    let mut b = NetworkBuilder::new(0.1, 5);
+    let lif = || NeuronModel::Lif(LifParams::default());
+    let drive = b
+        .population(
+            "drive",
+            500,
+            lif(),
+            InitialValue::Uniform {
+                low: -70.0,
+                high: -50.0,
+            },
+        )
+        .unwrap();
+    let wide = b
+        .population(
+            "wide",
+            70_000,
+            lif(),
+            InitialValue::Uniform {
+                low: -70.0,
+                high: -50.0,
+            },
+        )
+        .unwrap();
+    b.poisson_input(drive, 2000.0, 5.0, Receptor::Excitatory).unwrap();
+    b.projection(
+        drive,
+        wide,
+        Connectivity::FixedTotal {
+            n: 400_000,
+            autapses: true,
+        },
+        WeightDist::Normal {
+            mean: 8.0,
+            std: 1.0,
+            low: 0.0,
+            high: 20.0,
+        },
+        WeightDist::Uniform { low: 0.5, high: 3.0 },
+        Receptor::Excitatory,
+    )
+    .unwrap();
+    let net = b.build().unwrap();
+    let run = |backend, generate_on_device| {
+        let options = SimOptions {
+            generate_on_device,
+            ..SimOptions::default()
+        };
+        let mut sim = Simulator::with_options(&net, backend, options).unwrap();
+        sim.run_ms(40.0).unwrap();
+        (
+            spikegpu::stats::spike_hash(sim.spike_records()),
+            sim.spike_records().len(),
+            sim.bytes_per_synapse(),
+        )
+    };
+    let cpu = run(Backend::Cpu, false);
+    let host_built = run(Backend::Gpu, false);
+    let generated = run(Backend::Gpu, true);
+    assert!(cpu.1 > 1000, "the wide population must fire: {} spikes", cpu.1);
+    assert_eq!(cpu.0, host_built.0, "host-built compact");
+    assert_eq!(cpu.0, generated.0, "GPU-generated compact");
+    assert!(
+        (host_built.2 - (4.0 + 17.0 / 8.0)).abs() < 0.01,
+        "{} bytes per synapse",
+        host_built.2
     );
 }

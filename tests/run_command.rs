@@ -300,7 +300,12 @@ fn run_generates_fixed_total_connectivity_on_the_device() {
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary["synapses"], 20000, "{summary}");
     let bytes = summary["bytes_per_synapse"].as_f64().unwrap();
-    assert!(bytes > 6.0 && bytes < 6.2, "{bytes}");
+    // A word and a 9-bit target (500 neurons) per synapse, and 501 row pointers.
+    let expected = 4.0 + 9.0 / 8.0 + 4.0 * 501.0 / 20000.0;
+    assert!(
+        (bytes - expected).abs() < 1e-9,
+        "{bytes} bytes per synapse, not {expected}"
+    );
     assert!(summary["spikes"].as_u64().unwrap() > 0);
     let (code, _, stderr) = run_model(
         &model,

@@ -120,21 +120,28 @@ fn rust_and_wgsl_structs_have_identical_layouts() {
     check_layout!(CompactProjection, "CompactProjection", [pre_start, post_start, port, row_base, first]);
 }
 
-/// `propagate_compact` is generated for each chunk layout: it validates for one chunk and for
-/// several, with different chunk sizes and delay widths.
+/// `propagate_compact` and `generate_synapses` are generated for each chunk layout: they
+/// validate for one chunk and for several, with different chunk sizes, delay and target
+/// widths (a chunk of targets serving one to 32 word chunks).
 #[test]
 fn chunked_stages_validate_for_every_chunk_layout_shape() {
     use spikegpu::gpu::shaders::{
         ChunkLayout, Dialect, generate_synapses_source, propagate_compact_source, validate_source,
     };
-    for (word_chunks, target_chunks, chunk_shift, delay_bits) in
-        [(1, 1, 31, 13), (3, 2, 20, 7), (16, 8, 25, 1), (2, 1, 10, 12)]
-    {
+    for (word_chunks, target_chunks, chunk_shift, delay_bits, target_bits) in [
+        (1, 1, 31, 13, 16),
+        (3, 2, 20, 7, 15),
+        (16, 8, 25, 1, 1),
+        (2, 1, 10, 12, 11),
+        (3, 3, 5, 6, 32),
+        (4, 4, 26, 4, 17),
+    ] {
         let layout = ChunkLayout {
             word_chunks,
             target_chunks,
             chunk_shift,
             delay_bits,
+            target_bits,
         };
         for dialect in Dialect::ALL {
             validate_source(
@@ -160,8 +167,6 @@ fn chunked_stages_validate_for_every_chunk_layout_shape() {
             target_chunks as usize
         );
         let src = generate_synapses_source(&layout, Dialect::PORTABLE);
-        let module = validate_source("generate_synapses", &src, Dialect::PORTABLE).unwrap();
-        assert!(module.entry_points.iter().any(|e| e.name == "generate_row_heads"));
         assert_eq!(
             src.matches("var<storage, read_write> words_").count(),
             word_chunks as usize

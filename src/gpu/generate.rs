@@ -5,9 +5,9 @@
 //! in-degrees, so the host fixes it from a provisional in-degree bound (the binomial mean plus
 //! `bound_sd` standard deviations). Pass 2 writes the synapses straight into the compact
 //! arrays (which may hold more than 2^32 synapses, each projection fewer) and counts the real
-//! in-degrees on the way; pass 3 completes the target pairs shared by neighbouring rows. If a
-//! real in-degree exceeds its bound (with the default width, practically never) passes 2 and
-//! 3 run again at the scale of the real in-degrees: the result is deterministic either way.
+//! in-degrees on the way. If a real in-degree exceeds its bound (with the default width,
+//! practically never) pass 2 runs again at the scale of the real in-degrees: the result is
+//! deterministic either way.
 //! Nothing proportional to the synapse count exists on the host.
 
 use wgpu::util::DeviceExt;
@@ -40,7 +40,7 @@ pub(super) struct Generation {
     pub run_s: f64,
 }
 
-/// What passes 2 and 3 did.
+/// What pass 2 did.
 pub(super) struct Generated {
     /// Seconds compiling their shader.
     pub compile_s: f64,
@@ -49,7 +49,7 @@ pub(super) struct Generated {
     /// The fixed-point scale the weights were written at.
     pub fixed_scale: f32,
     /// Whether a real in-degree exceeded its provisional bound by enough to need a smaller
-    /// scale (passes 2 and 3 ran twice; the host-encoded synapses must be rescaled).
+    /// scale (pass 2 ran twice; the host-encoded synapses must be rescaled).
     pub rerun: bool,
 }
 
@@ -273,7 +273,7 @@ impl Generation {
         }
     }
 
-    /// Passes 2 and 3: the synapses into the compact chunks, then the check of the real
+    /// Pass 2: the synapses into the compact chunks, then the check of the real
     /// in-degrees against the bounds (and the rerun at their scale if one is exceeded).
     pub(super) fn generate(
         &self,
@@ -302,10 +302,7 @@ impl Generation {
         }
         let t0 = std::time::Instant::now();
         let src = shaders::generate_synapses_source(layout, shaders::Dialect::of(device));
-        let pipes = (
-            super::pipeline_from_source(device, "generate_synapses", &src),
-            super::pipeline_entry(device, "generate_synapses", &src, "generate_row_heads"),
-        );
+        let pipe = super::pipeline_from_source(device, "generate_synapses", &src);
         {
             // Stand-ins for the chunks: binding the real ones would have wgpu zero them here.
             let stand_ins: Vec<wgpu::Buffer> = (0..layout.word_chunks + layout.target_chunks)
@@ -318,15 +315,10 @@ impl Generation {
                 (2, &self.counts_buffer),
                 (3, row_ptr),
             ];
-            let chunk_bindings = (shaders::GENERATE_CHUNK_BINDING..).zip(&stand_ins);
             let mut all: Vec<(u32, &wgpu::Buffer)> = fixed.to_vec();
             all.push((4, &self.indegree_buffer));
-            all.extend(chunk_bindings.clone());
-            let first_target = shaders::GENERATE_CHUNK_BINDING + layout.word_chunks;
-            let mut heads: Vec<(u32, &wgpu::Buffer)> = fixed.to_vec();
-            heads.extend(chunk_bindings.filter(|(i, _)| *i >= first_target));
-            compile_now(ctx, &pipes.0, "generate_synapses", &all)?;
-            compile_now(ctx, &pipes.1, "generate_row_heads", &heads)?;
+            all.extend((shaders::GENERATE_CHUNK_BINDING..).zip(&stand_ins));
+            compile_now(ctx, &pipe, "generate_synapses", &all)?;
         }
         let compile_s = t0.elapsed().as_secs_f64();
         let t1 = std::time::Instant::now();
@@ -354,13 +346,10 @@ impl Generation {
                     .zip(shaders::GENERATE_CHUNK_BINDING..)
                     .map(|(b, i)| (i, b)),
             );
-            all.extend(targets.clone().map(|(b, i)| (i, b)));
-            let mut heads: Vec<(u32, &wgpu::Buffer)> = fixed.to_vec();
-            heads.extend(targets.map(|(b, i)| (i, b)));
+            all.extend(targets.map(|(b, i)| (i, b)));
             // Every workgroup of the padded, bit-reversed order (see `gen_row`).
             let groups = grid(WORKGROUP << params.row_group_bits, self.max_groups);
-            dispatch(ctx, &pipes.0, "generate_synapses", &all, groups);
-            dispatch(ctx, &pipes.1, "generate_row_heads", &heads, groups);
+            dispatch(ctx, &pipe, "generate_synapses", &all, groups);
             Ok(())
         };
         run(self.fixed_scale)?;
@@ -387,8 +376,9 @@ impl Generation {
             log::info!(
                 "a generated in-degree exceeded its provisional bound: synapses written again at fixed-point scale {fixed_scale}"
             );
-            // Pass 2 rewrites every generated word and target pair whole (pass 3 then ORs the
-            // row heads in again); the host-encoded synapses are rescaled by the caller.
+            // Pass 2 rewrites every generated word; it ORs the same targets again into the
+            // words shared by neighbouring rows (targets do not depend on the scale), which
+            // changes nothing. The host-encoded weights are rescaled by the caller.
             let mut enc = device.create_command_encoder(&Default::default());
             enc.clear_buffer(&self.indegree_buffer, 0, None);
             ctx.queue.submit([enc.finish()]);

@@ -25,14 +25,15 @@ const CONTROL_BYTES: u64 = 64;
 /// How synapses are stored on the device.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum SynapseFormat {
-    /// Compact where the network qualifies (static, post populations up to 65,536 neurons,
-    /// weights that fit beside the delay bits), wide otherwise. Both give the same spikes.
+    /// Compact where the network qualifies (static, weights that fit beside the delay bits),
+    /// wide otherwise. Both give the same spikes.
     #[default]
     Auto,
     /// Target, delay/port word and f32 weight: 12 bytes, one binding each.
     Wide,
-    /// 6 bytes per synapse split over as many bindings as needed (see [`crate::compact`]);
-    /// an error if the network does not qualify.
+    /// 4 bytes and as many bits of target as the largest post population needs per synapse
+    /// (5.875 bytes for the microcircuit), split over as many bindings as needed (see
+    /// [`crate::compact`]); an error if the network does not qualify.
     Compact,
 }
 
@@ -73,8 +74,10 @@ impl Default for GpuOptions {
 pub struct CompactArrays {
     /// Per synapse: `(w_fixed << delay_bits) | delay`.
     pub words: Vec<u32>,
-    /// Target pairs (low half first).
+    /// Targets, a stream of `target_bits` bits per synapse ([`crate::compact::target_at`]).
     pub targets: Vec<u32>,
+    /// Bits of each target.
+    pub target_bits: u32,
     /// Row pointers, relative to each projection's first synapse.
     pub row_ptr: Vec<u32>,
     /// The projection table (with the first positions of generated projections).
@@ -100,6 +103,8 @@ struct CompactBuffers {
     projections: wgpu::Buffer,
     outgoing: wgpu::Buffer,
     chunk_words: u64,
+    target_chunk_words: u64,
+    target_bits: u32,
     bytes_per_synapse: f64,
     total_words: u64,
     generated: u64,
@@ -235,6 +240,13 @@ fn storage_init(device: &wgpu::Device, label: &str, bytes: &[u8], extra: wgpu::B
     })
 }
 
+/// Words per chunk of targets: `span` word chunks' regions of targets (see
+/// [`shaders::ChunkLayout`]).
+fn target_chunk_words(layout: &shaders::ChunkLayout) -> u64 {
+    u64::from(crate::compact::target_chunk_span(layout.target_bits))
+        * (u64::from(layout.target_bits) << (layout.chunk_shift - 5))
+}
+
 /// Writes `data` (host-encoded words, then nothing: the rest is generated on the device) from
 /// the start of an array split into `buffers` of `chunk_words` words each.
 fn write_chunked(queue: &wgpu::Queue, buffers: &[wgpu::Buffer], chunk_words: usize, data: &[u32]) {
@@ -246,6 +258,10 @@ fn write_chunked(queue: &wgpu::Queue, buffers: &[wgpu::Buffer], chunk_words: usi
 /// Size of the stand-in for an empty array: at least one element of every struct a stage binds
 /// as an array (the largest, `GenProjection`, is 112 bytes).
 const EMPTY_BINDING_BYTES: u64 = 256;
+
+/// Smallest chunk of a compact synapse array: 32 words, so that each chunk's targets are a
+/// whole number of words at every target width.
+const MIN_CHUNK_BYTES: u64 = 128;
 
 /// A zero-initialised storage buffer of `size` bytes (at least one element of any array).
 fn storage_zeroed(device: &wgpu::Device, label: &str, size: u64, extra: wgpu::BufferUsages) -> wgpu::Buffer {
@@ -332,17 +348,20 @@ impl GpuBackend {
             let limit = options
                 .max_chunk_bytes
                 .unwrap_or(max_binding)
-                .clamp(16, max_binding);
+                .clamp(MIN_CHUNK_BYTES, max_binding.max(MIN_CHUNK_BYTES));
             1u64 << (63 - limit.leading_zeros())
         };
         let layout = compact.as_ref().map(|c| {
             let chunk_words = chunk_bytes / 4;
-            shaders::ChunkLayout {
+            let mut l = shaders::ChunkLayout {
                 word_chunks: c.total_words().div_ceil(chunk_words).max(1) as u32,
-                target_chunks: c.total_target_words().div_ceil(chunk_words).max(1) as u32,
+                target_chunks: 1,
                 chunk_shift: chunk_words.trailing_zeros(),
                 delay_bits: c.delay_bits,
-            }
+                target_bits: c.target_bits,
+            };
+            l.target_chunks = c.total_target_words().div_ceil(target_chunk_words(&l)).max(1) as u32;
+            l
         });
         if let Some(l) = &layout {
             // propagate_compact: seven fixed storage bindings, then the chunks.
@@ -351,8 +370,12 @@ impl GpuBackend {
             if needed > allowed {
                 return Err(Error::LimitExceeded {
                     what: format!(
-                        "storage bindings of the compact synapse arrays ({} synapses at 6 bytes, in chunks of {chunk_bytes} bytes, plus 7) on '{}'",
+                        "storage bindings of the compact synapse arrays ({} synapses at {} bytes, in chunks of {chunk_bytes} bytes, plus 7) on '{}'",
                         compact.as_ref().map_or(0, |c| c.total_words()),
+                        compact
+                            .as_ref()
+                            .map_or(0.0, |c| (c.total_words() * 4 + c.total_target_words() * 4) as f64
+                                / c.total_words().max(1) as f64),
                         ctx.summary.name
                     ),
                     requested: u64::from(needed),
@@ -576,23 +599,26 @@ impl GpuBackend {
                 bytemuck::cast_slice(&procedural),
                 copy,
             ),
-            compact: compact.as_ref().map(|c| {
-                let chunk_words = (chunk_bytes / 4) as usize;
+            compact: compact.as_ref().zip(layout.as_ref()).map(|(c, l)| {
+                let chunk_words = chunk_bytes / 4;
+                let target_chunk_words = target_chunk_words(l);
                 // Chunks cover all words, generated ones included (zeroed until generated).
-                let chunks = |label: &str, data: &[u32], total: u64| -> Vec<wgpu::Buffer> {
-                    let count = total.div_ceil(chunk_words as u64).max(1);
+                let chunks = |label: &str, data: &[u32], total: u64, size: u64| -> Vec<wgpu::Buffer> {
+                    let count = total.div_ceil(size).max(1);
                     let buffers: Vec<_> = (0..count)
-                        .map(|i| {
-                            let len = (total - i * chunk_words as u64).min(chunk_words as u64);
-                            storage_zeroed(device, label, len * 4, copy)
-                        })
+                        .map(|i| storage_zeroed(device, label, (total - i * size).min(size) * 4, copy))
                         .collect();
-                    write_chunked(&ctx.queue, &buffers, chunk_words, data);
+                    write_chunked(&ctx.queue, &buffers, size as usize, data);
                     buffers
                 };
                 CompactBuffers {
-                    words: chunks("spikegpu.compact_words", &c.words, c.total_words()),
-                    targets: chunks("spikegpu.compact_targets", &c.targets, c.total_target_words()),
+                    words: chunks("spikegpu.compact_words", &c.words, c.total_words(), chunk_words),
+                    targets: chunks(
+                        "spikegpu.compact_targets",
+                        &c.targets,
+                        c.total_target_words(),
+                        target_chunk_words,
+                    ),
                     row_ptr: storage_init(
                         device,
                         "spikegpu.compact_row_ptr",
@@ -611,7 +637,9 @@ impl GpuBackend {
                         bytemuck::cast_slice(&c.outgoing),
                         copy,
                     ),
-                    chunk_words: chunk_words as u64,
+                    chunk_words,
+                    target_chunk_words,
+                    target_bits: c.target_bits,
                     bytes_per_synapse: c.bytes_per_synapse(),
                     total_words: c.total_words(),
                     generated: c.device_synapses,
@@ -1204,16 +1232,16 @@ impl GpuBackend {
         self.buffers.compact.as_ref().map_or(0, |c| c.generated)
     }
 
-    /// The compact arrays as the device holds them: words, target pairs, row pointers (for
+    /// The compact arrays as the device holds them: words, targets, row pointers (for
     /// checking generated connectivity).
     pub fn pull_compact(&self) -> Result<Option<CompactArrays>> {
         let Some(c) = &self.buffers.compact else {
             return Ok(None);
         };
-        let read_all = |buffers: &[wgpu::Buffer], total: u64| -> Result<Vec<u32>> {
+        let read_all = |buffers: &[wgpu::Buffer], total: u64, chunk_words: u64| -> Result<Vec<u32>> {
             let mut out = Vec::with_capacity(total as usize);
             for b in buffers {
-                let len = (total - out.len() as u64).min(c.chunk_words);
+                let len = (total - out.len() as u64).min(chunk_words);
                 out.extend(bytemuck::pod_collect_to_vec::<u8, u32>(
                     &self.read_buffer(b, len * 4)?,
                 ));
@@ -1221,8 +1249,13 @@ impl GpuBackend {
             Ok(out)
         };
         Ok(Some(CompactArrays {
-            words: read_all(&c.words, c.total_words)?,
-            targets: read_all(&c.targets, c.total_words.div_ceil(2))?,
+            words: read_all(&c.words, c.total_words, c.chunk_words)?,
+            targets: read_all(
+                &c.targets,
+                (c.total_words * u64::from(c.target_bits)).div_ceil(32),
+                c.target_chunk_words,
+            )?,
+            target_bits: c.target_bits,
             row_ptr: bytemuck::pod_collect_to_vec(&self.read_buffer(&c.row_ptr, c.row_ptr.size())?),
             projections: bytemuck::pod_collect_to_vec(
                 &self.read_buffer(&c.projections, c.projections.size())?,
@@ -1498,21 +1531,17 @@ fn pipeline(device: &wgpu::Device, name: &str) -> wgpu::ComputePipeline {
     )
 }
 
+/// The pipeline of stage `name` (its entry point) from its full source.
 fn pipeline_from_source(device: &wgpu::Device, name: &str, source: &str) -> wgpu::ComputePipeline {
-    pipeline_entry(device, name, source, name)
-}
-
-/// The pipeline of entry point `entry` of stage `name`'s module.
-fn pipeline_entry(device: &wgpu::Device, name: &str, source: &str, entry: &str) -> wgpu::ComputePipeline {
     let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
         label: Some(&format!("spikegpu.{name}")),
         source: wgpu::ShaderSource::Wgsl(source.into()),
     });
     device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-        label: Some(&format!("spikegpu.{entry}")),
+        label: Some(&format!("spikegpu.{name}")),
         layout: None,
         module: &module,
-        entry_point: Some(entry),
+        entry_point: Some(name),
         compilation_options: Default::default(),
         cache: None,
     })

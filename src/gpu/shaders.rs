@@ -155,19 +155,22 @@ pub fn stage(name: &str) -> Stage {
 }
 
 /// How the compact synapse arrays are split over bindings: `word_chunks` bindings of
-/// weight/delay words and `target_chunks` of target pairs, each chunk `2^chunk_shift` words
-/// (the last may be shorter). Word chunk `c` holds the targets of its synapses in the half
-/// `c & 1` of target chunk `c >> 1`.
+/// weight/delay words, each `2^chunk_shift` words (the last may be shorter), and
+/// `target_chunks` of targets. The targets of word chunk `c` are its region of
+/// `target_bits * 2^(chunk_shift - 5)` words, number `c % span` of target chunk `c / span`,
+/// with `span = compact::target_chunk_span(target_bits)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ChunkLayout {
     /// Bindings of weight/delay words.
     pub word_chunks: u32,
-    /// Bindings of target pairs.
+    /// Bindings of targets.
     pub target_chunks: u32,
-    /// log2 of the words per chunk (1 to 31).
+    /// log2 of the words per chunk (5 to 31).
     pub chunk_shift: u32,
     /// Delay bits of each word.
     pub delay_bits: u32,
+    /// Bits of each target (1 to 32).
+    pub target_bits: u32,
 }
 
 impl Default for ChunkLayout {
@@ -177,6 +180,7 @@ impl Default for ChunkLayout {
             target_chunks: 1,
             chunk_shift: 31,
             delay_bits: 13,
+            target_bits: 16,
         }
     }
 }
@@ -197,34 +201,41 @@ pub fn propagate_compact_source(layout: &ChunkLayout, dialect: Dialect) -> Strin
         layout,
         "fn deliver_segment(chunk: u32, within: u32, len: u32, lid: u32, tick: u32, proj: CompactProjection)",
         "for (var i = within + lid; i < within + len; i += WORKGROUP_SIZE) { \
-         deliver(tick, proj, words_{w}[i], targets_{t}[pair_base + (i >> 1u)] >> (16u * (i & 1u))); }",
+         let bit = (i & 31u) * TARGET_BITS; \
+         let at = region + (i >> 5u) * TARGET_BITS + (bit >> 5u); \
+         let shift = bit & 31u; \
+         var local = targets_{t}[at] >> shift; \
+         if (shift + TARGET_BITS > 32u) { local |= targets_{t}[at + 1u] << (32u - shift); } \
+         deliver(tick, proj, words_{w}[i], local & TARGET_MASK); }",
     ));
     src
 }
 
-/// Full source of `generate_synapses` (and `generate_row_heads`) for a chunk layout: as
-/// `propagate_compact_source`, with writable chunks, `write_segment`, which writes a run of a
-/// row's synapses inside one chunk (pairs of targets whole, see the stage), and
-/// `or_high_half`.
+/// Full source of `generate_synapses` for a chunk layout: as `propagate_compact_source`,
+/// with writable chunks and `write_segment`, which writes a run of a row's synapses inside
+/// one chunk. Its targets are gathered into words of the bit stream and OR-ed into the zeroed
+/// array as each fills: the first and last word of a run may hold targets of the
+/// neighbouring rows, and OR makes the result independent of the order rows run in.
 pub fn generate_synapses_source(layout: &ChunkLayout, dialect: Dialect) -> String {
     let mut src = chunked_stage("generate_synapses", layout, GENERATE_CHUNK_BINDING, true, dialect);
     src.push_str(&chunk_switch(
         layout,
         "fn write_segment(p: GenProjection, row: u32, s0: u32, chunk: u32, within: u32, len: u32)",
-        "var i = 0u; \
-         if ((within & 1u) == 1u) { let a = gen_synapse(p, row, s0); words_{w}[within] = a.x; \
-         count_target(p, a.y); i = 1u; } \
-         for (; i + 1u < len; i += 2u) { let a = gen_synapse(p, row, s0 + i); \
-         let b = gen_synapse(p, row, s0 + i + 1u); let j = within + i; words_{w}[j] = a.x; \
-         words_{w}[j + 1u] = b.x; targets_{t}[pair_base + (j >> 1u)] = a.y | (b.y << 16u); \
-         count_target(p, a.y); count_target(p, b.y); } \
-         if (i < len) { let a = gen_synapse(p, row, s0 + i); let j = within + i; \
-         words_{w}[j] = a.x; targets_{t}[pair_base + (j >> 1u)] = a.y; count_target(p, a.y); }",
-    ));
-    src.push_str(&chunk_switch(
-        layout,
-        "fn or_high_half(chunk: u32, within: u32, value: u32)",
-        "targets_{t}[pair_base + (within >> 1u)] |= value;",
+        "let first_bit = (within & 31u) * TARGET_BITS; \
+         var at = region + (within >> 5u) * TARGET_BITS + (first_bit >> 5u); \
+         var filled = first_bit & 31u; \
+         var gathered = 0u; \
+         for (var i = 0u; i < len; i++) { \
+         let a = gen_synapse(p, row, s0 + i); \
+         words_{w}[within + i] = a.x; \
+         count_target(p, a.y); \
+         gathered |= a.y << filled; \
+         filled += TARGET_BITS; \
+         if (filled >= 32u) { \
+         atomicOr(&targets_{t}[at], gathered); \
+         at += 1u; filled -= 32u; \
+         gathered = select(0u, a.y >> (TARGET_BITS - filled), filled != 0u); } } \
+         if (filled != 0u) { atomicOr(&targets_{t}[at], gathered); }",
     ));
     src
 }
@@ -234,10 +245,17 @@ pub fn generate_synapses_source(layout: &ChunkLayout, dialect: Dialect) -> Strin
 fn chunked_stage(name: &str, layout: &ChunkLayout, first: u32, write: bool, dialect: Dialect) -> String {
     let mut src = assembled_static(&stage(name), dialect);
     src.push_str(&format!(
-        "\nconst DELAY_BITS: u32 = {}u;\nconst DELAY_MASK: u32 = {}u;\nconst CHUNK_SHIFT: u32 = {}u;\n",
+        "\nconst DELAY_BITS: u32 = {}u;\nconst DELAY_MASK: u32 = {}u;\nconst CHUNK_SHIFT: u32 = {}u;\n\
+         const TARGET_BITS: u32 = {}u;\nconst TARGET_MASK: u32 = {}u;\n\
+         // Word chunks sharing a chunk of targets, and the words of targets of each.\n\
+         const TARGET_SPAN: u32 = {}u;\nconst REGION_WORDS: u32 = {}u;\n",
         layout.delay_bits,
         (1u64 << layout.delay_bits) - 1,
-        layout.chunk_shift
+        layout.chunk_shift,
+        layout.target_bits,
+        crate::compact::target_mask(layout.target_bits),
+        crate::compact::target_chunk_span(layout.target_bits),
+        u64::from(layout.target_bits) << (layout.chunk_shift - 5)
     ));
     src.push_str(&chunk_bindings(layout, first, write));
     src
@@ -247,11 +265,16 @@ fn chunked_stage(name: &str, layout: &ChunkLayout, first: u32, write: bool, dial
 fn chunk_bindings(layout: &ChunkLayout, first: u32, write: bool) -> String {
     use std::fmt::Write;
     let mut src = String::new();
-    let access = if write { "read_write" } else { "read" };
+    let (access, targets) = if write {
+        // Words of targets may be shared by neighbouring rows (see generate_synapses_source).
+        ("read_write", "array<atomic<u32>>")
+    } else {
+        ("read", "array<u32>")
+    };
     let mut binding = first;
     for (name, count, elem) in [
         ("words", layout.word_chunks, "array<u32>"),
-        ("targets", layout.target_chunks, "array<u32>"),
+        ("targets", layout.target_chunks, targets),
     ] {
         for c in 0..count {
             let _ = writeln!(
@@ -265,13 +288,13 @@ fn chunk_bindings(layout: &ChunkLayout, first: u32, write: bool) -> String {
 }
 
 /// `head` with a body that switches on `chunk` and runs `run` with `{w}` / `{t}` replaced
-/// by the word and target chunk (`pair_base`: the first pair of the word chunk's half of its
+/// by the word and target chunk (`region`: the first word of the word chunk's targets in its
 /// target chunk).
 fn chunk_switch(layout: &ChunkLayout, head: &str, run: &str) -> String {
     use std::fmt::Write;
-    let mut src = format!(
-        "{head} {{\n    let pair_base = (chunk & 1u) << (CHUNK_SHIFT - 1u);\n    switch (chunk) {{\n"
-    );
+    let span = crate::compact::target_chunk_span(layout.target_bits);
+    let mut src =
+        format!("{head} {{\n    let region = (chunk % TARGET_SPAN) * REGION_WORDS;\n    switch (chunk) {{\n");
     for c in 0..layout.word_chunks {
         let label = if c + 1 == layout.word_chunks {
             "default".to_string()
@@ -280,7 +303,7 @@ fn chunk_switch(layout: &ChunkLayout, head: &str, run: &str) -> String {
         };
         let body = run
             .replace("{w}", &c.to_string())
-            .replace("{t}", &(c >> 1).to_string());
+            .replace("{t}", &(c / span).to_string());
         let _ = writeln!(src, "        {label}: {{ {body} }}");
     }
     src.push_str("    }\n}\n");
