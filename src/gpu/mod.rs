@@ -47,7 +47,7 @@ pub struct GpuOptions {
     /// Synapse storage.
     pub synapse_format: SynapseFormat,
     /// Largest chunk of a compact synapse array per binding, in bytes (default and upper
-    /// bound: the adapter's binding limit, rounded down to a power of two).
+    /// bound: the adapter's binding limit; at least 128), rounded down to a power of two.
     pub max_chunk_bytes: Option<u64>,
     /// Width of the provisional in-degree bound of GPU-generated projections, in standard
     /// deviations above the mean (default 8). The fixed-point scale is fixed from it before
