@@ -157,23 +157,15 @@ fn chunked_stages_validate_for_every_chunk_layout_shape() {
             )
             .unwrap();
         }
-        let src = propagate_compact_source(&layout, Dialect::PORTABLE);
-        assert_eq!(
-            src.matches("var<storage, read> words_").count(),
-            word_chunks as usize
-        );
-        assert_eq!(
-            src.matches("var<storage, read> targets_").count(),
-            target_chunks as usize
-        );
-        let src = generate_synapses_source(&layout, Dialect::PORTABLE);
-        assert_eq!(
-            src.matches("var<storage, read_write> words_").count(),
-            word_chunks as usize
-        );
-        assert_eq!(
-            src.matches("var<storage, read_write> targets_").count(),
-            target_chunks as usize
-        );
+        // One binding per chunk: read-only for propagation, writable for generation.
+        for (src, access) in [
+            (propagate_compact_source(&layout, Dialect::PORTABLE), "read"),
+            (generate_synapses_source(&layout, Dialect::PORTABLE), "read_write"),
+        ] {
+            for (array, chunks) in [("words", word_chunks), ("targets", target_chunks)] {
+                let binding = format!("var<storage, {access}> {array}_");
+                assert_eq!(src.matches(&binding).count(), chunks as usize, "{binding}");
+            }
+        }
     }
 }

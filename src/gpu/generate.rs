@@ -53,13 +53,18 @@ pub(super) struct Generated {
     pub rerun: bool,
 }
 
+/// A zeroed array of `len` u32 that can be read back and cleared.
 fn zeroed(device: &wgpu::Device, label: &str, len: u64) -> wgpu::Buffer {
-    device.create_buffer(&wgpu::BufferDescriptor {
-        label: Some(label),
-        size: (len * 4).max(16),
-        usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST,
-        mapped_at_creation: false,
-    })
+    let usage = wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST;
+    super::storage_zeroed(device, label, len * 4, usage)
+}
+
+/// Blocks until the device is idle and reports its first error, if any.
+fn wait_idle(ctx: &GpuContext) -> Result<()> {
+    ctx.device
+        .poll(wgpu::PollType::wait_indefinitely())
+        .map_err(|e| Error::Gpu(format!("waiting for the GPU failed: {e}")))?;
+    ctx.check()
 }
 
 /// Workgroups `(x, y)` for `threads` threads at the common stride `max_groups * WORKGROUP`.
@@ -86,11 +91,12 @@ fn upload(
         contents: bytemuck::bytes_of(params),
         usage: wgpu::BufferUsages::UNIFORM,
     });
-    let projections = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-        label: Some("spikegpu.generate_projections"),
-        contents: bytemuck::cast_slice(table),
-        usage: wgpu::BufferUsages::STORAGE,
-    });
+    let projections = super::storage_init(
+        device,
+        "spikegpu.generate_projections",
+        bytemuck::cast_slice(table),
+        wgpu::BufferUsages::empty(),
+    );
     (uniform, projections)
 }
 
@@ -124,10 +130,7 @@ fn compile_now(
     buffers: &[(u32, &wgpu::Buffer)],
 ) -> Result<()> {
     dispatch(ctx, pipeline, name, buffers, (1, 1));
-    ctx.device
-        .poll(wgpu::PollType::wait_indefinitely())
-        .map_err(|e| Error::Gpu(format!("waiting for the GPU failed: {e}")))?;
-    ctx.check()
+    wait_idle(ctx)
 }
 
 /// Run constants with no threads: every thread of a dispatch exits at once.
@@ -273,6 +276,26 @@ impl Generation {
         }
     }
 
+    /// The bindings of pass 2: run constants, projection table, row counts, row pointers,
+    /// in-degrees, then the word chunks and the target chunks in order.
+    fn synapse_bindings<'a>(
+        &'a self,
+        uniform: &'a wgpu::Buffer,
+        projections: &'a wgpu::Buffer,
+        row_ptr: &'a wgpu::Buffer,
+        chunks: impl IntoIterator<Item = &'a wgpu::Buffer>,
+    ) -> Vec<(u32, &'a wgpu::Buffer)> {
+        let mut all = vec![
+            (0, uniform),
+            (1, projections),
+            (2, &self.counts_buffer),
+            (3, row_ptr),
+            (4, &self.indegree_buffer),
+        ];
+        all.extend((shaders::GENERATE_CHUNK_BINDING..).zip(chunks));
+        all
+    }
+
     /// Pass 2: the synapses into the compact chunks, then the check of the real
     /// in-degrees against the bounds (and the rerun at their scale if one is exceeded).
     pub(super) fn generate(
@@ -309,15 +332,7 @@ impl Generation {
                 .map(|_| zeroed(device, "spikegpu.generate_stand_in", 0))
                 .collect();
             let (uniform, projections) = upload(device, &idle(&self.params), &table);
-            let fixed = [
-                (0, &uniform),
-                (1, &projections),
-                (2, &self.counts_buffer),
-                (3, row_ptr),
-            ];
-            let mut all: Vec<(u32, &wgpu::Buffer)> = fixed.to_vec();
-            all.push((4, &self.indegree_buffer));
-            all.extend((shaders::GENERATE_CHUNK_BINDING..).zip(&stand_ins));
+            let all = self.synapse_bindings(&uniform, &projections, row_ptr, &stand_ins);
             compile_now(ctx, &pipe, "generate_synapses", &all)?;
         }
         let compile_s = t0.elapsed().as_secs_f64();
@@ -329,24 +344,8 @@ impl Generation {
                 ..self.params
             };
             let (uniform, projections) = upload(device, &params, &table);
-            let fixed = [
-                (0, &uniform),
-                (1, &projections),
-                (2, &self.counts_buffer),
-                (3, row_ptr),
-            ];
-            let first_target = shaders::GENERATE_CHUNK_BINDING + layout.word_chunks;
-            let targets = chunks.1.iter().zip(first_target..);
-            let mut all: Vec<(u32, &wgpu::Buffer)> = fixed.to_vec();
-            all.push((4, &self.indegree_buffer));
-            all.extend(
-                chunks
-                    .0
-                    .iter()
-                    .zip(shaders::GENERATE_CHUNK_BINDING..)
-                    .map(|(b, i)| (i, b)),
-            );
-            all.extend(targets.map(|(b, i)| (i, b)));
+            let chunk_buffers: Vec<&wgpu::Buffer> = chunks.0.iter().chain(chunks.1).collect();
+            let all = self.synapse_bindings(&uniform, &projections, row_ptr, chunk_buffers);
             // Every workgroup of the padded, bit-reversed order (see `gen_row`).
             let groups = grid(WORKGROUP << params.row_group_bits, self.max_groups);
             dispatch(ctx, &pipe, "generate_synapses", &all, groups);
@@ -384,10 +383,7 @@ impl Generation {
             ctx.queue.submit([enc.finish()]);
             run(fixed_scale)?;
         }
-        ctx.device
-            .poll(wgpu::PollType::wait_indefinitely())
-            .map_err(|e| Error::Gpu(format!("waiting for the GPU failed: {e}")))?;
-        ctx.check()?;
+        wait_idle(ctx)?;
         Ok(Generated {
             compile_s,
             run_s: t1.elapsed().as_secs_f64(),
