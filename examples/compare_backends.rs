@@ -3,13 +3,13 @@
 //!
 //! `cargo run --release --example compare_backends -- [seed] [duration_ms]`
 
-use spikegpu::{Backend, Simulator, models};
+use spikegpu::{Backend, Simulator, networks};
 
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
     let seed: u64 = args.next().map(|s| s.parse()).transpose()?.unwrap_or(42);
     let duration_ms: f64 = args.next().map(|s| s.parse()).transpose()?.unwrap_or(1000.0);
-    let net = models::cuba(seed, 1.0)?;
+    let net = networks::cuba(seed, 1.0)?;
     let mut gpu = Simulator::new(&net, Backend::Gpu)?;
     let mut cpu = Simulator::new(&net, Backend::Cpu)?;
     println!("adapter: {}", gpu.adapter_name());

@@ -6,7 +6,7 @@
 
 use anyhow::Result;
 use spikegpu::Backend;
-use spikegpu::reward::{DistalReward, W_MAX};
+use spikegpu::networks::reward::{DistalReward, W_MAX};
 
 fn main() -> Result<()> {
     env_logger::init();

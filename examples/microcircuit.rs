@@ -11,7 +11,7 @@
 
 use std::time::Instant;
 
-use spikegpu::microcircuit::{
+use spikegpu::networks::microcircuit::{
     POPULATIONS, PUBLISHED_RATES_HZ, REFERENCE_RATES_HZ, microcircuit, population_rates_hz,
 };
 use spikegpu::{Backend, SimOptions, Simulator};

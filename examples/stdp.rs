@@ -4,7 +4,8 @@
 //!
 //! `cargo run --release --example stdp [seconds] [gpu|cpu]`
 
-use spikegpu::{Backend, Simulator, models, output, stats};
+use spikegpu::app::{output, stats};
+use spikegpu::{Backend, Simulator, networks};
 
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
@@ -13,7 +14,7 @@ fn main() -> anyhow::Result<()> {
         Some("gpu") => Backend::Gpu,
         _ => Backend::Cpu,
     };
-    let net = models::song_miller_abbott(3)?;
+    let net = networks::song_miller_abbott(3)?;
     let proj = net.projection_ids()[0];
     let mut sim = Simulator::new(&net, backend)?;
     let g_max = 0.1;

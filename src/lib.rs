@@ -8,10 +8,10 @@
 //! one [`Simulator`].
 //!
 //! ```no_run
-//! use spikegpu::{Backend, Simulator, models};
+//! use spikegpu::{Backend, Simulator, networks};
 //!
 //! # fn main() -> anyhow::Result<()> {
-//! let net = models::cuba(42, 1.0)?; // Vogels & Abbott 2005, 4,000 neurons
+//! let net = networks::cuba(42, 1.0)?; // Vogels & Abbott 2005, 4,000 neurons
 //! let mut sim = Simulator::new(&net, Backend::Auto)?;
 //! sim.run_ms(1000.0)?;
 //! let exc = net.population("exc").unwrap();
@@ -21,28 +21,21 @@
 //! # }
 //! ```
 
-pub mod bench;
-pub mod compact;
+pub mod app;
 pub mod cpu;
 pub mod error;
-pub mod generate;
 pub mod gpu;
-pub mod layout;
-pub mod microcircuit;
 pub mod model;
-pub mod modelfile;
-pub mod models;
+pub mod networks;
 pub mod neurons;
-pub mod output;
 pub mod plan;
-pub mod plasticity;
-pub mod reward;
 pub mod rng;
-pub mod run;
 pub mod sim;
-pub mod stats;
 
 pub use error::{Error, Result};
+pub use model::plasticity::{
+    ModulatorChannel, Neuromodulator, Pairing, RewardModulation, StdpParams, WeightDependence,
+};
 pub use model::{
     Connection, Connectivity, CurrentSource, DelayDist, InitialValue, Network, NetworkBuilder, NeuronParam,
     PerNeuron, PopulationId, ProjectionId, Receptor, StateVar, WeightDist,
@@ -50,9 +43,6 @@ pub use model::{
 pub use neurons::{
     AdExParams, AdExPattern, CurrentSynapse, HhParams, IzhikevichParams, IzhikevichType, LifCondParams,
     LifParams, NeuronModel,
-};
-pub use plasticity::{
-    ModulatorChannel, Neuromodulator, Pairing, RewardModulation, StdpParams, WeightDependence,
 };
 pub use sim::{Backend, RunCounters, SimOptions, Simulator, SpikeTrain};
 

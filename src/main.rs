@@ -5,8 +5,9 @@ use std::process::ExitCode;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
-use spikegpu::bench::{self, BenchConfig};
-use spikegpu::{Backend, Error, gpu, modelfile, models, run};
+use spikegpu::app::bench::{self, BenchConfig};
+use spikegpu::app::{modelfile, run};
+use spikegpu::{Backend, Error, gpu, networks};
 
 #[derive(Parser)]
 #[command(
@@ -226,7 +227,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let mut list = Vec::new();
             for name in &names {
                 if name == "all" {
-                    list.extend(models::default_bench_models().map(str::to_string));
+                    list.extend(networks::default_bench_models().map(str::to_string));
                 } else {
                     list.push(name.clone());
                 }

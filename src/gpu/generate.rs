@@ -1,4 +1,4 @@
-//! Connectivity generated on the GPU (`generate_*.wgsl`, see [`crate::generate`]).
+//! Connectivity generated on the GPU (`generate_*.wgsl`, see [`crate::plan::fixed_total`]).
 //!
 //! Pass 1 counts rows; the host turns the counts into row pointers (a few bytes per neuron).
 //! The fixed-point scale must be known before weights are written, and it depends on the
@@ -13,10 +13,10 @@
 use wgpu::util::DeviceExt;
 
 use super::{GpuContext, pipeline, shaders};
-use crate::compact::CompactSynapses;
 use crate::error::{Error, Result};
-use crate::generate::{CHUNK_PICKS, GenProjection};
-use crate::layout::GenParams;
+use crate::plan::compact::CompactSynapses;
+use crate::plan::fixed_total::{CHUNK_PICKS, GenProjection};
+use crate::plan::layout::GenParams;
 use crate::plan::{PORTS, Plan};
 
 const WORKGROUP: u32 = 64;
@@ -210,7 +210,7 @@ pub(super) fn prepass(ctx: &GpuContext, plan: &Plan, bound_sd: f64) -> Result<Ge
     // word (large weights would otherwise be refused rather than represented more coarsely).
     let bound_scale = scale_for(plan, &table, |q, _| bounds[q])?;
     let fixed_scale =
-        crate::compact::weight_scale_cap(plan, &plan.weights, bound_scale).unwrap_or(bound_scale);
+        crate::plan::compact::weight_scale_cap(plan, &plan.weights, bound_scale).unwrap_or(bound_scale);
     let run_s = t1.elapsed().as_secs_f64();
     Ok(Generation {
         compile_s,
@@ -264,7 +264,7 @@ impl Generation {
         order.sort_by_key(|&q| c.device_slots[q]);
         for q in order {
             let p = &self.table[q];
-            c.projections[c.device_slots[q]].first = crate::compact::split(next);
+            c.projections[c.device_slots[q]].first = crate::plan::compact::split(next);
             let base = c.device_rows[q] as usize;
             let mut r = 0u32;
             c.row_ptr[base] = 0;

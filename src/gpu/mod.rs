@@ -13,9 +13,9 @@ use wgpu::util::DeviceExt;
 
 pub use context::{ADAPTER_ENV, AdapterSummary, GpuContext, list_adapters};
 
-use crate::compact::CompactSynapses;
 use crate::error::{Error, Result};
-use crate::layout::{CompactProjection, Control, NeuronState, SimParams, SpikeRecord};
+use crate::plan::compact::CompactSynapses;
+use crate::plan::layout::{CompactProjection, Control, NeuronState, SimParams, SpikeRecord};
 use crate::plan::{PORTS, Plan};
 
 const NEURON_WORKGROUP: u32 = 256;
@@ -33,7 +33,7 @@ pub enum SynapseFormat {
     Wide,
     /// 4 bytes and as many bits of target as the largest post population needs per synapse
     /// (5.875 bytes for the microcircuit), split over as many bindings as needed (see
-    /// [`crate::compact`]); an error if the network does not qualify.
+    /// [`crate::plan::compact`]); an error if the network does not qualify.
     Compact,
 }
 
@@ -74,7 +74,7 @@ impl Default for GpuOptions {
 pub struct CompactArrays {
     /// Per synapse: `(w_fixed << delay_bits) | delay`.
     pub words: Vec<u32>,
-    /// Targets, a stream of `target_bits` bits per synapse ([`crate::compact::target_at`]).
+    /// Targets, a stream of `target_bits` bits per synapse ([`crate::plan::compact::target_at`]).
     pub targets: Vec<u32>,
     /// Bits of each target.
     pub target_bits: u32,
@@ -243,7 +243,7 @@ fn storage_init(device: &wgpu::Device, label: &str, bytes: &[u8], extra: wgpu::B
 /// Words per chunk of targets: `span` word chunks' regions of targets (see
 /// [`shaders::ChunkLayout`]).
 fn target_chunk_words(layout: &shaders::ChunkLayout) -> u64 {
-    u64::from(crate::compact::target_chunk_span(layout.target_bits))
+    u64::from(crate::plan::compact::target_chunk_span(layout.target_bits))
         * (u64::from(layout.target_bits) << (layout.chunk_shift - 5))
 }
 
@@ -1359,7 +1359,7 @@ impl GpuBackend {
         let rows: Vec<[u32; 4]> = cases
             .iter()
             .map(|&(first, r, shift)| {
-                let [lo, hi] = crate::compact::split(first);
+                let [lo, hi] = crate::plan::compact::split(first);
                 [lo, hi, r, shift]
             })
             .collect();

@@ -6,36 +6,45 @@
 
 /// Shared files a stage may include, by file stem.
 const SHARED: &[(&str, &str)] = &[
-    ("common", include_str!("../../shaders/common.wgsl")),
-    ("mulhi", include_str!("../../shaders/mulhi.wgsl")),
-    ("mulhi_int64", include_str!("../../shaders/mulhi_int64.wgsl")),
-    ("philox", include_str!("../../shaders/philox.wgsl")),
-    ("model_lif", include_str!("../../shaders/model_lif.wgsl")),
+    ("common", include_str!("../../shaders/shared/common.wgsl")),
+    ("mulhi", include_str!("../../shaders/shared/mulhi.wgsl")),
+    (
+        "mulhi_int64",
+        include_str!("../../shaders/shared/mulhi_int64.wgsl"),
+    ),
+    ("philox", include_str!("../../shaders/shared/philox.wgsl")),
+    ("model_lif", include_str!("../../shaders/models/lif.wgsl")),
     (
         "model_lif_cond",
-        include_str!("../../shaders/model_lif_cond.wgsl"),
+        include_str!("../../shaders/models/lif_cond.wgsl"),
     ),
     (
         "model_izhikevich",
-        include_str!("../../shaders/model_izhikevich.wgsl"),
+        include_str!("../../shaders/models/izhikevich.wgsl"),
     ),
-    ("model_adex", include_str!("../../shaders/model_adex.wgsl")),
-    ("model_hh", include_str!("../../shaders/model_hh.wgsl")),
+    ("model_adex", include_str!("../../shaders/models/adex.wgsl")),
+    ("model_hh", include_str!("../../shaders/models/hh.wgsl")),
     (
         "model_spike_source",
-        include_str!("../../shaders/model_spike_source.wgsl"),
+        include_str!("../../shaders/models/spike_source.wgsl"),
     ),
     (
         "model_poisson_source",
-        include_str!("../../shaders/model_poisson_source.wgsl"),
+        include_str!("../../shaders/models/poisson_source.wgsl"),
     ),
-    ("stdp_common", include_str!("../../shaders/stdp_common.wgsl")),
-    ("gen_common", include_str!("../../shaders/gen_common.wgsl")),
+    (
+        "stdp_common",
+        include_str!("../../shaders/shared/stdp_common.wgsl"),
+    ),
+    (
+        "gen_common",
+        include_str!("../../shaders/generation/gen_common.wgsl"),
+    ),
     (
         "chunk_position",
-        include_str!("../../shaders/chunk_position.wgsl"),
+        include_str!("../../shaders/shared/chunk_position.wgsl"),
     ),
-    ("spike_walk", include_str!("../../shaders/spike_walk.wgsl")),
+    ("spike_walk", include_str!("../../shaders/shared/spike_walk.wgsl")),
 ];
 
 /// A compute stage: its name (also the file stem, the entry point and the wgpu label suffix),
@@ -51,22 +60,22 @@ pub struct Stage {
 }
 
 macro_rules! stage {
-    ($name:literal, [$($inc:literal),*]) => {
+    ($folder:literal / $name:literal, [$($inc:literal),*]) => {
         Stage {
             name: $name,
             includes: &[$($inc),*],
-            source: include_str!(concat!("../../shaders/", $name, ".wgsl")),
+            source: include_str!(concat!("../../shaders/", $folder, "/", $name, ".wgsl")),
         }
     };
 }
 
 /// Every stage the engine uses, in tick order, then the test-only stages.
 pub const STAGES: &[Stage] = &[
-    stage!("batch_begin", ["common"]),
-    stage!("poisson_input", ["common", "mulhi", "philox"]),
-    stage!("current_input", ["common", "mulhi", "philox"]),
+    stage!("stages" / "batch_begin", ["common"]),
+    stage!("stages" / "poisson_input", ["common", "mulhi", "philox"]),
+    stage!("stages" / "current_input", ["common", "mulhi", "philox"]),
     stage!(
-        "neuron_update",
+        "stages" / "neuron_update",
         [
             "common",
             "model_lif",
@@ -80,25 +89,31 @@ pub const STAGES: &[Stage] = &[
             "model_poisson_source"
         ]
     ),
-    stage!("prepare_propagate", ["common"]),
-    stage!("propagate", ["common", "spike_walk"]),
-    stage!("propagate_compact", ["common", "spike_walk", "chunk_position"]),
+    stage!("stages" / "prepare_propagate", ["common"]),
+    stage!("stages" / "propagate", ["common", "spike_walk"]),
     stage!(
-        "propagate_procedural",
+        "stages" / "propagate_compact",
+        ["common", "spike_walk", "chunk_position"]
+    ),
+    stage!(
+        "stages" / "propagate_procedural",
         ["common", "spike_walk", "mulhi", "philox"]
     ),
-    stage!("generate_counts", ["common", "mulhi", "philox", "gen_common"]),
     stage!(
-        "generate_synapses",
+        "generation" / "generate_counts",
+        ["common", "mulhi", "philox", "gen_common"]
+    ),
+    stage!(
+        "generation" / "generate_synapses",
         ["common", "mulhi", "philox", "gen_common", "chunk_position"]
     ),
-    stage!("stdp_traces", ["common"]),
-    stage!("stdp_pre", ["common", "stdp_common"]),
-    stage!("stdp_post", ["common", "stdp_common"]),
-    stage!("modulated_update", ["common"]),
-    stage!("tick_end", ["common"]),
-    stage!("rng_check", ["mulhi", "philox"]),
-    stage!("position_check", ["chunk_position"]),
+    stage!("stages" / "stdp_traces", ["common"]),
+    stage!("stages" / "stdp_pre", ["common", "stdp_common"]),
+    stage!("stages" / "stdp_post", ["common", "stdp_common"]),
+    stage!("stages" / "modulated_update", ["common"]),
+    stage!("stages" / "tick_end", ["common"]),
+    stage!("checks" / "rng_check", ["mulhi", "philox"]),
+    stage!("checks" / "position_check", ["chunk_position"]),
 ];
 
 /// Optional shader capabilities of the device that change how a shared helper is written,
@@ -253,8 +268,8 @@ fn chunked_stage(name: &str, layout: &ChunkLayout, first: u32, write: bool, dial
         (1u64 << layout.delay_bits) - 1,
         layout.chunk_shift,
         layout.target_bits,
-        crate::compact::target_mask(layout.target_bits),
-        crate::compact::target_chunk_span(layout.target_bits),
+        crate::plan::compact::target_mask(layout.target_bits),
+        crate::plan::compact::target_chunk_span(layout.target_bits),
         u64::from(layout.target_bits) << (layout.chunk_shift - 5)
     ));
     src.push_str(&chunk_bindings(layout, first, write));
@@ -292,7 +307,7 @@ fn chunk_bindings(layout: &ChunkLayout, first: u32, write: bool) -> String {
 /// target chunk).
 fn chunk_switch(layout: &ChunkLayout, head: &str, run: &str) -> String {
     use std::fmt::Write;
-    let span = crate::compact::target_chunk_span(layout.target_bits);
+    let span = crate::plan::compact::target_chunk_span(layout.target_bits);
     let mut src =
         format!("{head} {{\n    let region = (chunk % TARGET_SPAN) * REGION_WORDS;\n    switch (chunk) {{\n");
     for c in 0..layout.word_chunks {

@@ -1,0 +1,7 @@
+//! The application: the command line's model files, runs, benchmark suite, outputs and statistics.
+
+pub mod bench;
+pub mod modelfile;
+pub mod output;
+pub mod run;
+pub mod stats;

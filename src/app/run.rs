@@ -1,0 +1,262 @@
+//! `spikegpu run`: a model file run to completion with its recordings written to a folder.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use crate::app::bench::{self, BenchReport};
+use crate::app::modelfile::ModelFile;
+use crate::app::output::{RasterPopulation, raster_png, write_npy};
+use crate::app::stats;
+use crate::error::{Error, Result, invalid};
+use crate::sim::{Backend, Simulator};
+
+/// What a run produced.
+pub struct RunResult {
+    /// The figures (also in `summary.json`).
+    pub report: BenchReport,
+    /// Files written.
+    pub files: Vec<PathBuf>,
+}
+
+/// Checks that `dir` exists (creating it) and is writable, before anything runs.
+pub fn prepare_out_dir(dir: &Path) -> Result<()> {
+    let fail =
+        |e: std::io::Error| Error::Output(format!("output directory {} is not writable: {e}", dir.display()));
+    std::fs::create_dir_all(dir).map_err(fail)?;
+    let probe = dir.join(".spikegpu-write-test");
+    std::fs::write(&probe, b"").map_err(fail)?;
+    std::fs::remove_file(&probe).map_err(fail)?;
+    Ok(())
+}
+
+/// Runs `model` for `duration_ms` on `backend`, calling `progress(ticks_done, ticks_total,
+/// spikes_so_far)` between chunks, then writes the outputs into `out`.
+pub fn run_model(
+    model: &ModelFile,
+    backend: Backend,
+    options: crate::SimOptions,
+    duration_ms: f64,
+    out: &Path,
+    mut progress: impl FnMut(u64, u64, u64),
+) -> Result<RunResult> {
+    if !(duration_ms.is_finite() && duration_ms > 0.0) {
+        return Err(invalid("duration_ms", duration_ms, "must be finite and > 0"));
+    }
+    prepare_out_dir(out)?;
+    let net = &model.network;
+    let t0 = Instant::now();
+    let mut sim = Simulator::with_options(net, backend, options)?;
+    let build_s = t0.elapsed().as_secs_f64();
+    let dt = net.dt_ms;
+    let total = (duration_ms / dt).round() as u64;
+    let probe_ticks: Vec<u64> = model
+        .probes
+        .iter()
+        .map(|p| (p.interval_ms / dt).round() as u64)
+        .collect();
+    let plastic: Vec<_> = net
+        .projection_ids()
+        .into_iter()
+        .filter(|p| net.projections[p.index()].plasticity.is_some())
+        .collect();
+    let weight_ticks = model
+        .weight_interval_ms
+        .filter(|_| !plastic.is_empty())
+        .map(|ms| (ms / dt).round() as u64);
+    let initial_weights: Vec<_> = plastic.iter().map(|&p| sim.weights(p)).collect::<Result<_>>()?;
+    let mut snapshots: Vec<Vec<f32>> = vec![Vec::new(); plastic.len()];
+    let mut snapshot_times = Vec::new();
+    let mut pending = std::collections::VecDeque::new();
+    // Chunks end on every sample (the gcd of the probe and snapshot intervals), else every
+    // 100 ms for the progress display.
+    let gcd = |mut a: u64, mut b: u64| {
+        while b != 0 {
+            (a, b) = (b, a % b);
+        }
+        a
+    };
+    let chunk = probe_ticks
+        .iter()
+        .cloned()
+        .chain(weight_ticks)
+        .reduce(gcd)
+        .unwrap_or(((100.0 / dt).ceil() as u64).max(1));
+    let mut samples: Vec<Vec<f32>> = vec![Vec::new(); model.probes.len()];
+    let mut sample_times: Vec<Vec<f64>> = vec![Vec::new(); model.probes.len()];
+    let t1 = Instant::now();
+    let mut done = 0u64;
+    // Neuromodulator pulses are added on the host between chunks that end on their ticks.
+    let mut pulses = model
+        .modulator_pulses
+        .iter()
+        .map(|&(ms, channel, amount)| ((ms / dt).round() as u64, channel, amount))
+        .peekable();
+    while done < total {
+        while let Some(&(tick, channel, amount)) = pulses.peek() {
+            if tick > done {
+                break;
+            }
+            sim.add_modulator(channel, amount)?;
+            pulses.next();
+        }
+        let until_pulse = pulses.peek().map_or(u64::MAX, |p| p.0 - done);
+        // Back onto the chunk grid after a pulse, so that samples stay on their ticks.
+        let step = (chunk - done % chunk).min(total - done).min(until_pulse);
+        sim.run_ticks(step as u32)?;
+        done += step;
+        if weight_ticks.is_some_and(|w| done.is_multiple_of(w)) {
+            // Queued copies: the run goes on while they travel (it pauses only for the copy).
+            for (k, &p) in plastic.iter().enumerate() {
+                pending.push_back((k, sim.request_weights(p)?));
+            }
+            snapshot_times.push(done as f64 * dt);
+        }
+        // Collect the snapshots that have arrived, in order.
+        while let Some((k, ticket)) = pending.front() {
+            match sim.try_take_weights(ticket)? {
+                Some(w) => {
+                    snapshots[*k].extend(w.weights);
+                    pending.pop_front();
+                }
+                None => break,
+            }
+        }
+        let due: Vec<usize> = (0..model.probes.len())
+            .filter(|&i| done.is_multiple_of(probe_ticks[i]))
+            .collect();
+        if !due.is_empty() {
+            let state = sim.pull_state()?;
+            for i in due {
+                let p = &model.probes[i];
+                let start = sim.plan().populations[p.population.index()].gpu.start as usize;
+                for &n in &p.neurons {
+                    let s = state[start + n as usize];
+                    samples[i].push(match p.variable.as_str() {
+                        "v" => s.v,
+                        "u" => s.u,
+                        "syn_e" => s.syn_e,
+                        _ => s.syn_i,
+                    });
+                }
+                sample_times[i].push(done as f64 * dt);
+            }
+        }
+        progress(done, total, sim.counters().spikes);
+    }
+    for (k, ticket) in pending {
+        snapshots[k].extend(sim.take_weights(ticket)?.weights);
+    }
+    let run_s = t1.elapsed().as_secs_f64();
+    let report = bench::report(&model.name, net, &sim, build_s, run_s);
+
+    let mut files = Vec::new();
+    let plan = sim.plan();
+    let mut pop_summaries = Vec::new();
+    for (pi, pop) in plan.populations.iter().enumerate() {
+        let train = sim.spikes(net.population_ids()[pi])?;
+        let count = plan.populations[pi].gpu.size;
+        if pop.record {
+            let t = out.join(format!("spikes_{}_times_ms.npy", pop.name));
+            write_npy(&t, &[train.times_ms.len()], &train.times_ms)?;
+            let n = out.join(format!("spikes_{}_neurons.npy", pop.name));
+            write_npy(&n, &[train.neurons.len()], &train.neurons)?;
+            files.extend([t, n]);
+        }
+        let records: Vec<_> = sim
+            .spike_records()
+            .iter()
+            .filter(|r| plan.population_of(r.neuron) == pi)
+            .cloned()
+            .collect();
+        pop_summaries.push(serde_json::json!({
+            "name": pop.name,
+            "neurons": count,
+            "recorded": pop.record,
+            "spikes": train.times_ms.len(),
+            "rate_hz": stats::mean_rate_hz(records.len(), u64::from(count), report.duration_ms),
+            "cv_isi": stats::mean_cv_isi(&records, plan.n_neurons),
+        }));
+    }
+    for (i, p) in model.probes.iter().enumerate() {
+        let stem = format!("state_{}_{}", p.population_name, p.variable);
+        let values = out.join(format!("{stem}.npy"));
+        write_npy(&values, &[sample_times[i].len(), p.neurons.len()], &samples[i])?;
+        let times = out.join(format!("{stem}_times_ms.npy"));
+        write_npy(&times, &[sample_times[i].len()], &sample_times[i])?;
+        let neurons = out.join(format!("{stem}_neurons.npy"));
+        write_npy(&neurons, &[p.neurons.len()], &p.neurons)?;
+        files.extend([values, times, neurons]);
+    }
+    for (k, &p) in plastic.iter().enumerate() {
+        let stem = format!("weights_projection{}", p.index());
+        let last = sim.weights(p)?;
+        let n = last.weights.len();
+        for (suffix, index) in [("pre", &last.pre), ("post", &last.post)] {
+            let path = out.join(format!("{stem}_{suffix}.npy"));
+            write_npy(&path, &[n], index)?;
+            files.push(path);
+        }
+        let initial_path = out.join(format!("{stem}_initial.npy"));
+        write_npy(&initial_path, &[n], &initial_weights[k].weights)?;
+        let final_path = out.join(format!("{stem}_final.npy"));
+        write_npy(&final_path, &[n], &last.weights)?;
+        files.extend([initial_path, final_path]);
+        if !snapshot_times.is_empty() {
+            let snap = out.join(format!("{stem}_snapshots.npy"));
+            write_npy(&snap, &[snapshot_times.len(), n], &snapshots[k])?;
+            let times = out.join(format!("{stem}_snapshots_times_ms.npy"));
+            write_npy(&times, &[snapshot_times.len()], &snapshot_times)?;
+            files.extend([snap, times]);
+        }
+        if k == 0 {
+            let rule = net.projections[p.index()].plasticity.as_ref().expect("plastic");
+            let png = out.join("weights.png");
+            let title = format!(
+                "projection {}: weights, initial vs final ({:.0} ms)",
+                p.index(),
+                report.duration_ms
+            );
+            crate::app::output::weights_png(
+                &png,
+                &title,
+                &initial_weights[k].weights,
+                &last.weights,
+                rule.w_max,
+            )?;
+            files.push(png);
+        }
+    }
+    let raster = out.join("raster.png");
+    let pops: Vec<RasterPopulation<'_>> = plan
+        .populations
+        .iter()
+        .filter(|p| p.record)
+        .map(|p| RasterPopulation {
+            name: &p.name,
+            start: p.gpu.start,
+            size: p.gpu.size,
+        })
+        .collect();
+    let title = format!(
+        "{}: {} neurons, {:.0} ms, {}",
+        model.name, report.neurons, report.duration_ms, report.adapter
+    );
+    raster_png(
+        &raster,
+        &title,
+        sim.spike_records(),
+        &pops,
+        dt,
+        report.duration_ms,
+        (1200, 800),
+    )?;
+    files.push(raster);
+    let mut summary = serde_json::to_value(&report).expect("report serialises");
+    summary["populations"] = serde_json::Value::Array(pop_summaries);
+    summary["recorded_spikes"] = serde_json::json!(sim.spike_records().len());
+    let path = out.join("summary.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&summary).expect("json"))
+        .map_err(|e| Error::Output(format!("writing {} failed: {e}", path.display())))?;
+    files.push(path);
+    Ok(RunResult { report, files })
+}

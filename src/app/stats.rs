@@ -1,0 +1,109 @@
+//! Spike-train statistics and the stable spike hash, defined as the peer scripts define them
+//! (`shared/peers/stats.py`): rate over all neurons including silent ones; CV of ISI averaged
+//! over neurons with at least three spikes, population standard deviation.
+
+use crate::plan::layout::SpikeRecord;
+
+/// Mean firing rate (Hz) over `neurons` neurons and `duration_ms`.
+pub fn mean_rate_hz(spikes: usize, neurons: u64, duration_ms: f64) -> f64 {
+    if neurons == 0 || duration_ms <= 0.0 {
+        return 0.0;
+    }
+    spikes as f64 / (neurons as f64 * duration_ms * 1e-3)
+}
+
+/// Mean coefficient of variation of the inter-spike intervals over neurons with >= 3 spikes;
+/// `None` when no neuron qualifies. `records` must be sorted by (tick, neuron).
+pub fn mean_cv_isi(records: &[SpikeRecord], n_neurons: u32) -> Option<f64> {
+    let mut last = vec![u32::MAX; n_neurons as usize];
+    let mut sum = vec![0.0f64; n_neurons as usize];
+    let mut sum2 = vec![0.0f64; n_neurons as usize];
+    let mut count = vec![0u32; n_neurons as usize];
+    for r in records {
+        let i = r.neuron as usize;
+        if last[i] != u32::MAX {
+            let isi = f64::from(r.tick - last[i]);
+            sum[i] += isi;
+            sum2[i] += isi * isi;
+            count[i] += 1;
+        }
+        last[i] = r.tick;
+    }
+    let mut total = 0.0;
+    let mut qualifying = 0usize;
+    for i in 0..n_neurons as usize {
+        if count[i] >= 2 {
+            let n = f64::from(count[i]);
+            let mean = sum[i] / n;
+            let var = (sum2[i] / n - mean * mean).max(0.0);
+            total += var.sqrt() / mean;
+            qualifying += 1;
+        }
+    }
+    (qualifying > 0).then(|| total / qualifying as f64)
+}
+
+/// Counts of `values` in `bins` equal bins over `[low, high]` (the top edge inclusive); values
+/// outside the range are not counted.
+pub fn histogram(values: &[f32], low: f64, high: f64, bins: usize) -> Vec<u64> {
+    let mut counts = vec![0u64; bins];
+    if bins == 0 || high.is_nan() || low.is_nan() || high <= low {
+        return counts;
+    }
+    // The range test is done in f32, the values' precision: a weight clipped at an f32 bound
+    // (0.1f32 is slightly above 0.1) still falls in the top bin.
+    let (low32, high32) = (low as f32, high as f32);
+    for &v in values {
+        if (low32..=high32).contains(&v) {
+            let b = (((f64::from(v) - low) / (high - low)) * bins as f64).max(0.0) as usize;
+            counts[b.min(bins - 1)] += 1;
+        }
+    }
+    counts
+}
+
+/// FNV-1a 64 over the sorted (tick, neuron) list, each as two little-endian u32: the same
+/// spikes give the same hash on every backend and platform.
+pub fn spike_hash(records: &[SpikeRecord]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for r in records {
+        for b in r.tick.to_le_bytes().into_iter().chain(r.neuron.to_le_bytes()) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cv_of_a_regular_train_is_zero_and_of_alternating_intervals_is_known() {
+        let regular: Vec<_> = (0..10)
+            .map(|k| SpikeRecord {
+                tick: k * 10,
+                neuron: 0,
+            })
+            .collect();
+        assert_eq!(mean_cv_isi(&regular, 1), Some(0.0));
+        // Intervals 10, 30, 10, 30: mean 20, population sd 10, CV 0.5.
+        let ticks = [0, 10, 40, 50, 80];
+        let alt: Vec<_> = ticks
+            .iter()
+            .map(|&t| SpikeRecord { tick: t, neuron: 0 })
+            .collect();
+        assert!((mean_cv_isi(&alt, 1).unwrap() - 0.5).abs() < 1e-12);
+        assert_eq!(mean_cv_isi(&alt[..2], 1), None);
+    }
+
+    #[test]
+    fn spike_hash_depends_on_every_spike() {
+        let a = [SpikeRecord { tick: 1, neuron: 2 }];
+        let b = [SpikeRecord { tick: 1, neuron: 3 }];
+        assert_ne!(spike_hash(&a), spike_hash(&b));
+        assert_eq!(spike_hash(&a), spike_hash(&a));
+        assert_ne!(spike_hash(&[]), spike_hash(&a));
+    }
+}

@@ -1,0 +1,164 @@
+//! The CPU reference backend. It mirrors the shaders stage for stage, with the same names,
+//! the same order and the same buffer meaning; it is the oracle the GPU is tested against and
+//! the fallback when no adapter exists.
+//!
+//! One tick, as on the GPU:
+//! 1. `poisson_input`, `current_input`: this tick's Poisson counts into the current ring slot
+//!    and injected currents into the current accumulator, all in fixed point;
+//! 2. `neuron_update`: take this tick's inputs, advance each neuron with its model, record
+//!    the spikes (ascending here; in arbitrary order on the GPU);
+//! 3. `propagate`: walk each spike's CSR row and add fixed-point weights into the target's
+//!    ring at slot `(tick + delay) % D`;
+//! 4. `tick_end`: counters.
+
+use crate::neurons::model_id;
+use crate::plan::layout::{CurrentGpu, NeuronState, PlasticGpu, PopGpu, SpikeRecord, Synapse};
+use crate::plan::{PORTS, Plan, to_fixed};
+use crate::rng::philox4x32_10;
+
+mod inputs;
+mod modulated_update;
+mod neuron_update;
+mod propagate;
+mod stdp;
+
+pub use inputs::{current_amplitude, poisson_count};
+pub use modulated_update::relax_modulators;
+pub use neuron_update::*;
+pub use stdp::{apply_change, depression, potentiation, trace_step};
+
+/// State of the CPU backend.
+pub struct CpuBackend {
+    plan: Plan,
+    state: Vec<NeuronState>,
+    weights: Vec<f32>,
+    ring: Vec<i32>,
+    current_in: Vec<i32>,
+    tick: u32,
+    spikes_this_tick: Vec<u32>,
+    /// Per population: no threshold adaptation and every `u` 0, so `u` stays 0 for good.
+    fixed_threshold: Vec<bool>,
+    /// Per population: every neuron has the same per-neuron parameters and no bias.
+    uniform_params: Vec<bool>,
+    spike_hist: Vec<Vec<u32>>,
+    spiked_at: Vec<u32>,
+    traces: Vec<f32>,
+    /// Eligibility trace per synapse (empty without reward-modulated projections).
+    eligibility: Vec<f32>,
+    /// Scratch for the post-side STDP walk.
+    column: Vec<f32>,
+    /// Neuromodulator channels: levels, baselines, decays (see `Plan::modulators`).
+    modulators: Vec<f32>,
+    total_spikes: u64,
+    total_events: u64,
+}
+
+impl CpuBackend {
+    /// Prepares the state from the plan.
+    pub fn new(plan: &Plan) -> Self {
+        let n = plan.n_neurons as usize;
+        Self {
+            state: plan.initial_state.clone(),
+            weights: plan.weights.clone(),
+            ring: vec![0; PORTS as usize * plan.ring_slots as usize * n],
+            current_in: vec![0; n],
+            plan: plan.clone(),
+            tick: 0,
+            spikes_this_tick: Vec::new(),
+            fixed_threshold: plan
+                .populations
+                .iter()
+                .map(|p| {
+                    let range = p.gpu.start as usize..(p.gpu.start + p.gpu.size) as usize;
+                    p.gpu.c[20] == 0.0 && plan.initial_state[range].iter().all(|s| s.u == 0.0)
+                })
+                .collect(),
+            uniform_params: plan
+                .populations
+                .iter()
+                .map(|p| {
+                    let q = &plan.neuron_params[p.gpu.start as usize..(p.gpu.start + p.gpu.size) as usize];
+                    q.iter().all(|x| x == &q[0]) && q[0][1] == 0.0
+                })
+                .collect(),
+            spike_hist: vec![Vec::new(); plan.hist_len as usize],
+            spiked_at: vec![u32::MAX; n],
+            traces: vec![0.0; plan.trace_len as usize],
+            eligibility: if plan.modulation_interval > 0 {
+                vec![0.0; plan.synapses.len()]
+            } else {
+                Vec::new()
+            },
+            modulators: plan.modulators.clone(),
+            column: Vec::new(),
+            total_spikes: 0,
+            total_events: 0,
+        }
+    }
+
+    /// Runs `ticks` ticks, appending every spike to `out` in (tick, neuron) order.
+    pub fn run_ticks(&mut self, ticks: u32, out: &mut Vec<SpikeRecord>) {
+        for _ in 0..ticks {
+            self.poisson_input();
+            self.current_input();
+            self.neuron_update();
+            out.extend(self.spikes_this_tick.iter().map(|&neuron| SpikeRecord {
+                tick: self.tick,
+                neuron,
+            }));
+            self.propagate();
+            if !self.plan.plastic.is_empty() {
+                self.stdp_record();
+                self.stdp_traces();
+                self.stdp_pre();
+                self.stdp_post();
+                self.modulated_update();
+            }
+            self.tick_end();
+        }
+    }
+
+    /// Stage 4: counters.
+    fn tick_end(&mut self) {
+        if self.modulation_tick() {
+            relax_modulators(&mut self.modulators);
+        }
+        self.total_spikes += self.spikes_this_tick.len() as u64;
+        self.tick += 1;
+    }
+
+    /// The next tick to run.
+    pub fn tick(&self) -> u32 {
+        self.tick
+    }
+
+    /// Total spikes so far.
+    pub fn total_spikes(&self) -> u64 {
+        self.total_spikes
+    }
+
+    /// Total synaptic events delivered so far.
+    pub fn total_events(&self) -> u64 {
+        self.total_events
+    }
+
+    /// Neuron state.
+    pub fn state(&self) -> &[NeuronState] {
+        &self.state
+    }
+
+    /// Weights of all synapses (merged CSR order).
+    pub fn weights(&self) -> &[f32] {
+        &self.weights
+    }
+
+    /// Replaces the weights of all synapses (checked by the caller).
+    pub fn set_weights(&mut self, weights: Vec<f32>) {
+        self.weights = weights;
+    }
+
+    /// The fixed-point input ring, `[port][slot][neuron]`.
+    pub fn input_ring(&self) -> &[i32] {
+        &self.ring
+    }
+}

@@ -1,0 +1,58 @@
+//! `modulated_update`: reward-modulated weight changes and neuromodulator channels (twin of
+//! `shaders/stages/modulated_update.wgsl` and the relaxation in `tick_end.wgsl`).
+
+use super::*;
+
+impl CpuBackend {
+    /// Stage 3f (`modulated_update.wgsl`): on the last tick of every update interval, each
+    /// reward-modulated synapse moves by eligibility x level x interval, and its eligibility
+    /// decays; then (`tick_end.wgsl`) every channel level relaxes towards its baseline.
+    pub(super) fn modulated_update(&mut self) {
+        if !self.modulation_tick() {
+            return;
+        }
+        for (s, syn) in self.plan.synapses.iter().enumerate() {
+            if syn.plastic() == 0 {
+                continue;
+            }
+            let p = &self.plan.plastic[syn.plastic() as usize - 1];
+            if p.flags & 8 == 0 {
+                continue;
+            }
+            let c = self.eligibility[s];
+            let d = self.modulators[p.channel as usize];
+            self.weights[s] = (self.weights[s] + c * d * p.interval_s).clamp(p.w_min, p.w_max);
+            self.eligibility[s] = c * p.decay_eligibility;
+        }
+    }
+
+    /// Whether this tick is the last of a reward-modulation update interval.
+    pub(super) fn modulation_tick(&self) -> bool {
+        let interval = self.plan.modulation_interval;
+        interval > 0 && (self.tick + 1).is_multiple_of(interval)
+    }
+
+    /// Level of neuromodulator channel `channel` (0 global, 1 + p population p).
+    pub fn modulator(&self, channel: usize) -> f32 {
+        self.modulators[channel]
+    }
+
+    /// Sets the level of a neuromodulator channel from the next tick on.
+    pub fn set_modulator(&mut self, channel: usize, level: f32) {
+        self.modulators[channel] = level;
+    }
+
+    /// Eligibility traces of all synapses (empty without reward-modulated projections).
+    pub fn eligibility(&self) -> &[f32] {
+        &self.eligibility
+    }
+}
+
+/// `tick_end.wgsl`: every channel level relaxes one update interval towards its baseline.
+pub fn relax_modulators(modulators: &mut [f32]) {
+    let n = modulators.len() / 3;
+    for i in 0..n {
+        let (base, decay) = (modulators[n + i], modulators[2 * n + i]);
+        modulators[i] = base + (modulators[i] - base) * decay;
+    }
+}

@@ -1,0 +1,198 @@
+//! The STDP stages: spike history, traces, depression along rows and potentiation along
+//! transpose columns (twins of `shaders/stages/stdp_*.wgsl`).
+
+use super::*;
+
+impl CpuBackend {
+    /// Stage 3b (in `propagate.wgsl`): this tick's spikes into the spike history.
+    pub(super) fn stdp_record(&mut self) {
+        let slot = (self.tick % self.plan.hist_len) as usize;
+        self.spike_hist[slot].clone_from(&self.spikes_this_tick);
+        for &n in &self.spikes_this_tick {
+            self.spiked_at[n as usize] = self.tick;
+        }
+    }
+
+    /// Stage 3c (`stdp_traces.wgsl`): decay every trace one tick and add this tick's spikes.
+    pub(super) fn stdp_traces(&mut self) {
+        let h = self.plan.hist_len;
+        let (cur, prev) = ((self.tick % h) as usize, ((self.tick + h - 1) % h) as usize);
+        for p in &self.plan.plastic {
+            let nearest = p.flags & 1 == 1;
+            let sides = [
+                (p.pre_trace, p.pre_start, p.pre_size, [p.decay_plus, p.decay_x]),
+                (
+                    p.post_trace,
+                    p.post_start,
+                    p.post_size,
+                    [p.decay_minus, p.decay_y],
+                ),
+            ];
+            for (offset, start, size, decays) in sides {
+                for local in 0..size as usize {
+                    let spiked = self.spiked_at[start as usize + local] == self.tick;
+                    for (which, decay) in decays.into_iter().enumerate() {
+                        let at = |slot: usize| {
+                            offset as usize + (which * h as usize + slot) * size as usize + local
+                        };
+                        self.traces[at(cur)] = trace_step(self.traces[at(prev)], decay, spiked, nearest);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Stage 3d (`stdp_pre.wgsl`): the spikes of tick t - lag reach their synapses and depress.
+    pub(super) fn stdp_pre(&mut self) {
+        let Some(te) = self.tick.checked_sub(self.plan.stdp_lag) else {
+            return;
+        };
+        let plan = &self.plan;
+        for &i in &self.spike_hist[(te % plan.hist_len) as usize] {
+            for s in plan.row(i) {
+                let syn = plan.synapses[s];
+                if syn.plastic() == 0 {
+                    continue;
+                }
+                let p = &plan.plastic[syn.plastic() as usize - 1];
+                let dw = -depression(p, &self.traces, plan.hist_len, syn, i, te, self.weights[s]);
+                apply_change(p, &mut self.weights, &mut self.eligibility, s, dw);
+            }
+        }
+    }
+
+    /// Stage 3e (`stdp_post.wgsl`): post spikes of tick t - lag reach their synapses and potentiate.
+    pub(super) fn stdp_post(&mut self) {
+        let Some(te) = self.tick.checked_sub(self.plan.stdp_lag) else {
+            return;
+        };
+        let plan = &self.plan;
+        let mut gathered = std::mem::take(&mut self.column);
+        for &j in &self.spike_hist[(te % plan.hist_len) as usize] {
+            let column =
+                &plan.col_entries[plan.col_ptr[j as usize] as usize..plan.col_ptr[j as usize + 1] as usize];
+            // The weights of a column lie far apart: gather them in a tight loop first, so
+            // that their cache misses overlap instead of queueing behind the arithmetic. The
+            // entry carries the synapse's delay word, so the synapse itself is not read.
+            gathered.clear();
+            gathered.extend(column.iter().map(|e| self.weights[e[0] as usize]));
+            for (e, &w) in column.iter().zip(&gathered) {
+                let (s, i) = (e[0] as usize, e[1]);
+                let syn = Synapse {
+                    post: j,
+                    delay_port: e[2],
+                };
+                let p = &plan.plastic[syn.plastic() as usize - 1];
+                let dw = potentiation(p, &self.traces, plan.hist_len, syn, i, te, w);
+                apply_change(p, &mut self.weights, &mut self.eligibility, s, dw);
+            }
+        }
+        self.column = gathered;
+    }
+}
+
+/// One tick of a trace (`stdp_traces.wgsl`): decay, then +1 (all-to-all) or reset to 1
+/// (nearest) on a spike.
+pub fn trace_step(previous: f32, decay: f32, spiked: bool, nearest: bool) -> f32 {
+    let x = previous * decay;
+    if !spiked {
+        x
+    } else if nearest {
+        1.0
+    } else {
+        x + 1.0
+    }
+}
+
+/// Trace `which` (0 or 1) of neuron `local` of the block at `offset` at `tick`, 0 before time.
+pub(super) fn trace_at(
+    traces: &[f32],
+    offset: u32,
+    which: u32,
+    size: u32,
+    local: u32,
+    tick: i64,
+    h: u32,
+) -> f32 {
+    if tick < 0 {
+        return 0.0;
+    }
+    let slot = (tick % i64::from(h)) as u32;
+    traces[(offset + (which * h + slot) * size + local) as usize]
+}
+
+/// Weight dependence factor of potentiation (`true`) or depression (`false`).
+pub(super) fn dependence(p: &PlasticGpu, w: f32, potentiation: bool) -> f32 {
+    let distance = if potentiation {
+        (p.w_max - w) * p.inv_span
+    } else {
+        (w - p.w_min) * p.inv_span
+    };
+    match (p.flags >> 1) & 3 {
+        0 => 1.0,
+        1 => distance,
+        _ => distance.max(0.0).powf(p.mu),
+    }
+}
+
+/// `apply_change` in `stdp_common.wgsl`: a signed change `dw` goes to the weight (clipped to
+/// the bounds) or, for a reward-modulated projection, to the synapse's eligibility trace.
+pub fn apply_change(p: &PlasticGpu, weights: &mut [f32], eligibility: &mut [f32], s: usize, dw: f32) {
+    if p.flags & 8 != 0 {
+        eligibility[s] += dw;
+    } else {
+        weights[s] = (weights[s] + dw).clamp(p.w_min, p.w_max);
+    }
+}
+
+/// `stdp_pre.wgsl`: a pre spike emitted at `te` by global neuron `pre` reaches synapse `syn`
+/// at `te + d_a`; the size of the depression with the post trace there, just before that time.
+pub fn depression(p: &PlasticGpu, traces: &[f32], h: u32, syn: Synapse, pre: u32, te: u32, w: f32) -> f32 {
+    let (d, dd) = (syn.delay(), syn.dendritic());
+    let arrival = i64::from(te) + i64::from(d - dd);
+    let o1 = trace_at(
+        traces,
+        p.post_trace,
+        0,
+        p.post_size,
+        syn.post - p.post_start,
+        arrival - i64::from(dd) - 1,
+        h,
+    ) * p.decay_minus;
+    let r2 = trace_at(
+        traces,
+        p.pre_trace,
+        1,
+        p.pre_size,
+        pre - p.pre_start,
+        i64::from(te) - 1,
+        h,
+    ) * p.decay_x;
+    (p.a2_minus + p.a3_minus * r2) * o1 * dependence(p, w, false)
+}
+
+/// `stdp_post.wgsl`: a post spike emitted at `te` reaches synapse `syn` (from global neuron
+/// `pre`) at `te + d_d`; the size of the potentiation with the pre trace there, just before.
+pub fn potentiation(p: &PlasticGpu, traces: &[f32], h: u32, syn: Synapse, pre: u32, te: u32, w: f32) -> f32 {
+    let (d, dd) = (syn.delay(), syn.dendritic());
+    let arrival = i64::from(te) + i64::from(dd);
+    let r1 = trace_at(
+        traces,
+        p.pre_trace,
+        0,
+        p.pre_size,
+        pre - p.pre_start,
+        arrival - i64::from(d - dd) - 1,
+        h,
+    ) * p.decay_plus;
+    let o2 = trace_at(
+        traces,
+        p.post_trace,
+        1,
+        p.post_size,
+        syn.post - p.post_start,
+        i64::from(te) - 1,
+        h,
+    ) * p.decay_y;
+    (p.a2_plus + p.a3_plus * o2) * r1 * dependence(p, w, true)
+}

@@ -1,0 +1,20 @@
+//! The whole test suite in one binary, so that CI links wgpu once: one module per area.
+
+mod cli;
+mod common;
+mod compact;
+mod connectivity;
+mod generation;
+mod gpu_limits;
+mod gpu_models;
+mod gpu_vs_cpu;
+mod microcircuit;
+mod model_files;
+mod models;
+mod plasticity;
+mod procedural;
+mod run_command;
+mod shaders;
+mod statistics;
+mod validation;
+mod weights;

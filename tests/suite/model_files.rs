@@ -1,0 +1,227 @@
+//! Model files: every shipped file builds the same network as its Rust builder, and bad files
+//! get clear errors with line and column.
+
+use spikegpu::app::modelfile;
+use spikegpu::networks;
+use spikegpu::plan::Plan;
+
+fn assert_same_plan(name: &str, a: &Plan, b: &Plan) {
+    assert_eq!(a.n_neurons, b.n_neurons, "{name}: neurons");
+    let consts = |p: &Plan| {
+        p.populations
+            .iter()
+            .map(|x| (x.name.clone(), x.gpu))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(consts(a), consts(b), "{name}: populations and constants");
+    assert_eq!(a.initial_state, b.initial_state, "{name}: initial state");
+    assert_eq!(a.neuron_params, b.neuron_params, "{name}: per-neuron parameters");
+    assert_eq!(a.row_ptr, b.row_ptr, "{name}: row pointers");
+    assert_eq!(a.synapses, b.synapses, "{name}: synapses");
+    assert_eq!(a.weights, b.weights, "{name}: weights");
+    assert_eq!(a.fixed_scale, b.fixed_scale, "{name}: fixed-point scale");
+    assert_eq!(a.poisson, b.poisson, "{name}: poisson inputs");
+    assert_eq!(a.poisson_segments, b.poisson_segments, "{name}: poisson segments");
+    assert_eq!(a.currents, b.currents, "{name}: currents");
+    assert_eq!(a.plastic, b.plastic, "{name}: plasticity");
+}
+
+#[test]
+fn every_shipped_model_file_builds_the_same_network_as_its_rust_builder() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/models");
+    for name in networks::FILE_MODELS {
+        let file = modelfile::load(&dir.join(format!("{name}.toml")), None).unwrap();
+        assert_eq!(file.name, *name);
+        assert!(file.duration_ms.is_some());
+        let built = networks::by_name(name, file.network.seed, 1.0).unwrap();
+        if networks::LARGE_MODELS.contains(name) {
+            // The plan is a deterministic function of the description, so equal descriptions
+            // give equal plans; building 3e8 synapses twice would take minutes and gigabytes.
+            assert!(
+                file.network.same_as(&built),
+                "{name}: network descriptions differ"
+            );
+            continue;
+        }
+        let (a, b) = (Plan::new(&file.network).unwrap(), Plan::new(&built).unwrap());
+        assert_same_plan(name, &a, &b);
+    }
+}
+
+fn error_of(text: &str) -> String {
+    modelfile::parse(text, "m.toml", None)
+        .expect_err("must fail")
+        .to_string()
+}
+
+const MINIMAL: &str = "dt = \"0.1 ms\"\n[[population]]\nname = \"a\"\nsize = 10\nmodel = \"lif\"\n";
+
+#[test]
+fn a_minimal_file_loads_and_units_in_keys_or_strings_agree() {
+    let a = modelfile::parse(
+        &format!("{MINIMAL}params = {{ tau_m = \"0.02 s\" }}\n"),
+        "m",
+        None,
+    )
+    .unwrap();
+    let b = modelfile::parse(&format!("{MINIMAL}params = {{ tau_m_ms = 20 }}\n"), "m", None).unwrap();
+    let c = modelfile::parse(&format!("{MINIMAL}params = {{ tau_m = 20 }}\n"), "m", None).unwrap();
+    for f in [&a, &b, &c] {
+        let spikegpu::NeuronModel::Lif(p) = &f.network.populations[0].model else {
+            panic!()
+        };
+        assert_eq!(p.tau_m_ms, 20.0);
+    }
+}
+
+#[test]
+fn malformed_toml_reports_line_and_column() {
+    let msg = error_of("dt = \"0.1 ms\"\n[[population]\nname = 3\n");
+    assert!(msg.contains("m.toml:2:"), "{msg}");
+}
+
+#[test]
+fn an_unknown_field_is_named_with_its_position() {
+    let msg = error_of(&format!("{MINIMAL}colour = \"red\"\n"));
+    assert!(
+        msg.contains("m.toml:6:1") && msg.contains("unknown field `colour`"),
+        "{msg}"
+    );
+    let msg = error_of(&format!("{MINIMAL}params = {{ tau_q = \"5 ms\" }}\n"));
+    assert!(
+        msg.contains("m.toml:6:") && msg.contains("unknown parameter") && msg.contains("tau_m"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn a_wrong_unit_is_named_with_the_allowed_dimension() {
+    let msg = error_of(&format!("{MINIMAL}params = {{ tau_m = \"20 mV\" }}\n"));
+    assert!(
+        msg.contains("m.toml:6:") && msg.contains("unknown unit 'mV'") && msg.contains("time (ms)"),
+        "{msg}"
+    );
+    let msg = error_of(&format!("{MINIMAL}params = {{ tau_m = \"20 parsecs\" }}\n"));
+    assert!(msg.contains("unknown unit 'parsecs'"), "{msg}");
+    let msg = error_of(&format!("{MINIMAL}params = {{ tau_m = \"20\" }}\n"));
+    assert!(msg.contains("needs a unit") && msg.contains("20 ms"), "{msg}");
+}
+
+#[test]
+fn a_missing_required_field_is_named() {
+    let msg = error_of("dt = \"0.1 ms\"\n[[population]]\nname = \"a\"\nmodel = \"lif\"\n");
+    assert!(
+        msg.contains("missing field `size`") && msg.contains("m.toml:"),
+        "{msg}"
+    );
+    let msg = error_of("[[population]]\nname = \"a\"\nsize = 1\nmodel = \"lif\"\n");
+    assert!(msg.contains("missing field `dt`"), "{msg}");
+}
+
+#[test]
+fn a_reference_to_a_missing_population_lists_the_defined_ones() {
+    let text = format!(
+        "{MINIMAL}[[projection]]\npre = \"a\"\npost = \"b\"\nconnectivity = {{ rule = \"one_to_one\" }}\nweight = 1\ndelay = \"1 ms\"\nreceptor = \"excitatory\"\n"
+    );
+    let msg = error_of(&text);
+    assert!(
+        msg.contains("m.toml:8:8") && msg.contains("projection[0].post") && msg.contains("defined: a"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn a_negative_duration_or_time_constant_is_refused() {
+    let msg = error_of(&format!("duration = \"-5 ms\"\n{MINIMAL}"));
+    assert!(
+        msg.contains("m.toml:1:12") && msg.contains("duration") && msg.contains("positive time"),
+        "{msg}"
+    );
+    let msg = error_of(&format!("{MINIMAL}params = {{ tau_m = \"-20 ms\" }}\n"));
+    assert!(
+        msg.contains("tau_m_ms") && msg.contains("must be finite and > 0"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn per_neuron_izhikevich_parameters_and_positions_can_be_written_out() {
+    let text = "dt = \"1 ms\"\n[[population]]\nname = \"a\"\nsize = 2\nmodel = \"izhikevich\"\npreset = \"FS\"\n\
+        izhikevich_abcd = [[0.02, 0.2, -65, 8], [0.1, 0.2, -65, 2]]\npositions = { grid = [2, 1], spacing = 10.0 }\n";
+    let f = modelfile::parse(text, "m", None).unwrap();
+    let p = &f.network.populations[0];
+    assert_eq!(
+        p.izhikevich_per_neuron.as_ref().unwrap()[1],
+        [0.1, 0.2, -65.0, 2.0]
+    );
+    assert_eq!(p.positions.as_ref().unwrap()[1], glam::Vec3::new(10.0, 0.0, 0.0));
+    let spikegpu::NeuronModel::Izhikevich(params) = &p.model else {
+        panic!()
+    };
+    assert_eq!(params.a, 0.1, "preset FS");
+}
+
+#[test]
+fn per_neuron_thresholds_and_biases_can_be_written_as_lists_or_distributions() {
+    let text = "dt = \"0.1 ms\"\n[[population]]\nname = \"a\"\nsize = 3\nmodel = \"lif_cond\"\n\
+        per_neuron = { threshold = { uniform = [\"-52 mV\", \"-48 mV\"] }, bias_pa = [0, 50, 100] }\n";
+    let f = modelfile::parse(text, "m", None).unwrap();
+    let p = &f.network.populations[0].per_neuron;
+    assert_eq!(p.len(), 2);
+    assert!(p.contains(&(
+        spikegpu::NeuronParam::Bias,
+        spikegpu::PerNeuron::Values(vec![0.0, 50.0, 100.0])
+    )));
+    let msg = modelfile::parse(&text.replace("bias_pa", "gain"), "m", None)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        msg.contains("known per-neuron parameters: threshold, bias"),
+        "{msg}"
+    );
+}
+
+/// The reward-modulated network of Izhikevich 2007 as a file: the same plan as
+/// `reward::network` (modulation flags, channel and decays included), its channel's
+/// baseline and decay, and its dopamine pulses in time order.
+#[test]
+fn the_distal_reward_file_builds_the_reward_modulated_network() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/models");
+    let file = modelfile::load(&dir.join("distal-reward.toml"), None).unwrap();
+    let built = spikegpu::networks::reward::network(file.network.seed)
+        .unwrap()
+        .net;
+    let (a, b) = (Plan::new(&file.network).unwrap(), Plan::new(&built).unwrap());
+    assert_same_plan("distal-reward", &a, &b);
+    assert_eq!(a.modulators, b.modulators, "channels");
+    assert_eq!(a.modulation_interval, 10);
+    assert!(a.plastic.iter().all(|p| p.flags & 8 != 0), "reward-modulated");
+    let times: Vec<f64> = file.modulator_pulses.iter().map(|p| p.0).collect();
+    assert_eq!(times, vec![3000.0, 6000.0]);
+}
+
+#[test]
+fn bad_modulation_entries_name_the_field() {
+    let plastic = format!(
+        "{MINIMAL}[[projection]]\npre = \"a\"\npost = \"a\"\nconnectivity = {{ rule = \"one_to_one\" }}\nweight = \"1 mV\"\ndelay = \"1 ms\"\nreceptor = \"exc\"\n"
+    );
+    let e = error_of(&format!(
+        "{plastic}plasticity = {{ rule = \"pair\", w_max = \"2 mV\", modulation = {{ tau_eligibility = \"1 s\", channel = \"nowhere\" }} }}\n"
+    ));
+    assert!(
+        e.contains("projection[0].plasticity.modulation.channel") && e.contains("global"),
+        "{e}"
+    );
+    let e = error_of(&format!(
+        "{plastic}plasticity = {{ rule = \"pair\", w_max = \"2 mV\", modulation = {{ tau_eligibility = \"-1 s\" }} }}\n"
+    ));
+    assert!(e.contains("tau_eligibility"), "{e}");
+    let e = error_of(&format!(
+        "{MINIMAL}[[neuromodulator]]\nchannel = \"a\"\ntau = \"0 ms\"\n"
+    ));
+    assert!(e.contains("tau_ms") && e.contains("> 0"), "{e}");
+    let e = error_of(&format!(
+        "{MINIMAL}[[neuromodulator]]\nchannel = \"global\"\npulses = [[\"-1 s\", 1.0]]\n"
+    ));
+    assert!(e.contains("neuromodulator[0].pulses time"), "{e}");
+}
