@@ -65,18 +65,18 @@ echo "== loader packages ($loader_packages)"
 cache="${SPIKEGPU_DEB_CACHE:-$(cargo metadata --format-version 1 --no-deps |
   grep -o '"target_directory":"[^"]*"' | sed 's/^"target_directory":"//; s/"$//')/gpu-debs}"
 mkdir -p "$cache"
-missing=""
+missing=()
 for p in $loader_packages; do
-  ls "$cache/${p}"_*_amd64.deb >/dev/null 2>&1 || missing="$missing $p"
+  ls "$cache/${p}"_*_amd64.deb >/dev/null 2>&1 || missing+=("$p")
 done
-if [ -n "$missing" ]; then
+if [ ${#missing[@]} -gt 0 ]; then
   # The device machine is x86-64 whatever this one is; private lists leave the system's alone.
   lists="$cache/lists"
   mkdir -p "$lists/partial"
   apt_opts=(-oAPT::Architecture=amd64 -oAPT::Architectures=amd64 "-oDir::State::Lists=$lists"
     -oAPT::Sandbox::User=root -qq)
   apt-get "${apt_opts[@]}" update >/dev/null
-  (cd "$cache" && apt-get "${apt_opts[@]}" download $missing)
+  (cd "$cache" && apt-get "${apt_opts[@]}" download "${missing[@]}")
 fi
 for p in $loader_packages; do
   deb=$(ls "$cache/${p}"_*_amd64.deb | sort -V | tail -1)
