@@ -38,9 +38,9 @@ done
 #   setup         checksums, loader, nvidia-smi (at most 10 + 5 s),
 #                 adapters (at most 25 s)                                  ~5 s
 #   suite         8 standard models, 1 s each, GPU and CPU side by side    40-50 s (CPU side ~26 s)
-#   tests         25 GPU-vs-CPU tests, 4 at a time                         30-60 s
+#   tests         25 GPU-vs-CPU tests, 4 at a time                         15-40 s
 #   microcircuit  77,169 neurons, 3e8 synapses generated on the GPU:
-#                 1 s of network time, then 10 s                           ~5 s + 10-30 s
+#                 1 s of network time, then 10 s                           ~5 s + 5-30 s
 #   scaled        cuba and brunel at 10x (brunel 1.6e8 synapses), 1 s      15-25 s (host build ~10 s)
 #   profile       per-stage timings of cuba, brunel, brunel-stdp and
 #                 microcircuit, 1 s each                                   15-30 s
