@@ -110,6 +110,7 @@ part_begin() {
   part_problems=""
   part_skipped=0
   echo "== $part (budget $part_budget s)" >>"$log"
+  echo "== $part (at most $part_budget s)"
 }
 problem() { part_problems="${part_problems:+$part_problems; }$1"; }
 # step OUTFILE [--both] CMD...: stdout (and stderr with --both) to OUTFILE, stderr to the log.
@@ -142,7 +143,8 @@ part_end() {
     result=$part_problems
     problems_total=$((problems_total + 1))
   fi
-  printf '| %s | %s | %d | %d | %s |\n' "$part" "$result" $((SECONDS - part_start)) "$part_budget" "$1" >>"$summary"
+  printf '| %s | %s | %d | %d | %s |\n' "$part" "$result" $((SECONDS - part_start)) "$part_budget" "$1" |
+    tee -a "$summary"
 }
 skip_part() {
   echo "$part: not run ($2)" >>"$results/$1"
@@ -368,5 +370,6 @@ done
   if [ "$problems_total" = 0 ]; then echo "RESULT: no part failed or timed out"; else echo "RESULT: $problems_total part(s) failed, timed out or could not run"; fi
   echo "files: $files"
 } >>"$summary"
+echo
 cat "$summary"
 [ "$problems_total" = 0 ]

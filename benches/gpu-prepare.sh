@@ -6,14 +6,20 @@
 # with a manifest of sizes and checksums. Fails if the folder exceeds 48 MiB, so that it
 # travels with the working tree within the device machine's 64 MiB.
 #
-#   benches/gpu-prepare.sh [--out DIR] [--rehearse]
+#   benches/gpu-prepare.sh [--out DIR] [--rehearse | --rehearse-bare]
 #
-# --out DIR    the folder to fill (default .gpu in the repository root; emptied first)
-# --rehearse   then run the prepared check with --quick as on a bare machine: from a copy of the
-#              folder elsewhere, in an empty environment whose PATH has no cargo or rustc (stand-ins
-#              that fail and leave a mark come first), with the source tree hidden where the
-#              kernel lets us (`unshare -m`); fails unless every part passes and the result files
-#              are there. scripts/test runs this.
+# --out DIR          the folder to fill (default .gpu in the repository root; emptied first)
+# --rehearse         then run the prepared check with --quick as on a bare machine: from a copy
+#                    of the folder elsewhere, in an empty environment whose PATH has no cargo or
+#                    rustc (stand-ins that fail and leave a mark come first), with the source
+#                    tree hidden where the kernel lets us (`unshare -m`); fails unless every part
+#                    passes and the 8 result files are there. scripts/test runs this.
+# --rehearse-bare    the same in a copy of this machine's root made to look like the GPU
+#                    machine (root, overlayfs and `unshare -m` needed): the loader packages'
+#                    files removed, no Vulkan driver file where the loader looks, an "NVIDIA"
+#                    driver file under /usr/local/nvidia pointing at lavapipe, the toolchain and
+#                    the source tree hidden; also fails unless the check unpacked the loader and
+#                    chose that driver file.
 #
 # The packages are downloaded once (apt-get with its own package lists, so the system's are not
 # touched) and kept in target/gpu-debs; set SPIKEGPU_DEB_CACHE to keep them elsewhere.
@@ -27,8 +33,9 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --out) out="$2"; shift 2 ;;
     --rehearse) rehearse=1; shift ;;
-    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "gpu-prepare.sh: unknown argument '$1' (allowed: --out DIR, --rehearse)" >&2; exit 2 ;;
+    --rehearse-bare) rehearse=bare; shift ;;
+    -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "gpu-prepare.sh: unknown argument '$1' (allowed: --out DIR, --rehearse, --rehearse-bare)" >&2; exit 2 ;;
   esac
 done
 
@@ -112,7 +119,7 @@ if [ "$total" -gt $((limit_mib * 1048576)) ]; then
 fi
 echo "prepared folder $out: $mib MiB (limit $limit_mib MiB)"
 
-[ "$rehearse" = 1 ] || exit 0
+[ "$rehearse" != 0 ] || exit 0
 
 echo "== rehearsal: the prepared check with --quick, no cargo or rustc, from a copy elsewhere"
 scratch=$(mktemp -d)
@@ -124,21 +131,61 @@ for tool in cargo rustc rustup; do
     >"$scratch/poison/$tool"
   chmod +x "$scratch/poison/$tool"
 done
-run=(env -i "PATH=$scratch/poison:/usr/bin:/bin" "HOME=$scratch/home" "LANG=C.UTF-8"
+check=(env -i "PATH=$scratch/poison:/usr/bin:/bin" "HOME=$scratch/home" "LANG=C.UTF-8"
   bash "$scratch/prepared/gpu-check.sh" --quick "$scratch/results")
 # Hide the source tree (and target/) behind an empty folder, as on the device machine, where
 # the paths compiled into the tests do not exist.
-if unshare -m true 2>/dev/null; then
+mkdir -p "$scratch/empty"
+if [ "$rehearse" = bare ]; then
+  # Everything but $scratch happens in a throwaway upper layer over /, in a private namespace.
+  run=(unshare -m --propagation private bash -s "$scratch" "$repo" "${CARGO_HOME:-$HOME/.cargo}"
+    "${RUSTUP_HOME:-$HOME/.rustup}" "${check[@]}")
+  bare_root=$(
+    cat <<'BARE'
+set -euo pipefail
+scratch=$1 repo=$2 cargo_home=$3 rustup_home=$4
+shift 4
+m=$scratch/root
+mkdir -p "$scratch/upper" "$scratch/overlay-work" "$m"
+mount -t overlay overlay -o "lowerdir=/,upperdir=$scratch/upper,workdir=$scratch/overlay-work" "$m"
+for p in libvulkan1 libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2; do
+  dpkg -L "$p" | while read -r f; do [ -d "$m$f" ] || rm -f "$m$f"; done
+done
+lavapipe=$(sed -n 's/.*"library_path": *"\([^"]*\)".*/\1/p' /usr/share/vulkan/icd.d/lvp_icd.*.json | head -1)
+rm -f "$m"/etc/vulkan/icd.d/*.json "$m"/usr/share/vulkan/icd.d/*.json "$m"/usr/local/share/vulkan/icd.d/*.json
+rm -f "$m"/etc/glvnd/egl_vendor.d/*.json "$m"/usr/share/glvnd/egl_vendor.d/*.json
+mkdir -p "$m/usr/local/nvidia/share/vulkan/icd.d" "$m/usr/local/nvidia/share/glvnd/egl_vendor.d"
+printf '{"file_format_version": "1.0.0", "ICD": {"library_path": "%s", "api_version": "1.1.0"}}\n' \
+  "$lavapipe" >"$m/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json"
+echo '{"file_format_version": "1.0.0", "ICD": {"library_path": "libEGL_mesa.so.0"}}' \
+  >"$m/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json"
+mount -t proc proc "$m/proc"
+mount --rbind /dev "$m/dev"
+mount --rbind /sys "$m/sys"
+for d in "$repo" "$cargo_home" "$rustup_home"; do
+  [ -d "$m$d" ] && mount -t tmpfs tmpfs "$m$d"
+done
+mount --bind "$scratch" "$m$scratch"
+chroot "$m" ldconfig
+chroot "$m" "$@"
+BARE
+  )
+  echo "(in a copy of / without loader or driver files; toolchain and source tree hidden)"
+elif unshare -m true 2>/dev/null; then
+  run=(unshare -m --propagation private sh -c 'mount --bind "$1" "$2" && shift 2 && cd / && exec "$@"' sh "$scratch/empty"
+    "$repo" "${check[@]}")
   echo "(source tree $repo hidden during the check)"
-  mkdir -p "$scratch/empty"
-  run=(unshare -m sh -c 'mount --bind "$1" "$2" && shift 2 && cd / && exec "$@"' sh "$scratch/empty"
-    "$repo" "${run[@]}")
 else
+  run=("${check[@]}")
   echo "(unshare -m not permitted here: the source tree stays visible during the check)"
 fi
 started=$(date +%s)
 status=0
-"${run[@]}" || status=$?
+if [ "$rehearse" = bare ]; then
+  "${run[@]}" <<<"$bare_root" || status=$?
+else
+  "${run[@]}" || status=$?
+fi
 echo "rehearsal: $(($(date +%s) - started)) s, exit $status"
 ls -l "$scratch/results"
 if [ -e "$scratch/toolchain-called" ]; then
@@ -150,6 +197,11 @@ count=$(find "$scratch/results" -type f | wc -l)
 if [ "$status" -ne 0 ] || [ "$count" -ne 8 ] || [ -n "$(find "$scratch/results" -type f -empty)" ]; then
   echo "gpu-prepare.sh: rehearsal failed (exit $status, $count result files, want 8 non-empty)" >&2
   cat "$scratch/results/summary.txt" "$scratch/results/log.txt" >&2 2>/dev/null || true
+  exit 1
+fi
+if [ "$rehearse" = bare ] && ! { grep -q '^Vulkan loader: unpacked from 7 prepared packages' "$scratch/results/summary.txt" &&
+  grep -q "^Vulkan drivers: none installed; using the NVIDIA driver's" "$scratch/results/summary.txt"; }; then
+  echo "gpu-prepare.sh: the bare rehearsal did not unpack the loader or choose the NVIDIA driver file" >&2
   exit 1
 fi
 echo "rehearsal passed"
