@@ -28,7 +28,10 @@ while [ $# -gt 0 ]; do
     --parts) parts="$2"; shift 2 ;;
     --prepared) prepared="$2"; shift 2 ;;
     -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    -*) echo "gpu-check.sh: unknown option '$1' (allowed: --quick, --parts LIST, --prepared DIR)" >&2; exit 2 ;;
+    -*)
+      echo "gpu-check.sh: unknown option '$1' (allowed: --quick, --parts LIST, --prepared DIR)" >&2
+      exit 2
+      ;;
     *) results="$1"; shift ;;
   esac
 done
@@ -50,7 +53,10 @@ declare -A QUICK_BUDGET=([setup]=60 [suite]=150 [tests]=150 [microcircuit]=120 [
 for p in ${parts//,/ }; do
   case "$p" in
     suite | tests | microcircuit | scaled | profile) ;;
-    *) echo "gpu-check.sh: unknown part '$p' in --parts (allowed: suite,tests,microcircuit,scaled,profile)" >&2; exit 2 ;;
+    *)
+      echo "gpu-check.sh: unknown part '$p' in --parts (allowed: suite,tests,microcircuit,scaled,profile)" >&2
+      exit 2
+      ;;
   esac
 done
 here=$(cd "$(dirname "$0")" && pwd)
@@ -155,7 +161,8 @@ json_field() { grep -m1 -o "\"$1\":[^,]*" | cut -d: -f2; }
 # ---- setup: prepared files, Vulkan loader and driver, adapters
 {
   echo "spikegpu GPU check ($([ "$quick" = 1 ] && echo quick || echo full)), $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-  echo "host: $(uname -srm), $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(ldd --version 2>&1 | head -1)"
+  memory=$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)
+  echo "host: $(uname -srm), $(nproc) cores, $memory, $(ldd --version 2>&1 | head -1)"
   echo "prepared: $prepared"
   sed -n '1,5p' "$prepared/MANIFEST.txt"
 } >"$summary"

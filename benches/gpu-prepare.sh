@@ -35,7 +35,10 @@ while [ $# -gt 0 ]; do
     --rehearse) rehearse=1; shift ;;
     --rehearse-bare) rehearse=bare; shift ;;
     -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "gpu-prepare.sh: unknown argument '$1' (allowed: --out DIR, --rehearse, --rehearse-bare)" >&2; exit 2 ;;
+    *)
+      echo "gpu-prepare.sh: unknown argument '$1' (allowed: --out DIR, --rehearse, --rehearse-bare)" >&2
+      exit 2
+      ;;
   esac
 done
 
@@ -98,7 +101,9 @@ echo "== manifest"
 size_bytes() { du -sb "$1" | cut -f1; }
 {
   echo "spikegpu GPU check, prepared $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(uname -m)"
-  echo "commit: $(git rev-parse HEAD)$(git diff --quiet HEAD -- src tests shaders Cargo.toml 2>/dev/null || echo ' (with uncommitted changes)')"
+  commit=$(git rev-parse HEAD 2>/dev/null || echo "unknown (no git)")
+  git diff --quiet HEAD -- src tests shaders Cargo.toml 2>/dev/null || commit="$commit (with uncommitted changes)"
+  echo "commit: $commit"
   echo "toolchain: $(rustc --version)"
   echo "test executables: $(echo "$tests" | cut -d' ' -f1 | tr '\n' ' ')"
   echo "GPU tests in suite: $("$out/bin/suite" --list 2>/dev/null |
@@ -172,8 +177,8 @@ BARE
   )
   echo "(in a copy of / without loader or driver files; toolchain and source tree hidden)"
 elif unshare -m true 2>/dev/null; then
-  run=(unshare -m --propagation private sh -c 'mount --bind "$1" "$2" && shift 2 && cd / && exec "$@"' sh "$scratch/empty"
-    "$repo" "${check[@]}")
+  run=(unshare -m --propagation private sh -c 'mount --bind "$1" "$2" && shift 2 && cd / && exec "$@"'
+    sh "$scratch/empty" "$repo" "${check[@]}")
   echo "(source tree $repo hidden during the check)"
 else
   run=("${check[@]}")
@@ -199,8 +204,9 @@ if [ "$status" -ne 0 ] || [ "$count" -ne 8 ] || [ -n "$(find "$scratch/results" 
   cat "$scratch/results/summary.txt" "$scratch/results/log.txt" >&2 2>/dev/null || true
   exit 1
 fi
-if [ "$rehearse" = bare ] && ! { grep -q '^Vulkan loader: unpacked from 7 prepared packages' "$scratch/results/summary.txt" &&
-  grep -q "^Vulkan drivers: none installed; using the NVIDIA driver's" "$scratch/results/summary.txt"; }; then
+summary=$(cat "$scratch/results/summary.txt")
+if [ "$rehearse" = bare ] && ! { grep -q '^Vulkan loader: unpacked from 7 prepared packages' <<<"$summary" &&
+  grep -q "^Vulkan drivers: none installed; using the NVIDIA driver's .*; EGL vendor " <<<"$summary"; }; then
   echo "gpu-prepare.sh: the bare rehearsal did not unpack the loader or choose the NVIDIA driver file" >&2
   exit 1
 fi
