@@ -17,6 +17,14 @@ use crate::plan::layout::{NeuronState, SpikeRecord};
 /// merged CSR synapse order, `[port][slot][neuron]` ring), so that what one engine reads
 /// another can take. Methods that take the [`Plan`] are given the one the engine was built
 /// from.
+///
+/// Where the next capabilities plug in: a checkpoint is the readers' arrays plus those still
+/// private to the backends (traces, spike history, last spike ticks, current accumulator),
+/// written and restored through one pair of methods in this same layout, so that either
+/// backend resumes the other's; a rank of a distributed run is an `Engine` wrapping another,
+/// whose `run_ticks` runs to each communication boundary, exchanges the spikes it was handed
+/// and delivers the remote ones through the inner engine's propagate stage; a multi-threaded
+/// CPU backend is one more implementation, chosen in `open`.
 pub trait Engine: Send {
     /// `"cpu"` or `"gpu"`.
     fn backend_name(&self) -> &'static str;
