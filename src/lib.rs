@@ -44,7 +44,7 @@ pub use neurons::{
     AdExParams, AdExPattern, CurrentSynapse, HhParams, IzhikevichParams, IzhikevichType, LifCondParams,
     LifParams, NeuronModel,
 };
-pub use sim::{Backend, RunCounters, SimOptions, Simulator, SpikeTrain};
+pub use sim::{Backend, Engine, RunCounters, SimOptions, Simulator, SpikeTrain};
 
 /// The README's Rust examples, compiled as doc tests so they stay true.
 #[doc = include_str!("../README.md")]

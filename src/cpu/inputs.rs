@@ -4,7 +4,7 @@
 use super::*;
 
 impl CpuBackend {
-    /// Stage 1: Poisson input into the current slot.
+    /// `poisson_input`: Poisson input into this tick's ring slot.
     pub(super) fn poisson_input(&mut self) {
         let n = self.plan.n_neurons as usize;
         let d = self.plan.ring_slots;
@@ -29,7 +29,7 @@ impl CpuBackend {
         }
     }
 
-    /// Stage 1b: injected currents.
+    /// `current_input`: injected currents into the current accumulator.
     pub(super) fn current_input(&mut self) {
         for c in &self.plan.currents {
             for local in 0..c.target_count {

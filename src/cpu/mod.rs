@@ -2,19 +2,24 @@
 //! the same order and the same buffer meaning; it is the oracle the GPU is tested against and
 //! the fallback when no adapter exists.
 //!
-//! One tick, as on the GPU:
-//! 1. `poisson_input`, `current_input`: this tick's Poisson counts into the current ring slot
-//!    and injected currents into the current accumulator, all in fixed point;
+//! One tick runs the stages of [`tick_schedule`] in order, as the GPU encoder does; each
+//! stage's twin here is a method with the stage's name, and `CpuBackend::run_stage` is the one
+//! place where the two meet:
+//! 1. `poisson_input`, `current_input` (`inputs.rs`): this tick's Poisson counts into the
+//!    current ring slot and injected currents into the current accumulator, in fixed point;
 //! 2. `neuron_update`: take this tick's inputs, advance each neuron with its model, record
 //!    the spikes (ascending here; in arbitrary order on the GPU);
-//! 3. `propagate`: walk each spike's CSR row and add fixed-point weights into the target's
-//!    ring at slot `(tick + delay) % D`;
-//! 4. `tick_end`: counters.
+//! 3. `prepare_propagate`, `propagate`, `propagate_procedural` (`propagate.rs`): the STDP
+//!    spike history, then each spike's row added in fixed point into its targets' rings at
+//!    slot `(tick + delay) % D`;
+//! 4. `stdp_traces`, `stdp_pre`, `stdp_post` (`stdp.rs`), `modulated_update`: plasticity;
+//! 5. `tick_end`: counters, the tick advance and neuromodulator relaxation.
 
 use crate::neurons::model_id;
 use crate::plan::layout::{CurrentGpu, NeuronState, PlasticGpu, PopGpu, SpikeRecord, Synapse};
 use crate::plan::{PORTS, Plan, to_fixed};
 use crate::rng::philox4x32_10;
+use crate::sim::schedule::{TickStage, tick_schedule};
 
 mod inputs;
 mod modulated_update;
@@ -51,6 +56,10 @@ pub struct CpuBackend {
     modulators: Vec<f32>,
     total_spikes: u64,
     total_events: u64,
+    /// The stages of one tick, in order ([`tick_schedule`]).
+    schedule: Vec<TickStage>,
+    /// The stages run, when a test asked for them ([`CpuBackend::log_stages`]).
+    stage_log: Option<Vec<TickStage>>,
 }
 
 impl CpuBackend {
@@ -93,32 +102,62 @@ impl CpuBackend {
             column: Vec::new(),
             total_spikes: 0,
             total_events: 0,
+            schedule: tick_schedule(plan),
+            stage_log: None,
         }
     }
 
     /// Runs `ticks` ticks, appending every spike to `out` in (tick, neuron) order.
     pub fn run_ticks(&mut self, ticks: u32, out: &mut Vec<SpikeRecord>) {
+        let schedule = std::mem::take(&mut self.schedule);
         for _ in 0..ticks {
-            self.poisson_input();
-            self.current_input();
-            self.neuron_update();
-            out.extend(self.spikes_this_tick.iter().map(|&neuron| SpikeRecord {
-                tick: self.tick,
-                neuron,
-            }));
-            self.propagate();
-            if !self.plan.plastic.is_empty() {
-                self.stdp_record();
-                self.stdp_traces();
-                self.stdp_pre();
-                self.stdp_post();
-                self.modulated_update();
+            for &stage in &schedule {
+                self.run_stage(stage, out);
             }
-            self.tick_end();
+        }
+        self.schedule = schedule;
+    }
+
+    /// Runs this tick's twin of `stage`: the one place where a stage of the schedule meets
+    /// its CPU method, which bears the stage's name.
+    fn run_stage(&mut self, stage: TickStage, out: &mut Vec<SpikeRecord>) {
+        if let Some(log) = &mut self.stage_log {
+            log.push(stage);
+        }
+        match stage {
+            TickStage::PoissonInput => self.poisson_input(),
+            TickStage::CurrentInput => self.current_input(),
+            TickStage::NeuronUpdate => {
+                self.neuron_update();
+                // The GPU's neuron_update compacts the spikes into its record ring here.
+                out.extend(self.spikes_this_tick.iter().map(|&neuron| SpikeRecord {
+                    tick: self.tick,
+                    neuron,
+                }));
+            }
+            TickStage::PreparePropagate => self.prepare_propagate(),
+            TickStage::Propagate => self.propagate(),
+            TickStage::PropagateProcedural => self.propagate_procedural(),
+            TickStage::StdpTraces => self.stdp_traces(),
+            TickStage::StdpPre => self.stdp_pre(),
+            TickStage::StdpPost => self.stdp_post(),
+            TickStage::ModulatedUpdate => self.modulated_update(),
+            TickStage::TickEnd => self.tick_end(),
         }
     }
 
-    /// Stage 4: counters.
+    /// Starts (or stops and clears) a log of the stages run, in order, for checking that the
+    /// backend runs exactly [`tick_schedule`]'s stages.
+    pub fn log_stages(&mut self, on: bool) {
+        self.stage_log = on.then(Vec::new);
+    }
+
+    /// The stages run since [`CpuBackend::log_stages`] turned the log on (empty when off).
+    pub fn stages_run(&self) -> &[TickStage] {
+        self.stage_log.as_deref().unwrap_or_default()
+    }
+
+    /// `tick_end`: counters, tick advance and neuromodulator relaxation.
     fn tick_end(&mut self) {
         if self.modulation_tick() {
             relax_modulators(&mut self.modulators);
@@ -153,8 +192,8 @@ impl CpuBackend {
     }
 
     /// Replaces the weights of all synapses (checked by the caller).
-    pub fn set_weights(&mut self, weights: Vec<f32>) {
-        self.weights = weights;
+    pub fn set_weights(&mut self, weights: &[f32]) {
+        self.weights.copy_from_slice(weights);
     }
 
     /// The fixed-point input ring, `[port][slot][neuron]`.

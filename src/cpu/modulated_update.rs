@@ -4,7 +4,7 @@
 use super::*;
 
 impl CpuBackend {
-    /// Stage 3f (`modulated_update.wgsl`): on the last tick of every update interval, each
+    /// `modulated_update`: on the last tick of every update interval, each
     /// reward-modulated synapse moves by eligibility x level x interval, and its eligibility
     /// decays; then (`tick_end.wgsl`) every channel level relaxes towards its baseline.
     pub(super) fn modulated_update(&mut self) {
@@ -35,6 +35,11 @@ impl CpuBackend {
     /// Level of neuromodulator channel `channel` (0 global, 1 + p population p).
     pub fn modulator(&self, channel: usize) -> f32 {
         self.modulators[channel]
+    }
+
+    /// Levels of all neuromodulator channels (0 global, 1 + p population p).
+    pub fn modulator_levels(&self) -> &[f32] {
+        &self.modulators[..self.modulators.len() / 3]
     }
 
     /// Sets the level of a neuromodulator channel from the next tick on.

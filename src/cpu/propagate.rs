@@ -1,10 +1,29 @@
-//! `propagate` and `propagate_procedural`: each spike's row added into the delay ring (twins of
-//! `shaders/stages/propagate*.wgsl`).
+//! `prepare_propagate`, `propagate` and `propagate_procedural`: the STDP spike history, and
+//! each spike's row added into the delay ring (twins of `shaders/stages/prepare_propagate.wgsl`
+//! and `propagate*.wgsl`).
 
 use super::*;
 
 impl CpuBackend {
-    /// Stage 3: event-driven propagation of this tick's spikes.
+    /// `prepare_propagate`: with plasticity, this tick's spikes into the spike history and
+    /// each spiking neuron's last spike tick. The GPU splits this work: its
+    /// `prepare_propagate` writes the history entry's count and its `propagate` the ids and
+    /// `spiked_at`; the CPU files the whole entry here. The GPU stage's other job, sizing the
+    /// indirect dispatches of the spike-driven stages, has no CPU counterpart (the CPU
+    /// stages loop over the spikes themselves).
+    pub(super) fn prepare_propagate(&mut self) {
+        if self.plan.plastic.is_empty() {
+            return;
+        }
+        let slot = (self.tick % self.plan.hist_len) as usize;
+        self.spike_hist[slot].clone_from(&self.spikes_this_tick);
+        for &n in &self.spikes_this_tick {
+            self.spiked_at[n as usize] = self.tick;
+        }
+    }
+
+    /// `propagate`: each spike of this tick walks its stored row and adds the weights into
+    /// the targets' rings at slot `(tick + delay) % D`.
     pub(super) fn propagate(&mut self) {
         let n = self.plan.n_neurons as usize;
         let d = self.plan.ring_slots as usize;
@@ -26,7 +45,15 @@ impl CpuBackend {
                 self.ring[idx] = self.ring[idx].wrapping_add(to_fixed(w, scale));
             }
         }
-        // Procedural projections: each spike regenerates its rows (`propagate_procedural.wgsl`).
+        self.total_events += events;
+    }
+
+    /// `propagate_procedural`: each spike regenerates its procedural rows and delivers them.
+    pub(super) fn propagate_procedural(&mut self) {
+        let n = self.plan.n_neurons as usize;
+        let d = self.plan.ring_slots as usize;
+        let now = self.tick as usize % d;
+        let mut events = 0u64;
         for p in &self.plan.procedural {
             let slot = (now + p.delay as usize) % d;
             let base = (p.port as usize * d + slot) * n + p.post_start as usize;

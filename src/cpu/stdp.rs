@@ -1,19 +1,11 @@
-//! The STDP stages: spike history, traces, depression along rows and potentiation along
-//! transpose columns (twins of `shaders/stages/stdp_*.wgsl`).
+//! The STDP stages: traces, depression along rows and potentiation along
+//! transpose columns (twins of `shaders/stages/stdp_*.wgsl`); the spike history they read is
+//! filed by `prepare_propagate` (`propagate.rs`).
 
 use super::*;
 
 impl CpuBackend {
-    /// Stage 3b (in `propagate.wgsl`): this tick's spikes into the spike history.
-    pub(super) fn stdp_record(&mut self) {
-        let slot = (self.tick % self.plan.hist_len) as usize;
-        self.spike_hist[slot].clone_from(&self.spikes_this_tick);
-        for &n in &self.spikes_this_tick {
-            self.spiked_at[n as usize] = self.tick;
-        }
-    }
-
-    /// Stage 3c (`stdp_traces.wgsl`): decay every trace one tick and add this tick's spikes.
+    /// `stdp_traces`: decay every trace one tick and add this tick's spikes.
     pub(super) fn stdp_traces(&mut self) {
         let h = self.plan.hist_len;
         let (cur, prev) = ((self.tick % h) as usize, ((self.tick + h - 1) % h) as usize);
@@ -42,7 +34,7 @@ impl CpuBackend {
         }
     }
 
-    /// Stage 3d (`stdp_pre.wgsl`): the spikes of tick t - lag reach their synapses and depress.
+    /// `stdp_pre`: the spikes of tick t - lag reach their synapses and depress.
     pub(super) fn stdp_pre(&mut self) {
         let Some(te) = self.tick.checked_sub(self.plan.stdp_lag) else {
             return;
@@ -61,7 +53,7 @@ impl CpuBackend {
         }
     }
 
-    /// Stage 3e (`stdp_post.wgsl`): post spikes of tick t - lag reach their synapses and potentiate.
+    /// `stdp_post`: post spikes of tick t - lag reach their synapses and potentiate.
     pub(super) fn stdp_post(&mut self) {
         let Some(te) = self.tick.checked_sub(self.plan.stdp_lag) else {
             return;

@@ -14,6 +14,7 @@ mod models;
 mod plasticity;
 mod procedural;
 mod run_command;
+mod schedule;
 mod shaders;
 mod statistics;
 mod validation;

@@ -1,0 +1,90 @@
+//! The CPU reference backend as an [`Engine`].
+
+use std::ops::Range;
+
+use super::RunCounters;
+use super::engine::{Engine, WeightCopy};
+use crate::cpu::CpuBackend;
+use crate::error::{Error, Result};
+use crate::gpu::GpuBackend;
+use crate::plan::Plan;
+use crate::plan::layout::{NeuronState, SpikeRecord};
+
+impl Engine for CpuBackend {
+    fn backend_name(&self) -> &'static str {
+        "cpu"
+    }
+
+    fn adapter_name(&self) -> String {
+        "cpu reference".into()
+    }
+
+    fn run_ticks(&mut self, ticks: u32, out: &mut Vec<SpikeRecord>) -> Result<()> {
+        CpuBackend::run_ticks(self, ticks, out);
+        Ok(())
+    }
+
+    fn counters(&self) -> RunCounters {
+        RunCounters {
+            ticks: u64::from(self.tick()),
+            spikes: self.total_spikes(),
+            syn_events: self.total_events(),
+        }
+    }
+
+    fn neuron_state(&self) -> Result<Vec<NeuronState>> {
+        Ok(self.state().to_vec())
+    }
+
+    fn input_ring(&self) -> Result<Vec<i32>> {
+        Ok(CpuBackend::input_ring(self).to_vec())
+    }
+
+    fn weights(&self, _plan: &Plan) -> Result<Vec<f32>> {
+        Ok(CpuBackend::weights(self).to_vec())
+    }
+
+    fn set_weights(&mut self, _plan: &Plan, weights: &[f32]) -> Result<()> {
+        CpuBackend::set_weights(self, weights);
+        Ok(())
+    }
+
+    fn request_weights(&self, _plan: &Plan, synapses: Range<u32>) -> Result<WeightCopy> {
+        let range = synapses.start as usize..synapses.end as usize;
+        Ok(WeightCopy::Ready(CpuBackend::weights(self)[range].to_vec()))
+    }
+
+    fn finish_weights(&self, copy: &WeightCopy, _wait: bool) -> Result<Option<Vec<f32>>> {
+        match copy {
+            WeightCopy::Ready(values) => Ok(Some(values.clone())),
+            WeightCopy::Gpu(_) => Err(Error::Gpu(
+                "a GPU weight copy was handed to the CPU backend".into(),
+            )),
+        }
+    }
+
+    fn eligibility(&self) -> Result<Vec<f32>> {
+        Ok(CpuBackend::eligibility(self).to_vec())
+    }
+
+    fn modulator_levels(&self) -> Result<Vec<f32>> {
+        Ok(CpuBackend::modulator_levels(self).to_vec())
+    }
+
+    fn set_modulator(&mut self, channel: usize, level: f32) -> Result<()> {
+        CpuBackend::set_modulator(self, channel, level);
+        Ok(())
+    }
+
+    fn generated_synapses(&self) -> u64 {
+        0
+    }
+
+    fn compact_bytes_per_synapse(&self) -> Option<f64> {
+        None
+    }
+
+    fn gpu(&self) -> Option<&GpuBackend> {
+        None
+    }
+}

@@ -1,0 +1,116 @@
+//! The [`Engine`] trait: what the [`Simulator`](super::Simulator) asks of a backend, and the
+//! choice of backend.
+
+use std::ops::Range;
+
+use super::{Backend, RunCounters, SimOptions};
+use crate::cpu::CpuBackend;
+use crate::error::{Error, Result};
+use crate::gpu::{GpuBackend, PendingRead};
+use crate::plan::Plan;
+use crate::plan::layout::{NeuronState, SpikeRecord};
+
+/// A backend that runs a planned network tick by tick: the CPU reference and the GPU backend
+/// implement it, and the [`Simulator`](super::Simulator) drives one without knowing which.
+///
+/// The arrays it reads and writes are in the plan's layout on every engine (neuron order,
+/// merged CSR synapse order, `[port][slot][neuron]` ring), so that what one engine reads
+/// another can take. Methods that take the [`Plan`] are given the one the engine was built
+/// from.
+///
+/// Where the next capabilities plug in: a checkpoint is the readers' arrays plus those still
+/// private to the backends (traces, spike history, last spike ticks, current accumulator),
+/// written and restored through one pair of methods in this same layout, so that either
+/// backend resumes the other's; a rank of a distributed run is an `Engine` wrapping another,
+/// whose `run_ticks` runs to each communication boundary, exchanges the spikes it was handed
+/// and delivers the remote ones through the inner engine's propagate stage; a multi-threaded
+/// CPU backend is one more implementation, chosen in `open`.
+pub trait Engine: Send {
+    /// `"cpu"` or `"gpu"`.
+    fn backend_name(&self) -> &'static str;
+
+    /// The device that runs (the CPU backend reports `cpu reference`).
+    fn adapter_name(&self) -> String;
+
+    /// Runs `ticks` ticks of the plan's tick schedule ([`super::schedule::tick_schedule`]),
+    /// appending every spike of every population, recorded or not, to `out` in (tick,
+    /// neuron) order.
+    fn run_ticks(&mut self, ticks: u32, out: &mut Vec<SpikeRecord>) -> Result<()>;
+
+    /// Ticks run, spikes emitted and synaptic events delivered so far.
+    fn counters(&self) -> RunCounters;
+
+    /// State of every neuron.
+    fn neuron_state(&self) -> Result<Vec<NeuronState>>;
+
+    /// The fixed-point input ring, `[port][slot][neuron]`.
+    fn input_ring(&self) -> Result<Vec<i32>>;
+
+    /// Weights of every stored synapse of `plan`, in merged CSR order.
+    fn weights(&self, plan: &Plan) -> Result<Vec<f32>>;
+
+    /// Replaces the weights of every stored synapse (already checked against the plan's
+    /// signs and fixed-point bound); they take effect from the next tick.
+    fn set_weights(&mut self, plan: &Plan, weights: &[f32]) -> Result<()>;
+
+    /// Starts a copy of the weights of synapses `synapses` as they are now, without waiting
+    /// for it; [`Engine::finish_weights`] collects it.
+    fn request_weights(&self, plan: &Plan, synapses: Range<u32>) -> Result<WeightCopy>;
+
+    /// The values of a copy from [`Engine::request_weights`] if it has arrived (`wait`:
+    /// block until it has).
+    fn finish_weights(&self, copy: &WeightCopy, wait: bool) -> Result<Option<Vec<f32>>>;
+
+    /// Eligibility trace of every synapse (empty without reward-modulated projections).
+    fn eligibility(&self) -> Result<Vec<f32>>;
+
+    /// Level of every neuromodulator channel (0 global, 1 + p population p).
+    fn modulator_levels(&self) -> Result<Vec<f32>>;
+
+    /// Sets the level of neuromodulator channel `channel` from the next tick on.
+    fn set_modulator(&mut self, channel: usize, level: f32) -> Result<()>;
+
+    /// Synapses the engine generated itself, beyond the plan's stored ones.
+    fn generated_synapses(&self) -> u64;
+
+    /// Bytes per synapse of the engine's own storage format, if it is not the plan's wide
+    /// one ([`Plan::bytes_per_synapse`]).
+    fn compact_bytes_per_synapse(&self) -> Option<f64>;
+
+    /// The GPU backend, for the figures only it has (setup times, device bytes, dispatches).
+    fn gpu(&self) -> Option<&GpuBackend>;
+}
+
+/// A copy of weights on its way to the host, from [`Engine::request_weights`].
+pub enum WeightCopy {
+    /// Already on the host.
+    Ready(Vec<f32>),
+    /// Queued on the GPU behind the work submitted so far.
+    Gpu(PendingRead),
+}
+
+/// Builds the engine `backend` names for `plan`. With `generate_on_device` the GPU's
+/// fixed-point scale (which includes the generated synapses) is written back into the plan.
+pub(super) fn open(plan: &mut Plan, backend: Backend, options: SimOptions) -> Result<Box<dyn Engine>> {
+    let cpu = |plan: &Plan| -> Box<dyn Engine> { Box::new(CpuBackend::new(plan)) };
+    match backend {
+        _ if options.generate_on_device => {
+            let gpu = GpuBackend::new(plan, options.gpu)?;
+            plan.fixed_scale = gpu.fixed_scale();
+            Ok(Box::new(gpu))
+        }
+        Backend::Cpu => Ok(cpu(plan)),
+        Backend::Gpu => Ok(Box::new(GpuBackend::new(plan, options.gpu)?)),
+        Backend::Auto => match GpuBackend::new(plan, options.gpu) {
+            Ok(gpu) => Ok(Box::new(gpu)),
+            Err(Error::NoAdapter(why)) => {
+                log::warn!(
+                    "no GPU adapter ({why}); running on the CPU reference backend. \
+                     Without a GPU, `apt-get install mesa-vulkan-drivers` gives a software Vulkan adapter"
+                );
+                Ok(cpu(plan))
+            }
+            Err(e) => Err(e),
+        },
+    }
+}

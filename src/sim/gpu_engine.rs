@@ -1,0 +1,98 @@
+//! The GPU backend as an [`Engine`]: every method delegates to [`GpuBackend`]'s own.
+
+use std::ops::Range;
+
+use super::RunCounters;
+use super::engine::{Engine, WeightCopy};
+use crate::error::Result;
+use crate::gpu::GpuBackend;
+use crate::plan::Plan;
+use crate::plan::layout::{NeuronState, SpikeRecord};
+
+impl Engine for GpuBackend {
+    fn backend_name(&self) -> &'static str {
+        "gpu"
+    }
+
+    fn adapter_name(&self) -> String {
+        self.adapter().name.clone()
+    }
+
+    fn run_ticks(&mut self, ticks: u32, out: &mut Vec<SpikeRecord>) -> Result<()> {
+        GpuBackend::run_ticks(self, ticks, out)
+    }
+
+    fn counters(&self) -> RunCounters {
+        let c = GpuBackend::counters(self);
+        RunCounters {
+            ticks: u64::from(c.tick),
+            spikes: c.spikes,
+            syn_events: c.events,
+        }
+    }
+
+    fn neuron_state(&self) -> Result<Vec<NeuronState>> {
+        self.pull_state()
+    }
+
+    fn input_ring(&self) -> Result<Vec<i32>> {
+        self.pull_input_ring()
+    }
+
+    fn weights(&self, plan: &Plan) -> Result<Vec<f32>> {
+        if self.is_compact() {
+            // Static compact storage: the device holds exactly the plan's (last set) weights.
+            Ok(plan.weights.clone())
+        } else {
+            self.pull_weights(plan.synapses.len())
+        }
+    }
+
+    fn set_weights(&mut self, plan: &Plan, weights: &[f32]) -> Result<()> {
+        self.push_weights(plan, weights)
+    }
+
+    fn request_weights(&self, plan: &Plan, synapses: Range<u32>) -> Result<WeightCopy> {
+        if self.is_compact() {
+            let range = synapses.start as usize..synapses.end as usize;
+            return Ok(WeightCopy::Ready(plan.weights[range].to_vec()));
+        }
+        let count = synapses.end - synapses.start;
+        Ok(WeightCopy::Gpu(GpuBackend::request_weights(
+            self,
+            u64::from(synapses.start),
+            u64::from(count),
+        )?))
+    }
+
+    fn finish_weights(&self, copy: &WeightCopy, wait: bool) -> Result<Option<Vec<f32>>> {
+        match copy {
+            WeightCopy::Ready(values) => Ok(Some(values.clone())),
+            WeightCopy::Gpu(read) => self.finish_read(read, wait),
+        }
+    }
+
+    fn eligibility(&self) -> Result<Vec<f32>> {
+        self.pull_eligibility()
+    }
+
+    fn modulator_levels(&self) -> Result<Vec<f32>> {
+        self.pull_modulators()
+    }
+
+    fn set_modulator(&mut self, channel: usize, level: f32) -> Result<()> {
+        GpuBackend::set_modulator(self, channel, level)
+    }
+
+    fn generated_synapses(&self) -> u64 {
+        GpuBackend::generated_synapses(self)
+    }
+
+    fn compact_bytes_per_synapse(&self) -> Option<f64> {
+        GpuBackend::compact_bytes_per_synapse(self)
+    }
+
+    fn gpu(&self) -> Option<&GpuBackend> {
+        Some(self)
+    }
+}

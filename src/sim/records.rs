@@ -1,0 +1,78 @@
+//! Records and counters: the spikes recorded so far, neuron state and run counters.
+
+use super::Simulator;
+use crate::error::Result;
+use crate::model::PopulationId;
+use crate::plan::layout::{NeuronState, SpikeRecord};
+
+/// Spikes of one population: parallel arrays of times and neuron indices (local to the
+/// population), sorted by time, then neuron.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SpikeTrain {
+    /// Spike times (ms): tick x dt, the start of the step in which the threshold was crossed
+    /// (Brian2's convention; NEST reports the end of the step, one dt later).
+    pub times_ms: Vec<f64>,
+    /// Neuron index within the population.
+    pub neurons: Vec<u32>,
+}
+
+/// Run counters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RunCounters {
+    /// Ticks run so far.
+    pub ticks: u64,
+    /// Spikes emitted (all populations, recorded or not).
+    pub spikes: u64,
+    /// Synaptic events delivered (spikes x out-degree).
+    pub syn_events: u64,
+}
+
+impl Simulator {
+    /// Every recorded spike as (tick, global neuron), sorted.
+    pub fn spike_records(&self) -> &[SpikeRecord] {
+        &self.records
+    }
+
+    /// Hands over the spike records kept so far and starts a new record (for long runs that
+    /// process spikes as they come, so that host memory stays bounded).
+    pub fn take_spike_records(&mut self) -> Vec<SpikeRecord> {
+        std::mem::take(&mut self.records)
+    }
+
+    /// Spikes of one population.
+    pub fn spikes(&self, pop: PopulationId) -> Result<SpikeTrain> {
+        let p = self.population(pop)?;
+        let (start, end) = (p.gpu.start, p.gpu.start + p.gpu.size);
+        let mut train = SpikeTrain::default();
+        for r in self.records.iter().filter(|r| (start..end).contains(&r.neuron)) {
+            train.times_ms.push(f64::from(r.tick) * self.plan.dt_ms);
+            train.neurons.push(r.neuron - start);
+        }
+        Ok(train)
+    }
+
+    /// Ticks, spikes and synaptic events so far.
+    pub fn counters(&self) -> RunCounters {
+        self.engine.counters()
+    }
+
+    /// State of every neuron (reads back from the GPU).
+    pub fn pull_state(&self) -> Result<Vec<NeuronState>> {
+        self.engine.neuron_state()
+    }
+
+    /// Membrane potentials (mV) of one population.
+    pub fn membrane_potentials(&self, pop: PopulationId) -> Result<Vec<f32>> {
+        let p = self.population(pop)?.gpu;
+        let state = self.pull_state()?;
+        Ok(state[p.start as usize..(p.start + p.size) as usize]
+            .iter()
+            .map(|s| s.v)
+            .collect())
+    }
+
+    /// The fixed-point input ring, `[port][slot][neuron]` (for tests and debugging).
+    pub fn pull_input_ring(&self) -> Result<Vec<i32>> {
+        self.engine.input_ring()
+    }
+}
