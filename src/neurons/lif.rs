@@ -153,33 +153,33 @@ constant_slots! {
     V_RESET,
     /// Threshold (the per-neuron threshold comes in as `threshold`).
     V_THRESH,
-    /// P[v][v]: decay of v - v_rest.
+    /// P(v, v): decay of v - v_rest.
     V_DECAY,
-    /// P[v][I_e].
+    /// P(v, I_e).
     V_FROM_I_E,
-    /// P[v][y_e].
+    /// P(v, y_e).
     V_FROM_Y_E,
-    /// P[v][I_i].
+    /// P(v, I_i).
     V_FROM_I_I,
-    /// P[v][y_i].
+    /// P(v, y_i).
     V_FROM_Y_I,
-    /// P[I_e][I_e].
+    /// P(I_e, I_e).
     I_E_DECAY,
-    /// P[I_e][y_e].
+    /// P(I_e, y_e).
     I_E_FROM_Y_E,
-    /// P[y_e][y_e].
+    /// P(y_e, y_e).
     Y_E_DECAY,
-    /// P[I_i][I_i].
+    /// P(I_i, I_i).
     I_I_DECAY,
-    /// P[I_i][y_i].
+    /// P(I_i, y_i).
     I_I_FROM_Y_I,
-    /// P[y_i][y_i].
+    /// P(y_i, y_i).
     Y_I_DECAY,
     /// Jump of y_e per unit excitatory weight (alpha synapses: e; else 0).
     ALPHA_JUMP_E,
     /// Jump of y_i per unit inhibitory weight (alpha synapses: e; else 0).
     ALPHA_JUMP_I,
-    /// Gain of a constant current on v over one step (1 - P[v][v]).
+    /// Gain of a constant current on v over one step (1 - P(v, v)).
     V_FROM_CURRENT,
     /// 1 for delta synapses (the weight moves v), else 0.
     DELTA_GAIN,
