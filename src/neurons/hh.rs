@@ -193,8 +193,8 @@ pub fn relax(x: f32, alpha: f32, beta: f32, dt: f32) -> f32 {
     x_inf + (x - x_inf) * (-dt * rate).exp()
 }
 
-/// `hh_update` of `shaders/models/hh.wgsl`, operation for operation.
-#[inline]
+/// `hh_update` of `shaders/models/hh.wgsl`, operation for operation. Not inlined into the
+/// CPU's model loop (as before the move): its size would only crowd the loop of the others.
 pub fn update(s: &mut NeuronState, p: &PopGpu, threshold: f32, in_e: f32, in_i: f32, in_c: f32) -> bool {
     let c = &p.c;
     s.syn_e += in_e;
