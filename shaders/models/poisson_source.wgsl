@@ -1,6 +1,6 @@
 // Poisson source: fires when one Philox word keyed by (tick, neuron, stream) is below
 // rate x dt x 2^32 (per-neuron parameters: threshold, stream, neuron index as u32 bits).
-// Mirrored by cpu::poisson_source_update.
+// Mirrored by neurons::poisson_source::update.
 
 fn poisson_source_update(q: vec4<f32>, tick: u32) -> bool {
     let key = vec2<u32>(params.seed_lo, params.seed_hi);

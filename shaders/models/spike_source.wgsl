@@ -1,6 +1,6 @@
 // Spike source array: neuron spikes at the ticks listed in its slice of `source_ticks`
 // (offset and count as u32 bits in the per-neuron parameters); `aux` is the next index.
-// Mirrored by cpu::spike_source_update.
+// Mirrored by neurons::spike_source::update.
 
 fn spike_source_update(s: ptr<function, NeuronState>, q: vec4<f32>, tick: u32) -> bool {
     let offset = bitcast<u32>(q.x);

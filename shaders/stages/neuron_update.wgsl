@@ -1,5 +1,6 @@
 // Stage 2 of a tick: take this tick's input slot and injected current, advance each neuron
-// with its population's model (model_*.wgsl), then compact the spiking neurons, with one
+// with its population's model (shaders/models/*.wgsl, included after the MODEL_* and slot
+// constants generated from src/neurons), then compact the spiking neurons, with one
 // global atomic per workgroup, straight into the record ring. This tick's slice of the record
 // ring is the spike list that `propagate` walks, so recording costs no extra pass over the
 // spikes. The order within the slice is arbitrary; every sum built from it is an integer sum,
@@ -55,13 +56,13 @@ fn neuron_update(
         // other models (threshold, bias current, -, -).
         let q = neuron_params[n];
         switch p.model {
-            case 0u: { spiked = lif_update(&s, p, q.x, in_e, in_i, in_c + q.y); }
-            case 1u: { spiked = lif_cond_update(&s, p, q.x, in_e, in_i, in_c + q.y); }
-            case 2u: { spiked = izhikevich_update(&s, p, q, in_e, in_i, in_c); }
-            case 3u: { spiked = adex_update(&s, p, q.x, in_e, in_i, in_c + q.y); }
-            case 4u: { spiked = hh_update(&s, p, q.x, in_e, in_i, in_c + q.y); }
-            case 5u: { spiked = spike_source_update(&s, q, tick); }
-            case 6u: { spiked = poisson_source_update(q, tick); }
+            case MODEL_LIF: { spiked = lif_update(&s, p, q.x, in_e, in_i, in_c + q.y); }
+            case MODEL_LIF_COND: { spiked = lif_cond_update(&s, p, q.x, in_e, in_i, in_c + q.y); }
+            case MODEL_IZHIKEVICH: { spiked = izhikevich_update(&s, p, q, in_e, in_i, in_c); }
+            case MODEL_ADEX: { spiked = adex_update(&s, p, q.x, in_e, in_i, in_c + q.y); }
+            case MODEL_HH: { spiked = hh_update(&s, p, q.x, in_e, in_i, in_c + q.y); }
+            case MODEL_SPIKE_SOURCE: { spiked = spike_source_update(&s, q, tick); }
+            case MODEL_POISSON_SOURCE: { spiked = poisson_source_update(q, tick); }
             default: {}
         }
         state[n] = s;

@@ -29,7 +29,6 @@ mod stdp;
 
 pub use inputs::{current_amplitude, poisson_count};
 pub use modulated_update::relax_modulators;
-pub use neuron_update::*;
 pub use stdp::{apply_change, depression, potentiation, trace_step};
 
 /// State of the CPU backend.
@@ -79,7 +78,7 @@ impl CpuBackend {
                 .iter()
                 .map(|p| {
                     let range = p.gpu.start as usize..(p.gpu.start + p.gpu.size) as usize;
-                    p.gpu.c[20] == 0.0 && plan.initial_state[range].iter().all(|s| s.u == 0.0)
+                    neuron_update::threshold_stays_fixed(&p.gpu, &plan.initial_state[range])
                 })
                 .collect(),
             uniform_params: plan

@@ -1,6 +1,7 @@
 //! WGSL sources. Each stage lives in its own file under `shaders/`, with its entry point named
 //! after the stage; shared declarations (`common.wgsl`), the generator (`philox.wgsl`) and the
-//! neuron models (`model_*.wgsl`) are prepended as each stage lists them. The whole
+//! neuron models (`neurons::wgsl`: constants generated from their tables, then
+//! `shaders/models/*.wgsl`) are prepended as each stage lists them. The whole
 //! "preprocessor" is concatenation in the listed order, so what naga validates in the tests is
 //! exactly what the device compiles.
 
@@ -13,25 +14,6 @@ const SHARED: &[(&str, &str)] = &[
         include_str!("../../shaders/shared/mulhi_int64.wgsl"),
     ),
     ("philox", include_str!("../../shaders/shared/philox.wgsl")),
-    ("model_lif", include_str!("../../shaders/models/lif.wgsl")),
-    (
-        "model_lif_cond",
-        include_str!("../../shaders/models/lif_cond.wgsl"),
-    ),
-    (
-        "model_izhikevich",
-        include_str!("../../shaders/models/izhikevich.wgsl"),
-    ),
-    ("model_adex", include_str!("../../shaders/models/adex.wgsl")),
-    ("model_hh", include_str!("../../shaders/models/hh.wgsl")),
-    (
-        "model_spike_source",
-        include_str!("../../shaders/models/spike_source.wgsl"),
-    ),
-    (
-        "model_poisson_source",
-        include_str!("../../shaders/models/poisson_source.wgsl"),
-    ),
     (
         "stdp_common",
         include_str!("../../shaders/shared/stdp_common.wgsl"),
@@ -76,18 +58,7 @@ pub const STAGES: &[Stage] = &[
     stage!("stages" / "current_input", ["common", "mulhi", "philox"]),
     stage!(
         "stages" / "neuron_update",
-        [
-            "common",
-            "model_lif",
-            "model_lif_cond",
-            "model_izhikevich",
-            "model_adex",
-            "model_hh",
-            "model_spike_source",
-            "mulhi",
-            "philox",
-            "model_poisson_source"
-        ]
+        ["common", "mulhi", "philox", "neuron_models"]
     ),
     stage!("stages" / "prepare_propagate", ["common"]),
     stage!("stages" / "propagate", ["common", "spike_walk"]),
@@ -156,9 +127,10 @@ impl Dialect {
     }
 }
 
-/// Stems of the shared (non-stage) files.
+/// Stems of the shared (non-stage) files, the neuron models' included.
 pub fn shared_files() -> impl Iterator<Item = &'static str> {
-    SHARED.iter().map(|(name, _)| *name)
+    let models = crate::neurons::BUILTIN.iter().map(|m| m.name.as_ref());
+    SHARED.iter().map(|(name, _)| *name).chain(models)
 }
 
 /// The stage called `name`.
@@ -339,6 +311,12 @@ fn assembled_static(stage: &Stage, dialect: Dialect) -> String {
     let mut src = String::new();
     for inc in stage.includes {
         let file = dialect.file_for(inc);
+        if file == crate::neurons::wgsl::INCLUDE {
+            // Generated from the neuron models' tables: their constants, then their sources.
+            src.push_str(&crate::neurons::wgsl::builtin_source());
+            src.push('\n');
+            continue;
+        }
         let (_, text) = SHARED
             .iter()
             .find(|(n, _)| *n == file)

@@ -219,8 +219,8 @@ pub struct Control {
     pub _pad: u32,
 }
 
-/// Per-population constants (model-specific slots, see `neurons::NeuronModel::constants` and
-/// the slot comments in `shaders/model_*.wgsl`).
+/// Per-population constants: `c` holds the slots each neuron model names in its table
+/// (`neurons::<model>::SLOTS`; WGSL `<MODEL>_<SLOT>`), computed by `NeuronModel::constants`.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Pod, Zeroable)]
 pub struct PopGpu {
@@ -230,7 +230,7 @@ pub struct PopGpu {
     pub size: u32,
     /// Refractory period in ticks.
     pub refractory_ticks: u32,
-    /// Neuron model id (`neurons::model_id`).
+    /// Neuron model id (`neurons::model_id`; WGSL `MODEL_<NAME>`).
     pub model: u32,
     /// Model constants, computed in f64 and rounded once.
     pub c: [f32; crate::neurons::POP_CONSTANTS],

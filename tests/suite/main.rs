@@ -11,6 +11,7 @@ mod gpu_vs_cpu;
 mod microcircuit;
 mod model_files;
 mod models;
+mod neuron_tables;
 mod plasticity;
 mod procedural;
 mod run_command;

@@ -137,11 +137,98 @@ fn a_negative_duration_or_time_constant_is_refused() {
         msg.contains("m.toml:1:12") && msg.contains("duration") && msg.contains("positive time"),
         "{msg}"
     );
+    // Out of its table's range: refused where it is written.
     let msg = error_of(&format!("{MINIMAL}params = {{ tau_m = \"-20 ms\" }}\n"));
     assert!(
-        msg.contains("tau_m_ms") && msg.contains("must be finite and > 0"),
+        msg.contains("m.toml:6:")
+            && msg.contains("params.tau_m")
+            && msg.contains("must be finite and > 0 (ms)"),
         "{msg}"
     );
+    // Relations between parameters are checked when the population is built.
+    let msg = error_of(&format!("{MINIMAL}params = {{ v_reset = \"-40 mV\" }}\n"));
+    assert!(
+        msg.contains("v_reset_mv") && msg.contains("below v_thresh_mv"),
+        "{msg}"
+    );
+}
+
+/// The loader reads each model's parameter table: every parameter of every model is accepted
+/// under its name, in its unit, and unknown ones, wrong kinds, wrong suffixes and presets are
+/// refused naming what is allowed.
+#[test]
+fn every_parameter_of_every_model_table_can_be_set_from_a_file() {
+    use spikegpu::neurons::{BUILTIN, ParamKind};
+    for m in BUILTIN.iter().filter(|m| !m.params.is_empty()) {
+        for p in m.params.iter() {
+            let value = match &p.kind {
+                ParamKind::Quantity { dim, .. } if dim.canonical().starts_with('(') => "0.5".to_string(),
+                ParamKind::Quantity { dim, .. } => format!("\"0.5 {}\"", dim.canonical()),
+                ParamKind::Flag => "true".to_string(),
+                ParamKind::Choice(words) => format!("\"{}\"", words[words.len() - 1]),
+            };
+            let text = format!(
+                "dt = \"0.1 ms\"\n[[population]]\nname = \"a\"\nsize = 1\nmodel = \"{}\"\nparams = {{ {} = {value} }}\n",
+                m.name, p.name
+            );
+            // Setting one value may break a relation (0.5 mV above a threshold); the value
+            // must still have been read: the error, if any, is not about reading it.
+            if let Err(e) = modelfile::parse(&text, "m.toml", None) {
+                let e = e.to_string();
+                assert!(e.contains("below"), "{}.{}: {e}", m.name, p.name);
+            }
+        }
+    }
+    let msg = error_of(&format!("{MINIMAL}params = {{ synapse = \"gamma\" }}\n"));
+    assert!(msg.contains("must be delta, exponential or alpha"), "{msg}");
+    let msg = error_of(&format!(
+        "{MINIMAL}params = {{ delta_input_while_refractory = 1 }}\n"
+    ));
+    assert!(msg.contains("must be true or false"), "{msg}");
+    let msg = error_of(&format!("{MINIMAL}params = {{ tau_m_mv = 20 }}\n"));
+    assert!(
+        msg.contains("suffix does not fit") && msg.contains("time (ms)"),
+        "{msg}"
+    );
+    let msg = error_of(&format!("{MINIMAL}preset = \"RS\"\n"));
+    assert!(msg.contains("model lif has no presets"), "{msg}");
+    let msg = error_of(&MINIMAL.replace("\"lif\"", "\"adex\"\npreset = \"fast\""));
+    assert!(
+        msg.contains("known presets: tonic, adapting, initial_burst, bursting"),
+        "{msg}"
+    );
+    let msg = error_of(&MINIMAL.replace("\"lif\"", "\"qif\""));
+    assert!(
+        msg.contains("known models: lif, lif_cond, izhikevich, adex, hh, spike_source, poisson_source"),
+        "{msg}"
+    );
+    let msg = error_of(&format!("{MINIMAL}init = {{ m = 0.1 }}\n"));
+    assert!(
+        msg.contains("known variables of model lif: v, theta (or u, w), syn_e (or g_e), syn_i (or g_i)"),
+        "{msg}"
+    );
+    let f = modelfile::parse(
+        &format!("{MINIMAL}params = {{ synapse = \"alpha\", delta_input_while_refractory = true }}\n"),
+        "m",
+        None,
+    )
+    .unwrap();
+    let spikegpu::NeuronModel::Lif(p) = &f.network.populations[0].model else {
+        panic!()
+    };
+    assert_eq!(p.synapse, spikegpu::CurrentSynapse::Alpha);
+    assert!(p.delta_input_while_refractory);
+}
+
+/// A key that is a parameter's name is not split at a unit-like ending (`e_na`: not e in nA).
+#[test]
+fn parameter_names_ending_like_a_unit_are_read_whole() {
+    let text = "dt = \"0.1 ms\"\n[[population]]\nname = \"a\"\nsize = 1\nmodel = \"hh\"\nparams = { e_na = 55, g_na_ns = 100 }\n";
+    let f = modelfile::parse(text, "m", None).unwrap();
+    let spikegpu::NeuronModel::HodgkinHuxley(p) = &f.network.populations[0].model else {
+        panic!()
+    };
+    assert_eq!((p.e_na_mv, p.g_na_ns), (55.0, 100.0));
 }
 
 #[test]
