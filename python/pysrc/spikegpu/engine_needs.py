@@ -24,6 +24,9 @@ NEEDS: Dict[str, str] = {
     "noise_interval": "CurrentSource::Noise with its own redraw interval and start/stop (PyNN NoisyCurrentSource dt, start, stop)",
     "probes_on_device": "Simulator::add_probe(pop, StateVar, neurons, interval_ticks): state recorded on the device and streamed, instead of a host round trip per sample",
     "stdp_other": "further STDP rules of PyNN (Vogels-Sprekeler, Gutig, van Rossum multiplicative, Tsodyks-Markram short-term plasticity)",
+    "other_models": "further neuron, source and synapse models (PyNN's gamma sources, IF_cond_exp_gsfa_grr, GIF_cond_exp, stochastic and electrical synapses), for example through user-defined equations",
+    "synapse_params": "Simulator::set_delays(proj, &[f64]) and per-synapse plasticity parameters: changing delays or plasticity parameters of existing synapses",
+    "off_grid": "spike times off the time grid (NEST's precise spike timing, PyNN spike_precision='off_grid')",
     "stdp_inhibitory": "plastic inhibitory projections",
     "synapse_multiple": "several weights/delays per pre-post pair in one projection with plasticity (multapses with STDP)",
 }

@@ -25,6 +25,7 @@ import numpy as np
 
 import spikegpu
 
+from .. import errors
 from ..parameters import Sequence
 from ..standardmodels import build_translations, cells
 from .simulator import state
@@ -43,6 +44,8 @@ class EngineCell:
     engine_variables: Dict[str, Tuple[str, float]] = {}
     #: whether synaptic input acts in the step it arrives (delta-like): no extra delay
     delta_input = False
+    #: the engine feature that changing parameters after time has advanced needs
+    parameter_feature = "set_neuron_params"
 
     def engine_entry(self, pop) -> Dict[str, Any]:
         """The model-file population entry (without name and size)."""
@@ -273,6 +276,16 @@ class SpikeSourceArray(EngineCell, cells.SpikeSourceArray):
 
     __doc__ = cells.SpikeSourceArray.__doc__
     translations = identity("spike_times")
+    parameter_feature = "set_spike_times"
+
+    def check(self, pop):
+        """PyNN refuses spike times that do not increase."""
+        for i, seq in enumerate(evaluated(pop._parameters["spike_times"], pop.size)):
+            t = np.asarray(seq.value if isinstance(seq, Sequence) else seq, dtype=float).ravel()
+            if t.size > 1 and np.any(np.diff(t) <= 0):
+                raise errors.InvalidParameterValueError(
+                    f"SpikeSourceArray '{pop.label}' neuron {i}: spike times must increase ({t.tolist()})"
+                )
 
     def engine_entry(self, pop):
         dt = state.dt
@@ -297,6 +310,7 @@ class SpikeSourcePoisson(EngineCell, cells.SpikeSourcePoisson):
 
     __doc__ = cells.SpikeSourcePoisson.__doc__
     translations = identity(*cells.SpikeSourcePoisson.default_parameters)
+    parameter_feature = "set_source_rates"
 
     def engine_entry(self, pop):
         rates = evaluated(pop._parameters["rate"], pop.size).astype(float)
@@ -304,23 +318,23 @@ class SpikeSourcePoisson(EngineCell, cells.SpikeSourcePoisson):
         durations = evaluated(pop._parameters["duration"], pop.size).astype(float)
         if homogeneous(rates) is not None and np.all(starts == 0.0) and np.all(durations >= 1e9):
             return {"model": "poisson_source", "params": {"rate": float(rates[0])}}
+        state.drawn_sources = True
         return {"model": "spike_source", "spike_times": poisson_trains(pop, rates, starts, durations)}
 
 
 def poisson_trains(pop, rates, starts, durations):
-    """Poisson spike times per neuron within [start, start + duration), at most one per step,
-    drawn from (rng_seed, population index): the engine times of SpikeSourceArray."""
+    """Poisson spike times per neuron within [start, start + duration) and before the end of
+    the run that builds the engine (`state.horizon`), at most one per step, drawn from
+    (rng_seed, population index): the engine times of SpikeSourceArray."""
     dt = state.dt
     seed = [state.rng_seed, state.populations.index(pop)]
     rng = np.random.default_rng(seed)
     trains = []
     for rate, start, duration in zip(rates, starts, durations):
         first = max(int(np.ceil(start / dt)), 1)
-        last = int(np.floor(min(start + duration, 1e9) / dt))
+        last = int(np.floor(min(start + duration, state.horizon) / dt + 1e-9)) + 1
         steps = max(last - first, 0)
         p = min(rate * dt * 1e-3, 1.0)
-        if steps > 10_000_000:
-            raise spikegpu.EngineFeatureMissing("source_rates_per_neuron", f"a Poisson window of {steps} steps")
         fired = np.nonzero(rng.random(steps) < p)[0] + first
         trains.append([float(k - 1) * dt for k in fired])
     return trains
@@ -342,6 +356,13 @@ def _missing(base, key: str):
 
 
 IF_cond_alpha = _missing(cells.IF_cond_alpha, "cond_alpha")
+IF_cond_exp_gsfa_grr = _missing(cells.IF_cond_exp_gsfa_grr, "other_models")
+IF_facets_hardware1 = _missing(cells.IF_facets_hardware1, "other_models")
+GIF_cond_exp = _missing(cells.GIF_cond_exp, "other_models")
+SpikeSourceGamma = _missing(cells.SpikeSourceGamma, "other_models")
+SpikeSourceInhGamma = _missing(cells.SpikeSourceInhGamma, "other_models")
+SpikeSourcePoissonRefractory = _missing(cells.SpikeSourcePoissonRefractory, "other_models")
+PointNeuron = _missing(cells.PointNeuron, "other_models")
 EIF_cond_exp_isfa_ista = _missing(cells.EIF_cond_exp_isfa_ista, "adex_cond")
 EIF_cond_alpha_isfa_ista = _missing(cells.EIF_cond_alpha_isfa_ista, "adex_cond")
 
@@ -357,4 +378,11 @@ __all__ = [
     "EIF_cond_alpha_isfa_ista",
     "SpikeSourceArray",
     "SpikeSourcePoisson",
+    "IF_cond_exp_gsfa_grr",
+    "IF_facets_hardware1",
+    "GIF_cond_exp",
+    "SpikeSourceGamma",
+    "SpikeSourceInhGamma",
+    "SpikeSourcePoissonRefractory",
+    "PointNeuron",
 ]

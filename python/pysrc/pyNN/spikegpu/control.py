@@ -19,7 +19,7 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
     state = simulator.state
     state.clear()
     state.dt = float(timestep)
-    state.min_delay = float(timestep) if min_delay == "auto" else float(min_delay)
+    state.fixed_min_delay = None if min_delay == "auto" else float(min_delay)
     state.max_delay = 4096 * state.dt if max_delay == "auto" else float(max_delay)
     state.rng_seed = int(extra_params.get("rng_seed", 42))
     if "backend" in extra_params:
@@ -28,12 +28,12 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
 
 
 def end(compatible_output=True):
-    """Writes the data asked for with record(..., to_file=...) and releases the engine."""
+    """Writes the data asked for with record(..., to_file=...); the recorded data stay
+    readable until the next setup()."""
     state = simulator.state
     for population, variables, filename in state.write_on_end:
         population.write_data(get_io(filename), variables)
     state.write_on_end = []
-    state.engine = None
 
 
 run, run_until = common.build_run(simulator)

@@ -15,7 +15,7 @@ import numpy as np
 import spikegpu
 
 from ..common import Assembly, Population, PopulationView
-from ..parameters import ParameterSpace, Sequence
+from ..parameters import LazyArray, ParameterSpace, Sequence
 from ..standardmodels import StandardCurrentSource, build_translations, electrodes
 from .simulator import state
 
@@ -72,10 +72,12 @@ class EngineCurrentSource(StandardCurrentSource):
         self.parameter_space.evaluate(simplify=True)
 
     def get_native_parameters(self):
-        return ParameterSpace(dict(self.parameter_space.items()), self.get_schema(), shape=(1,))
+        return ParameterSpace({name: self._value(name) for name in self.parameter_space.keys()})
 
     def _value(self, name: str):
         v = self.parameter_space[name]
+        if isinstance(v, LazyArray):
+            v = v.evaluate(simplify=True)
         if isinstance(v, Sequence):
             return np.asarray(v.value, dtype=float)
         return v
@@ -141,20 +143,35 @@ class DCSource(EngineCurrentSource, electrodes.DCSource):
 
 
 class StepCurrentSource(EngineCurrentSource, electrodes.StepCurrentSource):
+    """Times are checked (>= 0, increasing) and put on the time grid when given; a later
+    amplitude in the same step replaces an earlier one (as pyNN.nest does)."""
+
     __doc__ = electrodes.StepCurrentSource.__doc__
     translations = identity("amplitudes", "times")
 
-    def schedule(self):
+    def __init__(self, **parameters):
+        super().__init__(**parameters)
+        self._on_grid()
+
+    def set_native_parameters(self, parameters):
+        super().set_native_parameters(parameters)
+        self._on_grid()
+
+    def _on_grid(self):
         times = np.asarray(self._value("times"), dtype=float)
         amps = np.asarray(self._value("amplitudes"), dtype=float)
         if times.size != amps.size:
             raise ValueError(f"StepCurrentSource: {times.size} times but {amps.size} amplitudes")
         if times.size and (times.min() < 0 or np.any(np.diff(times) <= 0)):
             raise ValueError("StepCurrentSource: times must be >= 0 and strictly increasing")
-        # On the time grid, a later step in the same step replaces an earlier one (as in NEST).
         ticks = np.round(times / state.dt).astype(np.int64)
         keep = np.append(ticks[1:] != ticks[:-1], True) if ticks.size else ticks.astype(bool)
-        return list(ticks[keep] * state.dt), list(amps[keep])
+        self.parameter_space["times"] = Sequence(ticks[keep] * state.dt)
+        self.parameter_space["amplitudes"] = Sequence(amps[keep])
+        self.parameter_space.evaluate(simplify=True)
+
+    def schedule(self):
+        return list(self._value("times")), list(self._value("amplitudes"))
 
     def engine_input(self, scale):
         times, amps = self.schedule()

@@ -38,7 +38,7 @@ class PopulationView(common.PopulationView):
         return ParameterSpace(values, shape=(self.size,))
 
     def _set_parameters(self, parameter_space):
-        state.changed("set_neuron_params", f"setting parameters of '{self.parent.label}'")
+        state.changed(self.celltype.parameter_feature, f"setting parameters of '{self.parent.label}'")
         parameter_space.evaluate(simplify=False)
         for name, value in parameter_space.items():
             self.parent._parameters[name][self.mask] = value
@@ -88,7 +88,13 @@ class Population(common.Population):
         space.shape = (self.size,)
         space.evaluate(simplify=False)
         self._parameters = space.as_dict()
+        self._check()
         state.populations.append(self)
+
+    def _check(self):
+        check = getattr(self.celltype, "check", None)
+        if check is not None:
+            check(self)
 
     @property
     def _engine_name(self) -> str:
@@ -111,10 +117,11 @@ class Population(common.Population):
         return ParameterSpace(values, shape=(self.size,))
 
     def _set_parameters(self, parameter_space):
-        state.changed("set_neuron_params", f"setting parameters of '{self.label}'")
+        state.changed(self.celltype.parameter_feature, f"setting parameters of '{self.label}'")
         parameter_space.evaluate(simplify=False)
         for name, value in parameter_space.items():
             self._parameters[name] = value
+        self._check()
 
     def _describe(self, net):
         """Adds this population to the engine description `net`."""

@@ -245,7 +245,26 @@ class Projection(common.Projection):
         if self._weight_override is not None:
             self._push_weights(engine, self._weight_override)
 
+    def _min_delay(self) -> Optional[float]:
+        """The smallest delay (PyNN units) of this projection, if known without building."""
+        if not self._fast:
+            delays = [d.min() for d in self._explicit["delay"] if d.size]
+            return float(min(delays)) if delays else None
+        lazy = self._synapse_values()["delay"]
+        base = lazy.base_value
+        if isinstance(base, RandomDistribution):
+            p = base.parameters
+            return float(p.get("low", p.get("mu", 0.0)))
+        return float(base) if np.isscalar(base) else None
+
     # -- reading and writing synapses ------------------------------------------------------
+    @property
+    def connections(self):
+        """The connections, each with its pre/post indices, weight and delay (PyNN units);
+        a connection's weight can be set."""
+        synapses = self._synapses()
+        return [Connection(self, i, synapses) for i in range(synapses["pre"].size)]
+
     def _synapses(self) -> Dict[str, np.ndarray]:
         """Every synapse as arrays in PyNN units and indices relative to pre and post."""
         engine = state.build()
@@ -321,6 +340,42 @@ class Projection(common.Projection):
             scale = target.celltype.weight_scale(target, self.receptor_type)
             engine.set_weights(index, weights[start : start + count] * scale)
             start += count
+
+
+class Connection(common.Connection):
+    """One synapse of a Projection (a snapshot of its values; setting `weight` writes it)."""
+
+    def __init__(self, projection, index, synapses):
+        self.projection = projection
+        self.index = index
+        self.presynaptic_index = int(synapses["pre"][index])
+        self.postsynaptic_index = int(synapses["post"][index])
+        self._weight = float(synapses["weight"][index])
+        self._delay = float(synapses["delay"][index])
+
+    @property
+    def weight(self):
+        return self._weight
+
+    @weight.setter
+    def weight(self, value):
+        synapses = self.projection._synapses()
+        weights = synapses["weight"].copy()
+        weights[self.index] = value
+        self.projection._weight_override = weights
+        self.projection._push_weights(state.build(), weights)
+        self._weight = float(value)
+
+    @property
+    def delay(self):
+        return self._delay
+
+    @delay.setter
+    def delay(self, value):
+        raise spikegpu.EngineFeatureMissing("synapse_params", "setting the delay of a connection")
+
+    def as_tuple(self, *attribute_names):
+        return tuple(getattr(self, name) for name in attribute_names)
 
 
 def lookup(cells) -> np.ndarray:

@@ -47,7 +47,7 @@ class State(BaseState):
         self.mpi_rank = 0
         self.num_processes = 1
         self.dt = 0.1
-        self.min_delay = 0.1
+        self.fixed_min_delay = None
         self.max_delay = 10.0
         self.rng_seed = 42
         self.backend = os.environ.get("SPIKEGPU_BACKEND", "auto")
@@ -64,6 +64,10 @@ class State(BaseState):
         self.segment_counter = -1
         self.engine: Optional[spikegpu.Simulator] = None
         self.model = None
+        #: end (ms) of the trains drawn for SpikeSourcePoisson populations the engine cannot
+        #: run itself; whether any population needs such trains
+        self.horizon = 0.0
+        self.drawn_sources = False
         self.reset()
 
     def reset(self):
@@ -105,9 +109,19 @@ class State(BaseState):
             source._describe(net)
         return net
 
+    @property
+    def min_delay(self) -> float:
+        """setup()'s min_delay, or with min_delay='auto' the smallest delay of any projection
+        (dt when there is none)."""
+        if self.fixed_min_delay is not None:
+            return self.fixed_min_delay
+        delays = [p._min_delay() for p in self.projections]
+        return min([d for d in delays if d is not None], default=self.dt)
+
     def build(self) -> spikegpu.Simulator:
         """The engine simulator, built from the description if needed."""
         if self.engine is None:
+            self.drawn_sources = False
             net = self.document()
             self.model = net.build()
             engine = spikegpu.Simulator(self.model, backend=self.backend)
@@ -122,6 +136,9 @@ class State(BaseState):
         self.run_until(self.t + simtime)
 
     def run_until(self, tstop: float):
+        if self.drawn_sources and tstop > self.horizon + 1e-9:
+            self.changed("source_rates_per_neuron", f"running SpikeSourcePoisson trains drawn up to {self.horizon} ms further")
+        self.horizon = max(self.horizon, tstop)
         engine = self.build()
         ticks = int(round(tstop / self.dt)) - engine.ticks
         if ticks > 0:

@@ -101,6 +101,10 @@ AdditivePotentiationMultiplicativeDepression = _missing(
 )
 GutigWeightDependence = _missing(synapses.GutigWeightDependence, "stdp_other")
 Vogels2011Rule = _missing(synapses.Vogels2011Rule, "stdp_other")
+SimpleStochasticSynapse = _missing(synapses.SimpleStochasticSynapse, "other_models")
+StochasticTsodyksMarkramSynapse = _missing(synapses.StochasticTsodyksMarkramSynapse, "other_models")
+MultiQuantalSynapse = _missing(synapses.MultiQuantalSynapse, "other_models")
+ElectricalSynapse = _missing(synapses.ElectricalSynapse, "other_models")
 
 __all__ = [
     "StaticSynapse",
@@ -112,4 +116,8 @@ __all__ = [
     "AdditivePotentiationMultiplicativeDepression",
     "GutigWeightDependence",
     "Vogels2011Rule",
+    "SimpleStochasticSynapse",
+    "StochasticTsodyksMarkramSynapse",
+    "MultiQuantalSynapse",
+    "ElectricalSynapse",
 ]
