@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import spikegpu
+
 from .. import common
 from ..common.control import DEFAULT_MAX_DELAY, DEFAULT_MIN_DELAY, DEFAULT_TIMESTEP
 from ..recording import get_io
@@ -13,8 +15,13 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
     seeds everything the engine draws (connectivity, initial values, Poisson trains), and
     `backend` (``"auto"``, ``"gpu"``, ``"cpu"``; default the environment variable
     SPIKEGPU_BACKEND, else ``"auto"``) picks the engine backend. Other extra arguments
-    (threads, ...) are accepted and ignored."""
+    (threads, ...) are accepted and ignored; spike_precision must be "on_grid" (the
+    default here)."""
     max_delay = extra_params.get("max_delay", DEFAULT_MAX_DELAY)
+    if extra_params.get("spike_precision", "on_grid") != "on_grid":
+        raise spikegpu.EngineFeatureMissing(
+            "off_grid", f"setup(spike_precision={extra_params['spike_precision']!r}): spike times are on the time grid"
+        )
     common.setup(timestep, min_delay, **extra_params)
     state = simulator.state
     state.clear()
