@@ -121,16 +121,15 @@ def test_run_releases_the_gil():
     assert during > 1000, f"the counting thread advanced only {during} times during run()"
 
 
-def test_a_second_thread_gets_a_clear_error_while_a_run_is_in_flight():
-    sim = spikegpu.Simulator(small_network().build(), backend="cpu")
+def test_a_second_thread_gets_a_clear_error_while_a_run_is_in_flight(models_dir):
+    sim = spikegpu.Simulator(spikegpu.load(models_dir / "cuba.toml"), backend="cpu")
     errors = []
 
     def run():
-        sim.run(3000.0)
+        sim.run(2000.0)
 
     thread = threading.Thread(target=run)
     thread.start()
-    time.sleep(0.02)
     try:
         while thread.is_alive():
             try:
