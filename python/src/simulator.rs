@@ -285,8 +285,8 @@ impl Simulator {
     }
 
     /// Runs `ticks` time steps.
-    #[pyo3(signature = (ticks, progress=None))]
-    fn run_ticks_(&self, py: Python<'_>, ticks: u32, progress: Option<bool>) -> PyResult<()> {
+    #[pyo3(name = "run_ticks", signature = (ticks, progress=None))]
+    fn run_ticks_py(&self, py: Python<'_>, ticks: u32, progress: Option<bool>) -> PyResult<()> {
         guarded(|| self.run_ticks(py, u64::from(ticks), progress.unwrap_or(self.progress)))
     }
 
