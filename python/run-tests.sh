@@ -14,6 +14,6 @@ fi
 echo "== cargo fmt and clippy of the extension crate (root commands skip it: it needs Python)"
 (cd .. && cargo fmt --check -p spikegpu-python && cargo clippy --release -p spikegpu-python -- -D warnings)
 echo "== pip install ./python (maturin builds the extension)"
-"$venv/bin/python" -m pip install --quiet . "pyNN==0.13.0" neo quantities scipy pytest
+"$venv/bin/python" -m pip install --quiet . "pyNN==0.13.0" neo quantities scipy matplotlib pytest
 echo "== pytest python/tests"
 "$venv/bin/python" -m pytest -q -p no:cacheprovider tests "$@"

@@ -2,9 +2,9 @@
 
 Between two whole Populations, the connectors the engine has (all-to-all, one-to-one, fixed
 probability, fixed number pre/post without replacement, fixed total number with replacement)
-with weights and delays that are constants or distributions the engine draws (uniform, normal,
-normal_clipped) become an engine connectivity rule: the engine draws the synapses from
-rng_seed, on the GPU side of the house. Everything else (views, assemblies, other connectors,
+with weights and delays that are constants or bounded distributions the engine draws (uniform,
+normal_clipped, normal_clipped_to_boundary) become an engine connectivity rule: the engine
+draws the synapses from rng_seed. Everything else (views, assemblies, other connectors,
 per-connection expressions) is drawn by PyNN's own connector code into an explicit list, one
 engine projection per pair of populations involved.
 
@@ -47,6 +47,9 @@ def constant_or_distribution(lazy: LazyArray, scale: float, shift: float):
         return None
     base = lazy.base_value
     if isinstance(base, RandomDistribution):
+        # Weights and delays need bounds the engine can check (signs, at least one tick).
+        if base.name == "normal":
+            return None
         dist = distribution(base, scale)
         return None if dist is None else shifted(dist, shift)
     if np.isscalar(base):
