@@ -155,3 +155,29 @@ def test_per_neuron_thresholds_and_offsets_are_supported(sim):
     sim.run(200.0)
     counts = [len(s) for s in p.get_data().segments[0].spiketrains]
     assert counts[0] == 0 and 0 < counts[1] < counts[2]
+
+
+def pynn_run(backend: str):
+    import pyNN.spikegpu as sim
+    from pyNN.random import RandomDistribution
+
+    sim.setup(timestep=0.1, rng_seed=11, backend=backend)
+    cells = sim.Population(200, sim.IF_cond_exp(v_rest=-49.0, tau_refrac=5.0), label="cells")
+    cells.initialize(v=RandomDistribution("uniform", low=-60.0, high=-50.0))
+    sim.Projection(cells, cells, sim.FixedProbabilityConnector(0.05), sim.StaticSynapse(weight=0.004, delay=0.5))
+    cells.record(["spikes", "v"])
+    sim.run(100.0)
+    data = cells.get_data().segments[0]
+    digest = sim.simulator.state.engine.spike_hash()
+    v = np.asarray(data.filter(name="v")[0])
+    sim.end()
+    return digest, v
+
+
+def test_pynn_on_the_gpu_backend_equals_the_cpu_backend(gpu_available):
+    if not gpu_available:
+        pytest.skip("no GPU adapter (set SPIKEGPU_REQUIRE_GPU=1 to fail instead)")
+    gpu_hash, gpu_v = pynn_run("gpu")
+    cpu_hash, cpu_v = pynn_run("cpu")
+    assert gpu_hash == cpu_hash
+    assert np.array_equal(gpu_v, cpu_v)
