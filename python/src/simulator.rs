@@ -51,6 +51,17 @@ impl Variable {
         })
     }
 
+    fn name(self) -> &'static str {
+        match self {
+            Self::V => "v",
+            Self::U => "u",
+            Self::W1 => "w1",
+            Self::W2 => "w2",
+            Self::SynE => "syn_e",
+            Self::SynI => "syn_i",
+        }
+    }
+
     fn read(self, s: &spikegpu::plan::layout::NeuronState) -> f32 {
         match self {
             Self::V => s.v,
@@ -293,14 +304,16 @@ impl Simulator {
     /// Biological time simulated so far (ms).
     #[getter]
     fn t(&self) -> PyResult<f64> {
-        let st = self.lock()?;
-        Ok(st.sim.ticks() as f64 * st.sim.dt_ms())
+        guarded(|| {
+            let st = self.lock()?;
+            Ok(st.sim.ticks() as f64 * st.sim.dt_ms())
+        })
     }
 
     /// Ticks simulated so far.
     #[getter]
     fn ticks(&self) -> PyResult<u64> {
-        Ok(self.lock()?.sim.ticks())
+        guarded(|| Ok(self.lock()?.sim.ticks()))
     }
 
     /// Time step (ms).
@@ -312,19 +325,19 @@ impl Simulator {
     /// `"cpu"` or `"gpu"`: the backend that runs.
     #[getter]
     fn backend(&self) -> PyResult<&'static str> {
-        Ok(self.lock()?.sim.backend_name())
+        guarded(|| Ok(self.lock()?.sim.backend_name()))
     }
 
     /// The adapter that runs (`"cpu reference"` on the CPU backend).
     #[getter]
     fn adapter(&self) -> PyResult<String> {
-        Ok(self.lock()?.sim.adapter_name())
+        guarded(|| Ok(self.lock()?.sim.adapter_name()))
     }
 
     /// Seconds spent planning, uploading and compiling.
     #[getter]
     fn build_seconds(&self) -> PyResult<f64> {
-        Ok(self.lock()?.sim.build_seconds())
+        guarded(|| Ok(self.lock()?.sim.build_seconds()))
     }
 
     /// The model this simulator runs.
@@ -337,14 +350,16 @@ impl Simulator {
 
     /// Ticks, spikes (all populations) and synaptic events so far, and the synapse count.
     fn counters<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let st = self.lock()?;
-        let c = st.sim.counters();
-        let d = PyDict::new(py);
-        d.set_item("ticks", c.ticks)?;
-        d.set_item("spikes", c.spikes)?;
-        d.set_item("syn_events", c.syn_events)?;
-        d.set_item("synapses", st.sim.synapse_count())?;
-        Ok(d)
+        guarded(|| {
+            let st = self.lock()?;
+            let c = st.sim.counters();
+            let d = PyDict::new(py);
+            d.set_item("ticks", c.ticks)?;
+            d.set_item("spikes", c.spikes)?;
+            d.set_item("syn_events", c.syn_events)?;
+            d.set_item("synapses", st.sim.synapse_count())?;
+            Ok(d)
+        })
     }
 
     /// Spikes of one population (a name or an index) as `(times_ms, neurons)`: float64 times
@@ -364,23 +379,27 @@ impl Simulator {
     /// Every recorded spike as `(ticks, neurons)` uint32 arrays with global neuron indices,
     /// sorted: the list `spike_hash` is computed over.
     fn spike_records<'py>(&self, py: Python<'py>) -> PyResult<Pair<'py, u32, u32>> {
-        let st = self.lock()?;
-        let records = st.sim.spike_records();
-        let ticks: Vec<u32> = records.iter().map(|r| r.tick).collect();
-        let neurons: Vec<u32> = records.iter().map(|r| r.neuron).collect();
-        Ok((PyArray1::from_vec(py, ticks), PyArray1::from_vec(py, neurons)))
+        guarded(|| {
+            let st = self.lock()?;
+            let records = st.sim.spike_records();
+            let ticks: Vec<u32> = records.iter().map(|r| r.tick).collect();
+            let neurons: Vec<u32> = records.iter().map(|r| r.neuron).collect();
+            Ok((PyArray1::from_vec(py, ticks), PyArray1::from_vec(py, neurons)))
+        })
     }
 
     /// Forgets the spikes recorded so far (to bound memory in long or closed-loop runs).
     fn clear_spikes(&self) -> PyResult<()> {
-        self.lock()?.sim.take_spike_records();
-        Ok(())
+        guarded(|| {
+            self.lock()?.sim.take_spike_records();
+            Ok(())
+        })
     }
 
     /// The engine's spike hash (FNV-1a 64 over the sorted (tick, global neuron) records), the
     /// figure `spikegpu bench` prints: equal hashes mean equal spike trains.
     fn spike_hash(&self) -> PyResult<u64> {
-        Ok(spikegpu::app::stats::spike_hash(self.lock()?.sim.spike_records()))
+        guarded(|| Ok(spikegpu::app::stats::spike_hash(self.lock()?.sim.spike_records())))
     }
 
     /// Current values of `variable` (v, u, w1, w2, syn_e, syn_i) of every neuron of a
@@ -476,21 +495,19 @@ impl Simulator {
     /// The probes, as (population, variable, neurons, interval_ms) tuples, in id order.
     #[getter]
     fn probes(&self) -> PyResult<Vec<ProbeRow>> {
-        let st = self.lock()?;
-        let dt = st.sim.dt_ms();
-        Ok(st
-            .probes
-            .iter()
-            .map(|p| {
-                let name = ["v", "u", "w1", "w2", "syn_e", "syn_i"][p.variable as usize];
+        guarded(|| {
+            let st = self.lock()?;
+            let dt = st.sim.dt_ms();
+            let row = |p: &Probe| {
                 (
                     p.population.clone(),
-                    name,
+                    p.variable.name(),
                     p.neurons.clone(),
                     p.interval as f64 * dt,
                 )
-            })
-            .collect())
+            };
+            Ok(st.probes.iter().map(row).collect())
+        })
     }
 
     /// The synapses of projection `projection` (its index) as `(pre, post, weights)`: uint32
