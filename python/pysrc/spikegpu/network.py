@@ -117,8 +117,8 @@ def explicit(pre: Sequence[int], post: Sequence[int], weight: Sequence[float], d
         raise ValueError(
             f"explicit connections: pre ({pre_a.shape}) and post ({post_a.shape}) must be one-dimensional and of one length"
         )
-    rows = [[int(a), int(b), float(w), float(d)] for a, b, w, d in zip(pre_a, post_a, w_a, d_a)]
-    return {"rule": "explicit", "connections": rows}
+    columns = (pre_a.astype(np.int64).tolist(), post_a.astype(np.int64).tolist(), w_a.tolist(), d_a.tolist())
+    return {"rule": "explicit", "connections": [list(row) for row in zip(*columns)]}
 
 
 def stdp(
