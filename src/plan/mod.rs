@@ -11,6 +11,7 @@
 pub mod compact;
 pub mod fixed_total;
 pub mod layout;
+pub mod sizes;
 
 use std::collections::HashSet;
 
