@@ -15,6 +15,8 @@ mod plasticity;
 mod procedural;
 mod run_command;
 mod shaders;
+mod sizes;
+mod stage_declarations;
 mod statistics;
 mod validation;
 mod weights;

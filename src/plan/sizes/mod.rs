@@ -122,7 +122,7 @@ pub struct DeviceSizes {
 
 impl DeviceSizes {
     /// Sizes `plan` for a device with `limits`. Nothing is checked here (see
-    /// [`DeviceSizes::check`]); arithmetic saturates rather than overflows.
+    /// [`DeviceSizes::check`]).
     pub fn new(plan: &Plan, limits: DeviceLimits, request: &SizeRequest) -> Self {
         let n = plan.n_neurons;
         let record_capacity = request
