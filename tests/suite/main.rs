@@ -17,6 +17,8 @@ mod procedural;
 mod run_command;
 mod schedule;
 mod shaders;
+mod sizes;
+mod stage_declarations;
 mod statistics;
 mod validation;
 mod weights;
