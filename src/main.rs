@@ -18,6 +18,10 @@ use spikegpu::{Backend, Error, gpu, networks};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Host memory budget (MiB) every network is checked against before anything is built;
+    /// default: the available memory (MemAvailable, cgroup, ulimit -v), or SPIKEGPU_MAX_HOST_MIB.
+    #[arg(long, global = true, value_parser = clap::value_parser!(u64).range(1..))]
+    max_host_mib: Option<u64>,
 }
 
 #[derive(Subcommand)]
@@ -104,6 +108,7 @@ fn main() -> ExitCode {
     }
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let cli = Cli::parse();
+    spikegpu::plan::resources::set_host_budget(cli.max_host_mib.map(|mib| mib.saturating_mul(1 << 20)));
     let result = match cli.command {
         Command::Run(args) => run_command(args),
         Command::Validate { model } => validate_command(&model),
@@ -114,16 +119,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
-            let input_error = e.downcast_ref::<Error>().is_some_and(|e| {
-                matches!(
-                    e,
-                    Error::InvalidParameter { .. }
-                        | Error::InvalidNetwork(_)
-                        | Error::UnknownBackend(_)
-                        | Error::UnknownHandle { .. }
-                        | Error::Output(_)
-                )
-            });
+            let input_error = e.downcast_ref::<Error>().is_some_and(Error::is_input_error);
             ExitCode::from(if input_error { 2 } else { 1 })
         }
     }

@@ -89,6 +89,10 @@ fn population_colour(i: usize) -> RGBAColor {
     Palette99::pick(i).to_rgba()
 }
 
+/// Longest title drawn whole into a figure, in characters (titles hold user names; a long one
+/// is cut rather than laid out glyph by glyph).
+const MAX_TITLE_CHARS: usize = 120;
+
 /// Draws a spike raster (population colours) with the population rates below.
 pub fn raster_png(
     path: &Path,
@@ -124,7 +128,7 @@ fn draw_spikes(
 ) -> DrawResult {
     let n_total = pops.iter().map(|p| p.start + p.size).max().unwrap_or(1);
     let mut chart = ChartBuilder::on(area)
-        .caption(title, ("sans-serif", 22))
+        .caption(crate::error::capped(title, MAX_TITLE_CHARS), ("sans-serif", 22))
         .margin(10)
         .x_label_area_size(30)
         .y_label_area_size(60)
@@ -141,9 +145,12 @@ fn draw_spikes(
             .iter()
             .filter(|r| range.contains(&r.neuron))
             .map(|r| Pixel::new((f64::from(r.tick) * dt_ms, r.neuron), population_colour(i)));
-        chart.draw_series(points)?.label(pop.name).legend(move |(x, y)| {
-            Rectangle::new([(x, y - 4), (x + 10, y + 4)], population_colour(i).filled())
-        });
+        chart
+            .draw_series(points)?
+            .label(crate::error::capped(pop.name, MAX_TITLE_CHARS / 3))
+            .legend(move |(x, y)| {
+                Rectangle::new([(x, y - 4), (x + 10, y + 4)], population_colour(i).filled())
+            });
     }
     chart
         .configure_series_labels()
@@ -217,7 +224,7 @@ pub fn weights_png(path: &Path, title: &str, initial: &[f32], last: &[f32], w_ma
         let root = BitMapBackend::new(path, (900, 500)).into_drawing_area();
         root.fill(&WHITE)?;
         let mut chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 20))
+            .caption(crate::error::capped(title, MAX_TITLE_CHARS), ("sans-serif", 20))
             .margin(10)
             .x_label_area_size(35)
             .y_label_area_size(60)

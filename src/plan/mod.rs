@@ -28,6 +28,7 @@ mod plasticity;
 mod populations;
 mod procedural;
 mod queries;
+pub mod resources;
 mod ring;
 mod sampling;
 pub mod sizes;
@@ -182,6 +183,7 @@ impl Plan {
     /// Runs the phases in order. Each phase reads the description and the tables of the
     /// phases before it; errors come out in this order too.
     fn build(net: &Network, threads: usize, device_generation: bool) -> Result<Self> {
+        resources::check_host(net, device_generation)?;
         let key = seed_key(net.seed);
         let neurons = populations::plan_populations(net, key)?;
         let n_neurons = neurons.n_neurons;

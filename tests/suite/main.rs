@@ -14,6 +14,7 @@ mod models;
 mod neuron_tables;
 mod plasticity;
 mod procedural;
+mod resources;
 mod run_command;
 mod schedule;
 mod shaders;

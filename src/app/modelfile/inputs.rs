@@ -38,10 +38,13 @@ impl Build<'_> {
                 if !(ms.is_finite() && ms >= 0.0) {
                     return self.loader.err(t.span(), &time, "must be a time >= 0");
                 }
-                if !amount.is_finite() {
-                    return self
-                        .loader
-                        .err(t.span(), &format!("{what}.pulses amount"), "must be finite");
+                if !(amount.is_finite() && amount.abs() <= f64::from(f32::MAX)) {
+                    // Caught here rather than mid-run, when the pulse is added to the level.
+                    return Err(crate::error::invalid(
+                        format!("{what}.pulses amount (at {ms} ms)"),
+                        amount,
+                        "must be finite and within the f32 range of the levels (|amount| <= 3.4e38)",
+                    ));
                 }
                 pulses.push((ms, ch, *amount));
             }

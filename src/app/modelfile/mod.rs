@@ -62,15 +62,19 @@ pub struct ModelFile {
 pub fn parse(text: &str, origin: &str, seed: Option<u64>) -> Result<ModelFile> {
     let file: FileModel = toml::from_str(text).map_err(|e| {
         let at = e.span().map(|s| locate(text, s.start)).unwrap_or_default();
-        Error::InvalidNetwork(format!("{origin}{at}: {}", e.message()))
+        let message = crate::error::capped(e.message(), 4 * crate::error::MAX_ECHOED_FIELD_CHARS);
+        Error::InvalidNetwork(format!("{origin}{at}: {message}"))
     })?;
     Loader { text, origin }.build(file, seed)
 }
 
+/// Largest model file read, in bytes: explicit connections take about 60 bytes each, so this
+/// holds a million of them; larger networks are built through the API.
+pub const MAX_MODEL_FILE_BYTES: u64 = 64 << 20;
+
 /// Reads and builds a model file from disk.
 pub fn load(path: &std::path::Path, seed: Option<u64>) -> Result<ModelFile> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::InvalidNetwork(format!("cannot read model file {}: {e}", path.display())))?;
+    let text = read_model_text(path)?;
     let mut model = parse(&text, &path.display().to_string(), seed)?;
     if model.name.is_empty() {
         model.name = path
@@ -79,6 +83,37 @@ pub fn load(path: &std::path::Path, seed: Option<u64>) -> Result<ModelFile> {
             .unwrap_or_default();
     }
     Ok(model)
+}
+
+/// The text of a model file: refused before reading it whole when it is not a regular file
+/// (a directory, a FIFO, `/dev/zero`) or larger than [`MAX_MODEL_FILE_BYTES`].
+fn read_model_text(path: &std::path::Path) -> Result<String> {
+    use std::io::Read;
+    let shown = crate::error::capped(&path.display().to_string(), crate::error::MAX_ECHOED_FIELD_CHARS);
+    let cannot = |why: String| Error::InvalidNetwork(format!("cannot read model file {shown}: {why}"));
+    let meta = std::fs::metadata(path).map_err(|e| cannot(e.to_string()))?;
+    if !meta.is_file() {
+        return Err(cannot(
+            "not a regular file (a model file is a TOML text file)".into(),
+        ));
+    }
+    let too_large = || {
+        cannot(format!(
+            "larger than the limit of {MAX_MODEL_FILE_BYTES} bytes (64 MiB); build larger networks through the API"
+        ))
+    };
+    if meta.len() > MAX_MODEL_FILE_BYTES {
+        return Err(too_large());
+    }
+    // Read through a limit as well: the file may grow, and some files report no length.
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_MODEL_FILE_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| cannot(e.to_string()))?;
+    if bytes.len() as u64 > MAX_MODEL_FILE_BYTES {
+        return Err(too_large());
+    }
+    String::from_utf8(bytes).map_err(|e| cannot(format!("not UTF-8 text ({e})")))
 }
 
 /// `:line:column` of byte `offset` in `text`.

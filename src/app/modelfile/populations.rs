@@ -122,6 +122,18 @@ impl Build<'_> {
         let Some(pos) = &sp.get_ref().positions else {
             return Ok(());
         };
+        if let Some([nx, ny]) = pos.grid
+            && u64::from(nx) * u64::from(ny) != u64::from(pop.size)
+        {
+            // Checked before the grid is built: a huge grid must not be allocated to find out.
+            return Err(crate::error::invalid(
+                format!("{what}.positions.grid"),
+                format!("[{nx}, {ny}]"),
+                &format!("nx * ny must equal the population's size {}", pop.size),
+            ));
+        }
+        let bytes = u64::from(pop.size) * std::mem::size_of::<glam::Vec3>() as u64;
+        crate::plan::resources::check_bytes(&format!("the positions of {what}"), bytes, &[])?;
         let positions = match (pos.grid, pos.random) {
             (Some([nx, ny]), None) => grid_positions_2d(nx, ny, pos.spacing.unwrap_or(1.0)),
             (None, Some(extent)) => random_positions(pop.size, glam::Vec3::from(extent), self.seed),

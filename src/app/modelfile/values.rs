@@ -5,7 +5,7 @@ use toml::Spanned;
 
 use super::schema::{Raw, RawDist};
 use super::{Build, Dim, Loader, locate};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::model::plasticity::ModulatorChannel;
 use crate::model::{InitialValue, PopulationId, Receptor, WeightDist};
 use crate::neurons::NeuronModel;
@@ -18,11 +18,11 @@ impl Loader<'_> {
         what: &str,
         msg: impl std::fmt::Display,
     ) -> Result<T> {
-        Err(Error::InvalidParameter {
-            field: format!("{}{} {what}", self.origin, locate(self.text, span.start)),
-            value: self.text.get(span).unwrap_or("?").to_string(),
-            allowed: msg.to_string(),
-        })
+        Err(crate::error::invalid(
+            format!("{}{} {what}", self.origin, locate(self.text, span.start)),
+            self.text.get(span).unwrap_or("?"),
+            &msg.to_string(),
+        ))
     }
 
     /// Converts a raw value to the canonical unit of `dim`; `suffix` is the factor of the unit
