@@ -22,6 +22,10 @@ struct Cli {
     /// default: the available memory (MemAvailable, cgroup, ulimit -v), or SPIKEGPU_MAX_HOST_MIB.
     #[arg(long, global = true, value_parser = clap::value_parser!(u64).range(1..))]
     max_host_mib: Option<u64>,
+    /// Device memory budget (MiB) the GPU buffers are checked against before any is allocated;
+    /// default: the adapter's limits only, or SPIKEGPU_MAX_DEVICE_MIB.
+    #[arg(long, global = true, value_parser = clap::value_parser!(u64).range(1..))]
+    max_device_mib: Option<u64>,
 }
 
 #[derive(Subcommand)]
@@ -109,6 +113,7 @@ fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let cli = Cli::parse();
     spikegpu::plan::resources::set_host_budget(cli.max_host_mib.map(|mib| mib.saturating_mul(1 << 20)));
+    spikegpu::plan::resources::set_device_budget(cli.max_device_mib.map(|mib| mib.saturating_mul(1 << 20)));
     let result = match cli.command {
         Command::Run(args) => run_command(args),
         Command::Validate { model } => validate_command(&model),

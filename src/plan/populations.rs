@@ -5,6 +5,7 @@ use crate::error::{Result, invalid};
 use crate::model::{Network, NeuronModel, NeuronParam, PerNeuron, Population, StateVar};
 use crate::plan::PopulationPlan;
 use crate::plan::layout::{NeuronState, PopGpu};
+use crate::plan::resources::try_vec;
 use crate::rng::{PhiloxStream, stream};
 
 /// The populations' tables, neuron after neuron in global order.
@@ -22,8 +23,8 @@ pub(super) fn plan_populations(net: &Network, key: [u32; 2]) -> Result<Populatio
     let n_total = net.neuron_count() as usize;
     let mut tables = PopulationTables {
         populations: Vec::with_capacity(net.populations.len()),
-        initial_state: Vec::with_capacity(n_total),
-        neuron_params: Vec::with_capacity(n_total),
+        initial_state: try_vec(n_total, "the neurons' initial state")?,
+        neuron_params: try_vec(n_total, "the neurons' parameters")?,
         source_ticks: Vec::new(),
         n_neurons: 0,
     };

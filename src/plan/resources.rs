@@ -37,6 +37,30 @@ pub const MAX_SYNAPSES: u64 = u32::MAX as u64;
 /// Budget set by the user, in bytes (0: none; then `SPIKEGPU_MAX_HOST_MIB`, then the machine).
 static HOST_BUDGET: AtomicU64 = AtomicU64::new(0);
 
+/// Device budget set by the user, in bytes (0: none; then `SPIKEGPU_MAX_DEVICE_MIB`).
+static DEVICE_BUDGET: AtomicU64 = AtomicU64::new(0);
+
+/// Sets the device memory budget the GPU backend checks its buffers against before allocating
+/// any (`None`: only the adapter's limits, or `SPIKEGPU_MAX_DEVICE_MIB` when set; wgpu does not
+/// report an adapter's memory size). The command line's `--max-device-mib` sets it.
+pub fn set_device_budget(bytes: Option<u64>) {
+    DEVICE_BUDGET.store(bytes.unwrap_or(0), Ordering::Relaxed);
+}
+
+/// The device budget and where it comes from, if one is set.
+pub fn device_budget() -> Option<(u64, String)> {
+    let budget = DEVICE_BUDGET.load(Ordering::Relaxed);
+    if budget > 0 {
+        return Some((budget, "the budget set with --max-device-mib".into()));
+    }
+    let mib = std::env::var("SPIKEGPU_MAX_DEVICE_MIB")
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()?;
+    Some((mib.saturating_mul(1 << 20), "SPIKEGPU_MAX_DEVICE_MIB".into()))
+}
+
 /// Sets the host memory budget every plan is checked against (`None`: the machine's available
 /// memory, or `SPIKEGPU_MAX_HOST_MIB` when set). The command line's `--max-host-mib` sets it.
 pub fn set_host_budget(bytes: Option<u64>) {

@@ -15,6 +15,7 @@ mod neuron_tables;
 mod plasticity;
 mod procedural;
 mod resources;
+mod resources_props;
 mod run_command;
 mod schedule;
 mod shaders;

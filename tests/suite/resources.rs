@@ -287,3 +287,30 @@ fn a_long_model_name_is_not_drawn_whole_into_the_raster_title() {
     // Drawing the whole 1 MB title took 4.7 s.
     assert!(elapsed < Duration::from_secs(3), "took {elapsed:?}");
 }
+
+#[test]
+fn a_device_budget_refuses_the_gpu_buffers_before_any_is_allocated() {
+    if crate::common::gpu().is_none() {
+        return;
+    }
+    let cuba = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/models/cuba.toml");
+    let out = scratch("device_budget_out");
+    let args = [
+        "run",
+        cuba,
+        "--backend",
+        "gpu",
+        "--duration-ms",
+        "1",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    let (code, _, stderr) = crate::common::spikegpu(&[&args[..], &["--max-device-mib", "1"]].concat());
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("not enough device") && stderr.contains("--max-device-mib"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = crate::common::spikegpu(&[&args[..], &["--max-device-mib", "512"]].concat());
+    assert_eq!(code, 0, "{stderr}");
+}
