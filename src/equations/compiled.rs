@@ -100,10 +100,7 @@ fn assemble(checked: &Checked, step: &Step, options: &CompileOptions) -> Compile
     let param_names: Vec<String> = checked.params.iter().map(|p| p.name.clone()).collect();
     let state_names: Vec<String> = checked.states.iter().map(|s| s.name.clone()).collect();
     let hosts = step.graph.hosts.clone();
-    let slot_docs: Vec<String> = slots
-        .iter()
-        .map(|&h| render(&hosts, h, &param_names))
-        .collect();
+    let slot_docs: Vec<String> = slots.iter().map(|&h| render(&hosts, h, &param_names)).collect();
     let per_neuron_names = options.per_neuron.clone();
     let wgsl_names = WgslNames::new(&checked.name, !per_neuron_names.is_empty(), slots.len());
     let cx = WgslContext {

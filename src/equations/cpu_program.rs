@@ -109,7 +109,82 @@ impl CpuProgram {
     }
 }
 
-/// Lowers `step`; `live` marks the nodes that are needed, `slots` maps host ids to slots.
+/// The values a tick leaves: new state, spike condition, counter update.
+#[derive(Clone)]
+struct Results {
+    outputs: Vec<Src>,
+    spiked: Src,
+    counter: CounterUpdate,
+}
+
+impl Results {
+    /// With every register renamed by `f`.
+    fn map(self, f: impl Fn(u16) -> u16) -> Self {
+        let r = |s: Src| match s {
+            Src::Reg(v) => Src::Reg(f(v)),
+            other => other,
+        };
+        Results {
+            outputs: self.outputs.into_iter().map(r).collect(),
+            spiked: r(self.spiked),
+            counter: match self.counter {
+                CounterUpdate::Duration(t) => CounterUpdate::Duration(r(t)),
+                other => other,
+            },
+        }
+    }
+
+    /// Every source read after the instructions.
+    fn sources(&self) -> Vec<Src> {
+        let mut all = self.outputs.clone();
+        all.push(self.spiked);
+        if let CounterUpdate::Duration(t) = self.counter {
+            all.push(t);
+        }
+        all
+    }
+}
+
+/// The operand a leaf node reads directly, without an instruction.
+fn leaf(node: &Node, slot_of: &HashMap<u32, u16>, src_of: &[Option<Src>]) -> Option<Src> {
+    Some(match node {
+        Node::Host(h) => Src::Slot(slot_of[h]),
+        Node::Bool(v) => Src::Imm(if *v { 1.0 } else { 0.0 }),
+        Node::State(i) => Src::State(*i),
+        Node::Param(i) => Src::Param(*i),
+        Node::Input(p) => Src::Input(*p),
+        Node::Tick => Src::Tick,
+        // Conditions are already 1.0 or 0.0 in registers.
+        Node::BoolToNum(a) => src_of[*a as usize].expect("operands come first"),
+        _ => return None,
+    })
+}
+
+/// The instruction computing a non-leaf node.
+fn instruction(node: &Node, s: impl Fn(&NodeId) -> Src) -> (Op, [Src; 3]) {
+    let none = Src::Imm(0.0);
+    match node {
+        Node::NotRefractory(cond) => (
+            Op::NotRefractory(cond.is_some()),
+            [cond.as_ref().map_or(none, &s), none, none],
+        ),
+        Node::Rand(site) => (Op::Rand(*site), [none; 3]),
+        Node::Randn(site) => (Op::Randn(*site), [none; 3]),
+        Node::Neg(a) => (Op::Neg, [s(a), none, none]),
+        Node::Not(a) => (Op::Not, [s(a), none, none]),
+        Node::Round(a) => (Op::Round, [s(a), none, none]),
+        Node::Bin(op, a, b) => (Op::Bin(*op), [s(a), s(b), none]),
+        Node::Func(f, a, b) => (Op::Func(*f), [s(a), b.as_ref().map_or(none, &s), none]),
+        Node::Pow(a, b) => (Op::Pow, [s(a), s(b), none]),
+        Node::Cmp(op, a, b) => (Op::Cmp(*op), [s(a), s(b), none]),
+        Node::And(a, b) => (Op::And, [s(a), s(b), none]),
+        Node::Or(a, b) => (Op::Or, [s(a), s(b), none]),
+        Node::Select(c, a, b) => (Op::Select, [s(c), s(a), s(b)]),
+        leaf => unreachable!("{leaf:?} is read directly"),
+    }
+}
+
+/// Lowers `step`; `live` marks the nodes that are needed, `slot_of` maps host ids to slots.
 pub(crate) fn lower(
     step: &Step,
     live: &[bool],
@@ -124,60 +199,19 @@ pub(crate) fn lower(
         if !live[id] {
             continue;
         }
-        let s = |n: &NodeId| src_of[*n as usize].expect("operands come first");
-        let none = Src::Imm(0.0);
-        let (op, args) = match node {
-            Node::Host(h) => {
-                src_of[id] = Some(Src::Slot(slot_of[h]));
-                continue;
-            }
-            Node::Bool(v) => {
-                src_of[id] = Some(Src::Imm(if *v { 1.0 } else { 0.0 }));
-                continue;
-            }
-            Node::State(i) => {
-                src_of[id] = Some(Src::State(*i));
-                continue;
-            }
-            Node::Param(i) => {
-                src_of[id] = Some(Src::Param(*i));
-                continue;
-            }
-            Node::Input(p) => {
-                if !ports.contains(p) {
-                    ports.push(*p);
-                }
-                src_of[id] = Some(Src::Input(*p));
-                continue;
-            }
-            Node::Tick => {
-                src_of[id] = Some(Src::Tick);
-                continue;
-            }
-            Node::BoolToNum(a) => {
-                // Conditions are already 1.0 or 0.0 in registers.
-                src_of[id] = Some(s(a));
-                continue;
-            }
-            Node::NotRefractory(cond) => (
-                Op::NotRefractory(cond.is_some()),
-                [cond.as_ref().map_or(none, s), none, none],
-            ),
-            Node::Rand(site) => (Op::Rand(*site), [none; 3]),
-            Node::Randn(site) => (Op::Randn(*site), [none; 3]),
-            Node::Neg(a) => (Op::Neg, [s(a), none, none]),
-            Node::Not(a) => (Op::Not, [s(a), none, none]),
-            Node::Round(a) => (Op::Round, [s(a), none, none]),
-            Node::Bin(op, a, b) => (Op::Bin(*op), [s(a), s(b), none]),
-            Node::Func(f, a, b) => (Op::Func(*f), [s(a), b.as_ref().map_or(none, s), none]),
-            Node::Pow(a, b) => (Op::Pow, [s(a), s(b), none]),
-            Node::Cmp(op, a, b) => (Op::Cmp(*op), [s(a), s(b), none]),
-            Node::And(a, b) => (Op::And, [s(a), s(b), none]),
-            Node::Or(a, b) => (Op::Or, [s(a), s(b), none]),
-            Node::Select(c, a, b) => (Op::Select, [s(c), s(a), s(b)]),
-        };
-        src_of[id] = Some(Src::Reg(virt.len() as u16));
-        virt.push((op, args));
+        if let Node::Input(p) = node
+            && !ports.contains(p)
+        {
+            ports.push(*p);
+        }
+        if let Some(src) = leaf(node, slot_of, &src_of) {
+            src_of[id] = Some(src);
+            continue;
+        }
+        virt.push(instruction(node, |n| {
+            src_of[*n as usize].expect("operands come first")
+        }));
+        src_of[id] = Some(Src::Reg((virt.len() - 1) as u16));
     }
     let resolve = |n: NodeId| src_of[n as usize].expect("outputs are live");
     let mut outputs: Vec<Src> = step.outputs.iter().map(|&n| resolve(n)).collect();
@@ -188,43 +222,25 @@ pub(crate) fn lower(
             *out = Src::Reg((virt.len() - 1) as u16);
         }
     }
-    let spiked = resolve(step.spiked);
-    let counter = match step.refractory {
-        RefractoryIr::None => CounterUpdate::None,
-        RefractoryIr::Duration { ticks } => CounterUpdate::Duration(resolve(ticks)),
-        RefractoryIr::Condition => CounterUpdate::Condition,
+    let results = Results {
+        outputs,
+        spiked: resolve(step.spiked),
+        counter: match step.refractory {
+            RefractoryIr::None => CounterUpdate::None,
+            RefractoryIr::Duration { ticks } => CounterUpdate::Duration(resolve(ticks)),
+            RefractoryIr::Condition => CounterUpdate::Condition,
+        },
     };
-    let mut finals: Vec<Src> = outputs.clone();
-    finals.push(spiked);
-    if let CounterUpdate::Duration(t) = counter {
-        finals.push(t);
-    }
-    let (virt, renumber) = fuse_products(virt, &finals);
-    let renumber = |s: Src| match s {
-        Src::Reg(v) => Src::Reg(renumber[v as usize]),
-        other => other,
-    };
-    let outputs: Vec<Src> = outputs.into_iter().map(renumber).collect();
-    let spiked = renumber(spiked);
-    let counter = match counter {
-        CounterUpdate::Duration(t) => CounterUpdate::Duration(renumber(t)),
-        other => other,
-    };
-    let finals: Vec<Src> = finals.into_iter().map(renumber).collect();
-    let (instrs, n_regs, map) = allocate(&virt, &finals);
-    let remap = |s: Src| match s {
-        Src::Reg(v) => Src::Reg(map[v as usize]),
-        other => other,
-    };
+    let (virt, renumber) = fuse_products(virt, &results.sources());
+    let results = results.map(|v| renumber[v as usize]);
+    let (instrs, n_regs, map) = allocate(&virt, &results.sources());
+    let results = results.map(|v| map[v as usize]);
     CpuProgram {
         instrs,
         n_regs,
-        outputs: outputs.into_iter().map(remap).collect(),
-        spiked: remap(spiked),
-        counter: match counter {
-            CounterUpdate::Duration(t) => CounterUpdate::Duration(remap(t)),
-            other => other,
-        },
+        outputs: results.outputs,
+        spiked: results.spiked,
+        counter: results.counter,
         n_per_neuron,
         ports,
     }

@@ -31,7 +31,7 @@ pub(crate) const FUNCTIONS: [(&str, usize); 22] = [
 ];
 
 /// Symbols of the language and of the engine (Brian2's reserved names among them).
-const LANGUAGE: [&str; 16] = [
+const LANGUAGE: [&str; 15] = [
     "dt",
     "t",
     "xi",
@@ -42,7 +42,6 @@ const LANGUAGE: [&str; 16] = [
     "lastspike",
     "pi",
     "e",
-    "inf",
     "and",
     "or",
     "not",
