@@ -88,7 +88,12 @@ pub(crate) fn tokenize(sources: &Sources, src: u16) -> Result<Vec<Token>, Equati
         } else {
             let ch = text[i..].chars().next().unwrap_or('?');
             let end = i + ch.len_utf8();
-            return Err(sources.error(loc(i, end), format!("unexpected character `{ch}`")));
+            let hint = if matches!(ch, '\u{b5}' | '\u{3bc}') {
+                " (write `u` for micro: `us`, `uS`)"
+            } else {
+                ""
+            };
+            return Err(sources.error(loc(i, end), format!("unexpected character `{ch}`{hint}")));
         }
     }
     out.push(Token {

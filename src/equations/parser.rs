@@ -10,7 +10,13 @@ struct Parser<'a> {
     toks: Vec<Token>,
     pos: usize,
     sources: &'a Sources,
+    /// Nesting depth of the expression being parsed (bounded, so that a pathological
+    /// input is an error rather than a stack overflow).
+    depth: usize,
 }
+
+/// Deepest nesting of parentheses, unary operators and powers accepted.
+const MAX_DEPTH: usize = 200;
 
 type Parsed<T> = Result<T, EquationError>;
 
@@ -20,6 +26,7 @@ impl<'a> Parser<'a> {
             toks: tokenize(sources, src)?,
             pos: 0,
             sources,
+            depth: 0,
         })
     }
 
@@ -89,7 +96,25 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// Runs `f` one nesting level deeper.
+    fn nested(&mut self, f: impl FnOnce(&mut Self) -> Parsed<Expr>) -> Parsed<Expr> {
+        if self.depth >= MAX_DEPTH {
+            return Err(self.sources.error(
+                self.loc(),
+                format!("expression nested more than {MAX_DEPTH} levels deep"),
+            ));
+        }
+        self.depth += 1;
+        let e = f(self);
+        self.depth -= 1;
+        e
+    }
+
     fn expr(&mut self) -> Parsed<Expr> {
+        self.nested(Self::or_expr)
+    }
+
+    fn or_expr(&mut self) -> Parsed<Expr> {
         let mut left = self.and_expr()?;
         while self.at_word("or") {
             self.bump();
@@ -112,7 +137,7 @@ impl<'a> Parser<'a> {
     fn not_expr(&mut self) -> Parsed<Expr> {
         if self.at_word("not") || self.at_sym("!") {
             let start = self.bump().loc;
-            let inner = self.not_expr()?;
+            let inner = self.nested(Self::not_expr)?;
             let loc = start.to(inner.loc);
             return Ok(Expr {
                 kind: ExprKind::Not(Box::new(inner)),
@@ -180,7 +205,7 @@ impl<'a> Parser<'a> {
         if self.at_sym("-") || self.at_sym("+") {
             let minus = self.at_sym("-");
             let start = self.bump().loc;
-            let inner = self.unary()?;
+            let inner = self.nested(Self::unary)?;
             if !minus {
                 return Ok(inner);
             }
@@ -197,7 +222,7 @@ impl<'a> Parser<'a> {
         let base = self.atom()?;
         if self.at_sym("**") || self.at_sym("^") {
             self.bump();
-            let exponent = self.unary()?;
+            let exponent = self.nested(Self::unary)?;
             return Ok(binary(BinOp::Pow, base, exponent));
         }
         Ok(base)
@@ -332,7 +357,7 @@ impl<'a> Parser<'a> {
             }
             Tok::Sym("(") => {
                 self.bump();
-                let inner = self.unit_expr()?;
+                let inner = self.nested(Self::unit_expr)?;
                 let close = self.expect_sym(")", "to close the parenthesis")?;
                 Expr {
                     kind: inner.kind,
@@ -343,7 +368,7 @@ impl<'a> Parser<'a> {
         };
         if self.at_sym("**") || self.at_sym("^") {
             self.bump();
-            let exponent = self.unary()?;
+            let exponent = self.nested(Self::unary)?;
             return Ok(binary(BinOp::Pow, base, exponent));
         }
         Ok(base)
@@ -553,5 +578,20 @@ mod tests {
         assert_eq!(st[1].op, AssignOp::Add);
         let (s, id) = sources("v = 1 w = 2");
         assert!(parse_statements(&s, id).is_err());
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let powers = "2**".repeat(100_000) + "2";
+        for text in [
+            "(".repeat(100_000),
+            "-".repeat(100_000) + "1",
+            "not ".repeat(100_000) + "x",
+            powers,
+        ] {
+            let (s, id) = sources(&text);
+            let e = parse_expression(&s, id).unwrap_err();
+            assert!(e.message.contains("nested more than"), "{}", e.message);
+        }
     }
 }

@@ -272,3 +272,28 @@ fn other_mistakes_have_clear_messages() {
     let def = base().equations("dv/dt = (v_rest - v + I_syn) / tau mV\nI_syn : mV");
     expect(def, "equations", "expected `:` before the unit", "mV");
 }
+
+#[test]
+fn per_neuron_coefficients_of_an_exact_system_and_unicode_micro_are_explained() {
+    let options = CompileOptions {
+        per_neuron: vec!["tau_m".into()],
+        ..CompileOptions::default()
+    };
+    let e = compile(&super::definition("lif"), &options).unwrap_err();
+    assert!(
+        e.message.contains("method exact does not apply") && e.message.contains("varies per neuron"),
+        "{e}"
+    );
+    let options = CompileOptions {
+        per_neuron: vec!["tau_x".into()],
+        ..CompileOptions::default()
+    };
+    let e = compile(&base(), &options).unwrap_err();
+    assert_eq!(e.field, "per_neuron", "{e}");
+    expect(
+        base().refractory("2 \u{b5}s"),
+        "refractory",
+        "write `u` for micro",
+        "\u{b5}",
+    );
+}
