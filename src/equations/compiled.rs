@@ -339,8 +339,12 @@ impl CpuPopulation {
     }
 
     /// Advances every neuron by one tick; appends the indices of the neurons that spiked,
-    /// in ascending order. Inputs of the ports the model reads must hold one value per
-    /// neuron.
+    /// in ascending order.
+    ///
+    /// # Panics
+    ///
+    /// If an input the model reads does not hold one value per neuron (a caller's bug: the
+    /// engine sizes them from the population).
     pub fn step(&mut self, inputs: &TickInputs, spikes: &mut Vec<u32>) {
         for &p in &self.program.ports {
             let len = match p {
