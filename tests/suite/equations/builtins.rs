@@ -1,9 +1,9 @@
 //! The built-in models written as equations (examples/models/neuron_models) against the
 //! built-in CPU updates: same constants, same trajectories, bit for bit.
 
-use spikegpu::cpu::{adex_update, izhikevich_update, lif_cond_update, lif_exp_update};
 use spikegpu::equations::TickInputs;
 use spikegpu::neurons::{AdExPattern, IzhikevichParams, LifCondParams, LifParams, NeuronModel};
+use spikegpu::neurons::{adex, izhikevich, lif, lif_cond};
 use spikegpu::plan::layout::{NeuronState, PopGpu};
 
 use super::{compiled, ports, random_inputs, unit};
@@ -114,7 +114,7 @@ fn lif_as_equations_reproduces_the_builtin_lif_bit_for_bit() {
         &mut theirs,
         &inputs,
         &[("v", |s| s.v), ("I_e", |s| s.syn_e), ("I_i", |s| s.syn_i)],
-        |s, _, [e, i, c]| lif_exp_update::<false>(s, &pop, threshold, e, i, c),
+        |s, _, [e, i, c]| lif::update_exponential::<false>(s, &pop, threshold, e, i, c),
     );
     assert!(spikes > 1000, "only {spikes} spikes");
     let counters: Vec<u32> = theirs.iter().map(|s| s.refractory).collect();
@@ -146,7 +146,7 @@ fn conductance_lif_as_equations_reproduces_the_builtin_bit_for_bit() {
         &mut theirs,
         &inputs,
         &[("v", |s| s.v), ("g_e", |s| s.syn_e), ("g_i", |s| s.syn_i)],
-        |s, _, [e, i, c]| lif_cond_update(s, &pop, -50.0, e, i, c),
+        |s, _, [e, i, c]| lif_cond::update(s, &pop, -50.0, e, i, c),
     );
     assert!(spikes > 500, "only {spikes} spikes");
 }
@@ -192,7 +192,7 @@ fn izhikevich_as_update_statements_reproduces_the_builtin_half_step_scheme_bit_f
             &[("v", |s| s.v), ("u", |s| s.u)],
             |s, k, [e, i, c]| {
                 let q = abcd[k];
-                izhikevich_update(s, &pop, q, e, i, c)
+                izhikevich::update(s, &pop, q, e, i, c)
             },
         );
         assert!(spikes > 1000, "dt {dt}: only {spikes} spikes");
@@ -239,14 +239,13 @@ fn adex_as_equations_reproduces_the_builtin_adex_bit_for_bit() {
             ("I_e", |s| s.syn_e),
             ("I_i", |s| s.syn_i),
         ],
-        |s, _, [e, i, c]| adex_update(s, &pop, threshold, e, i, c),
+        |s, _, [e, i, c]| adex::update(s, &pop, threshold, e, i, c),
     );
     assert!(spikes > 300, "only {spikes} spikes");
 }
 
 #[test]
 fn delta_synapses_after_integration_reproduce_the_builtin_delta_lif_bit_for_bit() {
-    use spikegpu::cpu::lif_update;
     use spikegpu::equations::{CompileOptions, InputPort, InputTiming, ModelDefinition, compile};
     use spikegpu::neurons::CurrentSynapse;
     let dt = 0.1;
@@ -297,7 +296,7 @@ fn delta_synapses_after_integration_reproduce_the_builtin_delta_lif_bit_for_bit(
         &mut theirs,
         &inputs,
         &[("v", |s| s.v)],
-        |s, _, [e, i, c]| lif_update(s, &pop, -50.0, e, i, c),
+        |s, _, [e, i, c]| lif::update(s, &pop, -50.0, e, i, c),
     );
     assert!(spikes > 500, "only {spikes} spikes");
 }

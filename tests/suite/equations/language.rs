@@ -4,10 +4,10 @@
 
 use std::time::Instant;
 
-use spikegpu::cpu::lif_exp_update;
 use spikegpu::equations::{
     CompileOptions, CpuPopulation, Method, ModelDefinition, TickInputs, compile, wgsl,
 };
+use spikegpu::neurons::lif;
 use spikegpu::neurons::{LifParams, NeuronModel};
 use spikegpu::plan::layout::{NeuronState, PopGpu};
 
@@ -309,7 +309,7 @@ fn cpu_speed_of_a_user_defined_lif_is_at_least_0_8_of_the_builtin_lif() {
             let [e, i, _] = &split[tick as usize % split.len()];
             let mut spikes = Vec::new();
             for (k, s) in theirs.iter_mut().enumerate() {
-                if lif_exp_update::<false>(s, &pop, -50.0, e[k], i[k], 0.0) {
+                if lif::update_exponential::<false>(s, &pop, -50.0, e[k], i[k], 0.0) {
                     spikes.push(k as u32);
                 }
             }
