@@ -4,6 +4,7 @@ mod cli;
 mod common;
 mod compact;
 mod connectivity;
+mod equations;
 mod generation;
 mod gpu_limits;
 mod gpu_models;
