@@ -438,6 +438,8 @@ impl GpuBackend {
             poisson_threads: plan.poisson_threads(),
             seed_lo: plan.key[0],
             seed_hi: plan.key[1],
+            input_seed_lo: plan.input_key[0],
+            input_seed_hi: plan.input_key[1],
             record_capacity: capacity,
             fixed_scale,
             fixed_inv_scale: 1.0 / fixed_scale,
@@ -452,8 +454,6 @@ impl GpuBackend {
             modulation_interval: plan.modulation_interval,
             n_synapses: plan.synapses.len() as u32,
             n_procedural: plan.procedural.len() as u32,
-            _pad0: 0,
-            _pad1: 0,
             _pad2: 0,
         };
 
