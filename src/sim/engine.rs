@@ -146,29 +146,34 @@ fn auto_choice() -> AutoChoice {
         return AutoChoice::Gpu;
     }
     CHOICE
-        .get_or_init(|| {
-            let compute: Vec<_> = crate::gpu::list_adapters()
-                .into_iter()
-                .filter(|a| a.compute)
-                .collect();
-            if compute.is_empty() || compute.iter().any(|a| !a.software) {
-                return AutoChoice::Gpu;
-            }
-            let mut names: Vec<String> = Vec::new();
-            for a in &compute {
-                let backends: Vec<&str> = compute
-                    .iter()
-                    .filter(|b| b.name == a.name)
-                    .map(|b| b.backend.as_str())
-                    .collect();
-                let entry = format!("{} on {}", a.name, backends.join(" and "));
-                if !names.contains(&entry) {
-                    names.push(entry);
-                }
-            }
-            AutoChoice::SoftwareOnly(names.join(", "))
+        .get_or_init(|| match software_only(&crate::gpu::list_adapters()) {
+            Some(names) => AutoChoice::SoftwareOnly(names),
+            None => AutoChoice::Gpu,
         })
         .clone()
+}
+
+/// When every compute adapter in `adapters` is a software rasteriser, their names (each with
+/// its backends, `llvmpipe on Vulkan and Gl`); `None` when there is a hardware adapter or
+/// none at all (`Backend::Auto` then opens the best adapter, or falls back to the CPU).
+pub fn software_only(adapters: &[crate::gpu::AdapterSummary]) -> Option<String> {
+    let compute: Vec<_> = adapters.iter().filter(|a| a.compute).collect();
+    if compute.is_empty() || compute.iter().any(|a| !a.software) {
+        return None;
+    }
+    let mut names: Vec<String> = Vec::new();
+    for a in &compute {
+        let backends: Vec<&str> = compute
+            .iter()
+            .filter(|b| b.name == a.name)
+            .map(|b| b.backend.as_str())
+            .collect();
+        let entry = format!("{} on {}", a.name, backends.join(" and "));
+        if !names.contains(&entry) {
+            names.push(entry);
+        }
+    }
+    Some(names.join(", "))
 }
 
 /// Logs `message` as a warning the first time only (a sweep opens many simulators).

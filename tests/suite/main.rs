@@ -20,3 +20,4 @@ mod shaders;
 mod statistics;
 mod validation;
 mod weights;
+mod workflow;
