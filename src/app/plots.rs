@@ -73,7 +73,8 @@ fn colour(i: usize) -> RGBAColor {
 }
 
 /// The spike raster of the recorded populations only, one band of rows per population (its
-/// recorded neurons), with each population's rate per recorded neuron below.
+/// recorded neurons), with each population's rate per recorded neuron below; `size` in pixels
+/// (`spikegpu run` draws 1200 x 800).
 pub fn raster_png(
     path: &Path,
     title: &str,
@@ -81,9 +82,10 @@ pub fn raster_png(
     bands: &[RasterBand<'_>],
     dt_ms: f64,
     duration_ms: f64,
+    size: (u32, u32),
 ) -> Result<()> {
-    png(path, (1200, 800), |root| {
-        let (top, bottom) = root.split_vertically(560);
+    png(path, size, |root| {
+        let (top, bottom) = root.split_vertically(size.1 * 7 / 10);
         draw_raster(&top, title, records, bands, dt_ms, duration_ms)?;
         let bin_ms = dt_ms.max((duration_ms / 200.0).max(1.0).round());
         let rates = band_rates(records, bands, dt_ms, duration_ms, bin_ms);

@@ -390,6 +390,7 @@ fn write_raster(
         &bands,
         dt,
         report.duration_ms,
+        (1200, 800),
     )?;
     files.push(raster);
     Ok(())

@@ -30,6 +30,7 @@ mod procedural;
 mod queries;
 mod ring;
 mod sampling;
+pub mod sizes;
 
 pub use fixed_point::{MAX_FIXED_SCALE_LOG2, to_fixed};
 pub use inputs::{NOISE_Z_MAX, poisson_cdf_table};
