@@ -541,3 +541,49 @@ fn gpu_keys_inputs_and_initial_state_with_their_own_seeds_as_the_cpu_does() {
     assert!(cpu.len() > 100, "the network fires");
     assert_eq!(run(Backend::Gpu), cpu);
 }
+
+#[test]
+fn fi_curve_sweep_matches_nest_iaf_psc_delta_within_one_spike() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let reference: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("tests/data/fi_nest.json")).unwrap())
+            .unwrap();
+    let out = scratch("fi-curve");
+    let model = root.join("examples/models/fi-curve.toml");
+    let (code, stdout, stderr) = spikegpu(&[
+        "sweep",
+        model.to_str().unwrap(),
+        "--set-values",
+        "current.neuron.dc=16..35:1",
+        "--backend",
+        "cpu",
+        "--jobs",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("wrote 20 points"), "{stdout}");
+    let csv = std::fs::read_to_string(out.join("sweep.csv")).unwrap();
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let (dc, spikes) = (
+        header.iter().position(|h| *h == "current.neuron.dc").unwrap(),
+        header.iter().position(|h| *h == "spikes").unwrap(),
+    );
+    let mut compared = 0;
+    for line in lines {
+        let cells: Vec<&str> = line.split(',').collect();
+        let want = reference["counts_by_dc_mv"][cells[dc]]
+            .as_i64()
+            .expect("NEST count");
+        let got: i64 = cells[spikes].parse().unwrap();
+        assert!(
+            (got - want).abs() <= 1,
+            "dc {} mV: {got} spikes, NEST {want}",
+            cells[dc]
+        );
+        compared += 1;
+    }
+    assert_eq!(compared, 20);
+}
