@@ -5,6 +5,7 @@ pub mod modelfile;
 pub mod output;
 pub mod plots;
 pub mod records;
+pub mod reference;
 pub mod resolved;
 pub mod run;
 pub mod stats;

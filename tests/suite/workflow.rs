@@ -587,3 +587,32 @@ fn fi_curve_sweep_matches_nest_iaf_psc_delta_within_one_spike() {
     }
     assert_eq!(compared, 20);
 }
+
+#[test]
+fn reference_document_lists_every_parameter_of_every_model_and_is_up_to_date() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/model-files.md");
+    let generated = spikegpu::app::reference::model_files_markdown();
+    if std::env::var_os("SPIKEGPU_BLESS").is_some() {
+        std::fs::write(&path, &generated).unwrap();
+    }
+    for spec in spikegpu::neurons::BUILTIN.iter() {
+        assert!(
+            generated.contains(&format!("## `model = \"{}\"`", spec.name)),
+            "{}",
+            spec.name
+        );
+        for p in spec.params.iter() {
+            assert!(
+                generated.contains(&format!("| `{}` |", p.name)),
+                "{}.{}",
+                spec.name,
+                p.name
+            );
+        }
+    }
+    let written = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        written == generated,
+        "docs/model-files.md is out of date: regenerate it with SPIKEGPU_BLESS=1 cargo test --release --test suite reference"
+    );
+}
