@@ -65,7 +65,7 @@ impl CpuBackend {
                     inputs.run(|s, q, _, _, _| spike_source::update(s, q, &plan.source_ticks, tick))
                 }
                 model_id::POISSON_SOURCE => {
-                    inputs.run(|_, q, _, _, _| poisson_source::update(q, plan.key, tick))
+                    inputs.run(|_, q, _, _, _| poisson_source::update(q, plan.input_key, tick))
                 }
                 other => unreachable!("unknown model id {other}"),
             }

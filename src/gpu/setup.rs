@@ -90,6 +90,8 @@ fn sim_params(plan: &Plan, sizes: &DeviceSizes, fixed_scale: f32) -> SimParams {
         poisson_threads: plan.poisson_threads(),
         seed_lo: plan.key[0],
         seed_hi: plan.key[1],
+        input_seed_lo: plan.input_key[0],
+        input_seed_hi: plan.input_key[1],
         record_capacity: sizes.record_capacity,
         fixed_scale,
         fixed_inv_scale: 1.0 / fixed_scale,
@@ -104,8 +106,6 @@ fn sim_params(plan: &Plan, sizes: &DeviceSizes, fixed_scale: f32) -> SimParams {
         modulation_interval: plan.modulation_interval,
         n_synapses: plan.synapses.len() as u32,
         n_procedural: plan.procedural.len() as u32,
-        _pad0: 0,
-        _pad1: 0,
         _pad2: 0,
     }
 }

@@ -92,8 +92,14 @@ pub struct PopulationPlan {
 pub struct Plan {
     /// Time step (ms).
     pub dt_ms: f64,
-    /// Philox key derived from the seed.
+    /// Philox key of connectivity (stored, procedural and generated rows), from
+    /// [`Seeds::connectivity`](crate::model::Seeds).
     pub key: [u32; 2],
+    /// Philox key of the initial state, from [`Seeds::initial`](crate::model::Seeds).
+    pub initial_key: [u32; 2],
+    /// Philox key of the inputs (Poisson inputs and sources, noise currents), from
+    /// [`Seeds::inputs`](crate::model::Seeds).
+    pub input_key: [u32; 2],
     /// Total neurons.
     pub n_neurons: u32,
     /// Populations in order.
@@ -184,8 +190,9 @@ impl Plan {
     /// phases before it; errors come out in this order too.
     fn build(net: &Network, threads: usize, device_generation: bool) -> Result<Self> {
         resources::check_host(net, device_generation)?;
-        let key = seed_key(net.seed);
-        let neurons = populations::plan_populations(net, key)?;
+        let key = seed_key(net.seeds.connectivity);
+        let initial_key = seed_key(net.seeds.initial);
+        let neurons = populations::plan_populations(net, initial_key, key)?;
         let n_neurons = neurons.n_neurons;
         let pops = &neurons.populations;
         let generated = connectivity::generate_all(net, key, pops, threads.max(1), device_generation)?;
@@ -217,6 +224,8 @@ impl Plan {
         Ok(Plan {
             dt_ms: net.dt_ms,
             key,
+            initial_key,
+            input_key: seed_key(net.seeds.inputs),
             n_neurons,
             populations: neurons.populations,
             initial_state: neurons.initial_state,

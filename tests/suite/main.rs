@@ -25,3 +25,4 @@ mod stage_declarations;
 mod statistics;
 mod validation;
 mod weights;
+mod workflow;

@@ -9,19 +9,26 @@
 //! `duration`), the populations (neuron parameters from the models' tables in `neurons`), the
 //! neuromodulators, the projections, the inputs and the recordings.
 
+use serde::Deserialize;
+use toml::de::DeTable;
+
 use crate::error::{Error, Result};
 use crate::model::plasticity::ModulatorChannel;
-use crate::model::{Network, NetworkBuilder, PopulationId};
-use crate::neurons::NeuronModel;
+use crate::model::{Network, NetworkBuilder, PopulationId, ProjectionId};
+use crate::neurons::{NeuronModel, StateField};
 
 mod inputs;
+mod overrides;
 mod populations;
 mod projections;
 mod record;
 mod schema;
 mod values;
+mod words;
 
 pub use crate::neurons::Dim;
+pub use overrides::Override;
+use overrides::Source;
 use schema::FileModel;
 pub use schema::{DistTable, PerNeuronRaw, Raw, RawDist};
 
@@ -32,12 +39,18 @@ pub struct Probe {
     pub population: PopulationId,
     /// Population name.
     pub population_name: String,
-    /// `v`, `u`, `syn_e` or `syn_i`.
+    /// The variable's name as the file gives it (`v`, `w`, `g_e`, ...).
     pub variable: String,
+    /// Where it lives in the neuron state.
+    pub field: StateField,
     /// Local neuron indices.
     pub neurons: Vec<u32>,
     /// Sampling interval (ms), a whole number of ticks.
     pub interval_ms: f64,
+    /// Samples are taken from this time (ms) ...
+    pub start_ms: f64,
+    /// ... until this one, if given (ms).
+    pub stop_ms: Option<f64>,
 }
 
 /// A loaded model file.
@@ -55,17 +68,37 @@ pub struct ModelFile {
     pub weight_interval_ms: Option<f64>,
     /// Neuromodulator pulses `(time_ms, channel, amount)` for `spikegpu run`, by time.
     pub modulator_pulses: Vec<(f64, ModulatorChannel, f64)>,
+    /// Projections whose synapses `spikegpu run` writes out (`record.connections`).
+    pub export_connections: Vec<ProjectionId>,
+    /// Whether `spikegpu run` writes the populations' positions (`record.positions`).
+    pub export_positions: bool,
 }
 
 /// Parses and builds a model file's text. `origin` names it in errors; `seed` overrides the
-/// file's seed.
+/// file's seed (all three of its parts).
 pub fn parse(text: &str, origin: &str, seed: Option<u64>) -> Result<ModelFile> {
-    let file: FileModel = toml::from_str(text).map_err(|e| {
-        let at = e.span().map(|s| locate(text, s.start)).unwrap_or_default();
-        let message = crate::error::capped(e.message(), 4 * crate::error::MAX_ECHOED_FIELD_CHARS);
-        Error::InvalidNetwork(format!("{origin}{at}: {message}"))
-    })?;
-    Loader { text, origin }.build(file, seed)
+    let overrides: Vec<Override> = seed
+        .map(|s| Override::new("seed", s.to_string()))
+        .into_iter()
+        .collect();
+    parse_with(text, origin, &overrides)
+}
+
+/// Parses and builds a model file's text with `overrides` applied first (each checked and
+/// reported as if the file said it, naming the override in errors).
+pub fn parse_with(text: &str, origin: &str, overrides: &[Override]) -> Result<ModelFile> {
+    let source = Source::new(text, overrides);
+    let loader = Loader {
+        text: &source.text,
+        origin,
+        source: &source,
+    };
+    let file_text = &source.text[..source.file_len];
+    let mut doc = DeTable::parse(file_text).map_err(|e| loader.toml_error(&e))?;
+    source.apply(doc.get_mut())?;
+    let file =
+        FileModel::deserialize(toml::de::Deserializer::from(doc)).map_err(|e| loader.toml_error(&e))?;
+    loader.build(file)
 }
 
 /// Largest model file read, in bytes: explicit connections take about 60 bytes each, so this
@@ -74,8 +107,17 @@ pub const MAX_MODEL_FILE_BYTES: u64 = 64 << 20;
 
 /// Reads and builds a model file from disk.
 pub fn load(path: &std::path::Path, seed: Option<u64>) -> Result<ModelFile> {
+    let overrides: Vec<Override> = seed
+        .map(|s| Override::new("seed", s.to_string()))
+        .into_iter()
+        .collect();
+    load_with(path, &overrides)
+}
+
+/// Reads and builds a model file from disk with `overrides` applied first.
+pub fn load_with(path: &std::path::Path, overrides: &[Override]) -> Result<ModelFile> {
     let text = read_model_text(path)?;
-    let mut model = parse(&text, &path.display().to_string(), seed)?;
+    let mut model = parse_with(&text, &path.display().to_string(), overrides)?;
     if model.name.is_empty() {
         model.name = path
             .file_stem()
@@ -126,8 +168,38 @@ fn locate(text: &str, offset: usize) -> String {
 
 /// Converts the values of one file's text, naming their positions in errors.
 struct Loader<'a> {
+    /// The source: the file, then the overrides' lines.
     text: &'a str,
     origin: &'a str,
+    source: &'a Source,
+}
+
+impl Loader<'_> {
+    /// Where byte `offset` of the source is: `file:line:column`, or the override there.
+    fn place(&self, offset: usize) -> String {
+        if offset > self.source.file_len {
+            if let Some(o) = self.source.override_at(offset) {
+                return o;
+            }
+        }
+        format!(
+            "{}{}",
+            self.origin,
+            locate(&self.text[..self.source.file_len], offset)
+        )
+    }
+
+    /// A TOML or shape error, at its place, in words without Rust's type names.
+    fn toml_error(&self, e: &toml::de::Error) -> Error {
+        let at = e
+            .span()
+            .map_or_else(|| self.origin.to_string(), |s| self.place(s.start));
+        let message = crate::error::capped(
+            &words::plain(e.message()),
+            4 * crate::error::MAX_ECHOED_FIELD_CHARS,
+        );
+        Error::InvalidNetwork(format!("{at}: {message}"))
+    }
 }
 
 /// A population as the later phases refer to it.
@@ -143,29 +215,33 @@ struct Build<'a> {
     loader: &'a Loader<'a>,
     builder: NetworkBuilder,
     dt: f64,
+    /// The seed of the network's own random quantities (positions, heterogeneity).
     seed: u64,
     pops: Vec<Pop>,
 }
 
 impl Loader<'_> {
     /// Builds the network, phase by phase in file order of dependence.
-    fn build(&self, file: FileModel, seed: Option<u64>) -> Result<ModelFile> {
+    fn build(&self, file: FileModel) -> Result<ModelFile> {
         let dt = self.quantity(&file.dt, "dt", Dim::Time, None)?;
-        let seed = seed.unwrap_or(file.seed);
+        let seeds = self.seeds(file.seed.as_ref())?;
         let duration_ms = self.duration(file.duration.as_ref())?;
+        let mut builder = NetworkBuilder::new(dt, seeds.connectivity);
+        builder.set_seeds(seeds);
         let mut net = Build {
             loader: self,
-            builder: NetworkBuilder::new(dt, seed),
+            builder,
             dt,
-            seed,
+            seed: seeds.connectivity,
             pops: Vec::new(),
         };
         for (i, population) in file.populations.iter().enumerate() {
             net.population(i, population)?;
         }
         let modulator_pulses = net.neuromodulators(&file.neuromodulators)?;
+        let mut projections = Vec::new();
         for (i, projection) in file.projections.iter().enumerate() {
-            net.projection(i, projection)?;
+            projections.push(net.projection(i, projection)?);
         }
         for (i, poisson) in file.poisson.iter().enumerate() {
             net.poisson(i, poisson)?;
@@ -173,9 +249,17 @@ impl Loader<'_> {
         for (i, current) in file.currents.iter().enumerate() {
             net.current(i, current)?;
         }
-        net.record_spikes(file.record.spikes.as_deref())?;
-        let probes = net.probes(&file.record.state)?;
-        let weight_interval_ms = net.weight_interval(file.record.weight_interval.as_ref())?;
+        let record = &file.record;
+        net.record_spikes(record.spikes.as_ref())?;
+        net.record_rates(record.rates.as_ref(), record.rate_bin.as_ref())?;
+        let probes = net.probes(&record.state)?;
+        let weight_interval_ms = net.weight_interval(record.weight_interval.as_ref())?;
+        let labels: Vec<String> = file
+            .projections
+            .iter()
+            .map(|p| format!("{}->{}", p.get_ref().pre.get_ref(), p.get_ref().post.get_ref()))
+            .collect();
+        let export_connections = net.connections(record.connections.as_ref(), &projections, &labels)?;
         Ok(ModelFile {
             name: file.name.unwrap_or_default(),
             network: net.builder.build()?,
@@ -183,6 +267,8 @@ impl Loader<'_> {
             probes,
             weight_interval_ms,
             modulator_pulses,
+            export_connections,
+            export_positions: record.positions,
         })
     }
 }
