@@ -147,6 +147,14 @@ impl GpuBackend {
     /// As [`GpuBackend::new`] on an already opened device.
     pub fn with_context(ctx: GpuContext, plan: &Plan, options: GpuOptions) -> Result<Self> {
         let t_setup = Instant::now();
+        if let Some(eq) = plan.equations.first() {
+            return Err(Error::InvalidNetwork(format!(
+                "population '{}' uses the user-defined model '{}': the GPU backend does not run \
+                 user-defined models yet; use --backend cpu",
+                plan.populations[eq.population].name,
+                eq.model.name()
+            )));
+        }
         options.validate(!plan.device_projections.is_empty())?;
         let storage = SynapseStorage::choose(plan, options.synapse_format)?;
         let request = SizeRequest {
