@@ -14,6 +14,7 @@ use crate::app::output::{RasterPopulation, raster_png, weights_png, write_npy};
 use crate::app::stats;
 use crate::error::{Error, Result, invalid};
 use crate::model::{Network, ProjectionId};
+use crate::neurons::StateField;
 use crate::sim::{Backend, Simulator, WeightTicket};
 
 /// What a run produced.
@@ -212,11 +213,14 @@ impl Recording {
             let start = sim.plan().populations[p.population.index()].gpu.start as usize;
             for &n in &p.neurons {
                 let s = state[start + n as usize];
-                self.samples[i].push(match p.variable.as_str() {
-                    "v" => s.v,
-                    "u" => s.u,
-                    "syn_e" => s.syn_e,
-                    _ => s.syn_i,
+                self.samples[i].push(match p.field {
+                    StateField::V => s.v,
+                    StateField::U => s.u,
+                    StateField::W1 => s.w1,
+                    StateField::W2 => s.w2,
+                    StateField::SynE => s.syn_e,
+                    StateField::SynI => s.syn_i,
+                    StateField::Aux => s.aux as f32,
                 });
             }
             self.sample_times[i].push(done as f64 * dt);

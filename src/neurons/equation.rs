@@ -162,6 +162,31 @@ impl EquationNeuron {
         &self.initial
     }
 
+    /// The unit of the variable that input `port` targets, where it is one of the model-file
+    /// units (weights and currents onto the population are read in it); otherwise
+    /// [`Dim::None`]: bare numbers in the variable's canonical unit.
+    pub fn port_unit(&self, ports: &[crate::equations::InputPort]) -> Dim {
+        let target = ports.iter().find_map(|p| {
+            let (_, t) = self.definition.inputs.iter().find(|(q, _)| q == p)?;
+            Some(t.trim().trim_start_matches('-').trim())
+        });
+        target.map_or(Dim::None, |t| self.variable_unit(t))
+    }
+
+    /// The unit of variable `name` where it is one of the model-file units (mV, pA, nS);
+    /// otherwise [`Dim::None`].
+    pub fn variable_unit(&self, name: &str) -> Dim {
+        let Some(var) = self.compiled.variables().iter().find(|v| v.name == name) else {
+            return Dim::None;
+        };
+        match var.unit.as_str() {
+            "V" => Dim::Voltage,
+            "A" => Dim::Current,
+            "S" => Dim::Conductance,
+            _ => Dim::None,
+        }
+    }
+
     /// The `NeuronState` field that mirrors variable `name`, if it is one of the first six.
     pub fn mirror_field(&self, name: &str) -> Option<&'static str> {
         let i = self.compiled.variables().iter().position(|v| v.name == name)?;

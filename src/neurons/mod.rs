@@ -144,6 +144,24 @@ impl NeuronModel {
         }
     }
 
+    /// Unit of synaptic weights onto this model (a user-defined model: that of the variable
+    /// its excitatory input targets, see [`EquationNeuron::port_unit`]).
+    pub fn weight_unit(&self) -> Dim {
+        use crate::equations::InputPort;
+        match self {
+            NeuronModel::Equation(eq) => eq.port_unit(&[InputPort::Excitatory, InputPort::Inhibitory]),
+            _ => self.spec().weight_unit,
+        }
+    }
+
+    /// Unit of currents injected into this model.
+    pub fn current_unit(&self) -> Dim {
+        match self {
+            NeuronModel::Equation(eq) => eq.port_unit(&[crate::equations::InputPort::Current]),
+            _ => self.spec().current_unit,
+        }
+    }
+
     /// Model id used by the shaders.
     pub fn id(&self) -> u32 {
         self.spec().id

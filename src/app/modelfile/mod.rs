@@ -14,6 +14,7 @@ use crate::model::plasticity::ModulatorChannel;
 use crate::model::{Network, NetworkBuilder, PopulationId};
 use crate::neurons::NeuronModel;
 
+mod equation_populations;
 mod inputs;
 mod populations;
 mod projections;
@@ -32,8 +33,10 @@ pub struct Probe {
     pub population: PopulationId,
     /// Population name.
     pub population_name: String,
-    /// `v`, `u`, `syn_e` or `syn_i`.
+    /// `v`, `u`, `syn_e` or `syn_i`, or a variable of a user-defined model.
     pub variable: String,
+    /// The `NeuronState` field that holds it.
+    pub field: crate::neurons::StateField,
     /// Local neuron indices.
     pub neurons: Vec<u32>,
     /// Sampling interval (ms), a whole number of ticks.
@@ -110,6 +113,8 @@ struct Build<'a> {
     dt: f64,
     seed: u64,
     pops: Vec<Pop>,
+    /// The file's `[[neuron_model]]` definitions.
+    equation_models: Vec<crate::equations::ModelDefinition>,
 }
 
 impl Loader<'_> {
@@ -124,6 +129,7 @@ impl Loader<'_> {
             dt,
             seed,
             pops: Vec::new(),
+            equation_models: equation_populations::read_definitions(self.origin, &file.neuron_models)?,
         };
         for (i, population) in file.populations.iter().enumerate() {
             net.population(i, population)?;

@@ -5,6 +5,9 @@ use toml::Spanned;
 use super::schema::{FileProbe, Raw};
 use super::{Build, Dim, Probe};
 use crate::error::Result;
+use crate::model::PopulationId;
+use crate::neurons::equation::MIRRORED_FIELDS;
+use crate::neurons::{NeuronModel, StateField};
 
 impl Build<'_> {
     /// `record.spikes`: when given, only the listed populations' spikes are kept.
@@ -29,13 +32,13 @@ impl Build<'_> {
             let what = format!("record.state[{i}]");
             let (population, _) = self.find(&p.population, &format!("{what}.population"))?;
             let variable = p.variable.get_ref().clone();
-            if !["v", "u", "syn_e", "syn_i"].contains(&variable.as_str()) {
+            let Some(field) = self.probe_field(population, &variable) else {
                 return self.loader.err(
                     p.variable.span(),
                     &format!("{what}.variable"),
-                    "known variables: v, u, syn_e, syn_i",
+                    self.probe_names(population),
                 );
-            }
+            };
             let interval = format!("{what}.interval");
             let interval_ms = self.loader.quantity(&p.interval, &interval, Dim::Time, None)?;
             let ticks = (interval_ms / self.dt).round();
@@ -62,11 +65,43 @@ impl Build<'_> {
                 population,
                 population_name: p.population.get_ref().clone(),
                 variable,
+                field,
                 neurons: p.neurons.clone(),
                 interval_ms: ticks * self.dt,
             });
         }
         Ok(probes)
+    }
+
+    /// The `NeuronState` field a probe of `variable` reads: `v, u, syn_e, syn_i` for the
+    /// built-in models, a mirrored variable (one of the first six) for a user-defined model.
+    fn probe_field(&self, population: PopulationId, variable: &str) -> Option<StateField> {
+        let pop = self.pops.iter().find(|q| q.id == population)?;
+        let name = match &pop.model {
+            NeuronModel::Equation(eq) => eq.mirror_field(variable)?,
+            _ => variable,
+        };
+        Some(match name {
+            "v" => StateField::V,
+            "u" => StateField::U,
+            "w1" => StateField::W1,
+            "w2" => StateField::W2,
+            "syn_e" => StateField::SynE,
+            "syn_i" => StateField::SynI,
+            _ => return None,
+        })
+    }
+
+    /// The variables a probe of `population` may read, in words.
+    fn probe_names(&self, population: PopulationId) -> String {
+        match self.pops.iter().find(|q| q.id == population).map(|q| &q.model) {
+            Some(NeuronModel::Equation(eq)) => {
+                let vars = eq.compiled().variables().iter().take(MIRRORED_FIELDS.len());
+                let names: Vec<&str> = vars.map(|v| v.name.as_str()).collect();
+                format!("known variables (the model's first six): {}", names.join(", "))
+            }
+            _ => "known variables: v, u, syn_e, syn_i".into(),
+        }
     }
 
     /// `record.weight_interval`: a whole number of ticks.
