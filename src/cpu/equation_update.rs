@@ -1,16 +1,20 @@
 //! The `neuron_update` twin for populations of user-defined models: each runs its compiled
 //! CPU program ([`CpuPopulation`]) on the tick's inputs, taken from the same fixed-point ring
-//! as the built-in models', and mirrors its first variables into `NeuronState`.
+//! as the built-in models'; its first variables are mirrored into `NeuronState` when the
+//! state is read ([`CpuBackend::state`]).
 
 use super::neuron_update::PopInputs;
 use crate::equations::{CpuPopulation, TickInputs};
 use crate::neurons::equation::MIRRORED_FIELDS;
 use crate::plan::equations::{EquationPlan, mirrored_field};
+use crate::plan::layout::NeuronState;
 
 /// A population of a user-defined model on the CPU.
 pub(super) struct EquationRun {
     /// Population index.
     pub population: usize,
+    /// First global neuron index.
+    start: usize,
     pop: CpuPopulation,
     /// Names of the mirrored variables, in field order.
     mirrored: Vec<String>,
@@ -42,6 +46,7 @@ impl EquationRun {
         }
         Self {
             population: plan.population,
+            start: plan.start as usize,
             pop,
             mirrored: model
                 .variables()
@@ -57,8 +62,24 @@ impl EquationRun {
         }
     }
 
+    /// Copies the first variables and the refractory counter into `state` (all neurons), as
+    /// read back: kept out of the tick, which does not read them.
+    pub(super) fn mirror_into(&self, state: &mut [NeuronState]) {
+        let state = &mut state[self.start..self.start + self.pop.len()];
+        for (k, name) in self.mirrored.iter().enumerate() {
+            if let Some(values) = self.pop.state(name) {
+                for (s, &x) in state.iter_mut().zip(values) {
+                    *mirrored_field(s, k) = x;
+                }
+            }
+        }
+        for (s, &c) in state.iter_mut().zip(self.pop.refractory()) {
+            s.refractory = c;
+        }
+    }
+
     /// Takes each neuron's fixed-point inputs (clearing them) as the built-in models do,
-    /// advances the population one tick, records its spikes and mirrors its state.
+    /// advances the population one tick and records its spikes.
     pub(super) fn step(&mut self, inputs: &mut PopInputs, tick: u32, key: [u32; 2]) {
         let r = inputs.range.clone();
         let scale = inputs.scale;
@@ -83,16 +104,5 @@ impl EquationRun {
         self.pop.step(&tick_inputs, &mut self.local_spikes);
         let start = r.start as u32;
         inputs.spikes.extend(self.local_spikes.iter().map(|&i| start + i));
-        let state = &mut inputs.state[r];
-        for (k, name) in self.mirrored.iter().enumerate() {
-            if let Some(values) = self.pop.state(name) {
-                for (s, &x) in state.iter_mut().zip(values) {
-                    *mirrored_field(s, k) = x;
-                }
-            }
-        }
-        for (s, &c) in state.iter_mut().zip(self.pop.refractory()) {
-            s.refractory = c;
-        }
     }
 }

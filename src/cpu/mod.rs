@@ -188,9 +188,14 @@ impl CpuBackend {
         self.total_events
     }
 
-    /// Neuron state.
-    pub fn state(&self) -> &[NeuronState] {
-        &self.state
+    /// Neuron state (populations of user-defined models: their first six variables in `v, u,
+    /// w1, w2, syn_e, syn_i`, and their refractory counters).
+    pub fn state(&self) -> Vec<NeuronState> {
+        let mut state = self.state.clone();
+        for run in &self.equations {
+            run.mirror_into(&mut state);
+        }
+        state
     }
 
     /// Weights of all synapses (merged CSR order).
