@@ -52,6 +52,18 @@ fn cuba_with_lif_written_as_equations_spikes_exactly_as_the_builtin_lif() {
     let lif = EquationNeuron::new(definition("lif")).unwrap();
     let ours = with_models(&net, |_| NeuronModel::Equation(lif.clone()));
     assert_same_spikes(&cpu_spikes(&net, 200.0), &cpu_spikes(&ours, 200.0), 1000);
+    // The state read back: v, I_e, I_i of the equations are the built-in v, syn_e, syn_i.
+    let state = |net: &Network| {
+        let mut sim = Simulator::new(net, Backend::Cpu).unwrap();
+        sim.run_ms(50.0).unwrap();
+        sim.pull_state().unwrap()
+    };
+    let (a, b) = (state(&net), state(&ours));
+    assert!(
+        a.iter()
+            .zip(&b)
+            .all(|(a, b)| { (a.v, a.syn_e, a.syn_i, a.refractory) == (b.v, b.u, b.w1, b.refractory) })
+    );
 }
 
 #[test]
