@@ -22,6 +22,7 @@ impl CpuBackend {
         let current_in = &mut self.current_in;
         let tick = self.tick;
         let has_currents = !plan.currents.is_empty();
+        let equations = &mut self.equations;
         for (pi, pop) in plan.populations.iter().enumerate() {
             let p = &pop.gpu;
             let fixed_threshold = self.fixed_threshold[pi];
@@ -67,6 +68,11 @@ impl CpuBackend {
                 model_id::POISSON_SOURCE => {
                     inputs.run(|_, q, _, _, _| poisson_source::update(q, plan.input_key, tick))
                 }
+                model_id::EQUATION => {
+                    if let Some(run) = equations.iter_mut().find(|r| r.population == pi) {
+                        run.step(&mut inputs, tick, plan.key);
+                    }
+                }
                 other => unreachable!("unknown model id {other}"),
             }
         }
@@ -74,16 +80,16 @@ impl CpuBackend {
 }
 
 /// One population's slice of the inputs, state and spike list for `neuron_update`.
-struct PopInputs<'a> {
-    range: std::ops::Range<usize>,
-    ring_e: &'a mut [i32],
-    ring_i: &'a mut [i32],
-    current_in: &'a mut [i32],
-    state: &'a mut [NeuronState],
+pub(super) struct PopInputs<'a> {
+    pub(super) range: std::ops::Range<usize>,
+    pub(super) ring_e: &'a mut [i32],
+    pub(super) ring_i: &'a mut [i32],
+    pub(super) current_in: &'a mut [i32],
+    pub(super) state: &'a mut [NeuronState],
     params: &'a [[f32; 4]],
-    spikes: &'a mut Vec<u32>,
-    scale: f32,
-    has_currents: bool,
+    pub(super) spikes: &'a mut Vec<u32>,
+    pub(super) scale: f32,
+    pub(super) has_currents: bool,
 }
 
 impl PopInputs<'_> {

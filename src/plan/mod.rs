@@ -20,6 +20,7 @@ pub mod compact;
 mod connectivity;
 mod csr;
 mod device_generated;
+pub mod equations;
 mod fixed_point;
 pub mod fixed_total;
 mod inputs;
@@ -162,6 +163,8 @@ pub struct Plan {
     /// Bounds of the Poisson and current contributions per (port, target), for re-checking
     /// the fixed-point guarantee when weights change.
     input_extra: (Vec<f64>, Vec<f64>),
+    /// Populations of user-defined models, in population order.
+    pub equations: Vec<equations::EquationPlan>,
 }
 
 impl Plan {
@@ -192,7 +195,8 @@ impl Plan {
         resources::check_host(net, device_generation)?;
         let key = seed_key(net.seeds.connectivity);
         let initial_key = seed_key(net.seeds.initial);
-        let neurons = populations::plan_populations(net, initial_key, key)?;
+        let mut neurons = populations::plan_populations(net, initial_key, key)?;
+        let equations = equations::plan_equations(net, &mut neurons.initial_state)?;
         let n_neurons = neurons.n_neurons;
         let pops = &neurons.populations;
         let generated = connectivity::generate_all(net, key, pops, threads.max(1), device_generation)?;
@@ -255,6 +259,7 @@ impl Plan {
             poisson_weights,
             procedural_weights,
             input_extra,
+            equations,
         })
     }
 }

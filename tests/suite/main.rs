@@ -5,6 +5,7 @@ mod common;
 mod compact;
 mod connectivity;
 mod equations;
+mod equations_engine;
 mod generation;
 mod gpu_limits;
 mod gpu_models;

@@ -17,6 +17,7 @@ use crate::model::plasticity::ModulatorChannel;
 use crate::model::{Network, NetworkBuilder, PopulationId, ProjectionId};
 use crate::neurons::{NeuronModel, StateField};
 
+mod equation_populations;
 mod inputs;
 mod overrides;
 mod populations;
@@ -218,6 +219,8 @@ struct Build<'a> {
     /// The seed of the network's own random quantities (positions, heterogeneity).
     seed: u64,
     pops: Vec<Pop>,
+    /// The file's `[[neuron_model]]` definitions.
+    equation_models: Vec<crate::equations::ModelDefinition>,
 }
 
 impl Loader<'_> {
@@ -234,6 +237,7 @@ impl Loader<'_> {
             dt,
             seed: seeds.connectivity,
             pops: Vec::new(),
+            equation_models: equation_populations::read_definitions(self.origin, &file.neuron_models)?,
         };
         for (i, population) in file.populations.iter().enumerate() {
             net.population(i, population)?;

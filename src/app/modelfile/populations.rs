@@ -16,6 +16,9 @@ impl Build<'_> {
     pub(super) fn population(&mut self, i: usize, sp: &Spanned<FilePopulation>) -> Result<()> {
         let p = sp.get_ref();
         let what = format!("population[{i}] '{}'", p.name);
+        if let Some(def) = self.equation_definition(p.model.get_ref()) {
+            return self.equation_population(sp, def.clone(), &what);
+        }
         let model = self.loader.neuron_model(p, &what)?;
         let v_init = match p.init.iter().find(|(k, _)| split_suffix(k.get_ref()).0 == "v") {
             Some((key, v)) => {
@@ -128,7 +131,7 @@ impl Build<'_> {
     }
 
     /// `positions`: a grid or uniformly random in a box.
-    fn positions(&mut self, pop: &Pop, sp: &Spanned<FilePopulation>, what: &str) -> Result<()> {
+    pub(super) fn positions(&mut self, pop: &Pop, sp: &Spanned<FilePopulation>, what: &str) -> Result<()> {
         let Some(pos) = &sp.get_ref().positions else {
             return Ok(());
         };

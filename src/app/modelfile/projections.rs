@@ -19,7 +19,7 @@ impl Build<'_> {
         let receptor = self.loader.receptor(&p.receptor, &format!("{what}.receptor"))?;
         let connectivity = self.loader.connectivity(&p.connectivity, &what)?;
         let explicit = matches!(connectivity, Connectivity::Explicit(_));
-        let weight_unit = post_model.spec().weight_unit;
+        let weight_unit = post_model.weight_unit();
         let weight = match &p.weight {
             Some(w) => self.loader.dist(w, &format!("{what}.weight"), weight_unit)?,
             None if explicit => WeightDist::Constant(0.0),

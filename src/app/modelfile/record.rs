@@ -7,7 +7,8 @@ use super::schema::{FileProbe, FileRateRecord, FileSpikeRecord, Raw, shape};
 use super::{Build, Dim, Probe};
 use crate::error::Result;
 use crate::model::{NeuronSelection, PopulationId, ProjectionId, SpikeRecording, whole_ticks};
-use crate::neurons::StateField;
+use crate::neurons::equation::MIRRORED_FIELDS;
+use crate::neurons::{NeuronModel, StateField};
 
 /// The forms of a `record.spikes` entry, with examples.
 pub(super) const SPIKE_FORMS: &str = "a population's name (\"exc\"), a slice (\"exc[0:100]\", \
@@ -244,16 +245,13 @@ impl Build<'_> {
         for (i, sp) in list.iter().enumerate() {
             let p = sp.get_ref();
             let what = format!("record.state[{i}]");
-            let (population, model) = self.find(&p.population, &format!("{what}.population"))?;
-            let Some(field) = probe_field(model.spec(), p.variable.get_ref()) else {
+            let (population, _) = self.find(&p.population, &format!("{what}.population"))?;
+            let variable = p.variable.get_ref().clone();
+            let Some(field) = self.probe_field(population, &variable) else {
                 return self.loader.err(
                     p.variable.span(),
                     &format!("{what}.variable"),
-                    format!(
-                        "known variables of model {}: {}",
-                        model.spec().name,
-                        probe_names(model.spec())
-                    ),
+                    self.probe_names(population),
                 );
             };
             let interval = format!("{what}.interval");
@@ -289,6 +287,41 @@ impl Build<'_> {
             });
         }
         Ok(probes)
+    }
+
+    /// The `NeuronState` field a probe of `variable` reads: `v, u, syn_e, syn_i` for the
+    /// built-in models, a mirrored variable (one of the first six) for a user-defined model.
+    fn probe_field(&self, population: PopulationId, variable: &str) -> Option<StateField> {
+        let pop = self.pops.iter().find(|q| q.id == population)?;
+        let NeuronModel::Equation(eq) = &pop.model else {
+            return spec_probe_field(pop.model.spec(), variable);
+        };
+        Some(match eq.mirror_field(variable)? {
+            "v" => StateField::V,
+            "u" => StateField::U,
+            "w1" => StateField::W1,
+            "w2" => StateField::W2,
+            "syn_e" => StateField::SynE,
+            "syn_i" => StateField::SynI,
+            _ => return None,
+        })
+    }
+
+    /// The variables a probe of `population` may read, in words.
+    fn probe_names(&self, population: PopulationId) -> String {
+        match self.pops.iter().find(|q| q.id == population).map(|q| &q.model) {
+            Some(NeuronModel::Equation(eq)) => {
+                let vars = eq.compiled().variables().iter().take(MIRRORED_FIELDS.len());
+                let names: Vec<&str> = vars.map(|v| v.name.as_str()).collect();
+                format!("known variables (the model's first six): {}", names.join(", "))
+            }
+            Some(model) => format!(
+                "known variables of model {}: {}",
+                model.spec().name,
+                spec_probe_names(model.spec())
+            ),
+            None => String::new(),
+        }
     }
 
     /// `record.weight_interval`: a whole number of ticks.
@@ -361,7 +394,7 @@ fn error_reason(e: &crate::error::Error) -> String {
 
 /// The neuron-state field a probe of `variable` reads: the model's own names for its state
 /// variables, their generic names, and `v`, `u`, `syn_e`, `syn_i` for every model.
-pub(super) fn probe_field(spec: &crate::neurons::ModelSpec, variable: &str) -> Option<StateField> {
+fn spec_probe_field(spec: &crate::neurons::ModelSpec, variable: &str) -> Option<StateField> {
     spec.state
         .iter()
         .find(|s| s.name == variable || s.field.generic_names().contains(&variable))
@@ -376,7 +409,7 @@ pub(super) fn probe_field(spec: &crate::neurons::ModelSpec, variable: &str) -> O
 }
 
 /// The names a probe of a population of this model accepts.
-fn probe_names(spec: &crate::neurons::ModelSpec) -> String {
+fn spec_probe_names(spec: &crate::neurons::ModelSpec) -> String {
     let mut names: Vec<&str> = spec.state.iter().map(|s| s.name.as_ref()).collect();
     for generic in ["v", "u", "syn_e", "syn_i"] {
         if !names.contains(&generic) {

@@ -151,6 +151,9 @@ pub(super) struct FileModel {
     pub(super) neuromodulators: Vec<Spanned<FileNeuromodulator>>,
     #[serde(default)]
     pub(super) record: FileRecord,
+    /// User-defined neuron models (`equation_populations`).
+    #[serde(default, rename = "neuron_model")]
+    pub(super) neuron_models: Vec<toml::Table>,
 }
 
 #[derive(Debug, Deserialize)]
