@@ -1,7 +1,9 @@
 //! The application: the command line's model files, runs, benchmark suite, outputs and statistics.
 
+pub mod atomic;
 pub mod bench;
 pub mod modelfile;
 pub mod output;
 pub mod run;
+pub mod signals;
 pub mod stats;

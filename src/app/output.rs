@@ -1,12 +1,11 @@
 //! Results people can open: `.npy` arrays (numpy.load), `summary.json`, and a raster PNG.
 
-use std::io::Write;
 use std::path::Path;
 
 use plotters::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::plan::layout::SpikeRecord;
+use crate::sim::Spike;
 
 /// An element type `.npy` files can hold.
 pub trait NpyElement: bytemuck::Pod {
@@ -22,10 +21,6 @@ impl NpyElement for f32 {
 }
 impl NpyElement for u32 {
     const DESCR: &'static str = "<u4";
-}
-
-fn io_error(path: &Path, e: impl std::fmt::Display) -> Error {
-    Error::Output(format!("writing {} failed: {e}", path.display()))
 }
 
 /// Writes a C-order `.npy` file (format version 1.0) with the given shape.
@@ -56,8 +51,7 @@ pub fn write_npy<T: NpyElement>(path: &Path, shape: &[usize], data: &[T]) -> Res
     bytes.extend_from_slice(&(header.len() as u16).to_le_bytes());
     bytes.extend_from_slice(header.as_bytes());
     bytes.extend_from_slice(bytemuck::cast_slice(data));
-    let mut f = std::fs::File::create(path).map_err(|e| io_error(path, e))?;
-    f.write_all(&bytes).map_err(|e| io_error(path, e))
+    crate::app::atomic::write_file(path, &bytes)
 }
 
 /// One population's place in the raster.
@@ -93,14 +87,14 @@ fn population_colour(i: usize) -> RGBAColor {
 pub fn raster_png(
     path: &Path,
     title: &str,
-    records: &[SpikeRecord],
+    records: &[Spike],
     pops: &[RasterPopulation<'_>],
     dt_ms: f64,
     duration_ms: f64,
     size: (u32, u32),
 ) -> Result<()> {
     register_font();
-    let draw = || -> DrawResult {
+    let draw = |path: &Path| -> DrawResult {
         let root = BitMapBackend::new(path, size).into_drawing_area();
         root.fill(&WHITE)?;
         let (top, bottom) = root.split_vertically(size.1 * 7 / 10);
@@ -110,14 +104,16 @@ pub fn raster_png(
         root.present()?;
         Ok(())
     };
-    draw().map_err(|e| Error::Output(format!("drawing {} failed: {e}", path.display())))
+    crate::app::atomic::write_via_temporary(path, |temp| {
+        draw(temp).map_err(|e| Error::Output(format!("drawing {} failed: {e}", path.display())))
+    })
 }
 
 /// The raster itself: one dot per spike, time against global neuron index, with a legend.
 fn draw_spikes(
     area: &Area<'_>,
     title: &str,
-    records: &[SpikeRecord],
+    records: &[Spike],
     pops: &[RasterPopulation<'_>],
     dt_ms: f64,
     duration_ms: f64,
@@ -140,7 +136,7 @@ fn draw_spikes(
         let points = records
             .iter()
             .filter(|r| range.contains(&r.neuron))
-            .map(|r| Pixel::new((f64::from(r.tick) * dt_ms, r.neuron), population_colour(i)));
+            .map(|r| Pixel::new((r.tick as f64 * dt_ms, r.neuron), population_colour(i)));
         chart.draw_series(points)?.label(pop.name).legend(move |(x, y)| {
             Rectangle::new([(x, y - 4), (x + 10, y + 4)], population_colour(i).filled())
         });
@@ -156,7 +152,7 @@ fn draw_spikes(
 /// Population rates (Hz) in 1 ms bins (or one tick if dt is longer): the bin width and, per
 /// population, the rate in every bin.
 fn binned_rates(
-    records: &[SpikeRecord],
+    records: &[Spike],
     pops: &[RasterPopulation<'_>],
     dt_ms: f64,
     duration_ms: f64,
@@ -169,7 +165,7 @@ fn binned_rates(
             .iter()
             .position(|p| (p.start..p.start + p.size).contains(&r.neuron))
         {
-            let b = ((f64::from(r.tick) * dt_ms) / bin_ms) as usize;
+            let b = ((r.tick as f64 * dt_ms) / bin_ms) as usize;
             if b < bins {
                 rates[i][b] += 1000.0 / (bin_ms * f64::from(pops[i].size));
             }
@@ -213,7 +209,7 @@ pub fn weights_png(path: &Path, title: &str, initial: &[f32], last: &[f32], w_ma
         crate::app::stats::histogram(last, 0.0, w_max, bins),
     );
     let top = h0.iter().chain(&h1).cloned().max().unwrap_or(1).max(1);
-    let draw = || -> DrawResult {
+    let draw = |path: &Path| -> DrawResult {
         let root = BitMapBackend::new(path, (900, 500)).into_drawing_area();
         root.fill(&WHITE)?;
         let mut chart = ChartBuilder::on(&root)
@@ -252,5 +248,7 @@ pub fn weights_png(path: &Path, title: &str, initial: &[f32], last: &[f32], w_ma
         root.present()?;
         Ok(())
     };
-    draw().map_err(|e| Error::Output(format!("drawing {} failed: {e}", path.display())))
+    crate::app::atomic::write_via_temporary(path, |temp| {
+        draw(temp).map_err(|e| Error::Output(format!("drawing {} failed: {e}", path.display())))
+    })
 }

@@ -15,6 +15,7 @@ mod models;
 mod neuron_tables;
 mod plasticity;
 mod procedural;
+mod reliability;
 mod run_command;
 mod schedule;
 mod shaders;
