@@ -127,6 +127,7 @@ fn main() -> ExitCode {
                         | Error::UnknownBackend(_)
                         | Error::UnknownHandle { .. }
                         | Error::Output(_)
+                        | Error::Checkpoint { .. }
                 )
             });
             ExitCode::from(if input_error { 2 } else { 1 })

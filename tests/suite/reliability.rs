@@ -387,3 +387,106 @@ fn a_signal_stops_the_run_with_complete_files_and_an_honest_summary() {
         assert_eq!(partial, 0, "no temporary file is left");
     }
 }
+
+/// Runs `net` for 2 x `half` ticks on `first`, and again with a checkpoint after `half` ticks
+/// restored on `second`: the spikes after the checkpoint, the final state and weights agree
+/// bit for bit.
+fn assert_resume_is_identical(net: &Network, first: Backend, second: Backend, half: u64, what: &str) {
+    let path = std::env::temp_dir().join(format!("spikegpu-rel-ckpt-{}-{what}.ckpt", std::process::id()));
+    let mut whole = Simulator::new(net, first).unwrap();
+    whole.run_ticks(2 * half).unwrap();
+    let mut before = Simulator::new(net, first).unwrap();
+    before.run_ticks(half).unwrap();
+    before.save_checkpoint(&path).unwrap();
+    drop(before);
+    let mut after = Simulator::restore(net, second, SimOptions::default(), &path).unwrap();
+    assert_eq!(after.ticks(), half);
+    after.run_ticks(half).unwrap();
+    let tail: Vec<_> = whole
+        .spike_records()
+        .iter()
+        .filter(|s| s.tick >= half)
+        .cloned()
+        .collect();
+    assert!(
+        tail.len() > 100,
+        "{what}: the network should spike ({})",
+        tail.len()
+    );
+    assert_eq!(
+        after.spike_records(),
+        &tail[..],
+        "{what}: spikes after the checkpoint"
+    );
+    assert_eq!(after.counters(), whole.counters(), "{what}: counters");
+    assert_eq!(
+        after.pull_state().unwrap(),
+        whole.pull_state().unwrap(),
+        "{what}: state"
+    );
+    for p in net.projection_ids() {
+        assert_eq!(
+            after.weights(p).unwrap().weights,
+            whole.weights(p).unwrap().weights,
+            "{what}: weights of projection {}",
+            p.index()
+        );
+    }
+    std::fs::remove_file(&path).unwrap();
+}
+
+#[test]
+fn a_run_resumed_from_a_checkpoint_is_bit_identical_on_the_cpu() {
+    let brunel = networks::brunel(4, 0.1, 5.0, 2.0).unwrap();
+    assert_resume_is_identical(&brunel, Backend::Cpu, Backend::Cpu, 700, "brunel-cpu");
+    let stdp = networks::brunel_stdp(4, 0.1).unwrap();
+    assert_resume_is_identical(&stdp, Backend::Cpu, Backend::Cpu, 700, "stdp-cpu");
+}
+
+#[test]
+fn a_run_resumed_from_a_checkpoint_is_bit_identical_on_the_gpu_and_across_backends() {
+    let Some(_ctx) = common::gpu() else { return };
+    let brunel = networks::brunel(4, 0.1, 5.0, 2.0).unwrap();
+    let stdp = networks::brunel_stdp(4, 0.1).unwrap();
+    assert_resume_is_identical(&brunel, Backend::Gpu, Backend::Gpu, 700, "brunel-gpu");
+    assert_resume_is_identical(&stdp, Backend::Gpu, Backend::Gpu, 700, "stdp-gpu");
+    assert_resume_is_identical(&stdp, Backend::Cpu, Backend::Gpu, 700, "stdp-cpu-gpu");
+    assert_resume_is_identical(&brunel, Backend::Gpu, Backend::Cpu, 700, "brunel-gpu-cpu");
+}
+
+#[test]
+fn corrupt_truncated_and_foreign_checkpoints_are_refused_naming_the_fault() {
+    let net = networks::brunel_stdp(4, 0.05).unwrap();
+    let dir = std::env::temp_dir().join(format!("spikegpu-rel-badckpt-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = dir.join("good.ckpt");
+    let mut sim = Simulator::new(&net, Backend::Cpu).unwrap();
+    sim.run_ticks(100).unwrap();
+    sim.save_checkpoint(&good).unwrap();
+    let bytes = std::fs::read(&good).unwrap();
+    let refused = |name: &str, content: &[u8], net: &Network| -> String {
+        let path = dir.join(name);
+        std::fs::write(&path, content).unwrap();
+        match Simulator::restore(net, Backend::Cpu, SimOptions::default(), &path) {
+            Err(e @ Error::Checkpoint { .. }) => e.to_string(),
+            Err(e) => panic!("{name}: expected a checkpoint error, got {e}"),
+            Ok(_) => panic!("{name}: restored"),
+        }
+    };
+    let mut flipped = bytes.clone();
+    flipped[bytes.len() / 2] ^= 0x10;
+    assert!(refused("flipped", &flipped, &net).contains("checksum"));
+    assert!(refused("truncated", &bytes[..bytes.len() - 100], &net).contains("truncated"));
+    assert!(refused("empty", b"", &net).contains("not a spikegpu checkpoint"));
+    let mut version = bytes.clone();
+    version[13] = 9;
+    assert!(refused("version", &version, &net).contains("version 9"));
+    let other = networks::brunel_stdp(5, 0.05).unwrap();
+    assert!(refused("foreign", &bytes, &other).contains("another network"));
+    let missing = Simulator::restore(&net, Backend::Cpu, SimOptions::default(), &dir.join("none"));
+    assert!(matches!(missing, Err(Error::Checkpoint { .. })));
+    // The good one restores.
+    let restored = Simulator::restore(&net, Backend::Cpu, SimOptions::default(), &good).unwrap();
+    assert_eq!(restored.ticks(), 100);
+}
