@@ -490,3 +490,34 @@ fn corrupt_truncated_and_foreign_checkpoints_are_refused_naming_the_fault() {
     let restored = Simulator::restore(&net, Backend::Cpu, SimOptions::default(), &good).unwrap();
     assert_eq!(restored.ticks(), 100);
 }
+
+#[test]
+fn population_names_that_cannot_name_a_file_are_refused_at_validation() {
+    let long = "n".repeat(300);
+    for bad in ["a/b", "a\0b", "..", "x\\y", "tab\there", long.as_str()] {
+        let mut b = NetworkBuilder::new(0.1, 1);
+        let lif = NeuronModel::Lif(LifParams::default());
+        let err = b
+            .population(bad, 1, lif, InitialValue::Constant(-60.0))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("population.name") && err.contains("output files"),
+            "{err}"
+        );
+        assert!(err.len() < 400, "the message stays short: {err}");
+    }
+    let mut b = NetworkBuilder::new(0.1, 1);
+    let lif = NeuronModel::Lif(LifParams::default());
+    b.population("Excitatory cells.L2-3_e", 1, lif, InitialValue::Constant(-60.0))
+        .unwrap();
+    let model = std::env::temp_dir().join(format!("spikegpu-rel-name-{}.toml", std::process::id()));
+    std::fs::write(
+        &model,
+        "dt = \"0.1 ms\"\n[[population]]\nname = \"a/b\"\nsize = 2\nmodel = \"lif\"\n",
+    )
+    .unwrap();
+    let (code, _, stderr) = common::spikegpu(&["validate", model.to_str().unwrap()]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("population.name"), "{stderr}");
+}
