@@ -11,7 +11,7 @@ mod simulator;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use pyo3::exceptions::{PyArithmeticError, PyOSError, PyRuntimeError, PyValueError};
+use pyo3::exceptions::{PyArithmeticError, PyMemoryError, PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -35,8 +35,9 @@ pyo3::create_exception!(
 );
 
 /// The Python exception for an engine error, with the engine's message: `ValueError` for bad
-/// input (parameters, networks, limits, handles, backend names, checkpoints),
-/// `ArithmeticError` for a state that became NaN or infinite, `NoAdapterError` and
+/// input (parameters, networks, limits, handles, backend names, checkpoints), `MemoryError`
+/// for a network refused because it would not fit in memory, `ArithmeticError` for a state
+/// that became NaN or infinite, `NoAdapterError` and
 /// `GpuError` for the device, `OSError` for output.
 pub(crate) fn to_py(e: spikegpu::Error) -> PyErr {
     use spikegpu::Error as E;
@@ -48,6 +49,7 @@ pub(crate) fn to_py(e: spikegpu::Error) -> PyErr {
         | E::UnknownBackend(_)
         | E::UnknownHandle { .. }
         | E::Checkpoint { .. } => PyValueError::new_err(msg),
+        E::MemoryExceeded { .. } => PyMemoryError::new_err(msg),
         E::NonFinite(_) => PyArithmeticError::new_err(msg),
         E::NoAdapter(_) => NoAdapterError::new_err(msg),
         E::Gpu(_) => GpuError::new_err(msg),

@@ -33,7 +33,7 @@ fn current_input(@builtin(global_invocation_id) gid: vec3<u32>) {
             k++;
         }
     } else {
-        let key = vec2<u32>(params.seed_lo, params.seed_hi);
+        let key = vec2<u32>(params.input_seed_lo, params.input_seed_hi);
         let hi = 2u * control.tick_hi;
         let r0 = philox4x32_10(vec4<u32>(control.tick, local, c.stream, hi), key) >> vec4<u32>(8u);
         let r1 = philox4x32_10(vec4<u32>(control.tick, local, c.stream, hi + 1u), key) >> vec4<u32>(8u);

@@ -31,7 +31,7 @@ fn poisson_input(@builtin(global_invocation_id) gid: vec3<u32>) {
     }
     let seg = poisson_segments[g];
     let counter = vec4<u32>(control.tick, local, input.stream, control.tick_hi);
-    let r = philox4x32_10(counter, vec2<u32>(params.seed_lo, params.seed_hi)).x;
+    let r = philox4x32_10(counter, vec2<u32>(params.input_seed_lo, params.input_seed_hi)).x;
     var k = 0u;
     while (k < seg.cdf_len && r >= poisson_cdf[seg.cdf_offset + k]) {
         k++;

@@ -23,7 +23,7 @@ impl CpuBackend {
             }
             let base = (p.port as usize * d as usize + slot) * n;
             for local in 0..p.target_count {
-                let k = poisson_count(self.plan.key, self.tick, local, p.stream, table);
+                let k = poisson_count(self.plan.input_key, self.tick, local, p.stream, table);
                 if k > 0 {
                     let idx = base + (p.target_start + local) as usize;
                     self.ring[idx] = self.ring[idx].wrapping_add(p.weight_fixed.wrapping_mul(k as i32));
@@ -71,8 +71,8 @@ pub fn current_amplitude(c: &CurrentGpu, plan: &Plan, tick: u64, local: u32) -> 
         }
         _ => {
             let [lo, hi] = crate::limits::tick_words(tick);
-            let r0 = philox4x32_10([lo, local, c.stream, 2 * hi], plan.key);
-            let r1 = philox4x32_10([lo, local, c.stream, 2 * hi + 1], plan.key);
+            let r0 = philox4x32_10([lo, local, c.stream, 2 * hi], plan.input_key);
+            let r1 = philox4x32_10([lo, local, c.stream, 2 * hi + 1], plan.input_key);
             let sum: u32 = r0.iter().chain(&r1).map(|x| x >> 8).sum();
             let z = (sum as f32 * (1.0 / 16_777_216.0) - 4.0) * 1.224_744_9;
             c.a0 + c.a1 * z

@@ -22,6 +22,7 @@ use crate::rng::philox4x32_10;
 use crate::sim::schedule::{TickStage, tick_schedule};
 use crate::sim::{NonFiniteFault, NonFinitePolicy, Spike};
 
+mod equation_update;
 mod inputs;
 mod modulated_update;
 mod neuron_update;
@@ -60,6 +61,8 @@ pub struct CpuBackend {
     total_events: u64,
     /// The stages of one tick, in order ([`tick_schedule`]).
     schedule: Vec<TickStage>,
+    /// Populations of user-defined models, run by their compiled programs.
+    equations: Vec<equation_update::EquationRun>,
     /// The stages run, when a test asked for them ([`CpuBackend::log_stages`]).
     stage_log: Option<Vec<TickStage>>,
     /// The first non-finite state the watchdog saw, and what to do about it.
@@ -108,6 +111,11 @@ impl CpuBackend {
             total_spikes: 0,
             total_events: 0,
             schedule: tick_schedule(plan),
+            equations: plan
+                .equations
+                .iter()
+                .map(|e| equation_update::EquationRun::new(e, plan.dt_ms))
+                .collect(),
             stage_log: None,
             fault: None,
             nonfinite: NonFinitePolicy::default(),
@@ -208,9 +216,14 @@ impl CpuBackend {
         self.total_events
     }
 
-    /// Neuron state.
-    pub fn state(&self) -> &[NeuronState] {
-        &self.state
+    /// Neuron state (populations of user-defined models: their first six variables in `v, u,
+    /// w1, w2, syn_e, syn_i`, and their refractory counters).
+    pub fn state(&self) -> Vec<NeuronState> {
+        let mut state = self.state.clone();
+        for run in &self.equations {
+            run.mirror_into(&mut state);
+        }
+        state
     }
 
     /// Weights of all synapses (merged CSR order).

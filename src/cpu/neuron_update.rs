@@ -23,6 +23,7 @@ impl CpuBackend {
         let tick = self.tick;
         let has_currents = !plan.currents.is_empty();
         let mut faulty = false;
+        let equations = &mut self.equations;
         for (pi, pop) in plan.populations.iter().enumerate() {
             let p = &pop.gpu;
             let fixed_threshold = self.fixed_threshold[pi];
@@ -67,7 +68,15 @@ impl CpuBackend {
                     inputs.run(|s, q, _, _, _| spike_source::update(s, q, &plan.source_ticks, tick))
                 }
                 model_id::POISSON_SOURCE => {
-                    inputs.run(|_, q, _, _, _| poisson_source::update(q, plan.key, tick))
+                    inputs.run(|_, q, _, _, _| poisson_source::update(q, plan.input_key, tick))
+                }
+                model_id::EQUATION => {
+                    if let Some(run) = equations.iter_mut().find(|r| r.population == pi) {
+                        // The equations' Philox counter has no free word for the tick's high half
+                        // (their noise repeats after 2^32 ticks).
+                        let [tick_lo, _] = crate::limits::tick_words(tick);
+                        run.step(&mut inputs, tick_lo, plan.key);
+                    }
                 }
                 other => unreachable!("unknown model id {other}"),
             }
@@ -91,18 +100,18 @@ fn first_fault(state: &[NeuronState], tick: u64) -> Option<NonFiniteFault> {
 }
 
 /// One population's slice of the inputs, state and spike list for `neuron_update`.
-struct PopInputs<'a> {
-    range: std::ops::Range<usize>,
-    ring_e: &'a mut [i32],
-    ring_i: &'a mut [i32],
-    current_in: &'a mut [i32],
-    state: &'a mut [NeuronState],
+pub(super) struct PopInputs<'a> {
+    pub(super) range: std::ops::Range<usize>,
+    pub(super) ring_e: &'a mut [i32],
+    pub(super) ring_i: &'a mut [i32],
+    pub(super) current_in: &'a mut [i32],
+    pub(super) state: &'a mut [NeuronState],
     params: &'a [[f32; 4]],
-    spikes: &'a mut Vec<u32>,
-    scale: f32,
-    has_currents: bool,
+    pub(super) spikes: &'a mut Vec<u32>,
+    pub(super) scale: f32,
+    pub(super) has_currents: bool,
     /// Set when an updated state holds a NaN or an infinity (the watchdog).
-    nonfinite: bool,
+    pub(super) nonfinite: bool,
 }
 
 impl PopInputs<'_> {

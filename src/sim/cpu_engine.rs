@@ -50,7 +50,7 @@ impl Engine for CpuBackend {
     }
 
     fn neuron_state(&self) -> Result<Vec<NeuronState>> {
-        Ok(self.state().to_vec())
+        Ok(self.state())
     }
 
     fn input_ring(&self) -> Result<Vec<i32>> {

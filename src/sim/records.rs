@@ -2,6 +2,7 @@
 
 use super::Simulator;
 use super::Spike;
+use super::record_store::RateRecord;
 use crate::error::Result;
 use crate::model::PopulationId;
 use crate::plan::layout::NeuronState;
@@ -31,13 +32,24 @@ pub struct RunCounters {
 impl Simulator {
     /// Every recorded spike as (tick, global neuron), sorted.
     pub fn spike_records(&self) -> &[Spike] {
-        &self.records
+        &self.store.records
     }
 
     /// Hands over the spike records kept so far and starts a new record (for long runs that
     /// process spikes as they come, so that host memory stays bounded).
     pub fn take_spike_records(&mut self) -> Vec<Spike> {
-        std::mem::take(&mut self.records)
+        std::mem::take(&mut self.store.records)
+    }
+
+    /// Spikes emitted so far by each population (in order), recorded or not.
+    pub fn population_spike_counts(&self) -> &[u64] {
+        &self.store.counts
+    }
+
+    /// The rate record of `pop` ([`crate::NetworkBuilder::record_rate`]), if it keeps one.
+    pub fn rate_record(&self, pop: PopulationId) -> Result<Option<&RateRecord>> {
+        self.population(pop)?;
+        Ok(self.store.rate(pop.index))
     }
 
     /// Spikes of one population.
@@ -45,7 +57,12 @@ impl Simulator {
         let p = self.population(pop)?;
         let (start, end) = (p.gpu.start, p.gpu.start + p.gpu.size);
         let mut train = SpikeTrain::default();
-        for r in self.records.iter().filter(|r| (start..end).contains(&r.neuron)) {
+        for r in self
+            .store
+            .records
+            .iter()
+            .filter(|r| (start..end).contains(&r.neuron))
+        {
             train.times_ms.push(r.tick as f64 * self.plan.dt_ms);
             train.neurons.push(r.neuron - start);
         }

@@ -3,6 +3,7 @@
 use std::time::Instant;
 
 use super::engine::{self, Engine};
+use super::record_store::RecordStore;
 use super::watchdog::VariableNames;
 use super::weights::PendingSnapshot;
 use super::{Backend, NonFiniteEvent, NonFinitePolicy, SimOptions, Spike};
@@ -15,7 +16,7 @@ pub struct Simulator {
     pub(super) network: u64,
     pub(super) plan: Plan,
     pub(super) engine: Box<dyn Engine>,
-    pub(super) records: Vec<Spike>,
+    pub(super) store: RecordStore,
     batch: Vec<Spike>,
     /// What a non-finite state does to the run, and the names its message uses.
     nonfinite: NonFinitePolicy,
@@ -52,9 +53,9 @@ impl Simulator {
         engine.set_nonfinite_policy(nonfinite)?;
         Ok(Self {
             network: net.id,
+            store: RecordStore::new(net, &plan),
             plan,
             engine,
-            records: Vec::new(),
             batch: Vec::new(),
             nonfinite,
             names: VariableNames::of(net),
@@ -64,20 +65,17 @@ impl Simulator {
         })
     }
 
-    /// Runs `ticks` time steps. Every way of running comes here, so the run-length limit
-    /// ([`crate::limits::check_run_end`]) is checked here once. With the default
-    /// [`NonFinitePolicy::Stop`], a neuron state that became NaN or infinite ends the run after
-    /// that tick (its spikes recorded) with [`Error::NonFinite`].
+    /// Runs `ticks` time steps, keeping the spikes the network's recordings select. Every way
+    /// of running comes here, so the run-length limit ([`crate::limits::check_run_end`]) is
+    /// checked here once. With the default [`NonFinitePolicy::Stop`], a neuron state that
+    /// became NaN or infinite ends the run after that tick (its spikes recorded) with
+    /// [`Error::NonFinite`].
     pub fn run_ticks(&mut self, ticks: u64) -> Result<()> {
         crate::limits::check_run_end(self.ticks(), ticks)?;
         self.batch.clear();
         self.engine.run_ticks(ticks, &mut self.batch)?;
-        let plan = &self.plan;
-        self.records.extend(
-            self.batch
-                .iter()
-                .filter(|r| plan.populations[plan.population_of(r.neuron)].record),
-        );
+        let done = self.engine.counters().ticks;
+        self.store.drain(&self.batch, &self.plan, done, self.plan.dt_ms);
         match self.nonfinite() {
             Some(event) if self.nonfinite == NonFinitePolicy::Stop => Err(Error::NonFinite(Box::new(event))),
             _ => Ok(()),
