@@ -120,7 +120,7 @@ fn draw_raster(
     dt_ms: f64,
     duration_ms: f64,
 ) -> DrawResult {
-    let area = area.titled(title, ("sans-serif", 22))?;
+    let area = area.titled(&crate::error::capped(title, MAX_TITLE_CHARS), ("sans-serif", 22))?;
     if bands.is_empty() {
         return Ok(());
     }

@@ -9,7 +9,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use super::{Dim, InitialV, ModelSpec, NeuronModel, Roles, model_id};
+use super::{Dim, InitialV, ModelSpec, NeuronModel, Roles, StateField, model_id};
 use crate::equations::{CompileOptions, CompiledModel, ModelDefinition, compile};
 use crate::error::{Error, Result};
 
@@ -53,7 +53,14 @@ fn default_model() -> NeuronModel {
 }
 
 /// The `NeuronState` fields that mirror a model's first variables, in order.
-pub const MIRRORED_FIELDS: [&str; 6] = ["v", "u", "w1", "w2", "syn_e", "syn_i"];
+pub const MIRRORED_FIELDS: [StateField; 6] = [
+    StateField::V,
+    StateField::U,
+    StateField::W1,
+    StateField::W2,
+    StateField::SynE,
+    StateField::SynI,
+];
 
 /// A user-defined model as one population uses it.
 #[derive(Clone, Debug)]
@@ -188,7 +195,7 @@ impl EquationNeuron {
     }
 
     /// The `NeuronState` field that mirrors variable `name`, if it is one of the first six.
-    pub fn mirror_field(&self, name: &str) -> Option<&'static str> {
+    pub fn mirror_field(&self, name: &str) -> Option<StateField> {
         let i = self.compiled.variables().iter().position(|v| v.name == name)?;
         MIRRORED_FIELDS.get(i).copied()
     }

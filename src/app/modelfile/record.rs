@@ -296,15 +296,7 @@ impl Build<'_> {
         let NeuronModel::Equation(eq) = &pop.model else {
             return spec_probe_field(pop.model.spec(), variable);
         };
-        Some(match eq.mirror_field(variable)? {
-            "v" => StateField::V,
-            "u" => StateField::U,
-            "w1" => StateField::W1,
-            "w2" => StateField::W2,
-            "syn_e" => StateField::SynE,
-            "syn_i" => StateField::SynI,
-            _ => return None,
-        })
+        eq.mirror_field(variable)
     }
 
     /// The variables a probe of `population` may read, in words.
