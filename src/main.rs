@@ -14,7 +14,7 @@ use spikegpu::{Backend, Error, gpu, networks};
     name = "spikegpu",
     version,
     about = "Spiking neural networks on any GPU (wgpu/WGSL), with a bit-exact CPU reference",
-    after_help = "Examples:\n  spikegpu run examples/models/cuba.toml --out out/cuba\n  spikegpu run examples/models/cuba.toml --set 'population.exc.params.tau_m=10 ms' --record 'exc[0:100]'\n  spikegpu sweep examples/models/fi-curve.toml --set-values 'current.neuron.dc=16..35:1'\n  spikegpu validate --print examples/models/brunel.toml\n  spikegpu bench cuba\n  spikegpu bench all --backend both --markdown\n  spikegpu devices\n\nModel files: docs/model-files.md lists every neuron model parameter (unit, default, range);\nexamples/models/*.toml show the other sections; validate --print shows a file resolved.\nLogging: RUST_LOG=info spikegpu ...   Adapter choice: SPIKEGPU_ADAPTER=<name substring>\nExit codes: 0 success, 2 bad input, 1 runtime failure."
+    after_help = "Examples:\n  spikegpu run examples/models/cuba.toml --out out/cuba\n  spikegpu run examples/models/cuba.toml --set 'population.exc.params.tau_m=10 ms' --record 'exc[0:100]'\n  spikegpu sweep examples/models/fi-curve.toml --set-values 'current.neuron.dc=16..35:1'\n  spikegpu validate --print examples/models/brunel.toml\n  spikegpu bench cuba\n  spikegpu bench all --backend both --markdown\n  spikegpu devices\n\nModel files: docs/model-files.md lists every key of every table and every neuron model\nparameter (unit, default, range); examples/models/*.toml are worked examples; validate --print\nshows a file resolved.\nLogging: RUST_LOG=info spikegpu ...   Adapter choice: SPIKEGPU_ADAPTER=<name substring>\nExit codes: 0 success, 2 bad input, 1 runtime failure."
 )]
 struct Cli {
     #[command(subcommand)]

@@ -6,6 +6,7 @@ mod compact;
 mod connectivity;
 mod equations;
 mod equations_engine;
+mod examples;
 mod generation;
 mod gpu_limits;
 mod gpu_models;

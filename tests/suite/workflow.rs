@@ -616,3 +616,42 @@ fn reference_document_lists_every_parameter_of_every_model_and_is_up_to_date() {
         "docs/model-files.md is out of date: regenerate it with SPIKEGPU_BLESS=1 cargo test --release --test suite reference"
     );
 }
+
+#[test]
+fn reference_document_lists_every_key_the_loader_accepts_and_no_other() {
+    let gaps = spikegpu::app::reference::undocumented_and_unknown_keys();
+    assert!(
+        gaps.is_empty(),
+        "docs/model-files.md and the loader differ:\n{}",
+        gaps.join("\n")
+    );
+    let generated = spikegpu::app::reference::model_files_markdown();
+    for (path, keys) in spikegpu::app::modelfile::keys::tables() {
+        assert!(!keys.is_empty(), "no keys read for table '{path}'");
+        for key in keys {
+            assert!(generated.contains(&format!("`{key}`")), "{path}.{key}");
+        }
+    }
+    // [[neuron_model]] is read by hand, not by serde: every listed key is accepted, and the
+    // reader's message for an unknown key lists exactly these.
+    use spikegpu::app::modelfile::keys::NEURON_MODEL_KEYS;
+    let table =
+        |key: &str| -> toml::Table { toml::from_str(&format!("name = \"m\"\n{key} = \"x\"")).unwrap() };
+    let message = spikegpu::equations::ModelDefinition::from_toml(&table("no_such_key"))
+        .unwrap_err()
+        .to_string();
+    let listed: std::collections::BTreeSet<&str> = message
+        .split("allowed keys are ")
+        .nth(1)
+        .expect("the message lists the allowed keys")
+        .split(',')
+        .map(str::trim)
+        .collect();
+    let documented: std::collections::BTreeSet<&str> = NEURON_MODEL_KEYS.iter().copied().collect();
+    assert_eq!(listed, documented, "{message}");
+    for key in NEURON_MODEL_KEYS.iter().filter(|k| **k != "name") {
+        if let Err(e) = spikegpu::equations::ModelDefinition::from_toml(&table(key)) {
+            assert!(!e.to_string().contains("unknown key"), "{key}: {e}");
+        }
+    }
+}

@@ -19,6 +19,7 @@ use crate::neurons::{NeuronModel, StateField};
 
 mod equation_populations;
 mod inputs;
+pub mod keys;
 mod overrides;
 mod populations;
 mod projections;
