@@ -54,6 +54,9 @@ pub fn run_model(
     let t0 = Instant::now();
     let mut sim = Simulator::with_options(net, backend, options)?;
     let build_s = t0.elapsed().as_secs_f64();
+    if let Some(load) = bench::equations_load_s(&sim) {
+        log::info!("user-defined neuron models loaded in {load:.3} s");
+    }
     let total = (duration_ms / net.dt_ms).round() as u64;
     let mut recording = Recording::new(model, &sim)?;
     let t1 = Instant::now();
