@@ -104,5 +104,18 @@ impl EquationRun {
         self.pop.step(&tick_inputs, &mut self.local_spikes);
         let start = r.start as u32;
         inputs.spikes.extend(self.local_spikes.iter().map(|&i| start + i));
+        // The watchdog reads `NeuronState`: a non-finite variable is mirrored there to be named.
+        if self.mirrored_nonfinite() {
+            inputs.nonfinite = true;
+            self.mirror_into(inputs.state);
+        }
+    }
+
+    /// Whether a mirrored variable (the ones the watchdog can name) is NaN or infinite.
+    fn mirrored_nonfinite(&self) -> bool {
+        self.mirrored
+            .iter()
+            .filter_map(|name| self.pop.state(name))
+            .any(|values| values.iter().any(|x| !x.is_finite()))
     }
 }

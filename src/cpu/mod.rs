@@ -16,16 +16,18 @@
 //! 5. `tick_end`: counters, the tick advance and neuromodulator relaxation.
 
 use crate::neurons::model_id;
-use crate::plan::layout::{CurrentGpu, NeuronState, PlasticGpu, PopGpu, SpikeRecord, Synapse};
+use crate::plan::layout::{CurrentGpu, NeuronState, PlasticGpu, PopGpu, Synapse};
 use crate::plan::{PORTS, Plan, to_fixed};
 use crate::rng::philox4x32_10;
 use crate::sim::schedule::{TickStage, tick_schedule};
+use crate::sim::{NonFiniteFault, NonFinitePolicy, Spike};
 
 mod equation_update;
 mod inputs;
 mod modulated_update;
 mod neuron_update;
 mod propagate;
+mod state;
 mod stdp;
 
 pub use inputs::{current_amplitude, poisson_count};
@@ -39,14 +41,15 @@ pub struct CpuBackend {
     weights: Vec<f32>,
     ring: Vec<i32>,
     current_in: Vec<i32>,
-    tick: u32,
+    tick: u64,
     spikes_this_tick: Vec<u32>,
     /// Per population: no threshold adaptation and every `u` 0, so `u` stays 0 for good.
     fixed_threshold: Vec<bool>,
     /// Per population: every neuron has the same per-neuron parameters and no bias.
     uniform_params: Vec<bool>,
     spike_hist: Vec<Vec<u32>>,
-    spiked_at: Vec<u32>,
+    /// Per neuron, the tick of its last spike (`u64::MAX`: none yet).
+    spiked_at: Vec<u64>,
     traces: Vec<f32>,
     /// Eligibility trace per synapse (empty without reward-modulated projections).
     eligibility: Vec<f32>,
@@ -62,6 +65,9 @@ pub struct CpuBackend {
     equations: Vec<equation_update::EquationRun>,
     /// The stages run, when a test asked for them ([`CpuBackend::log_stages`]).
     stage_log: Option<Vec<TickStage>>,
+    /// The first non-finite state the watchdog saw, and what to do about it.
+    fault: Option<NonFiniteFault>,
+    nonfinite: NonFinitePolicy,
 }
 
 impl CpuBackend {
@@ -93,7 +99,7 @@ impl CpuBackend {
                 })
                 .collect(),
             spike_hist: vec![Vec::new(); plan.hist_len as usize],
-            spiked_at: vec![u32::MAX; n],
+            spiked_at: vec![u64::MAX; n],
             traces: vec![0.0; plan.trace_len as usize],
             eligibility: if plan.modulation_interval > 0 {
                 vec![0.0; plan.synapses.len()]
@@ -111,13 +117,20 @@ impl CpuBackend {
                 .map(|e| equation_update::EquationRun::new(e, plan.dt_ms))
                 .collect(),
             stage_log: None,
+            fault: None,
+            nonfinite: NonFinitePolicy::default(),
         }
     }
 
-    /// Runs `ticks` ticks, appending every spike to `out` in (tick, neuron) order.
-    pub fn run_ticks(&mut self, ticks: u32, out: &mut Vec<SpikeRecord>) {
+    /// Runs `ticks` ticks, appending every spike to `out` in (tick, neuron) order. With
+    /// [`NonFinitePolicy::Stop`] it stops after a tick in which the watchdog saw a non-finite
+    /// state (and runs nothing once it has).
+    pub fn run_ticks(&mut self, ticks: u64, out: &mut Vec<Spike>) {
         let schedule = std::mem::take(&mut self.schedule);
         for _ in 0..ticks {
+            if self.halted_by_fault() {
+                break;
+            }
             for &stage in &schedule {
                 self.run_stage(stage, out);
             }
@@ -125,9 +138,24 @@ impl CpuBackend {
         self.schedule = schedule;
     }
 
+    /// Whether the watchdog has stopped the run.
+    fn halted_by_fault(&self) -> bool {
+        self.fault.is_some() && self.nonfinite == NonFinitePolicy::Stop
+    }
+
+    /// What the run does on a non-finite state from now on.
+    pub fn set_nonfinite_policy(&mut self, policy: NonFinitePolicy) {
+        self.nonfinite = policy;
+    }
+
+    /// The first non-finite state the watchdog saw, if any.
+    pub fn nonfinite(&self) -> Option<NonFiniteFault> {
+        self.fault
+    }
+
     /// Runs this tick's twin of `stage`: the one place where a stage of the schedule meets
     /// its CPU method, which bears the stage's name.
-    fn run_stage(&mut self, stage: TickStage, out: &mut Vec<SpikeRecord>) {
+    fn run_stage(&mut self, stage: TickStage, out: &mut Vec<Spike>) {
         if let Some(log) = &mut self.stage_log {
             log.push(stage);
         }
@@ -137,7 +165,7 @@ impl CpuBackend {
             TickStage::NeuronUpdate => {
                 self.neuron_update();
                 // The GPU's neuron_update compacts the spikes into its record ring here.
-                out.extend(self.spikes_this_tick.iter().map(|&neuron| SpikeRecord {
+                out.extend(self.spikes_this_tick.iter().map(|&neuron| Spike {
                     tick: self.tick,
                     neuron,
                 }));
@@ -174,7 +202,7 @@ impl CpuBackend {
     }
 
     /// The next tick to run.
-    pub fn tick(&self) -> u32 {
+    pub fn tick(&self) -> u64 {
         self.tick
     }
 

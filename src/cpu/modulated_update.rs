@@ -29,7 +29,7 @@ impl CpuBackend {
     /// Whether this tick is the last of a reward-modulation update interval.
     pub(super) fn modulation_tick(&self) -> bool {
         let interval = self.plan.modulation_interval;
-        interval > 0 && (self.tick + 1).is_multiple_of(interval)
+        interval > 0 && (self.tick + 1).is_multiple_of(u64::from(interval))
     }
 
     /// Level of neuromodulator channel `channel` (0 global, 1 + p population p).

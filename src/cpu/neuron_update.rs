@@ -11,7 +11,7 @@ impl CpuBackend {
         self.spikes_this_tick.clear();
         let n = self.plan.n_neurons as usize;
         let d = self.plan.ring_slots as usize;
-        let slot = self.tick as usize % d;
+        let slot = (self.tick % d as u64) as usize;
         let scale = 1.0 / self.plan.fixed_scale;
         let (ring_e, rest) = self.ring.split_at_mut(d * n);
         let ring_e = &mut ring_e[slot * n..(slot + 1) * n];
@@ -22,6 +22,7 @@ impl CpuBackend {
         let current_in = &mut self.current_in;
         let tick = self.tick;
         let has_currents = !plan.currents.is_empty();
+        let mut faulty = false;
         let equations = &mut self.equations;
         for (pi, pop) in plan.populations.iter().enumerate() {
             let p = &pop.gpu;
@@ -39,6 +40,7 @@ impl CpuBackend {
                 spikes: &mut *spikes,
                 scale,
                 has_currents,
+                nonfinite: false,
             };
             // Per-neuron parameters: Izhikevich (a, b, c, d); spike sources (offset, count); the
             // other models (threshold, bias current, -, -).
@@ -70,13 +72,31 @@ impl CpuBackend {
                 }
                 model_id::EQUATION => {
                     if let Some(run) = equations.iter_mut().find(|r| r.population == pi) {
-                        run.step(&mut inputs, tick, plan.key);
+                        // The equations' Philox counter has no free word for the tick's high half
+                        // (their noise repeats after 2^32 ticks).
+                        let [tick_lo, _] = crate::limits::tick_words(tick);
+                        run.step(&mut inputs, tick_lo, plan.key);
                     }
                 }
                 other => unreachable!("unknown model id {other}"),
             }
+            faulty |= inputs.nonfinite;
+        }
+        if faulty && self.fault.is_none() {
+            self.fault = first_fault(&self.state, self.tick);
         }
     }
+}
+
+/// The watchdog's record of tick `tick`: the lowest neuron with a non-finite variable.
+fn first_fault(state: &[NeuronState], tick: u64) -> Option<NonFiniteFault> {
+    state.iter().enumerate().find_map(|(n, s)| {
+        crate::sim::watchdog::first_nonfinite(s).map(|field| NonFiniteFault {
+            tick,
+            neuron: n as u32,
+            field,
+        })
+    })
 }
 
 /// One population's slice of the inputs, state and spike list for `neuron_update`.
@@ -90,6 +110,8 @@ pub(super) struct PopInputs<'a> {
     pub(super) spikes: &'a mut Vec<u32>,
     pub(super) scale: f32,
     pub(super) has_currents: bool,
+    /// Set when an updated state holds a NaN or an infinity (the watchdog).
+    pub(super) nonfinite: bool,
 }
 
 impl PopInputs<'_> {
@@ -122,6 +144,7 @@ impl PopInputs<'_> {
             .zip(&mut self.ring_e[r.clone()])
             .zip(&mut self.ring_i[r.clone()])
             .zip(&mut self.current_in[r]);
+        let mut nonfinite = false;
         for (k, (((s, e), i), c)) in neurons.enumerate() {
             let in_e = std::mem::take(e) as f32 * scale;
             let in_i = std::mem::take(i) as f32 * scale;
@@ -134,7 +157,9 @@ impl PopInputs<'_> {
             if update(s, params(start + k), in_e, in_i, in_c) {
                 self.spikes.push((start + k) as u32);
             }
+            nonfinite |= crate::sim::watchdog::state_nonfinite(s);
         }
+        self.nonfinite |= nonfinite;
     }
 }
 

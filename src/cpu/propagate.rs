@@ -15,7 +15,7 @@ impl CpuBackend {
         if self.plan.plastic.is_empty() {
             return;
         }
-        let slot = (self.tick % self.plan.hist_len) as usize;
+        let slot = (self.tick % u64::from(self.plan.hist_len)) as usize;
         self.spike_hist[slot].clone_from(&self.spikes_this_tick);
         for &n in &self.spikes_this_tick {
             self.spiked_at[n as usize] = self.tick;
@@ -27,7 +27,7 @@ impl CpuBackend {
     pub(super) fn propagate(&mut self) {
         let n = self.plan.n_neurons as usize;
         let d = self.plan.ring_slots as usize;
-        let now = self.tick as usize % d;
+        let now = (self.tick % d as u64) as usize;
         let scale = self.plan.fixed_scale;
         let row_ptr = &self.plan.row_ptr;
         let synapses = &self.plan.synapses;
@@ -52,7 +52,7 @@ impl CpuBackend {
     pub(super) fn propagate_procedural(&mut self) {
         let n = self.plan.n_neurons as usize;
         let d = self.plan.ring_slots as usize;
-        let now = self.tick as usize % d;
+        let now = (self.tick % d as u64) as usize;
         let mut events = 0u64;
         for p in &self.plan.procedural {
             let slot = (now + p.delay as usize) % d;

@@ -7,7 +7,7 @@ use super::*;
 impl CpuBackend {
     /// `stdp_traces`: decay every trace one tick and add this tick's spikes.
     pub(super) fn stdp_traces(&mut self) {
-        let h = self.plan.hist_len;
+        let h = u64::from(self.plan.hist_len);
         let (cur, prev) = ((self.tick % h) as usize, ((self.tick + h - 1) % h) as usize);
         for p in &self.plan.plastic {
             let nearest = p.flags & 1 == 1;
@@ -36,11 +36,11 @@ impl CpuBackend {
 
     /// `stdp_pre`: the spikes of tick t - lag reach their synapses and depress.
     pub(super) fn stdp_pre(&mut self) {
-        let Some(te) = self.tick.checked_sub(self.plan.stdp_lag) else {
+        let Some(te) = self.tick.checked_sub(u64::from(self.plan.stdp_lag)) else {
             return;
         };
         let plan = &self.plan;
-        for &i in &self.spike_hist[(te % plan.hist_len) as usize] {
+        for &i in &self.spike_hist[(te % u64::from(plan.hist_len)) as usize] {
             for s in plan.row(i) {
                 let syn = plan.synapses[s];
                 if syn.plastic() == 0 {
@@ -55,12 +55,12 @@ impl CpuBackend {
 
     /// `stdp_post`: post spikes of tick t - lag reach their synapses and potentiate.
     pub(super) fn stdp_post(&mut self) {
-        let Some(te) = self.tick.checked_sub(self.plan.stdp_lag) else {
+        let Some(te) = self.tick.checked_sub(u64::from(self.plan.stdp_lag)) else {
             return;
         };
         let plan = &self.plan;
         let mut gathered = std::mem::take(&mut self.column);
-        for &j in &self.spike_hist[(te % plan.hist_len) as usize] {
+        for &j in &self.spike_hist[(te % u64::from(plan.hist_len)) as usize] {
             let column =
                 &plan.col_entries[plan.col_ptr[j as usize] as usize..plan.col_ptr[j as usize + 1] as usize];
             // The weights of a column lie far apart: gather them in a tight loop first, so
@@ -139,9 +139,10 @@ pub fn apply_change(p: &PlasticGpu, weights: &mut [f32], eligibility: &mut [f32]
 
 /// `stdp_pre.wgsl`: a pre spike emitted at `te` by global neuron `pre` reaches synapse `syn`
 /// at `te + d_a`; the size of the depression with the post trace there, just before that time.
-pub fn depression(p: &PlasticGpu, traces: &[f32], h: u32, syn: Synapse, pre: u32, te: u32, w: f32) -> f32 {
+pub fn depression(p: &PlasticGpu, traces: &[f32], h: u32, syn: Synapse, pre: u32, te: u64, w: f32) -> f32 {
     let (d, dd) = (syn.delay(), syn.dendritic());
-    let arrival = i64::from(te) + i64::from(d - dd);
+    let te = te as i64;
+    let arrival = te + i64::from(d - dd);
     let o1 = trace_at(
         traces,
         p.post_trace,
@@ -151,23 +152,16 @@ pub fn depression(p: &PlasticGpu, traces: &[f32], h: u32, syn: Synapse, pre: u32
         arrival - i64::from(dd) - 1,
         h,
     ) * p.decay_minus;
-    let r2 = trace_at(
-        traces,
-        p.pre_trace,
-        1,
-        p.pre_size,
-        pre - p.pre_start,
-        i64::from(te) - 1,
-        h,
-    ) * p.decay_x;
+    let r2 = trace_at(traces, p.pre_trace, 1, p.pre_size, pre - p.pre_start, te - 1, h) * p.decay_x;
     (p.a2_minus + p.a3_minus * r2) * o1 * dependence(p, w, false)
 }
 
 /// `stdp_post.wgsl`: a post spike emitted at `te` reaches synapse `syn` (from global neuron
 /// `pre`) at `te + d_d`; the size of the potentiation with the pre trace there, just before.
-pub fn potentiation(p: &PlasticGpu, traces: &[f32], h: u32, syn: Synapse, pre: u32, te: u32, w: f32) -> f32 {
+pub fn potentiation(p: &PlasticGpu, traces: &[f32], h: u32, syn: Synapse, pre: u32, te: u64, w: f32) -> f32 {
     let (d, dd) = (syn.delay(), syn.dendritic());
-    let arrival = i64::from(te) + i64::from(dd);
+    let te = te as i64;
+    let arrival = te + i64::from(dd);
     let r1 = trace_at(
         traces,
         p.pre_trace,
@@ -183,7 +177,7 @@ pub fn potentiation(p: &PlasticGpu, traces: &[f32], h: u32, syn: Synapse, pre: u
         1,
         p.post_size,
         syn.post - p.post_start,
-        i64::from(te) - 1,
+        te - 1,
         h,
     ) * p.decay_y;
     (p.a2_plus + p.a3_plus * o2) * r1 * dependence(p, w, true)

@@ -39,6 +39,8 @@ pub fn equation_update_source(eq: &EquationPlan, row_threads: u32) -> String {
     let mut src = String::new();
     src.push_str(super::shaders::common_source());
     src.push('\n');
+    src.push_str(include_str!("../../shaders/shared/tick.wgsl"));
+    src.push('\n');
     src.push_str(&crate::equations::wgsl::support_source());
     src.push('\n');
     src.push_str(model.wgsl());
@@ -55,8 +57,9 @@ pub fn equation_update_source(eq: &EquationPlan, row_threads: u32) -> String {
     src
 }
 
-/// `eq_advance(n, i, input, rng)`: loads neuron `n`'s (population index `i`) variables,
-/// constants and per-neuron parameters, calls the model's function and stores the variables.
+/// `eq_advance(n, i, input, rng, out)`: loads neuron `n`'s (population index `i`) variables,
+/// constants and per-neuron parameters, calls the model's function, stores the variables past
+/// the sixth and leaves the new `NeuronState` (the first six, the counter) in `out`.
 fn advance_function(eq: &EquationPlan) -> String {
     let model = &eq.model;
     let names = model.wgsl_names();
@@ -65,7 +68,7 @@ fn advance_function(eq: &EquationPlan) -> String {
     let mut w = String::new();
     let _ = writeln!(
         w,
-        "fn eq_advance(n: u32, i: u32, input: vec3<f32>, rng: vec4<u32>) -> bool {{\n    \
+        "fn eq_advance(n: u32, i: u32, input: vec3<f32>, rng: vec4<u32>, out: ptr<function, NeuronState>) -> bool {{\n    \
          var c: array<f32, {}>;\n    for (var k = 0u; k < {k}u; k++) {{\n        c[k] = eq_data[k];\n    }}",
         names.constants.max(1)
     );
@@ -106,7 +109,7 @@ fn advance_function(eq: &EquationPlan) -> String {
         .collect();
     let _ = writeln!(
         w,
-        "    state[n] = NeuronState({}, s.refractory, held.aux);",
+        "    *out = NeuronState({}, s.refractory, held.aux);",
         stores.join(", ")
     );
     for (j, var) in vars.iter().enumerate().skip(STATE_FIELDS.len()) {

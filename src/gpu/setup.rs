@@ -189,6 +189,8 @@ impl GpuBackend {
                 equations_s,
                 ..SetupTimes::default()
             },
+            fault: None,
+            fault_stops: true,
         };
         if let (Some(g), Some(c)) = (&generation, &compact) {
             backend.generate_connectivity(plan, g, c)?;
