@@ -342,9 +342,10 @@ pub fn table(reports: &[BenchReport]) -> String {
         if let Some(load) = r.equations_load_s {
             let _ = writeln!(
                 s,
-                "{} {}: user-defined neuron models loaded in {load:.3} s (parse, unit check, code generation{})",
+                "{} {}: user-defined neuron models loaded in {:.1} ms (parse, unit check, code generation{})",
                 r.model,
                 r.backend,
+                load * 1e3,
                 if r.gpu_setup.is_some() {
                     ", naga validation, pipeline build"
                 } else {

@@ -257,14 +257,14 @@ fn per_neuron_parameters_and_initial_values_reach_each_neuron() {
 }
 
 /// Every spike of `net` on the GPU backend over `ms`, and the state read back at the end.
-fn gpu_run(net: &Network, ms: f64) -> (Vec<SpikeRecord>, Vec<spikegpu::plan::layout::NeuronState>) {
+fn gpu_run(net: &Network, ms: f64) -> (Vec<Spike>, Vec<spikegpu::plan::layout::NeuronState>) {
     let mut sim = Simulator::new(net, Backend::Gpu).unwrap();
     sim.run_ms(ms).unwrap();
     (sim.spike_records().to_vec(), sim.pull_state().unwrap())
 }
 
 /// The CPU backend's spikes and state after `ms`.
-fn cpu_run(net: &Network, ms: f64) -> (Vec<SpikeRecord>, Vec<spikegpu::plan::layout::NeuronState>) {
+fn cpu_run(net: &Network, ms: f64) -> (Vec<Spike>, Vec<spikegpu::plan::layout::NeuronState>) {
     let mut sim = Simulator::new(net, Backend::Cpu).unwrap();
     sim.run_ms(ms).unwrap();
     (sim.spike_records().to_vec(), sim.pull_state().unwrap())
@@ -409,8 +409,9 @@ fn one_population_of_each_model() -> Network {
     let mut b = NetworkBuilder::new(0.1, 2);
     for name in ["lif", "lif_cond", "izhikevich", "adex", "qif", "hindmarsh_rose"] {
         let model = NeuronModel::Equation(EquationNeuron::new(definition(name)).unwrap());
-        b.population(name, 10, model, InitialValue::Constant(-65.0))
-            .unwrap();
+        // Hindmarsh-Rose's v is its dimensionless x in mV (rest -1.6).
+        let v0 = if name == "hindmarsh_rose" { -1.6 } else { -65.0 };
+        b.population(name, 10, model, InitialValue::Constant(v0)).unwrap();
     }
     let seven = NeuronModel::Equation(noisy_seven_variable_model());
     b.population("seven", 300, seven, InitialValue::Constant(-65.0))
@@ -453,6 +454,23 @@ fn every_shipped_definition_runs_on_the_gpu_as_on_the_cpu() {
         gpu.len(),
         cpu.len()
     );
+}
+
+#[test]
+fn the_watchdog_names_a_user_defined_model_s_variable_that_overflows_on_both_backends() {
+    let Some(_ctx) = crate::common::gpu() else { return };
+    // Hindmarsh-Rose started at x = -65: the cubic term overflows at once.
+    let mut b = NetworkBuilder::new(0.1, 2);
+    let hr = NeuronModel::Equation(EquationNeuron::new(definition("hindmarsh_rose")).unwrap());
+    b.population("hr", 10, hr, InitialValue::Constant(-65.0)).unwrap();
+    let net = b.build().unwrap();
+    let fault = |backend| {
+        let mut sim = Simulator::new(&net, backend).unwrap();
+        sim.run_ms(1.0).err().map(|e| e.to_string()).unwrap_or_default()
+    };
+    let (gpu, cpu) = (fault(Backend::Gpu), fault(Backend::Cpu));
+    assert!(cpu.contains("hr") && cpu.contains("v"), "{cpu}");
+    assert_eq!(gpu, cpu);
 }
 
 #[test]
