@@ -7,6 +7,7 @@ pub mod modelfile;
 pub mod outdir;
 pub mod output;
 pub mod plots;
+pub mod probe_stream;
 pub(crate) mod recording;
 pub mod records;
 pub mod reference;

@@ -6,6 +6,8 @@ use std::collections::VecDeque;
 
 use crate::app::checkpoints::Checkpointer;
 use crate::app::modelfile::ModelFile;
+use crate::app::outdir::OutputDir;
+use crate::app::probe_stream::ProbeStream;
 use crate::app::records;
 use crate::app::signals;
 use crate::app::spike_stream::SpikeStream;
@@ -25,9 +27,8 @@ pub(crate) enum Stop {
 pub(crate) struct Recording {
     /// Ticks between samples of each probe.
     pub(crate) probe_ticks: Vec<u64>,
-    /// Per probe, its samples (neuron after neuron, sample after sample) and their times.
-    pub(crate) samples: Vec<Vec<f32>>,
-    pub(crate) sample_times: Vec<Vec<f64>>,
+    /// Per probe, the file its samples go to as they are taken.
+    pub(crate) probes: Vec<ProbeStream>,
     /// The plastic projections, their weights before the run, their snapshots and the ticks
     /// between snapshots (none without plastic projections).
     pub(crate) plastic: Vec<ProjectionId>,
@@ -40,7 +41,59 @@ pub(crate) struct Recording {
 }
 
 impl Recording {
-    pub(crate) fn new(model: &ModelFile, sim: &Simulator) -> Result<Self> {
+    /// A new run's recording: the probes' sample files are created in `out`.
+    pub(crate) fn new(model: &ModelFile, sim: &Simulator, out: &mut OutputDir) -> Result<Self> {
+        let probes = (0..model.probes.len())
+            .map(|k| {
+                ProbeStream::create(
+                    out.file(&ProbeStream::file_name(k))?,
+                    model.probes[k].neurons.len(),
+                )
+            })
+            .collect::<Result<_>>()?;
+        let mut recording = Self::with_probes(model, probes);
+        recording.initial_weights = recording
+            .plastic
+            .iter()
+            .map(|&p| Ok(sim.weights(p)?.weights))
+            .collect::<Result<_>>()?;
+        Ok(recording)
+    }
+
+    /// A resumed run's recording, as a checkpoint saved it: the probes' sample files are cut
+    /// back to the checkpoint, and the simulator's spike counts and rate bins restored.
+    pub(crate) fn resumed(
+        model: &ModelFile,
+        sim: &mut Simulator,
+        out: &mut OutputDir,
+        saved: Saved,
+    ) -> Result<Self> {
+        let probes = saved
+            .probe_samples
+            .iter()
+            .enumerate()
+            .map(|(k, &n)| {
+                let path = out.file(&ProbeStream::file_name(k))?;
+                ProbeStream::reopen(path, model.probes[k].neurons.len(), n)
+            })
+            .collect::<Result<_>>()?;
+        let mut recording = Self::with_probes(model, probes);
+        recording.initial_weights = saved.initial_weights;
+        recording.snapshots = saved.snapshots;
+        recording.snapshot_times = saved.snapshot_times;
+        sim.restore_record_counts(saved.counts, saved.rate_counts)
+            .map_err(|why| Error::Checkpoint {
+                path: out
+                    .path()
+                    .join(crate::app::checkpoints::INDEX)
+                    .display()
+                    .to_string(),
+                why,
+            })?;
+        Ok(recording)
+    }
+
+    fn with_probes(model: &ModelFile, probes: Vec<ProbeStream>) -> Self {
         let net = &model.network;
         let dt = net.dt_ms;
         let plastic: Vec<_> = net
@@ -48,18 +101,14 @@ impl Recording {
             .into_iter()
             .filter(|p| net.projections[p.index()].plasticity.is_some())
             .collect();
-        Ok(Recording {
+        Recording {
             probe_ticks: model
                 .probes
                 .iter()
                 .map(|p| (p.interval_ms / dt).round() as u64)
                 .collect(),
-            samples: vec![Vec::new(); model.probes.len()],
-            sample_times: vec![Vec::new(); model.probes.len()],
-            initial_weights: plastic
-                .iter()
-                .map(|&p| Ok(sim.weights(p)?.weights))
-                .collect::<Result<_>>()?,
+            probes,
+            initial_weights: vec![Vec::new(); plastic.len()],
             weight_ticks: model
                 .weight_interval_ms
                 .filter(|_| !plastic.is_empty())
@@ -68,7 +117,7 @@ impl Recording {
             plastic,
             snapshot_times: Vec::new(),
             pending: VecDeque::new(),
-        })
+        }
     }
 
     /// Ticks per chunk: chunks end on every sample (the gcd of the probe and snapshot
@@ -150,9 +199,12 @@ impl Recording {
             done += step;
             self.snapshot_weights(sim, done, dt)?;
             self.sample_probes(sim, model, done, dt)?;
+            for probe in &mut self.probes {
+                probe.flush()?;
+            }
             if let Some(c) = checkpoints.as_deref_mut().filter(|c| c.is_due(done, total)) {
                 self.collect_pending(sim)?;
-                c.write(sim, &self.encode(sim), stream)?;
+                c.write(sim, &self.encode(sim)?, stream)?;
             }
             progress(done, total, sim.counters().spikes);
         }
@@ -207,34 +259,48 @@ impl Recording {
         for i in due {
             let p = &model.probes[i];
             let start = sim.plan().populations[p.population.index()].gpu.start as usize;
-            for &n in &p.neurons {
-                self.samples[i].push(records::state_value(&state[start + n as usize], p.field));
-            }
-            self.sample_times[i].push(done as f64 * dt);
+            let values: Vec<f32> = p
+                .neurons
+                .iter()
+                .map(|&n| records::state_value(&state[start + n as usize], p.field))
+                .collect();
+            self.probes[i].push(t, &values)?;
         }
         Ok(())
     }
 }
 
-/// The recording's part of a checkpoint: magic, then every sample, snapshot and initial
-/// weight so far as length-prefixed little-endian arrays, then an FNV-1a 64 checksum.
-const MAGIC: &[u8; 13] = b"SPIKEGPU-REC1";
+/// The recording's part of a checkpoint: magic, then the samples each probe's file held, the
+/// initial weights and snapshots so far, and the simulator's spike counts and rate bins, as
+/// length-prefixed little-endian arrays, then an FNV-1a 64 checksum.
+const MAGIC: &[u8; 13] = b"SPIKEGPU-REC2";
+
+/// What a checkpoint saved of the recording ([`Recording::encode`]).
+pub(crate) struct Saved {
+    probe_samples: Vec<u64>,
+    initial_weights: Vec<Vec<f32>>,
+    snapshots: Vec<Vec<f32>>,
+    snapshot_times: Vec<f64>,
+    counts: Vec<u64>,
+    rate_counts: Vec<Vec<u32>>,
+}
 
 impl Recording {
-    /// The samples, snapshots and initial weights so far (no snapshot may be on its way),
-    /// and the simulator's per-population spike counts and rate bins.
-    pub(crate) fn encode(&self, sim: &Simulator) -> Vec<u8> {
+    /// What a checkpoint keeps of the recording (no snapshot may be on its way; the probes'
+    /// files are flushed).
+    pub(crate) fn encode(&mut self, sim: &Simulator) -> Result<Vec<u8>> {
         debug_assert!(self.pending.is_empty());
+        for probe in &mut self.probes {
+            probe.flush()?;
+        }
         let (counts, rate_counts) = sim.record_counts();
+        let probe_samples: Vec<u64> = self.probes.iter().map(ProbeStream::samples).collect();
         let mut bytes = MAGIC.to_vec();
         let mut put = |data: &[u8], len: usize| {
             bytes.extend_from_slice(&(len as u64).to_le_bytes());
             bytes.extend_from_slice(data);
         };
-        for (samples, times) in self.samples.iter().zip(&self.sample_times) {
-            put(bytemuck::cast_slice(samples), samples.len());
-            put(bytemuck::cast_slice(times), times.len());
-        }
+        put(bytemuck::cast_slice(&probe_samples), probe_samples.len());
         for (initial, snaps) in self.initial_weights.iter().zip(&self.snapshots) {
             put(bytemuck::cast_slice(initial), initial.len());
             put(bytemuck::cast_slice(snaps), snaps.len());
@@ -249,12 +315,12 @@ impl Recording {
         }
         let sum = crate::sim::fnv1a(&bytes);
         bytes.extend_from_slice(&sum.to_le_bytes());
-        bytes
+        Ok(bytes)
     }
 
-    /// Takes back what [`Recording::encode`] wrote for the same model file; `why` describes
-    /// a file that does not fit.
-    pub(crate) fn restore(&mut self, bytes: &[u8], sim: &mut Simulator) -> std::result::Result<(), String> {
+    /// Reads what [`Recording::encode`] wrote for a model file with `probes` probes and
+    /// `plastic` plastic projections; `Err` says why the bytes do not fit.
+    pub(crate) fn decode(bytes: &[u8], probes: usize, plastic: usize) -> std::result::Result<Saved, String> {
         let body = bytes
             .len()
             .checked_sub(8)
@@ -267,15 +333,19 @@ impl Recording {
         let mut reader = Reader {
             bytes: &bytes[MAGIC.len()..body],
         };
-        for (samples, times) in self.samples.iter_mut().zip(&mut self.sample_times) {
-            *samples = reader.array()?;
-            *times = reader.array()?;
+        let probe_samples: Vec<u64> = reader.array()?;
+        if probe_samples.len() != probes {
+            return Err(format!(
+                "it holds {} probes, this model file {probes}",
+                probe_samples.len()
+            ));
         }
-        for (initial, snaps) in self.initial_weights.iter_mut().zip(&mut self.snapshots) {
-            *initial = reader.array()?;
-            *snaps = reader.array()?;
+        let (mut initial_weights, mut snapshots) = (Vec::new(), Vec::new());
+        for _ in 0..plastic {
+            initial_weights.push(reader.array()?);
+            snapshots.push(reader.array()?);
         }
-        self.snapshot_times = reader.array()?;
+        let snapshot_times = reader.array()?;
         let counts: Vec<u64> = reader.array()?;
         let rate_counts = (0..counts.len())
             .map(|_| reader.array())
@@ -283,7 +353,14 @@ impl Recording {
         if !reader.bytes.is_empty() {
             return Err("it holds more arrays than this model file records".into());
         }
-        sim.restore_record_counts(counts, rate_counts)
+        Ok(Saved {
+            probe_samples,
+            initial_weights,
+            snapshots,
+            snapshot_times,
+            counts,
+            rate_counts,
+        })
     }
 }
 

@@ -93,7 +93,7 @@ pub fn run_model(
         .transpose()?;
     let stream_path = out.file(spike_stream::FILE_NAME)?;
     let stream = SpikeStream::create(stream_path, sim.plan().n_neurons, sim.plan().populations.len())?;
-    let recording = Recording::new(model, &sim)?;
+    let recording = Recording::new(model, &sim, out)?;
     let prepared = Prepared {
         sim,
         total,
@@ -161,11 +161,11 @@ pub fn resume_run(
         plan.populations.len(),
         |n| plan.population_of(n),
     )?;
-    let mut recording = Recording::new(&model, &sim)?;
     let rec_path = point.simulator.with_extension("rec");
-    recording
-        .restore(&point.recording, &mut sim)
+    let plastic = net.projections.iter().filter(|p| p.plasticity.is_some()).count();
+    let saved = Recording::decode(&point.recording, model.probes.len(), plastic)
         .map_err(|why| refuse(&rec_path, why))?;
+    let recording = Recording::resumed(&model, &mut sim, out, saved)?;
     let checkpoints = Checkpointer::new(out, settings, net.dt_ms)?.after(&point.slot);
     log::info!(
         "resuming {} at tick {} of {total}",
@@ -205,7 +205,7 @@ fn finish(
         &mut progress,
     )?;
     let run_s = t1.elapsed().as_secs_f64();
-    let (sim, stream, recording) = (&run.sim, &run.stream, &run.recording);
+    let (sim, stream, recording) = (&run.sim, &run.stream, &mut run.recording);
     let mut report = bench::report(&model.name, net, sim, run.build_s, run_s);
     // The simulator's records went to the stream chunk by chunk: its figures are the run's.
     report.spike_hash = format!("{:016x}", stream.hash());
@@ -231,6 +231,9 @@ fn finish(
     }
     if !resumable {
         run.stream.remove()?;
+        for probe in std::mem::take(&mut run.recording.probes) {
+            probe.remove()?;
+        }
     }
     write_summary(&report, &run.sim, populations, recorded_spikes, status, out)?;
     let interrupted_by = match stopped {
@@ -291,23 +294,40 @@ fn write_spikes(
     Ok(summaries)
 }
 
-/// Writes each probe's samples (samples x neurons), sample times and neurons.
-fn write_probes(model: &ModelFile, recording: &Recording, out: &mut OutputDir) -> Result<()> {
+/// Probe traces with more values than this are written as arrays but not drawn (reading
+/// them back whole for the plot would take more memory than the run did).
+const MAX_PLOTTED_PROBE_VALUES: usize = 20_000_000;
+
+/// Writes each probe's samples (samples x neurons), sample times and neurons, assembled from
+/// its sample file, and draws its traces.
+fn write_probes(model: &ModelFile, recording: &mut Recording, out: &mut OutputDir) -> Result<()> {
     for (i, p) in model.probes.iter().enumerate() {
         let stem = format!("state_{}_{}", p.population_name, p.variable);
-        let times = &recording.sample_times[i];
+        let stream = &mut recording.probes[i];
+        let (n, k) = (stream.samples() as usize, p.neurons.len());
         let values = out.file(&format!("{stem}.npy"))?;
-        write_npy(&values, &[times.len(), p.neurons.len()], &recording.samples[i])?;
+        write_npy_pieces(&values, &[n, k], |put| stream.for_each_batch(|_, v| put(v)))?;
         let times_path = out.file(&format!("{stem}_times_ms.npy"))?;
-        write_npy(&times_path, &[times.len()], times)?;
+        write_npy_pieces(&times_path, &[n], |put| stream.for_each_batch(|t, _| put(t)))?;
         let neurons = out.file(&format!("{stem}_neurons.npy"))?;
-        write_npy(&neurons, &[p.neurons.len()], &p.neurons)?;
-        if !times.is_empty() {
-            let png = out.file(&format!("{stem}.png"))?;
-            let title = format!("{} {} every {} ms", p.population_name, p.variable, p.interval_ms);
-            let unit = records::state_unit(&model.network, p);
-            plots::traces_png(&png, &title, times, &recording.samples[i], &p.neurons, &unit)?;
+        write_npy(&neurons, &[k], &p.neurons)?;
+        if n == 0 {
+            continue;
         }
+        if n.saturating_mul(k) > MAX_PLOTTED_PROBE_VALUES {
+            log::warn!("{stem}: {n} samples x {k} neurons are too many to draw; the arrays hold them all");
+            continue;
+        }
+        let (mut times, mut samples) = (Vec::with_capacity(n), Vec::with_capacity(n * k));
+        stream.for_each_batch(|t, v| {
+            times.extend_from_slice(t);
+            samples.extend_from_slice(v);
+            Ok(())
+        })?;
+        let png = out.file(&format!("{stem}.png"))?;
+        let title = format!("{} {} every {} ms", p.population_name, p.variable, p.interval_ms);
+        let unit = records::state_unit(&model.network, p);
+        plots::traces_png(&png, &title, &times, &samples, &p.neurons, &unit)?;
     }
     Ok(())
 }

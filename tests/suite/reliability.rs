@@ -586,6 +586,7 @@ fn after_sigkill_the_streamed_spikes_are_readable_and_the_next_run_clears_them()
     assert!(!out.join("summary.json").exists());
     let manifest = std::fs::read_to_string(out.join("spikegpu-manifest.txt")).unwrap();
     assert!(manifest.lines().any(|l| l == ".stream-spikes.bin"), "{manifest}");
+    assert!(!manifest.contains(".stream-probe"), "the model has no probe");
 
     let short = dir.join("short.toml");
     std::fs::write(&short, LONG_MODEL.replace("1000000 ms", "20 ms")).unwrap();
