@@ -22,6 +22,9 @@
 
 override WORKGROUP_SIZE: u32 = 256u;
 
+// neurons::model_id::EQUATION (not among the built-in models' generated constants).
+const MODEL_EQUATION: u32 = 7u;
+
 var<workgroup> wg_count: atomic<u32>;
 var<workgroup> wg_base: u32;
 var<workgroup> wg_fault: atomic<u32>;
@@ -60,8 +63,10 @@ fn neuron_update(
 
     var spiked = false;
     var local_index = 0u;
-    if (running && n < params.n_neurons) {
-        let p = pops[population_of(n)];
+    let pop = population_of(min(n, params.n_neurons - 1u));
+    // Neurons of user-defined models are advanced by their own stage (equation_update.wgsl).
+    if (running && n < params.n_neurons && pops[pop].model != MODEL_EQUATION) {
+        let p = pops[pop];
         let slot = control.ring_slot;
         let scale = params.fixed_inv_scale;
         let in_e = f32(atomicExchange(&ring[ring_index(0u, slot, n, params.ring_slots, params.n_neurons)], 0)) * scale;

@@ -86,6 +86,10 @@ pub struct BenchReport {
     pub device_mib: Option<f64>,
     /// Where the GPU setup time went: shader compilation, connectivity generation, the rest.
     pub gpu_setup: Option<crate::gpu::SetupTimes>,
+    /// Load time of the user-defined neuron models (`None` without any): compiling them
+    /// (parse, unit check, code generation) and, on the GPU, validating each population's
+    /// update with naga and building its pipeline.
+    pub equations_load_s: Option<f64>,
 }
 
 /// One population's firing rate in a benchmark run.
@@ -176,9 +180,22 @@ pub fn population_table(reports: &[BenchReport]) -> String {
     s
 }
 
+/// A bench model by name only (not in `all`): [`networks::cuba`] with its neurons written as
+/// equations (the shipped LIF definition, `examples/models/neuron_models/lif.toml`), to
+/// compare a user-defined model's speed with the built-in LIF's (`bench cuba cuba-equations`).
+pub const CUBA_EQUATIONS: &str = "cuba-equations";
+
 /// Builds the network of `model`.
 pub fn build_model(model: &str, seed: u64, scale: f64) -> Result<crate::model::Network> {
-    networks::by_name(model, seed, scale)
+    if model != CUBA_EQUATIONS {
+        return networks::by_name(model, seed, scale);
+    }
+    let mut net = networks::cuba(seed, scale)?;
+    let lif = (crate::neurons::equation::SPEC.defaults)();
+    for p in &mut net.populations {
+        p.model = lif.clone();
+    }
+    Ok(net)
 }
 
 /// Runs one benchmark.
@@ -254,7 +271,20 @@ pub fn report(model: &str, net: &Network, sim: &Simulator, build_s: f64, run_s: 
         peak_host_mib: peak_host_memory().map(|b| b as f64 / 1048576.0),
         device_mib: sim.device_bytes().map(|b| b as f64 / 1048576.0),
         gpu_setup: sim.gpu_setup_times(),
+        equations_load_s: equations_load_s(sim),
     }
+}
+
+/// See [`BenchReport::equations_load_s`].
+pub fn equations_load_s(sim: &Simulator) -> Option<f64> {
+    let equations = &sim.plan().equations;
+    if equations.is_empty() {
+        return None;
+    }
+    Some(match sim.gpu_setup_times() {
+        Some(gpu) => gpu.equations_s,
+        None => crate::plan::equations::compile_seconds(equations),
+    })
 }
 
 impl BenchReport {
@@ -307,6 +337,22 @@ pub fn table(reports: &[BenchReport]) -> String {
             r.spike_hash,
             r.adapter
         );
+    }
+    for r in reports {
+        if let Some(load) = r.equations_load_s {
+            let _ = writeln!(
+                s,
+                "{} {}: user-defined neuron models loaded in {:.1} ms (parse, unit check, code generation{})",
+                r.model,
+                r.backend,
+                load * 1e3,
+                if r.gpu_setup.is_some() {
+                    ", naga validation, pipeline build"
+                } else {
+                    ""
+                }
+            );
+        }
     }
     s.push_str(&population_table(reports));
     s

@@ -81,6 +81,9 @@ pub fn run_model(
     let t0 = Instant::now();
     let sim = Simulator::with_options(net, backend, options)?;
     let build_s = t0.elapsed().as_secs_f64();
+    if let Some(load) = bench::equations_load_s(&sim) {
+        log::info!("user-defined neuron models loaded in {:.1} ms", load * 1e3);
+    }
     // A resumed run rebuilds on the backend that ran (auto may choose another elsewhere).
     let checkpoints = checkpoints
         .map(|settings| {

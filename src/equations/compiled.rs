@@ -55,13 +55,18 @@ pub struct CompiledModel {
     wgsl_names: WgslNames,
     cpu: CpuProgram,
     bit_exact: bool,
+    /// Seconds [`compile`] took (parse, unit check, code generation).
+    compile_s: f64,
 }
 
 /// Compiles a definition for a population with the given options.
 pub fn compile(def: &ModelDefinition, options: &CompileOptions) -> Result<CompiledModel, EquationError> {
+    let t0 = std::time::Instant::now();
     let checked = check(def)?;
     let step = build(&checked, &def.method, options)?;
-    Ok(assemble(&checked, &step, options))
+    let mut model = assemble(&checked, &step, options);
+    model.compile_s = t0.elapsed().as_secs_f64();
+    Ok(model)
 }
 
 /// Which nodes are needed: the outputs, the spike condition, the refractory state and
@@ -151,6 +156,7 @@ fn assemble(checked: &Checked, step: &Step, options: &CompileOptions) -> Compile
         wgsl_names,
         cpu,
         bit_exact,
+        compile_s: 0.0,
     }
 }
 
@@ -199,6 +205,11 @@ impl CompiledModel {
     /// What each constant slot holds, as text.
     pub fn constant_docs(&self) -> &[String] {
         &self.slot_docs
+    }
+
+    /// Seconds compiling the definition took (parse, unit check, code generation).
+    pub fn compile_seconds(&self) -> f64 {
+        self.compile_s
     }
 
     /// Whether every operation is correctly rounded on both backends (`+ - *`, comparisons,

@@ -44,31 +44,27 @@
 //! `exact`) -> [`wgsl`] and the CPU program (`cpu_program`, `cpu_run`). The language is
 //! documented in `docs/equations.md`.
 //!
-//! # Phase 2: how a compiled model plugs into the engine (proposal)
+//! # How a compiled model plugs into the engine
 //!
-//! - **State.** The fixed 32-byte `NeuronState` (v, u, w1, w2, syn_e, syn_i, refractory,
-//!   aux) stays for the built-in models. A population with a user model gets its own
-//!   storage buffer of `EqState_<name>` records (the generated struct: one f32 per state
-//!   variable, then the refractory counter), sized `n x (4 k + 4)` bytes by the plan, and on
-//!   the CPU a [`CpuPopulation`] (struct of arrays). `pull_state`/probes address variables
-//!   by name through [`CompiledModel::variables`]; a probe of `v` reads field 0 of the
-//!   record (GPU) or the `v` array (CPU). Checkpoints save the record bytes.
+//! - **State.** On the CPU a [`CpuPopulation`] (struct of arrays) holds the variables; its
+//!   first six are copied into the `NeuronState` fields (v, u, w1, w2, syn_e, syn_i) when
+//!   the state is read. On the GPU those six live in the `NeuronState` fields themselves and
+//!   the rest in a buffer of the population's own (`crate::gpu::equation_pipeline`), so
+//!   `pull_state` and probes read the same fields on both backends.
 //! - **Parameters.** Population-wide parameters and everything derived from them on the
 //!   host (propagators, `dt/C`, refractory ticks) fill the population's constant table
-//!   ([`CompiledModel::constants_with`]), uploaded like `PopGpu::c` (an array sized by the
-//!   model instead of 24). Parameters given per neuron (the existing per-neuron machinery,
-//!   `per_neuron` in [`CompileOptions`]) become an `EqNeuron_<name>` buffer. A parameter in
-//!   an exact propagator cannot vary per neuron (compile error naming it).
-//! - **The stage.** One generated pipeline per user model (not a case in the shared
-//!   `neuron_update` switch, which would force every model's bindings on every shader):
-//!   `neuron_update_<name>` has the same bindings as `neuron_update` plus the model's state
-//!   and per-neuron buffers, takes the tick's inputs from the ring (`in_e`, `in_i`,
-//!   `in_c`) as today, calls the generated function and compacts spikes into the record
-//!   ring exactly as `neuron_update.wgsl` does. It is dispatched over the population's range
-//!   right after `neuron_update` in the same compute pass (one dispatch per user model per
-//!   tick). The CPU twin calls [`CpuPopulation::step`] with the converted inputs. The model
-//!   is compiled and naga-validated when the network is built; pipeline creation is counted
-//!   in `SetupTimes` so `bench` reports the load time.
+//!   ([`CompiledModel::constants_with`]). Parameters given per neuron
+//!   (`per_neuron` in [`CompileOptions`]) are arrays (the `EqNeuron_<name>` struct's fields
+//!   on the GPU). A parameter in an exact propagator cannot vary per neuron (compile error
+//!   naming it).
+//! - **The stage.** One generated pipeline per population of a user model (not a case in
+//!   the shared `neuron_update` switch, which would force every model's bindings on every
+//!   shader): the template `shaders/stages/equation_update.wgsl` takes the tick's inputs
+//!   from the ring, calls the generated function and compacts spikes into the record ring
+//!   exactly as `neuron_update.wgsl` does, dispatched right after `neuron_update` (which
+//!   skips these neurons). The CPU twin calls [`CpuPopulation::step`] with the same inputs.
+//!   Compiling and the pipeline build are timed (`SetupTimes::equations_s`, the
+//!   `equations_load_s` of `spikegpu bench` and `run`).
 //! - **Inputs.** Receptor ports map to the model's targets as in the definition; weights are
 //!   in the target's unit (checked against the projection's weight unit). `current` feeds a
 //!   parameter (the bias) or a variable for the tick.

@@ -3,6 +3,7 @@
 //! its bind group, all in one compute pass; then the copies of the control block and the
 //! records into a staging buffer.
 
+use super::equation_pipeline::EquationStage;
 use super::pipelines::StagePipeline;
 use super::resources::ResourceTable;
 use super::stages::{self, DispatchRule, StageDecl};
@@ -62,6 +63,8 @@ impl BoundStage {
 pub(super) struct TickPipelines {
     batch_begin: StagePipeline,
     tick: Vec<(StagePipeline, Workgroups)>,
+    /// The updates of the populations of user-defined models, run after `neuron_update`.
+    pub equations: Vec<EquationStage>,
 }
 
 impl TickPipelines {
@@ -79,9 +82,17 @@ impl TickPipelines {
                 ))
             })
             .collect::<Result<_>>()?;
+        let limits = device.limits();
+        let max_binding = limits.max_storage_buffer_binding_size;
+        let equations = plan
+            .equations
+            .iter()
+            .map(|eq| EquationStage::new(device, eq, sizes.grids.max_groups_x, max_binding))
+            .collect::<Result<_>>()?;
         Ok(Self {
             batch_begin: StagePipeline::new(device, &stages::BATCH_BEGIN, None),
             tick,
+            equations,
         })
     }
 }
@@ -90,6 +101,7 @@ impl TickPipelines {
 pub(super) struct TickProgram {
     batch_begin: BoundStage,
     tick: Vec<BoundStage>,
+    equations: Vec<(EquationStage, wgpu::BindGroup)>,
 }
 
 impl TickProgram {
@@ -109,6 +121,14 @@ impl TickProgram {
                 .into_iter()
                 .map(|(stage, workgroups)| bound(stage, workgroups))
                 .collect::<Result<_>>()?,
+            equations: pipelines
+                .equations
+                .into_iter()
+                .map(|stage| {
+                    let group = stage.bind(device, resources);
+                    (stage, group)
+                })
+                .collect(),
         })
     }
 
@@ -117,12 +137,15 @@ impl TickProgram {
         for bound in std::iter::once(&mut self.batch_begin).chain(&mut self.tick) {
             bound.bind_group = bound.stage.bind(device, resources)?;
         }
+        for (stage, group) in &mut self.equations {
+            *group = stage.bind(device, resources);
+        }
         Ok(())
     }
 
     /// Compute dispatches per tick.
     pub fn dispatches_per_tick(&self) -> u32 {
-        self.tick.len() as u32
+        (self.tick.len() + self.equations.len()) as u32
     }
 
     /// `ticks` ticks in one compute pass, then the control block and `capacity` records
@@ -148,6 +171,11 @@ impl TickProgram {
             for _ in 0..ticks {
                 for stage in &self.tick {
                     stage.record(&mut pass, indirect);
+                    if stage.stage.decl.name == "neuron_update" {
+                        for (eq, group) in &self.equations {
+                            eq.record(&mut pass, group);
+                        }
+                    }
                 }
             }
         }

@@ -14,6 +14,7 @@
 mod checks;
 mod context;
 mod encoding;
+pub mod equation_pipeline;
 mod generation;
 mod options;
 mod pipelines;
@@ -96,6 +97,11 @@ pub struct SetupTimes {
     pub shader_compile_s: f64,
     /// Running the connectivity generation passes (compilation of their shaders excluded).
     pub generate_s: f64,
+    /// The load time of the user-defined models: compiling them (parse, unit check, code
+    /// generation, done when the network was built), validating each population's update
+    /// with naga and creating its pipeline (this part is also counted in
+    /// `shader_compile_s`).
+    pub equations_s: f64,
     /// Everything else: buffers, uploads, bind groups.
     pub other_s: f64,
     /// Whether generated synapses were written twice: a real in-degree exceeded the

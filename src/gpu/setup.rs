@@ -140,7 +140,6 @@ fn upload(
 impl GpuBackend {
     /// Opens the adapter, checks the plan fits, uploads it and builds the pipelines.
     pub fn new(plan: &Plan, options: GpuOptions) -> Result<Self> {
-        refuse_equations(plan)?;
         let ctx = GpuContext::new()?;
         Self::with_context(ctx, plan, options)
     }
@@ -148,7 +147,6 @@ impl GpuBackend {
     /// As [`GpuBackend::new`] on an already opened device.
     pub fn with_context(ctx: GpuContext, plan: &Plan, options: GpuOptions) -> Result<Self> {
         let t_setup = Instant::now();
-        refuse_equations(plan)?;
         options.validate(!plan.device_projections.is_empty())?;
         let storage = SynapseStorage::choose(plan, options.synapse_format)?;
         let request = SizeRequest {
@@ -172,6 +170,7 @@ impl GpuBackend {
         let t_pipelines = Instant::now();
         let pipelines = TickPipelines::compile(&ctx.device, plan, &sizes)?;
         let shader_compile_s = t_pipelines.elapsed().as_secs_f64();
+        let equations_s = equations_load_s(plan, &pipelines);
         let program = TickProgram::bind(&ctx.device, pipelines, &resources)?;
         ctx.check()?;
         let mut backend = Self {
@@ -187,6 +186,7 @@ impl GpuBackend {
             options,
             setup: SetupTimes {
                 shader_compile_s,
+                equations_s,
                 ..SetupTimes::default()
             },
             fault: None,
@@ -248,15 +248,9 @@ impl GpuBackend {
     }
 }
 
-/// Populations of user-defined models run on the CPU backend only (for now).
-fn refuse_equations(plan: &Plan) -> Result<()> {
-    match plan.equations.first() {
-        Some(eq) => Err(Error::InvalidNetwork(format!(
-            "population '{}' uses the user-defined model '{}': the GPU backend does not run \
-             user-defined models yet; use --backend cpu",
-            plan.populations[eq.population].name,
-            eq.model.name()
-        ))),
-        None => Ok(()),
-    }
+/// The load time of the user-defined models: their compile time, then each population's
+/// pipeline build.
+fn equations_load_s(plan: &Plan, pipelines: &TickPipelines) -> f64 {
+    let build: f64 = pipelines.equations.iter().map(|e| e.build_s).sum();
+    crate::plan::equations::compile_seconds(&plan.equations) + build
 }

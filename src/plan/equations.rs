@@ -32,6 +32,21 @@ pub struct EquationPlan {
     pub stream: u32,
 }
 
+/// Seconds spent compiling the models of `plans` (once per model, however many populations
+/// share it).
+pub fn compile_seconds(plans: &[EquationPlan]) -> f64 {
+    let mut seen: Vec<*const CompiledModel> = Vec::new();
+    let mut total = 0.0;
+    for eq in plans {
+        let model = Arc::as_ptr(&eq.model);
+        if !seen.contains(&model) {
+            seen.push(model);
+            total += eq.model.compile_seconds();
+        }
+    }
+    total
+}
+
 /// Philox stream of equation population `p`'s random numbers.
 pub const fn random_stream(p: u32) -> u32 {
     crate::rng::stream::MODEL + 0x0400_0000 + p

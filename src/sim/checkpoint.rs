@@ -23,7 +23,21 @@ impl Simulator {
     /// Everything the rest of the run depends on ([`EngineState`]), in the layout every
     /// backend shares: a state exported by one backend continues on the other.
     pub fn export_state(&self) -> Result<EngineState> {
+        self.refuse_equations()?;
         self.engine.export_state(&self.plan)
+    }
+
+    /// Populations of user-defined models keep variables outside the shared layout (the CPU
+    /// backend's own arrays, the GPU's variables past the sixth): refused, not half saved.
+    fn refuse_equations(&self) -> Result<()> {
+        match self.plan.equations.first() {
+            Some(eq) => Err(crate::error::invalid(
+                "checkpoint",
+                &self.plan.populations[eq.population].name,
+                "populations of user-defined neuron models cannot be checkpointed or restored yet",
+            )),
+            None => Ok(()),
+        }
     }
 
     /// Continues from `state`, exported from a simulator of the same network (on either
@@ -32,6 +46,7 @@ impl Simulator {
     /// (the inputs drawn from the counter-based generator then follow the new ticks).
     pub fn import_state(&mut self, state: &EngineState) -> Result<()> {
         crate::limits::check_run_end(state.tick, 0)?;
+        self.refuse_equations()?;
         self.engine.import_state(&self.plan, state)
     }
 

@@ -112,10 +112,6 @@ pub(super) fn open(plan: &mut Plan, backend: Backend, options: SimOptions) -> Re
         }
         Backend::Cpu => Ok(cpu(plan)),
         Backend::Gpu => Ok(Box::new(GpuBackend::new(plan, options.gpu)?)),
-        Backend::Auto if !plan.equations.is_empty() => {
-            warn_once("user-defined neuron models run on the CPU backend only (for now); running on the CPU");
-            Ok(cpu(plan))
-        }
         Backend::Auto => match auto_choice() {
             AutoChoice::SoftwareOnly(names) => {
                 warn_once(&format!(

@@ -47,7 +47,8 @@ fn every_wgsl_file_in_the_shaders_folders_is_a_known_stage_or_shared_file() {
             let model = format!("model_{stem}");
             assert!(
                 shaders::shared_files().any(|f| f == stem || f == model)
-                    || STAGES.iter().any(|s| s.name == stem),
+                    || STAGES.iter().any(|s| s.name == stem)
+                    || stem == spikegpu::gpu::equation_pipeline::ENTRY,
                 "{name} is neither a stage nor a shared file"
             );
             files += 1;
