@@ -46,6 +46,9 @@ enum Command {
         /// host memory or upload per synapse. GPU backend only.
         #[arg(long)]
         generate_on_device: bool,
+        /// Threads of the CPU backend (default: one per core); the results do not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
     },
     /// Check a model file without running it: parse, build and plan the network.
     #[command(after_help = "Example:\n  spikegpu validate examples/models/brunel.toml")]
@@ -78,6 +81,9 @@ enum Command {
         /// the microcircuit): no host memory or upload per synapse. GPU runs only.
         #[arg(long)]
         generate_on_device: bool,
+        /// Threads of the CPU backend (default: one per core); the results do not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
         /// One JSON object per run instead of the table.
         #[arg(long)]
         json: bool,
@@ -134,10 +140,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             duration_ms,
             seed,
             generate_on_device,
+            threads,
         } => {
             let backend = parse_backend(&backend)?;
             let options = spikegpu::SimOptions {
                 generate_on_device,
+                threads,
                 ..spikegpu::SimOptions::default()
             };
             let file = modelfile::load(&model, seed)?;
@@ -213,6 +221,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             duration_ms,
             scale,
             generate_on_device,
+            threads,
             json,
             markdown,
         } => {
@@ -242,6 +251,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                         duration_ms,
                         scale,
                         generate_on_device,
+                        threads,
                     })?;
                     if json {
                         println!("{}", report.to_json());

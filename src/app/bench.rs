@@ -26,6 +26,8 @@ pub struct BenchConfig {
     /// Generate connectivity on the GPU where it qualifies (GPU backend only; see
     /// [`crate::SimOptions::generate_on_device`]).
     pub generate_on_device: bool,
+    /// Threads of the CPU backend (`None`: one per core; see [`crate::SimOptions::threads`]).
+    pub threads: Option<usize>,
 }
 
 /// One benchmark row.
@@ -196,6 +198,7 @@ pub fn run(config: &BenchConfig) -> Result<BenchReport> {
     let net = build_model(&config.model, config.seed, config.scale)?;
     let options = crate::SimOptions {
         generate_on_device: config.generate_on_device && config.backend != Backend::Cpu,
+        threads: config.threads,
         ..crate::SimOptions::default()
     };
     let mut sim = Simulator::with_options(&net, config.backend, options)?;

@@ -2,40 +2,43 @@
 //! (twin of `shaders/stages/neuron_update.wgsl`; each model's update, the twin of its
 //! `shaders/models/*.wgsl`, lives in its file under `src/neurons/`).
 
+use super::state::StateSlices;
 use super::*;
 use crate::neurons::{adex, hh, izhikevich, lif, lif_cond, poisson_source, spike_source};
 
-impl CpuBackend {
-    /// Stage 2: advance every neuron; collect spikes in ascending order.
+impl Worker<'_> {
+    /// Stage 2: advance every owned neuron; file the spikes in ascending order.
+    #[inline(always)]
     pub(super) fn neuron_update(&mut self) {
-        self.spikes_this_tick.clear();
-        let n = self.plan.n_neurons as usize;
-        let d = self.plan.ring_slots as usize;
+        let plan = self.plan;
+        let part = &mut *self.part;
+        let own = part.own.clone();
+        let n_own = own.len();
+        let d = plan.ring_slots as usize;
         let slot = self.tick as usize % d;
-        let scale = 1.0 / self.plan.fixed_scale;
-        let (ring_e, rest) = self.ring.split_at_mut(d * n);
-        let ring_e = &mut ring_e[slot * n..(slot + 1) * n];
-        let ring_i = &mut rest[slot * n..(slot + 1) * n];
-        let plan = &self.plan;
-        let spikes = &mut self.spikes_this_tick;
-        let state = &mut self.state;
-        let current_in = &mut self.current_in;
+        let scale = 1.0 / plan.fixed_scale;
+        let (ring_e, rest) = part.ring.split_at_mut(d * n_own);
+        let ring_e = &mut ring_e[slot * n_own..(slot + 1) * n_own];
+        let ring_i = &mut rest[slot * n_own..(slot + 1) * n_own];
         let tick = self.tick;
         let has_currents = !plan.currents.is_empty();
         for (pi, pop) in plan.populations.iter().enumerate() {
             let p = &pop.gpu;
+            let global = owned(&own, p.start, p.size);
+            if global.is_empty() {
+                continue;
+            }
+            let local = super::local(&own, global.start)..super::local(&own, global.end);
             let fixed_threshold = self.fixed_threshold[pi];
             let uniform_params = self.uniform_params[pi];
             // One loop per model (a generic function), so each model's update is inlined.
-            let range = p.start as usize..(p.start + p.size) as usize;
             let mut inputs = PopInputs {
-                range,
-                ring_e: &mut *ring_e,
-                ring_i: &mut *ring_i,
-                current_in: &mut *current_in,
-                state: &mut *state,
-                params: &plan.neuron_params,
-                spikes: &mut *spikes,
+                ring_e: &mut ring_e[local.clone()],
+                ring_i: &mut ring_i[local.clone()],
+                current_in: &mut part.current_in[local.clone()],
+                state: part.state.slices(local.clone()),
+                params: &plan.neuron_params[global.start as usize..global.end as usize],
+                spiked: &mut part.spiked[local],
                 scale,
                 has_currents,
             };
@@ -70,29 +73,62 @@ impl CpuBackend {
                 other => unreachable!("unknown model id {other}"),
             }
         }
+        self.file_spikes();
+    }
+
+    /// Files the owned neurons that spiked this tick, ascending, in this tick's spike list.
+    #[inline(always)]
+    fn file_spikes(&mut self) {
+        let shared = self.shared;
+        let slot = shared.slot(self.tick);
+        let n = self.plan.n_neurons as usize;
+        let first = self.part.own.start;
+        let list = &shared.spike_ids[slot * n + first as usize..slot * n + self.part.own.end as usize];
+        let mut count = 0;
+        let mut file = |k: usize| {
+            list[count].store(first + k as u32, Relaxed);
+            count += 1;
+        };
+        // Eight flags (bytes of 0 or 1) at a time: most ticks most neurons are silent.
+        let mut blocks = self.part.spiked.chunks_exact(8);
+        for (block, flags) in (&mut blocks).enumerate() {
+            let mut word = u64::from_le_bytes(flags.try_into().expect("eight bytes"));
+            while word != 0 {
+                file(block * 8 + (word.trailing_zeros() / 8) as usize);
+                word &= word - 1;
+            }
+        }
+        let done = self.part.spiked.len() - blocks.remainder().len();
+        for (k, &flag) in blocks.remainder().iter().enumerate() {
+            if flag != 0 {
+                file(done + k);
+            }
+        }
+        shared.spike_counts[slot * shared.threads() + self.me].store(count as u32, Relaxed);
     }
 }
 
-/// One population's slice of the inputs, state and spike list for `neuron_update`.
+/// One population's owned slice of the inputs, state and spike flags for `neuron_update`.
 struct PopInputs<'a> {
-    range: std::ops::Range<usize>,
     ring_e: &'a mut [i32],
     ring_i: &'a mut [i32],
     current_in: &'a mut [i32],
-    state: &'a mut [NeuronState],
+    state: StateSlices<'a>,
     params: &'a [[f32; 4]],
-    spikes: &'a mut Vec<u32>,
+    spiked: &'a mut [u8],
     scale: f32,
     has_currents: bool,
 }
 
 impl PopInputs<'_> {
     /// Takes each neuron's fixed-point inputs (clearing them), applies `update` with the
-    /// neuron's per-neuron parameters, records spikes.
+    /// neuron's per-neuron parameters, flags the spikes.
     #[inline(always)]
     fn run(&mut self, update: impl Fn(&mut NeuronState, [f32; 4], f32, f32, f32) -> bool) {
         let params = self.params;
-        self.run_with(|i| params[i], update);
+        let n = self.state.len();
+        let params = &params[..n];
+        self.run_with(|k| params[k], update);
     }
 
     /// [`PopInputs::run`] for populations whose per-neuron parameters are all the same, without
@@ -108,26 +144,25 @@ impl PopInputs<'_> {
         params: impl Fn(usize) -> [f32; 4],
         update: impl Fn(&mut NeuronState, [f32; 4], f32, f32, f32) -> bool,
     ) {
-        let r = self.range.clone();
-        let start = r.start;
-        let scale = self.scale;
-        let neurons = self.state[r.clone()]
-            .iter_mut()
-            .zip(&mut self.ring_e[r.clone()])
-            .zip(&mut self.ring_i[r.clone()])
-            .zip(&mut self.current_in[r]);
-        for (k, (((s, e), i), c)) in neurons.enumerate() {
-            let in_e = std::mem::take(e) as f32 * scale;
-            let in_i = std::mem::take(i) as f32 * scale;
+        let n = self.state.len();
+        let (scale, has_currents) = (self.scale, self.has_currents);
+        let ring_e = &mut self.ring_e[..n];
+        let ring_i = &mut self.ring_i[..n];
+        let current_in = &mut self.current_in[..n];
+        let spiked = &mut self.spiked[..n];
+        let mut state = self.state.trimmed();
+        for k in 0..n {
+            let in_e = std::mem::take(&mut ring_e[k]) as f32 * scale;
+            let in_i = std::mem::take(&mut ring_i[k]) as f32 * scale;
             // Without current sources the accumulator is always 0 (the same value, read for free).
-            let in_c = if self.has_currents {
-                std::mem::take(c) as f32 * scale
+            let in_c = if has_currents {
+                std::mem::take(&mut current_in[k]) as f32 * scale
             } else {
                 0.0
             };
-            if update(s, params(start + k), in_e, in_i, in_c) {
-                self.spikes.push((start + k) as u32);
-            }
+            let mut s = state.get(k);
+            spiked[k] = u8::from(update(&mut s, params(k), in_e, in_i, in_c));
+            state.set(k, s);
         }
     }
 }

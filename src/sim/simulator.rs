@@ -38,6 +38,14 @@ impl Simulator {
                 "connectivity generated on the GPU needs the GPU backend",
             ));
         }
+        let threads = options.threads.unwrap_or(1);
+        if !(1..=crate::cpu::MAX_THREADS).contains(&threads) {
+            return Err(invalid(
+                "threads",
+                threads,
+                &format!("must be between 1 and {}", crate::cpu::MAX_THREADS),
+            ));
+        }
         let mut plan = if options.generate_on_device {
             Plan::for_device_generation(net)?
         } else {
@@ -164,7 +172,7 @@ impl Simulator {
         self.engine.backend_name()
     }
 
-    /// The adapter that ran (the CPU backend reports `cpu reference`).
+    /// The adapter that ran (the CPU backend reports `cpu reference, N threads`).
     pub fn adapter_name(&self) -> String {
         self.engine.adapter_name()
     }

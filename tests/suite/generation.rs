@@ -268,6 +268,7 @@ fn a_bad_indegree_bound_is_refused_naming_the_option() {
                 indegree_bound_sd: bad,
                 ..GpuOptions::default()
             },
+            ..SimOptions::default()
         };
         let err = Simulator::with_options(&net, Backend::Gpu, options)
             .err()

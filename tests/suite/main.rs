@@ -18,5 +18,6 @@ mod run_command;
 mod schedule;
 mod shaders;
 mod statistics;
+mod threads;
 mod validation;
 mod weights;

@@ -1,0 +1,181 @@
+//! The CPU backend on several threads: the same spikes, state, input rings, weights and
+//! eligibility as on one thread, for every standard model, and the GPU backend's spikes where
+//! the backends agree.
+
+use crate::common;
+
+use spikegpu::app::stats::spike_hash;
+use spikegpu::plan::layout::SpikeRecord;
+use spikegpu::{Backend, Network, NetworkBuilder, SimOptions, Simulator, networks};
+
+/// Everything a run leaves behind that the thread count must not change.
+#[derive(Debug, PartialEq)]
+struct Outcome {
+    spikes: Vec<SpikeRecord>,
+    /// Every state variable of every neuron, as bits.
+    state: Vec<[u32; 8]>,
+    input_ring: Vec<i32>,
+    /// Weights of every stored projection, as bits, in projection order.
+    weights: Vec<u32>,
+    eligibility: Vec<u32>,
+    events: u64,
+}
+
+fn options(threads: usize) -> SimOptions {
+    SimOptions {
+        threads: Some(threads),
+        ..SimOptions::default()
+    }
+}
+
+/// Runs `net` for `ms` on `threads` CPU threads; `between` runs halfway (to change weights).
+fn run_cpu(net: &Network, threads: usize, ms: f64, between: &dyn Fn(&mut Simulator)) -> Outcome {
+    let mut sim = Simulator::with_options(net, Backend::Cpu, options(threads)).unwrap();
+    sim.run_ms(ms / 2.0).unwrap();
+    between(&mut sim);
+    sim.run_ms(ms / 2.0).unwrap();
+    let state = sim
+        .pull_state()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let f = |x: f32| x.to_bits();
+            [
+                f(s.v),
+                f(s.u),
+                f(s.w1),
+                f(s.w2),
+                f(s.syn_e),
+                f(s.syn_i),
+                s.refractory,
+                s.aux,
+            ]
+        })
+        .collect();
+    let (mut weights, mut eligibility) = (Vec::new(), Vec::new());
+    for proj in net.projection_ids() {
+        if let Ok(w) = sim.weights(proj) {
+            weights.extend(w.weights.iter().map(|x| x.to_bits()));
+        }
+        if let Ok(e) = sim.eligibility(proj) {
+            eligibility.extend(e.iter().map(|x| x.to_bits()));
+        }
+    }
+    Outcome {
+        spikes: sim.spike_records().to_vec(),
+        state,
+        input_ring: sim.pull_input_ring().unwrap(),
+        weights,
+        eligibility,
+        events: sim.counters().syn_events,
+    }
+}
+
+/// Every standard model at a reduced scale, the reward-modulated network and a procedural
+/// one: between them every stage of the tick schedule, both synapse stores and the 16- and
+/// 32-bit target indices.
+fn networks_under_test() -> Vec<(String, Network)> {
+    let mut nets: Vec<(String, Network)> = networks::default_bench_models()
+        .map(|name| {
+            let scale = if name == "stdp" { 1.0 } else { 0.25 };
+            (name.to_string(), networks::by_name(name, 11, scale).unwrap())
+        })
+        .collect();
+    nets.push((
+        "microcircuit".into(),
+        networks::by_name("microcircuit", 11, 0.02).unwrap(),
+    ));
+    nets.push(("reward".into(), networks::reward::network(11).unwrap().net));
+    let cuba = networks::cuba(11, 0.25).unwrap();
+    let ids = cuba.projection_ids();
+    let mut b = NetworkBuilder::from_network(cuba);
+    b.procedural(ids[0]).unwrap();
+    nets.push(("half-procedural cuba".into(), b.build().unwrap()));
+    nets
+}
+
+#[test]
+fn every_standard_model_runs_bit_identically_on_1_2_3_and_4_threads() {
+    for (name, net) in networks_under_test() {
+        let one = run_cpu(&net, 1, 100.0, &|_| {});
+        assert!(
+            one.spikes.len() > 100,
+            "{name} fires: {} spikes",
+            one.spikes.len()
+        );
+        for threads in [2, 3, 4] {
+            let many = run_cpu(&net, threads, 100.0, &|_| {});
+            assert_eq!(
+                one.spikes.len(),
+                many.spikes.len(),
+                "{name}, {threads} threads: spike count"
+            );
+            assert!(one == many, "{name}: {threads} threads differ from one");
+        }
+        println!("{name}: {:016x}", spike_hash(&one.spikes));
+    }
+}
+
+/// Weights set halfway rebuild each thread's store (compact or wide) the same way.
+#[test]
+fn weights_set_during_a_run_act_the_same_on_every_thread_count() {
+    for name in ["cuba", "brunel-stdp"] {
+        let net = networks::by_name(name, 5, 0.25).unwrap();
+        let proj = net.projection_ids()[0];
+        let halve = |sim: &mut Simulator| {
+            let w: Vec<f32> = sim
+                .weights(proj)
+                .unwrap()
+                .weights
+                .iter()
+                .map(|w| w * 0.5)
+                .collect();
+            sim.set_weights(proj, &w).unwrap();
+        };
+        let one = run_cpu(&net, 1, 100.0, &halve);
+        let unchanged = run_cpu(&net, 1, 100.0, &|_| {});
+        assert_ne!(
+            one.spikes, unchanged.spikes,
+            "{name}: halving the weights changes the run"
+        );
+        for threads in [2, 4] {
+            assert!(
+                one == run_cpu(&net, threads, 100.0, &halve),
+                "{name}, {threads} threads"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_thread_count_out_of_range_is_refused_naming_the_option() {
+    let net = networks::cuba(1, 0.05).unwrap();
+    for bad in [0, spikegpu::cpu::MAX_THREADS + 1] {
+        let err = Simulator::with_options(&net, Backend::Cpu, options(bad))
+            .err()
+            .expect("refused")
+            .to_string();
+        assert!(err.contains("threads"), "{err}");
+    }
+    let (code, _, stderr) = common::spikegpu(&["bench", "cuba", "--backend", "cpu", "--threads", "0"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("threads"), "{stderr}");
+}
+
+/// The GPU backend's spikes equal those of the CPU backend on 2 and 4 threads, for the
+/// standard models where the backends agree (cobahh's exponentials differ in the last bits).
+#[test]
+fn gpu_spikes_equal_the_cpu_backend_on_2_and_4_threads() {
+    let Some(_ctx) = common::gpu() else { return };
+    for name in networks::default_bench_models().filter(|&m| m != "cobahh") {
+        let scale = if name == "stdp" { 1.0 } else { 0.25 };
+        let net = networks::by_name(name, 11, scale).unwrap();
+        let mut gpu = Simulator::new(&net, Backend::Gpu).unwrap();
+        gpu.run_ms(100.0).unwrap();
+        assert!(gpu.spike_records().len() > 100, "{name} fires");
+        for threads in [2, 4] {
+            let cpu = run_cpu(&net, threads, 100.0, &|_| {});
+            assert!(cpu.spikes == gpu.spike_records(), "{name}, {threads} threads");
+        }
+    }
+}
