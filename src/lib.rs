@@ -23,6 +23,7 @@
 
 pub mod app;
 pub mod cpu;
+pub mod equations;
 pub mod error;
 pub mod gpu;
 pub mod model;

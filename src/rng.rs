@@ -1,5 +1,5 @@
 //! Philox4x32-10 (Salmon et al., SC'11), the counter-based generator shared by the host and the
-//! shaders (`shaders/philox.wgsl` is the same function, word for word). No generator state is
+//! shaders (`shaders/shared/philox.wgsl` is the same function, word for word). No generator state is
 //! stored anywhere: every random number is a pure function of (key, counter), so connectivity,
 //! initial state and Poisson input do not depend on thread count or evaluation order.
 

@@ -88,10 +88,10 @@ fn gen_target(p: GenProjection, row: u32, word: u32) -> u32 {
 fn gen_projection_of(t: u32, row_pass: bool) -> u32 {
     var q = 0u;
     loop {
-        if (q + 1u >= gen.n_gen) {
+        if (q + 1u >= gen_params.n_gen) {
             break;
         }
-        let next = select(projections[q + 1u].chunk_thread, projections[q + 1u].row_thread, row_pass);
+        let next = select(gen_projections[q + 1u].chunk_thread, gen_projections[q + 1u].row_thread, row_pass);
         if (t < next) {
             break;
         }

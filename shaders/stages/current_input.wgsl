@@ -6,7 +6,7 @@
 @group(0) @binding(0) var<uniform> params: SimParams;
 @group(0) @binding(1) var<storage, read_write> control: Control;
 @group(0) @binding(2) var<storage, read> currents: array<CurrentGpu>;
-@group(0) @binding(3) var<storage, read> steps: array<CurrentStep>;
+@group(0) @binding(3) var<storage, read> current_steps: array<CurrentStep>;
 @group(0) @binding(4) var<storage, read_write> current_in: array<atomic<i32>>;
 
 override WORKGROUP_SIZE: u32 = 256u;
@@ -29,8 +29,8 @@ fn current_input(@builtin(global_invocation_id) gid: vec3<u32>) {
         amplitude = c.a0;
     } else if (c.kind == 1u) {
         var k = 0u;
-        while (k < c.step_count && steps[c.step_offset + k].tick <= tick) {
-            amplitude = steps[c.step_offset + k].amplitude;
+        while (k < c.step_count && current_steps[c.step_offset + k].tick <= tick) {
+            amplitude = current_steps[c.step_offset + k].amplitude;
             k++;
         }
     } else {

@@ -5,10 +5,10 @@
 
 @group(0) @binding(0) var<uniform> params: SimParams;
 @group(0) @binding(1) var<storage, read_write> control: Control;
-@group(0) @binding(2) var<storage, read> inputs: array<PoissonGpu>;
-@group(0) @binding(3) var<storage, read> cdf: array<u32>;
+@group(0) @binding(2) var<storage, read> poisson: array<PoissonGpu>;
+@group(0) @binding(3) var<storage, read> poisson_cdf: array<u32>;
 @group(0) @binding(4) var<storage, read_write> ring: array<atomic<i32>>;
-@group(0) @binding(5) var<storage, read> segments: array<PoissonSegment>;
+@group(0) @binding(5) var<storage, read> poisson_segments: array<PoissonSegment>;
 
 override WORKGROUP_SIZE: u32 = 256u;
 
@@ -20,19 +20,19 @@ fn poisson_input(@builtin(global_invocation_id) gid: vec3<u32>) {
         return;
     }
     var i = 0u;
-    while (i + 1u < params.n_poisson && t >= inputs[i + 1u].thread_start) {
+    while (i + 1u < params.n_poisson && t >= poisson[i + 1u].thread_start) {
         i++;
     }
-    let input = inputs[i];
+    let input = poisson[i];
     let local = t - input.thread_start;
     var g = input.seg_offset;
-    while (g + 1u < input.seg_offset + input.seg_count && tick >= segments[g + 1u].start_tick) {
+    while (g + 1u < input.seg_offset + input.seg_count && tick >= poisson_segments[g + 1u].start_tick) {
         g++;
     }
-    let seg = segments[g];
+    let seg = poisson_segments[g];
     let r = philox4x32_10(vec4<u32>(tick, local, input.stream, 0u), vec2<u32>(params.seed_lo, params.seed_hi)).x;
     var k = 0u;
-    while (k < seg.cdf_len && r >= cdf[seg.cdf_offset + k]) {
+    while (k < seg.cdf_len && r >= poisson_cdf[seg.cdf_offset + k]) {
         k++;
     }
     if (k > 0u) {

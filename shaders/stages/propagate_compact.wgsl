@@ -16,9 +16,9 @@
 // Bindings 0-2 (params, control, records): spike_walk.wgsl.
 @group(0) @binding(3) var<storage, read> pops: array<PopGpu>;
 // Per population: first index and count of its outgoing projections.
-@group(0) @binding(4) var<storage, read> outgoing: array<vec2<u32>>;
-@group(0) @binding(5) var<storage, read> projections: array<CompactProjection>;
-@group(0) @binding(6) var<storage, read> row_ptr: array<u32>;
+@group(0) @binding(4) var<storage, read> compact_outgoing: array<vec2<u32>>;
+@group(0) @binding(5) var<storage, read> compact_projections: array<CompactProjection>;
+@group(0) @binding(6) var<storage, read> compact_row_ptr: array<u32>;
 @group(0) @binding(7) var<storage, read_write> ring: array<atomic<i32>>;
 
 override WORKGROUP_SIZE: u32 = 64u;
@@ -55,13 +55,13 @@ fn propagate_compact(
     }
     let tick = control.tick;
     let source = spiking_neuron(k);
-    let out = outgoing[population_of(source)];
+    let out = compact_outgoing[population_of(source)];
     var events = 0u;
     for (var j = out.x; j < out.x + out.y; j++) {
-        let proj = projections[j];
+        let proj = compact_projections[j];
         let row = proj.row_base + (source - proj.pre_start);
-        let end = row_ptr[row + 1u];
-        var r = row_ptr[row];
+        let end = compact_row_ptr[row + 1u];
+        var r = compact_row_ptr[row];
         events += end - r;
         while (r < end) {
             let at = chunk_position(proj.first, r, CHUNK_SHIFT);

@@ -2,18 +2,18 @@
 
 use std::fmt::Write as _;
 
-use crate::model::Network;
 use std::time::Instant;
 
 use crate::app::stats;
 use crate::error::{Result, invalid};
+use crate::model::Network;
 use crate::networks;
 use crate::sim::{Backend, Simulator};
 
 /// Settings of one benchmark run.
 #[derive(Clone, Debug)]
 pub struct BenchConfig {
-    /// Model name (see [`models::BENCH_MODELS`]).
+    /// Model name (see [`crate::networks::BENCH_MODELS`]).
     pub model: String,
     /// Backend.
     pub backend: Backend,
@@ -334,6 +334,36 @@ fn cpu_name() -> String {
 
 /// A Markdown table of reports, headed by the adapter, driver, CPU and date.
 pub fn markdown(reports: &[BenchReport]) -> String {
+    let mut s = markdown_environment(reports);
+    let _ = writeln!(s);
+    s.push_str(&markdown_table(reports));
+    let populations = population_table(reports);
+    if !populations.is_empty() {
+        let _ = writeln!(s);
+        let _ = writeln!(s, "```text\n{}```", populations);
+    }
+    let pairs = gpu_cpu_pairs(reports);
+    if !pairs.is_empty() {
+        let _ = writeln!(s);
+        for (gpu, cpu) in pairs {
+            let _ = writeln!(
+                s,
+                "- {}: CPU run time / GPU run time = {:.2}; identical spike trains: {}",
+                gpu.model,
+                cpu.run_s / gpu.run_s,
+                if gpu.spike_hash == cpu.spike_hash {
+                    "yes"
+                } else {
+                    "no (compared by statistics)"
+                }
+            );
+        }
+    }
+    s
+}
+
+/// The lines above a Markdown table: the GPU adapters that ran, the CPU, the date and version.
+fn markdown_environment(reports: &[BenchReport]) -> String {
     let mut s = String::new();
     let adapters = crate::gpu::list_adapters();
     let used: Vec<&str> = reports.iter().map(|r| r.adapter.as_str()).collect();
@@ -362,7 +392,12 @@ pub fn markdown(reports: &[BenchReport]) -> String {
         date.trim(),
         env!("CARGO_PKG_VERSION")
     );
-    let _ = writeln!(s);
+    s
+}
+
+/// The Markdown table itself: one row per report.
+fn markdown_table(reports: &[BenchReport]) -> String {
+    let mut s = String::new();
     let _ = writeln!(
         s,
         "| model | backend | neurons | synapses | build s | run s | RTF | rate Hz | CV ISI | syn events/s | B/synapse | B/plastic synapse | host peak MiB | GPU MiB | spike hash |"
@@ -392,28 +427,6 @@ pub fn markdown(reports: &[BenchReport]) -> String {
             mib(r.device_mib),
             r.spike_hash
         );
-    }
-    let populations = population_table(reports);
-    if !populations.is_empty() {
-        let _ = writeln!(s);
-        let _ = writeln!(s, "```text\n{}```", populations);
-    }
-    let pairs = gpu_cpu_pairs(reports);
-    if !pairs.is_empty() {
-        let _ = writeln!(s);
-        for (gpu, cpu) in pairs {
-            let _ = writeln!(
-                s,
-                "- {}: CPU run time / GPU run time = {:.2}; identical spike trains: {}",
-                gpu.model,
-                cpu.run_s / gpu.run_s,
-                if gpu.spike_hash == cpu.spike_hash {
-                    "yes"
-                } else {
-                    "no (compared by statistics)"
-                }
-            );
-        }
     }
     s
 }

@@ -78,6 +78,17 @@ fn register_font() {
     });
 }
 
+/// What drawing returns: plotters' errors are boxed, then reported with the file's path.
+type DrawResult = std::result::Result<(), Box<dyn std::error::Error>>;
+
+/// A part of a PNG being drawn.
+type Area<'a> = DrawingArea<BitMapBackend<'a>, plotters::coord::Shift>;
+
+/// The colour of population `i` in the raster and its rate plot.
+fn population_colour(i: usize) -> RGBAColor {
+    Palette99::pick(i).to_rgba()
+}
+
 /// Draws a spike raster (population colours) with the population rates below.
 pub fn raster_png(
     path: &Path,
@@ -89,81 +100,108 @@ pub fn raster_png(
     size: (u32, u32),
 ) -> Result<()> {
     register_font();
-    let draw = || -> std::result::Result<(), Box<dyn std::error::Error>> {
+    let draw = || -> DrawResult {
         let root = BitMapBackend::new(path, size).into_drawing_area();
         root.fill(&WHITE)?;
         let (top, bottom) = root.split_vertically(size.1 * 7 / 10);
-        let n_total = pops.iter().map(|p| p.start + p.size).max().unwrap_or(1);
-        let colour = |i: usize| Palette99::pick(i).to_rgba();
-        let mut chart = ChartBuilder::on(&top)
-            .caption(title, ("sans-serif", 22))
-            .margin(10)
-            .x_label_area_size(30)
-            .y_label_area_size(60)
-            .build_cartesian_2d(0.0..duration_ms, 0u32..n_total)?;
-        chart
-            .configure_mesh()
-            .x_desc("time (ms)")
-            .y_desc("neuron")
-            .disable_mesh()
-            .draw()?;
-        for (i, pop) in pops.iter().enumerate() {
-            let range = pop.start..pop.start + pop.size;
-            let points = records
-                .iter()
-                .filter(|r| range.contains(&r.neuron))
-                .map(|r| Pixel::new((f64::from(r.tick) * dt_ms, r.neuron), colour(i)));
-            chart
-                .draw_series(points)?
-                .label(pop.name)
-                .legend(move |(x, y)| Rectangle::new([(x, y - 4), (x + 10, y + 4)], colour(i).filled()));
-        }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .draw()?;
-
-        // Population rates in 1 ms bins (or one tick if dt is longer).
-        let bin_ms = dt_ms.max(1.0);
-        let bins = (duration_ms / bin_ms).ceil().max(1.0) as usize;
-        let mut rates = vec![vec![0.0f64; bins]; pops.len()];
-        for r in records {
-            if let Some(i) = pops
-                .iter()
-                .position(|p| (p.start..p.start + p.size).contains(&r.neuron))
-            {
-                let b = ((f64::from(r.tick) * dt_ms) / bin_ms) as usize;
-                if b < bins {
-                    rates[i][b] += 1000.0 / (bin_ms * f64::from(pops[i].size));
-                }
-            }
-        }
-        let peak = rates.iter().flatten().cloned().fold(1.0, f64::max);
-        let mut chart = ChartBuilder::on(&bottom)
-            .margin(10)
-            .x_label_area_size(35)
-            .y_label_area_size(60)
-            .build_cartesian_2d(0.0..duration_ms, 0.0..peak * 1.05)?;
-        chart
-            .configure_mesh()
-            .x_desc("time (ms)")
-            .y_desc("rate (Hz)")
-            .disable_mesh()
-            .draw()?;
-        for (i, series) in rates.iter().enumerate() {
-            chart.draw_series(LineSeries::new(
-                series
-                    .iter()
-                    .enumerate()
-                    .map(|(b, &r)| ((b as f64 + 0.5) * bin_ms, r)),
-                colour(i),
-            ))?;
-        }
+        draw_spikes(&top, title, records, pops, dt_ms, duration_ms)?;
+        let (bin_ms, rates) = binned_rates(records, pops, dt_ms, duration_ms);
+        draw_rates(&bottom, &rates, bin_ms, duration_ms)?;
         root.present()?;
         Ok(())
     };
     draw().map_err(|e| Error::Output(format!("drawing {} failed: {e}", path.display())))
+}
+
+/// The raster itself: one dot per spike, time against global neuron index, with a legend.
+fn draw_spikes(
+    area: &Area<'_>,
+    title: &str,
+    records: &[SpikeRecord],
+    pops: &[RasterPopulation<'_>],
+    dt_ms: f64,
+    duration_ms: f64,
+) -> DrawResult {
+    let n_total = pops.iter().map(|p| p.start + p.size).max().unwrap_or(1);
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, ("sans-serif", 22))
+        .margin(10)
+        .x_label_area_size(30)
+        .y_label_area_size(60)
+        .build_cartesian_2d(0.0..duration_ms, 0u32..n_total)?;
+    chart
+        .configure_mesh()
+        .x_desc("time (ms)")
+        .y_desc("neuron")
+        .disable_mesh()
+        .draw()?;
+    for (i, pop) in pops.iter().enumerate() {
+        let range = pop.start..pop.start + pop.size;
+        let points = records
+            .iter()
+            .filter(|r| range.contains(&r.neuron))
+            .map(|r| Pixel::new((f64::from(r.tick) * dt_ms, r.neuron), population_colour(i)));
+        chart.draw_series(points)?.label(pop.name).legend(move |(x, y)| {
+            Rectangle::new([(x, y - 4), (x + 10, y + 4)], population_colour(i).filled())
+        });
+    }
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .draw()?;
+    Ok(())
+}
+
+/// Population rates (Hz) in 1 ms bins (or one tick if dt is longer): the bin width and, per
+/// population, the rate in every bin.
+fn binned_rates(
+    records: &[SpikeRecord],
+    pops: &[RasterPopulation<'_>],
+    dt_ms: f64,
+    duration_ms: f64,
+) -> (f64, Vec<Vec<f64>>) {
+    let bin_ms = dt_ms.max(1.0);
+    let bins = (duration_ms / bin_ms).ceil().max(1.0) as usize;
+    let mut rates = vec![vec![0.0f64; bins]; pops.len()];
+    for r in records {
+        if let Some(i) = pops
+            .iter()
+            .position(|p| (p.start..p.start + p.size).contains(&r.neuron))
+        {
+            let b = ((f64::from(r.tick) * dt_ms) / bin_ms) as usize;
+            if b < bins {
+                rates[i][b] += 1000.0 / (bin_ms * f64::from(pops[i].size));
+            }
+        }
+    }
+    (bin_ms, rates)
+}
+
+/// The population rates as lines, one colour per population.
+fn draw_rates(area: &Area<'_>, rates: &[Vec<f64>], bin_ms: f64, duration_ms: f64) -> DrawResult {
+    let peak = rates.iter().flatten().cloned().fold(1.0, f64::max);
+    let mut chart = ChartBuilder::on(area)
+        .margin(10)
+        .x_label_area_size(35)
+        .y_label_area_size(60)
+        .build_cartesian_2d(0.0..duration_ms, 0.0..peak * 1.05)?;
+    chart
+        .configure_mesh()
+        .x_desc("time (ms)")
+        .y_desc("rate (Hz)")
+        .disable_mesh()
+        .draw()?;
+    for (i, series) in rates.iter().enumerate() {
+        chart.draw_series(LineSeries::new(
+            series
+                .iter()
+                .enumerate()
+                .map(|(b, &r)| ((b as f64 + 0.5) * bin_ms, r)),
+            population_colour(i),
+        ))?;
+    }
+    Ok(())
 }
 
 /// Histograms of the initial and final weights (20 bins over [0, w_max]).
@@ -175,7 +213,7 @@ pub fn weights_png(path: &Path, title: &str, initial: &[f32], last: &[f32], w_ma
         crate::app::stats::histogram(last, 0.0, w_max, bins),
     );
     let top = h0.iter().chain(&h1).cloned().max().unwrap_or(1).max(1);
-    let draw = || -> std::result::Result<(), Box<dyn std::error::Error>> {
+    let draw = || -> DrawResult {
         let root = BitMapBackend::new(path, (900, 500)).into_drawing_area();
         root.fill(&WHITE)?;
         let mut chart = ChartBuilder::on(&root)

@@ -1,14 +1,20 @@
 //! `spikegpu run`: a model file run to completion with its recordings written to a folder.
+//!
+//! [`run_model`] builds the simulator, runs it in chunks that end on every sample (probes,
+//! weight snapshots, neuromodulator pulses), then writes the spikes, probes, weights, raster
+//! and summary, one function each.
 
+use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::app::bench::{self, BenchReport};
 use crate::app::modelfile::ModelFile;
-use crate::app::output::{RasterPopulation, raster_png, write_npy};
+use crate::app::output::{RasterPopulation, raster_png, weights_png, write_npy};
 use crate::app::stats;
 use crate::error::{Error, Result, invalid};
-use crate::sim::{Backend, Simulator};
+use crate::model::{Network, ProjectionId};
+use crate::sim::{Backend, Simulator, WeightTicket};
 
 /// What a run produced.
 pub struct RunResult {
@@ -47,111 +53,189 @@ pub fn run_model(
     let t0 = Instant::now();
     let mut sim = Simulator::with_options(net, backend, options)?;
     let build_s = t0.elapsed().as_secs_f64();
-    let dt = net.dt_ms;
-    let total = (duration_ms / dt).round() as u64;
-    let probe_ticks: Vec<u64> = model
-        .probes
-        .iter()
-        .map(|p| (p.interval_ms / dt).round() as u64)
-        .collect();
-    let plastic: Vec<_> = net
-        .projection_ids()
-        .into_iter()
-        .filter(|p| net.projections[p.index()].plasticity.is_some())
-        .collect();
-    let weight_ticks = model
-        .weight_interval_ms
-        .filter(|_| !plastic.is_empty())
-        .map(|ms| (ms / dt).round() as u64);
-    let initial_weights: Vec<_> = plastic.iter().map(|&p| sim.weights(p)).collect::<Result<_>>()?;
-    let mut snapshots: Vec<Vec<f32>> = vec![Vec::new(); plastic.len()];
-    let mut snapshot_times = Vec::new();
-    let mut pending = std::collections::VecDeque::new();
-    // Chunks end on every sample (the gcd of the probe and snapshot intervals), else every
-    // 100 ms for the progress display.
-    let gcd = |mut a: u64, mut b: u64| {
-        while b != 0 {
-            (a, b) = (b, a % b);
-        }
-        a
-    };
-    let chunk = probe_ticks
-        .iter()
-        .cloned()
-        .chain(weight_ticks)
-        .reduce(gcd)
-        .unwrap_or(((100.0 / dt).ceil() as u64).max(1));
-    let mut samples: Vec<Vec<f32>> = vec![Vec::new(); model.probes.len()];
-    let mut sample_times: Vec<Vec<f64>> = vec![Vec::new(); model.probes.len()];
+    let total = (duration_ms / net.dt_ms).round() as u64;
+    let mut recording = Recording::new(model, &sim)?;
     let t1 = Instant::now();
-    let mut done = 0u64;
-    // Neuromodulator pulses are added on the host between chunks that end on their ticks.
-    let mut pulses = model
-        .modulator_pulses
-        .iter()
-        .map(|&(ms, channel, amount)| ((ms / dt).round() as u64, channel, amount))
-        .peekable();
-    while done < total {
-        while let Some(&(tick, channel, amount)) = pulses.peek() {
-            if tick > done {
-                break;
-            }
-            sim.add_modulator(channel, amount)?;
-            pulses.next();
-        }
-        let until_pulse = pulses.peek().map_or(u64::MAX, |p| p.0 - done);
-        // Back onto the chunk grid after a pulse, so that samples stay on their ticks.
-        let step = (chunk - done % chunk).min(total - done).min(until_pulse);
-        sim.run_ticks(step as u32)?;
-        done += step;
-        if weight_ticks.is_some_and(|w| done.is_multiple_of(w)) {
-            // Queued copies: the run goes on while they travel (it pauses only for the copy).
-            for (k, &p) in plastic.iter().enumerate() {
-                pending.push_back((k, sim.request_weights(p)?));
-            }
-            snapshot_times.push(done as f64 * dt);
-        }
-        // Collect the snapshots that have arrived, in order.
-        while let Some((k, ticket)) = pending.front() {
-            match sim.try_take_weights(ticket)? {
-                Some(w) => {
-                    snapshots[*k].extend(w.weights);
-                    pending.pop_front();
-                }
-                None => break,
-            }
-        }
-        let due: Vec<usize> = (0..model.probes.len())
-            .filter(|&i| done.is_multiple_of(probe_ticks[i]))
-            .collect();
-        if !due.is_empty() {
-            let state = sim.pull_state()?;
-            for i in due {
-                let p = &model.probes[i];
-                let start = sim.plan().populations[p.population.index()].gpu.start as usize;
-                for &n in &p.neurons {
-                    let s = state[start + n as usize];
-                    samples[i].push(match p.variable.as_str() {
-                        "v" => s.v,
-                        "u" => s.u,
-                        "syn_e" => s.syn_e,
-                        _ => s.syn_i,
-                    });
-                }
-                sample_times[i].push(done as f64 * dt);
-            }
-        }
-        progress(done, total, sim.counters().spikes);
-    }
-    for (k, ticket) in pending {
-        snapshots[k].extend(sim.take_weights(ticket)?.weights);
-    }
+    recording.run(&mut sim, model, total, &mut progress)?;
     let run_s = t1.elapsed().as_secs_f64();
     let report = bench::report(&model.name, net, &sim, build_s, run_s);
 
     let mut files = Vec::new();
+    let populations = write_spikes(net, &sim, report.duration_ms, out, &mut files)?;
+    write_probes(model, &recording, out, &mut files)?;
+    write_weights(net, &sim, &recording, report.duration_ms, out, &mut files)?;
+    write_raster(model, &sim, &report, out, &mut files)?;
+    write_summary(&report, &sim, populations, out, &mut files)?;
+    Ok(RunResult { report, files })
+}
+
+/// What a run samples between chunks: probe values and weight snapshots.
+struct Recording {
+    /// Ticks between samples of each probe.
+    probe_ticks: Vec<u64>,
+    /// Per probe, its samples (neuron after neuron, sample after sample) and their times.
+    samples: Vec<Vec<f32>>,
+    sample_times: Vec<Vec<f64>>,
+    /// The plastic projections, their weights before the run, their snapshots and the ticks
+    /// between snapshots (none without plastic projections).
+    plastic: Vec<ProjectionId>,
+    initial_weights: Vec<Vec<f32>>,
+    weight_ticks: Option<u64>,
+    snapshots: Vec<Vec<f32>>,
+    snapshot_times: Vec<f64>,
+    /// Snapshot copies on their way, in request order.
+    pending: VecDeque<(usize, WeightTicket)>,
+}
+
+impl Recording {
+    fn new(model: &ModelFile, sim: &Simulator) -> Result<Self> {
+        let net = &model.network;
+        let dt = net.dt_ms;
+        let plastic: Vec<_> = net
+            .projection_ids()
+            .into_iter()
+            .filter(|p| net.projections[p.index()].plasticity.is_some())
+            .collect();
+        Ok(Recording {
+            probe_ticks: model
+                .probes
+                .iter()
+                .map(|p| (p.interval_ms / dt).round() as u64)
+                .collect(),
+            samples: vec![Vec::new(); model.probes.len()],
+            sample_times: vec![Vec::new(); model.probes.len()],
+            initial_weights: plastic
+                .iter()
+                .map(|&p| Ok(sim.weights(p)?.weights))
+                .collect::<Result<_>>()?,
+            weight_ticks: model
+                .weight_interval_ms
+                .filter(|_| !plastic.is_empty())
+                .map(|ms| (ms / dt).round() as u64),
+            snapshots: vec![Vec::new(); plastic.len()],
+            plastic,
+            snapshot_times: Vec::new(),
+            pending: VecDeque::new(),
+        })
+    }
+
+    /// Ticks per chunk: chunks end on every sample (the gcd of the probe and snapshot
+    /// intervals), else every 100 ms for the progress display.
+    fn chunk_ticks(&self, dt: f64) -> u64 {
+        let gcd = |mut a: u64, mut b: u64| {
+            while b != 0 {
+                (a, b) = (b, a % b);
+            }
+            a
+        };
+        self.probe_ticks
+            .iter()
+            .cloned()
+            .chain(self.weight_ticks)
+            .reduce(gcd)
+            .unwrap_or(((100.0 / dt).ceil() as u64).max(1))
+    }
+
+    /// Runs `total` ticks chunk by chunk. Neuromodulator pulses are added on the host
+    /// between chunks that end on their ticks.
+    fn run(
+        &mut self,
+        sim: &mut Simulator,
+        model: &ModelFile,
+        total: u64,
+        progress: &mut impl FnMut(u64, u64, u64),
+    ) -> Result<()> {
+        let dt = model.network.dt_ms;
+        let chunk = self.chunk_ticks(dt);
+        let mut pulses = model
+            .modulator_pulses
+            .iter()
+            .map(|&(ms, channel, amount)| ((ms / dt).round() as u64, channel, amount))
+            .peekable();
+        let mut done = 0u64;
+        while done < total {
+            while let Some(&(tick, channel, amount)) = pulses.peek() {
+                if tick > done {
+                    break;
+                }
+                sim.add_modulator(channel, amount)?;
+                pulses.next();
+            }
+            let until_pulse = pulses.peek().map_or(u64::MAX, |p| p.0 - done);
+            // Back onto the chunk grid after a pulse, so that samples stay on their ticks.
+            let step = (chunk - done % chunk).min(total - done).min(until_pulse);
+            sim.run_ticks(step as u32)?;
+            done += step;
+            self.snapshot_weights(sim, done, dt)?;
+            self.sample_probes(sim, model, done, dt)?;
+            progress(done, total, sim.counters().spikes);
+        }
+        for (k, ticket) in std::mem::take(&mut self.pending) {
+            self.snapshots[k].extend(sim.take_weights(ticket)?.weights);
+        }
+        Ok(())
+    }
+
+    /// Requests the weight snapshots due at tick `done`, and collects those that have arrived.
+    fn snapshot_weights(&mut self, sim: &mut Simulator, done: u64, dt: f64) -> Result<()> {
+        if self.weight_ticks.is_some_and(|w| done.is_multiple_of(w)) {
+            // Queued copies: the run goes on while they travel (it pauses only for the copy).
+            for (k, &p) in self.plastic.iter().enumerate() {
+                self.pending.push_back((k, sim.request_weights(p)?));
+            }
+            self.snapshot_times.push(done as f64 * dt);
+        }
+        // Collect the snapshots that have arrived, in order.
+        while let Some((k, ticket)) = self.pending.front() {
+            match sim.try_take_weights(ticket)? {
+                Some(w) => {
+                    self.snapshots[*k].extend(w.weights);
+                    self.pending.pop_front();
+                }
+                None => break,
+            }
+        }
+        Ok(())
+    }
+
+    /// Samples the probes due at tick `done` (one state read-back for all of them).
+    fn sample_probes(&mut self, sim: &Simulator, model: &ModelFile, done: u64, dt: f64) -> Result<()> {
+        let due: Vec<usize> = (0..model.probes.len())
+            .filter(|&i| done.is_multiple_of(self.probe_ticks[i]))
+            .collect();
+        if due.is_empty() {
+            return Ok(());
+        }
+        let state = sim.pull_state()?;
+        for i in due {
+            let p = &model.probes[i];
+            let start = sim.plan().populations[p.population.index()].gpu.start as usize;
+            for &n in &p.neurons {
+                let s = state[start + n as usize];
+                self.samples[i].push(match p.variable.as_str() {
+                    "v" => s.v,
+                    "u" => s.u,
+                    "syn_e" => s.syn_e,
+                    _ => s.syn_i,
+                });
+            }
+            self.sample_times[i].push(done as f64 * dt);
+        }
+        Ok(())
+    }
+}
+
+/// Writes each recorded population's spike times and neurons; returns every population's
+/// summary (rate and CV of ISI) for `summary.json`.
+fn write_spikes(
+    net: &Network,
+    sim: &Simulator,
+    duration_ms: f64,
+    out: &Path,
+    files: &mut Vec<PathBuf>,
+) -> Result<Vec<serde_json::Value>> {
     let plan = sim.plan();
-    let mut pop_summaries = Vec::new();
+    let mut summaries = Vec::new();
     for (pi, pop) in plan.populations.iter().enumerate() {
         let train = sim.spikes(net.population_ids()[pi])?;
         let count = plan.populations[pi].gpu.size;
@@ -168,28 +252,54 @@ pub fn run_model(
             .filter(|r| plan.population_of(r.neuron) == pi)
             .cloned()
             .collect();
-        pop_summaries.push(serde_json::json!({
+        summaries.push(serde_json::json!({
             "name": pop.name,
             "neurons": count,
             "recorded": pop.record,
             "spikes": train.times_ms.len(),
-            "rate_hz": stats::mean_rate_hz(records.len(), u64::from(count), report.duration_ms),
+            "rate_hz": stats::mean_rate_hz(records.len(), u64::from(count), duration_ms),
             "cv_isi": stats::mean_cv_isi(&records, plan.n_neurons),
         }));
     }
+    Ok(summaries)
+}
+
+/// Writes each probe's samples (samples x neurons), sample times and neurons.
+fn write_probes(
+    model: &ModelFile,
+    recording: &Recording,
+    out: &Path,
+    files: &mut Vec<PathBuf>,
+) -> Result<()> {
     for (i, p) in model.probes.iter().enumerate() {
         let stem = format!("state_{}_{}", p.population_name, p.variable);
+        let times = &recording.sample_times[i];
         let values = out.join(format!("{stem}.npy"));
-        write_npy(&values, &[sample_times[i].len(), p.neurons.len()], &samples[i])?;
-        let times = out.join(format!("{stem}_times_ms.npy"));
-        write_npy(&times, &[sample_times[i].len()], &sample_times[i])?;
+        write_npy(&values, &[times.len(), p.neurons.len()], &recording.samples[i])?;
+        let times_path = out.join(format!("{stem}_times_ms.npy"));
+        write_npy(&times_path, &[times.len()], times)?;
         let neurons = out.join(format!("{stem}_neurons.npy"));
         write_npy(&neurons, &[p.neurons.len()], &p.neurons)?;
-        files.extend([values, times, neurons]);
+        files.extend([values, times_path, neurons]);
     }
-    for (k, &p) in plastic.iter().enumerate() {
+    Ok(())
+}
+
+/// Writes each plastic projection's synapse indices, initial and final weights and
+/// snapshots, and the first one's weight histograms (`weights.png`).
+fn write_weights(
+    net: &Network,
+    sim: &Simulator,
+    recording: &Recording,
+    duration_ms: f64,
+    out: &Path,
+    files: &mut Vec<PathBuf>,
+) -> Result<()> {
+    let snapshot_times = &recording.snapshot_times;
+    for (k, &p) in recording.plastic.iter().enumerate() {
         let stem = format!("weights_projection{}", p.index());
         let last = sim.weights(p)?;
+        let initial = &recording.initial_weights[k];
         let n = last.weights.len();
         for (suffix, index) in [("pre", &last.pre), ("post", &last.post)] {
             let path = out.join(format!("{stem}_{suffix}.npy"));
@@ -197,37 +307,42 @@ pub fn run_model(
             files.push(path);
         }
         let initial_path = out.join(format!("{stem}_initial.npy"));
-        write_npy(&initial_path, &[n], &initial_weights[k].weights)?;
+        write_npy(&initial_path, &[n], initial)?;
         let final_path = out.join(format!("{stem}_final.npy"));
         write_npy(&final_path, &[n], &last.weights)?;
         files.extend([initial_path, final_path]);
         if !snapshot_times.is_empty() {
             let snap = out.join(format!("{stem}_snapshots.npy"));
-            write_npy(&snap, &[snapshot_times.len(), n], &snapshots[k])?;
+            write_npy(&snap, &[snapshot_times.len(), n], &recording.snapshots[k])?;
             let times = out.join(format!("{stem}_snapshots_times_ms.npy"));
-            write_npy(&times, &[snapshot_times.len()], &snapshot_times)?;
+            write_npy(&times, &[snapshot_times.len()], snapshot_times)?;
             files.extend([snap, times]);
         }
         if k == 0 {
             let rule = net.projections[p.index()].plasticity.as_ref().expect("plastic");
             let png = out.join("weights.png");
             let title = format!(
-                "projection {}: weights, initial vs final ({:.0} ms)",
-                p.index(),
-                report.duration_ms
+                "projection {}: weights, initial vs final ({duration_ms:.0} ms)",
+                p.index()
             );
-            crate::app::output::weights_png(
-                &png,
-                &title,
-                &initial_weights[k].weights,
-                &last.weights,
-                rule.w_max,
-            )?;
+            weights_png(&png, &title, initial, &last.weights, rule.w_max)?;
             files.push(png);
         }
     }
+    Ok(())
+}
+
+/// Draws the raster of the recorded populations (`raster.png`).
+fn write_raster(
+    model: &ModelFile,
+    sim: &Simulator,
+    report: &BenchReport,
+    out: &Path,
+    files: &mut Vec<PathBuf>,
+) -> Result<()> {
     let raster = out.join("raster.png");
-    let pops: Vec<RasterPopulation<'_>> = plan
+    let pops: Vec<RasterPopulation<'_>> = sim
+        .plan()
         .populations
         .iter()
         .filter(|p| p.record)
@@ -246,17 +361,28 @@ pub fn run_model(
         &title,
         sim.spike_records(),
         &pops,
-        dt,
+        model.network.dt_ms,
         report.duration_ms,
         (1200, 800),
     )?;
     files.push(raster);
-    let mut summary = serde_json::to_value(&report).expect("report serialises");
-    summary["populations"] = serde_json::Value::Array(pop_summaries);
+    Ok(())
+}
+
+/// Writes `summary.json`: the report, the populations' summaries and the recorded spikes.
+fn write_summary(
+    report: &BenchReport,
+    sim: &Simulator,
+    populations: Vec<serde_json::Value>,
+    out: &Path,
+    files: &mut Vec<PathBuf>,
+) -> Result<()> {
+    let mut summary = serde_json::to_value(report).expect("report serialises");
+    summary["populations"] = serde_json::Value::Array(populations);
     summary["recorded_spikes"] = serde_json::json!(sim.spike_records().len());
     let path = out.join("summary.json");
     std::fs::write(&path, serde_json::to_string_pretty(&summary).expect("json"))
         .map_err(|e| Error::Output(format!("writing {} failed: {e}", path.display())))?;
     files.push(path);
-    Ok(RunResult { report, files })
+    Ok(())
 }

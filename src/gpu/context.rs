@@ -3,6 +3,7 @@
 use std::sync::{Arc, Mutex};
 
 use crate::error::{Error, Result};
+use crate::plan::sizes::DeviceLimits;
 
 /// Environment variable that picks an adapter by (case-insensitive) substring of its name;
 /// wgpu's own `WGPU_ADAPTER_NAME` is honoured too, and `WGPU_BACKEND` limits the backends.
@@ -183,5 +184,22 @@ impl GpuContext {
             Some(e) => Err(Error::Gpu(e)),
             None => Ok(()),
         }
+    }
+}
+
+/// The limits that size a plan, as plain numbers.
+pub fn device_limits(limits: &wgpu::Limits) -> DeviceLimits {
+    DeviceLimits {
+        max_storage_binding_bytes: limits.max_storage_buffer_binding_size,
+        max_buffer_bytes: limits.max_buffer_size,
+        max_workgroups_per_dim: limits.max_compute_workgroups_per_dimension,
+        max_storage_buffers_per_stage: limits.max_storage_buffers_per_shader_stage,
+    }
+}
+
+impl GpuContext {
+    /// The device's limits that size a plan ([`crate::plan::sizes`]).
+    pub fn device_limits(&self) -> DeviceLimits {
+        device_limits(&self.limits)
     }
 }

@@ -141,36 +141,7 @@ pub fn stage(name: &str) -> Stage {
         .unwrap_or_else(|| panic!("no shader stage named {name}"))
 }
 
-/// How the compact synapse arrays are split over bindings: `word_chunks` bindings of
-/// weight/delay words, each `2^chunk_shift` words (the last may be shorter), and
-/// `target_chunks` of targets. The targets of word chunk `c` are its region of
-/// `target_bits * 2^(chunk_shift - 5)` words, number `c % span` of target chunk `c / span`,
-/// with `span = compact::target_chunk_span(target_bits)`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ChunkLayout {
-    /// Bindings of weight/delay words.
-    pub word_chunks: u32,
-    /// Bindings of targets.
-    pub target_chunks: u32,
-    /// log2 of the words per chunk (5 to 31).
-    pub chunk_shift: u32,
-    /// Delay bits of each word.
-    pub delay_bits: u32,
-    /// Bits of each target (1 to 32).
-    pub target_bits: u32,
-}
-
-impl Default for ChunkLayout {
-    fn default() -> Self {
-        Self {
-            word_chunks: 1,
-            target_chunks: 1,
-            chunk_shift: 31,
-            delay_bits: 13,
-            target_bits: 16,
-        }
-    }
-}
+pub use crate::plan::sizes::ChunkLayout;
 
 /// First binding of the chunked arrays in `propagate_compact`.
 pub const COMPACT_CHUNK_BINDING: u32 = 8;
@@ -297,14 +268,21 @@ fn chunk_switch(layout: &ChunkLayout, head: &str, run: &str) -> String {
     src
 }
 
+/// Full source of stage `name` as compiled in `dialect`, the chunked stages generated for
+/// `chunks` (their default layout if `None`).
+pub fn stage_source(name: &str, chunks: Option<&ChunkLayout>, dialect: Dialect) -> String {
+    let layout = chunks.copied().unwrap_or_default();
+    match name {
+        "propagate_compact" => propagate_compact_source(&layout, dialect),
+        "generate_synapses" => generate_synapses_source(&layout, dialect),
+        _ => assembled_static(&stage(name), dialect),
+    }
+}
+
 /// Full source of a stage as compiled in `dialect`: its includes in order, then the stage
 /// (generated stages with their default layout).
 pub fn assembled_source(stage: &Stage, dialect: Dialect) -> String {
-    match stage.name {
-        "propagate_compact" => propagate_compact_source(&ChunkLayout::default(), dialect),
-        "generate_synapses" => generate_synapses_source(&ChunkLayout::default(), dialect),
-        _ => assembled_static(stage, dialect),
-    }
+    stage_source(stage.name, None, dialect)
 }
 
 fn assembled_static(stage: &Stage, dialect: Dialect) -> String {

@@ -139,7 +139,7 @@ pub const NEST_LATENCY_MS: f64 = DT_MS;
 /// Refractory period given to our LIF (ms) so that `v` is held at reset for as many ticks as
 /// NEST's `iaf_psc_exp` holds it with the published 2 ms: NEST skips the update of `v` in the
 /// `t_ref / dt` = 20 steps after a spike, our LIF (Brian2's convention) in `t_ref / dt - 1`,
-/// so one tick more gives NEST's 20 (tests/microcircuit.rs counts them).
+/// so one tick more gives NEST's 20 (tests/suite/microcircuit.rs counts them).
 pub const NEST_REFRACTORY_MS: f64 = 2.0 + DT_MS;
 
 /// Whether population `pop` (an index into [`POPULATIONS`]) is excitatory.

@@ -140,7 +140,7 @@ pub fn split(position: u64) -> [u32; 2] {
 /// Where synapse `r` of a projection whose first synapse is at `first` lies in chunks of
 /// `2^shift` words (`1 <= shift <= 31`): (chunk, index within it). Mirrors
 /// `chunk_position.wgsl`, which has only 32-bit integers: no intermediate sum there reaches
-/// 2^32 (tests/gpu_limits.rs compares the two past 2^32 synapses).
+/// 2^32 (tests/suite/gpu_limits.rs compares the two past 2^32 synapses).
 pub fn chunk_position(first: [u32; 2], r: u32, shift: u32) -> (u32, u32) {
     let mask = (1u32 << shift) - 1;
     let base_chunk = (first[1] << (32 - shift)) | (first[0] >> shift);
@@ -167,8 +167,6 @@ impl CompactSynapses {
         }
         let delay_bits = delay_bits(plan);
         let target_bits = target_bits(plan);
-        let weight_bits = 32 - delay_bits;
-        let limit = 1i64 << (weight_bits - 1);
         let mut order: Vec<usize> = (0..plan.projections.len())
             .filter(|&k| !plan.projections[k].procedural)
             .collect();
@@ -201,37 +199,9 @@ impl CompactSynapses {
                 first: split(out.words.len() as u64),
             });
             if p.device {
-                let d = &plan.device_projections[device_index(k)];
-                // The GPU rounds to nearest: leave room for the rounding.
-                let max = d.weight.max_abs() * f64::from(scale);
-                if max + 0.5 >= limit as f64 {
-                    return Err(format!(
-                        "a fixed-point weight (up to {max:.0}) needs more than the {weight_bits} bits beside {delay_bits} delay bits"
-                    ));
-                }
-                out.device_rows[device_index(k)] = out.row_ptr.len() as u32;
-                out.device_slots[device_index(k)] = out.projections.len() - 1;
-                out.row_ptr
-                    .extend(std::iter::repeat_n(0, d.pre_size as usize + 1));
-                out.device_synapses += u64::from(d.n_total);
-                continue;
-            }
-            out.row_ptr.extend_from_slice(&p.local_row_ptr);
-            for s in plan.projection_synapses(k) {
-                let syn = plan.synapses[s as usize];
-                let w = i64::from(to_fixed(weights[s as usize], scale));
-                if w < -limit || w >= limit {
-                    return Err(format!(
-                        "a fixed-point weight ({w}) needs more than the {weight_bits} bits beside {delay_bits} delay bits"
-                    ));
-                }
-                out.words.push(((w as i32 as u32) << delay_bits) | syn.delay());
-                push_bits(
-                    &mut out.targets,
-                    &mut encoded_targets,
-                    target_bits,
-                    syn.post - post.start,
-                );
+                out.reserve_device_rows(plan, device_index(k), scale)?;
+            } else {
+                out.encode_projection(plan, k, (weights, scale), &mut encoded_targets)?;
             }
         }
         if out.device_synapses > 0 {
@@ -241,6 +211,67 @@ impl CompactSynapses {
             out.targets.resize(padded * target_bits as usize / 32, 0);
         }
         Ok(out)
+    }
+
+    /// The largest fixed-point weight a word holds beside the delay bits, plus one: weights
+    /// must lie in `-limit..limit`.
+    fn weight_limit(&self) -> (u32, i64) {
+        let weight_bits = 32 - self.delay_bits;
+        (weight_bits, 1i64 << (weight_bits - 1))
+    }
+
+    /// Reserves empty rows for device-generated projection `d` (the last one pushed), after
+    /// checking that its largest weight fits.
+    fn reserve_device_rows(&mut self, plan: &Plan, d: usize, scale: f32) -> Result<(), String> {
+        let (weight_bits, limit) = self.weight_limit();
+        let generated = &plan.device_projections[d];
+        // The GPU rounds to nearest: leave room for the rounding.
+        let max = generated.weight.max_abs() * f64::from(scale);
+        if max + 0.5 >= limit as f64 {
+            return Err(format!(
+                "a fixed-point weight (up to {max:.0}) needs more than the {weight_bits} bits beside {} delay bits",
+                self.delay_bits
+            ));
+        }
+        self.device_rows[d] = self.row_ptr.len() as u32;
+        self.device_slots[d] = self.projections.len() - 1;
+        self.row_ptr
+            .extend(std::iter::repeat_n(0, generated.pre_size as usize + 1));
+        self.device_synapses += u64::from(generated.n_total);
+        Ok(())
+    }
+
+    /// Encodes the stored synapses of projection `k` (the last one pushed): its row pointers,
+    /// then one word (weight, delay) and one packed target per synapse.
+    fn encode_projection(
+        &mut self,
+        plan: &Plan,
+        k: usize,
+        (weights, scale): (&[f32], f32),
+        encoded_targets: &mut u64,
+    ) -> Result<(), String> {
+        let (weight_bits, limit) = self.weight_limit();
+        let (delay_bits, target_bits) = (self.delay_bits, self.target_bits);
+        let p = &plan.projections[k];
+        let post_start = plan.populations[p.post].gpu.start;
+        self.row_ptr.extend_from_slice(&p.local_row_ptr);
+        for s in plan.projection_synapses(k) {
+            let syn = plan.synapses[s as usize];
+            let w = i64::from(to_fixed(weights[s as usize], scale));
+            if w < -limit || w >= limit {
+                return Err(format!(
+                    "a fixed-point weight ({w}) needs more than the {weight_bits} bits beside {delay_bits} delay bits"
+                ));
+            }
+            self.words.push(((w as i32 as u32) << delay_bits) | syn.delay());
+            push_bits(
+                &mut self.targets,
+                encoded_targets,
+                target_bits,
+                syn.post - post_start,
+            );
+        }
+        Ok(())
     }
 
     /// Number of synapses encoded on the host (the GPU generates `device_synapses` more).

@@ -1,8 +1,8 @@
 //! Connectivity that the host and the GPU generate identically (`FixedTotal` rows): every
 //! synapse has its own Philox counters and its values come from integer arithmetic and
 //! single f32 multiplies and adds, which IEEE rounds the same way everywhere, provided the
-//! driver does not fuse `a + b * z` into an fma (lavapipe does not; tests/generation.rs checks
-//! it on whatever adapter runs the tests).
+//! driver does not fuse `a + b * z` into an fma (lavapipe does not; tests/suite/generation.rs
+//! checks it on whatever adapter runs the tests).
 //!
 //! For projection `k` with `n` synapses from `N_pre` to `N_post` neurons:
 //!

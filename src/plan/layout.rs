@@ -1,5 +1,5 @@
-//! Structs shared between Rust and WGSL (`shaders/common.wgsl`). Each is `#[repr(C)]` and
-//! `Pod`; `tests/shaders.rs` checks every size and field offset against naga's layout of the
+//! Structs shared between Rust and WGSL (`shaders/shared/common.wgsl`). Each is `#[repr(C)]` and
+//! `Pod`; `tests/suite/shaders.rs` checks every size and field offset against naga's layout of the
 //! WGSL declaration, so the two cannot drift apart silently.
 
 use bytemuck::{Pod, Zeroable};

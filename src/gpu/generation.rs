@@ -10,25 +10,26 @@
 //! deterministic either way.
 //! Nothing proportional to the synapse count exists on the host.
 
-use wgpu::util::DeviceExt;
-
-use super::{GpuContext, pipeline, shaders};
+use super::GpuContext;
+use super::pipelines::StagePipeline;
+use super::readback::read_bytes;
+use super::resources::{ResourceTable, create};
+use super::stages::{GENERATE_COUNTS, GENERATE_SYNAPSES};
 use crate::error::{Error, Result};
 use crate::plan::compact::CompactSynapses;
 use crate::plan::fixed_total::{CHUNK_PICKS, GenProjection};
 use crate::plan::layout::GenParams;
+use crate::plan::sizes::{ChunkLayout, DeviceBuffer, GenerationSizes};
 use crate::plan::{PORTS, Plan};
-
-const WORKGROUP: u32 = 64;
 
 /// The state between the passes.
 pub(super) struct Generation {
     table: Vec<GenProjection>,
     params: GenParams,
+    sizes: GenerationSizes,
     counts: Vec<u32>,
-    counts_buffer: wgpu::Buffer,
-    max_groups: u32,
-    indegree_buffer: wgpu::Buffer,
+    /// The row counts and in-degree counters, kept for pass 2.
+    counters: ResourceTable,
     /// Provisional in-degree bound per projection.
     bounds: Vec<u32>,
     /// Fixed-point scale with the generated synapses in the bound (provisional until pass 2
@@ -53,12 +54,6 @@ pub(super) struct Generated {
     pub rerun: bool,
 }
 
-/// A zeroed array of `len` u32 that can be read back and cleared.
-fn zeroed(device: &wgpu::Device, label: &str, len: u64) -> wgpu::Buffer {
-    let usage = wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST;
-    super::storage_zeroed(device, label, len * 4, usage)
-}
-
 /// Blocks until the device is idle and reports its first error, if any.
 fn wait_idle(ctx: &GpuContext) -> Result<()> {
     ctx.device
@@ -67,69 +62,69 @@ fn wait_idle(ctx: &GpuContext) -> Result<()> {
     ctx.check()
 }
 
-/// Workgroups `(x, y)` for `threads` threads at the common stride `max_groups * WORKGROUP`.
-fn grid(threads: u32, max_groups: u32) -> (u32, u32) {
-    let groups = threads.div_ceil(WORKGROUP).max(1);
-    (groups.min(max_groups), groups.div_ceil(max_groups))
-}
-
 fn read_u32(ctx: &GpuContext, buffer: &wgpu::Buffer, len: usize) -> Result<Vec<u32>> {
-    let read = super::queue_read(ctx, buffer, 0, len as u64 * 4)?;
-    let bytes = super::finish_read_bytes(ctx, &read, true)?
-        .ok_or_else(|| Error::Gpu("reading generated counts back failed".into()))?;
-    Ok(bytemuck::pod_collect_to_vec(&bytes))
+    Ok(bytemuck::pod_collect_to_vec(&read_bytes(
+        ctx,
+        buffer,
+        0,
+        len as u64 * 4,
+    )?))
 }
 
-/// The run constants and the projection table of a generation pass.
-fn upload(
-    device: &wgpu::Device,
+/// The buffers of a generation pass: its run constants and projection table, the row
+/// counts and in-degree counters of `counters`, and `shared` buffers of the run.
+fn pass_resources(
+    ctx: &GpuContext,
+    sizes: &GenerationSizes,
     params: &GenParams,
     table: &[GenProjection],
-) -> (wgpu::Buffer, wgpu::Buffer) {
-    let uniform = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-        label: Some("spikegpu.generate_params"),
-        contents: bytemuck::bytes_of(params),
-        usage: wgpu::BufferUsages::UNIFORM,
-    });
-    let projections = super::storage_init(
-        device,
-        "spikegpu.generate_projections",
-        bytemuck::cast_slice(table),
-        wgpu::BufferUsages::empty(),
-    );
-    (uniform, projections)
+    counters: &ResourceTable,
+    shared: &[(DeviceBuffer, &[wgpu::Buffer])],
+) -> Result<ResourceTable> {
+    let mut resources = ResourceTable::default();
+    for entry in sizes.buffers() {
+        let contents: Option<&[u8]> = match entry.buffer {
+            DeviceBuffer::GenParams => Some(bytemuck::bytes_of(params)),
+            DeviceBuffer::GenProjections => Some(bytemuck::cast_slice(table)),
+            _ => {
+                resources.insert(entry.buffer, counters.parts(entry.buffer).to_vec());
+                continue;
+            }
+        };
+        let buffer = create(&ctx.device, entry.buffer, entry.parts[0], contents)?;
+        resources.insert(entry.buffer, vec![buffer]);
+    }
+    for (buffer, parts) in shared {
+        resources.insert(*buffer, parts.to_vec());
+    }
+    Ok(resources)
 }
 
-/// Runs `pipeline` with `buffers` at their bindings.
+/// Runs `stage` on `(x, y)` workgroups with the buffers of `resources`.
 fn dispatch(
     ctx: &GpuContext,
-    pipeline: &wgpu::ComputePipeline,
-    name: &str,
-    buffers: &[(u32, &wgpu::Buffer)],
+    stage: &StagePipeline,
+    resources: &ResourceTable,
     (x, y): (u32, u32),
-) {
-    let bind = super::bind_group_at(&ctx.device, pipeline, name, buffers);
+) -> Result<()> {
+    let bind = stage.bind(&ctx.device, resources)?;
     let mut enc = ctx.device.create_command_encoder(&Default::default());
     {
         let mut pass = enc.begin_compute_pass(&Default::default());
-        pass.set_pipeline(pipeline);
+        pass.set_pipeline(&stage.pipeline);
         pass.set_bind_group(0, &bind, &[]);
         pass.dispatch_workgroups(x, y, 1);
     }
     ctx.queue.submit([enc.finish()]);
+    Ok(())
 }
 
-/// Runs `pipeline` on one workgroup whose threads all exit at once (`buffers` hold run
+/// Runs `stage` on one workgroup whose threads all exit at once (`resources` hold run
 /// constants with no threads) and waits for it. A software driver compiles a shader at its
 /// first dispatch rather than when the pipeline is created (lavapipe: about 1.4 s for
 /// `generate_synapses` on a cold cache); this puts that compilation where it is timed as such.
-fn compile_now(
-    ctx: &GpuContext,
-    pipeline: &wgpu::ComputePipeline,
-    name: &str,
-    buffers: &[(u32, &wgpu::Buffer)],
-) -> Result<()> {
-    dispatch(ctx, pipeline, name, buffers, (1, 1));
+fn compile_now(ctx: &GpuContext, stage: &StagePipeline, resources: &ResourceTable) -> Result<()> {
+    dispatch(ctx, stage, resources, (1, 1))?;
     wait_idle(ctx)
 }
 
@@ -143,12 +138,8 @@ fn idle(params: &GenParams) -> GenParams {
     }
 }
 
-/// Pass 1, and the fixed-point scale from the provisional in-degree bounds.
-pub(super) fn prepass(ctx: &GpuContext, plan: &Plan, bound_sd: f64) -> Result<Generation> {
-    let device = &ctx.device;
-    // A power of two, so that the padded workgroup count of the row passes fills a 2-D grid
-    // exactly (see `gen_row`).
-    let max_groups = 1 << ctx.limits.max_compute_workgroups_per_dimension.max(1).ilog2();
+/// The generated projections with their first threads and counter offsets laid out.
+fn lay_out(plan: &Plan) -> Vec<GenProjection> {
     let mut table = plan.device_projections.clone();
     let (mut chunks, mut rows, mut posts) = (0u64, 0u64, 0u64);
     for p in &mut table {
@@ -160,51 +151,56 @@ pub(super) fn prepass(ctx: &GpuContext, plan: &Plan, bound_sd: f64) -> Result<Ge
         rows += u64::from(p.pre_size);
         posts += u64::from(p.post_size);
     }
-    if rows > u64::from(u32::MAX / 2) || chunks > u64::from(u32::MAX / 2) {
-        return Err(Error::LimitExceeded {
-            what: "rows of GPU-generated projections".into(),
-            requested: rows.max(chunks),
-            max: u64::from(u32::MAX / 2),
-        });
+    table
+}
+
+/// The row counts and in-degree counters, zeroed.
+fn counters(ctx: &GpuContext, sizes: &GenerationSizes) -> Result<ResourceTable> {
+    let mut counters = ResourceTable::default();
+    for entry in sizes.buffers() {
+        if matches!(entry.buffer, DeviceBuffer::GenCounts | DeviceBuffer::GenIndegree) {
+            let buffer = create(&ctx.device, entry.buffer, entry.parts[0], None)?;
+            counters.insert(entry.buffer, vec![buffer]);
+        }
     }
+    Ok(counters)
+}
+
+/// Pass 1, and the fixed-point scale from the provisional in-degree bounds. `sizes` were
+/// checked against the device's limits.
+pub(super) fn prepass(
+    ctx: &GpuContext,
+    plan: &Plan,
+    sizes: &GenerationSizes,
+    bound_sd: f64,
+) -> Result<Generation> {
+    let table = lay_out(plan);
     let params = GenParams {
         n_gen: table.len() as u32,
-        chunk_threads: chunks as u32,
-        row_threads: rows as u32,
-        stride: max_groups * WORKGROUP,
+        chunk_threads: sizes.chunk_threads as u32,
+        row_threads: sizes.row_threads as u32,
+        stride: sizes.stride(),
         seed_lo: plan.key[0],
         seed_hi: plan.key[1],
         fixed_scale: 0.0,
         delay_bits: 0,
-        row_group_bits: rows
-            .div_ceil(u64::from(WORKGROUP))
-            .max(1)
-            .next_power_of_two()
-            .trailing_zeros(),
+        row_group_bits: sizes.row_group_bits(),
         ..Default::default()
     };
-    let (uniform, projections) = upload(device, &params, &table);
-    let counts_buffer = zeroed(device, "spikegpu.generate_counts", rows);
-    let indegree_buffer = zeroed(device, "spikegpu.generate_indegree", posts);
+    let counters = counters(ctx, sizes)?;
     let t0 = std::time::Instant::now();
-    let count_pipe = pipeline(device, "generate_counts");
-    let (idle_uniform, _) = upload(device, &idle(&params), &table);
-    compile_now(
-        ctx,
-        &count_pipe,
-        "generate_counts",
-        &[(0, &idle_uniform), (1, &projections), (2, &counts_buffer)],
-    )?;
+    let stage = StagePipeline::new(&ctx.device, &GENERATE_COUNTS, None);
+    let idle_pass = pass_resources(ctx, sizes, &idle(&params), &table, &counters, &[])?;
+    compile_now(ctx, &stage, &idle_pass)?;
     let compile_s = t0.elapsed().as_secs_f64();
     let t1 = std::time::Instant::now();
-    dispatch(
+    let pass = pass_resources(ctx, sizes, &params, &table, &counters, &[])?;
+    dispatch(ctx, &stage, &pass, sizes.counts_grid())?;
+    let counts = read_u32(
         ctx,
-        &count_pipe,
-        "generate_counts",
-        &[(0, &uniform), (1, &projections), (2, &counts_buffer)],
-        grid(params.chunk_threads, max_groups),
-    );
-    let counts = read_u32(ctx, &counts_buffer, rows as usize)?;
+        counters.get(DeviceBuffer::GenCounts),
+        sizes.row_threads as usize,
+    )?;
     let bounds: Vec<u32> = table.iter().map(|p| indegree_bound(p, bound_sd)).collect();
     // At most the scale at which every weight still fits beside the delay bits of a compact
     // word (large weights would otherwise be refused rather than represented more coarsely).
@@ -217,11 +213,10 @@ pub(super) fn prepass(ctx: &GpuContext, plan: &Plan, bound_sd: f64) -> Result<Ge
         run_s,
         table,
         params,
+        sizes: *sizes,
         counts,
-        counts_buffer,
-        indegree_buffer,
+        counters,
         bounds,
-        max_groups,
         fixed_scale,
     })
 }
@@ -276,101 +271,82 @@ impl Generation {
         }
     }
 
-    /// The bindings of pass 2: run constants, projection table, row counts, row pointers,
-    /// in-degrees, then the word chunks and the target chunks in order.
-    fn synapse_bindings<'a>(
-        &'a self,
-        uniform: &'a wgpu::Buffer,
-        projections: &'a wgpu::Buffer,
-        row_ptr: &'a wgpu::Buffer,
-        chunks: impl IntoIterator<Item = &'a wgpu::Buffer>,
-    ) -> Vec<(u32, &'a wgpu::Buffer)> {
-        let mut all = vec![
-            (0, uniform),
-            (1, projections),
-            (2, &self.counts_buffer),
-            (3, row_ptr),
-            (4, &self.indegree_buffer),
+    /// The buffers of pass 2 with run constants `params`, the chunks being `chunks` (the
+    /// run's, or stand-ins) and the row pointers the run's.
+    fn synapse_pass(
+        &self,
+        ctx: &GpuContext,
+        params: &GenParams,
+        table: &[GenProjection],
+        run: &ResourceTable,
+        chunks: [&[wgpu::Buffer]; 2],
+    ) -> Result<ResourceTable> {
+        let shared = [
+            (
+                DeviceBuffer::CompactRowPtr,
+                run.parts(DeviceBuffer::CompactRowPtr),
+            ),
+            (DeviceBuffer::CompactWords, chunks[0]),
+            (DeviceBuffer::CompactTargets, chunks[1]),
         ];
-        all.extend((shaders::GENERATE_CHUNK_BINDING..).zip(chunks));
-        all
+        pass_resources(ctx, &self.sizes, params, table, &self.counters, &shared)
     }
 
-    /// Pass 2: the synapses into the compact chunks, then the check of the real
+    /// Compiles pass 2 for `layout` and runs it once with no threads (see [`compile_now`]);
+    /// stand-ins replace the chunks, which wgpu would otherwise zero here.
+    fn compile_synapse_pass(
+        &self,
+        ctx: &GpuContext,
+        layout: &ChunkLayout,
+        table: &[GenProjection],
+        run: &ResourceTable,
+    ) -> Result<StagePipeline> {
+        let stage = StagePipeline::new(&ctx.device, &GENERATE_SYNAPSES, Some(layout));
+        let stand_in = |count: u32| -> Result<Vec<wgpu::Buffer>> {
+            (0..count)
+                .map(|_| create(&ctx.device, DeviceBuffer::CompactWords, 256, None))
+                .collect()
+        };
+        let (words, targets) = (stand_in(layout.word_chunks)?, stand_in(layout.target_chunks)?);
+        let idle_pass = self.synapse_pass(ctx, &idle(&self.params), table, run, [&words, &targets])?;
+        compile_now(ctx, &stage, &idle_pass)?;
+        Ok(stage)
+    }
+
+    /// Pass 2: the synapses into the compact chunks of `run`, then the check of the real
     /// in-degrees against the bounds (and the rerun at their scale if one is exceeded).
     pub(super) fn generate(
         &self,
         ctx: &GpuContext,
         plan: &Plan,
-        layout: &shaders::ChunkLayout,
+        layout: &ChunkLayout,
         compact: &CompactSynapses,
-        row_ptr: &wgpu::Buffer,
-        chunks: (&[wgpu::Buffer], &[wgpu::Buffer]),
+        run: &ResourceTable,
     ) -> Result<Generated> {
-        let device = &ctx.device;
-        // A uniform, then four storage bindings before the chunks.
-        let needed = 4 + layout.word_chunks + layout.target_chunks;
-        let allowed = super::max_storage_bindings(&ctx.limits);
-        if needed > allowed {
-            return Err(Error::LimitExceeded {
-                what: "storage bindings of the connectivity generation pass".into(),
-                requested: u64::from(needed),
-                max: u64::from(allowed),
-            });
-        }
         let mut table = self.table.clone();
         for (q, p) in table.iter_mut().enumerate() {
             p.row_base = compact.device_rows[q];
             p.first = compact.projections[compact.device_slots[q]].first;
         }
         let t0 = std::time::Instant::now();
-        let src = shaders::generate_synapses_source(layout, shaders::Dialect::of(device));
-        let pipe = super::pipeline_from_source(device, "generate_synapses", &src);
-        {
-            // Stand-ins for the chunks: binding the real ones would have wgpu zero them here.
-            let stand_ins: Vec<wgpu::Buffer> = (0..layout.word_chunks + layout.target_chunks)
-                .map(|_| zeroed(device, "spikegpu.generate_stand_in", 0))
-                .collect();
-            let (uniform, projections) = upload(device, &idle(&self.params), &table);
-            let all = self.synapse_bindings(&uniform, &projections, row_ptr, &stand_ins);
-            compile_now(ctx, &pipe, "generate_synapses", &all)?;
-        }
+        let stage = self.compile_synapse_pass(ctx, layout, &table, run)?;
         let compile_s = t0.elapsed().as_secs_f64();
         let t1 = std::time::Instant::now();
-        let run = |scale: f32| -> Result<()> {
+        let chunks = [
+            run.parts(DeviceBuffer::CompactWords),
+            run.parts(DeviceBuffer::CompactTargets),
+        ];
+        let write = |scale: f32| -> Result<()> {
             let params = GenParams {
                 fixed_scale: scale,
                 delay_bits: compact.delay_bits,
                 ..self.params
             };
-            let (uniform, projections) = upload(device, &params, &table);
-            let chunk_buffers: Vec<&wgpu::Buffer> = chunks.0.iter().chain(chunks.1).collect();
-            let all = self.synapse_bindings(&uniform, &projections, row_ptr, chunk_buffers);
-            // Every workgroup of the padded, bit-reversed order (see `gen_row`).
-            let groups = grid(WORKGROUP << params.row_group_bits, self.max_groups);
-            dispatch(ctx, &pipe, "generate_synapses", &all, groups);
-            Ok(())
+            let pass = self.synapse_pass(ctx, &params, &table, run, chunks)?;
+            dispatch(ctx, &stage, &pass, self.sizes.synapses_grid())
         };
-        run(self.fixed_scale)?;
-        let indegree = read_u32(
-            ctx,
-            &self.indegree_buffer,
-            (self.indegree_buffer.size() / 4) as usize,
-        )?;
-        let degree = |q: usize, j: usize| indegree[(table[q].indegree_base as usize) + j];
-        let exceeded = table
-            .iter()
-            .enumerate()
-            .any(|(q, p)| (0..p.post_size as usize).any(|j| degree(q, j) > self.bounds[q]));
-        // The provisional scale is safe unless the real in-degrees need a smaller one (scales
-        // are powers of two, so an exceeded bound often changes nothing).
-        let real_scale = if exceeded {
-            scale_for(plan, &table, degree)?
-        } else {
-            self.fixed_scale
-        };
-        let rerun = real_scale < self.fixed_scale;
-        let fixed_scale = real_scale.min(self.fixed_scale);
+        write(self.fixed_scale)?;
+        let (fixed_scale, rerun) = self.scale_after_pass(ctx, plan, &table)?;
         if rerun {
             log::info!(
                 "a generated in-degree exceeded its provisional bound: synapses written again at fixed-point scale {fixed_scale}"
@@ -378,10 +354,10 @@ impl Generation {
             // Pass 2 rewrites every generated word; it ORs the same targets again into the
             // words shared by neighbouring rows (targets do not depend on the scale), which
             // changes nothing. The host-encoded weights are rescaled by the caller.
-            let mut enc = device.create_command_encoder(&Default::default());
-            enc.clear_buffer(&self.indegree_buffer, 0, None);
+            let mut enc = ctx.device.create_command_encoder(&Default::default());
+            enc.clear_buffer(self.counters.get(DeviceBuffer::GenIndegree), 0, None);
             ctx.queue.submit([enc.finish()]);
-            run(fixed_scale)?;
+            write(fixed_scale)?;
         }
         wait_idle(ctx)?;
         Ok(Generated {
@@ -390,5 +366,28 @@ impl Generation {
             fixed_scale,
             rerun,
         })
+    }
+
+    /// The fixed-point scale the real in-degrees allow, and whether it is smaller than the
+    /// provisional one (scales are powers of two, so an exceeded bound often changes nothing).
+    fn scale_after_pass(
+        &self,
+        ctx: &GpuContext,
+        plan: &Plan,
+        table: &[GenProjection],
+    ) -> Result<(f32, bool)> {
+        let indegree_buffer = self.counters.get(DeviceBuffer::GenIndegree);
+        let indegree = read_u32(ctx, indegree_buffer, (indegree_buffer.size() / 4) as usize)?;
+        let degree = |q: usize, j: usize| indegree[(table[q].indegree_base as usize) + j];
+        let exceeded = table
+            .iter()
+            .enumerate()
+            .any(|(q, p)| (0..p.post_size as usize).any(|j| degree(q, j) > self.bounds[q]));
+        let real_scale = if exceeded {
+            scale_for(plan, table, degree)?
+        } else {
+            self.fixed_scale
+        };
+        Ok((real_scale.min(self.fixed_scale), real_scale < self.fixed_scale))
     }
 }

@@ -1,0 +1,388 @@
+"""PyNN's standard cell types on spikegpu's neuron models.
+
+Each type keeps PyNN's parameter names and units (identity translations) and says how a
+population of it becomes a model-file population: the engine parameters (ms, mV, nS, pA, pF),
+the factor that takes PyNN weights (nA or uS) and currents (nA) to the engine's units, the
+extra delay its synapses need (see simulator.py) and which engine variable each PyNN
+recordable reads.
+
+| PyNN                     | engine            | weights                | currents  |
+| ------------------------ | ----------------- | ---------------------- | --------- |
+| IF_curr_exp / _alpha     | lif (exp / alpha) | w tau_m / cm (mV)      | R I (mV)  |
+| IF_curr_delta            | lif (delta)       | w (mV jump)            | R I (mV)  |
+| IF_cond_exp              | lif_cond          | 1000 w nS (inh. < 0)   | 1000 I pA |
+| Izhikevich               | izhikevich        | w / dt (a jump of w)   | 1000 I    |
+| HH_cond_exp              | hh                | 1000 w nS (inh. < 0)   | 1000 I pA |
+| SpikeSourceArray         | spike_source      |                        |           |
+| SpikeSourcePoisson       | poisson_source    |                        |           |
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Tuple
+
+import numpy as np
+
+import spikegpu
+
+from .. import errors
+from ..parameters import Sequence
+from ..standardmodels import build_translations, cells
+from .simulator import state
+from .translate import evaluated, homogeneous, initial_value
+
+
+def identity(*names: str):
+    """PyNN names and units pass through; the engine conversion happens in `engine_entry`."""
+    return build_translations(*[(n, n) for n in names])
+
+
+class EngineCell:
+    """What a standard cell type needs to become an engine population."""
+
+    #: PyNN recordable -> (engine variable, factor from engine to PyNN units)
+    engine_variables: Dict[str, Tuple[str, float]] = {}
+    #: whether synaptic input acts in the step it arrives (delta-like): no extra delay
+    delta_input = False
+    #: the engine feature that changing parameters after time has advanced needs
+    parameter_feature = "set_neuron_params"
+
+    def engine_entry(self, pop) -> Dict[str, Any]:
+        """The model-file population entry (without name and size)."""
+        raise NotImplementedError(f"{type(self).__name__} has no engine description")
+
+    def weight_scale(self, pop, receptor: str) -> float:
+        """Factor from PyNN weights to the engine's weights onto `pop` via `receptor`."""
+        return 1.0
+
+    def current_scale(self, pop) -> float:
+        """Factor from nA to the engine's current unit for `pop`."""
+        return 1000.0
+
+    def delay_shift(self) -> float:
+        """What the engine adds to PyNN delays for synapses onto this type (ms)."""
+        return 0.0 if self.delta_input else state.dt
+
+
+def value(pop, name: str, scale: float = 1.0) -> float:
+    """Parameter `name` of `pop` (times `scale`), which must be the same for every neuron."""
+    v = homogeneous(evaluated(pop._parameters[name], pop.size), scale)
+    if v is None:
+        raise spikegpu.EngineFeatureMissing(
+            "per_neuron_params", f"{pop.celltype.__class__.__name__} parameter '{name}' differs between neurons"
+        )
+    return v
+
+
+def per_neuron_or_value(pop, name: str, scale: float = 1.0):
+    """A number if homogeneous, else the list of values (for threshold and bias)."""
+    values = evaluated(pop._parameters[name], pop.size).astype(float) * scale
+    v = homogeneous(values)
+    return v if v is not None else [float(x) for x in values]
+
+
+def initial(pop, variable: str, scale: float = 1.0):
+    """The engine form of `variable`'s initial value."""
+    lazy = pop.initial_values.get(variable)
+    if lazy is None:
+        return None
+    v = initial_value(lazy, scale)
+    if v is None:
+        raise spikegpu.EngineFeatureMissing(
+            "per_neuron_initial", f"initial values of '{variable}' in population '{pop.label}' differ between neurons"
+        )
+    return v
+
+
+def add_init(entry: Dict[str, Any], key: str, v):
+    if v is not None:
+        entry.setdefault("init", {})[key] = v
+
+
+def add_threshold_and_bias(entry, pop, threshold_key: str, threshold, bias):
+    """Puts a threshold and bias either into params (homogeneous) or per_neuron (lists)."""
+    if isinstance(threshold, list):
+        entry.setdefault("per_neuron", {})["threshold"] = threshold
+    else:
+        entry["params"][threshold_key] = threshold
+    if isinstance(bias, list) or bias != 0.0:
+        entry.setdefault("per_neuron", {})["bias"] = bias if isinstance(bias, list) else [bias] * pop.size
+
+
+class CurrentLif(EngineCell):
+    """Shared by the IF_curr_* types: the engine's LIF in voltage units (R = tau_m / cm)."""
+
+    synapse = "exponential"
+    engine_variables = {"v": ("v", 1.0)}
+
+    def resistance(self, pop) -> float:
+        return value(pop, "tau_m") / value(pop, "cm")
+
+    def engine_entry(self, pop):
+        r = self.resistance(pop)
+        params = {
+            "tau_m": value(pop, "tau_m"),
+            "v_rest": value(pop, "v_rest"),
+            "v_reset": value(pop, "v_reset"),
+            "refractory": value(pop, "tau_refrac") + state.dt,
+            "synapse": self.synapse,
+        }
+        if self.synapse != "delta":
+            params["tau_syn_exc"] = value(pop, "tau_syn_E")
+            params["tau_syn_inh"] = value(pop, "tau_syn_I")
+        entry: Dict[str, Any] = {"model": "lif", "params": params}
+        threshold = per_neuron_or_value(pop, "v_thresh")
+        bias = per_neuron_or_value(pop, "i_offset", r)
+        add_threshold_and_bias(entry, pop, "v_thresh", threshold, bias)
+        add_init(entry, "v", initial(pop, "v"))
+        add_init(entry, "syn_e", initial(pop, "isyn_exc", r))
+        add_init(entry, "syn_i", initial(pop, "isyn_inh", r))
+        return entry
+
+    def weight_scale(self, pop, receptor):
+        return 1.0 if self.synapse == "delta" else self.resistance(pop)
+
+    def current_scale(self, pop):
+        return self.resistance(pop)
+
+
+class IF_curr_exp(CurrentLif, cells.IF_curr_exp):
+    __doc__ = cells.IF_curr_exp.__doc__
+    translations = identity(*cells.IF_curr_exp.default_parameters)
+
+
+class IF_curr_alpha(CurrentLif, cells.IF_curr_alpha):
+    __doc__ = cells.IF_curr_alpha.__doc__
+    translations = identity(*cells.IF_curr_alpha.default_parameters)
+    synapse = "alpha"
+
+
+class IF_curr_delta(CurrentLif, cells.IF_curr_delta):
+    __doc__ = cells.IF_curr_delta.__doc__
+    translations = identity(*cells.IF_curr_delta.default_parameters)
+    synapse = "delta"
+    delta_input = True
+
+
+class ConductanceCell(EngineCell):
+    """Conductances in uS (PyNN) against nS (engine); inhibitory weights enter negative."""
+
+    engine_variables = {"v": ("v", 1.0), "gsyn_exc": ("syn_e", 1e-3), "gsyn_inh": ("syn_i", 1e-3)}
+
+    def weight_scale(self, pop, receptor):
+        return -1000.0 if receptor == "inhibitory" else 1000.0
+
+    def add_conductance_init(self, entry, pop):
+        add_init(entry, "v", initial(pop, "v"))
+        add_init(entry, "syn_e", initial(pop, "gsyn_exc", 1000.0))
+        add_init(entry, "syn_i", initial(pop, "gsyn_inh", 1000.0))
+
+
+class IF_cond_exp(ConductanceCell, cells.IF_cond_exp):
+    __doc__ = cells.IF_cond_exp.__doc__
+    translations = identity(*cells.IF_cond_exp.default_parameters)
+
+    def engine_entry(self, pop):
+        cm = value(pop, "cm", 1000.0)
+        params = {
+            "c_m": cm,
+            "g_leak": cm / value(pop, "tau_m"),
+            "e_leak": value(pop, "v_rest"),
+            "v_reset": value(pop, "v_reset"),
+            "e_exc": value(pop, "e_rev_E"),
+            "e_inh": value(pop, "e_rev_I"),
+            "tau_syn_exc": value(pop, "tau_syn_E"),
+            "tau_syn_inh": value(pop, "tau_syn_I"),
+            "refractory": value(pop, "tau_refrac") + state.dt,
+        }
+        entry: Dict[str, Any] = {"model": "lif_cond", "params": params}
+        threshold = per_neuron_or_value(pop, "v_thresh")
+        bias = per_neuron_or_value(pop, "i_offset", 1000.0)
+        add_threshold_and_bias(entry, pop, "v_thresh", threshold, bias)
+        self.add_conductance_init(entry, pop)
+        return entry
+
+
+class HH_cond_exp(ConductanceCell, cells.HH_cond_exp):
+    """Traub-Miles Hodgkin-Huxley (NEST's hh_cond_exp_traub): a spike is registered when v
+    crosses v_offset + 30 mV, with NEST's 2 ms refractory window. The gating variables start
+    at the engine's values (h, m, n initial values other than PyNN's defaults are refused)."""
+
+    translations = identity(*cells.HH_cond_exp.default_parameters)
+
+    def engine_entry(self, pop):
+        v_t = value(pop, "v_offset")
+        params = {
+            "c_m": value(pop, "cm", 1000.0),
+            "g_leak": value(pop, "g_leak", 1000.0),
+            "e_leak": value(pop, "e_rev_leak"),
+            "g_na": value(pop, "gbar_Na", 1000.0),
+            "e_na": value(pop, "e_rev_Na"),
+            "g_kd": value(pop, "gbar_K", 1000.0),
+            "e_k": value(pop, "e_rev_K"),
+            "v_t": v_t,
+            "e_exc": value(pop, "e_rev_E"),
+            "e_inh": value(pop, "e_rev_I"),
+            "tau_syn_exc": value(pop, "tau_syn_E"),
+            "tau_syn_inh": value(pop, "tau_syn_I"),
+            "v_spike": v_t + 30.0,
+            "refractory": 2.0 + state.dt,
+        }
+        for gate in ("h", "m", "n"):
+            lazy = pop.initial_values.get(gate)
+            if lazy is not None and initial_value(lazy) != cells.HH_cond_exp.default_initial_values[gate]:
+                raise spikegpu.EngineFeatureMissing(
+                    "set_state", f"HH_cond_exp initial value of '{gate}' (the engine starts the gates itself)"
+                )
+        entry: Dict[str, Any] = {"model": "hh", "params": params}
+        bias = per_neuron_or_value(pop, "i_offset", 1000.0)
+        if isinstance(bias, list) or bias != 0.0:
+            entry["per_neuron"] = {"bias": bias if isinstance(bias, list) else [bias] * pop.size}
+        self.add_conductance_init(entry, pop)
+        return entry
+
+
+class Izhikevich(EngineCell, cells.Izhikevich):
+    """Izhikevich 2003 with delta synapses: a weight w moves v by w mV (the engine adds w/dt as
+    a current for one step); i_offset in nA enters the equation times 1000, as in NEST."""
+
+    __doc__ = cells.Izhikevich.__doc__
+    translations = identity(*cells.Izhikevich.default_parameters)
+    engine_variables = {"v": ("v", 1.0), "u": ("u", 1.0)}
+    delta_input = True
+
+    def engine_entry(self, pop):
+        abcd = [evaluated(pop._parameters[k], pop.size).astype(float) for k in ("a", "b", "c", "d")]
+        entry: Dict[str, Any] = {"model": "izhikevich", "params": {"v_peak": 30.0}}
+        if all(homogeneous(x) is not None for x in abcd):
+            entry["params"].update({k: float(x[0]) for k, x in zip("abcd", abcd)})
+        else:
+            entry["izhikevich_abcd"] = np.column_stack(abcd).tolist()
+        add_init(entry, "v", initial(pop, "v"))
+        add_init(entry, "u", initial(pop, "u"))
+        return entry
+
+    def bias_current(self, pop) -> float:
+        """i_offset as an engine current (a population-wide current source)."""
+        return value(pop, "i_offset", 1000.0)
+
+    def weight_scale(self, pop, receptor):
+        return 1.0 / state.dt
+
+
+class SpikeSourceArray(EngineCell, cells.SpikeSourceArray):
+    """Spike times per neuron (ms, at least one time step): each is emitted in the step that
+    ends at it, as NEST's spike_generator does (see simulator.py)."""
+
+    __doc__ = cells.SpikeSourceArray.__doc__
+    translations = identity("spike_times")
+    parameter_feature = "set_spike_times"
+
+    def check(self, pop):
+        """PyNN refuses spike times that do not increase."""
+        for i, seq in enumerate(evaluated(pop._parameters["spike_times"], pop.size)):
+            t = np.asarray(seq.value if isinstance(seq, Sequence) else seq, dtype=float).ravel()
+            if t.size > 1 and np.any(np.diff(t) <= 0):
+                raise errors.InvalidParameterValueError(
+                    f"SpikeSourceArray '{pop.label}' neuron {i}: spike times must increase ({t.tolist()})"
+                )
+
+    def engine_entry(self, pop):
+        dt = state.dt
+        times = []
+        for i, seq in enumerate(evaluated(pop._parameters["spike_times"], pop.size)):
+            t = np.asarray(seq.value if isinstance(seq, Sequence) else seq, dtype=float).ravel()
+            if t.size and t.min() < dt - 1e-9:
+                raise ValueError(
+                    f"SpikeSourceArray '{pop.label}' neuron {i}: spike time {t.min()} ms is before the "
+                    f"first time step ends ({dt} ms); PyNN (as NEST) needs spike times >= dt"
+                )
+            ticks = np.unique(np.round(t / dt).astype(np.int64))
+            times.append([float(k - 1) * dt for k in ticks])
+        return {"model": "spike_source", "spike_times": times}
+
+
+class SpikeSourcePoisson(EngineCell, cells.SpikeSourcePoisson):
+    """Poisson trains. A homogeneous rate from t = 0 with no end runs on the engine's
+    PoissonSource (at most one spike per step); per-neuron rates or start/duration windows
+    are drawn here from rng_seed and emitted as spike arrays, until the engine has them
+    (ENGINE_NEEDS.md: PoissonSource with per-neuron rates and start/stop)."""
+
+    __doc__ = cells.SpikeSourcePoisson.__doc__
+    translations = identity(*cells.SpikeSourcePoisson.default_parameters)
+    parameter_feature = "set_source_rates"
+
+    def engine_entry(self, pop):
+        rates = evaluated(pop._parameters["rate"], pop.size).astype(float)
+        starts = evaluated(pop._parameters["start"], pop.size).astype(float)
+        durations = evaluated(pop._parameters["duration"], pop.size).astype(float)
+        if homogeneous(rates) is not None and np.all(starts == 0.0) and np.all(durations >= 1e9):
+            return {"model": "poisson_source", "params": {"rate": float(rates[0])}}
+        state.drawn_sources = True
+        return {"model": "spike_source", "spike_times": poisson_trains(pop, rates, starts, durations)}
+
+
+def poisson_trains(pop, rates, starts, durations):
+    """Poisson spike times per neuron within [start, start + duration) and before the end of
+    the run that builds the engine (`state.horizon`), at most one per step, drawn from
+    (rng_seed, population index): the engine times of SpikeSourceArray."""
+    dt = state.dt
+    seed = [state.rng_seed, state.populations.index(pop)]
+    rng = np.random.default_rng(seed)
+    trains = []
+    for rate, start, duration in zip(rates, starts, durations):
+        first = max(int(np.ceil(start / dt)), 1)
+        last = int(np.floor(min(start + duration, state.horizon) / dt + 1e-9)) + 1
+        steps = max(last - first, 0)
+        p = min(rate * dt * 1e-3, 1.0)
+        fired = np.nonzero(rng.random(steps) < p)[0] + first
+        trains.append([float(k - 1) * dt for k in fired])
+    return trains
+
+
+def _missing(base, key: str):
+    """A standard cell type the engine has no model for: refused on creation with the need."""
+
+    class Missing(base):
+        __doc__ = base.__doc__
+        translations = identity(*base.default_parameters)
+
+        def __init__(self, **parameters):
+            raise spikegpu.EngineFeatureMissing(key, f"the PyNN cell type {base.__name__}")
+
+    Missing.__name__ = base.__name__
+    Missing.__qualname__ = base.__name__
+    return Missing
+
+
+IF_cond_alpha = _missing(cells.IF_cond_alpha, "cond_alpha")
+IF_cond_exp_gsfa_grr = _missing(cells.IF_cond_exp_gsfa_grr, "other_models")
+IF_facets_hardware1 = _missing(cells.IF_facets_hardware1, "other_models")
+GIF_cond_exp = _missing(cells.GIF_cond_exp, "other_models")
+SpikeSourceGamma = _missing(cells.SpikeSourceGamma, "other_models")
+SpikeSourceInhGamma = _missing(cells.SpikeSourceInhGamma, "other_models")
+SpikeSourcePoissonRefractory = _missing(cells.SpikeSourcePoissonRefractory, "other_models")
+PointNeuron = _missing(cells.PointNeuron, "other_models")
+EIF_cond_exp_isfa_ista = _missing(cells.EIF_cond_exp_isfa_ista, "adex_cond")
+EIF_cond_alpha_isfa_ista = _missing(cells.EIF_cond_alpha_isfa_ista, "adex_cond")
+
+__all__ = [
+    "IF_curr_exp",
+    "IF_curr_alpha",
+    "IF_curr_delta",
+    "IF_cond_exp",
+    "IF_cond_alpha",
+    "HH_cond_exp",
+    "Izhikevich",
+    "EIF_cond_exp_isfa_ista",
+    "EIF_cond_alpha_isfa_ista",
+    "SpikeSourceArray",
+    "SpikeSourcePoisson",
+    "IF_cond_exp_gsfa_grr",
+    "IF_facets_hardware1",
+    "GIF_cond_exp",
+    "SpikeSourceGamma",
+    "SpikeSourceInhGamma",
+    "SpikeSourcePoissonRefractory",
+    "PointNeuron",
+]

@@ -1,0 +1,143 @@
+"""Population, PopulationView and Assembly for pyNN.spikegpu.
+
+A Population holds its parameters and initial values in PyNN units; it becomes one engine
+population when the network is described (cells.py converts the units). Changing parameters
+or initial values before the first run rebuilds the engine; afterwards the engine would need
+to accept such changes (ENGINE_NEEDS.md).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import common, errors
+from ..parameters import ParameterSpace, simplify
+from ..standardmodels import StandardCellType
+from . import simulator
+from .recording import Recorder
+from .simulator import state
+
+
+class Assembly(common.Assembly):
+    __doc__ = common.Assembly.__doc__
+    _simulator = simulator
+
+
+class PopulationView(common.PopulationView):
+    __doc__ = common.PopulationView.__doc__
+    _assembly_class = Assembly
+    _simulator = simulator
+
+    def _get_parameters(self, *names):
+        values = {}
+        for name in names:
+            value = self.parent._parameters[name]
+            if isinstance(value, np.ndarray):
+                value = value[self.mask]
+            values[name] = simplify(value)
+        return ParameterSpace(values, shape=(self.size,))
+
+    def _set_parameters(self, parameter_space):
+        state.changed(self.celltype.parameter_feature, f"setting parameters of '{self.parent.label}'")
+        parameter_space.evaluate(simplify=False)
+        for name, value in parameter_space.items():
+            self.parent._parameters[name][self.mask] = value
+
+    def _set_initial_value_array(self, variable, initial_values):
+        state.changed("set_state", f"initializing '{variable}' of '{self.parent.label}'")
+        initial_values.shape = (self.size,)
+        values = np.asarray(initial_values.evaluate(simplify=False), dtype=float)
+        parent = self.parent
+        current = parent.initial_values.get(variable)
+        full = (
+            np.asarray(current.evaluate(simplify=False), dtype=float).copy()
+            if current is not None
+            else np.zeros(parent.size)
+        )
+        full[self.mask] = values
+        parent._store_initial(variable, full)
+
+    def _get_view(self, selector, label=None):
+        return PopulationView(self, selector, label)
+
+    def initialize(self, **initial_values):
+        for variable, value in initial_values.items():
+            from ..parameters import LazyArray
+
+            self._set_initial_value_array(variable, LazyArray(value, shape=(self.size,), dtype=float))
+
+
+class Population(common.Population):
+    __doc__ = common.Population.__doc__
+    _simulator = simulator
+    _recorder_class = Recorder
+    _assembly_class = Assembly
+
+    def _create_cells(self):
+        state.structure_changed("a population")
+        first = state.id_counter
+        self.all_cells = np.array([simulator.ID(i) for i in range(first, first + self.size)], dtype=simulator.ID)
+        self._mask_local = np.ones(self.size, dtype=bool)
+        for cell in self.all_cells:
+            cell.parent = self
+        state.id_counter += self.size
+        if isinstance(self.celltype, StandardCellType):
+            space = self.celltype.native_parameters
+        else:
+            space = self.celltype.parameter_space
+        space.shape = (self.size,)
+        space.evaluate(simplify=False)
+        self._parameters = space.as_dict()
+        self._check()
+        state.populations.append(self)
+
+    def _check(self):
+        check = getattr(self.celltype, "check", None)
+        if check is not None:
+            check(self)
+
+    @property
+    def _engine_name(self) -> str:
+        return state.engine_name(self)
+
+    def _store_initial(self, variable, values):
+        from ..parameters import LazyArray
+
+        self.initial_values[variable] = LazyArray(values, shape=(self.size,), dtype=float)
+
+    def _set_initial_value_array(self, variable, initial_values):
+        if getattr(self, "_parameters", None) is not None and state.engine is not None:
+            state.changed("set_state", f"initializing '{variable}' of '{self.label}'")
+
+    def _get_view(self, selector, label=None):
+        return PopulationView(self, selector, label)
+
+    def _get_parameters(self, *names):
+        values = {name: simplify(self._parameters[name]) for name in names}
+        return ParameterSpace(values, shape=(self.size,))
+
+    def _set_parameters(self, parameter_space):
+        state.changed(self.celltype.parameter_feature, f"setting parameters of '{self.label}'")
+        parameter_space.evaluate(simplify=False)
+        for name, value in parameter_space.items():
+            self._parameters[name] = value
+        self._check()
+
+    def _describe(self, net):
+        """Adds this population to the engine description `net`."""
+        entry = self.celltype.engine_entry(self)
+        model = entry.pop("model")
+        net.population(self._engine_name, self.size, model, **entry)
+        bias = getattr(self.celltype, "bias_current", None)
+        if bias is not None:
+            amplitude = bias(self)
+            if amplitude != 0.0:
+                net.current(self._engine_name, dc=amplitude)
+
+    def can_record(self, variable, location=None):
+        if variable == "spikes":
+            return True
+        return variable in getattr(self.celltype, "engine_variables", {})
+
+
+__all__ = ["Population", "PopulationView", "Assembly", "errors"]

@@ -1,0 +1,182 @@
+"""The Python API: models from files and from Python, runs that continue, numpy results,
+weights, neuromodulators, probes, devices."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+
+import spikegpu
+
+
+def small_network(seed: int = 3) -> spikegpu.Network:
+    net = spikegpu.Network(dt=0.1, seed=seed, name="small")
+    exc = net.population("exc", 80, "lif", params={"v_rest": "-49 mV"}, init={"v": spikegpu.uniform(-60, -50)})
+    inh = net.population("inh", 20, "lif", params={"v_rest": -49.0}, init={"v": spikegpu.uniform(-60, -50)})
+    for post in (exc, inh):
+        net.projection(exc, post, spikegpu.fixed_probability(0.1), weight=1.62, delay=0.1)
+        net.projection(inh, post, spikegpu.fixed_probability(0.1), weight=-9.0, delay=0.1, receptor="inhibitory")
+    return net
+
+
+def test_model_file_loads_and_runs_with_the_benchmark_spike_hash(models_dir):
+    model = spikegpu.load(models_dir / "cuba.toml")
+    assert model.name == "cuba" and model.neuron_count == 4000 and model.dt == 0.1
+    assert [p[:3] for p in model.populations] == [("exc", 3200, "lif"), ("inh", 800, "lif")]
+    sim = spikegpu.Simulator(model, backend="cpu")
+    sim.run(200.0)
+    times, neurons = sim.spikes("exc")
+    assert times.dtype == np.float64 and neurons.dtype == np.uint32
+    assert times.shape == neurons.shape and times.size > 0
+    assert np.all(np.diff(times) >= 0) and neurons.max() < 3200
+    ticks, global_neurons = sim.spike_records()
+    assert spikegpu.spike_hash(ticks, global_neurons) == sim.spike_hash()
+    # The file's probe: v of 4 neurons every 0.5 ms, from t = 0.
+    t, v = sim.probe(0)
+    assert v.shape == (401, 4) and v.dtype == np.float32 and t[0] == 0.0 and t[-1] == 200.0
+
+
+def test_runs_continue_where_they_stopped():
+    model = small_network().build()
+    once = spikegpu.Simulator(model, backend="cpu")
+    once.run(100.0)
+    twice = spikegpu.Simulator(model, backend="cpu")
+    twice.run(30.0)
+    twice.run(70.0)
+    assert twice.t == pytest.approx(100.0) and twice.ticks == 1000
+    assert once.spike_hash() == twice.spike_hash()
+
+
+def test_a_network_built_in_python_equals_its_model_file():
+    net = small_network()
+    from_python = spikegpu.Simulator(net, backend="cpu")
+    from_text = spikegpu.Simulator(spikegpu.loads(net.to_toml()), backend="cpu")
+    for sim in (from_python, from_text):
+        sim.run(100.0)
+    assert from_python.spike_hash() == from_text.spike_hash()
+    assert from_python.counters()["spikes"] > 0
+
+
+def test_weights_and_delays_come_as_arrays_and_set_weights_takes_effect():
+    model = small_network().build()
+    sim = spikegpu.Simulator(model, backend="cpu")
+    pre, post, w = sim.weights(0)
+    assert pre.dtype == np.uint32 and w.dtype == np.float32 and pre.size == post.size == w.size > 0
+    assert np.all(w == np.float32(1.62)) and np.allclose(sim.delays(0), 0.1)
+    sim.set_weights(0, np.zeros(w.size))
+    assert np.all(sim.weights(0)[2] == 0.0)
+    with pytest.raises(ValueError, match="weights"):
+        sim.set_weights(0, np.full(w.size, -1.0))
+    with pytest.raises(ValueError, match="one per synapse"):
+        sim.set_weights(0, [1.0])
+
+
+def test_probes_sample_at_zero_and_every_interval_in_the_model_unit():
+    sim = spikegpu.Simulator(small_network().build(), backend="cpu")
+    probe = sim.add_probe("exc", "v", neurons=[0, 5], interval=1.0)
+    sim.run(10.0)
+    t, v = sim.probe(probe)
+    assert np.allclose(t, np.arange(11.0)) and v.shape == (11, 2)
+    assert np.all((v >= -60.0) & (v <= -45.0))
+    now = sim.state("exc", "v")
+    assert now.shape == (80,) and now[0] == v[-1, 0] and now[5] == v[-1, 1]
+    with pytest.raises(ValueError, match="out of range"):
+        sim.add_probe("exc", "v", neurons=[80])
+    with pytest.raises(ValueError, match="known variables"):
+        sim.state("exc", "q")
+
+
+def test_neuromodulator_levels_are_set_between_runs(models_dir):
+    sim = spikegpu.Simulator(spikegpu.load(models_dir / "distal-reward.toml"), backend="cpu")
+    sim.set_modulator("global", 0.5)
+    assert sim.modulator("global") == pytest.approx(0.5)
+    sim.add_modulator("global", 0.25)
+    assert sim.modulator("global") == pytest.approx(0.75)
+    sim.run(1.0)
+    with pytest.raises(ValueError, match="finite"):
+        sim.set_modulator("global", float("nan"))
+
+
+def test_run_releases_the_gil():
+    """Another Python thread keeps running while the engine simulates."""
+    sim = spikegpu.Simulator(small_network().build(), backend="cpu")
+    counter = {"n": 0}
+    stop = threading.Event()
+
+    def count():
+        while not stop.is_set():
+            counter["n"] += 1
+
+    thread = threading.Thread(target=count)
+    thread.start()
+    time.sleep(0.05)
+    before = counter["n"]
+    sim.run(2000.0)
+    during = counter["n"] - before
+    stop.set()
+    thread.join()
+    assert during > 1000, f"the counting thread advanced only {during} times during run()"
+
+
+def test_a_second_thread_gets_a_clear_error_while_a_run_is_in_flight(models_dir):
+    sim = spikegpu.Simulator(spikegpu.load(models_dir / "cuba.toml"), backend="cpu")
+    errors = []
+
+    def run():
+        sim.run(2000.0)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    try:
+        while thread.is_alive():
+            try:
+                sim.spikes("exc")
+            except RuntimeError as e:
+                errors.append(str(e))
+                break
+    finally:
+        thread.join()
+    assert errors and "busy" in errors[0]
+
+
+def test_progress_bar_runs_to_the_end(capfd):
+    sim = spikegpu.Simulator(small_network().build(), backend="cpu", progress=True)
+    sim.run(50.0)
+    assert sim.ticks == 500
+
+
+def test_raster_png_is_written(tmp_path):
+    sim = spikegpu.Simulator(small_network().build(), backend="cpu")
+    sim.run(100.0)
+    path = tmp_path / "raster.png"
+    spikegpu.raster(sim, str(path))
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_devices_lists_adapters_as_dicts():
+    for d in spikegpu.devices():
+        assert {"name", "backend", "device_type", "compute"} <= set(d)
+
+
+def test_gpu_backend_gives_the_cpu_spike_trains(gpu_available):
+    if not gpu_available:
+        pytest.skip("no GPU adapter (set SPIKEGPU_REQUIRE_GPU=1 to fail instead)")
+    model = small_network().build()
+    gpu = spikegpu.Simulator(model, backend="gpu")
+    cpu = spikegpu.Simulator(model, backend="cpu")
+    for sim in (gpu, cpu):
+        sim.run(20.0)
+        sim.run(30.0)
+    assert gpu.backend == "gpu" and cpu.backend == "cpu"
+    assert gpu.spike_hash() == cpu.spike_hash()
+
+
+def test_missing_engine_features_name_themselves():
+    sim = spikegpu.Simulator(small_network().build(), backend="cpu")
+    with pytest.raises(NotImplementedError, match="set_poisson_rate"):
+        sim.set_poisson_rate(0, 10.0)
+    with pytest.raises(spikegpu.EngineFeatureMissing, match="set_current"):
+        sim.set_current(0, 1.0)

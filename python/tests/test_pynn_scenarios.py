@@ -1,0 +1,120 @@
+"""PyNN 0.13's own system test scenarios (test/system/scenarios of its source distribution),
+run on pyNN.spikegpu the way test/system/test_nest.py runs them on pyNN.nest: each scenario
+function is called with the backend module.
+
+Three lists: scenarios that must pass; scenarios that must be refused with
+``EngineFeatureMissing`` naming the engine feature they need (python/ENGINE_NEEDS.md), so that
+the gap is checked and the list shrinks as the engine grows; and scenarios that cannot apply,
+with the reason. README.md repeats the lists.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import os
+import sys
+
+import pytest
+
+import spikegpu
+
+from conftest import pynn_source_dir
+
+os.environ.setdefault("SPIKEGPU_BACKEND", "cpu")
+
+#: scenario -> engine feature (EngineFeatureMissing key) it needs
+NEEDS_ENGINE = {
+    "test_cell_types::test_EIF_cond_alpha_isfa_ista": "adex_cond",
+    "test_cell_types::test_SpikeSourceGamma": "other_models",
+    "test_cell_types::test_SpikeSourcePoissonRefractory": "other_models",
+    "test_cell_types::test_update_SpikeSourceArray": "set_spike_times",
+    "test_connection_handling::test_connection_access_weight_and_delay": "synapse_params",
+    "test_connectors::test_all_to_all_tsodyksmarkram": "stdp_other",
+    "test_connectors::test_fixed_number_pre_with_replacement_heterogeneous_parameters": "stdp_other",
+    "test_connectors::test_fixed_number_post_with_replacement_heterogeneous_parameters": "stdp_other",
+    "test_electrodes::test_changing_electrode": "set_current",
+    "test_electrodes::test_issue321": "current_subset",
+    "test_electrodes::test_issue437": "current_subset",
+    "test_electrodes::test_issue442": "ac_source",
+    "test_electrodes::test_issue445": "ac_source",
+    "test_electrodes::test_issue451": "set_current",
+    "test_electrodes::test_issue487": "current_subset",
+    "test_electrodes::test_issue_465_474_630": "ac_source",
+    "test_electrodes::test_issue497": "ac_source",
+    "test_electrodes::test_issue631": "ac_source",
+    "test_electrodes::test_issue759": "set_current",
+    "test_issue274::test_issue274": "synapse_params",
+    "test_parameter_handling::test_set_synaptic_parameters_fully_connected": "stdp_other",
+    "test_parameter_handling::test_set_synaptic_parameters_partially_connected": "stdp_other",
+    "test_parameter_handling::test_set_synaptic_parameters_multiply_connected": "stdp_other",
+    "test_parameter_handling::test_issue505": "stdp_other",
+    "test_recording::test_record_vm_and_gsyn_from_assembly": "adex_cond",
+    "test_recording::test_issue259": "off_grid",
+    "test_recording::test_record_with_filename": "current_subset",
+    "test_scenario1::test_scenario1a": "cond_alpha",
+    "test_scenario2::test_scenario2": "off_grid",
+    "test_scenario4::test_scenario4": "adex_cond",
+    "test_synapse_types::test_simple_stochastic_synapse": "other_models",
+    "test_ticket166::test_ticket166": "set_spike_times",
+}
+
+#: scenario -> why it cannot apply to spikegpu at all
+NOT_APPLICABLE = {
+    "test_scenario5::test_scenario5": "multicompartment neurons with morphologies (PyNN's arbor and neuron backends only)",
+    "test_cell_types::test_composed_neuron_model_homogeneous_receptors": (
+        "composed cell types (PyNN's experimental PointNeuron with LIF/AdExp components and "
+        "post-synaptic response objects), which pyNN.spikegpu does not define"
+    ),
+}
+
+
+def scenario_functions():
+    """(id, module name, function name) of every scenario function taking `sim`."""
+    root = pynn_source_dir() / "test" / "system"
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    found = []
+    for path in sorted((root / "scenarios").glob("test_*.py")):
+        module = importlib.import_module(f"scenarios.{path.stem}")
+        for name, fn in vars(module).items():
+            if name.startswith("test_") and inspect.isfunction(fn) and "sim" in inspect.signature(fn).parameters:
+                found.append((f"{path.stem}::{name}", path.stem, name))
+    return found
+
+
+SCENARIOS = scenario_functions()
+
+
+def run_scenario(module: str, name: str):
+    import pyNN.spikegpu as sim
+
+    fn = getattr(importlib.import_module(f"scenarios.{module}"), name)
+    fn(sim)
+
+
+def test_every_listed_scenario_exists():
+    ids = {s[0] for s in SCENARIOS}
+    assert set(NEEDS_ENGINE) <= ids and set(NOT_APPLICABLE) <= ids
+
+
+@pytest.mark.parametrize(
+    "module, name",
+    [pytest.param(m, n, id=i) for i, m, n in SCENARIOS if i not in NEEDS_ENGINE and i not in NOT_APPLICABLE],
+)
+def test_scenario_passes(module, name, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # some scenarios write files
+    run_scenario(module, name)
+
+
+@pytest.mark.parametrize("module, name", [pytest.param(m, n, id=i) for i, m, n in SCENARIOS if i in NEEDS_ENGINE])
+def test_scenario_is_refused_naming_the_engine_feature(module, name, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(spikegpu.EngineFeatureMissing) as info:
+        run_scenario(module, name)
+    assert info.value.key == NEEDS_ENGINE[f"{module}::{name}"], str(info.value)
+
+
+@pytest.mark.parametrize("module, name", [pytest.param(m, n, id=i) for i, m, n in SCENARIOS if i in NOT_APPLICABLE])
+def test_scenario_not_applicable(module, name):
+    pytest.skip(NOT_APPLICABLE[f"{module}::{name}"])

@@ -1,0 +1,142 @@
+//! The built network: populations, projections and inputs, immutable once validated.
+
+use glam::Vec3;
+
+use crate::error::{Error, Result};
+use crate::model::plasticity::{ModulatorChannel, Neuromodulator, StdpParams};
+use crate::model::{
+    Connectivity, CurrentInput, DelayDist, InitialValue, NeuronModel, NeuronParam, PerNeuron, PoissonInput,
+    PopulationId, ProjectionId, Receptor, StateVar, WeightDist,
+};
+
+/// A projection: synapses from neurons of `pre` to neurons of `post`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Projection {
+    /// Source population.
+    pub pre: PopulationId,
+    /// Target population.
+    pub post: PopulationId,
+    /// Connectivity rule.
+    pub connectivity: Connectivity,
+    /// Weight distribution.
+    pub weight: WeightDist,
+    /// Delay distribution (ms).
+    pub delay_ms: DelayDist,
+    /// Target port.
+    pub receptor: Receptor,
+    /// Spike-timing-dependent plasticity, if any.
+    pub plasticity: Option<StdpParams>,
+    /// Procedural: rows are regenerated from the seed on every spike instead of stored (see
+    /// [`NetworkBuilder::procedural`]).
+    pub procedural: bool,
+}
+
+/// A population of neurons of one model.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Population {
+    /// Name, unique in the network.
+    pub name: String,
+    /// Number of neurons, >= 1.
+    pub size: u32,
+    /// Neuron model and parameters.
+    pub model: NeuronModel,
+    /// Initial values of state variables (V always present).
+    pub initial: Vec<(StateVar, InitialValue)>,
+    /// Per-neuron Izhikevich (a, b, c, d), overriding the model's.
+    pub izhikevich_per_neuron: Option<Vec<[f64; 4]>>,
+    /// Per-neuron thresholds and bias currents, overriding the model's.
+    pub per_neuron: Vec<(NeuronParam, PerNeuron)>,
+    /// Neuron positions (for distance-dependent connectivity).
+    pub positions: Option<Vec<Vec3>>,
+    /// Whether the population's spikes are kept on the host.
+    pub record_spikes: bool,
+}
+
+/// An immutable, validated network description.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Network {
+    pub(crate) id: u64,
+    /// Integration time step (ms).
+    pub dt_ms: f64,
+    /// Seed of every random quantity (connectivity, initial state, inputs).
+    pub seed: u64,
+    /// Populations in creation order.
+    pub populations: Vec<Population>,
+    /// Projections in creation order.
+    pub projections: Vec<Projection>,
+    /// Poisson inputs in creation order.
+    pub poisson_inputs: Vec<PoissonInput>,
+    /// Current inputs in creation order.
+    pub current_inputs: Vec<CurrentInput>,
+    /// Declared neuromodulator channels (undeclared ones hold their level, baseline 0).
+    pub neuromodulators: Vec<(ModulatorChannel, Neuromodulator)>,
+}
+
+impl Network {
+    /// Total number of neurons.
+    pub fn neuron_count(&self) -> u64 {
+        self.populations.iter().map(|p| u64::from(p.size)).sum()
+    }
+
+    /// The handle of the population called `name`.
+    pub fn population(&self, name: &str) -> Option<PopulationId> {
+        self.populations
+            .iter()
+            .position(|p| p.name == name)
+            .map(|index| PopulationId {
+                network: self.id,
+                index,
+            })
+    }
+
+    /// Handles of all populations in order.
+    pub fn population_ids(&self) -> Vec<PopulationId> {
+        (0..self.populations.len())
+            .map(|index| PopulationId {
+                network: self.id,
+                index,
+            })
+            .collect()
+    }
+
+    /// Handles of all projections in order.
+    pub fn projection_ids(&self) -> Vec<ProjectionId> {
+        (0..self.projections.len())
+            .map(|index| ProjectionId {
+                network: self.id,
+                index,
+            })
+            .collect()
+    }
+
+    pub(crate) fn check_population(&self, id: PopulationId) -> Result<&Population> {
+        if id.network != self.id {
+            return Err(Error::UnknownHandle {
+                kind: "population",
+                index: id.index,
+                why: "it belongs to another network".into(),
+            });
+        }
+        self.populations.get(id.index).ok_or(Error::UnknownHandle {
+            kind: "population",
+            index: id.index,
+            why: "no such population".into(),
+        })
+    }
+
+    /// Structural equality: the same populations, projections and inputs, whatever the
+    /// network handle (two builds of the same description compare equal).
+    pub fn same_as(&self, other: &Network) -> bool {
+        let mut a = self.clone();
+        let b = other.clone();
+        a.id = b.id;
+        let fix = |p: &mut PopulationId| p.network = b.id;
+        a.projections.iter_mut().for_each(|p| {
+            fix(&mut p.pre);
+            fix(&mut p.post);
+        });
+        a.poisson_inputs.iter_mut().for_each(|p| fix(&mut p.target));
+        a.current_inputs.iter_mut().for_each(|p| fix(&mut p.target));
+        a == b
+    }
+}

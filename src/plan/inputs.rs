@@ -1,0 +1,185 @@
+//! Inputs phase: Poisson inputs (an exact CDF table per rate segment, compared as integers on
+//! every backend) and current sources (DC, steps, noise), with the bounds the fixed-point
+//! scale needs.
+
+use crate::error::{Result, invalid};
+use crate::model::{CurrentSource, Network, PoissonInput};
+use crate::plan::PopulationPlan;
+use crate::plan::layout::{CurrentGpu, CurrentStep, PoissonGpu, PoissonSegment};
+use crate::rng::stream;
+
+/// Largest |z| of the noise current's standardised Irwin-Hall(8) draw: 4 * sqrt(12/8).
+pub const NOISE_Z_MAX: f64 = 4.899;
+
+/// Thresholds `t_k = floor(P(K <= k) * 2^32)` of a Poisson(lambda) count, up to the first `k`
+/// whose tail is below 2^-32. A draw `r` (uniform u32) gives `K = #{k : r >= t_k}`, an integer
+/// comparison that is identical on every backend.
+pub fn poisson_cdf_table(lambda: f64) -> Vec<u32> {
+    if lambda <= 0.0 {
+        return Vec::new();
+    }
+    let two32 = 4_294_967_296.0f64;
+    let mut table = Vec::new();
+    let mut pmf = (-lambda).exp();
+    let mut cdf = pmf;
+    let mut k = 0u32;
+    loop {
+        let t = (cdf * two32).floor();
+        if t >= two32 - 1.0 || k > 1000 {
+            break;
+        }
+        table.push(t as u32);
+        k += 1;
+        pmf *= lambda / f64::from(k);
+        cdf += pmf;
+    }
+    table
+}
+
+/// The Poisson inputs' tables.
+pub(super) struct PoissonTables {
+    pub inputs: Vec<PoissonGpu>,
+    pub segments: Vec<PoissonSegment>,
+    pub cdf: Vec<u32>,
+    /// Per input, the largest count one draw can give (the longest table of its segments).
+    pub k_max: Vec<u32>,
+}
+
+/// Tables of every Poisson input, their fixed-point weights still 0 (set once the scale is
+/// known). A rate above 100 expected spikes per tick is refused: its table would be long.
+pub(super) fn poisson_tables(net: &Network, pops: &[PopulationPlan]) -> Result<PoissonTables> {
+    let mut tables = PoissonTables {
+        inputs: Vec::new(),
+        segments: Vec::new(),
+        cdf: Vec::new(),
+        k_max: Vec::new(),
+    };
+    let mut thread_start = 0u32;
+    for (i, input) in net.poisson_inputs.iter().enumerate() {
+        let target = &pops[input.target.index].gpu;
+        let seg_offset = tables.segments.len() as u32;
+        let k_max = push_segments(&mut tables, i, input, net.dt_ms)?;
+        tables.inputs.push(PoissonGpu {
+            target_start: target.start,
+            target_count: target.size,
+            thread_start,
+            port: input.receptor.port(),
+            weight_fixed: 0,
+            seg_offset,
+            seg_count: input.schedule.len() as u32,
+            stream: stream::POISSON + i as u32,
+        });
+        tables.k_max.push(k_max);
+        thread_start += target.size;
+    }
+    Ok(tables)
+}
+
+/// Appends the rate segments of input `i` and their CDF tables; returns the longest table.
+fn push_segments(tables: &mut PoissonTables, i: usize, input: &PoissonInput, dt: f64) -> Result<u32> {
+    let mut k_max = 0u32;
+    for &(t, rate) in &input.schedule {
+        let lambda = rate * dt * 1e-3;
+        if lambda > 100.0 {
+            return Err(invalid(
+                format!("poisson input {i}.rate_hz"),
+                rate,
+                &format!(
+                    "must be <= {} Hz at dt = {dt} ms (at most 100 expected spikes per tick); split it into several inputs",
+                    100.0 / (dt * 1e-3)
+                ),
+            ));
+        }
+        let table = poisson_cdf_table(lambda);
+        k_max = k_max.max(table.len() as u32);
+        tables.segments.push(PoissonSegment {
+            start_tick: (t / dt).round() as u32,
+            cdf_offset: tables.cdf.len() as u32,
+            cdf_len: table.len() as u32,
+            _pad: 0,
+        });
+        tables.cdf.extend_from_slice(&table);
+    }
+    Ok(k_max)
+}
+
+/// The current sources' tables.
+pub(super) struct CurrentTables {
+    pub sources: Vec<CurrentGpu>,
+    pub steps: Vec<CurrentStep>,
+    /// Per global neuron, the largest |current| all its sources can inject at once.
+    pub bound: Vec<f64>,
+}
+
+/// Tables of every current source.
+pub(super) fn current_tables(net: &Network, pops: &[PopulationPlan], n_neurons: u32) -> CurrentTables {
+    let mut tables = CurrentTables {
+        sources: Vec::new(),
+        steps: Vec::new(),
+        bound: vec![0.0f64; n_neurons as usize],
+    };
+    let mut thread_start = 0u32;
+    for (i, input) in net.current_inputs.iter().enumerate() {
+        let target = &pops[input.target.index].gpu;
+        let mut c = CurrentGpu {
+            target_start: target.start,
+            target_count: target.size,
+            thread_start,
+            stream: stream::CURRENT + i as u32,
+            ..CurrentGpu::default()
+        };
+        let bound = encode_source(&mut c, &mut tables.steps, &input.source, net.dt_ms);
+        for t in target.start..target.start + target.size {
+            tables.bound[t as usize] += bound;
+        }
+        thread_start += target.size;
+        tables.sources.push(c);
+    }
+    tables
+}
+
+/// Writes the kind and amplitudes of `source` into `c` (steps into `steps`); returns the
+/// largest |current| it can inject (noise: cut at [`NOISE_Z_MAX`] standard deviations).
+fn encode_source(c: &mut CurrentGpu, steps: &mut Vec<CurrentStep>, source: &CurrentSource, dt: f64) -> f64 {
+    match source {
+        CurrentSource::Dc { amplitude } => {
+            c.kind = 0;
+            c.a0 = *amplitude as f32;
+            amplitude.abs()
+        }
+        CurrentSource::Step { times_ms, amplitudes } => {
+            c.kind = 1;
+            c.step_offset = steps.len() as u32;
+            c.step_count = times_ms.len() as u32;
+            for (t, a) in times_ms.iter().zip(amplitudes) {
+                steps.push(CurrentStep {
+                    tick: (t / dt).round() as u32,
+                    amplitude: *a as f32,
+                });
+            }
+            amplitudes.iter().fold(0.0f64, |m, a| m.max(a.abs()))
+        }
+        CurrentSource::Noise { mean, std } => {
+            c.kind = 2;
+            c.a0 = *mean as f32;
+            c.a1 = *std as f32;
+            mean.abs() + NOISE_Z_MAX * std
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn poisson_table_reproduces_the_poisson_cdf() {
+        let lambda = 2.0f64;
+        let t = poisson_cdf_table(lambda);
+        assert!(t.len() > 10 && t.len() < 30);
+        let p0 = (-lambda).exp();
+        assert_eq!(t[0], (p0 * 4_294_967_296.0).floor() as u32);
+        assert!(t.windows(2).all(|w| w[0] <= w[1]));
+        assert!(poisson_cdf_table(0.0).is_empty());
+    }
+}
