@@ -93,6 +93,10 @@ struct BenchArgs {
     /// Threads of the CPU backend (default: one per core); the results do not depend on it.
     #[arg(long)]
     threads: Option<usize>,
+    /// After each GPU run, time every stage with timestamp queries (up to 2,000 more ticks)
+    /// and print the mean time per tick of each stage and of the gaps between them.
+    #[arg(long)]
+    profile: bool,
     /// One JSON object per run instead of the table.
     #[arg(long)]
     json: bool,
@@ -241,6 +245,7 @@ fn bench_command(args: BenchArgs) -> anyhow::Result<()> {
                 scale: args.scale,
                 generate_on_device: args.generate_on_device,
                 threads: args.threads,
+                profile: args.profile,
             })?;
             if args.json {
                 println!("{}", report.to_json());
@@ -252,6 +257,9 @@ fn bench_command(args: BenchArgs) -> anyhow::Result<()> {
         print!("{}", bench::markdown(&reports));
     } else if !args.json {
         print_bench_table(&reports);
+    }
+    if args.profile && !args.json {
+        print!("{}", bench::profile_tables(&reports));
     }
     Ok(())
 }

@@ -28,7 +28,13 @@ pub struct BenchConfig {
     pub generate_on_device: bool,
     /// Threads of the CPU backend (`None`: one per core; see [`crate::SimOptions::threads`]).
     pub threads: Option<usize>,
+    /// After the timed run, time each GPU stage over [`PROFILE_TICKS`] more ticks at most
+    /// ([`BenchReport::profile`]; GPU backend only).
+    pub profile: bool,
 }
+
+/// Most ticks a `--profile` run times after the benchmark.
+pub const PROFILE_TICKS: u64 = 2000;
 
 /// One benchmark row.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -88,6 +94,8 @@ pub struct BenchReport {
     pub device_mib: Option<f64>,
     /// Where the GPU setup time went: shader compilation, connectivity generation, the rest.
     pub gpu_setup: Option<crate::gpu::SetupTimes>,
+    /// Per-stage GPU timing, when asked for and run on the GPU backend.
+    pub profile: Option<crate::gpu::StageProfile>,
 }
 
 /// One population's firing rate in a benchmark run.
@@ -206,7 +214,11 @@ pub fn run(config: &BenchConfig) -> Result<BenchReport> {
     let t1 = Instant::now();
     sim.run_ms(config.duration_ms)?;
     let run_s = t1.elapsed().as_secs_f64();
-    Ok(report(&config.model, &net, &sim, build_s, run_s))
+    let mut row = report(&config.model, &net, &sim, build_s, run_s);
+    if config.profile {
+        row.profile = sim.profile_ticks(row.ticks.clamp(1, PROFILE_TICKS) as u32)?;
+    }
+    Ok(row)
 }
 
 /// Resets the process's peak resident memory (Linux `clear_refs`), so that the next
@@ -258,6 +270,7 @@ pub fn report(model: &str, net: &Network, sim: &Simulator, build_s: f64, run_s: 
         peak_host_mib: peak_host_memory().map(|b| b as f64 / 1048576.0),
         device_mib: sim.device_bytes().map(|b| b as f64 / 1048576.0),
         gpu_setup: sim.gpu_setup_times(),
+        profile: None,
     }
 }
 
@@ -443,4 +456,66 @@ pub fn gpu_cpu_pairs(reports: &[BenchReport]) -> Vec<(&BenchReport, &BenchReport
                 .map(|c| (g, c))
         })
         .collect()
+}
+
+/// The per-stage tables of `--profile`: one per report, the mean time per tick of each GPU
+/// stage, its share of the tick and the gap after it, or why there is none.
+pub fn profile_tables(reports: &[BenchReport]) -> String {
+    let mut s = String::new();
+    for r in reports {
+        let _ = writeln!(s);
+        let Some(p) = &r.profile else {
+            let _ = writeln!(
+                s,
+                "{} ({}): no per-stage profile: it times GPU stages (the CPU backend has none)",
+                r.model, r.backend
+            );
+            continue;
+        };
+        let _ = writeln!(
+            s,
+            "{} on {}: per-stage GPU profile over {} ticks ({})",
+            r.model,
+            r.adapter,
+            p.ticks,
+            p.support.describe()
+        );
+        if p.ticks == 0 {
+            continue;
+        }
+        let _ = writeln!(s, "| stage | mean us/tick | share of tick | gap after, us |");
+        let _ = writeln!(s, "| --- | ---: | ---: | ---: |");
+        let share = |us: f64| {
+            if p.tick_us > 0.0 {
+                100.0 * us / p.tick_us
+            } else {
+                0.0
+            }
+        };
+        for t in &p.stages {
+            let _ = writeln!(
+                s,
+                "| {} | {:.2} | {:.1}% | {:.2} |",
+                t.stage,
+                t.mean_us,
+                share(t.mean_us),
+                t.gap_after_us
+            );
+        }
+        let staged: f64 = p.stages.iter().map(|t| t.mean_us).sum();
+        let gaps: f64 = p.stages.iter().map(|t| t.gap_after_us).sum();
+        let _ = writeln!(
+            s,
+            "| all stages | {staged:.2} | {:.1}% | {gaps:.2} |",
+            share(staged)
+        );
+        let _ = writeln!(s, "| whole tick (timestamps) | {:.2} | 100.0% | |", p.tick_us);
+        let _ = writeln!(
+            s,
+            "| wall clock per tick (with submission and read-back) | {:.2} | {:.1}% | |",
+            p.wall_us_per_tick,
+            share(p.wall_us_per_tick)
+        );
+    }
+    s
 }

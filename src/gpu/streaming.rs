@@ -107,7 +107,7 @@ impl GpuBackend {
     }
 
     /// Blocks until `submission` has run and its staging buffer is mapped.
-    fn wait_for(&self, submission: wgpu::SubmissionIndex, mapped: MapReceiver) -> Result<()> {
+    pub(super) fn wait_for(&self, submission: wgpu::SubmissionIndex, mapped: MapReceiver) -> Result<()> {
         self.ctx
             .device
             .poll(wgpu::PollType::Wait {
@@ -125,7 +125,7 @@ impl GpuBackend {
 
     /// Reads one staging buffer: control snapshot and this batch's records. Returns whether
     /// the batch halted early on a full record ring.
-    fn drain(&mut self, idx: usize, out: &mut Vec<SpikeRecord>) -> Result<bool> {
+    pub(super) fn drain(&mut self, idx: usize, out: &mut Vec<SpikeRecord>) -> Result<bool> {
         let staging = &self.resources.parts(DeviceBuffer::Staging)[idx];
         let control: Control;
         {
@@ -160,7 +160,7 @@ impl GpuBackend {
 
     /// Doubles the record ring after a halt (up to the binding limit), so that dense activity
     /// costs fewer partial batches. Only called with nothing in flight.
-    fn grow_records(&mut self) -> Result<()> {
+    pub(super) fn grow_records(&mut self) -> Result<()> {
         let old = self.params.record_capacity;
         let capacity = self.sizes.grown_record_capacity(old);
         if capacity == old {

@@ -79,6 +79,18 @@ pub trait Engine: Send {
 
     /// The GPU backend, for the figures only it has (setup times, device bytes, dispatches).
     fn gpu(&self) -> Option<&GpuBackend>;
+
+    /// Runs `ticks` ticks as [`Engine::run_ticks`] does, timing each stage where the engine
+    /// can ([`crate::gpu::StageProfile`]); `None` from an engine without a per-stage profiler
+    /// (the CPU's), which then runs nothing.
+    fn profile_ticks(
+        &mut self,
+        ticks: u32,
+        out: &mut Vec<SpikeRecord>,
+    ) -> Result<Option<crate::gpu::StageProfile>> {
+        let _ = (ticks, out);
+        Ok(None)
+    }
 }
 
 /// A copy of weights on its way to the host, from [`Engine::request_weights`].

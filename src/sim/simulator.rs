@@ -78,6 +78,20 @@ impl Simulator {
         Ok(())
     }
 
+    /// Runs `ticks` time steps with each stage timed ([`crate::gpu::StageProfile`]): the GPU
+    /// backend only; `None` (and nothing run) on the CPU backend.
+    pub fn profile_ticks(&mut self, ticks: u32) -> Result<Option<crate::gpu::StageProfile>> {
+        self.batch.clear();
+        let profile = self.engine.profile_ticks(ticks, &mut self.batch)?;
+        let plan = &self.plan;
+        self.records.extend(
+            self.batch
+                .iter()
+                .filter(|r| plan.populations[plan.population_of(r.neuron)].record),
+        );
+        Ok(profile)
+    }
+
     /// Runs for `duration_ms` of biological time (rounded to whole ticks).
     pub fn run_ms(&mut self, duration_ms: f64) -> Result<()> {
         if !(duration_ms.is_finite() && duration_ms >= 0.0) {
