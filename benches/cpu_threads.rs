@@ -13,8 +13,11 @@
 //! Each tick also takes (reads and clears) the current slot, as the neuron update does. The
 //! taken values are checked equal between the three, so a wrong variant fails the bench.
 //!
+//! Then the whole backend on one thread and on `THREADS`, with its synapses in the compact
+//! format and in the plan's wide one: the same spikes, checked, at different speeds.
+//!
 //! `cargo bench --bench cpu_threads -- [MODEL] [THREADS] [REPS]` (default brunel, every core,
-//! 5): prints the median time per tick of each and its ratio to ownership.
+//! 5): prints the median time per tick of each and its ratio to the first.
 
 use std::sync::Mutex;
 use std::sync::atomic::AtomicI32;
@@ -24,6 +27,7 @@ use std::time::Instant;
 use spikegpu::cpu::CpuBackend;
 use spikegpu::cpu::pool::Pool;
 use spikegpu::networks;
+use spikegpu::plan::layout::SpikeRecord;
 use spikegpu::plan::{PORTS, Plan, to_fixed};
 
 /// Ticks of recorded spikes replayed.
@@ -246,6 +250,40 @@ fn main() {
         let m = median(t);
         println!(
             "{name:>14}: {:8.1} us per tick, {:.2}x ownership's time",
+            m * 1e6,
+            m / reference
+        );
+    }
+    whole_backend(&plan, threads, reps, &recorded);
+}
+
+/// The whole backend, `TICKS` ticks, on 1 and `threads` threads with compact and wide
+/// synapses, alternately; checks that each gives `recorded`.
+fn whole_backend(plan: &Plan, threads: usize, reps: usize, recorded: &[SpikeRecord]) {
+    let configs = [(1, true), (1, false), (threads, true), (threads, false)];
+    let mut times = vec![Vec::new(); configs.len()];
+    let mut bytes = vec![0.0; configs.len()];
+    for _ in 0..reps {
+        for (i, &(t, compact)) in configs.iter().enumerate() {
+            let mut cpu = CpuBackend::with_storage(plan, t, compact);
+            let mut out = Vec::new();
+            let t0 = Instant::now();
+            cpu.run_ticks(TICKS, &mut out);
+            times[i].push(t0.elapsed().as_secs_f64() / f64::from(TICKS));
+            bytes[i] = cpu.bytes_per_synapse();
+            assert!(
+                out == recorded,
+                "{t} threads, compact {compact}: different spikes"
+            );
+        }
+    }
+    println!("whole backend, {TICKS} ticks, median of {reps} alternating runs:");
+    let reference = median(times[0].clone());
+    for ((&(t, compact), time), b) in configs.iter().zip(times).zip(bytes) {
+        let m = median(time);
+        let format = if compact { "compact" } else { "wide" };
+        println!(
+            "{t:>3} threads, {format:>7} synapses ({b:.2} B/synapse): {:8.1} us per tick, {:.2}x the first",
             m * 1e6,
             m / reference
         );

@@ -222,6 +222,13 @@ impl CpuBackend {
     /// Prepares the state from the plan, to run on `threads` threads (clamped to
     /// 1..=[`MAX_THREADS`]). The results do not depend on the thread count.
     pub fn with_threads(plan: &Plan, threads: usize) -> Self {
+        Self::with_storage(plan, threads, true)
+    }
+
+    /// As [`CpuBackend::with_threads`], keeping the synapses in the plan's wide format unless
+    /// `compact` (where the compact one qualifies): for comparing the two, which give the same
+    /// results.
+    pub fn with_storage(plan: &Plan, threads: usize, compact: bool) -> Self {
         let threads = threads.clamp(1, MAX_THREADS);
         let pool = Pool::new(threads);
         let bounds = split_neurons(plan, threads);
@@ -242,7 +249,7 @@ impl CpuBackend {
         let built: Vec<Mutex<Option<Part>>> = (0..threads).map(|_| Mutex::new(None)).collect();
         pool.run(&|t| {
             let own = shared.bounds[t]..shared.bounds[t + 1];
-            *lock(&built[t]) = Some(Part::new(plan, &plan.weights, own));
+            *lock(&built[t]) = Some(Part::new(plan, &plan.weights, own, compact));
         });
         let parts = built
             .into_iter()
@@ -412,7 +419,7 @@ impl CpuBackend {
             self.pool.run(&|t| {
                 let mut part = lock(&parts[t]);
                 let own = part.own.clone();
-                part.synapses = SynapseStore::build(plan, weights, own);
+                part.synapses = SynapseStore::build(plan, weights, own, true);
             });
             self.plan.weights = weights.to_vec();
             self.forget_wide_weights();
@@ -476,7 +483,7 @@ impl CpuBackend {
 }
 
 impl Part {
-    fn new(plan: &Plan, weights: &[f32], own: Range<u32>) -> Self {
+    fn new(plan: &Plan, weights: &[f32], own: Range<u32>, compact: bool) -> Self {
         let range = own.start as usize..own.end as usize;
         let n_own = range.len();
         Self {
@@ -484,7 +491,7 @@ impl Part {
             ring: vec![0; PORTS as usize * plan.ring_slots as usize * n_own],
             current_in: vec![0; n_own],
             spiked_at: vec![u32::MAX; n_own],
-            synapses: SynapseStore::build(plan, weights, own.clone()),
+            synapses: SynapseStore::build(plan, weights, own.clone(), compact),
             spiked: vec![0; n_own],
             column: Vec::new(),
             spikes: 0,

@@ -129,9 +129,10 @@ pub(super) fn compact_qualifies(plan: &Plan, weights: &[f32]) -> bool {
 }
 
 impl SynapseStore {
-    /// The store of the thread owning neurons `own`, from the plan's synapses at `weights`.
-    pub(super) fn build(plan: &Plan, weights: &[f32], own: Range<u32>) -> Self {
-        if !compact_qualifies(plan, weights) {
+    /// The store of the thread owning neurons `own`, from the plan's synapses at `weights`:
+    /// compact where it qualifies, unless `compact` is false.
+    pub(super) fn build(plan: &Plan, weights: &[f32], own: Range<u32>, compact: bool) -> Self {
+        if !compact || !compact_qualifies(plan, weights) {
             return Self::Wide(WideStore::build(plan, weights, own));
         }
         let widest = plan
@@ -289,11 +290,15 @@ mod tests {
         for (name, scale) in [("cuba", 0.1), ("brunel-stdp", 0.02), ("microcircuit", 0.02)] {
             let plan = Plan::new(&networks::by_name(name, 3, scale).unwrap()).unwrap();
             let n = plan.n_neurons;
-            for bounds in [vec![0, n], vec![0, n / 3, n / 2, n]] {
+            for (bounds, compact) in [
+                (vec![0, n], true),
+                (vec![0, n / 3, n / 2, n], true),
+                (vec![0, n / 2, n], false),
+            ] {
                 let mut total = 0;
                 let mut sum = 0i64;
                 for t in 0..bounds.len() - 1 {
-                    let store = SynapseStore::build(&plan, &plan.weights, bounds[t]..bounds[t + 1]);
+                    let store = SynapseStore::build(&plan, &plan.weights, bounds[t]..bounds[t + 1], compact);
                     total += store.len();
                     sum += match &store {
                         SynapseStore::Compact16(s) => s
