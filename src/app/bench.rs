@@ -26,7 +26,8 @@ pub struct BenchConfig {
     /// Generate connectivity on the GPU where it qualifies (GPU backend only; see
     /// [`crate::SimOptions::generate_on_device`]).
     pub generate_on_device: bool,
-    /// Threads of the CPU backend (`None`: one per core; see [`crate::SimOptions::threads`]).
+    /// Threads of the CPU backend (`None`: one per core, fewer for small networks; see
+    /// [`crate::SimOptions::threads`]).
     pub threads: Option<usize>,
     /// After the timed run, time each GPU stage over [`PROFILE_TICKS`] more ticks at most
     /// ([`BenchReport::profile`]; GPU backend only).

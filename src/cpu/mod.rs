@@ -202,6 +202,16 @@ pub fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
+/// Stored synapses per thread below which another thread costs more at the per-tick barrier
+/// than it saves (a small network's tick is a few microseconds).
+const SYNAPSES_PER_THREAD: usize = 100_000;
+
+/// The threads to run `plan` on by default: every core, but no more than one per
+/// [`SYNAPSES_PER_THREAD`] synapses, so that a tiny network runs on one thread.
+pub fn threads_for(plan: &Plan) -> usize {
+    default_threads().min(1 + plan.synapses.len() / SYNAPSES_PER_THREAD)
+}
+
 fn avx2_available() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
@@ -216,7 +226,7 @@ fn avx2_available() -> bool {
 impl CpuBackend {
     /// Prepares the state from the plan, to run on every core.
     pub fn new(plan: &Plan) -> Self {
-        Self::with_threads(plan, default_threads())
+        Self::with_threads(plan, threads_for(plan))
     }
 
     /// Prepares the state from the plan, to run on `threads` threads (clamped to

@@ -104,7 +104,7 @@ pub enum WeightCopy {
 /// Builds the engine `backend` names for `plan`. With `generate_on_device` the GPU's
 /// fixed-point scale (which includes the generated synapses) is written back into the plan.
 pub(super) fn open(plan: &mut Plan, backend: Backend, options: SimOptions) -> Result<Box<dyn Engine>> {
-    let threads = options.threads.unwrap_or_else(crate::cpu::default_threads);
+    let threads = options.threads.unwrap_or_else(|| crate::cpu::threads_for(plan));
     let cpu = |plan: &Plan| -> Box<dyn Engine> { Box::new(CpuBackend::with_threads(plan, threads)) };
     match backend {
         _ if options.generate_on_device => {
