@@ -4,7 +4,7 @@
 //!
 //! `cargo run --release --example stdp [seconds] [gpu|cpu]`
 
-use spikegpu::app::{output, stats};
+use spikegpu::app::{plots, stats};
 use spikegpu::{Backend, Simulator, networks};
 
 fn main() -> anyhow::Result<()> {
@@ -42,7 +42,7 @@ fn main() -> anyhow::Result<()> {
     let rate = sim.spikes(net.population("neuron").unwrap())?.times_ms.len() as f64 / seconds;
     println!("output rate {rate:.1} Hz");
     let path = std::path::Path::new("stdp-weights.png");
-    output::weights_png(
+    plots::weights_png(
         path,
         "Song, Miller & Abbott 2000: weights / g_max",
         &initial,

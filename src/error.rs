@@ -41,6 +41,28 @@ pub enum Error {
     /// Writing results failed (unwritable directory, full disk).
     #[error("{0}")]
     Output(String),
+    /// The network needs more memory than the machine (or the budget the user set) has,
+    /// estimated before the arrays are built.
+    #[error(
+        "not enough {memory} memory: {needs} needs about {} at its peak ({breakdown}), but {} is available ({origin})",
+        crate::plan::resources::bytes_text(*.needed),
+        crate::plan::resources::bytes_text(*.available)
+    )]
+    MemoryExceeded {
+        /// `host` or `device '<adapter>'`.
+        memory: String,
+        /// What needs it, e.g. `planning and running this network on the CPU backend`.
+        needs: String,
+        /// Bytes needed at the peak.
+        needed: u64,
+        /// Bytes available.
+        available: u64,
+        /// The largest parts of the peak, largest first, with their sizes.
+        breakdown: String,
+        /// Where the available figure comes from (`MemAvailable`, a budget the user set, ...)
+        /// and how to change it.
+        origin: String,
+    },
     /// A population or projection handle that does not belong to this simulation.
     #[error("unknown {kind} handle {index}: {why}")]
     UnknownHandle {
@@ -53,14 +75,92 @@ pub enum Error {
     },
 }
 
+impl Error {
+    /// Whether the error is caused by the input (parameters, network, sizes and limits,
+    /// handles, backend names, output paths) rather than by the machine at run time: the
+    /// command line exits 2 for these, 1 for the others (no adapter, GPU failures).
+    pub fn is_input_error(&self) -> bool {
+        match self {
+            Error::InvalidParameter { .. }
+            | Error::InvalidNetwork(_)
+            | Error::LimitExceeded { .. }
+            | Error::MemoryExceeded { .. }
+            | Error::UnknownBackend(_)
+            | Error::UnknownHandle { .. }
+            | Error::Output(_) => true,
+            Error::NoAdapter(_) | Error::Gpu(_) => false,
+        }
+    }
+}
+
 /// Result alias for the library.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// Builds an [`Error::InvalidParameter`].
+/// Longest value an error message echoes whole, in characters.
+pub const MAX_ECHOED_VALUE_CHARS: usize = 100;
+
+/// Longest field name an error message echoes whole, in characters (fields hold user names).
+pub const MAX_ECHOED_FIELD_CHARS: usize = 200;
+
+/// Text as an error message shows it: cut to `max` characters with an ellipsis and the total
+/// length, so that a huge value in a file cannot flood the terminal.
+pub(crate) fn capped(text: &str, max: usize) -> String {
+    let total = text.chars().count();
+    if total <= max {
+        return text.to_string();
+    }
+    let head: String = text.chars().take(max.saturating_sub(24)).collect();
+    format!("{head}... ({total} characters)")
+}
+
+/// A value as an error message shows it: a number too long to read (more than 20 digits,
+/// such as 1e30 or f64::MAX written out) in exponent form, anything else as given; then
+/// capped at [`MAX_ECHOED_VALUE_CHARS`].
+pub(crate) fn shown_value(text: String) -> String {
+    if text.len() > 20 {
+        if let Ok(x) = text.trim().parse::<f64>() {
+            if x.is_finite() {
+                return format!("{x:e}");
+            }
+        }
+    }
+    capped(&text, MAX_ECHOED_VALUE_CHARS)
+}
+
+/// Builds an [`Error::LimitExceeded`] for a quantity computed in f64 (summed weights): one too
+/// large for a u64 is shown as written (`1e30`), not as the saturated `18446744073709551615`.
+pub(crate) fn limit_exceeded_f64(what: String, requested: f64, max: u64) -> Error {
+    if requested.is_finite() && requested < 1e18 {
+        return Error::LimitExceeded {
+            what,
+            requested: requested.ceil() as u64,
+            max,
+        };
+    }
+    invalid(
+        what,
+        format!("{requested:e}"),
+        &format!("at most {max} is possible"),
+    )
+}
+
+/// A distribution's bound as a message shows it: the defaults of a bound the user left out
+/// (`f64::MIN`, `f64::MAX`) as words, not as 309 digits.
+pub(crate) fn shown_bound(x: f64) -> String {
+    if x <= f64::MIN {
+        "unbounded below (no `low` given)".into()
+    } else if x >= f64::MAX {
+        "unbounded above (no `high` given)".into()
+    } else {
+        x.to_string()
+    }
+}
+
+/// Builds an [`Error::InvalidParameter`], the value shown by [`shown_value`].
 pub(crate) fn invalid(field: impl Into<String>, value: impl ToString, allowed: &str) -> Error {
     Error::InvalidParameter {
-        field: field.into(),
-        value: value.to_string(),
+        field: capped(&field.into(), MAX_ECHOED_FIELD_CHARS),
+        value: shown_value(value.to_string()),
         allowed: allowed.to_string(),
     }
 }

@@ -39,13 +39,14 @@ pub use model::plasticity::{
 };
 pub use model::{
     Connection, Connectivity, CurrentSource, DelayDist, InitialValue, Network, NetworkBuilder, NeuronParam,
-    PerNeuron, PopulationId, ProjectionId, Receptor, StateVar, WeightDist,
+    NeuronSelection, PerNeuron, PopulationId, ProjectionId, Receptor, Seeds, SpikeRecording, StateVar,
+    WeightDist,
 };
 pub use neurons::{
     AdExParams, AdExPattern, CurrentSynapse, HhParams, IzhikevichParams, IzhikevichType, LifCondParams,
     LifParams, NeuronModel,
 };
-pub use sim::{Backend, Engine, RunCounters, SimOptions, Simulator, SpikeTrain};
+pub use sim::{Backend, Engine, RateRecord, RunCounters, SimOptions, Simulator, SpikeTrain};
 
 /// The README's Rust examples, compiled as doc tests so they stay true.
 #[doc = include_str!("../README.md")]

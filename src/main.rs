@@ -1,11 +1,12 @@
 //! The `spikegpu` command line: one function per subcommand.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use spikegpu::app::bench::{self, BenchConfig, BenchReport};
-use spikegpu::app::{modelfile, run};
+use spikegpu::app::modelfile::{self, Override};
+use spikegpu::app::{resolved, run, sweep};
 use spikegpu::{Backend, Error, gpu, networks};
 
 #[derive(Parser)]
@@ -13,26 +14,38 @@ use spikegpu::{Backend, Error, gpu, networks};
     name = "spikegpu",
     version,
     about = "Spiking neural networks on any GPU (wgpu/WGSL), with a bit-exact CPU reference",
-    after_help = "Examples:\n  spikegpu run examples/models/cuba.toml --out out/cuba\n  spikegpu validate examples/models/brunel.toml\n  spikegpu bench cuba\n  spikegpu bench all --backend both --markdown\n  spikegpu devices\n\nLogging: RUST_LOG=info spikegpu ...   Adapter choice: SPIKEGPU_ADAPTER=<name substring>\nExit codes: 0 success, 2 bad input, 1 runtime failure."
+    after_help = "Examples:\n  spikegpu run examples/models/cuba.toml --out out/cuba\n  spikegpu run examples/models/cuba.toml --set 'population.exc.params.tau_m=10 ms' --record 'exc[0:100]'\n  spikegpu sweep examples/models/fi-curve.toml --set-values 'current.neuron.dc=16..35:1'\n  spikegpu validate --print examples/models/brunel.toml\n  spikegpu bench cuba\n  spikegpu bench all --backend both --markdown\n  spikegpu devices\n\nModel files: docs/model-files.md lists every neuron model parameter (unit, default, range);\nexamples/models/*.toml show the other sections; validate --print shows a file resolved.\nLogging: RUST_LOG=info spikegpu ...   Adapter choice: SPIKEGPU_ADAPTER=<name substring>\nExit codes: 0 success, 2 bad input, 1 runtime failure."
 )]
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Host memory budget (MiB) every network is checked against before anything is built;
+    /// default: the available memory (MemAvailable, cgroup, ulimit -v), or SPIKEGPU_MAX_HOST_MIB.
+    #[arg(long, global = true, value_parser = clap::value_parser!(u64).range(1..))]
+    max_host_mib: Option<u64>,
+    /// Device memory budget (MiB) the GPU buffers are checked against before any is allocated;
+    /// default: the adapter's limits only, or SPIKEGPU_MAX_DEVICE_MIB.
+    #[arg(long, global = true, value_parser = clap::value_parser!(u64).range(1..))]
+    max_device_mib: Option<u64>,
 }
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run a model file and write spikes (.npy), probes (.npy), summary.json and raster.png.
+    /// Run a model file and write its records (.npy), plots (.png) and summary.json.
     #[command(
-        after_help = "Examples:\n  spikegpu run examples/models/cuba.toml\n  spikegpu run examples/models/coba.toml --backend cpu --out results/coba --duration-ms 500 --seed 7\n\nOutputs in --out: spikes_<pop>_times_ms.npy and spikes_<pop>_neurons.npy per recorded population,\nstate_<pop>_<var>.npy (samples x neurons) with _times_ms.npy and _neurons.npy per probe,\nsummary.json (the bench figures plus per-population rate and CV of ISI) and raster.png."
+        after_help = "Examples:\n  spikegpu run examples/models/cuba.toml\n  spikegpu run examples/models/coba.toml --backend cpu --out results/coba --duration-ms 500 --seed 7\n  spikegpu run examples/models/cuba.toml --set 'population.exc.params.tau_m=10 ms' --record 'exc[::10]' --input-seed 3\n\nOutputs in --out: spikes_<pop>_times_ms.npy and spikes_<pop>_neurons.npy per recorded population,\nstate_<pop>_<var>.npy (samples x neurons) with _times_ms.npy, _neurons.npy and a .png per probe,\nrate_<pop>.npy (Hz per bin) with _times_ms.npy and _counts.npy per rate record, and rates.png,\nweights_projection<k>_*.npy and weight plots for plastic projections, connections_<pre>_<post>_*.npy\nand positions_<pop>.npy when asked for, summary.json (the bench figures plus the recorded and\nunrecorded populations' rates and CV of ISI) and raster.png (recorded populations only)."
     )]
     Run(RunArgs),
     /// Check a model file without running it: parse, build and plan the network.
-    #[command(after_help = "Example:\n  spikegpu validate examples/models/brunel.toml")]
-    Validate {
-        /// The model file (TOML).
-        model: PathBuf,
-    },
+    #[command(
+        after_help = "Examples:\n  spikegpu validate examples/models/brunel.toml\n  spikegpu validate --print examples/models/cuba.toml --set 'population.exc.params.tau_m=10 ms'"
+    )]
+    Validate(ValidateArgs),
+    /// Run a model file at every point of a grid of overrides and seeds, in one process.
+    #[command(
+        after_help = "Examples:\n  spikegpu sweep examples/models/cuba.toml --set-values 'population.exc.params.tau_m=5 ms,10 ms,20 ms' --seeds 1..10 --backend cpu --jobs 2\n  spikegpu sweep examples/models/fi-curve.toml --set-values 'current.neuron.dc=16..35:1'\n\nEach point runs into <out>/pointNNN/ (the files of `spikegpu run`); <out>/sweep.csv and\n<out>/sweep.json hold one row per point: the values of the axes, spikes, rate_hz, cv_isi,\neach population's rate, the spike hash and the run time. Ranges: A..B (whole numbers,\ninclusive) or A..B:STEP."
+    )]
+    Sweep(SweepArgs),
     /// Run standard benchmark networks and print their figures.
     #[command(
         after_help = "Examples:\n  spikegpu bench cuba\n  spikegpu bench all --backend both\n  spikegpu bench cuba --json --seed 7 --duration-ms 500"
@@ -43,11 +56,71 @@ enum Command {
     Devices,
 }
 
+/// The model file and what changes it: overrides, seeds, recordings.
 #[derive(Args)]
-struct RunArgs {
+struct ModelArgs {
     /// The model file (TOML).
     model: PathBuf,
-    /// gpu, cpu or auto (GPU if present, else CPU).
+    /// Set any key of the file, as if it were written there: KEY=VALUE, e.g.
+    /// 'population.exc.params.tau_m=10 ms', 'projection.exc->inh.weight=0.5 mV',
+    /// 'record.spikes=["exc[0:100]"]' (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
+    /// Record the spikes of these populations or selections only ('exc', 'exc[0:100]',
+    /// 'inh[::10]', 'all'), replacing the file's record.spikes (repeatable).
+    #[arg(long, value_name = "SELECTION")]
+    record: Vec<String>,
+    /// Seed of connectivity, initial state and inputs; defaults to the file's.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Seed of the connectivity (positions, drawn per-neuron parameters) alone.
+    #[arg(long)]
+    connectivity_seed: Option<u64>,
+    /// Seed of the initial state alone.
+    #[arg(long)]
+    initial_seed: Option<u64>,
+    /// Seed of the inputs (Poisson inputs and sources, noise currents) alone.
+    #[arg(long)]
+    input_seed: Option<u64>,
+}
+
+impl ModelArgs {
+    /// The overrides these flags make, in order: seeds, then --record, then --set.
+    fn overrides(&self) -> anyhow::Result<Vec<Override>> {
+        let mut out = Vec::new();
+        if let Some(seed) = self.seed {
+            out.push(Override::new("seed", seed.to_string()));
+        }
+        for (part, seed) in [
+            ("connectivity", self.connectivity_seed),
+            ("initial", self.initial_seed),
+            ("inputs", self.input_seed),
+        ] {
+            if let Some(seed) = seed {
+                out.push(Override::new(format!("seed.{part}"), seed.to_string()));
+            }
+        }
+        if !self.record.is_empty() {
+            let quoted: Vec<String> = self.record.iter().map(|r| format!("{r:?}")).collect();
+            out.push(Override::new("record.spikes", format!("[{}]", quoted.join(", "))));
+        }
+        for s in &self.set {
+            out.push(s.parse::<Override>()?);
+        }
+        Ok(out)
+    }
+
+    /// The model file with the overrides applied.
+    fn load(&self) -> anyhow::Result<modelfile::ModelFile> {
+        Ok(modelfile::load_with(&self.model, &self.overrides()?)?)
+    }
+}
+
+#[derive(Args)]
+struct RunArgs {
+    #[command(flatten)]
+    model: ModelArgs,
+    /// gpu, cpu or auto (a hardware GPU if there is one, else the CPU backend).
     #[arg(long, default_value = "auto")]
     backend: String,
     /// Output directory (created if needed).
@@ -56,9 +129,6 @@ struct RunArgs {
     /// Biological time (ms); defaults to the file's duration, else 1000.
     #[arg(long, allow_negative_numbers = true)]
     duration_ms: Option<f64>,
-    /// Seed; defaults to the file's.
-    #[arg(long)]
-    seed: Option<u64>,
     /// Generate connectivity on the GPU where it qualifies (fixed-total projections): no
     /// host memory or upload per synapse. GPU backend only.
     #[arg(long)]
@@ -69,12 +139,47 @@ struct RunArgs {
 }
 
 #[derive(Args)]
+struct ValidateArgs {
+    #[command(flatten)]
+    model: ModelArgs,
+    /// Print the fully resolved network: every parameter with its unit, defaults marked.
+    #[arg(long)]
+    print: bool,
+}
+
+#[derive(Args)]
+struct SweepArgs {
+    #[command(flatten)]
+    model: ModelArgs,
+    /// An axis of the grid: KEY=V1,V2,... or KEY=A..B[:STEP] (repeatable; every
+    /// combination runs).
+    #[arg(long = "set-values", value_name = "KEY=VALUES")]
+    set_values: Vec<String>,
+    /// Seeds to run every point with (all three seeds): 1..10 (inclusive), 1,5,9 or 7.
+    #[arg(long)]
+    seeds: Option<String>,
+    /// gpu, cpu or auto (a hardware GPU if there is one, else the CPU backend).
+    #[arg(long, default_value = "auto")]
+    backend: String,
+    /// Output directory: one folder per point, sweep.csv and sweep.json.
+    #[arg(long, default_value = "sweep")]
+    out: PathBuf,
+    /// Biological time (ms); defaults to the file's duration, else 1000.
+    #[arg(long, allow_negative_numbers = true)]
+    duration_ms: Option<f64>,
+    /// Points run at once (CPU backend only).
+    #[arg(long, default_value_t = 1)]
+    jobs: usize,
+}
+
+#[derive(Args)]
 struct BenchArgs {
     /// Models to run: cuba, coba, brunel, brunel-ai, izhikevich, cobahh, brunel-stdp, stdp,
     /// microcircuit; `all` runs every one but the full-scale microcircuit.
     #[arg(default_value = "all")]
     models: Vec<String>,
-    /// gpu, cpu, auto (GPU if present, else CPU) or both (side by side, with the ratio).
+    /// gpu, cpu, auto (a hardware GPU if there is one, else the CPU backend) or both (side
+    /// by side, with the ratio).
     #[arg(long, default_value = "auto")]
     backend: String,
     /// Seed of connectivity, initial state and inputs.
@@ -114,9 +219,12 @@ fn main() -> ExitCode {
     }
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let cli = Cli::parse();
+    spikegpu::plan::resources::set_host_budget(cli.max_host_mib.map(|mib| mib.saturating_mul(1 << 20)));
+    spikegpu::plan::resources::set_device_budget(cli.max_device_mib.map(|mib| mib.saturating_mul(1 << 20)));
     let result = match cli.command {
         Command::Run(args) => run_command(args),
-        Command::Validate { model } => validate_command(&model),
+        Command::Validate(args) => validate_command(&args),
+        Command::Sweep(args) => sweep_command(&args),
         Command::Devices => devices_command(),
         Command::Bench(args) => bench_command(args),
     };
@@ -124,16 +232,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
-            let input_error = e.downcast_ref::<Error>().is_some_and(|e| {
-                matches!(
-                    e,
-                    Error::InvalidParameter { .. }
-                        | Error::InvalidNetwork(_)
-                        | Error::UnknownBackend(_)
-                        | Error::UnknownHandle { .. }
-                        | Error::Output(_)
-                )
-            });
+            let input_error = e.downcast_ref::<Error>().is_some_and(Error::is_input_error);
             ExitCode::from(if input_error { 2 } else { 1 })
         }
     }
@@ -154,7 +253,7 @@ fn run_command(args: RunArgs) -> anyhow::Result<()> {
         threads: args.threads,
         ..spikegpu::SimOptions::default()
     };
-    let file = modelfile::load(&args.model, args.seed)?;
+    let file = args.model.load()?;
     let duration = args.duration_ms.or(file.duration_ms).unwrap_or(1000.0);
     run::prepare_out_dir(&args.out)?;
     let bar = indicatif::ProgressBar::new(0);
@@ -191,19 +290,67 @@ fn run_command(args: RunArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `spikegpu validate`: parses, builds and plans the model file, and says what it holds.
-fn validate_command(model: &Path) -> anyhow::Result<()> {
-    let file = modelfile::load(model, None)?;
+/// `spikegpu validate`: parses, builds and plans the model file, and says what it holds
+/// (with `--print`, every resolved value).
+fn validate_command(args: &ValidateArgs) -> anyhow::Result<()> {
+    let file = args.model.load()?;
     let plan = spikegpu::plan::Plan::new(&file.network)?;
+    if args.print {
+        print!("{}", resolved::describe(&file));
+    }
     println!(
         "{}: valid. {} populations, {} neurons, {} projections, {} synapses, dt {} ms, seed {}",
-        model.display(),
+        args.model.model.display(),
         file.network.populations.len(),
         plan.n_neurons,
         file.network.projections.len(),
         plan.synapse_count(),
         file.network.dt_ms,
-        file.network.seed
+        file.network.seeds
+    );
+    Ok(())
+}
+
+/// `spikegpu sweep`: every point of the grid, then the table.
+fn sweep_command(args: &SweepArgs) -> anyhow::Result<()> {
+    let mut axes = args
+        .set_values
+        .iter()
+        .map(|a| a.parse::<sweep::Axis>())
+        .collect::<spikegpu::Result<Vec<_>>>()?;
+    if let Some(seeds) = &args.seeds {
+        let values = sweep::parse_seeds(seeds)?.iter().map(u64::to_string).collect();
+        axes.push(sweep::Axis {
+            key: "seed".into(),
+            values,
+        });
+    }
+    let config = sweep::SweepConfig {
+        model: args.model.model.clone(),
+        fixed: args.model.overrides()?,
+        axes,
+        backend: parse_backend(&args.backend)?,
+        options: spikegpu::SimOptions::default(),
+        duration_ms: args.duration_ms,
+        out: args.out.clone(),
+        jobs: args.jobs,
+    };
+    let total = sweep::points(&config).len();
+    let rows = sweep::run(&config, &|row| {
+        let values: Vec<String> = row.values.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        eprintln!(
+            "point {}/{total}: {} -> {} spikes, {:.3} Hz",
+            row.point + 1,
+            values.join(" "),
+            row.spikes,
+            row.rate_hz
+        );
+    })?;
+    print!("{}", sweep::table_csv(&config, &rows));
+    println!(
+        "wrote {} points to {} (sweep.csv, sweep.json)",
+        rows.len(),
+        args.out.display()
     );
     Ok(())
 }
@@ -215,8 +362,13 @@ fn devices_command() -> anyhow::Result<()> {
         println!("no adapters found (without a GPU: apt-get install mesa-vulkan-drivers)");
     }
     for a in adapters {
+        let kind = if a.software {
+            "  [software: --backend auto runs the CPU backend instead]"
+        } else {
+            ""
+        };
         println!(
-            "{}\n  backend {}, type {}, driver {}\n  compute {}, max storage binding {} MiB, max buffer {} MiB, storage buffers/stage {}, workgroups/dim {}",
+            "{}{kind}\n  backend {}, type {}, driver {}\n  compute {}, max storage binding {} MiB, max buffer {} MiB, storage buffers/stage {}, workgroups/dim {}",
             a.name,
             a.backend,
             a.device_type,

@@ -11,7 +11,7 @@ mod simulator;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
+use pyo3::exceptions::{PyMemoryError, PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -35,7 +35,8 @@ pyo3::create_exception!(
 );
 
 /// The Python exception for an engine error, with the engine's message: `ValueError` for bad
-/// input (parameters, networks, limits, handles, backend names), `NoAdapterError` and
+/// input (parameters, networks, limits, handles, backend names), `MemoryError` for a network
+/// refused because it would not fit in memory, `NoAdapterError` and
 /// `GpuError` for the device, `OSError` for output.
 pub(crate) fn to_py(e: spikegpu::Error) -> PyErr {
     use spikegpu::Error as E;
@@ -46,6 +47,7 @@ pub(crate) fn to_py(e: spikegpu::Error) -> PyErr {
         | E::LimitExceeded { .. }
         | E::UnknownBackend(_)
         | E::UnknownHandle { .. } => PyValueError::new_err(msg),
+        E::MemoryExceeded { .. } => PyMemoryError::new_err(msg),
         E::NoAdapter(_) => NoAdapterError::new_err(msg),
         E::Gpu(_) => GpuError::new_err(msg),
         E::Output(_) => PyOSError::new_err(msg),

@@ -99,8 +99,8 @@ impl Model {
     }
 }
 
-fn model_name(model: &NeuronModel) -> &'static str {
-    match model {
+fn model_name(model: &NeuronModel) -> String {
+    let builtin = match model {
         NeuronModel::Lif(_) => "lif",
         NeuronModel::LifCond(_) => "lif_cond",
         NeuronModel::Izhikevich(_) => "izhikevich",
@@ -108,7 +108,9 @@ fn model_name(model: &NeuronModel) -> &'static str {
         NeuronModel::HodgkinHuxley(_) => "hh",
         NeuronModel::SpikeSource { .. } => "spike_source",
         NeuronModel::PoissonSource { .. } => "poisson_source",
-    }
+        NeuronModel::Equation(eq) => return eq.definition().name.clone(),
+    };
+    builtin.to_string()
 }
 
 #[pymethods]
@@ -145,7 +147,7 @@ impl Model {
 
     /// Populations in order, as (name, size, model, first global index) tuples.
     #[getter]
-    fn populations(&self) -> Vec<(String, u32, &'static str, u32)> {
+    fn populations(&self) -> Vec<(String, u32, String, u32)> {
         let mut start = 0;
         self.file
             .network

@@ -605,18 +605,25 @@ impl Simulator {
         guarded(|| {
             let st = self.lock()?;
             let net = &self.model.network;
-            let pops: Vec<spikegpu::app::output::RasterPopulation<'_>> = net
+            let dt = st.sim.dt_ms();
+            let ticks = st.sim.ticks();
+            let bands: Vec<spikegpu::app::plots::RasterBand<'_>> = net
                 .population_ids()
                 .into_iter()
                 .filter(|p| net.populations[p.index()].record_spikes)
-                .map(|p| spikegpu::app::output::RasterPopulation {
-                    name: &net.populations[p.index()].name,
-                    start: st.first_neuron(p) as u32,
-                    size: net.populations[p.index()].size,
+                .map(|p| {
+                    let pop = &net.populations[p.index()];
+                    let (start, stop) = pop.spike_recording.ticks(dt);
+                    spikegpu::app::plots::RasterBand {
+                        name: &pop.name,
+                        start: st.first_neuron(p) as u32,
+                        size: pop.size,
+                        neurons: &pop.spike_recording.neurons,
+                        window_ms: (start as f64 * dt, stop.min(ticks) as f64 * dt),
+                    }
                 })
                 .collect();
-            let dt = st.sim.dt_ms();
-            let duration = st.sim.ticks() as f64 * dt;
+            let duration = ticks as f64 * dt;
             let title = title.unwrap_or_else(|| {
                 format!(
                     "{}: {} neurons, {duration:.0} ms, {}",
@@ -626,7 +633,7 @@ impl Simulator {
                 )
             });
             let records = st.sim.spike_records();
-            py.detach(|| spikegpu::app::output::raster_png(&path, &title, records, &pops, dt, duration, size))
+            py.detach(|| spikegpu::app::plots::raster_png(&path, &title, records, &bands, dt, duration, size))
                 .map_err(to_py)
         })
     }

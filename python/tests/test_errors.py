@@ -21,19 +21,19 @@ def one_population(size=10, model="lif", params=None, weight=1.0, delay=1.0, rec
 @pytest.mark.parametrize(
     "build, error, message",
     [
-        (lambda: one_population(size=-5), ValueError, "invalid value: integer `-5`, expected u32"),
-        (lambda: one_population(size="ten"), ValueError, 'invalid type: string "ten", expected u32'),
-        (lambda: one_population(size=2.5), ValueError, "expected u32"),
+        (lambda: one_population(size=-5), ValueError, "invalid value: integer `-5`, expected a whole number >= 0"),
+        (lambda: one_population(size="ten"), ValueError, 'invalid type: string "ten", expected a whole number >= 0'),
+        (lambda: one_population(size=2.5), ValueError, "expected a whole number >= 0"),
         (lambda: one_population(size=0), ValueError, "population 'a'.size = 0 is out of range: must be >= 1"),
         (
             lambda: one_population(params={"tau_m": math.nan}),
             ValueError,
-            "population 'a'.tau_m_ms = NaN is out of range: must be finite and > 0",
+            "population[0] 'a'.params.tau_m = nan is out of range: must be finite and > 0",
         ),
         (
             lambda: one_population(params={"tau_m": -1.0}),
             ValueError,
-            "population 'a'.tau_m_ms = -1 is out of range: must be finite and > 0",
+            "population[0] 'a'.params.tau_m = -1.0 is out of range: must be finite and > 0",
         ),
         (lambda: one_population(params={"tau_mm": 10}), ValueError, "unknown parameter for model lif (known: tau_m,"),
         (lambda: one_population(params={"tau_m": "20 mV"}), ValueError, "unknown unit 'mV' for this field"),

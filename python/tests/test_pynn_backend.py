@@ -136,7 +136,7 @@ def test_stdp_potentiates_with_causal_pairs(sim):
 
 def test_engine_errors_reach_pynn_users_with_the_engine_message(sim):
     sim.Population(3, sim.IF_curr_exp(tau_m=-5.0))
-    with pytest.raises(ValueError, match=r"tau_m_ms = -5 is out of range: must be finite and > 0"):
+    with pytest.raises(ValueError, match=r"params.tau_m = -5.0 is out of range: must be finite and > 0"):
         sim.run(1.0)
 
 

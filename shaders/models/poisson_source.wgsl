@@ -3,7 +3,7 @@
 // Mirrored by neurons::poisson_source::update.
 
 fn poisson_source_update(q: vec4<f32>, tick: u32) -> bool {
-    let key = vec2<u32>(params.seed_lo, params.seed_hi);
+    let key = vec2<u32>(params.input_seed_lo, params.input_seed_hi);
     let r = philox4x32_10(vec4<u32>(tick, bitcast<u32>(q.z), bitcast<u32>(q.y), 0u), key).x;
     return r < bitcast<u32>(q.x);
 }

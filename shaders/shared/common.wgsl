@@ -27,8 +27,8 @@ struct SimParams {
     modulation_interval: u32,
     n_synapses: u32,
     n_procedural: u32,
-    _pad0: u32,
-    _pad1: u32,
+    input_seed_lo: u32,
+    input_seed_hi: u32,
     _pad2: u32,
 }
 

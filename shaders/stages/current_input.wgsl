@@ -34,7 +34,7 @@ fn current_input(@builtin(global_invocation_id) gid: vec3<u32>) {
             k++;
         }
     } else {
-        let key = vec2<u32>(params.seed_lo, params.seed_hi);
+        let key = vec2<u32>(params.input_seed_lo, params.input_seed_hi);
         let r0 = philox4x32_10(vec4<u32>(tick, local, c.stream, 0u), key) >> vec4<u32>(8u);
         let r1 = philox4x32_10(vec4<u32>(tick, local, c.stream, 1u), key) >> vec4<u32>(8u);
         let sum = (r0.x + r0.y + r0.z + r0.w) + (r1.x + r1.y + r1.z + r1.w);

@@ -30,7 +30,7 @@ fn poisson_input(@builtin(global_invocation_id) gid: vec3<u32>) {
         g++;
     }
     let seg = poisson_segments[g];
-    let r = philox4x32_10(vec4<u32>(tick, local, input.stream, 0u), vec2<u32>(params.seed_lo, params.seed_hi)).x;
+    let r = philox4x32_10(vec4<u32>(tick, local, input.stream, 0u), vec2<u32>(params.input_seed_lo, params.input_seed_hi)).x;
     var k = 0u;
     while (k < seg.cdf_len && r >= poisson_cdf[seg.cdf_offset + k]) {
         k++;

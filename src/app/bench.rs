@@ -106,7 +106,8 @@ pub struct PopulationRate {
     pub name: String,
     /// Neurons.
     pub neurons: u32,
-    /// Mean rate over the run (Hz); `None` when the population's spikes are not recorded.
+    /// Mean rate over the run and every neuron (Hz), from every spike, recorded or not
+    /// (always given; an option for the JSON's sake).
     pub rate_hz: Option<f64>,
     /// The published reference rate (Hz), for models that have one per population (the
     /// microcircuit: the full-scale rates of the reference implementation).
@@ -131,24 +132,22 @@ fn reference_rate_hz(model: &str, population: &str) -> (Option<f64>, Option<f64>
         })
 }
 
-/// Per-population rates of a finished run, from the recorded spikes.
+/// Per-population rates of a finished run, from every spike (recorded or not).
 fn population_rates(model: &str, sim: &Simulator, duration_ms: f64) -> Vec<PopulationRate> {
     let plan = sim.plan();
-    let mut counts = vec![0u64; plan.populations.len()];
-    for r in sim.spike_records() {
-        counts[plan.population_of(r.neuron)] += 1;
-    }
     plan.populations
         .iter()
-        .zip(counts)
-        .map(|(p, count)| {
+        .zip(sim.population_spike_counts())
+        .map(|(p, &count)| {
             let (reference_hz, published_hz) = reference_rate_hz(model, &p.name);
             PopulationRate {
                 name: p.name.clone(),
                 neurons: p.gpu.size,
-                rate_hz: p
-                    .record
-                    .then(|| stats::mean_rate_hz(count as usize, u64::from(p.gpu.size), duration_ms)),
+                rate_hz: Some(stats::mean_rate_hz(
+                    count as usize,
+                    u64::from(p.gpu.size),
+                    duration_ms,
+                )),
                 reference_hz,
                 published_hz,
             }

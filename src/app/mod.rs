@@ -3,5 +3,10 @@
 pub mod bench;
 pub mod modelfile;
 pub mod output;
+pub mod plots;
+pub mod records;
+pub mod reference;
+pub mod resolved;
 pub mod run;
 pub mod stats;
+pub mod sweep;

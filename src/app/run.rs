@@ -10,8 +10,9 @@ use std::time::Instant;
 
 use crate::app::bench::{self, BenchReport};
 use crate::app::modelfile::ModelFile;
-use crate::app::output::{RasterPopulation, raster_png, weights_png, write_npy};
-use crate::app::stats;
+use crate::app::output::write_npy;
+use crate::app::plots::{self, RasterBand};
+use crate::app::records;
 use crate::error::{Error, Result, invalid};
 use crate::model::{Network, ProjectionId};
 use crate::sim::{Backend, Simulator, WeightTicket};
@@ -65,6 +66,8 @@ pub fn run_model(
     write_probes(model, &recording, out, &mut files)?;
     write_weights(net, &sim, &recording, report.duration_ms, out, &mut files)?;
     write_raster(model, &sim, &report, out, &mut files)?;
+    records::write_rates(net, &sim, out, &mut files)?;
+    records::write_exports(model, &sim, out, &mut files)?;
     write_summary(&report, &sim, populations, out, &mut files)?;
     Ok(RunResult { report, files })
 }
@@ -200,8 +203,13 @@ impl Recording {
 
     /// Samples the probes due at tick `done` (one state read-back for all of them).
     fn sample_probes(&mut self, sim: &Simulator, model: &ModelFile, done: u64, dt: f64) -> Result<()> {
+        let t = done as f64 * dt;
         let due: Vec<usize> = (0..model.probes.len())
             .filter(|&i| done.is_multiple_of(self.probe_ticks[i]))
+            .filter(|&i| {
+                let p = &model.probes[i];
+                t >= p.start_ms - 1e-9 && p.stop_ms.is_none_or(|s| t < s - 1e-9)
+            })
             .collect();
         if due.is_empty() {
             return Ok(());
@@ -211,13 +219,7 @@ impl Recording {
             let p = &model.probes[i];
             let start = sim.plan().populations[p.population.index()].gpu.start as usize;
             for &n in &p.neurons {
-                let s = state[start + n as usize];
-                self.samples[i].push(match p.variable.as_str() {
-                    "v" => s.v,
-                    "u" => s.u,
-                    "syn_e" => s.syn_e,
-                    _ => s.syn_i,
-                });
+                self.samples[i].push(records::state_value(&state[start + n as usize], p.field));
             }
             self.sample_times[i].push(done as f64 * dt);
         }
@@ -225,8 +227,9 @@ impl Recording {
     }
 }
 
-/// Writes each recorded population's spike times and neurons; returns every population's
-/// summary (rate and CV of ISI) for `summary.json`.
+/// Writes each recorded population's spike times and neurons; returns the recorded
+/// populations' summaries (rate and CV of ISI of the recorded neurons over their window) for
+/// `summary.json`.
 fn write_spikes(
     net: &Network,
     sim: &Simulator,
@@ -237,29 +240,28 @@ fn write_spikes(
     let plan = sim.plan();
     let mut summaries = Vec::new();
     for (pi, pop) in plan.populations.iter().enumerate() {
-        let train = sim.spikes(net.population_ids()[pi])?;
-        let count = plan.populations[pi].gpu.size;
-        if pop.record {
-            let t = out.join(format!("spikes_{}_times_ms.npy", pop.name));
-            write_npy(&t, &[train.times_ms.len()], &train.times_ms)?;
-            let n = out.join(format!("spikes_{}_neurons.npy", pop.name));
-            write_npy(&n, &[train.neurons.len()], &train.neurons)?;
-            files.extend([t, n]);
+        if !pop.record {
+            continue;
         }
+        let train = sim.spikes(net.population_ids()[pi])?;
+        let t = out.join(format!("spikes_{}_times_ms.npy", pop.name));
+        write_npy(&t, &[train.times_ms.len()], &train.times_ms)?;
+        let n = out.join(format!("spikes_{}_neurons.npy", pop.name));
+        write_npy(&n, &[train.neurons.len()], &train.neurons)?;
+        files.extend([t, n]);
         let records: Vec<_> = sim
             .spike_records()
             .iter()
             .filter(|r| plan.population_of(r.neuron) == pi)
             .cloned()
             .collect();
-        summaries.push(serde_json::json!({
-            "name": pop.name,
-            "neurons": count,
-            "recorded": pop.record,
-            "spikes": train.times_ms.len(),
-            "rate_hz": stats::mean_rate_hz(records.len(), u64::from(count), duration_ms),
-            "cv_isi": stats::mean_cv_isi(&records, plan.n_neurons),
-        }));
+        summaries.push(records::recorded_summary(
+            &net.populations[pi],
+            sim.population_spike_counts()[pi],
+            &records,
+            plan.n_neurons,
+            duration_ms,
+        ));
     }
     Ok(summaries)
 }
@@ -281,6 +283,13 @@ fn write_probes(
         let neurons = out.join(format!("{stem}_neurons.npy"));
         write_npy(&neurons, &[p.neurons.len()], &p.neurons)?;
         files.extend([values, times_path, neurons]);
+        if !times.is_empty() {
+            let png = out.join(format!("{stem}.png"));
+            let title = format!("{} {} every {} ms", p.population_name, p.variable, p.interval_ms);
+            let unit = records::state_unit(&model.network, p);
+            plots::traces_png(&png, &title, times, &recording.samples[i], &p.neurons, &unit)?;
+            files.push(png);
+        }
     }
     Ok(())
 }
@@ -317,6 +326,16 @@ fn write_weights(
             let times = out.join(format!("{stem}_snapshots_times_ms.npy"));
             write_npy(&times, &[snapshot_times.len()], snapshot_times)?;
             files.extend([snap, times]);
+            let rule = net.projections[p.index()].plasticity.as_ref().expect("plastic");
+            let png = out.join(format!("{stem}_snapshots.png"));
+            let mut columns: Vec<&[f32]> = vec![initial];
+            columns.extend(recording.snapshots[k].chunks_exact(n.max(1)));
+            let times: Vec<f64> = std::iter::once(0.0)
+                .chain(snapshot_times.iter().copied())
+                .collect();
+            let title = format!("projection {}: weight histograms over time", p.index());
+            plots::weight_snapshots_png(&png, &title, &times, &columns, rule.w_min, rule.w_max)?;
+            files.push(png);
         }
         if k == 0 {
             let rule = net.projections[p.index()].plasticity.as_ref().expect("plastic");
@@ -325,14 +344,15 @@ fn write_weights(
                 "projection {}: weights, initial vs final ({duration_ms:.0} ms)",
                 p.index()
             );
-            weights_png(&png, &title, initial, &last.weights, rule.w_max)?;
+            plots::weights_png(&png, &title, initial, &last.weights, rule.w_max)?;
             files.push(png);
         }
     }
     Ok(())
 }
 
-/// Draws the raster of the recorded populations (`raster.png`).
+/// Draws the raster of the recorded populations, one band of their recorded neurons each
+/// (`raster.png`).
 fn write_raster(
     model: &ModelFile,
     sim: &Simulator,
@@ -341,27 +361,34 @@ fn write_raster(
     files: &mut Vec<PathBuf>,
 ) -> Result<()> {
     let raster = out.join("raster.png");
-    let pops: Vec<RasterPopulation<'_>> = sim
-        .plan()
+    let dt = model.network.dt_ms;
+    let bands: Vec<RasterBand<'_>> = model
+        .network
         .populations
         .iter()
-        .filter(|p| p.record)
-        .map(|p| RasterPopulation {
-            name: &p.name,
-            start: p.gpu.start,
-            size: p.gpu.size,
+        .zip(&sim.plan().populations)
+        .filter(|(p, _)| p.record_spikes)
+        .map(|(p, planned)| {
+            let (start, stop) = p.spike_recording.ticks(dt);
+            RasterBand {
+                name: &p.name,
+                start: planned.gpu.start,
+                size: p.size,
+                neurons: &p.spike_recording.neurons,
+                window_ms: (start as f64 * dt, (stop as f64 * dt).min(report.duration_ms)),
+            }
         })
         .collect();
     let title = format!(
         "{}: {} neurons, {:.0} ms, {}",
         model.name, report.neurons, report.duration_ms, report.adapter
     );
-    raster_png(
+    plots::raster_png(
         &raster,
         &title,
         sim.spike_records(),
-        &pops,
-        model.network.dt_ms,
+        &bands,
+        dt,
         report.duration_ms,
         (1200, 800),
     )?;
@@ -379,6 +406,7 @@ fn write_summary(
 ) -> Result<()> {
     let mut summary = serde_json::to_value(report).expect("report serialises");
     summary["populations"] = serde_json::Value::Array(populations);
+    summary["unrecorded_populations"] = records::unrecorded_summary(sim, report.duration_ms);
     summary["recorded_spikes"] = serde_json::json!(sim.spike_records().len());
     let path = out.join("summary.json");
     std::fs::write(&path, serde_json::to_string_pretty(&summary).expect("json"))

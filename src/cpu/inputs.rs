@@ -28,7 +28,15 @@ impl Worker<'_> {
             let base = (p.port as usize * d + slot) * n_own;
             let ring = &mut part.ring[base + local(&own, targets.start)..base + local(&own, targets.end)];
             let first = targets.start - p.target_start;
-            add_poisson_counts(ring, plan.key, self.tick, first, p.stream, table, p.weight_fixed);
+            add_poisson_counts(
+                ring,
+                plan.input_key,
+                self.tick,
+                first,
+                p.stream,
+                table,
+                p.weight_fixed,
+            );
         }
     }
 
@@ -104,8 +112,8 @@ pub fn current_amplitude(c: &CurrentGpu, plan: &Plan, tick: u32, local: u32) -> 
                 .map_or(0.0, |s| s.amplitude)
         }
         _ => {
-            let r0 = philox4x32_10([tick, local, c.stream, 0], plan.key);
-            let r1 = philox4x32_10([tick, local, c.stream, 1], plan.key);
+            let r0 = philox4x32_10([tick, local, c.stream, 0], plan.input_key);
+            let r1 = philox4x32_10([tick, local, c.stream, 1], plan.input_key);
             let sum: u32 = r0.iter().chain(&r1).map(|x| x >> 8).sum();
             let z = (sum as f32 * (1.0 / 16_777_216.0) - 4.0) * 1.224_744_9;
             c.a0 + c.a1 * z

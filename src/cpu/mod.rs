@@ -45,6 +45,7 @@ use crate::plan::{PORTS, Plan, to_fixed};
 use crate::rng::philox4x32_10;
 use crate::sim::schedule::{TickStage, tick_schedule};
 
+mod equation_update;
 mod inputs;
 mod modulated_update;
 mod neuron_update;
@@ -58,6 +59,7 @@ pub use inputs::{current_amplitude, poisson_count};
 pub use modulated_update::relax_modulators;
 pub use stdp::{apply_change, depression, potentiation, trace_step};
 
+use equation_update::EquationRun;
 use pool::{Barrier, Pool};
 use state::StateArrays;
 use synapses::SynapseStore;
@@ -99,6 +101,9 @@ struct Part {
     /// Tick of each owned neuron's last spike (`u32::MAX`: none yet).
     spiked_at: Vec<u32>,
     synapses: SynapseStore,
+    /// The owned neurons of populations of user-defined models, run by their compiled
+    /// programs.
+    equations: Vec<EquationRun>,
     /// Scratch: which owned neurons spiked this tick.
     spiked: Vec<u8>,
     /// Scratch for the post-side STDP walk.
@@ -396,11 +401,17 @@ impl CpuBackend {
         self.parts.iter().map(|p| lock(p).events).sum()
     }
 
-    /// Neuron state, in neuron order.
+    /// Neuron state, in neuron order (populations of user-defined models: their first six
+    /// variables in `v, u, w1, w2, syn_e, syn_i`, and their refractory counters).
     pub fn state(&self) -> Vec<NeuronState> {
         let mut out = Vec::with_capacity(self.plan.n_neurons as usize);
         for p in &self.parts {
             lock(p).state.append_to(&mut out);
+        }
+        for p in &self.parts {
+            for run in &lock(p).equations {
+                run.mirror_into(&mut out);
+            }
         }
         out
     }
@@ -502,6 +513,11 @@ impl Part {
             current_in: vec![0; n_own],
             spiked_at: vec![u32::MAX; n_own],
             synapses: SynapseStore::build(plan, weights, own.clone(), compact),
+            equations: plan
+                .equations
+                .iter()
+                .filter_map(|e| EquationRun::new(e, plan.dt_ms, own.clone()))
+                .collect(),
             spiked: vec![0; n_own],
             column: Vec::new(),
             spikes: 0,

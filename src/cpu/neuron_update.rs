@@ -68,7 +68,12 @@ impl Worker<'_> {
                     inputs.run(|s, q, _, _, _| spike_source::update(s, q, &plan.source_ticks, tick))
                 }
                 model_id::POISSON_SOURCE => {
-                    inputs.run(|_, q, _, _, _| poisson_source::update(q, plan.key, tick))
+                    inputs.run(|_, q, _, _, _| poisson_source::update(q, plan.input_key, tick))
+                }
+                model_id::EQUATION => {
+                    if let Some(run) = part.equations.iter_mut().find(|r| r.population == pi) {
+                        run.step(&mut inputs, tick, plan.key);
+                    }
                 }
                 other => unreachable!("unknown model id {other}"),
             }
@@ -109,15 +114,15 @@ impl Worker<'_> {
 }
 
 /// One population's owned slice of the inputs, state and spike flags for `neuron_update`.
-struct PopInputs<'a> {
-    ring_e: &'a mut [i32],
-    ring_i: &'a mut [i32],
-    current_in: &'a mut [i32],
+pub(super) struct PopInputs<'a> {
+    pub(super) ring_e: &'a mut [i32],
+    pub(super) ring_i: &'a mut [i32],
+    pub(super) current_in: &'a mut [i32],
     state: StateSlices<'a>,
     params: &'a [[f32; 4]],
-    spiked: &'a mut [u8],
-    scale: f32,
-    has_currents: bool,
+    pub(super) spiked: &'a mut [u8],
+    pub(super) scale: f32,
+    pub(super) has_currents: bool,
 }
 
 impl PopInputs<'_> {

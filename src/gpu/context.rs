@@ -18,6 +18,9 @@ pub struct AdapterSummary {
     pub backend: String,
     /// Device type (DiscreteGpu, IntegratedGpu, Cpu, ...).
     pub device_type: String,
+    /// A software rasteriser running on the CPU (device type Cpu: lavapipe, llvmpipe,
+    /// SwiftShader): `Backend::Auto` prefers the CPU backend to it.
+    pub software: bool,
     /// Driver name and version.
     pub driver: String,
     /// Whether compute shaders are supported (required).
@@ -64,6 +67,7 @@ fn summarize(adapter: &wgpu::Adapter) -> AdapterSummary {
         name: info.name,
         backend: format!("{:?}", info.backend),
         device_type: format!("{:?}", info.device_type),
+        software: info.device_type == wgpu::DeviceType::Cpu,
         driver: format!("{} {}", info.driver, info.driver_info).trim().to_string(),
         compute,
         max_storage_binding: limits.max_storage_buffer_binding_size,

@@ -90,6 +90,8 @@ fn sim_params(plan: &Plan, sizes: &DeviceSizes, fixed_scale: f32) -> SimParams {
         poisson_threads: plan.poisson_threads(),
         seed_lo: plan.key[0],
         seed_hi: plan.key[1],
+        input_seed_lo: plan.input_key[0],
+        input_seed_hi: plan.input_key[1],
         record_capacity: sizes.record_capacity,
         fixed_scale,
         fixed_inv_scale: 1.0 / fixed_scale,
@@ -104,8 +106,6 @@ fn sim_params(plan: &Plan, sizes: &DeviceSizes, fixed_scale: f32) -> SimParams {
         modulation_interval: plan.modulation_interval,
         n_synapses: plan.synapses.len() as u32,
         n_procedural: plan.procedural.len() as u32,
-        _pad0: 0,
-        _pad1: 0,
         _pad2: 0,
     }
 }
@@ -140,6 +140,7 @@ fn upload(
 impl GpuBackend {
     /// Opens the adapter, checks the plan fits, uploads it and builds the pipelines.
     pub fn new(plan: &Plan, options: GpuOptions) -> Result<Self> {
+        refuse_equations(plan)?;
         let ctx = GpuContext::new()?;
         Self::with_context(ctx, plan, options)
     }
@@ -147,6 +148,7 @@ impl GpuBackend {
     /// As [`GpuBackend::new`] on an already opened device.
     pub fn with_context(ctx: GpuContext, plan: &Plan, options: GpuOptions) -> Result<Self> {
         let t_setup = Instant::now();
+        refuse_equations(plan)?;
         options.validate(!plan.device_projections.is_empty())?;
         let storage = SynapseStorage::choose(plan, options.synapse_format)?;
         let request = SizeRequest {
@@ -241,5 +243,18 @@ impl GpuBackend {
         write(DeviceBuffer::Poisson, bytemuck::cast_slice(&poisson));
         write(DeviceBuffer::Procedural, bytemuck::cast_slice(&procedural));
         Ok(())
+    }
+}
+
+/// Populations of user-defined models run on the CPU backend only (for now).
+fn refuse_equations(plan: &Plan) -> Result<()> {
+    match plan.equations.first() {
+        Some(eq) => Err(Error::InvalidNetwork(format!(
+            "population '{}' uses the user-defined model '{}': the GPU backend does not run \
+             user-defined models yet; use --backend cpu",
+            plan.populations[eq.population].name,
+            eq.model.name()
+        ))),
+        None => Ok(()),
     }
 }

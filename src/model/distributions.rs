@@ -102,7 +102,7 @@ impl WeightDist {
                 return Err(invalid(
                     format!("{field}.high"),
                     high,
-                    &format!("must be >= low = {low}"),
+                    &format!("must be >= low = {}", crate::error::shown_value(low.to_string())),
                 ));
             }
             Ok(())

@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::model::plasticity::{ModulatorChannel, Neuromodulator, StdpParams};
 use crate::model::{
     Connectivity, CurrentInput, DelayDist, InitialValue, NeuronModel, NeuronParam, PerNeuron, PoissonInput,
-    PopulationId, ProjectionId, Receptor, StateVar, WeightDist,
+    PopulationId, ProjectionId, Receptor, SpikeRecording, StateVar, WeightDist,
 };
 
 /// A projection: synapses from neurons of `pre` to neurons of `post`.
@@ -50,6 +50,54 @@ pub struct Population {
     pub positions: Option<Vec<Vec3>>,
     /// Whether the population's spikes are kept on the host.
     pub record_spikes: bool,
+    /// Which of its spikes are kept, when `record_spikes` (all by default).
+    pub spike_recording: SpikeRecording,
+    /// Bin width (ms) of the population's rate record (spike counts of the whole population
+    /// per bin, recorded or not), if one is kept.
+    pub rate_bin_ms: Option<f64>,
+}
+
+/// The seeds of the three kinds of random quantity. Each is keyed separately, so that a
+/// network can be kept fixed while only its input noise (or its initial state) changes; one
+/// seed for all three ([`Seeds::all`]) gives exactly the streams of a single seed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Seeds {
+    /// The network itself: connectivity (stored, procedural and GPU-generated rows), random
+    /// positions, per-neuron parameters drawn from distributions (thresholds, bias currents).
+    pub connectivity: u64,
+    /// Initial values of the state variables.
+    pub initial: u64,
+    /// Inputs: Poisson inputs, Poisson source populations and noise currents.
+    pub inputs: u64,
+}
+
+impl Seeds {
+    /// The same seed for all three.
+    pub fn all(seed: u64) -> Self {
+        Seeds {
+            connectivity: seed,
+            initial: seed,
+            inputs: seed,
+        }
+    }
+
+    /// Whether the three are one seed.
+    pub fn single(&self) -> Option<u64> {
+        (self.connectivity == self.initial && self.initial == self.inputs).then_some(self.connectivity)
+    }
+}
+
+impl std::fmt::Display for Seeds {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.single() {
+            Some(seed) => write!(f, "{seed}"),
+            None => write!(
+                f,
+                "connectivity {}, initial {}, inputs {}",
+                self.connectivity, self.initial, self.inputs
+            ),
+        }
+    }
 }
 
 /// An immutable, validated network description.
@@ -58,8 +106,11 @@ pub struct Network {
     pub(crate) id: u64,
     /// Integration time step (ms).
     pub dt_ms: f64,
-    /// Seed of every random quantity (connectivity, initial state, inputs).
+    /// The seed the network was created with ([`crate::model::NetworkBuilder::new`]).
     pub seed: u64,
+    /// The seeds actually used: all equal to `seed` unless set apart with
+    /// [`crate::model::NetworkBuilder::set_seeds`].
+    pub seeds: Seeds,
     /// Populations in creation order.
     pub populations: Vec<Population>,
     /// Projections in creation order.

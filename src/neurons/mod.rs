@@ -29,6 +29,7 @@ use crate::error::{Result, invalid};
 #[macro_use]
 mod spec;
 pub mod adex;
+pub mod equation;
 pub mod hh;
 pub mod izhikevich;
 pub mod lif;
@@ -40,6 +41,7 @@ pub mod units;
 pub mod wgsl;
 
 pub use adex::{AdExParams, AdExPattern};
+pub use equation::EquationNeuron;
 pub use hh::HhParams;
 pub use izhikevich::{IzhikevichParams, IzhikevichType};
 pub use lif::{CurrentSynapse, LifParams};
@@ -75,6 +77,9 @@ pub mod model_id {
     pub const SPIKE_SOURCE: u32 = 5;
     /// Poisson spike source.
     pub const POISSON_SOURCE: u32 = 6;
+    /// A user-defined model from equations: skipped by `neuron_update`, run by its own
+    /// update (`equation_update`).
+    pub const EQUATION: u32 = 7;
 }
 
 /// The built-in models' tables, in id order.
@@ -120,6 +125,8 @@ pub enum NeuronModel {
         /// Rate (Hz), with rate x dt <= 1.
         rate_hz: f64,
     },
+    /// A user-defined model from equations ([`crate::equations`]).
+    Equation(EquationNeuron),
 }
 
 impl NeuronModel {
@@ -133,6 +140,25 @@ impl NeuronModel {
             NeuronModel::HodgkinHuxley(_) => &hh::SPEC,
             NeuronModel::SpikeSource { .. } => &spike_source::SPEC,
             NeuronModel::PoissonSource { .. } => &poisson_source::SPEC,
+            NeuronModel::Equation(_) => &equation::SPEC,
+        }
+    }
+
+    /// Unit of synaptic weights onto this model (a user-defined model: that of the variable
+    /// its excitatory input targets, see [`EquationNeuron::port_unit`]).
+    pub fn weight_unit(&self) -> Dim {
+        use crate::equations::InputPort;
+        match self {
+            NeuronModel::Equation(eq) => eq.port_unit(&[InputPort::Excitatory, InputPort::Inhibitory]),
+            _ => self.spec().weight_unit,
+        }
+    }
+
+    /// Unit of currents injected into this model.
+    pub fn current_unit(&self) -> Dim {
+        match self {
+            NeuronModel::Equation(eq) => eq.port_unit(&[crate::equations::InputPort::Current]),
+            _ => self.spec().current_unit,
         }
     }
 
@@ -211,7 +237,7 @@ impl NeuronModel {
             NeuronModel::SpikeSource { spike_times_ms } => {
                 spike_source::validate_relations(spike_times_ms, owner)
             }
-            NeuronModel::PoissonSource { .. } => Ok(()),
+            NeuronModel::PoissonSource { .. } | NeuronModel::Equation(_) => Ok(()),
         }
     }
 
@@ -225,6 +251,8 @@ impl NeuronModel {
             NeuronModel::HodgkinHuxley(p) => hh::constants(p, dt),
             NeuronModel::SpikeSource { .. } => spike_source::constants(),
             NeuronModel::PoissonSource { .. } => poisson_source::constants(),
+            // Its constants live in the compiled model (`Plan::equations`).
+            NeuronModel::Equation(_) => [0.0; POP_CONSTANTS],
         };
         c.map(|x| x as f32)
     }

@@ -59,7 +59,13 @@ impl Dim {
 
     /// Factor from `unit` to the canonical unit, or `None` if `unit` is not of this dimension.
     pub fn factor(self, unit: &str) -> Option<f64> {
-        let table: &[(&str, f64)] = match self {
+        self.units().iter().find(|(u, _)| *u == unit).map(|(_, f)| *f)
+    }
+
+    /// The units of this dimension a model file may write, with their factors to the
+    /// canonical unit.
+    pub fn units(self) -> &'static [(&'static str, f64)] {
+        match self {
             Dim::Time => &[("ms", 1.0), ("s", 1000.0), ("us", 1e-3), ("min", 60_000.0)],
             Dim::Voltage => &[("mV", 1.0), ("V", 1000.0), ("uV", 1e-3)],
             Dim::Conductance => &[("nS", 1.0), ("uS", 1e3), ("mS", 1e6), ("pS", 1e-3), ("S", 1e9)],
@@ -67,8 +73,22 @@ impl Dim {
             Dim::Capacitance => &[("pF", 1.0), ("nF", 1e3), ("uF", 1e6)],
             Dim::Rate => &[("Hz", 1.0), ("kHz", 1e3)],
             Dim::None => &[("", 1.0)],
-        };
-        table.iter().find(|(u, _)| *u == unit).map(|(_, f)| *f)
+        }
+    }
+
+    /// The factor of the unit a key suffix names in this dimension, letters compared without
+    /// case (`us` is microseconds for a time, microsiemens for a conductance).
+    pub fn suffix_factor(self, suffix: &str) -> Option<f64> {
+        Self::WITH_UNIT
+            .contains(&self)
+            .then(|| self.units().iter().find(|(u, _)| u.eq_ignore_ascii_case(suffix)))
+            .flatten()
+            .map(|(_, f)| *f)
+    }
+
+    /// Whether `suffix` names a unit of some dimension (letters compared without case).
+    pub fn is_unit_suffix(suffix: &str) -> bool {
+        Self::WITH_UNIT.iter().any(|d| d.suffix_factor(suffix).is_some())
     }
 
     /// The dimension and factor a lower-case key suffix names (`ms` -> Time, 1).

@@ -7,6 +7,7 @@ use crate::model::Network;
 use crate::plan::connectivity::LocalCsr;
 use crate::plan::fixed_total::GenProjection;
 use crate::plan::layout::Synapse;
+use crate::plan::resources::try_vec;
 use crate::plan::{PopulationPlan, ProjectionPlan};
 
 /// The merged synapse arrays and the per-projection summaries.
@@ -34,7 +35,7 @@ pub(super) fn merge(
             max: u64::from(u32::MAX),
         });
     }
-    let (row_ptr, synapses, weights) = merged_rows(net, pops, &local, n_neurons, total as usize);
+    let (row_ptr, synapses, weights) = merged_rows(net, pops, &local, n_neurons, total as usize)?;
     let projections = net
         .projections
         .iter()
@@ -70,10 +71,11 @@ fn merged_rows(
     local: &[LocalCsr],
     n_neurons: u32,
     total: usize,
-) -> (Vec<u32>, Vec<Synapse>, Vec<f32>) {
-    let mut row_ptr = Vec::with_capacity(n_neurons as usize + 1);
-    let mut synapses = Vec::with_capacity(total);
-    let mut weights = Vec::with_capacity(total);
+) -> Result<(Vec<u32>, Vec<Synapse>, Vec<f32>)> {
+    // Reserved fallibly: an estimate that was too low ends in an error, not an abort.
+    let mut row_ptr = try_vec(n_neurons as usize + 1, "the merged row pointers")?;
+    let mut synapses = try_vec(total, "the merged synapses")?;
+    let mut weights = try_vec(total, "the merged weights")?;
     row_ptr.push(0u32);
     for (pi, pop) in pops.iter().enumerate() {
         let outgoing: Vec<usize> = net
@@ -93,5 +95,5 @@ fn merged_rows(
             row_ptr.push(synapses.len() as u32);
         }
     }
-    (row_ptr, synapses, weights)
+    Ok((row_ptr, synapses, weights))
 }

@@ -4,7 +4,7 @@
 //! `sum |w| * scale + 0.5 * terms` over its incoming synapses, plus the largest Poisson draw
 //! and the largest current, bounds any slot's sum: overflow is impossible by construction.
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::model::Network;
 use crate::plan::Plan;
 use crate::plan::inputs::PoissonTables;
@@ -106,12 +106,11 @@ pub(super) fn choose_fixed_scale(bounds: &Bounds) -> Result<f32> {
         }
     }
     let worst = bounds.0.iter().cloned().fold(0.0, f64::max);
-    Err(Error::LimitExceeded {
-        what: "largest summed |weight| or current onto one neuron and port (fixed-point input, scale 1)"
-            .into(),
-        requested: worst.ceil() as u64,
-        max: i32::MAX as u64,
-    })
+    Err(crate::error::limit_exceeded_f64(
+        "largest summed |weight| or current onto one neuron and port (fixed-point input, scale 1)".into(),
+        worst,
+        i32::MAX as u64,
+    ))
 }
 
 /// Sets the fixed-point weight (`field`) of every item from its weight at `scale`.
@@ -141,14 +140,14 @@ impl Plan {
             return Ok(());
         }
         let worst = bounds.0.iter().cloned().fold(0.0, f64::max);
-        Err(Error::LimitExceeded {
-            what: format!(
+        Err(crate::error::limit_exceeded_f64(
+            format!(
                 "summed |weight| onto one neuron and port at the fixed-point scale {} chosen when the network was built",
                 self.fixed_scale
             ),
-            requested: worst.ceil() as u64,
-            max: (f64::from(i32::MAX) / f64::from(self.fixed_scale)) as u64,
-        })
+            worst,
+            (f64::from(i32::MAX) / f64::from(self.fixed_scale)) as u64,
+        ))
     }
 
     /// The fixed-point scale once synapses generated elsewhere (on the GPU) are added to the

@@ -18,9 +18,9 @@ pub struct SimParams {
     pub n_poisson: u32,
     /// Sum of the target counts of all Poisson inputs (threads of the input stage).
     pub poisson_threads: u32,
-    /// Philox key, low word.
+    /// Philox key of connectivity (procedural rows), low word.
     pub seed_lo: u32,
-    /// Philox key, high word.
+    /// Philox key of connectivity, high word.
     pub seed_hi: u32,
     /// Capacity of the spike record ring, in entries.
     pub record_capacity: u32,
@@ -50,10 +50,10 @@ pub struct SimParams {
     pub n_synapses: u32,
     /// Number of procedural projections.
     pub n_procedural: u32,
-    /// Padding.
-    pub _pad0: u32,
-    /// Padding.
-    pub _pad1: u32,
+    /// Philox key of the inputs (Poisson inputs and sources, noise currents), low word.
+    pub input_seed_lo: u32,
+    /// Philox key of the inputs, high word.
+    pub input_seed_hi: u32,
     /// Padding.
     pub _pad2: u32,
 }

@@ -20,6 +20,7 @@ pub mod compact;
 mod connectivity;
 mod csr;
 mod device_generated;
+pub mod equations;
 mod fixed_point;
 pub mod fixed_total;
 mod inputs;
@@ -28,6 +29,7 @@ mod plasticity;
 mod populations;
 mod procedural;
 mod queries;
+pub mod resources;
 mod ring;
 mod sampling;
 pub mod sizes;
@@ -91,8 +93,14 @@ pub struct PopulationPlan {
 pub struct Plan {
     /// Time step (ms).
     pub dt_ms: f64,
-    /// Philox key derived from the seed.
+    /// Philox key of connectivity (stored, procedural and generated rows), from
+    /// [`Seeds::connectivity`](crate::model::Seeds).
     pub key: [u32; 2],
+    /// Philox key of the initial state, from [`Seeds::initial`](crate::model::Seeds).
+    pub initial_key: [u32; 2],
+    /// Philox key of the inputs (Poisson inputs and sources, noise currents), from
+    /// [`Seeds::inputs`](crate::model::Seeds).
+    pub input_key: [u32; 2],
     /// Total neurons.
     pub n_neurons: u32,
     /// Populations in order.
@@ -155,6 +163,8 @@ pub struct Plan {
     /// Bounds of the Poisson and current contributions per (port, target), for re-checking
     /// the fixed-point guarantee when weights change.
     input_extra: (Vec<f64>, Vec<f64>),
+    /// Populations of user-defined models, in population order.
+    pub equations: Vec<equations::EquationPlan>,
 }
 
 impl Plan {
@@ -182,8 +192,11 @@ impl Plan {
     /// Runs the phases in order. Each phase reads the description and the tables of the
     /// phases before it; errors come out in this order too.
     fn build(net: &Network, threads: usize, device_generation: bool) -> Result<Self> {
-        let key = seed_key(net.seed);
-        let neurons = populations::plan_populations(net, key)?;
+        resources::check_host(net, device_generation)?;
+        let key = seed_key(net.seeds.connectivity);
+        let initial_key = seed_key(net.seeds.initial);
+        let mut neurons = populations::plan_populations(net, initial_key, key)?;
+        let equations = equations::plan_equations(net, &mut neurons.initial_state)?;
         let n_neurons = neurons.n_neurons;
         let pops = &neurons.populations;
         let generated = connectivity::generate_all(net, key, pops, threads.max(1), device_generation)?;
@@ -215,6 +228,8 @@ impl Plan {
         Ok(Plan {
             dt_ms: net.dt_ms,
             key,
+            initial_key,
+            input_key: seed_key(net.seeds.inputs),
             n_neurons,
             populations: neurons.populations,
             initial_state: neurons.initial_state,
@@ -244,6 +259,7 @@ impl Plan {
             poisson_weights,
             procedural_weights,
             input_extra,
+            equations,
         })
     }
 }

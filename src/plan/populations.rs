@@ -5,6 +5,7 @@ use crate::error::{Result, invalid};
 use crate::model::{Network, NeuronModel, NeuronParam, PerNeuron, Population, StateVar};
 use crate::plan::PopulationPlan;
 use crate::plan::layout::{NeuronState, PopGpu};
+use crate::plan::resources::try_vec;
 use crate::rng::{PhiloxStream, stream};
 
 /// The populations' tables, neuron after neuron in global order.
@@ -16,14 +17,19 @@ pub(super) struct PopulationTables {
     pub n_neurons: u32,
 }
 
-/// Lays the populations out one after another and fills every neuron's state and parameters.
-pub(super) fn plan_populations(net: &Network, key: [u32; 2]) -> Result<PopulationTables> {
+/// Lays the populations out one after another and fills every neuron's state (drawn with
+/// `initial_key`) and parameters (drawn with the connectivity key `network_key`).
+pub(super) fn plan_populations(
+    net: &Network,
+    initial_key: [u32; 2],
+    network_key: [u32; 2],
+) -> Result<PopulationTables> {
     let dt = net.dt_ms;
     let n_total = net.neuron_count() as usize;
     let mut tables = PopulationTables {
         populations: Vec::with_capacity(net.populations.len()),
-        initial_state: Vec::with_capacity(n_total),
-        neuron_params: Vec::with_capacity(n_total),
+        initial_state: try_vec(n_total, "the neurons' initial state")?,
+        neuron_params: try_vec(n_total, "the neurons' parameters")?,
         source_ticks: Vec::new(),
         n_neurons: 0,
     };
@@ -42,7 +48,8 @@ pub(super) fn plan_populations(net: &Network, key: [u32; 2]) -> Result<Populatio
                 pi: pi as u32,
                 i,
                 global: start + i,
-                key,
+                initial_key,
+                network_key,
                 dt,
             };
             let (state, params) = neuron.state_and_params(&mut tables.source_ticks)?;
@@ -60,13 +67,15 @@ pub(super) fn plan_populations(net: &Network, key: [u32; 2]) -> Result<Populatio
     Ok(tables)
 }
 
-/// Neuron `i` of population `pi` (global index `global`), with what its draws are keyed by.
+/// Neuron `i` of population `pi` (global index `global`), with what its draws are keyed by:
+/// initial values by the initial-state key, drawn parameters by the network's.
 struct Neuron<'a> {
     pop: &'a Population,
     pi: u32,
     i: u32,
     global: u32,
-    key: [u32; 2],
+    initial_key: [u32; 2],
+    network_key: [u32; 2],
     dt: f64,
 }
 
@@ -74,7 +83,11 @@ impl Neuron<'_> {
     /// The initial membrane potential: V always has a value, drawn from its own stream.
     fn v(&self) -> f64 {
         let v = self.initial(StateVar::V).expect("V always has an initial value");
-        v.sample(&mut PhiloxStream::new(self.key, stream::INIT + self.pi, self.i))
+        v.sample(&mut PhiloxStream::new(
+            self.initial_key,
+            stream::INIT + self.pi,
+            self.i,
+        ))
     }
 
     /// The initial value of another state variable, if the population sets one, from stream
@@ -82,7 +95,7 @@ impl Neuron<'_> {
     fn other(&self, var: StateVar, slot: u32) -> Option<f64> {
         self.initial(var).map(|x| {
             x.sample(&mut PhiloxStream::new(
-                self.key,
+                self.initial_key,
                 stream::INIT_VAR + 16 * self.pi + slot,
                 self.i,
             ))
@@ -161,7 +174,7 @@ impl Neuron<'_> {
             q[k] = match values {
                 PerNeuron::Values(v) => v[i as usize],
                 PerNeuron::Drawn(d) => d.sample(&mut PhiloxStream::new(
-                    self.key,
+                    self.network_key,
                     stream::INIT_VAR + 16 * self.pi + 8 + k as u32,
                     i,
                 )),

@@ -114,16 +114,89 @@ pub(super) fn open(plan: &mut Plan, backend: Backend, options: SimOptions) -> Re
         }
         Backend::Cpu => Ok(cpu(plan)),
         Backend::Gpu => Ok(Box::new(GpuBackend::new(plan, options.gpu)?)),
-        Backend::Auto => match GpuBackend::new(plan, options.gpu) {
-            Ok(gpu) => Ok(Box::new(gpu)),
-            Err(Error::NoAdapter(why)) => {
-                log::warn!(
-                    "no GPU adapter ({why}); running on the CPU reference backend. \
-                     Without a GPU, `apt-get install mesa-vulkan-drivers` gives a software Vulkan adapter"
-                );
+        Backend::Auto if !plan.equations.is_empty() => {
+            warn_once("user-defined neuron models run on the CPU backend only (for now); running on the CPU");
+            Ok(cpu(plan))
+        }
+        Backend::Auto => match auto_choice() {
+            AutoChoice::SoftwareOnly(names) => {
+                warn_once(&format!(
+                    "backend auto: running on the CPU backend, faster than this machine's only \
+                     adapters, software ones ({names}); --backend gpu uses them anyway"
+                ));
                 Ok(cpu(plan))
             }
-            Err(e) => Err(e),
+            AutoChoice::Gpu => match GpuBackend::new(plan, options.gpu) {
+                Ok(gpu) => Ok(Box::new(gpu)),
+                Err(Error::NoAdapter(why)) => {
+                    warn_once(&format!(
+                        "no GPU adapter ({why}); running on the CPU reference backend. \
+                         Without a GPU, `apt-get install mesa-vulkan-drivers` gives a software Vulkan adapter"
+                    ));
+                    Ok(cpu(plan))
+                }
+                Err(e) => Err(e),
+            },
         },
+    }
+}
+
+/// What `Backend::Auto` runs on.
+#[derive(Clone)]
+enum AutoChoice {
+    /// Open the best GPU adapter (a hardware one, or the one an adapter filter names).
+    Gpu,
+    /// Every compute adapter is a software rasteriser (their names): the CPU backend is
+    /// faster than them.
+    SoftwareOnly(String),
+}
+
+/// Prefers a hardware adapter; when the only ones are software rasterisers, the CPU backend.
+/// An adapter named in `SPIKEGPU_ADAPTER` or `WGPU_ADAPTER_NAME` is always tried. Decided once
+/// per process (listing the adapters takes a few hundred milliseconds).
+fn auto_choice() -> AutoChoice {
+    static CHOICE: std::sync::OnceLock<AutoChoice> = std::sync::OnceLock::new();
+    if [crate::gpu::ADAPTER_ENV, "WGPU_ADAPTER_NAME"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some())
+    {
+        return AutoChoice::Gpu;
+    }
+    CHOICE
+        .get_or_init(|| match software_only(&crate::gpu::list_adapters()) {
+            Some(names) => AutoChoice::SoftwareOnly(names),
+            None => AutoChoice::Gpu,
+        })
+        .clone()
+}
+
+/// When every compute adapter in `adapters` is a software rasteriser, their names (each with
+/// its backends, `llvmpipe on Vulkan and Gl`); `None` when there is a hardware adapter or
+/// none at all (`Backend::Auto` then opens the best adapter, or falls back to the CPU).
+pub fn software_only(adapters: &[crate::gpu::AdapterSummary]) -> Option<String> {
+    let compute: Vec<_> = adapters.iter().filter(|a| a.compute).collect();
+    if compute.is_empty() || compute.iter().any(|a| !a.software) {
+        return None;
+    }
+    let mut names: Vec<String> = Vec::new();
+    for a in &compute {
+        let backends: Vec<&str> = compute
+            .iter()
+            .filter(|b| b.name == a.name)
+            .map(|b| b.backend.as_str())
+            .collect();
+        let entry = format!("{} on {}", a.name, backends.join(" and "));
+        if !names.contains(&entry) {
+            names.push(entry);
+        }
+    }
+    Some(names.join(", "))
+}
+
+/// Logs `message` as a warning the first time only (a sweep opens many simulators).
+fn warn_once(message: &str) {
+    static SAID: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if !SAID.swap(true, std::sync::atomic::Ordering::Relaxed) {
+        log::warn!("{message}");
     }
 }

@@ -4,6 +4,7 @@ mod cpu_engine;
 pub mod engine;
 mod gpu_engine;
 mod modulators;
+mod record_store;
 mod records;
 pub mod schedule;
 mod simulator;
@@ -15,6 +16,7 @@ use crate::error::{Error, Result};
 use crate::gpu::GpuOptions;
 
 pub use engine::{Engine, WeightCopy};
+pub use record_store::RateRecord;
 pub use records::{RunCounters, SpikeTrain};
 pub use simulator::Simulator;
 pub use weights::{ProjectionWeights, WeightTicket};
@@ -22,9 +24,12 @@ pub use weights::{ProjectionWeights, WeightTicket};
 /// Which backend runs the network.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
-    /// The GPU if an adapter can be opened, else the CPU with a logged warning.
+    /// A hardware GPU adapter (discrete, then integrated) if there is one; the CPU backend,
+    /// with a one-line warning, when the only adapters are software rasterisers (they run
+    /// slower than it) or none can be opened. An adapter named in `SPIKEGPU_ADAPTER` is used
+    /// whatever its kind.
     Auto,
-    /// The GPU; an error if no adapter can be opened.
+    /// The GPU, software adapters included; an error if no adapter can be opened.
     Gpu,
     /// The CPU reference.
     Cpu,

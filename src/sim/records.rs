@@ -1,6 +1,7 @@
 //! Records and counters: the spikes recorded so far, neuron state and run counters.
 
 use super::Simulator;
+use super::record_store::RateRecord;
 use crate::error::Result;
 use crate::model::PopulationId;
 use crate::plan::layout::{NeuronState, SpikeRecord};
@@ -30,13 +31,24 @@ pub struct RunCounters {
 impl Simulator {
     /// Every recorded spike as (tick, global neuron), sorted.
     pub fn spike_records(&self) -> &[SpikeRecord] {
-        &self.records
+        &self.store.records
     }
 
     /// Hands over the spike records kept so far and starts a new record (for long runs that
     /// process spikes as they come, so that host memory stays bounded).
     pub fn take_spike_records(&mut self) -> Vec<SpikeRecord> {
-        std::mem::take(&mut self.records)
+        std::mem::take(&mut self.store.records)
+    }
+
+    /// Spikes emitted so far by each population (in order), recorded or not.
+    pub fn population_spike_counts(&self) -> &[u64] {
+        &self.store.counts
+    }
+
+    /// The rate record of `pop` ([`crate::NetworkBuilder::record_rate`]), if it keeps one.
+    pub fn rate_record(&self, pop: PopulationId) -> Result<Option<&RateRecord>> {
+        self.population(pop)?;
+        Ok(self.store.rate(pop.index))
     }
 
     /// Spikes of one population.
@@ -44,7 +56,12 @@ impl Simulator {
         let p = self.population(pop)?;
         let (start, end) = (p.gpu.start, p.gpu.start + p.gpu.size);
         let mut train = SpikeTrain::default();
-        for r in self.records.iter().filter(|r| (start..end).contains(&r.neuron)) {
+        for r in self
+            .store
+            .records
+            .iter()
+            .filter(|r| (start..end).contains(&r.neuron))
+        {
             train.times_ms.push(f64::from(r.tick) * self.plan.dt_ms);
             train.neurons.push(r.neuron - start);
         }

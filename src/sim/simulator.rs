@@ -3,6 +3,7 @@
 use std::time::Instant;
 
 use super::engine::{self, Engine};
+use super::record_store::RecordStore;
 use super::weights::PendingSnapshot;
 use super::{Backend, SimOptions};
 use crate::error::{Error, Result, invalid};
@@ -15,7 +16,7 @@ pub struct Simulator {
     pub(super) network: u64,
     pub(super) plan: Plan,
     pub(super) engine: Box<dyn Engine>,
-    pub(super) records: Vec<SpikeRecord>,
+    pub(super) store: RecordStore,
     batch: Vec<SpikeRecord>,
     pub(super) snapshots: Vec<PendingSnapshot>,
     build_s: f64,
@@ -55,9 +56,9 @@ impl Simulator {
         let engine = engine::open(&mut plan, backend, options)?;
         Ok(Self {
             network: net.id,
+            store: RecordStore::new(net, &plan),
             plan,
             engine,
-            records: Vec::new(),
             batch: Vec::new(),
             snapshots: Vec::new(),
             build_s: t0.elapsed().as_secs_f64(),
@@ -65,16 +66,12 @@ impl Simulator {
         })
     }
 
-    /// Runs `ticks` time steps.
+    /// Runs `ticks` time steps, keeping the spikes the network's recordings select.
     pub fn run_ticks(&mut self, ticks: u32) -> Result<()> {
         self.batch.clear();
         self.engine.run_ticks(ticks, &mut self.batch)?;
-        let plan = &self.plan;
-        self.records.extend(
-            self.batch
-                .iter()
-                .filter(|r| plan.populations[plan.population_of(r.neuron)].record),
-        );
+        let done = self.engine.counters().ticks;
+        self.store.drain(&self.batch, &self.plan, done, self.plan.dt_ms);
         Ok(())
     }
 
@@ -83,12 +80,8 @@ impl Simulator {
     pub fn profile_ticks(&mut self, ticks: u32) -> Result<Option<crate::gpu::StageProfile>> {
         self.batch.clear();
         let profile = self.engine.profile_ticks(ticks, &mut self.batch)?;
-        let plan = &self.plan;
-        self.records.extend(
-            self.batch
-                .iter()
-                .filter(|r| plan.populations[plan.population_of(r.neuron)].record),
-        );
+        let done = self.engine.counters().ticks;
+        self.store.drain(&self.batch, &self.plan, done, self.plan.dt_ms);
         Ok(profile)
     }
 

@@ -187,7 +187,7 @@ fn every_parameter_of_every_model_table_can_be_set_from_a_file() {
     assert!(msg.contains("must be true or false"), "{msg}");
     let msg = error_of(&format!("{MINIMAL}params = {{ tau_m_mv = 20 }}\n"));
     assert!(
-        msg.contains("suffix does not fit") && msg.contains("time (ms)"),
+        msg.contains("suffix 'mv' does not fit") && msg.contains("time (ms, s"),
         "{msg}"
     );
     let msg = error_of(&format!("{MINIMAL}preset = \"RS\"\n"));

@@ -179,3 +179,92 @@ fn gpu_spikes_equal_the_cpu_backend_on_2_and_4_threads() {
         }
     }
 }
+
+/// The model file `examples/models/<name>.toml`.
+fn example(name: &str) -> Network {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("examples/models/{name}.toml"));
+    spikegpu::app::modelfile::load(&path, None).unwrap().network
+}
+
+/// A population of a user-defined LIF with white noise (`xi`) and a per-neuron threshold,
+/// recurrently connected: the noise draws and the per-neuron values of each thread's share
+/// must be those of its neurons in the whole population.
+fn noisy_equation_network() -> Network {
+    let n = 3000;
+    let thresholds: Vec<String> = (0..n).map(|i| format!("{}", -52.0 + 0.001 * i as f64)).collect();
+    let text = format!(
+        r#"dt = "0.1 ms"
+seed = 3
+
+[[neuron_model]]
+name = "noisy_lif"
+equations = """
+dv/dt = (v_rest - v + I_syn) / tau + sigma * sqrt(2 / tau) * xi : mV (unless refractory)
+dI_syn/dt = -I_syn / tau_syn : mV
+"""
+threshold = "v > v_th"
+reset = "v = v_rest"
+refractory = "2 ms"
+method = "euler"
+params = {{ tau = "10 ms", tau_syn = "5 ms", v_rest = "-60 mV", v_th = "-50 mV", sigma = "5 mV" }}
+inputs = {{ excitatory = "I_syn", inhibitory = "I_syn" }}
+initial = {{ v = "v_rest" }}
+
+[[population]]
+name = "a"
+size = {n}
+model = "noisy_lif"
+init = {{ v = {{ uniform = ["-60 mV", "-50 mV"] }} }}
+per_neuron = {{ v_th = [{}] }}
+
+[[projection]]
+pre = "a"
+post = "a"
+connectivity = {{ rule = "fixed_probability", p = 0.02 }}
+weight = "0.3 mV"
+delay = "1 ms"
+receptor = "excitatory"
+"#,
+        thresholds.join(", ")
+    );
+    spikegpu::app::modelfile::parse(&text, "noisy.toml", None)
+        .unwrap()
+        .network
+}
+
+/// Populations of user-defined models split over the threads: each thread runs its own
+/// neurons' share of the compiled program, with the same spikes and state as one thread.
+#[test]
+fn equation_populations_run_bit_identically_on_1_2_and_4_threads() {
+    let nets = [
+        ("cuba_equations", example("cuba_equations")),
+        ("qif_network", example("qif_network")),
+        ("noisy equation LIF", noisy_equation_network()),
+    ];
+    for (name, net) in nets {
+        let one = run_cpu(&net, 1, 100.0, &|_| {});
+        assert!(
+            one.spikes.len() > 500,
+            "{name} fires: {} spikes",
+            one.spikes.len()
+        );
+        for threads in [2, 4] {
+            let many = run_cpu(&net, threads, 100.0, &|_| {});
+            let first = one.spikes.iter().zip(&many.spikes).position(|(a, b)| a != b);
+            assert_eq!(
+                (one.spikes.len(), first),
+                (many.spikes.len(), None),
+                "{name}, {threads} threads: spike counts and the first difference"
+            );
+            assert!(one == many, "{name}: {threads} threads differ from one");
+        }
+        println!("{name}: {:016x}", spike_hash(&one.spikes));
+    }
+    // The file written with equations still gives the built-in CUBA's spikes on 2 threads.
+    let builtin = run_cpu(&example("cuba"), 2, 100.0, &|_| {});
+    let ours = run_cpu(&example("cuba_equations"), 2, 100.0, &|_| {});
+    assert!(
+        builtin.spikes == ours.spikes,
+        "cuba_equations = cuba on 2 threads"
+    );
+}

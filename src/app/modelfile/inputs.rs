@@ -38,10 +38,13 @@ impl Build<'_> {
                 if !(ms.is_finite() && ms >= 0.0) {
                     return self.loader.err(t.span(), &time, "must be a time >= 0");
                 }
-                if !amount.is_finite() {
-                    return self
-                        .loader
-                        .err(t.span(), &format!("{what}.pulses amount"), "must be finite");
+                if !(amount.is_finite() && amount.abs() <= f64::from(f32::MAX)) {
+                    // Caught here rather than mid-run, when the pulse is added to the level.
+                    return Err(crate::error::invalid(
+                        format!("{what}.pulses amount (at {ms} ms)"),
+                        amount,
+                        "must be finite and within the f32 range of the levels (|amount| <= 3.4e38)",
+                    ));
                 }
                 pulses.push((ms, ch, *amount));
             }
@@ -56,12 +59,9 @@ impl Build<'_> {
         let what = format!("poisson[{i}]");
         let (target, model) = self.find(&p.target, &format!("{what}.target"))?;
         let receptor = self.loader.receptor(&p.receptor, &format!("{what}.receptor"))?;
-        let weight = self.loader.quantity(
-            &p.weight,
-            &format!("{what}.weight"),
-            model.spec().weight_unit,
-            None,
-        )?;
+        let weight = self
+            .loader
+            .quantity(&p.weight, &format!("{what}.weight"), model.weight_unit(), None)?;
         let rate = |r: &Spanned<Raw>, name: &str| {
             self.loader
                 .quantity(r, &format!("{what}.{name}"), Dim::Rate, None)
@@ -92,7 +92,7 @@ impl Build<'_> {
         let c = sp.get_ref();
         let what = format!("current[{i}]");
         let (target, model) = self.find(&c.target, &format!("{what}.target"))?;
-        let dim = model.spec().current_unit;
+        let dim = model.current_unit();
         let q = |r: &Spanned<Raw>, f: &str, d: Dim| self.loader.quantity(r, &format!("{what}.{f}"), d, None);
         let source = match (&c.dc, &c.step_times, &c.noise_mean) {
             (Some(a), None, None) => CurrentSource::Dc {

@@ -16,13 +16,16 @@ impl Build<'_> {
     pub(super) fn population(&mut self, i: usize, sp: &Spanned<FilePopulation>) -> Result<()> {
         let p = sp.get_ref();
         let what = format!("population[{i}] '{}'", p.name);
+        if let Some(def) = self.equation_definition(p.model.get_ref()) {
+            return self.equation_population(sp, def.clone(), &what);
+        }
         let model = self.loader.neuron_model(p, &what)?;
-        let v_init = match p
-            .init
-            .iter()
-            .find(|(k, _)| k.get_ref() == "v" || k.get_ref() == "v_mv")
-        {
-            Some((_, v)) => self.loader.initial(v, &format!("{what}.init.v"), Dim::Voltage)?,
+        let v_init = match p.init.iter().find(|(k, _)| split_suffix(k.get_ref()).0 == "v") {
+            Some((key, v)) => {
+                let field = format!("{what}.init.{}", key.get_ref());
+                let factor = self.loader.suffix_factor(key, Dim::Voltage, &field)?;
+                self.loader.initial(v, &field, Dim::Voltage, factor)?
+            }
             None => InitialValue::Constant(model.initial_v_mv()),
         };
         let id = self.builder.population(&p.name, p.size, model.clone(), v_init)?;
@@ -61,9 +64,9 @@ impl Build<'_> {
                     format!("known variables of model {}: {}", spec.name, state_names(spec)),
                 );
             };
-            let initial = self
-                .loader
-                .initial(value, &format!("{what}.init.{name}"), state.dim)?;
+            let field = format!("{what}.init.{}", key.get_ref());
+            let factor = self.loader.suffix_factor(key, state.dim, &field)?;
+            let initial = self.loader.initial(value, &field, state.dim, factor)?;
             self.builder.initial_value(pop.id, var, initial)?;
         }
         Ok(())
@@ -104,12 +107,22 @@ impl Build<'_> {
                     );
                 }
             };
+            let factor = self.loader.suffix_factor(key, dim, &field)?;
             let values = match value.get_ref() {
-                PerNeuronRaw::List(v) => PerNeuron::Values(v.clone()),
+                PerNeuronRaw::List(list) => PerNeuron::Values(
+                    list.iter()
+                        .enumerate()
+                        .map(|(k, x)| {
+                            let at = Spanned::new(value.span(), x.clone());
+                            self.loader.quantity(&at, &format!("{field}[{k}]"), dim, factor)
+                        })
+                        .collect::<Result<_>>()?,
+                ),
                 PerNeuronRaw::Dist(d) => PerNeuron::Drawn(self.loader.initial(
                     &Spanned::new(value.span(), d.clone()),
                     &field,
                     dim,
+                    factor,
                 )?),
             };
             self.builder.per_neuron(pop.id, param, values)?;
@@ -118,10 +131,22 @@ impl Build<'_> {
     }
 
     /// `positions`: a grid or uniformly random in a box.
-    fn positions(&mut self, pop: &Pop, sp: &Spanned<FilePopulation>, what: &str) -> Result<()> {
+    pub(super) fn positions(&mut self, pop: &Pop, sp: &Spanned<FilePopulation>, what: &str) -> Result<()> {
         let Some(pos) = &sp.get_ref().positions else {
             return Ok(());
         };
+        if let Some([nx, ny]) = pos.grid
+            && u64::from(nx) * u64::from(ny) != u64::from(pop.size)
+        {
+            // Checked before the grid is built: a huge grid must not be allocated to find out.
+            return Err(crate::error::invalid(
+                format!("{what}.positions.grid"),
+                format!("[{nx}, {ny}]"),
+                &format!("nx * ny must equal the population's size {}", pop.size),
+            ));
+        }
+        let bytes = u64::from(pop.size) * std::mem::size_of::<glam::Vec3>() as u64;
+        crate::plan::resources::check_bytes(&format!("the positions of {what}"), bytes, &[])?;
         let positions = match (pos.grid, pos.random) {
             (Some([nx, ny]), None) => grid_positions_2d(nx, ny, pos.spacing.unwrap_or(1.0)),
             (None, Some(extent)) => random_positions(pop.size, glam::Vec3::from(extent), self.seed),
@@ -251,7 +276,7 @@ impl Loader<'_> {
         param: &ParamSpec,
         value: &Spanned<Raw>,
         field: &str,
-        suffix: Option<(Dim, f64)>,
+        suffix: Option<&str>,
     ) -> Result<Value> {
         let span = value.span();
         if let (Some(_), ParamKind::Choice(_) | ParamKind::Flag) = (suffix, &param.kind) {
@@ -259,18 +284,12 @@ impl Loader<'_> {
         }
         match (&param.kind, value.get_ref()) {
             (ParamKind::Quantity { dim, range }, _) => {
-                if suffix.is_some_and(|(d, _)| d != *dim) {
-                    return self.err(
-                        span,
-                        field,
-                        format!(
-                            "the key's unit suffix does not fit: this field takes a {} ({})",
-                            dim.name(),
-                            dim.canonical()
-                        ),
-                    );
-                }
-                let x = self.quantity(value, field, *dim, suffix.map(|(_, f)| f))?;
+                let factor = match suffix.map(|s| (s, dim.suffix_factor(s))) {
+                    None => None,
+                    Some((_, Some(f))) => Some(f),
+                    Some((s, None)) => return self.err(span, field, suffix_mismatch(s, *dim)),
+                };
+                let x = self.quantity(value, field, *dim, factor)?;
                 if !range.allows(x) {
                     return self.err(
                         span,
@@ -290,9 +309,27 @@ impl Loader<'_> {
     }
 }
 
+/// The message for a unit suffix that does not fit the field.
+fn suffix_mismatch(suffix: &str, dim: Dim) -> String {
+    let units: Vec<&str> = dim.units().iter().map(|(u, _)| *u).collect();
+    if units == [""] {
+        format!("the key's unit suffix '{suffix}' does not fit: this field takes a plain number")
+    } else {
+        format!(
+            "the key's unit suffix '{suffix}' does not fit: this field takes a {} ({})",
+            dim.name(),
+            units.join(", ")
+        )
+    }
+}
+
 /// The message for a parameter the model does not have.
 fn unknown_param(spec: &ModelSpec) -> String {
-    if spec.params.is_empty() {
+    if spec.name == "spike_source" {
+        "unknown parameter: model spike_source has no parameters; its spike times go in the \
+         population's spike_times_ms = [[t1, t2], [t3]] (ms, one list per neuron)"
+            .to_string()
+    } else if spec.params.is_empty() {
         format!("unknown parameter: model {} has no parameters", spec.name)
     } else {
         format!(
@@ -311,6 +348,20 @@ fn one_of(words: &[neurons::Text]) -> String {
         [rest @ .., last] => {
             let rest: Vec<&str> = rest.iter().map(|w| w.as_ref()).collect();
             format!("{} or {last}", rest.join(", "))
+        }
+    }
+}
+
+impl Loader<'_> {
+    /// The factor of the unit suffix of `key` (`syn_e_us` -> 1000, microsiemens in nS), None
+    /// without one; a suffix that is no unit of `dim` is an error.
+    pub(super) fn suffix_factor(&self, key: &Spanned<String>, dim: Dim, field: &str) -> Result<Option<f64>> {
+        match split_suffix(key.get_ref()).1 {
+            None => Ok(None),
+            Some(suffix) => match dim.suffix_factor(suffix) {
+                Some(f) => Ok(Some(f)),
+                None => self.err(key.span(), field, suffix_mismatch(suffix, dim)),
+            },
         }
     }
 }

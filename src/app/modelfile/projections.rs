@@ -7,11 +7,11 @@ use super::schema::{FileConnectivity, FileModulation, FilePlasticity, FileProjec
 use super::{Build, Dim, Loader};
 use crate::error::Result;
 use crate::model::plasticity::{ModulatorChannel, Pairing, RewardModulation, StdpParams, WeightDependence};
-use crate::model::{Connection, Connectivity, WeightDist};
+use crate::model::{Connection, Connectivity, ProjectionId, WeightDist};
 
 impl Build<'_> {
-    /// Adds projection `i`, with its plasticity.
-    pub(super) fn projection(&mut self, i: usize, sp: &Spanned<FileProjection>) -> Result<()> {
+    /// Adds projection `i`, with its plasticity; returns its handle.
+    pub(super) fn projection(&mut self, i: usize, sp: &Spanned<FileProjection>) -> Result<ProjectionId> {
         let p = sp.get_ref();
         let what = format!("projection[{i}]");
         let (pre, _) = self.find(&p.pre, &format!("{what}.pre"))?;
@@ -19,7 +19,7 @@ impl Build<'_> {
         let receptor = self.loader.receptor(&p.receptor, &format!("{what}.receptor"))?;
         let connectivity = self.loader.connectivity(&p.connectivity, &what)?;
         let explicit = matches!(connectivity, Connectivity::Explicit(_));
-        let weight_unit = post_model.spec().weight_unit;
+        let weight_unit = post_model.weight_unit();
         let weight = match &p.weight {
             Some(w) => self.loader.dist(w, &format!("{what}.weight"), weight_unit)?,
             None if explicit => WeightDist::Constant(0.0),
@@ -52,7 +52,7 @@ impl Build<'_> {
             }
             self.builder.plasticity(id, rule)?;
         }
-        Ok(())
+        Ok(id)
     }
 
     /// Reward modulation of a plastic projection.

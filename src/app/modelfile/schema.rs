@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use toml::Spanned;
 
-/// A raw value: a bare number, a string with a unit, or a boolean.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(untagged)]
+/// A raw value: a bare number, a string with a unit, or a boolean. Any other shape is kept
+/// as [`Raw::Other`] so that the loader, which knows the field, can say what it takes.
+#[derive(Clone, Debug)]
 pub enum Raw {
     /// Number (integer or float).
     Number(f64),
@@ -17,12 +17,44 @@ pub enum Raw {
     Text(String),
     /// Boolean.
     Bool(bool),
+    /// A list, a table or a date: what the value is, in words (`a list`).
+    Other(&'static str),
+}
+
+impl Raw {
+    /// A TOML value as a raw value.
+    fn from_value(v: toml::Value) -> Raw {
+        match v {
+            toml::Value::Integer(i) => Raw::Number(i as f64),
+            toml::Value::Float(x) => Raw::Number(x),
+            toml::Value::String(s) => Raw::Text(s),
+            toml::Value::Boolean(b) => Raw::Bool(b),
+            other => Raw::Other(shape(&other)),
+        }
+    }
+}
+
+/// A value's shape in words, for messages (`a list`).
+pub(super) fn shape(v: &toml::Value) -> &'static str {
+    match v {
+        toml::Value::Integer(_) | toml::Value::Float(_) => "a number",
+        toml::Value::String(_) => "a string",
+        toml::Value::Boolean(_) => "true/false",
+        toml::Value::Array(_) => "a list",
+        toml::Value::Table(_) => "a table",
+        toml::Value::Datetime(_) => "a date",
+    }
+}
+
+impl<'de> Deserialize<'de> for Raw {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        toml::Value::deserialize(d).map(Raw::from_value)
+    }
 }
 
 /// A distribution as written: a value, or `{ uniform = [lo, hi] }`, `{ normal = { mean, std,
 /// low, high } }`, `{ lognormal = { mu, sigma, max } }`.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(untagged)]
+#[derive(Clone, Debug)]
 pub enum RawDist {
     /// A single value.
     Value(Raw),
@@ -30,14 +62,43 @@ pub enum RawDist {
     Table(DistTable),
 }
 
-/// Per-neuron values as written: a list (canonical unit) or a distribution.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(untagged)]
+/// The forms a distribution takes, with examples (in messages).
+pub(super) const DIST_FORMS: &str = "a value (\"1.5 ms\" or 1.5) or one table of { uniform = [low, high] }, \
+    { normal = { mean, std, low, high, truncate } }, { lognormal = { mu, sigma, max } }, e.g. \
+    { normal = { mean = \"1.5 ms\", std = \"0.5 ms\", low = \"0.1 ms\" } }";
+
+impl<'de> Deserialize<'de> for RawDist {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match toml::Value::deserialize(d)? {
+            toml::Value::Table(t) => t.try_into::<DistTable>().map(RawDist::Table).map_err(|e| {
+                serde::de::Error::custom(format!("{}; a distribution is {DIST_FORMS}", e.message().trim()))
+            }),
+            other => Ok(RawDist::Value(Raw::from_value(other))),
+        }
+    }
+}
+
+/// Per-neuron values as written: a list (numbers in the canonical unit, or quantities with
+/// units) or a distribution.
+#[derive(Clone, Debug)]
 pub enum PerNeuronRaw {
-    /// One number per neuron, in the canonical unit.
-    List(Vec<f64>),
+    /// One value per neuron.
+    List(Vec<Raw>),
     /// A distribution drawn per neuron.
     Dist(RawDist),
+}
+
+impl<'de> Deserialize<'de> for PerNeuronRaw {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match toml::Value::deserialize(d)? {
+            toml::Value::Array(list) => Ok(PerNeuronRaw::List(
+                list.into_iter().map(Raw::from_value).collect(),
+            )),
+            other => RawDist::deserialize(other)
+                .map(PerNeuronRaw::Dist)
+                .map_err(serde::de::Error::custom),
+        }
+    }
 }
 
 /// Distribution tables.
@@ -74,8 +135,8 @@ pub(super) struct FileModel {
     pub(super) name: Option<String>,
     #[serde(alias = "dt_ms")]
     pub(super) dt: Spanned<Raw>,
-    #[serde(default)]
-    pub(super) seed: u64,
+    /// A whole number, or `{ connectivity, initial, inputs }`.
+    pub(super) seed: Option<Spanned<toml::Value>>,
     #[serde(alias = "duration_ms")]
     pub(super) duration: Option<Spanned<Raw>>,
     #[serde(default, rename = "population")]
@@ -90,6 +151,9 @@ pub(super) struct FileModel {
     pub(super) neuromodulators: Vec<Spanned<FileNeuromodulator>>,
     #[serde(default)]
     pub(super) record: FileRecord,
+    /// User-defined neuron models (`equation_populations`).
+    #[serde(default, rename = "neuron_model")]
+    pub(super) neuron_models: Vec<toml::Table>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -226,11 +290,52 @@ pub(super) struct FileCurrent {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct FileRecord {
-    pub(super) spikes: Option<Vec<Spanned<String>>>,
+    /// Spike recordings: names, slices (`"exc[0:100]"`), `"all"` or tables.
+    pub(super) spikes: Option<Spanned<toml::Value>>,
+    /// Population rate records: names or `{ population, bin }` tables.
+    pub(super) rates: Option<Spanned<toml::Value>>,
+    /// Bin width of the rate records that give none.
+    pub(super) rate_bin: Option<Spanned<Raw>>,
     /// Interval of weight snapshots of the plastic projections.
     pub(super) weight_interval: Option<Spanned<Raw>>,
     #[serde(default)]
-    pub(super) state: Vec<FileProbe>,
+    pub(super) state: Vec<Spanned<FileProbe>>,
+    /// Projections whose synapses are written out: `"pre->post"` names or `"all"`.
+    pub(super) connections: Option<Spanned<toml::Value>>,
+    /// Whether the positions of the populations that have them are written out.
+    #[serde(default)]
+    pub(super) positions: bool,
+}
+
+/// A spike recording written as a table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct FileSpikeRecord {
+    pub(super) population: String,
+    /// A list of neurons or a slice (`"0:100"`, `"::10"`); all when left out.
+    pub(super) neurons: Option<toml::Value>,
+    pub(super) start: Option<Raw>,
+    pub(super) stop: Option<Raw>,
+}
+
+/// A population rate record written as a table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct FileRateRecord {
+    pub(super) population: String,
+    pub(super) bin: Option<Raw>,
+}
+
+/// Seeds written apart.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct FileSeeds {
+    #[serde(default)]
+    pub(super) connectivity: u64,
+    #[serde(default)]
+    pub(super) initial: u64,
+    #[serde(default)]
+    pub(super) inputs: u64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -238,6 +343,9 @@ pub(super) struct FileRecord {
 pub(super) struct FileProbe {
     pub(super) population: Spanned<String>,
     pub(super) variable: Spanned<String>,
-    pub(super) neurons: Vec<u32>,
+    /// A list of neurons, a slice (`"0:100"`) or `"all"`.
+    pub(super) neurons: Spanned<toml::Value>,
     pub(super) interval: Spanned<Raw>,
+    pub(super) start: Option<Spanned<Raw>>,
+    pub(super) stop: Option<Spanned<Raw>>,
 }

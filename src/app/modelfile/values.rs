@@ -3,11 +3,11 @@
 
 use toml::Spanned;
 
-use super::schema::{Raw, RawDist};
-use super::{Build, Dim, Loader, locate};
-use crate::error::{Error, Result};
+use super::schema::{DIST_FORMS, FileSeeds, Raw, RawDist};
+use super::{Build, Dim, Loader, words};
+use crate::error::Result;
 use crate::model::plasticity::ModulatorChannel;
-use crate::model::{InitialValue, PopulationId, Receptor, WeightDist};
+use crate::model::{InitialValue, PopulationId, Receptor, Seeds, WeightDist};
 use crate::neurons::NeuronModel;
 
 impl Loader<'_> {
@@ -18,11 +18,11 @@ impl Loader<'_> {
         what: &str,
         msg: impl std::fmt::Display,
     ) -> Result<T> {
-        Err(Error::InvalidParameter {
-            field: format!("{}{} {what}", self.origin, locate(self.text, span.start)),
-            value: self.text.get(span).unwrap_or("?").to_string(),
-            allowed: msg.to_string(),
-        })
+        Err(crate::error::invalid(
+            format!("{} {what}", self.place(span.start)),
+            self.text.get(span).unwrap_or("?"),
+            &msg.to_string(),
+        ))
     }
 
     /// Converts a raw value to the canonical unit of `dim`; `suffix` is the factor of the unit
@@ -37,12 +37,34 @@ impl Loader<'_> {
         let span = raw.span();
         match raw.get_ref() {
             Raw::Number(x) => Ok(x * suffix.unwrap_or(1.0)),
-            Raw::Bool(_) => self.err(
-                span,
-                what,
-                format!("must be a number or a quantity in {}", dim.canonical()),
-            ),
             Raw::Text(s) => self.quantity_text(s, span, what, dim),
+            Raw::Bool(_) => self.err(span, what, quantity_forms("true/false", dim)),
+            Raw::Other(shape) => self.err(span, what, quantity_forms(shape, dim)),
+        }
+    }
+
+    /// `seed`: a whole number, or `{ connectivity, initial, inputs }` (0 where left out).
+    pub(super) fn seeds(&self, raw: Option<&Spanned<toml::Value>>) -> Result<Seeds> {
+        let Some(raw) = raw else {
+            return Ok(Seeds::all(0));
+        };
+        let forms = "must be a whole number >= 0 (seed = 42) or a table of separate seeds, \
+                     e.g. seed = { connectivity = 1, initial = 2, inputs = 3 }";
+        match raw.get_ref() {
+            toml::Value::Integer(i) if *i >= 0 => Ok(Seeds::all(*i as u64)),
+            toml::Value::Table(t) => match t.clone().try_into::<FileSeeds>() {
+                Ok(f) => Ok(Seeds {
+                    connectivity: f.connectivity,
+                    initial: f.initial,
+                    inputs: f.inputs,
+                }),
+                Err(e) => self.err(
+                    raw.span(),
+                    "seed",
+                    format!("{}: {forms}", words::plain(e.message())),
+                ),
+            },
+            _ => self.err(raw.span(), "seed", forms),
         }
     }
 
@@ -101,10 +123,30 @@ impl Loader<'_> {
         Ok(Some(ms))
     }
 
-    /// A value or a distribution of quantities of `dim`.
+    /// A value or a distribution of quantities of `dim`; `suffix` is the factor of a unit
+    /// named in the key, for bare numbers.
     pub(super) fn dist(&self, raw: &Spanned<RawDist>, what: &str, dim: Dim) -> Result<WeightDist> {
+        self.dist_in(raw, what, dim, None)
+    }
+
+    /// [`Loader::dist`] with the factor of a key's unit suffix.
+    pub(super) fn dist_in(
+        &self,
+        raw: &Spanned<RawDist>,
+        what: &str,
+        dim: Dim,
+        suffix: Option<f64>,
+    ) -> Result<WeightDist> {
         let span = raw.span();
-        let q = |r: &Raw| self.quantity(&Spanned::new(span.clone(), r.clone()), what, dim, None);
+        let shape = match raw.get_ref() {
+            RawDist::Value(Raw::Other(shape)) => Some(*shape),
+            RawDist::Value(Raw::Bool(_)) => Some("true/false"),
+            _ => None,
+        };
+        if let Some(shape) = shape {
+            return self.err(span, what, format!("is {shape}; it takes {DIST_FORMS}"));
+        }
+        let q = |r: &Raw| self.quantity(&Spanned::new(span.clone(), r.clone()), what, dim, suffix);
         Ok(match raw.get_ref() {
             RawDist::Value(v) => WeightDist::Constant(q(v)?),
             RawDist::Table(t) => match (&t.uniform, &t.normal, &t.lognormal) {
@@ -137,9 +179,16 @@ impl Loader<'_> {
         })
     }
 
-    /// An initial value: a constant, uniform or normal distribution of quantities of `dim`.
-    pub(super) fn initial(&self, raw: &Spanned<RawDist>, what: &str, dim: Dim) -> Result<InitialValue> {
-        Ok(match self.dist(raw, what, dim)? {
+    /// An initial value: a constant, uniform or normal distribution of quantities of `dim`;
+    /// `suffix` is the factor of a unit the key names (`syn_e_us`), for bare numbers.
+    pub(super) fn initial(
+        &self,
+        raw: &Spanned<RawDist>,
+        what: &str,
+        dim: Dim,
+        suffix: Option<f64>,
+    ) -> Result<InitialValue> {
+        Ok(match self.dist_in(raw, what, dim, suffix)? {
             WeightDist::Constant(v) => InitialValue::Constant(v),
             WeightDist::Uniform { low, high } => InitialValue::Uniform { low, high },
             WeightDist::Normal { mean, std, .. } => InitialValue::Normal { mean, std },
@@ -196,12 +245,25 @@ impl Build<'_> {
     }
 }
 
-/// Splits a unit suffix off a key: `tau_m_ms` -> (`tau_m`, Some(Time, 1)).
-pub(super) fn split_suffix(key: &str) -> (&str, Option<(Dim, f64)>) {
+/// Splits a unit suffix off a key: `tau_m_ms` -> (`tau_m`, Some("ms")). The suffix's meaning
+/// depends on the field's dimension ([`Dim::suffix_factor`]).
+pub(super) fn split_suffix(key: &str) -> (&str, Option<&str>) {
     if let Some(i) = key.rfind('_') {
-        if let Some(d) = Dim::of_suffix(&key[i + 1..].to_ascii_lowercase()) {
-            return (&key[..i], Some(d));
+        if Dim::is_unit_suffix(&key[i + 1..]) {
+            return (&key[..i], Some(&key[i + 1..]));
         }
     }
     (key, None)
+}
+
+/// What a quantity field takes, for a value of another shape.
+fn quantity_forms(shape: &str, dim: Dim) -> String {
+    if dim == Dim::None {
+        return format!("is {shape}; it takes a plain number, e.g. 0.5");
+    }
+    format!(
+        "is {shape}; it takes a number in {unit} (20) or a quantity with a unit of {name} (\"20 {unit}\")",
+        unit = dim.canonical(),
+        name = dim.name()
+    )
 }

@@ -10,7 +10,7 @@ mod validation;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::error::{Error, Result};
-use crate::model::{Network, ProjectionId};
+use crate::model::{Network, ProjectionId, Seeds};
 
 pub use validation::MAX_DELAY_TICKS;
 
@@ -41,6 +41,7 @@ impl NetworkBuilder {
                 id: NEXT_NETWORK_ID.fetch_add(1, Ordering::Relaxed),
                 dt_ms,
                 seed,
+                seeds: Seeds::all(seed),
                 populations: Vec::new(),
                 projections: Vec::new(),
                 poisson_inputs: Vec::new(),
@@ -48,6 +49,12 @@ impl NetworkBuilder {
                 neuromodulators: Vec::new(),
             },
         }
+    }
+
+    /// Sets the seeds of connectivity, initial state and inputs apart (by default all three
+    /// are the seed given to [`NetworkBuilder::new`]).
+    pub fn set_seeds(&mut self, seeds: Seeds) {
+        self.net.seeds = seeds;
     }
 
     /// Checks that `proj` is a projection of this network.

@@ -5,7 +5,8 @@ use glam::Vec3;
 use crate::error::{Result, invalid};
 use crate::model::builder::NetworkBuilder;
 use crate::model::{
-    InitialValue, IzhikevichParams, NeuronModel, NeuronParam, PerNeuron, Population, PopulationId, StateVar,
+    InitialValue, IzhikevichParams, NeuronModel, NeuronParam, PerNeuron, Population, PopulationId,
+    SpikeRecording, StateVar, whole_ticks,
 };
 
 impl NetworkBuilder {
@@ -51,6 +52,8 @@ impl NetworkBuilder {
             per_neuron: Vec::new(),
             positions: None,
             record_spikes: true,
+            spike_recording: SpikeRecording::all(),
+            rate_bin_ms: None,
         });
         Ok(PopulationId {
             network: self.net.id,
@@ -175,6 +178,27 @@ impl NetworkBuilder {
     /// counted; unrecorded ones are just not stored on the host.
     pub fn record_spikes(&mut self, pop: PopulationId, record: bool) -> Result<()> {
         self.population_mut(pop)?.record_spikes = record;
+        Ok(())
+    }
+
+    /// Keeps only the spikes of `pop` that `recording` selects (neurons, time window): host
+    /// memory and outputs then grow with the selection, not the population.
+    pub fn record_spike_selection(&mut self, pop: PopulationId, recording: SpikeRecording) -> Result<()> {
+        let p = self.population_mut(pop)?;
+        recording.validate(&format!("population '{}'.spike_recording", p.name), p.size)?;
+        p.record_spikes = true;
+        p.spike_recording = recording;
+        Ok(())
+    }
+
+    /// Keeps a rate record of `pop`: its spike count (every neuron, recorded or not) in bins
+    /// of `bin_ms`, a whole number of time steps ([`crate::Simulator::rate_record`]).
+    pub fn record_rate(&mut self, pop: PopulationId, bin_ms: f64) -> Result<()> {
+        let dt = self.net.dt_ms;
+        let p = self.population_mut(pop)?;
+        let field = format!("population '{}'.rate_bin_ms", p.name);
+        whole_ticks(bin_ms, dt).map_err(|why| invalid(field, bin_ms, &why))?;
+        p.rate_bin_ms = Some(bin_ms);
         Ok(())
     }
 }

@@ -218,12 +218,12 @@ pub(super) fn check_sign(field: &str, (low, high): (f64, f64), receptor: Recepto
     match receptor {
         Receptor::Excitatory if low < 0.0 => Err(invalid(
             field,
-            low,
+            crate::error::shown_bound(low),
             "an excitatory projection needs weights >= 0 (use Receptor::Inhibitory for negative weights)",
         )),
         Receptor::Inhibitory if high > 0.0 => Err(invalid(
             field,
-            high,
+            crate::error::shown_bound(high),
             "an inhibitory projection needs weights <= 0 (the sign selects the port; conductance models add the magnitude)",
         )),
         _ => Ok(()),

@@ -163,7 +163,42 @@ impl DeviceSizes {
                 max: u64::from(max_x) * u64::from(max_x),
             });
         }
-        self.check_generation_bindings()
+        self.check_generation_bindings()?;
+        self.check_budget(device)
+    }
+
+    /// Checks the setup peak against the device budget the user set, if any (see
+    /// [`crate::plan::resources::set_device_budget`]), naming the largest buffers.
+    pub fn check_budget(&self, device: &str) -> Result<()> {
+        let Some((available, origin)) = crate::plan::resources::device_budget() else {
+            return Ok(());
+        };
+        let needed = self.peak_setup_bytes();
+        if needed <= available {
+            return Ok(());
+        }
+        let mut largest: Vec<&BufferSize> = self.buffers.iter().collect();
+        largest.sort_by_key(|b| std::cmp::Reverse(b.bytes()));
+        let breakdown = largest
+            .iter()
+            .take(3)
+            .map(|b| {
+                format!(
+                    "'{}' {}",
+                    b.buffer.name(),
+                    crate::plan::resources::bytes_text(b.bytes())
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        Err(Error::MemoryExceeded {
+            memory: format!("device '{device}'"),
+            needs: "the GPU buffers of this network".into(),
+            needed,
+            available,
+            breakdown,
+            origin,
+        })
     }
 
     fn check_generation_threads(&self) -> Result<()> {
