@@ -27,11 +27,11 @@ use std::time::Instant;
 use spikegpu::cpu::CpuBackend;
 use spikegpu::cpu::pool::Pool;
 use spikegpu::networks;
-use spikegpu::plan::layout::SpikeRecord;
 use spikegpu::plan::{PORTS, Plan, to_fixed};
+use spikegpu::sim::Spike;
 
 /// Ticks of recorded spikes replayed.
-const TICKS: u32 = 2000;
+const TICKS: u64 = 2000;
 
 /// One synapse ready to deliver: ring offset (port and target) without the slot, delay, weight.
 #[derive(Clone, Copy)]
@@ -259,7 +259,7 @@ fn main() {
 
 /// The whole backend, `TICKS` ticks, on 1 and `threads` threads with compact and wide
 /// synapses, alternately; checks that each gives `recorded`.
-fn whole_backend(plan: &Plan, threads: usize, reps: usize, recorded: &[SpikeRecord]) {
+fn whole_backend(plan: &Plan, threads: usize, reps: usize, recorded: &[Spike]) {
     let configs = [(1, true), (1, false), (threads, true), (threads, false)];
     let mut times = vec![Vec::new(); configs.len()];
     let mut bytes = vec![0.0; configs.len()];
@@ -269,7 +269,7 @@ fn whole_backend(plan: &Plan, threads: usize, reps: usize, recorded: &[SpikeReco
             let mut out = Vec::new();
             let t0 = Instant::now();
             cpu.run_ticks(TICKS, &mut out);
-            times[i].push(t0.elapsed().as_secs_f64() / f64::from(TICKS));
+            times[i].push(t0.elapsed().as_secs_f64() / TICKS as f64);
             bytes[i] = cpu.bytes_per_synapse();
             assert!(
                 out == recorded,

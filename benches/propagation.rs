@@ -13,7 +13,7 @@ use spikegpu::{
 
 const NEURONS: u32 = 10_000;
 const FAN_OUT: f64 = 200.0;
-const TICKS: u32 = 100;
+const TICKS: u64 = 100;
 
 /// Each Poisson input spike alone drives its target over threshold, so each neuron fires at
 /// about `rate_hz`; recurrent weights are tiny so the recurrent input does not change rates.

@@ -41,6 +41,18 @@ pub enum Error {
     /// Writing results failed (unwritable directory, full disk).
     #[error("{0}")]
     Output(String),
+    /// A neuron's state became NaN or infinite (the watchdog, [`crate::sim::NonFinitePolicy`]).
+    #[error("{0}; the run stopped after that tick (spikegpu run --on-nonfinite warn goes on)")]
+    NonFinite(Box<crate::sim::NonFiniteEvent>),
+    /// A checkpoint that cannot be restored: unreadable, corrupt, truncated, of another
+    /// version or of another network.
+    #[error("checkpoint {path}: {why}")]
+    Checkpoint {
+        /// The checkpoint file.
+        path: String,
+        /// What is wrong with it.
+        why: String,
+    },
     /// The network needs more memory than the machine (or the budget the user set) has,
     /// estimated before the arrays are built.
     #[error(
@@ -87,8 +99,9 @@ impl Error {
             | Error::MemoryExceeded { .. }
             | Error::UnknownBackend(_)
             | Error::UnknownHandle { .. }
-            | Error::Output(_) => true,
-            Error::NoAdapter(_) | Error::Gpu(_) => false,
+            | Error::Output(_)
+            | Error::Checkpoint { .. } => true,
+            Error::NoAdapter(_) | Error::Gpu(_) | Error::NonFinite(_) => false,
         }
     }
 }

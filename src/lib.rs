@@ -26,6 +26,7 @@ pub mod cpu;
 pub mod equations;
 pub mod error;
 pub mod gpu;
+pub mod limits;
 pub mod model;
 pub mod networks;
 pub mod neurons;

@@ -136,6 +136,11 @@ struct RunArgs {
     /// Threads of the CPU backend (default: one per core, fewer for small networks); the results do not depend on it.
     #[arg(long)]
     threads: Option<usize>,
+    /// What a neuron state that becomes NaN or infinite does: stop (exit 1 after writing what
+    /// was recorded, naming tick, population, neuron and variable) or warn (summary.json
+    /// records the event and the run goes on).
+    #[arg(long, default_value = "stop")]
+    on_nonfinite: String,
 }
 
 #[derive(Args)]
@@ -247,10 +252,12 @@ fn parse_backend(name: &str) -> anyhow::Result<Backend> {
 
 /// `spikegpu run`: runs the model file with a progress bar, then lists what it wrote.
 fn run_command(args: RunArgs) -> anyhow::Result<()> {
+    spikegpu::app::signals::install();
     let backend = parse_backend(&args.backend)?;
     let options = spikegpu::SimOptions {
         generate_on_device: args.generate_on_device,
         threads: args.threads,
+        nonfinite: args.on_nonfinite.parse()?,
         ..spikegpu::SimOptions::default()
     };
     let file = args.model.load()?;
@@ -286,6 +293,16 @@ fn run_command(args: RunArgs) -> anyhow::Result<()> {
     println!("wrote {} files to {}:", result.files.len(), args.out.display());
     for f in &result.files {
         println!("  {}", f.display());
+    }
+    if let Some(signal) = result.interrupted_by {
+        eprintln!(
+            "interrupted by {}: the files hold what was recorded up to tick {} (summary.json: complete = false)",
+            spikegpu::app::signals::name(signal),
+            result.report.ticks
+        );
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+        std::process::exit(128 + signal);
     }
     Ok(())
 }

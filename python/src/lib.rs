@@ -11,7 +11,7 @@ mod simulator;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use pyo3::exceptions::{PyMemoryError, PyOSError, PyRuntimeError, PyValueError};
+use pyo3::exceptions::{PyArithmeticError, PyMemoryError, PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -35,8 +35,9 @@ pyo3::create_exception!(
 );
 
 /// The Python exception for an engine error, with the engine's message: `ValueError` for bad
-/// input (parameters, networks, limits, handles, backend names), `MemoryError` for a network
-/// refused because it would not fit in memory, `NoAdapterError` and
+/// input (parameters, networks, limits, handles, backend names, checkpoints), `MemoryError`
+/// for a network refused because it would not fit in memory, `ArithmeticError` for a state
+/// that became NaN or infinite, `NoAdapterError` and
 /// `GpuError` for the device, `OSError` for output.
 pub(crate) fn to_py(e: spikegpu::Error) -> PyErr {
     use spikegpu::Error as E;
@@ -46,8 +47,10 @@ pub(crate) fn to_py(e: spikegpu::Error) -> PyErr {
         | E::InvalidNetwork(_)
         | E::LimitExceeded { .. }
         | E::UnknownBackend(_)
-        | E::UnknownHandle { .. } => PyValueError::new_err(msg),
+        | E::UnknownHandle { .. }
+        | E::Checkpoint { .. } => PyValueError::new_err(msg),
         E::MemoryExceeded { .. } => PyMemoryError::new_err(msg),
+        E::NonFinite(_) => PyArithmeticError::new_err(msg),
         E::NoAdapter(_) => NoAdapterError::new_err(msg),
         E::Gpu(_) => GpuError::new_err(msg),
         E::Output(_) => PyOSError::new_err(msg),
@@ -99,7 +102,7 @@ fn devices(py: Python<'_>) -> PyResult<Vec<Bound<'_, PyDict>>> {
 /// FNV-1a 64 of a sorted (tick, global neuron) spike list: the engine's spike hash, as
 /// `spikegpu bench` prints it.
 #[pyfunction]
-fn spike_hash(ticks: Vec<u32>, neurons: Vec<u32>) -> PyResult<u64> {
+fn spike_hash(ticks: Vec<u64>, neurons: Vec<u32>) -> PyResult<u64> {
     if ticks.len() != neurons.len() {
         return Err(PyValueError::new_err(format!(
             "spike_hash: ticks ({}) and neurons ({}) must have the same length",
@@ -110,7 +113,7 @@ fn spike_hash(ticks: Vec<u32>, neurons: Vec<u32>) -> PyResult<u64> {
     let records: Vec<_> = ticks
         .into_iter()
         .zip(neurons)
-        .map(|(tick, neuron)| spikegpu::plan::layout::SpikeRecord { tick, neuron })
+        .map(|(tick, neuron)| spikegpu::sim::Spike { tick, neuron })
         .collect();
     Ok(spikegpu::app::stats::spike_hash(&records))
 }

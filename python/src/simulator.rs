@@ -199,7 +199,7 @@ impl Simulator {
         while st.sim.ticks() < end {
             let now = st.sim.ticks();
             let stop = st.next_stop(end).min(now + chunk);
-            let step = u32::try_from(stop - now).expect("chunks are at most u32::MAX ticks");
+            let step = stop - now;
             let sim = &mut st.sim;
             py.detach(|| sim.run_ticks(step)).map_err(to_py)?;
             st.apply_pulses()?;
@@ -281,15 +281,10 @@ impl Simulator {
     fn run(&self, py: Python<'_>, ms: f64, progress: Option<bool>) -> PyResult<()> {
         guarded(|| {
             let ticks = {
-                let mut st = self.lock()?;
-                let ticks = (ms / st.sim.dt_ms()).round();
-                let room = f64::from(u32::MAX) - st.sim.ticks() as f64;
-                if !(ms.is_finite() && ms >= 0.0 && ticks <= room) {
-                    // The engine refuses the value with its own message.
-                    st.sim.run_ms(ms).map_err(to_py)?;
-                    return Err(PyValueError::new_err(format!("ms = {ms} is out of range")));
-                }
-                ticks as u64
+                let st = self.lock()?;
+                let ticks = spikegpu::limits::duration_ticks("ms", ms, st.sim.dt_ms()).map_err(to_py)?;
+                spikegpu::limits::check_run_end(st.sim.ticks(), ticks).map_err(to_py)?;
+                ticks
             };
             self.run_ticks(py, ticks, progress.unwrap_or(self.progress))
         })
@@ -376,13 +371,13 @@ impl Simulator {
         })
     }
 
-    /// Every recorded spike as `(ticks, neurons)` uint32 arrays with global neuron indices,
-    /// sorted: the list `spike_hash` is computed over.
-    fn spike_records<'py>(&self, py: Python<'py>) -> PyResult<Pair<'py, u32, u32>> {
+    /// Every recorded spike as `(ticks, neurons)` arrays (uint64 ticks, uint32 global neuron
+    /// indices), sorted: the list `spike_hash` is computed over.
+    fn spike_records<'py>(&self, py: Python<'py>) -> PyResult<Pair<'py, u64, u32>> {
         guarded(|| {
             let st = self.lock()?;
             let records = st.sim.spike_records();
-            let ticks: Vec<u32> = records.iter().map(|r| r.tick).collect();
+            let ticks: Vec<u64> = records.iter().map(|r| r.tick).collect();
             let neurons: Vec<u32> = records.iter().map(|r| r.neuron).collect();
             Ok((PyArray1::from_vec(py, ticks), PyArray1::from_vec(py, neurons)))
         })

@@ -2,10 +2,11 @@
 // (offset and count as u32 bits in the per-neuron parameters); `aux` is the next index.
 // Mirrored by neurons::spike_source::update.
 
-fn spike_source_update(s: ptr<function, NeuronState>, q: vec4<f32>, tick: u32) -> bool {
+// The listed ticks are 32-bit: none lies at or after tick 2^32 (tick_hi > 0).
+fn spike_source_update(s: ptr<function, NeuronState>, q: vec4<f32>, tick: u32, tick_hi: u32) -> bool {
     let offset = bitcast<u32>(q.x);
     let count = bitcast<u32>(q.y);
-    if ((*s).aux < count && source_ticks[offset + (*s).aux] == tick) {
+    if (tick_hi == 0u && (*s).aux < count && source_ticks[offset + (*s).aux] == tick) {
         (*s).aux += 1u;
         return true;
     }

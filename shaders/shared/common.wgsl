@@ -32,9 +32,13 @@ struct SimParams {
     _pad2: u32,
 }
 
+// Ticks are 64-bit (tick, tick_hi); ring_slot, hist_slot and modulation_phase are the tick
+// modulo the ring's slots, the history length and the modulation interval.
 struct Control {
     tick: u32,
+    tick_hi: u32,
     end_tick: u32,
+    end_tick_hi: u32,
     halted: u32,
     spike_count: atomic<u32>,
     record_head: u32,
@@ -44,7 +48,19 @@ struct Control {
     events_lo: u32,
     events_hi: u32,
     halts: u32,
-    _pad: u32,
+    ring_slot: u32,
+    hist_slot: u32,
+    modulation_phase: u32,
+    // Watchdog (src/sim/watchdog.rs): lowest faulting neuron of the first faulting tick, then
+    // 1 + its first non-finite variable, the tick, and whether a fault stops the run.
+    fault_neuron: atomic<u32>,
+    fault_field: u32,
+    fault_tick: u32,
+    fault_tick_hi: u32,
+    fault_stops: u32,
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
 }
 
 struct PopGpu {
@@ -234,6 +250,7 @@ struct CurrentStep {
     amplitude: f32,
 }
 
+// The tick is the low word of the spike's tick (the host adds the high word).
 struct SpikeRecord {
     tick: u32,
     neuron: u32,

@@ -3,11 +3,14 @@
 // Traces of plastic projection p: the pre block at p.pre_trace holds r1, r2 and the post block
 // at p.post_trace holds o1, o2, each as [which][hist_len slots][neurons].
 
-fn trace_at(offset: u32, which: u32, size: u32, local: u32, tick: i32) -> f32 {
-    if (tick < 0) {
+// The trace at tick te + delta, where te = (low, high words) has history slot te_slot; 0
+// before the run's first tick.
+fn trace_at(offset: u32, which: u32, size: u32, local: u32, te: vec2<u32>, te_slot: u32, delta: i32) -> f32 {
+    if (te.y == 0u && delta < 0 && te.x < u32(-delta)) {
         return 0.0;
     }
-    let slot = u32(tick) % params.hist_len;
+    let h = i32(params.hist_len);
+    let slot = (te_slot + u32(((delta % h) + h) % h)) % params.hist_len;
     return traces[offset + (which * params.hist_len + slot) * size + local];
 }
 

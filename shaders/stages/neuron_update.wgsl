@@ -5,6 +5,10 @@
 // ring is the spike list that `propagate` walks, so recording costs no extra pass over the
 // spikes. The order within the slice is arbitrary; every sum built from it is an integer sum,
 // which does not depend on order.
+//
+// The watchdog (src/sim/watchdog.rs): a neuron whose updated state holds a NaN or an infinity
+// lowers the workgroup's minimum; one thread per workgroup that saw one then lowers
+// control.fault_neuron (one atomic), until tick_end has recorded the first faulting tick.
 
 @group(0) @binding(0) var<uniform> params: SimParams;
 @group(0) @binding(1) var<storage, read_write> control: Control;
@@ -20,6 +24,17 @@ override WORKGROUP_SIZE: u32 = 256u;
 
 var<workgroup> wg_count: atomic<u32>;
 var<workgroup> wg_base: u32;
+var<workgroup> wg_fault: atomic<u32>;
+
+// Whether an f32's exponent bits are all ones (NaN or infinite: WGSL has no isnan).
+fn nonfinite(x: f32) -> bool {
+    return (bitcast<u32>(x) & 0x7f800000u) == 0x7f800000u;
+}
+
+fn state_nonfinite(s: NeuronState) -> bool {
+    return nonfinite(s.v) || nonfinite(s.u) || nonfinite(s.w1) || nonfinite(s.w2)
+        || nonfinite(s.syn_e) || nonfinite(s.syn_i);
+}
 
 fn population_of(n: u32) -> u32 {
     var k = 0u;
@@ -36,9 +51,10 @@ fn neuron_update(
 ) {
     let n = gid.y * params.row_threads + gid.x;
     let tick = control.tick;
-    let running = control.halted == 0u && tick < control.end_tick;
+    let running = tick_running();
     if (lid == 0u) {
         atomicStore(&wg_count, 0u);
+        atomicStore(&wg_fault, 0xffffffffu);
     }
     workgroupBarrier();
 
@@ -46,7 +62,7 @@ fn neuron_update(
     var local_index = 0u;
     if (running && n < params.n_neurons) {
         let p = pops[population_of(n)];
-        let slot = tick % params.ring_slots;
+        let slot = control.ring_slot;
         let scale = params.fixed_inv_scale;
         let in_e = f32(atomicExchange(&ring[ring_index(0u, slot, n, params.ring_slots, params.n_neurons)], 0)) * scale;
         let in_i = f32(atomicExchange(&ring[ring_index(1u, slot, n, params.ring_slots, params.n_neurons)], 0)) * scale;
@@ -61,13 +77,16 @@ fn neuron_update(
             case MODEL_IZHIKEVICH: { spiked = izhikevich_update(&s, p, q, in_e, in_i, in_c); }
             case MODEL_ADEX: { spiked = adex_update(&s, p, q.x, in_e, in_i, in_c + q.y); }
             case MODEL_HH: { spiked = hh_update(&s, p, q.x, in_e, in_i, in_c + q.y); }
-            case MODEL_SPIKE_SOURCE: { spiked = spike_source_update(&s, q, tick); }
-            case MODEL_POISSON_SOURCE: { spiked = poisson_source_update(q, tick); }
+            case MODEL_SPIKE_SOURCE: { spiked = spike_source_update(&s, q, tick, control.tick_hi); }
+            case MODEL_POISSON_SOURCE: { spiked = poisson_source_update(q, tick, control.tick_hi); }
             default: {}
         }
         state[n] = s;
         if (spiked) {
             local_index = atomicAdd(&wg_count, 1u);
+        }
+        if (control.fault_field == 0u && state_nonfinite(s)) {
+            atomicMin(&wg_fault, n);
         }
     }
     workgroupBarrier();
@@ -75,6 +94,10 @@ fn neuron_update(
         let c = atomicLoad(&wg_count);
         if (c > 0u) {
             wg_base = atomicAdd(&control.spike_count, c);
+        }
+        let fault = atomicLoad(&wg_fault);
+        if (fault != 0xffffffffu) {
+            atomicMin(&control.fault_neuron, fault);
         }
     }
     let base = workgroupUniformLoad(&wg_base);

@@ -1,7 +1,8 @@
 // Stage 1 of a tick: independent Poisson trains. One thread per (input, target neuron); the
 // count for this tick is an integer comparison of one Philox word against the input's CDF
 // table of the rate segment the tick falls in, so the CPU twin (cpu::poisson_count) draws
-// exactly the same counts.
+// exactly the same counts. The Philox counter is (tick low word, target, stream, tick high
+// word).
 
 @group(0) @binding(0) var<uniform> params: SimParams;
 @group(0) @binding(1) var<storage, read_write> control: Control;
@@ -15,8 +16,7 @@ override WORKGROUP_SIZE: u32 = 256u;
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn poisson_input(@builtin(global_invocation_id) gid: vec3<u32>) {
     let t = gid.y * params.row_threads + gid.x;
-    let tick = control.tick;
-    if (t >= params.poisson_threads || control.halted != 0u || tick >= control.end_tick) {
+    if (t >= params.poisson_threads || !tick_running()) {
         return;
     }
     var i = 0u;
@@ -26,18 +26,18 @@ fn poisson_input(@builtin(global_invocation_id) gid: vec3<u32>) {
     let input = poisson[i];
     let local = t - input.thread_start;
     var g = input.seg_offset;
-    while (g + 1u < input.seg_offset + input.seg_count && tick >= poisson_segments[g + 1u].start_tick) {
+    while (g + 1u < input.seg_offset + input.seg_count && scheduled_by_now(poisson_segments[g + 1u].start_tick)) {
         g++;
     }
     let seg = poisson_segments[g];
-    let r = philox4x32_10(vec4<u32>(tick, local, input.stream, 0u), vec2<u32>(params.input_seed_lo, params.input_seed_hi)).x;
+    let counter = vec4<u32>(control.tick, local, input.stream, control.tick_hi);
+    let r = philox4x32_10(counter, vec2<u32>(params.input_seed_lo, params.input_seed_hi)).x;
     var k = 0u;
     while (k < seg.cdf_len && r >= poisson_cdf[seg.cdf_offset + k]) {
         k++;
     }
     if (k > 0u) {
-        let slot = tick % params.ring_slots;
-        let idx = ring_index(input.port, slot, input.target_start + local, params.ring_slots, params.n_neurons);
+        let idx = ring_index(input.port, control.ring_slot, input.target_start + local, params.ring_slots, params.n_neurons);
         atomicAdd(&ring[idx], input.weight_fixed * i32(k));
     }
 }

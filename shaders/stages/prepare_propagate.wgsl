@@ -20,17 +20,16 @@ fn prepare_propagate() {
     grid(count, 0u);
     // The STDP stages handle the spikes of tick - stdp_lag (none before that tick exists).
     var stdp_count = 0u;
-    let tick = control.tick;
-    let running = control.halted == 0u && tick < control.end_tick;
+    let running = tick_running();
     if (params.n_plastic > 0u && running) {
-        spike_hist[tick % params.hist_len] = count;
-        if (tick >= params.stdp_lag) {
-            stdp_count = spike_hist[(tick - params.stdp_lag) % params.hist_len];
+        spike_hist[control.hist_slot] = count;
+        if (control.tick_hi > 0u || control.tick >= params.stdp_lag) {
+            stdp_count = spike_hist[lagged_hist_slot(params.stdp_lag)];
         }
     }
     grid(stdp_count, 3u);
     var modulated_groups = 0u;
-    if (params.modulation_interval > 0u && running && (tick + 1u) % params.modulation_interval == 0u) {
+    if (params.modulation_interval > 0u && running && control.modulation_phase + 1u == params.modulation_interval) {
         modulated_groups = (params.n_synapses + MODULATED_WORKGROUP_SIZE - 1u) / MODULATED_WORKGROUP_SIZE;
     }
     grid(modulated_groups, 6u);

@@ -16,7 +16,7 @@
 @group(0) @binding(5) var<storage, read> weights: array<f32>;
 @group(0) @binding(6) var<storage, read_write> ring: array<atomic<i32>>;
 // Plasticity only: [hist_len counts][hist_len x n_neurons spike ids], and the last spike tick
-// of every neuron.
+// of every neuron (low and high words).
 @group(0) @binding(7) var<storage, read_write> spike_hist: array<u32>;
 @group(0) @binding(8) var<storage, read_write> spiked_at: array<u32>;
 
@@ -31,20 +31,21 @@ fn propagate(
     if (k == NO_SPIKE) {
         return;
     }
-    let tick = control.tick;
+    let now_slot = control.ring_slot;
     let source = spiking_neuron(k);
     let begin = row_ptr[source];
     let end = row_ptr[source + 1u];
     if (lid == 0u) {
         atomicAdd(&control.tick_events, end - begin);
         if (params.n_plastic > 0u) {
-            spike_hist[params.hist_len + (tick % params.hist_len) * params.n_neurons + k] = source;
-            spiked_at[source] = tick;
+            spike_hist[params.hist_len + control.hist_slot * params.n_neurons + k] = source;
+            spiked_at[2u * source] = control.tick;
+            spiked_at[2u * source + 1u] = control.tick_hi;
         }
     }
     for (var s = begin + lid; s < end; s += WORKGROUP_SIZE) {
         let syn = synapses[s];
-        let slot = (tick + synapse_delay(syn)) % params.ring_slots;
+        let slot = (now_slot + synapse_delay(syn)) % params.ring_slots;
         let idx = ring_index(synapse_port(syn), slot, syn.post, params.ring_slots, params.n_neurons);
         atomicAdd(&ring[idx], i32(round(weights[s] * params.fixed_scale)));
     }

@@ -37,9 +37,10 @@ fn population_of(neuron: u32) -> u32 {
     return lo;
 }
 
-// Adds one synapse (its word and its target within the post population).
-fn deliver(tick: u32, proj: CompactProjection, word: u32, local: u32) {
-    let slot = (tick + (word & DELAY_MASK)) % params.ring_slots;
+// Adds one synapse (its word and its target within the post population); `now_slot` is
+// this tick's ring slot.
+fn deliver(now_slot: u32, proj: CompactProjection, word: u32, local: u32) {
+    let slot = (now_slot + (word & DELAY_MASK)) % params.ring_slots;
     let idx = ring_index(proj.port, slot, proj.post_start + local, params.ring_slots, params.n_neurons);
     atomicAdd(&ring[idx], bitcast<i32>(word) >> DELAY_BITS);
 }
@@ -53,7 +54,7 @@ fn propagate_compact(
     if (k == NO_SPIKE) {
         return;
     }
-    let tick = control.tick;
+    let now_slot = control.ring_slot;
     let source = spiking_neuron(k);
     let out = compact_outgoing[population_of(source)];
     var events = 0u;
@@ -66,7 +67,7 @@ fn propagate_compact(
         while (r < end) {
             let at = chunk_position(proj.first, r, CHUNK_SHIFT);
             let len = min(end - r, (1u << CHUNK_SHIFT) - at.y);
-            deliver_segment(at.x, at.y, len, lid, tick, proj);
+            deliver_segment(at.x, at.y, len, lid, now_slot, proj);
             r += len;
         }
     }

@@ -20,7 +20,7 @@ fn propagate_procedural(
     if (k == NO_SPIKE) {
         return;
     }
-    let tick = control.tick;
+    let now_slot = control.ring_slot;
     let key = vec2<u32>(params.seed_lo, params.seed_hi);
     let source = spiking_neuron(k);
     var events = 0u;
@@ -30,7 +30,7 @@ fn propagate_procedural(
             continue;
         }
         let row = source - p.pre_start;
-        let slot = (tick + p.delay) % params.ring_slots;
+        let slot = (now_slot + p.delay) % params.ring_slots;
         let base = ring_index(p.port, slot, p.post_start, params.ring_slots, params.n_neurons);
         for (var block = lid; block * 4u < p.post_size; block += WORKGROUP_SIZE) {
             let words = philox4x32_10(vec4<u32>(row, block, p.stream, 0u), key);

@@ -19,8 +19,8 @@ override WORKGROUP_SIZE: u32 = 64u;
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn stdp_post(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
     let k = wg.y * params.max_groups_x + wg.x;
-    let te = control.tick - params.stdp_lag;
-    let slot = te % params.hist_len;
+    let te = lagged_tick(params.stdp_lag);
+    let slot = lagged_hist_slot(params.stdp_lag);
     if (k >= spike_hist[slot]) {
         return;
     }
@@ -32,9 +32,11 @@ fn stdp_post(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_ind
         let syn = Synapse(post, entry.delay_port);
         let p = plastic[synapse_plastic(syn) - 1u];
         let dd = synapse_dendritic(syn);
-        let arrival = i32(te) + i32(dd);
-        let r1 = trace_at(p.pre_trace, 0u, p.pre_size, pre - p.pre_start, arrival - i32(synapse_delay(syn) - dd) - 1) * p.decay_plus;
-        let o2 = trace_at(p.post_trace, 1u, p.post_size, post - p.post_start, i32(te) - 1) * p.decay_y;
+        // Ticks relative to te: the back-propagated arrival (te + dendritic delay), the
+        // traces just before it and just before te.
+        let arrival = i32(dd);
+        let r1 = trace_at(p.pre_trace, 0u, p.pre_size, pre - p.pre_start, te, slot, arrival - i32(synapse_delay(syn) - dd) - 1) * p.decay_plus;
+        let o2 = trace_at(p.post_trace, 1u, p.post_size, post - p.post_start, te, slot, -1) * p.decay_y;
         let dw = (p.a2_plus + p.a3_plus * o2) * r1 * dependence(p, weights[s], true);
         apply_change(p, s, dw);
     }

@@ -18,8 +18,8 @@ override WORKGROUP_SIZE: u32 = 64u;
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn stdp_pre(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
     let k = wg.y * params.max_groups_x + wg.x;
-    let te = control.tick - params.stdp_lag;
-    let slot = te % params.hist_len;
+    let te = lagged_tick(params.stdp_lag);
+    let slot = lagged_hist_slot(params.stdp_lag);
     if (k >= spike_hist[slot]) {
         return;
     }
@@ -32,9 +32,11 @@ fn stdp_pre(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_inde
         }
         let p = plastic[id - 1u];
         let dd = synapse_dendritic(syn);
-        let arrival = i32(te) + i32(synapse_delay(syn) - dd);
-        let o1 = trace_at(p.post_trace, 0u, p.post_size, syn.post - p.post_start, arrival - i32(dd) - 1) * p.decay_minus;
-        let r2 = trace_at(p.pre_trace, 1u, p.pre_size, pre - p.pre_start, i32(te) - 1) * p.decay_x;
+        // Ticks relative to te: the arrival at the synapse (te + axonal delay), the traces
+        // just before it and just before te.
+        let arrival = i32(synapse_delay(syn) - dd);
+        let o1 = trace_at(p.post_trace, 0u, p.post_size, syn.post - p.post_start, te, slot, arrival - i32(dd) - 1) * p.decay_minus;
+        let r2 = trace_at(p.pre_trace, 1u, p.pre_size, pre - p.pre_start, te, slot, -1) * p.decay_x;
         let dw = (p.a2_minus + p.a3_minus * r2) * o1 * dependence(p, weights[s], false);
         apply_change(p, s, -dw);
     }

@@ -5,6 +5,7 @@
 @group(0) @binding(0) var<uniform> params: SimParams;
 @group(0) @binding(1) var<storage, read_write> control: Control;
 @group(0) @binding(2) var<storage, read> plastic: array<PlasticGpu>;
+// The last spike tick of every neuron, low and high words.
 @group(0) @binding(3) var<storage, read> spiked_at: array<u32>;
 @group(0) @binding(4) var<storage, read_write> traces: array<f32>;
 
@@ -13,8 +14,7 @@ override WORKGROUP_SIZE: u32 = 256u;
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn stdp_traces(@builtin(global_invocation_id) gid: vec3<u32>) {
     let t = gid.y * params.row_threads + gid.x;
-    let tick = control.tick;
-    if (t >= params.trace_threads || control.halted != 0u || tick >= control.end_tick) {
+    if (t >= params.trace_threads || !tick_running()) {
         return;
     }
     var i = 0u;
@@ -34,11 +34,12 @@ fn stdp_traces(@builtin(global_invocation_id) gid: vec3<u32>) {
         start = p.post_start;
         decays = vec2<f32>(p.decay_minus, p.decay_y);
     }
-    let spiked = spiked_at[start + local] == tick;
+    let at = 2u * (start + local);
+    let spiked = spiked_at[at] == control.tick && spiked_at[at + 1u] == control.tick_hi;
     let nearest = (p.flags & 1u) == 1u;
     let h = params.hist_len;
-    let cur = tick % h;
-    let prev = (tick + h - 1u) % h;
+    let cur = control.hist_slot;
+    let prev = (cur + h - 1u) % h;
     for (var which = 0u; which < 2u; which++) {
         let x = traces[offset + (which * h + prev) * size + local] * decays[which];
         var next = x;

@@ -1,5 +1,6 @@
 //! The application: the command line's model files, runs, benchmark suite, outputs and statistics.
 
+pub mod atomic;
 pub mod bench;
 pub mod modelfile;
 pub mod output;
@@ -8,5 +9,6 @@ pub mod records;
 pub mod reference;
 pub mod resolved;
 pub mod run;
+pub mod signals;
 pub mod stats;
 pub mod sweep;

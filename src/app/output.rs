@@ -1,9 +1,8 @@
 //! Results people can open: `.npy` arrays (numpy.load). The PNGs are drawn in `plots`.
 
-use std::io::Write;
 use std::path::Path;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// An element type `.npy` files can hold.
 pub trait NpyElement: bytemuck::Pod {
@@ -19,10 +18,6 @@ impl NpyElement for f32 {
 }
 impl NpyElement for u32 {
     const DESCR: &'static str = "<u4";
-}
-
-fn io_error(path: &Path, e: impl std::fmt::Display) -> Error {
-    Error::Output(format!("writing {} failed: {e}", path.display()))
 }
 
 /// Writes a C-order `.npy` file (format version 1.0) with the given shape.
@@ -53,6 +48,5 @@ pub fn write_npy<T: NpyElement>(path: &Path, shape: &[usize], data: &[T]) -> Res
     bytes.extend_from_slice(&(header.len() as u16).to_le_bytes());
     bytes.extend_from_slice(header.as_bytes());
     bytes.extend_from_slice(bytemuck::cast_slice(data));
-    let mut f = std::fs::File::create(path).map_err(|e| io_error(path, e))?;
-    f.write_all(&bytes).map_err(|e| io_error(path, e))
+    crate::app::atomic::write_file(path, &bytes)
 }

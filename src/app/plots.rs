@@ -13,7 +13,7 @@ use plotters::prelude::*;
 use crate::app::stats;
 use crate::error::{Error, Result};
 use crate::model::NeuronSelection;
-use crate::plan::layout::SpikeRecord;
+use crate::sim::Spike;
 
 /// A recorded population's band in the raster: its selected neurons, one row each.
 pub struct RasterBand<'a> {
@@ -61,14 +61,17 @@ type Area<'a> = DrawingArea<BitMapBackend<'a>, plotters::coord::Shift>;
 /// Draws `draw` into a PNG of `size` at `path`.
 fn png(path: &Path, size: (u32, u32), draw: impl FnOnce(&Area<'_>) -> DrawResult) -> Result<()> {
     register_font();
-    let run = || -> DrawResult {
-        let root = BitMapBackend::new(path, size).into_drawing_area();
+    let run = |temp: &Path| -> DrawResult {
+        let root = BitMapBackend::new(temp, size).into_drawing_area();
         root.fill(&WHITE)?;
         draw(&root)?;
         root.present()?;
         Ok(())
     };
-    run().map_err(|e| Error::Output(format!("drawing {} failed: {e}", path.display())))
+    // Drawn into a temporary file and renamed, so an interrupted run leaves no half PNG.
+    crate::app::atomic::write_via_temporary(path, |temp| {
+        run(temp).map_err(|e| Error::Output(format!("drawing {} failed: {e}", path.display())))
+    })
 }
 
 /// The colour of series `i`.
@@ -82,7 +85,7 @@ fn colour(i: usize) -> RGBAColor {
 pub fn raster_png(
     path: &Path,
     title: &str,
-    records: &[SpikeRecord],
+    records: &[Spike],
     bands: &[RasterBand<'_>],
     dt_ms: f64,
     duration_ms: f64,
@@ -112,7 +115,7 @@ pub fn raster_png(
 fn draw_raster(
     area: &Area<'_>,
     title: &str,
-    records: &[SpikeRecord],
+    records: &[Spike],
     bands: &[RasterBand<'_>],
     dt_ms: f64,
     duration_ms: f64,
@@ -162,7 +165,7 @@ fn draw_raster(
         let spikes = records
             .iter()
             .filter(|r| band.row(r.neuron).is_some())
-            .map(|r| (f64::from(r.tick) * dt_ms, r.neuron - band.start));
+            .map(|r| (r.tick as f64 * dt_ms, r.neuron - band.start));
         // Few rows get visible dots; many rows one pixel per spike.
         if f64::from(panel.dim_in_pixel().1) >= 4.0 * f64::from(hi - lo) {
             chart.draw_series(spikes.map(|p| Circle::new(p, 2, colour(i).filled())))?;
@@ -175,7 +178,7 @@ fn draw_raster(
 
 /// Rate (Hz per recorded neuron) of each band in bins of `bin_ms`, over its window.
 fn band_rates(
-    records: &[SpikeRecord],
+    records: &[Spike],
     bands: &[RasterBand<'_>],
     dt_ms: f64,
     duration_ms: f64,
@@ -185,7 +188,7 @@ fn band_rates(
     let mut rates = vec![vec![0.0f64; bins]; bands.len()];
     for r in records {
         if let Some(i) = bands.iter().position(|b| b.row(r.neuron).is_some()) {
-            let b = (f64::from(r.tick) * dt_ms / bin_ms) as usize;
+            let b = (r.tick as f64 * dt_ms / bin_ms) as usize;
             if b < bins {
                 rates[i][b] += 1000.0 / (bin_ms * f64::from(bands[i].rows().max(1)));
             }

@@ -9,8 +9,9 @@ use crate::app::{plots, stats};
 use crate::error::{Result, invalid};
 use crate::model::{Network, Population, ProjectionId, WeightDist};
 use crate::neurons::StateField;
-use crate::plan::layout::{NeuronState, SpikeRecord};
+use crate::plan::layout::NeuronState;
 use crate::sim::Simulator;
+use crate::sim::Spike;
 
 /// The value of `field` in a neuron's state.
 pub fn state_value(s: &NeuronState, field: StateField) -> f32 {
@@ -39,7 +40,7 @@ pub fn state_unit(net: &Network, probe: &Probe) -> String {
 pub fn recorded_summary(
     pop: &Population,
     population_spikes: u64,
-    records: &[SpikeRecord],
+    records: &[Spike],
     n_neurons: u32,
     duration_ms: f64,
 ) -> serde_json::Value {

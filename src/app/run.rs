@@ -12,10 +12,10 @@ use crate::app::bench::{self, BenchReport};
 use crate::app::modelfile::ModelFile;
 use crate::app::output::write_npy;
 use crate::app::plots::{self, RasterBand};
-use crate::app::records;
+use crate::app::{records, signals};
 use crate::error::{Error, Result, invalid};
 use crate::model::{Network, ProjectionId};
-use crate::sim::{Backend, Simulator, WeightTicket};
+use crate::sim::{Backend, NonFiniteEvent, Simulator, WeightTicket};
 
 /// What a run produced.
 pub struct RunResult {
@@ -23,6 +23,17 @@ pub struct RunResult {
     pub report: BenchReport,
     /// Files written.
     pub files: Vec<PathBuf>,
+    /// The signal (SIGINT, SIGTERM) that stopped the run early, if one did: the files hold
+    /// what was recorded up to the tick `summary.json` names.
+    pub interrupted_by: Option<i32>,
+}
+
+/// Why a run stopped before its last tick.
+enum Stop {
+    /// The watchdog saw a neuron state become NaN or infinite (with the stop policy).
+    NonFinite(Box<NonFiniteEvent>),
+    /// SIGINT or SIGTERM ([`signals`]).
+    Signal(i32),
 }
 
 /// Checks that `dir` exists (creating it) and is writable, before anything runs.
@@ -54,12 +65,13 @@ pub fn run_model(
     let t0 = Instant::now();
     let mut sim = Simulator::with_options(net, backend, options)?;
     let build_s = t0.elapsed().as_secs_f64();
-    let total = (duration_ms / net.dt_ms).round() as u64;
+    let total = crate::limits::duration_ticks("duration_ms", duration_ms, net.dt_ms)?;
     let mut recording = Recording::new(model, &sim)?;
     let t1 = Instant::now();
-    recording.run(&mut sim, model, total, &mut progress)?;
+    // A non-finite state or a signal stops the run early, but what was recorded is written.
+    let stopped = recording.run(&mut sim, model, total, &mut progress)?;
     let run_s = t1.elapsed().as_secs_f64();
-    let report = bench::report(&model.name, net, &sim, build_s, run_s);
+    let mut report = bench::report(&model.name, net, &sim, build_s, run_s);
 
     let mut files = Vec::new();
     let populations = write_spikes(net, &sim, report.duration_ms, out, &mut files)?;
@@ -68,8 +80,23 @@ pub fn run_model(
     write_raster(model, &sim, &report, out, &mut files)?;
     records::write_rates(net, &sim, out, &mut files)?;
     records::write_exports(model, &sim, out, &mut files)?;
-    write_summary(&report, &sim, populations, out, &mut files)?;
-    Ok(RunResult { report, files })
+    // The process's high-water mark with every output written (the summary is small).
+    report.peak_host_mib = bench::peak_host_memory().map(|b| b as f64 / 1048576.0);
+    let status = run_status(&sim, total, stopped.as_ref());
+    write_summary(&report, &sim, populations, status, out, &mut files)?;
+    match stopped {
+        Some(Stop::NonFinite(event)) => Err(Error::NonFinite(event)),
+        Some(Stop::Signal(signal)) => Ok(RunResult {
+            report,
+            files,
+            interrupted_by: Some(signal),
+        }),
+        None => Ok(RunResult {
+            report,
+            files,
+            interrupted_by: None,
+        }),
+    }
 }
 
 /// What a run samples between chunks: probe values and weight snapshots.
@@ -140,14 +167,15 @@ impl Recording {
     }
 
     /// Runs `total` ticks chunk by chunk. Neuromodulator pulses are added on the host
-    /// between chunks that end on their ticks.
+    /// between chunks that end on their ticks. A run that stops early (the watchdog, a
+    /// signal noted between chunks) still collects the weight snapshots already requested.
     fn run(
         &mut self,
         sim: &mut Simulator,
         model: &ModelFile,
         total: u64,
         progress: &mut impl FnMut(u64, u64, u64),
-    ) -> Result<()> {
+    ) -> Result<Option<Stop>> {
         let dt = model.network.dt_ms;
         let chunk = self.chunk_ticks(dt);
         let mut pulses = model
@@ -156,7 +184,12 @@ impl Recording {
             .map(|&(ms, channel, amount)| ((ms / dt).round() as u64, channel, amount))
             .peekable();
         let mut done = 0u64;
+        let mut outcome = Ok(None);
         while done < total {
+            if let Some(signal) = signals::received() {
+                outcome = Ok(Some(Stop::Signal(signal)));
+                break;
+            }
             while let Some(&(tick, channel, amount)) = pulses.peek() {
                 if tick > done {
                     break;
@@ -167,7 +200,17 @@ impl Recording {
             let until_pulse = pulses.peek().map_or(u64::MAX, |p| p.0 - done);
             // Back onto the chunk grid after a pulse, so that samples stay on their ticks.
             let step = (chunk - done % chunk).min(total - done).min(until_pulse);
-            sim.run_ticks(step as u32)?;
+            match sim.run_ticks(step) {
+                Ok(()) => {}
+                Err(Error::NonFinite(event)) => {
+                    outcome = Ok(Some(Stop::NonFinite(event)));
+                    break;
+                }
+                Err(e) => {
+                    outcome = Err(e);
+                    break;
+                }
+            }
             done += step;
             self.snapshot_weights(sim, done, dt)?;
             self.sample_probes(sim, model, done, dt)?;
@@ -176,7 +219,7 @@ impl Recording {
         for (k, ticket) in std::mem::take(&mut self.pending) {
             self.snapshots[k].extend(sim.take_weights(ticket)?.weights);
         }
-        Ok(())
+        outcome
     }
 
     /// Requests the weight snapshots due at tick `done`, and collects those that have arrived.
@@ -396,21 +439,46 @@ fn write_raster(
     Ok(())
 }
 
-/// Writes `summary.json`: the report, the populations' summaries and the recorded spikes.
+/// How the run ended, for `summary.json`: whether it ran every tick asked for, the tick it
+/// reached, why it stopped short, and the watchdog's event if there was one.
+fn run_status(sim: &Simulator, total: u64, stopped: Option<&Stop>) -> serde_json::Value {
+    let reached = sim.ticks();
+    let reason = stopped.map(|stop| match stop {
+        Stop::NonFinite(event) => format!("non-finite state: {event}"),
+        Stop::Signal(signal) => format!("interrupted by {}", signals::name(*signal)),
+    });
+    serde_json::json!({
+        "complete": reached == total && stopped.is_none(),
+        "interrupted": matches!(stopped, Some(Stop::Signal(_))),
+        "ticks_requested": total,
+        "ticks_reached": reached,
+        "stop_reason": reason,
+        "nonfinite": sim.nonfinite(),
+    })
+}
+
+/// Writes `summary.json`: the report, how the run ended, the populations' summaries and the
+/// recorded spikes.
 fn write_summary(
     report: &BenchReport,
     sim: &Simulator,
     populations: Vec<serde_json::Value>,
+    status: serde_json::Value,
     out: &Path,
     files: &mut Vec<PathBuf>,
 ) -> Result<()> {
     let mut summary = serde_json::to_value(report).expect("report serialises");
+    if let (Some(summary), serde_json::Value::Object(status)) = (summary.as_object_mut(), status) {
+        summary.extend(status);
+    }
     summary["populations"] = serde_json::Value::Array(populations);
     summary["unrecorded_populations"] = records::unrecorded_summary(sim, report.duration_ms);
     summary["recorded_spikes"] = serde_json::json!(sim.spike_records().len());
     let path = out.join("summary.json");
-    std::fs::write(&path, serde_json::to_string_pretty(&summary).expect("json"))
-        .map_err(|e| Error::Output(format!("writing {} failed: {e}", path.display())))?;
+    crate::app::atomic::write_file(
+        &path,
+        serde_json::to_string_pretty(&summary).expect("json").as_bytes(),
+    )?;
     files.push(path);
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! (`shared/peers/stats.py`): rate over all neurons including silent ones; CV of ISI averaged
 //! over neurons with at least three spikes, population standard deviation.
 
-use crate::plan::layout::SpikeRecord;
+use crate::sim::Spike;
 
 /// Mean firing rate (Hz) over `neurons` neurons and `duration_ms`.
 pub fn mean_rate_hz(spikes: usize, neurons: u64, duration_ms: f64) -> f64 {
@@ -14,15 +14,15 @@ pub fn mean_rate_hz(spikes: usize, neurons: u64, duration_ms: f64) -> f64 {
 
 /// Mean coefficient of variation of the inter-spike intervals over neurons with >= 3 spikes;
 /// `None` when no neuron qualifies. `records` must be sorted by (tick, neuron).
-pub fn mean_cv_isi(records: &[SpikeRecord], n_neurons: u32) -> Option<f64> {
-    let mut last = vec![u32::MAX; n_neurons as usize];
+pub fn mean_cv_isi(records: &[Spike], n_neurons: u32) -> Option<f64> {
+    let mut last = vec![u64::MAX; n_neurons as usize];
     let mut sum = vec![0.0f64; n_neurons as usize];
     let mut sum2 = vec![0.0f64; n_neurons as usize];
     let mut count = vec![0u32; n_neurons as usize];
     for r in records {
         let i = r.neuron as usize;
-        if last[i] != u32::MAX {
-            let isi = f64::from(r.tick - last[i]);
+        if last[i] != u64::MAX {
+            let isi = (r.tick - last[i]) as f64;
             sum[i] += isi;
             sum2[i] += isi * isi;
             count[i] += 1;
@@ -62,12 +62,21 @@ pub fn histogram(values: &[f32], low: f64, high: f64, bins: usize) -> Vec<u64> {
     counts
 }
 
-/// FNV-1a 64 over the sorted (tick, neuron) list, each as two little-endian u32: the same
-/// spikes give the same hash on every backend and platform.
-pub fn spike_hash(records: &[SpikeRecord]) -> u64 {
+/// FNV-1a 64 over the sorted (tick, neuron) list, each as two little-endian u32 (a tick at
+/// or past 2^32 adds its high word after the low one, so hashes of runs that stay below it
+/// are those of the 32-bit ticks): the same spikes give the same hash on every backend and
+/// platform.
+pub fn spike_hash(records: &[Spike]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for r in records {
-        for b in r.tick.to_le_bytes().into_iter().chain(r.neuron.to_le_bytes()) {
+        let [lo, hi] = crate::limits::tick_words(r.tick);
+        let high = (hi > 0).then(|| hi.to_le_bytes()).into_iter().flatten();
+        let bytes = lo
+            .to_le_bytes()
+            .into_iter()
+            .chain(high)
+            .chain(r.neuron.to_le_bytes());
+        for b in bytes {
             h ^= u64::from(b);
             h = h.wrapping_mul(0x0000_0100_0000_01b3);
         }
@@ -82,7 +91,7 @@ mod tests {
     #[test]
     fn cv_of_a_regular_train_is_zero_and_of_alternating_intervals_is_known() {
         let regular: Vec<_> = (0..10)
-            .map(|k| SpikeRecord {
+            .map(|k| Spike {
                 tick: k * 10,
                 neuron: 0,
             })
@@ -90,18 +99,15 @@ mod tests {
         assert_eq!(mean_cv_isi(&regular, 1), Some(0.0));
         // Intervals 10, 30, 10, 30: mean 20, population sd 10, CV 0.5.
         let ticks = [0, 10, 40, 50, 80];
-        let alt: Vec<_> = ticks
-            .iter()
-            .map(|&t| SpikeRecord { tick: t, neuron: 0 })
-            .collect();
+        let alt: Vec<_> = ticks.iter().map(|&t| Spike { tick: t, neuron: 0 }).collect();
         assert!((mean_cv_isi(&alt, 1).unwrap() - 0.5).abs() < 1e-12);
         assert_eq!(mean_cv_isi(&alt[..2], 1), None);
     }
 
     #[test]
     fn spike_hash_depends_on_every_spike() {
-        let a = [SpikeRecord { tick: 1, neuron: 2 }];
-        let b = [SpikeRecord { tick: 1, neuron: 3 }];
+        let a = [Spike { tick: 1, neuron: 2 }];
+        let b = [Spike { tick: 1, neuron: 3 }];
         assert_ne!(spike_hash(&a), spike_hash(&b));
         assert_eq!(spike_hash(&a), spike_hash(&a));
         assert_ne!(spike_hash(&[]), spike_hash(&a));

@@ -8,6 +8,7 @@
 use std::ops::Range;
 
 use super::neuron_update::PopInputs;
+use super::state::StateSlices;
 use crate::equations::{CpuPopulation, TickInputs};
 use crate::neurons::equation::MIRRORED_FIELDS;
 use crate::plan::equations::{EquationPlan, mirrored_field};
@@ -78,7 +79,11 @@ impl EquationRun {
     /// Copies the first variables and the refractory counter of this share into `state` (all
     /// neurons), as read back: kept out of the tick, which does not read them.
     pub(super) fn mirror_into(&self, state: &mut [NeuronState]) {
-        let state = &mut state[self.start..self.start + self.pop.len()];
+        self.mirror_share(&mut state[self.start..self.start + self.pop.len()]);
+    }
+
+    /// [`EquationRun::mirror_into`] for the states of exactly this share's neurons.
+    fn mirror_share(&self, state: &mut [NeuronState]) {
         for (k, name) in self.mirrored.iter().enumerate() {
             if let Some(values) = self.pop.state(name) {
                 for (s, &x) in state.iter_mut().zip(values) {
@@ -119,6 +124,28 @@ impl EquationRun {
         spiked.fill(0);
         for &k in &self.local_spikes {
             spiked[k as usize] = 1;
+        }
+        // The watchdog reads `NeuronState`: a non-finite variable is mirrored there to be named.
+        if self.mirrored_nonfinite() {
+            inputs.nonfinite = true;
+            self.mirror_into_slices(&mut inputs.state);
+        }
+    }
+
+    /// Whether a mirrored variable (the ones the watchdog can name) is NaN or infinite.
+    fn mirrored_nonfinite(&self) -> bool {
+        self.mirrored
+            .iter()
+            .filter_map(|name| self.pop.state(name))
+            .any(|values| values.iter().any(|x| !x.is_finite()))
+    }
+
+    /// [`EquationRun::mirror_into`] for the views of exactly this share's neurons.
+    fn mirror_into_slices(&self, state: &mut StateSlices) {
+        let mut share: Vec<NeuronState> = (0..self.pop.len()).map(|k| state.get(k)).collect();
+        self.mirror_share(&mut share);
+        for (k, s) in share.into_iter().enumerate() {
+            state.set(k, s);
         }
     }
 }

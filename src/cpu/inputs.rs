@@ -16,10 +16,13 @@ impl Worker<'_> {
         let own = part.own.clone();
         let n_own = own.len();
         let d = plan.ring_slots as usize;
-        let slot = self.tick as usize % d;
+        let slot = (self.tick % d as u64) as usize;
         for p in &plan.poisson {
             let segs = &plan.poisson_segments[p.seg_offset as usize..(p.seg_offset + p.seg_count) as usize];
-            let seg = segs[segs.iter().rposition(|s| s.start_tick <= self.tick).unwrap_or(0)];
+            let seg = segs[segs
+                .iter()
+                .rposition(|s| u64::from(s.start_tick) <= self.tick)
+                .unwrap_or(0)];
             let table = &plan.poisson_cdf[seg.cdf_offset as usize..(seg.cdf_offset + seg.cdf_len) as usize];
             let targets = owned(&own, p.target_start, p.target_count);
             if table.is_empty() || targets.is_empty() {
@@ -64,7 +67,7 @@ impl Worker<'_> {
 fn add_poisson_counts(
     ring: &mut [i32],
     key: [u32; 2],
-    tick: u32,
+    tick: u64,
     first: u32,
     stream: u32,
     table: &[u32],
@@ -72,8 +75,9 @@ fn add_poisson_counts(
 ) {
     let mut blocks = ring.chunks_exact_mut(LANES);
     let mut local = first;
+    let [lo, hi] = crate::limits::tick_words(tick);
     for block in &mut blocks {
-        let r = philox4x32_10_word0_lanes::<LANES>(tick, local, stream, key);
+        let r = philox4x32_10_word0_lanes::<LANES>(lo, local, stream, hi, key);
         let mut k = [0u32; LANES];
         for &t in table {
             for i in 0..LANES {
@@ -92,28 +96,33 @@ fn add_poisson_counts(
 }
 
 /// Poisson count for one target in one tick: one Philox call keyed by (tick, target, stream),
-/// compared against the integer CDF table (`plan::poisson_cdf_table`).
+/// compared against the integer CDF table (`plan::poisson_cdf_table`). The tick's high word
+/// is the counter's last word (0 before tick 2^32, as it always was).
 #[inline]
-pub fn poisson_count(key: [u32; 2], tick: u32, local: u32, stream: u32, table: &[u32]) -> u32 {
-    let r = philox4x32_10([tick, local, stream, 0], key)[0];
+pub fn poisson_count(key: [u32; 2], tick: u64, local: u32, stream: u32, table: &[u32]) -> u32 {
+    let [lo, hi] = crate::limits::tick_words(tick);
+    let r = philox4x32_10([lo, local, stream, hi], key)[0];
     table.iter().take_while(|&&t| r >= t).count() as u32
 }
 
-/// Amplitude of current source `c` for target `local` at `tick` (`current_input.wgsl`).
-pub fn current_amplitude(c: &CurrentGpu, plan: &Plan, tick: u32, local: u32) -> f32 {
+/// Amplitude of current source `c` for target `local` at `tick` (`current_input.wgsl`). The
+/// noise's two Philox blocks take `2 * high word + block` as the counter's last word (0 and 1
+/// before tick 2^32, as they always did).
+pub fn current_amplitude(c: &CurrentGpu, plan: &Plan, tick: u64, local: u32) -> f32 {
     match c.kind {
         0 => c.a0,
         1 => {
             let steps = &plan.current_steps[c.step_offset as usize..(c.step_offset + c.step_count) as usize];
             steps
                 .iter()
-                .take_while(|s| s.tick <= tick)
+                .take_while(|s| u64::from(s.tick) <= tick)
                 .last()
                 .map_or(0.0, |s| s.amplitude)
         }
         _ => {
-            let r0 = philox4x32_10([tick, local, c.stream, 0], plan.input_key);
-            let r1 = philox4x32_10([tick, local, c.stream, 1], plan.input_key);
+            let [lo, hi] = crate::limits::tick_words(tick);
+            let r0 = philox4x32_10([lo, local, c.stream, 2 * hi], plan.input_key);
+            let r1 = philox4x32_10([lo, local, c.stream, 2 * hi + 1], plan.input_key);
             let sum: u32 = r0.iter().chain(&r1).map(|x| x >> 8).sum();
             let z = (sum as f32 * (1.0 / 16_777_216.0) - 4.0) * 1.224_744_9;
             c.a0 + c.a1 * z
@@ -131,11 +140,17 @@ mod tests {
         for lambda in [0.02, 2.0, 35.0] {
             let table = crate::plan::poisson_cdf_table(lambda);
             assert!(table.windows(2).all(|w| w[0] <= w[1]), "the table ascends");
-            for (first, len) in [(0, 8), (3, 37), (u32::MAX - 20, 13)] {
+            let cases = [
+                (0, 8, 11),
+                (3, 37, 11),
+                (u32::MAX - 20, 13, 11),
+                (3, 37, (1 << 32) + 11),
+            ];
+            for (first, len, tick) in cases {
                 let mut ring = vec![5i32; len];
-                add_poisson_counts(&mut ring, key, 11, first, 7, &table, -3);
+                add_poisson_counts(&mut ring, key, tick, first, 7, &table, -3);
                 for (i, &x) in ring.iter().enumerate() {
-                    let k = poisson_count(key, 11, first.wrapping_add(i as u32), 7, &table);
+                    let k = poisson_count(key, tick, first.wrapping_add(i as u32), 7, &table);
                     assert_eq!(x, 5 - 3 * k as i32, "lambda {lambda}, target {i}");
                 }
             }

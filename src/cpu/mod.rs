@@ -35,16 +35,18 @@
 //! always from an earlier tick or behind the barrier.
 
 use std::ops::Range;
-use std::sync::atomic::AtomicU32;
 use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::{AtomicU32, AtomicU64};
 use std::sync::{Mutex, PoisonError};
 
 use crate::neurons::model_id;
-use crate::plan::layout::{CurrentGpu, NeuronState, PlasticGpu, PopGpu, SpikeRecord, Synapse};
+use crate::plan::layout::{CurrentGpu, NeuronState, PlasticGpu, PopGpu, Synapse};
 use crate::plan::{PORTS, Plan, to_fixed};
 use crate::rng::philox4x32_10;
 use crate::sim::schedule::{TickStage, tick_schedule};
+use crate::sim::{NonFiniteFault, NonFinitePolicy, Spike};
 
+mod engine_state;
 mod equation_update;
 mod inputs;
 mod modulated_update;
@@ -77,7 +79,7 @@ pub struct CpuBackend {
     parts: Vec<Mutex<Part>>,
     shared: Shared,
     pool: Pool,
-    tick: u32,
+    tick: u64,
     /// Per population: no threshold adaptation and every `u` 0, so `u` stays 0 for good.
     fixed_threshold: Vec<bool>,
     /// Per population: every neuron has the same per-neuron parameters and no bias.
@@ -88,6 +90,9 @@ pub struct CpuBackend {
     schedule: Vec<TickStage>,
     /// The stages run, when a test asked for them ([`CpuBackend::log_stages`]).
     stage_log: Option<Vec<TickStage>>,
+    /// The watchdog's record imported with a state (the parts keep what they see).
+    imported_fault: Option<NonFiniteFault>,
+    nonfinite: NonFinitePolicy,
 }
 
 /// What one thread owns.
@@ -98,8 +103,8 @@ struct Part {
     /// Fixed-point input ring of the owned neurons, `[port][slot][own neuron]`.
     ring: Vec<i32>,
     current_in: Vec<i32>,
-    /// Tick of each owned neuron's last spike (`u32::MAX`: none yet).
-    spiked_at: Vec<u32>,
+    /// Tick of each owned neuron's last spike (`u64::MAX`: none yet).
+    spiked_at: Vec<u64>,
     synapses: SynapseStore,
     /// The owned neurons of populations of user-defined models, run by their compiled
     /// programs.
@@ -110,6 +115,8 @@ struct Part {
     column: Vec<f32>,
     spikes: u64,
     events: u64,
+    /// The first non-finite state the watchdog saw among the owned neurons.
+    fault: Option<NonFiniteFault>,
 }
 
 /// What the threads read from each other: spike lists, STDP traces, neuromodulator levels.
@@ -126,6 +133,8 @@ struct Shared {
     traces: Vec<AtomicU32>,
     /// Neuromodulator levels, baselines and decays (f32 bits, see `Plan::modulators`).
     modulators: Vec<AtomicU32>,
+    /// The first tick in which a thread's watchdog saw a non-finite state (`u64::MAX`: none).
+    fault_tick: AtomicU64,
 }
 
 impl Shared {
@@ -133,8 +142,8 @@ impl Shared {
         self.bounds.len() - 1
     }
 
-    fn slot(&self, tick: u32) -> usize {
-        (tick % self.slots) as usize
+    fn slot(&self, tick: u64) -> usize {
+        (tick % u64::from(self.slots)) as usize
     }
 
     /// Thread `t`'s spikes of the tick filed in `slot`.
@@ -259,6 +268,7 @@ impl CpuBackend {
             spike_counts: atomics(std::iter::repeat_n(0, slots as usize * threads)),
             traces: atomics(std::iter::repeat_n(0.0f32.to_bits(), plan.trace_len as usize)),
             modulators: atomics(plan.modulators.iter().map(|x| x.to_bits())),
+            fault_tick: AtomicU64::new(u64::MAX),
             bounds,
         };
         let built: Vec<Mutex<Option<Part>>> = (0..threads).map(|_| Mutex::new(None)).collect();
@@ -308,6 +318,8 @@ impl CpuBackend {
             avx2: avx2_available(),
             schedule: tick_schedule(plan),
             stage_log: None,
+            imported_fault: None,
+            nonfinite: NonFinitePolicy::default(),
         };
         backend.forget_wide_weights();
         backend
@@ -343,9 +355,16 @@ impl CpuBackend {
         self.avx2
     }
 
-    /// Runs `ticks` ticks, appending every spike to `out` in (tick, neuron) order.
-    pub fn run_ticks(&mut self, ticks: u32, out: &mut Vec<SpikeRecord>) {
+    /// Runs `ticks` ticks, appending every spike to `out` in (tick, neuron) order. With
+    /// [`NonFinitePolicy::Stop`] it stops after a tick in which the watchdog saw a non-finite
+    /// state (and runs nothing once it has).
+    pub fn run_ticks(&mut self, ticks: u64, out: &mut Vec<Spike>) {
+        if self.halted_by_fault() {
+            return;
+        }
         let first_tick = self.tick;
+        let stop_on_fault = self.nonfinite == NonFinitePolicy::Stop;
+        let ran = AtomicU64::new(0);
         let out = Mutex::new(Some(out));
         let log = Mutex::new(self.stage_log.as_mut());
         let (plan, shared, parts) = (&self.plan, &self.shared, &self.parts);
@@ -369,10 +388,35 @@ impl CpuBackend {
                 uniform_params,
                 out: out.take(),
                 stage_log: log.take(),
+                stop_on_fault,
+                halt: false,
             };
-            worker.run(schedule, ticks, avx2);
+            let done = worker.run(schedule, ticks, avx2);
+            if me == 0 {
+                ran.store(done, Relaxed);
+            }
         });
-        self.tick += ticks;
+        self.tick += ran.into_inner();
+    }
+
+    /// Whether the watchdog has stopped the run.
+    fn halted_by_fault(&self) -> bool {
+        self.nonfinite == NonFinitePolicy::Stop && self.nonfinite().is_some()
+    }
+
+    /// What the run does on a non-finite state from now on.
+    pub fn set_nonfinite_policy(&mut self, policy: NonFinitePolicy) {
+        self.nonfinite = policy;
+    }
+
+    /// The first non-finite state the watchdog saw, if any: the lowest neuron of the first
+    /// tick in which any thread saw one.
+    pub fn nonfinite(&self) -> Option<NonFiniteFault> {
+        self.parts
+            .iter()
+            .filter_map(|p| lock(p).fault)
+            .chain(self.imported_fault)
+            .min_by_key(|f| (f.tick, f.neuron))
     }
 
     /// Starts (or stops and clears) a log of the stages run, in order, for checking that the
@@ -387,7 +431,7 @@ impl CpuBackend {
     }
 
     /// The next tick to run.
-    pub fn tick(&self) -> u32 {
+    pub fn tick(&self) -> u64 {
         self.tick
     }
 
@@ -511,7 +555,7 @@ impl Part {
             state: StateArrays::new(&plan.initial_state[range]),
             ring: vec![0; PORTS as usize * plan.ring_slots as usize * n_own],
             current_in: vec![0; n_own],
-            spiked_at: vec![u32::MAX; n_own],
+            spiked_at: vec![u64::MAX; n_own],
             synapses: SynapseStore::build(plan, weights, own.clone(), compact),
             equations: plan
                 .equations
@@ -522,6 +566,7 @@ impl Part {
             column: Vec::new(),
             spikes: 0,
             events: 0,
+            fault: None,
             own,
         }
     }
@@ -548,46 +593,55 @@ struct Worker<'a> {
     shared: &'a Shared,
     barrier: &'a Barrier,
     me: usize,
-    tick: u32,
+    tick: u64,
     fixed_threshold: &'a [bool],
     uniform_params: &'a [bool],
-    out: Option<&'a mut Vec<SpikeRecord>>,
+    out: Option<&'a mut Vec<Spike>>,
     stage_log: Option<&'a mut Vec<TickStage>>,
+    /// Whether a non-finite state stops the run (after the tick that produced it).
+    stop_on_fault: bool,
+    /// Set after this tick's barrier when the run stops after this tick (the same in every
+    /// thread: the fault ticks it compares were written before the barrier).
+    halt: bool,
 }
 
 impl Worker<'_> {
-    /// Runs `ticks` ticks of `schedule`.
-    fn run(&mut self, schedule: &[TickStage], ticks: u32, avx2: bool) {
+    /// Runs `ticks` ticks of `schedule`; returns how many ran (fewer when the watchdog
+    /// stopped the run).
+    fn run(&mut self, schedule: &[TickStage], ticks: u64, avx2: bool) -> u64 {
         #[cfg(target_arch = "x86_64")]
         if avx2 {
             // SAFETY: `avx2` is set only where `is_x86_feature_detected!("avx2")` said yes.
-            unsafe { self.run_avx2(schedule, ticks) };
-            return;
+            return unsafe { self.run_avx2(schedule, ticks) };
         }
         let _ = avx2;
-        self.run_portable(schedule, ticks);
+        self.run_portable(schedule, ticks)
     }
 
     /// The tick loop compiled for AVX2 (with everything it inlines: the stages and the
     /// models' updates).
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,bmi1,bmi2,lzcnt,popcnt")]
-    fn run_avx2(&mut self, schedule: &[TickStage], ticks: u32) {
-        self.tick_loop(schedule, ticks);
+    fn run_avx2(&mut self, schedule: &[TickStage], ticks: u64) -> u64 {
+        self.tick_loop(schedule, ticks)
     }
 
     /// The tick loop for the baseline instruction set.
-    fn run_portable(&mut self, schedule: &[TickStage], ticks: u32) {
-        self.tick_loop(schedule, ticks);
+    fn run_portable(&mut self, schedule: &[TickStage], ticks: u64) -> u64 {
+        self.tick_loop(schedule, ticks)
     }
 
     #[inline(always)]
-    fn tick_loop(&mut self, schedule: &[TickStage], ticks: u32) {
-        for _ in 0..ticks {
+    fn tick_loop(&mut self, schedule: &[TickStage], ticks: u64) -> u64 {
+        for done in 0..ticks {
             for &stage in schedule {
                 self.run_stage(stage);
             }
+            if self.halt {
+                return done + 1;
+            }
         }
+        ticks
     }
 
     /// Runs this thread's part of this tick's twin of `stage`: the one place where a stage
@@ -616,17 +670,18 @@ impl Worker<'_> {
         }
     }
 
-    /// Waits until every thread has filed this tick's spikes; thread 0 then appends them
-    /// all to the output, ascending.
+    /// Waits until every thread has filed this tick's spikes (and flagged a non-finite
+    /// state); thread 0 then appends them all to the output, ascending.
     #[inline(always)]
     fn publish_spikes(&mut self) {
         self.barrier.wait(self.me);
+        self.halt = self.stop_on_fault && self.shared.fault_tick.load(Relaxed) <= self.tick;
         if let Some(out) = self.out.as_deref_mut() {
             let tick = self.tick;
             out.extend(
                 self.shared
                     .spikes(self.shared.slot(tick))
-                    .map(|neuron| SpikeRecord { tick, neuron }),
+                    .map(|neuron| Spike { tick, neuron }),
             );
         }
     }

@@ -23,7 +23,7 @@ impl Worker<'_> {
     #[inline(always)]
     pub(super) fn modulation_tick(&self) -> bool {
         let interval = self.plan.modulation_interval;
-        interval > 0 && (self.tick + 1).is_multiple_of(interval)
+        interval > 0 && (self.tick + 1).is_multiple_of(u64::from(interval))
     }
 }
 

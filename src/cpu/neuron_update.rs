@@ -15,13 +15,14 @@ impl Worker<'_> {
         let own = part.own.clone();
         let n_own = own.len();
         let d = plan.ring_slots as usize;
-        let slot = self.tick as usize % d;
+        let slot = (self.tick % d as u64) as usize;
         let scale = 1.0 / plan.fixed_scale;
         let (ring_e, rest) = part.ring.split_at_mut(d * n_own);
         let ring_e = &mut ring_e[slot * n_own..(slot + 1) * n_own];
         let ring_i = &mut rest[slot * n_own..(slot + 1) * n_own];
         let tick = self.tick;
         let has_currents = !plan.currents.is_empty();
+        let mut faulty = false;
         for (pi, pop) in plan.populations.iter().enumerate() {
             let p = &pop.gpu;
             let global = owned(&own, p.start, p.size);
@@ -41,6 +42,7 @@ impl Worker<'_> {
                 spiked: &mut part.spiked[local],
                 scale,
                 has_currents,
+                nonfinite: false,
             };
             // Per-neuron parameters: Izhikevich (a, b, c, d); spike sources (offset, count); the
             // other models (threshold, bias current, -, -).
@@ -72,13 +74,37 @@ impl Worker<'_> {
                 }
                 model_id::EQUATION => {
                     if let Some(run) = part.equations.iter_mut().find(|r| r.population == pi) {
-                        run.step(&mut inputs, tick, plan.key);
+                        // The equations' Philox counter has no free word for the tick's high half
+                        // (their noise repeats after 2^32 ticks).
+                        let [tick_lo, _] = crate::limits::tick_words(tick);
+                        run.step(&mut inputs, tick_lo, plan.key);
                     }
                 }
                 other => unreachable!("unknown model id {other}"),
             }
+            faulty |= inputs.nonfinite;
+        }
+        if faulty {
+            self.record_fault();
         }
         self.file_spikes();
+    }
+
+    /// The watchdog: keeps this thread's first non-finite state (lowest owned neuron) and
+    /// tells the other threads before the tick's barrier.
+    #[cold]
+    fn record_fault(&mut self) {
+        let part = &mut *self.part;
+        if part.fault.is_none() {
+            part.fault = (0..part.state.len()).find_map(|k| {
+                crate::sim::watchdog::first_nonfinite(&part.state.get(k)).map(|field| NonFiniteFault {
+                    tick: self.tick,
+                    neuron: part.own.start + k as u32,
+                    field,
+                })
+            });
+        }
+        self.shared.fault_tick.fetch_min(self.tick, Relaxed);
     }
 
     /// Files the owned neurons that spiked this tick, ascending, in this tick's spike list.
@@ -118,11 +144,13 @@ pub(super) struct PopInputs<'a> {
     pub(super) ring_e: &'a mut [i32],
     pub(super) ring_i: &'a mut [i32],
     pub(super) current_in: &'a mut [i32],
-    state: StateSlices<'a>,
+    pub(super) state: StateSlices<'a>,
     params: &'a [[f32; 4]],
     pub(super) spiked: &'a mut [u8],
     pub(super) scale: f32,
     pub(super) has_currents: bool,
+    /// Set when an updated state holds a NaN or an infinity (the watchdog).
+    pub(super) nonfinite: bool,
 }
 
 impl PopInputs<'_> {
@@ -156,6 +184,7 @@ impl PopInputs<'_> {
         let current_in = &mut self.current_in[..n];
         let spiked = &mut self.spiked[..n];
         let mut state = self.state.trimmed();
+        let mut nonfinite = false;
         for k in 0..n {
             let in_e = std::mem::take(&mut ring_e[k]) as f32 * scale;
             let in_i = std::mem::take(&mut ring_i[k]) as f32 * scale;
@@ -167,8 +196,10 @@ impl PopInputs<'_> {
             };
             let mut s = state.get(k);
             spiked[k] = u8::from(update(&mut s, params(k), in_e, in_i, in_c));
+            nonfinite |= crate::sim::watchdog::state_nonfinite(&s);
             state.set(k, s);
         }
+        self.nonfinite |= nonfinite;
     }
 }
 

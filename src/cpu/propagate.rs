@@ -31,7 +31,7 @@ impl Worker<'_> {
     pub(super) fn propagate(&mut self) {
         let ring = Ring {
             slots: self.plan.ring_slots as usize,
-            now: (self.tick % self.plan.ring_slots) as usize,
+            now: (self.tick % u64::from(self.plan.ring_slots)) as usize,
             n_own: self.part.own.len(),
         };
         let spikes = self.shared.spikes(self.shared.slot(self.tick));
@@ -56,7 +56,7 @@ impl Worker<'_> {
         let own = part.own.clone();
         let n_own = own.len();
         let d = plan.ring_slots as usize;
-        let now = self.tick as usize % d;
+        let now = (self.tick % d as u64) as usize;
         let mut events = 0u64;
         for p in &plan.procedural {
             let targets = owned(&own, p.post_start, p.post_size);

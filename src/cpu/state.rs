@@ -33,9 +33,19 @@ impl StateArrays {
         }
     }
 
+    /// Neurons in the arrays.
+    pub(super) fn len(&self) -> usize {
+        self.v.len()
+    }
+
+    /// The state of neuron `k`.
+    pub(super) fn get(&self, k: usize) -> NeuronState {
+        self.slices_ref(k..k + 1).get(0)
+    }
+
     /// Appends the states, in order, to `out`.
     pub(super) fn append_to(&self, out: &mut Vec<NeuronState>) {
-        out.extend((0..self.v.len()).map(|k| self.slices_ref(k..k + 1).get(0)));
+        out.extend((0..self.v.len()).map(|k| self.get(k)));
     }
 
     fn slices_ref(&self, range: std::ops::Range<usize>) -> StateRef<'_> {

@@ -12,7 +12,8 @@ impl Worker<'_> {
     #[inline(always)]
     pub(super) fn stdp_traces(&mut self) {
         let h = self.plan.hist_len;
-        let (cur, prev) = ((self.tick % h) as usize, ((self.tick + h - 1) % h) as usize);
+        let h64 = u64::from(h);
+        let (cur, prev) = ((self.tick % h64) as usize, ((self.tick + h64 - 1) % h64) as usize);
         let (part, shared) = (&*self.part, self.shared);
         let own = part.own.clone();
         for p in &self.plan.plastic {
@@ -47,7 +48,7 @@ impl Worker<'_> {
     /// `stdp_pre`: the spikes of tick t - lag reach their owned synapses and depress.
     #[inline(always)]
     pub(super) fn stdp_pre(&mut self) {
-        let Some(te) = self.tick.checked_sub(self.plan.stdp_lag) else {
+        let Some(te) = self.tick.checked_sub(u64::from(self.plan.stdp_lag)) else {
             return;
         };
         let (plan, shared) = (self.plan, self.shared);
@@ -71,7 +72,7 @@ impl Worker<'_> {
     /// `stdp_post`: owned post spikes of tick t - lag reach their synapses and potentiate.
     #[inline(always)]
     pub(super) fn stdp_post(&mut self) {
-        let Some(te) = self.tick.checked_sub(self.plan.stdp_lag) else {
+        let Some(te) = self.tick.checked_sub(u64::from(self.plan.stdp_lag)) else {
             return;
         };
         let (plan, shared) = (self.plan, self.shared);
@@ -163,7 +164,7 @@ pub fn apply_change(p: &PlasticGpu, weights: &mut [f32], eligibility: &mut [f32]
 
 /// `stdp_pre.wgsl`: a pre spike emitted at `te` by global neuron `pre` reaches synapse `syn`
 /// at `te + d_a`; the size of the depression with the post trace there, just before that time.
-pub fn depression(p: &PlasticGpu, traces: &[f32], h: u32, syn: Synapse, pre: u32, te: u32, w: f32) -> f32 {
+pub fn depression(p: &PlasticGpu, traces: &[f32], h: u32, syn: Synapse, pre: u32, te: u64, w: f32) -> f32 {
     depression_from(p, &|i| traces[i], h, syn, pre, te, w)
 }
 
@@ -175,11 +176,11 @@ fn depression_from(
     h: u32,
     syn: Synapse,
     pre: u32,
-    te: u32,
+    te: u64,
     w: f32,
 ) -> f32 {
     let (d, dd) = (syn.delay(), syn.dendritic());
-    let arrival = i64::from(te) + i64::from(d - dd);
+    let arrival = (te as i64) + i64::from(d - dd);
     let o1 = trace_at(
         trace,
         p.post_trace,
@@ -195,7 +196,7 @@ fn depression_from(
         1,
         p.pre_size,
         pre - p.pre_start,
-        i64::from(te) - 1,
+        (te as i64) - 1,
         h,
     ) * p.decay_x;
     (p.a2_minus + p.a3_minus * r2) * o1 * dependence(p, w, false)
@@ -203,7 +204,7 @@ fn depression_from(
 
 /// `stdp_post.wgsl`: a post spike emitted at `te` reaches synapse `syn` (from global neuron
 /// `pre`) at `te + d_d`; the size of the potentiation with the pre trace there, just before.
-pub fn potentiation(p: &PlasticGpu, traces: &[f32], h: u32, syn: Synapse, pre: u32, te: u32, w: f32) -> f32 {
+pub fn potentiation(p: &PlasticGpu, traces: &[f32], h: u32, syn: Synapse, pre: u32, te: u64, w: f32) -> f32 {
     potentiation_from(p, &|i| traces[i], h, syn, pre, te, w)
 }
 
@@ -215,11 +216,11 @@ fn potentiation_from(
     h: u32,
     syn: Synapse,
     pre: u32,
-    te: u32,
+    te: u64,
     w: f32,
 ) -> f32 {
     let (d, dd) = (syn.delay(), syn.dendritic());
-    let arrival = i64::from(te) + i64::from(dd);
+    let arrival = (te as i64) + i64::from(dd);
     let r1 = trace_at(
         trace,
         p.pre_trace,
@@ -235,7 +236,7 @@ fn potentiation_from(
         1,
         p.post_size,
         syn.post - p.post_start,
-        i64::from(te) - 1,
+        (te as i64) - 1,
         h,
     ) * p.decay_y;
     (p.a2_plus + p.a3_plus * o2) * r1 * dependence(p, w, true)

@@ -24,6 +24,7 @@ mod resources;
 mod setup;
 pub mod shaders;
 pub mod stages;
+mod state;
 mod streaming;
 
 pub use context::{ADAPTER_ENV, AdapterSummary, GpuContext, list_adapters};
@@ -59,7 +60,7 @@ pub fn max_storage_bindings(limits: &wgpu::Limits) -> u32 {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct GpuCounters {
     /// Next tick.
-    pub tick: u32,
+    pub tick: u64,
     /// Total spikes.
     pub spikes: u64,
     /// Total synaptic events.
@@ -85,6 +86,10 @@ pub struct GpuBackend {
     options: GpuOptions,
     counters: GpuCounters,
     setup: SetupTimes,
+    /// The first non-finite state the watchdog recorded, as of the last drained batch.
+    fault: Option<crate::sim::NonFiniteFault>,
+    /// Whether a fault stops the run (`control.fault_stops`).
+    fault_stops: bool,
 }
 
 /// Where the backend's setup time went (seconds).

@@ -9,8 +9,8 @@
 
 use super::GpuBackend;
 use crate::error::{Error, Result};
-use crate::plan::layout::SpikeRecord;
 use crate::plan::sizes::DeviceBuffer;
+use crate::sim::Spike;
 
 /// How the adapter lets the profiler time the stages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -119,7 +119,7 @@ impl GpuBackend {
     /// set allows), appending the spikes to `out` as [`GpuBackend::run_ticks`] does, and
     /// returns the mean time per tick of each stage and of the gaps. Without timestamp
     /// support it runs nothing and says so in [`StageProfile::support`].
-    pub fn profile_ticks(&mut self, ticks: u32, out: &mut Vec<SpikeRecord>) -> Result<StageProfile> {
+    pub fn profile_ticks(&mut self, ticks: u32, out: &mut Vec<Spike>) -> Result<StageProfile> {
         let support = TimestampSupport::of(&self.ctx.device);
         let names = self.program.stage_names();
         let s = names.len();
@@ -135,17 +135,10 @@ impl GpuBackend {
         if support != TimestampSupport::Unsupported && s > 0 {
             let per_batch = (wgpu::QUERY_SET_MAX_QUERIES / (2 * s as u32)).max(1);
             let queries = Queries::new(&self.ctx.device, 2 * s as u32 * per_batch);
-            let end = self
-                .counters
-                .tick
-                .checked_add(ticks)
-                .ok_or_else(|| Error::LimitExceeded {
-                    what: "tick counter (32 bits)".into(),
-                    requested: u64::from(self.counters.tick) + u64::from(ticks),
-                    max: u64::from(u32::MAX),
-                })?;
-            while self.counters.tick < end {
-                let k = per_batch.min(end - self.counters.tick);
+            crate::limits::check_run_end(self.counters.tick, u64::from(ticks))?;
+            let end = self.counters.tick + u64::from(ticks);
+            while self.counters.tick < end && !self.stopped_by_fault() {
+                let k = u64::from(per_batch).min(end - self.counters.tick) as u32;
                 let t0 = std::time::Instant::now();
                 let (stamps, ran) = self.profiled_batch(k, end, support, &queries, out)?;
                 wall += t0.elapsed().as_secs_f64();
@@ -182,14 +175,19 @@ impl GpuBackend {
     fn profiled_batch(
         &mut self,
         k: u32,
-        end: u32,
+        end: u64,
         support: TimestampSupport,
         queries: &Queries,
-        out: &mut Vec<SpikeRecord>,
+        out: &mut Vec<Spike>,
     ) -> Result<(Vec<u64>, u32)> {
         let device = &self.ctx.device;
         let control = self.resources.get(DeviceBuffer::Control);
-        self.ctx.queue.write_buffer(control, 4, bytemuck::bytes_of(&end));
+        let end_words = crate::limits::tick_words(end);
+        self.ctx.queue.write_buffer(
+            control,
+            super::streaming::END_TICK_OFFSET,
+            bytemuck::cast_slice(&end_words),
+        );
         let staging = &self.resources.parts(DeviceBuffer::Staging)[0];
         let n = 2 * self.program.stage_names().len() as u32 * k;
         let inside = support == TimestampSupport::InsidePasses;
@@ -235,7 +233,7 @@ impl GpuBackend {
         if self.drain(0, out)? {
             self.grow_records()?;
         }
-        Ok((stamps, self.counters.tick - before))
+        Ok((stamps, (self.counters.tick - before) as u32))
     }
 }
 

@@ -161,6 +161,7 @@ impl InitialData<'_> {
             Currents => bytemuck::cast_slice(&plan.currents),
             CurrentSteps => bytemuck::cast_slice(&plan.current_steps),
             SpikedAt => {
+                // (low, high) words of u64::MAX: no neuron has spiked yet.
                 let never = vec![u32::MAX; spiked_at_len(plan)];
                 return Some(Cow::Owned(bytemuck::cast_slice(&never).to_vec()));
             }
@@ -178,10 +179,11 @@ impl InitialData<'_> {
     }
 }
 
-/// The control block at the start of a run.
-fn control() -> Control {
+/// The control block at the start of a run: tick 0, no fault, a fault stops the run.
+pub(super) fn control() -> Control {
     Control {
-        tick: 0,
+        fault_neuron: u32::MAX,
+        fault_stops: 1,
         ..Control::default()
     }
 }

@@ -189,6 +189,8 @@ impl GpuBackend {
                 shader_compile_s,
                 ..SetupTimes::default()
             },
+            fault: None,
+            fault_stops: true,
         };
         if let (Some(g), Some(c)) = (&generation, &compact) {
             backend.generate_connectivity(plan, g, c)?;

@@ -27,6 +27,7 @@ const SHARED: &[(&str, &str)] = &[
         include_str!("../../shaders/shared/chunk_position.wgsl"),
     ),
     ("spike_walk", include_str!("../../shaders/shared/spike_walk.wgsl")),
+    ("tick", include_str!("../../shaders/shared/tick.wgsl")),
 ];
 
 /// A compute stage: its name (also the file stem, the entry point and the wgpu label suffix),
@@ -54,13 +55,13 @@ macro_rules! stage {
 /// Every stage the engine uses, in tick order, then the test-only stages.
 pub const STAGES: &[Stage] = &[
     stage!("stages" / "batch_begin", ["common"]),
-    stage!("stages" / "poisson_input", ["common", "mulhi", "philox"]),
-    stage!("stages" / "current_input", ["common", "mulhi", "philox"]),
+    stage!("stages" / "poisson_input", ["common", "tick", "mulhi", "philox"]),
+    stage!("stages" / "current_input", ["common", "tick", "mulhi", "philox"]),
     stage!(
         "stages" / "neuron_update",
-        ["common", "mulhi", "philox", "neuron_models"]
+        ["common", "tick", "mulhi", "philox", "neuron_models"]
     ),
-    stage!("stages" / "prepare_propagate", ["common"]),
+    stage!("stages" / "prepare_propagate", ["common", "tick"]),
     stage!("stages" / "propagate", ["common", "spike_walk"]),
     stage!(
         "stages" / "propagate_compact",
@@ -78,11 +79,11 @@ pub const STAGES: &[Stage] = &[
         "generation" / "generate_synapses",
         ["common", "mulhi", "philox", "gen_common", "chunk_position"]
     ),
-    stage!("stages" / "stdp_traces", ["common"]),
-    stage!("stages" / "stdp_pre", ["common", "stdp_common"]),
-    stage!("stages" / "stdp_post", ["common", "stdp_common"]),
+    stage!("stages" / "stdp_traces", ["common", "tick"]),
+    stage!("stages" / "stdp_pre", ["common", "tick", "stdp_common"]),
+    stage!("stages" / "stdp_post", ["common", "tick", "stdp_common"]),
     stage!("stages" / "modulated_update", ["common"]),
-    stage!("stages" / "tick_end", ["common"]),
+    stage!("stages" / "tick_end", ["common", "tick"]),
     stage!("checks" / "rng_check", ["mulhi", "philox"]),
     stage!("checks" / "position_check", ["chunk_position"]),
 ];
@@ -157,14 +158,14 @@ pub fn propagate_compact_source(layout: &ChunkLayout, dialect: Dialect) -> Strin
     let mut src = chunked_stage("propagate_compact", layout, COMPACT_CHUNK_BINDING, false, dialect);
     src.push_str(&chunk_switch(
         layout,
-        "fn deliver_segment(chunk: u32, within: u32, len: u32, lid: u32, tick: u32, proj: CompactProjection)",
+        "fn deliver_segment(chunk: u32, within: u32, len: u32, lid: u32, now_slot: u32, proj: CompactProjection)",
         "for (var i = within + lid; i < within + len; i += WORKGROUP_SIZE) { \
          let bit = (i & 31u) * TARGET_BITS; \
          let at = region + (i >> 5u) * TARGET_BITS + (bit >> 5u); \
          let shift = bit & 31u; \
          var local = targets_{t}[at] >> shift; \
          if (shift + TARGET_BITS > 32u) { local |= targets_{t}[at + 1u] << (32u - shift); } \
-         deliver(tick, proj, words_{w}[i], local & TARGET_MASK); }",
+         deliver(now_slot, proj, words_{w}[i], local & TARGET_MASK); }",
     ));
     src
 }

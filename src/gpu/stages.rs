@@ -377,7 +377,12 @@ const MODULATED_UPDATE: StageDecl = StageDecl {
 
 const TICK_END: StageDecl = StageDecl {
     name: "tick_end",
-    bindings: &[uniform(0, Params), write(1, Control), write(2, Modulators)],
+    bindings: &[
+        uniform(0, Params),
+        write(1, Control),
+        write(2, Modulators),
+        read(3, State),
+    ],
     chunks: None,
     workgroup_size: 1,
     dispatch: DispatchRule::Once,

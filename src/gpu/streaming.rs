@@ -1,6 +1,8 @@
 //! The run loop: batches of ticks submitted two at a time into alternating staging buffers;
 //! the host drains one (control block and spike records) while the GPU computes the next. A
-//! batch that halts because the record ring filled up makes the ring grow before the next.
+//! batch that halts because the record ring filled up makes the ring grow before the next. A
+//! batch the watchdog halted (a non-finite state, with `fault_stops` set) ends the run after
+//! its faulting tick: the batches behind it run nothing.
 
 use std::collections::VecDeque;
 
@@ -8,6 +10,10 @@ use super::GpuBackend;
 use crate::error::{Error, Result};
 use crate::plan::layout::{Control, SpikeRecord};
 use crate::plan::sizes::{CONTROL_BYTES, DeviceBuffer, records_bytes, staging_bytes};
+use crate::sim::{NonFiniteFault, Spike};
+
+/// Byte offset of `Control::end_tick` (its high word follows).
+pub(super) const END_TICK_OFFSET: u64 = std::mem::offset_of!(Control, end_tick) as u64;
 
 type MapReceiver =
     futures_intrusive::channel::shared::OneshotReceiver<std::result::Result<(), wgpu::BufferAsyncError>>;
@@ -28,35 +34,37 @@ struct Batches {
 }
 
 impl Batches {
-    fn pending_ticks(&self) -> u32 {
-        self.queue.iter().map(|b| b.ticks).sum()
+    fn pending_ticks(&self) -> u64 {
+        self.queue.iter().map(|b| u64::from(b.ticks)).sum()
     }
 }
 
 impl GpuBackend {
     /// Runs `ticks` ticks, appending every spike (sorted by tick, then neuron) to `out`.
     /// No host round trip happens inside a batch; the loop keeps two batches in flight.
-    pub fn run_ticks(&mut self, ticks: u32, out: &mut Vec<SpikeRecord>) -> Result<()> {
+    pub fn run_ticks(&mut self, ticks: u64, out: &mut Vec<Spike>) -> Result<()> {
         let start = self.counters.tick;
-        let end = start.checked_add(ticks).ok_or_else(|| Error::LimitExceeded {
-            what: "tick counter (32 bits)".into(),
-            requested: u64::from(start) + u64::from(ticks),
-            max: u64::from(u32::MAX),
-        })?;
-        if ticks == 0 {
+        crate::limits::check_run_end(start, ticks)?;
+        let end = start + ticks;
+        if ticks == 0 || self.stopped_by_fault() {
             return Ok(());
         }
         let control = self.resources.get(DeviceBuffer::Control);
-        self.ctx.queue.write_buffer(control, 4, bytemuck::bytes_of(&end));
+        let end_words = crate::limits::tick_words(end);
+        self.ctx
+            .queue
+            .write_buffer(control, END_TICK_OFFSET, bytemuck::cast_slice(&end_words));
         let mut batches = Batches::default();
         let mut reached = start;
         let mut grow = false;
         loop {
-            while !grow && batches.queue.len() < 2 && reached + batches.pending_ticks() < end {
-                let k = self
-                    .options
-                    .ticks_per_batch
-                    .min(end - reached - batches.pending_ticks());
+            while !grow
+                && !self.stopped_by_fault()
+                && batches.queue.len() < 2
+                && reached + batches.pending_ticks() < end
+            {
+                let left = end - reached - batches.pending_ticks();
+                let k = u64::from(self.options.ticks_per_batch).min(left) as u32;
                 self.submit_batch(&mut batches, k);
             }
             let Some(batch) = batches.queue.pop_front() else {
@@ -70,13 +78,18 @@ impl GpuBackend {
                 grow = false;
             }
         }
-        if self.counters.tick != end {
+        if self.counters.tick != end && !self.stopped_by_fault() {
             return Err(Error::Gpu(format!(
                 "the GPU stopped at tick {} instead of {end}",
                 self.counters.tick
             )));
         }
         Ok(())
+    }
+
+    /// Whether the watchdog stopped the run (a recorded fault with the stop policy).
+    pub(super) fn stopped_by_fault(&self) -> bool {
+        self.fault.is_some() && self.fault_stops
     }
 
     /// Encodes and submits a batch of `ticks` ticks into the next staging buffer and asks for
@@ -125,7 +138,9 @@ impl GpuBackend {
 
     /// Reads one staging buffer: control snapshot and this batch's records. Returns whether
     /// the batch halted early on a full record ring.
-    pub(super) fn drain(&mut self, idx: usize, out: &mut Vec<SpikeRecord>) -> Result<bool> {
+    pub(super) fn drain(&mut self, idx: usize, out: &mut Vec<Spike>) -> Result<bool> {
+        // The batch began where the last drained one ended; its records hold low words.
+        let first_tick = self.counters.tick;
         let staging = &self.resources.parts(DeviceBuffer::Staging)[idx];
         let control: Control;
         {
@@ -143,19 +158,29 @@ impl GpuBackend {
             }
             let bytes = &view[CONTROL_BYTES as usize..CONTROL_BYTES as usize + head * 8];
             let first = out.len();
-            out.extend(
-                bytes
-                    .chunks_exact(8)
-                    .map(bytemuck::pod_read_unaligned::<SpikeRecord>),
-            );
+            out.extend(bytes.chunks_exact(8).map(|b| {
+                let r: SpikeRecord = bytemuck::pod_read_unaligned(b);
+                Spike {
+                    tick: first_tick + u64::from(r.tick.wrapping_sub(first_tick as u32)),
+                    neuron: r.neuron,
+                }
+            }));
             out[first..].sort_unstable();
         }
         staging.unmap();
-        self.counters.tick = control.tick;
+        self.counters.tick = u64::from(control.tick) | (u64::from(control.tick_hi) << 32);
+        if control.fault_field != 0 && self.fault.is_none() {
+            self.fault = Some(NonFiniteFault {
+                tick: u64::from(control.fault_tick) | (u64::from(control.fault_tick_hi) << 32),
+                neuron: control.fault_neuron,
+                field: control.fault_field - 1,
+            });
+        }
         self.counters.spikes = u64::from(control.spikes_lo) | (u64::from(control.spikes_hi) << 32);
         self.counters.events = u64::from(control.events_lo) | (u64::from(control.events_hi) << 32);
         self.counters.halts = control.halts;
-        Ok(control.halted != 0)
+        let stopped = control.fault_field != 0 && control.fault_stops != 0;
+        Ok(control.halted != 0 && !stopped)
     }
 
     /// Doubles the record ring after a halt (up to the binding limit), so that dense activity

@@ -175,7 +175,7 @@ impl DistalReward {
         for _ in 0..steps {
             self.sim.run_ms(HOST_STEP_MS)?;
             for r in self.sim.take_spike_records() {
-                let t = f64::from(r.tick) * dt;
+                let t = r.tick as f64 * dt;
                 if r.neuron == self.n1 {
                     self.last_n1_ms = t;
                 } else if r.neuron == self.n2 && t > self.last_n1_ms && t - self.last_n1_ms < COINCIDENCE_MS {

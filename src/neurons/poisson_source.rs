@@ -62,8 +62,9 @@ pub fn constants() -> PopConstantsF64 {
 
 /// `poisson_source_update` of `shaders/models/poisson_source.wgsl`: fires when one Philox word
 /// keyed by (tick, neuron, stream) is below rate x dt x 2^32 (`q`: that threshold, the stream
-/// and the neuron index, as u32 bits).
+/// and the neuron index, as u32 bits). The tick's high word is the counter's last word.
 #[inline]
-pub fn update(q: [f32; 4], key: [u32; 2], tick: u32) -> bool {
-    philox4x32_10([tick, q[2].to_bits(), q[1].to_bits(), 0], key)[0] < q[0].to_bits()
+pub fn update(q: [f32; 4], key: [u32; 2], tick: u64) -> bool {
+    let [lo, hi] = crate::limits::tick_words(tick);
+    philox4x32_10([lo, q[2].to_bits(), q[1].to_bits(), hi], key)[0] < q[0].to_bits()
 }

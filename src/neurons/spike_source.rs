@@ -62,9 +62,9 @@ pub fn constants() -> PopConstantsF64 {
 /// `spike_source_update` of `shaders/models/spike_source.wgsl`: `q` holds the neuron's slice
 /// of `ticks` (offset and count as u32 bits); `aux` is the next index.
 #[inline]
-pub fn update(s: &mut NeuronState, q: [f32; 4], ticks: &[u32], tick: u32) -> bool {
+pub fn update(s: &mut NeuronState, q: [f32; 4], ticks: &[u32], tick: u64) -> bool {
     let (offset, count) = (q[0].to_bits(), q[1].to_bits());
-    if s.aux < count && ticks[(offset + s.aux) as usize] == tick {
+    if s.aux < count && u64::from(ticks[(offset + s.aux) as usize]) == tick {
         s.aux += 1;
         return true;
     }

@@ -190,14 +190,22 @@ pub struct PlasticGpu {
 }
 
 /// GPU-side run control and counters (a storage buffer; some fields are atomics in WGSL).
+/// Ticks are 64-bit as two words; the slots the tick selects in the input ring, the spike
+/// and trace histories and the reward-modulation interval are kept as counters beside it, so
+/// that no shader needs a 64-bit modulo.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Pod, Zeroable)]
 pub struct Control {
-    /// The next tick to execute.
+    /// The next tick to execute, low word.
     pub tick: u32,
-    /// Ticks >= this are not executed (the end of the current run).
+    /// The next tick to execute, high word.
+    pub tick_hi: u32,
+    /// Ticks >= this are not executed (the end of the current run), low word.
     pub end_tick: u32,
-    /// Set when the record ring might not hold another tick's spikes; cleared per batch.
+    /// End of the current run, high word.
+    pub end_tick_hi: u32,
+    /// Set when the record ring might not hold another tick's spikes, or when the watchdog
+    /// stops the run; cleared per batch unless the watchdog stopped it.
     pub halted: u32,
     /// Spikes of the current tick (atomic).
     pub spike_count: u32,
@@ -215,8 +223,29 @@ pub struct Control {
     pub events_hi: u32,
     /// Number of times a batch halted early because the record ring was nearly full.
     pub halts: u32,
-    /// Padding to 16 bytes.
-    pub _pad: u32,
+    /// The next tick modulo the ring's slots.
+    pub ring_slot: u32,
+    /// The next tick modulo the history length.
+    pub hist_slot: u32,
+    /// The next tick modulo the reward-modulation interval (0 without one).
+    pub modulation_phase: u32,
+    /// Watchdog: the lowest neuron whose state became non-finite in the first faulting tick
+    /// (atomic; `u32::MAX` for none).
+    pub fault_neuron: u32,
+    /// Watchdog: 1 + the index of the first non-finite variable of that neuron (0: no fault).
+    pub fault_field: u32,
+    /// Watchdog: the faulting tick, low word.
+    pub fault_tick: u32,
+    /// Watchdog: the faulting tick, high word.
+    pub fault_tick_hi: u32,
+    /// 1 when a fault stops the run (`NonFinitePolicy::Stop`), 0 when it only is recorded.
+    pub fault_stops: u32,
+    /// Padding.
+    pub _pad0: u32,
+    /// Padding.
+    pub _pad1: u32,
+    /// Padding.
+    pub _pad2: u32,
 }
 
 /// Per-population constants: `c` holds the slots each neuron model names in its table
@@ -387,11 +416,13 @@ pub struct CurrentStep {
     pub amplitude: f32,
 }
 
-/// One recorded spike.
+/// One spike in the GPU's record ring. The tick is the low word of the spike's tick: a batch
+/// spans fewer than 2^32 ticks, so the host rebuilds the 64-bit tick from the batch's first
+/// tick ([`crate::sim::Spike`] is the host's record).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Pod, Zeroable)]
 pub struct SpikeRecord {
-    /// Tick of the spike.
+    /// Low word of the spike's tick.
     pub tick: u32,
     /// Global neuron index.
     pub neuron: u32,

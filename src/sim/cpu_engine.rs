@@ -2,13 +2,13 @@
 
 use std::ops::Range;
 
-use super::RunCounters;
 use super::engine::{Engine, WeightCopy};
+use super::{EngineState, NonFiniteFault, NonFinitePolicy, RunCounters, Spike};
 use crate::cpu::CpuBackend;
 use crate::error::{Error, Result};
 use crate::gpu::GpuBackend;
 use crate::plan::Plan;
-use crate::plan::layout::{NeuronState, SpikeRecord};
+use crate::plan::layout::NeuronState;
 
 impl Engine for CpuBackend {
     fn backend_name(&self) -> &'static str {
@@ -19,14 +19,31 @@ impl Engine for CpuBackend {
         format!("cpu reference, {} threads", self.threads())
     }
 
-    fn run_ticks(&mut self, ticks: u32, out: &mut Vec<SpikeRecord>) -> Result<()> {
+    fn run_ticks(&mut self, ticks: u64, out: &mut Vec<Spike>) -> Result<()> {
         CpuBackend::run_ticks(self, ticks, out);
         Ok(())
     }
 
+    fn set_nonfinite_policy(&mut self, policy: NonFinitePolicy) -> Result<()> {
+        CpuBackend::set_nonfinite_policy(self, policy);
+        Ok(())
+    }
+
+    fn nonfinite(&self) -> Option<NonFiniteFault> {
+        CpuBackend::nonfinite(self)
+    }
+
+    fn export_state(&self, plan: &Plan) -> Result<EngineState> {
+        Ok(CpuBackend::export_state(self, plan))
+    }
+
+    fn import_state(&mut self, plan: &Plan, state: &EngineState) -> Result<()> {
+        CpuBackend::import_state(self, plan, state)
+    }
+
     fn counters(&self) -> RunCounters {
         RunCounters {
-            ticks: u64::from(self.tick()),
+            ticks: self.tick(),
             spikes: self.total_spikes(),
             syn_events: self.total_events(),
         }

@@ -3,12 +3,12 @@
 
 use std::ops::Range;
 
-use super::{Backend, RunCounters, SimOptions};
+use super::{Backend, EngineState, NonFiniteFault, NonFinitePolicy, RunCounters, SimOptions, Spike};
 use crate::cpu::CpuBackend;
 use crate::error::{Error, Result};
 use crate::gpu::{GpuBackend, PendingRead};
 use crate::plan::Plan;
-use crate::plan::layout::{NeuronState, SpikeRecord};
+use crate::plan::layout::NeuronState;
 
 /// A backend that runs a planned network tick by tick: the CPU reference and the GPU backend
 /// implement it, and the [`Simulator`](super::Simulator) drives one without knowing which.
@@ -18,10 +18,8 @@ use crate::plan::layout::{NeuronState, SpikeRecord};
 /// another can take. Methods that take the [`Plan`] are given the one the engine was built
 /// from.
 ///
-/// Where the next capabilities plug in: a checkpoint is the readers' arrays plus those still
-/// private to the backends (traces, spike history, last spike ticks, current accumulator),
-/// written and restored through one pair of methods in this same layout, so that either
-/// backend resumes the other's; a rank of a distributed run is an `Engine` wrapping another,
+/// A checkpoint is [`Engine::export_state`]'s [`EngineState`], in one layout for every
+/// engine, so that either backend resumes the other's ([`Engine::import_state`]). A rank of a distributed run is an `Engine` wrapping another,
 /// whose `run_ticks` runs to each communication boundary, exchanges the spikes it was handed
 /// and delivers the remote ones through the inner engine's propagate stage. The CPU backend
 /// runs on [`SimOptions::threads`] threads behind the same methods.
@@ -34,8 +32,21 @@ pub trait Engine: Send {
 
     /// Runs `ticks` ticks of the plan's tick schedule ([`super::schedule::tick_schedule`]),
     /// appending every spike of every population, recorded or not, to `out` in (tick,
-    /// neuron) order.
-    fn run_ticks(&mut self, ticks: u32, out: &mut Vec<SpikeRecord>) -> Result<()>;
+    /// neuron) order. With [`NonFinitePolicy::Stop`] it stops after a tick in which the
+    /// watchdog saw a non-finite state ([`Engine::nonfinite`]), and runs nothing once it has.
+    fn run_ticks(&mut self, ticks: u64, out: &mut Vec<Spike>) -> Result<()>;
+
+    /// What the run does when a neuron's state becomes NaN or infinite.
+    fn set_nonfinite_policy(&mut self, policy: NonFinitePolicy) -> Result<()>;
+
+    /// The first non-finite state the watchdog saw, if any.
+    fn nonfinite(&self) -> Option<NonFiniteFault>;
+
+    /// Everything the rest of the run depends on, in the engines' shared layout.
+    fn export_state(&self, plan: &Plan) -> Result<EngineState>;
+
+    /// Continues from `state` (of this plan's network, from any engine).
+    fn import_state(&mut self, plan: &Plan, state: &EngineState) -> Result<()>;
 
     /// Ticks run, spikes emitted and synaptic events delivered so far.
     fn counters(&self) -> RunCounters;
@@ -86,7 +97,7 @@ pub trait Engine: Send {
     fn profile_ticks(
         &mut self,
         ticks: u32,
-        out: &mut Vec<SpikeRecord>,
+        out: &mut Vec<Spike>,
     ) -> Result<Option<crate::gpu::StageProfile>> {
         let _ = (ticks, out);
         Ok(None)

@@ -2,12 +2,12 @@
 
 use std::ops::Range;
 
-use super::RunCounters;
 use super::engine::{Engine, WeightCopy};
+use super::{EngineState, NonFiniteFault, NonFinitePolicy, RunCounters, Spike};
 use crate::error::Result;
 use crate::gpu::GpuBackend;
 use crate::plan::Plan;
-use crate::plan::layout::{NeuronState, SpikeRecord};
+use crate::plan::layout::NeuronState;
 
 impl Engine for GpuBackend {
     fn backend_name(&self) -> &'static str {
@@ -18,22 +18,38 @@ impl Engine for GpuBackend {
         self.adapter().name.clone()
     }
 
-    fn run_ticks(&mut self, ticks: u32, out: &mut Vec<SpikeRecord>) -> Result<()> {
+    fn run_ticks(&mut self, ticks: u64, out: &mut Vec<Spike>) -> Result<()> {
         GpuBackend::run_ticks(self, ticks, out)
     }
 
     fn profile_ticks(
         &mut self,
         ticks: u32,
-        out: &mut Vec<SpikeRecord>,
+        out: &mut Vec<Spike>,
     ) -> Result<Option<crate::gpu::StageProfile>> {
         GpuBackend::profile_ticks(self, ticks, out).map(Some)
+    }
+
+    fn set_nonfinite_policy(&mut self, policy: NonFinitePolicy) -> Result<()> {
+        GpuBackend::set_nonfinite_policy(self, policy)
+    }
+
+    fn nonfinite(&self) -> Option<NonFiniteFault> {
+        GpuBackend::nonfinite(self)
+    }
+
+    fn export_state(&self, plan: &Plan) -> Result<EngineState> {
+        GpuBackend::export_state(self, plan)
+    }
+
+    fn import_state(&mut self, plan: &Plan, state: &EngineState) -> Result<()> {
+        GpuBackend::import_state(self, plan, state)
     }
 
     fn counters(&self) -> RunCounters {
         let c = GpuBackend::counters(self);
         RunCounters {
-            ticks: u64::from(c.tick),
+            ticks: c.tick,
             spikes: c.spikes,
             syn_events: c.events,
         }

@@ -1,5 +1,6 @@
 //! The [`Simulator`]: one API over the CPU reference and the GPU backend, each an [`Engine`].
 
+mod checkpoint;
 mod cpu_engine;
 pub mod engine;
 mod gpu_engine;
@@ -8,6 +9,9 @@ mod record_store;
 mod records;
 pub mod schedule;
 mod simulator;
+mod spike;
+pub mod state;
+pub mod watchdog;
 mod weights;
 
 use std::str::FromStr;
@@ -19,6 +23,9 @@ pub use engine::{Engine, WeightCopy};
 pub use record_store::RateRecord;
 pub use records::{RunCounters, SpikeTrain};
 pub use simulator::Simulator;
+pub use spike::Spike;
+pub use state::EngineState;
+pub use watchdog::{NonFiniteEvent, NonFiniteFault, NonFinitePolicy};
 pub use weights::{ProjectionWeights, WeightTicket};
 
 /// Which backend runs the network.
@@ -60,4 +67,6 @@ pub struct SimOptions {
     /// most one per 100,000 stored synapses ([`crate::cpu::threads_for`]). The results do not
     /// depend on it.
     pub threads: Option<usize>,
+    /// What a neuron state that becomes NaN or infinite does to the run (the watchdog).
+    pub nonfinite: NonFinitePolicy,
 }

@@ -3,9 +3,9 @@
 //! grows with what is recorded (the selected neurons in their window), never with the
 //! population; every spike is still counted per population, and rate records bin them.
 
+use super::Spike;
 use crate::model::{Network, NeuronSelection};
 use crate::plan::Plan;
-use crate::plan::layout::SpikeRecord;
 
 /// The spike counts of a whole population in bins of a fixed width.
 #[derive(Clone, Debug, PartialEq)]
@@ -63,7 +63,7 @@ pub(super) struct RecordStore {
     /// Spikes emitted per population, recorded or not.
     pub(super) counts: Vec<u64>,
     /// Kept spikes, in (tick, neuron) order.
-    pub(super) records: Vec<SpikeRecord>,
+    pub(super) records: Vec<Spike>,
 }
 
 impl RecordStore {
@@ -106,19 +106,19 @@ impl RecordStore {
 
     /// Files one batch of spikes (every population's, in (tick, neuron) order) after which
     /// `ticks` ticks have run.
-    pub(super) fn drain(&mut self, batch: &[SpikeRecord], plan: &Plan, ticks: u64, dt_ms: f64) {
+    pub(super) fn drain(&mut self, batch: &[Spike], plan: &Plan, ticks: u64, dt_ms: f64) {
         for r in batch {
             let pi = plan.population_of(r.neuron);
             self.counts[pi] += 1;
             if let Some(rate) = &mut self.rates[pi] {
-                let b = (u64::from(r.tick) / rate.bin_ticks) as usize;
+                let b = (r.tick / rate.bin_ticks) as usize;
                 if rate.record.counts.len() <= b {
                     rate.record.counts.resize(b + 1, 0);
                 }
                 rate.record.counts[b] += 1;
             }
             let f = &self.filters[pi];
-            let tick = u64::from(r.tick);
+            let tick = r.tick;
             if f.record && tick >= f.ticks.0 && tick < f.ticks.1 && f.neurons.contains(r.neuron - f.start) {
                 self.records.push(*r);
             }

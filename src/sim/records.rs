@@ -1,10 +1,11 @@
 //! Records and counters: the spikes recorded so far, neuron state and run counters.
 
 use super::Simulator;
+use super::Spike;
 use super::record_store::RateRecord;
 use crate::error::Result;
 use crate::model::PopulationId;
-use crate::plan::layout::{NeuronState, SpikeRecord};
+use crate::plan::layout::NeuronState;
 
 /// Spikes of one population: parallel arrays of times and neuron indices (local to the
 /// population), sorted by time, then neuron.
@@ -30,13 +31,13 @@ pub struct RunCounters {
 
 impl Simulator {
     /// Every recorded spike as (tick, global neuron), sorted.
-    pub fn spike_records(&self) -> &[SpikeRecord] {
+    pub fn spike_records(&self) -> &[Spike] {
         &self.store.records
     }
 
     /// Hands over the spike records kept so far and starts a new record (for long runs that
     /// process spikes as they come, so that host memory stays bounded).
-    pub fn take_spike_records(&mut self) -> Vec<SpikeRecord> {
+    pub fn take_spike_records(&mut self) -> Vec<Spike> {
         std::mem::take(&mut self.store.records)
     }
 
@@ -62,7 +63,7 @@ impl Simulator {
             .iter()
             .filter(|r| (start..end).contains(&r.neuron))
         {
-            train.times_ms.push(f64::from(r.tick) * self.plan.dt_ms);
+            train.times_ms.push(r.tick as f64 * self.plan.dt_ms);
             train.neurons.push(r.neuron - start);
         }
         Ok(train)

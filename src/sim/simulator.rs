@@ -4,11 +4,11 @@ use std::time::Instant;
 
 use super::engine::{self, Engine};
 use super::record_store::RecordStore;
+use super::watchdog::VariableNames;
 use super::weights::PendingSnapshot;
-use super::{Backend, SimOptions};
+use super::{Backend, NonFiniteEvent, NonFinitePolicy, SimOptions, Spike};
 use crate::error::{Error, Result, invalid};
 use crate::model::{Network, PopulationId, ProjectionId};
-use crate::plan::layout::SpikeRecord;
 use crate::plan::{Plan, PopulationPlan};
 
 /// A network instantiated on a backend.
@@ -17,7 +17,10 @@ pub struct Simulator {
     pub(super) plan: Plan,
     pub(super) engine: Box<dyn Engine>,
     pub(super) store: RecordStore,
-    batch: Vec<SpikeRecord>,
+    batch: Vec<Spike>,
+    /// What a non-finite state does to the run, and the names its message uses.
+    nonfinite: NonFinitePolicy,
+    names: VariableNames,
     pub(super) snapshots: Vec<PendingSnapshot>,
     build_s: f64,
     plan_s: f64,
@@ -53,26 +56,38 @@ impl Simulator {
             Plan::new(net)?
         };
         let plan_s = t0.elapsed().as_secs_f64();
-        let engine = engine::open(&mut plan, backend, options)?;
+        let nonfinite = options.nonfinite;
+        let mut engine = engine::open(&mut plan, backend, options)?;
+        engine.set_nonfinite_policy(nonfinite)?;
         Ok(Self {
             network: net.id,
             store: RecordStore::new(net, &plan),
             plan,
             engine,
             batch: Vec::new(),
+            nonfinite,
+            names: VariableNames::of(net),
             snapshots: Vec::new(),
             build_s: t0.elapsed().as_secs_f64(),
             plan_s,
         })
     }
 
-    /// Runs `ticks` time steps, keeping the spikes the network's recordings select.
-    pub fn run_ticks(&mut self, ticks: u32) -> Result<()> {
+    /// Runs `ticks` time steps, keeping the spikes the network's recordings select. Every way
+    /// of running comes here, so the run-length limit ([`crate::limits::check_run_end`]) is
+    /// checked here once. With the default [`NonFinitePolicy::Stop`], a neuron state that
+    /// became NaN or infinite ends the run after that tick (its spikes recorded) with
+    /// [`Error::NonFinite`].
+    pub fn run_ticks(&mut self, ticks: u64) -> Result<()> {
+        crate::limits::check_run_end(self.ticks(), ticks)?;
         self.batch.clear();
         self.engine.run_ticks(ticks, &mut self.batch)?;
         let done = self.engine.counters().ticks;
         self.store.drain(&self.batch, &self.plan, done, self.plan.dt_ms);
-        Ok(())
+        match self.nonfinite() {
+            Some(event) if self.nonfinite == NonFinitePolicy::Stop => Err(Error::NonFinite(Box::new(event))),
+            _ => Ok(()),
+        }
     }
 
     /// Runs `ticks` time steps with each stage timed ([`crate::gpu::StageProfile`]): the GPU
@@ -87,18 +102,23 @@ impl Simulator {
 
     /// Runs for `duration_ms` of biological time (rounded to whole ticks).
     pub fn run_ms(&mut self, duration_ms: f64) -> Result<()> {
-        if !(duration_ms.is_finite() && duration_ms >= 0.0) {
-            return Err(invalid("duration_ms", duration_ms, "must be finite and >= 0"));
-        }
-        let ticks = (duration_ms / self.plan.dt_ms).round();
-        if ticks > f64::from(u32::MAX - self.ticks() as u32) {
-            return Err(invalid(
-                "duration_ms",
-                duration_ms,
-                &format!("the tick counter is 32-bit: at most {} ticks in all", u32::MAX),
-            ));
-        }
-        self.run_ticks(ticks as u32)
+        let ticks = crate::limits::duration_ticks("duration_ms", duration_ms, self.plan.dt_ms)?;
+        self.run_ticks(ticks)
+    }
+
+    /// What the run does when a neuron's state becomes NaN or infinite (from the next tick).
+    pub fn set_nonfinite_policy(&mut self, policy: NonFinitePolicy) -> Result<()> {
+        self.engine.set_nonfinite_policy(policy)?;
+        self.nonfinite = policy;
+        Ok(())
+    }
+
+    /// The first neuron state the watchdog saw become NaN or infinite, if any: tick,
+    /// population, neuron and variable.
+    pub fn nonfinite(&self) -> Option<NonFiniteEvent> {
+        self.engine
+            .nonfinite()
+            .map(|fault| self.names.event(fault, self.plan.dt_ms))
     }
 
     /// Time step (ms).

@@ -7,7 +7,7 @@ use spikegpu::model::{
     Connectivity, DelayDist, InitialValue, Network, NetworkBuilder, NeuronModel, Receptor, WeightDist,
 };
 use spikegpu::neurons::{AdExPattern, EquationNeuron};
-use spikegpu::plan::layout::SpikeRecord;
+use spikegpu::sim::Spike;
 use spikegpu::{Backend, Simulator, networks};
 
 /// The definition in `examples/models/neuron_models/<name>.toml`.
@@ -21,7 +21,7 @@ fn definition(name: &str) -> ModelDefinition {
 }
 
 /// Every spike of `net` on the CPU backend over `ms`.
-fn cpu_spikes(net: &Network, ms: f64) -> Vec<SpikeRecord> {
+fn cpu_spikes(net: &Network, ms: f64) -> Vec<Spike> {
     let mut sim = Simulator::new(net, Backend::Cpu).unwrap();
     sim.run_ms(ms).unwrap();
     sim.spike_records().to_vec()
@@ -36,7 +36,7 @@ fn with_models(net: &Network, model: impl Fn(usize) -> NeuronModel) -> Network {
     net
 }
 
-fn assert_same_spikes(builtin: &[SpikeRecord], ours: &[SpikeRecord], min: usize) {
+fn assert_same_spikes(builtin: &[Spike], ours: &[Spike], min: usize) {
     assert!(builtin.len() >= min, "only {} spikes", builtin.len());
     let first = builtin.iter().zip(ours).position(|(a, b)| a != b);
     assert_eq!(

@@ -8,7 +8,7 @@ use spikegpu::{
     app::stats, networks,
 };
 
-fn run_both(net: &Network, ticks: u32) -> (Simulator, Simulator) {
+fn run_both(net: &Network, ticks: u64) -> (Simulator, Simulator) {
     let mut gpu = Simulator::new(net, Backend::Gpu).unwrap();
     let mut cpu = Simulator::new(net, Backend::Cpu).unwrap();
     gpu.run_ticks(ticks).unwrap();

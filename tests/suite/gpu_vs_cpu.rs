@@ -276,10 +276,10 @@ fn always_firing(n: u32) -> spikegpu::Network {
     b.build().unwrap()
 }
 
-fn assert_every_neuron_every_tick(records: &[spikegpu::plan::layout::SpikeRecord], n: u32, ticks: u32) {
+fn assert_every_neuron_every_tick(records: &[spikegpu::sim::Spike], n: u32, ticks: u32) {
     assert_eq!(records.len() as u64, u64::from(n) * u64::from(ticks));
     for (i, r) in records.iter().enumerate() {
-        let expected = (i as u32 / n, i as u32 % n);
+        let expected = ((i as u32 / n).into(), i as u32 % n);
         assert_eq!((r.tick, r.neuron), expected, "record {i}");
     }
 }

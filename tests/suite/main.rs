@@ -16,6 +16,7 @@ mod models;
 mod neuron_tables;
 mod plasticity;
 mod procedural;
+mod reliability;
 mod resources;
 mod resources_props;
 mod run_command;

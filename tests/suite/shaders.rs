@@ -95,8 +95,9 @@ fn rust_and_wgsl_structs_have_identical_layouts() {
         modulation_interval, n_synapses, n_procedural, input_seed_lo, input_seed_hi, _pad2
     ]);
     check_layout!(Control, "Control", [
-        tick, end_tick, halted, spike_count, record_head, tick_events, spikes_lo, spikes_hi,
-        events_lo, events_hi, halts, _pad
+        tick, tick_hi, end_tick, end_tick_hi, halted, spike_count, record_head, tick_events,
+        spikes_lo, spikes_hi, events_lo, events_hi, halts, ring_slot, hist_slot, modulation_phase,
+        fault_neuron, fault_field, fault_tick, fault_tick_hi, fault_stops, _pad0, _pad1, _pad2
     ]);
     check_layout!(PopGpu, "PopGpu", [start, size, refractory_ticks, model, c]);
     check_layout!(NeuronState, "NeuronState", [v, u, w1, w2, syn_e, syn_i, refractory, aux]);

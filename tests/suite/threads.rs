@@ -5,13 +5,13 @@
 use crate::common;
 
 use spikegpu::app::stats::spike_hash;
-use spikegpu::plan::layout::SpikeRecord;
+use spikegpu::sim::Spike;
 use spikegpu::{Backend, Network, NetworkBuilder, SimOptions, Simulator, networks};
 
 /// Everything a run leaves behind that the thread count must not change.
 #[derive(Debug, PartialEq)]
 struct Outcome {
-    spikes: Vec<SpikeRecord>,
+    spikes: Vec<Spike>,
     /// Every state variable of every neuron, as bits.
     state: Vec<[u32; 8]>,
     input_ring: Vec<i32>,
@@ -267,4 +267,86 @@ fn equation_populations_run_bit_identically_on_1_2_and_4_threads() {
         builtin.spikes == ours.spikes,
         "cuba_equations = cuba on 2 threads"
     );
+}
+
+/// A state exported on one thread count and imported on another continues exactly as the
+/// uninterrupted run: STDP spike history and traces, eligibility and neuromodulators included.
+#[test]
+fn a_state_exported_on_2_threads_resumes_identically_on_1_and_4() {
+    let nets = [
+        ("brunel-stdp", networks::by_name("brunel-stdp", 4, 0.1).unwrap()),
+        ("reward", networks::reward::network(11).unwrap().net),
+    ];
+    for (name, net) in nets {
+        let whole = run_cpu(&net, 1, 100.0, &|_| {});
+        let mut first = Simulator::with_options(&net, Backend::Cpu, options(2)).unwrap();
+        first.run_ms(50.0).unwrap();
+        let state = first.export_state().unwrap();
+        let half = state.tick;
+        for threads in [1, 4] {
+            let mut second = Simulator::with_options(&net, Backend::Cpu, options(threads)).unwrap();
+            second.import_state(&state).unwrap();
+            second.run_ms(50.0).unwrap();
+            let tail: Vec<Spike> = whole.spikes.iter().filter(|s| s.tick >= half).copied().collect();
+            assert!(tail.len() > 20, "{name} fires: {}", tail.len());
+            assert!(
+                second.spike_records() == tail,
+                "{name}: spikes after the import on {threads} threads"
+            );
+            assert_eq!(
+                second.counters().syn_events,
+                whole.events,
+                "{name}, {threads} threads"
+            );
+            let exported = second.export_state().unwrap();
+            let mut reference = Simulator::with_options(&net, Backend::Cpu, options(1)).unwrap();
+            reference.run_ms(100.0).unwrap();
+            assert!(
+                exported == reference.export_state().unwrap(),
+                "{name}: final state on {threads} threads"
+            );
+        }
+    }
+}
+
+/// The watchdog on several threads names the same first non-finite state and stops after the
+/// same tick as on one (the faulty population straddles a thread boundary).
+#[test]
+fn the_watchdog_stops_every_thread_count_at_the_same_tick_naming_the_same_neuron() {
+    use spikegpu::{CurrentSource, InitialValue, IzhikevichParams, LifParams, NeuronModel};
+    let mut b = NetworkBuilder::new(0.1, 9);
+    b.population(
+        "calm",
+        10,
+        NeuronModel::Lif(LifParams::default()),
+        InitialValue::Constant(-60.0),
+    )
+    .unwrap();
+    let wild = b
+        .population(
+            "wild",
+            40,
+            NeuronModel::Izhikevich(IzhikevichParams {
+                a: 1e30,
+                ..IzhikevichParams::default()
+            }),
+            InitialValue::Constant(-65.0),
+        )
+        .unwrap();
+    b.current_input(wild, CurrentSource::Dc { amplitude: 10.0 })
+        .unwrap();
+    let net = b.build().unwrap();
+    let run = |threads: usize| {
+        let mut sim = Simulator::with_options(&net, Backend::Cpu, options(threads)).unwrap();
+        assert!(
+            sim.run_ticks(500).is_err(),
+            "{threads} threads: the watchdog stops the run"
+        );
+        (sim.nonfinite(), sim.ticks(), sim.spike_records().to_vec())
+    };
+    let one = run(1);
+    assert!(one.0.is_some() && one.1 < 500, "{:?}", one.0);
+    for threads in [2, 4] {
+        assert!(run(threads) == one, "{threads} threads");
+    }
 }

@@ -22,6 +22,16 @@ impl NetworkBuilder {
         if name.is_empty() {
             return Err(invalid("population.name", "\"\"", "must not be empty"));
         }
+        // Output files are named after populations: a name must be usable as part of one.
+        let unsafe_char = name.chars().find(|&c| c == '/' || c == '\\' || c.is_control());
+        if unsafe_char.is_some() || name == "." || name == ".." || name.len() > 200 {
+            let shown: String = name.chars().take(60).collect();
+            return Err(invalid(
+                "population.name",
+                format!("{shown:?}{}", if name.chars().count() > 60 { "..." } else { "" }),
+                "must be at most 200 bytes, not . or .., without / or \\ or control characters (it names output files)",
+            ));
+        }
         if self.net.populations.iter().any(|p| p.name == name) {
             return Err(invalid(
                 format!("{owner}.name"),

@@ -294,12 +294,13 @@ pub(super) fn run_buffers(plan: &Plan, sizes: &DeviceSizes) -> Vec<BufferSize> {
     table
 }
 
-/// Entries of the array of last spike ticks (one padded element without plasticity).
+/// Words of the array of last spike ticks, two (low, high) per neuron (one padded element
+/// without plasticity).
 pub fn spiked_at_len(plan: &Plan) -> usize {
     if plan.plastic.is_empty() {
         4
     } else {
-        plan.n_neurons as usize
+        2 * plan.n_neurons as usize
     }
 }
 

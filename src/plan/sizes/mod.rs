@@ -38,8 +38,9 @@ pub const EMPTY_BINDING_BYTES: u64 = 256;
 /// whole number of words at every target width.
 pub const MIN_CHUNK_BYTES: u64 = 128;
 
-/// Bytes reserved for the control snapshot at the head of a staging buffer.
-pub const CONTROL_BYTES: u64 = 64;
+/// Bytes reserved for the control snapshot at the head of a staging buffer (at least
+/// `size_of::<Control>()`, 96).
+pub const CONTROL_BYTES: u64 = 128;
 
 /// Bytes requested for the indirect dispatch arguments (three grids of three words).
 pub const INDIRECT_BYTES: u64 = 48;

@@ -1,0 +1,210 @@
+//! Checkpoints: the simulator's [`EngineState`] in a versioned, checksummed file, written
+//! atomically (a temporary name renamed into place), and restored on either backend.
+//!
+//! Layout (little-endian): the magic `SPIKEGPU-CKPT`, the format version (u32), the network's
+//! fingerprint (u64), the payload's length (u64), the payload, and an FNV-1a 64 checksum of
+//! everything before it. The payload holds the state's counters, then each array as its
+//! length (u64) and elements. The fingerprint covers what decides the state's meaning (time
+//! step, populations, synapse rows and targets), so a checkpoint of another model file, or of
+//! the same file with another seed, is refused.
+
+use std::path::Path;
+
+use super::{Backend, EngineState, NonFiniteFault, SimOptions, Simulator};
+use crate::error::{Error, Result};
+use crate::model::Network;
+use crate::plan::Plan;
+
+const MAGIC: &[u8; 13] = b"SPIKEGPU-CKPT";
+/// The format version; a file of another version is refused.
+pub const CHECKPOINT_VERSION: u32 = 1;
+
+impl Simulator {
+    /// Everything the rest of the run depends on ([`EngineState`]), in the layout every
+    /// backend shares: a state exported by one backend continues on the other.
+    pub fn export_state(&self) -> Result<EngineState> {
+        self.engine.export_state(&self.plan)
+    }
+
+    /// Continues from `state`, exported from a simulator of the same network (on either
+    /// backend); a state whose arrays do not fit this network is refused. The spikes recorded
+    /// so far stay as they are. A test may move `state.tick` to place a run anywhere in time
+    /// (the inputs drawn from the counter-based generator then follow the new ticks).
+    pub fn import_state(&mut self, state: &EngineState) -> Result<()> {
+        crate::limits::check_run_end(state.tick, 0)?;
+        self.engine.import_state(&self.plan, state)
+    }
+
+    /// Writes a checkpoint of the current state to `path` (atomically: a crash leaves the
+    /// previous file, never a partial one). Recorded spikes are not part of it.
+    pub fn save_checkpoint(&self, path: &Path) -> Result<()> {
+        let state = self.export_state()?;
+        let mut payload = Vec::new();
+        encode(&state, &mut payload);
+        let mut bytes = Vec::with_capacity(payload.len() + 48);
+        bytes.extend_from_slice(MAGIC);
+        bytes.extend_from_slice(&CHECKPOINT_VERSION.to_le_bytes());
+        bytes.extend_from_slice(&fingerprint(&self.plan).to_le_bytes());
+        bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+        bytes.extend_from_slice(&payload);
+        bytes.extend_from_slice(&fnv1a(&bytes).to_le_bytes());
+        crate::app::atomic::write_file(path, &bytes)
+    }
+
+    /// Builds `net` on `backend` and continues from the checkpoint at `path`, written by
+    /// [`Simulator::save_checkpoint`] for the same network on either backend. An unreadable,
+    /// corrupt, truncated, other-version or other-network file is refused with
+    /// [`Error::Checkpoint`].
+    pub fn restore(net: &Network, backend: Backend, options: SimOptions, path: &Path) -> Result<Self> {
+        let refuse = |why: String| Error::Checkpoint {
+            path: path.display().to_string(),
+            why,
+        };
+        let bytes = std::fs::read(path).map_err(|e| refuse(format!("cannot be read: {e}")))?;
+        let mut sim = Simulator::with_options(net, backend, options)?;
+        let payload = check_envelope(&bytes, fingerprint(&sim.plan)).map_err(refuse)?;
+        let state = decode(payload).ok_or_else(|| refuse("its payload is malformed".into()))?;
+        state
+            .check_shape(&sim.plan)
+            .map_err(|why| refuse(format!("it does not fit this network: {why}")))?;
+        sim.import_state(&state)?;
+        Ok(sim)
+    }
+}
+
+/// The payload of a checkpoint file after checking magic, version, checksum, length and
+/// network fingerprint, or why it is refused.
+fn check_envelope(bytes: &[u8], expected: u64) -> std::result::Result<&[u8], String> {
+    let head = MAGIC.len() + 4 + 8 + 8;
+    if bytes.len() < head + 8 || &bytes[..MAGIC.len()] != MAGIC {
+        return Err(format!("not a spikegpu checkpoint ({} bytes)", bytes.len()));
+    }
+    let word = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"));
+    let version = u32::from_le_bytes(bytes[MAGIC.len()..MAGIC.len() + 4].try_into().expect("4 bytes"));
+    if version != CHECKPOINT_VERSION {
+        return Err(format!(
+            "format version {version}; this spikegpu reads version {CHECKPOINT_VERSION}"
+        ));
+    }
+    let length = word(MAGIC.len() + 12);
+    if length != (bytes.len() - head - 8) as u64 {
+        return Err(format!(
+            "truncated or extended: the payload should be {length} bytes, the file holds {}",
+            bytes.len().saturating_sub(head + 8)
+        ));
+    }
+    let end = bytes.len() - 8;
+    if fnv1a(&bytes[..end]) != word(end) {
+        return Err("its checksum does not match (the file is corrupt)".into());
+    }
+    if word(MAGIC.len() + 4) != expected {
+        return Err("it was written for another network (model file, seed or time step)".into());
+    }
+    Ok(&bytes[head..end])
+}
+
+/// FNV-1a 64 of `bytes`.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// What identifies a network for checkpoints: time step, populations (name, range,
+/// constants), synapse rows and targets, and the Poisson inputs.
+fn fingerprint(plan: &Plan) -> u64 {
+    let mut bytes = plan.dt_ms.to_le_bytes().to_vec();
+    for p in &plan.populations {
+        bytes.extend_from_slice(p.name.as_bytes());
+        bytes.extend_from_slice(bytemuck::bytes_of(&p.gpu));
+    }
+    bytes.extend_from_slice(bytemuck::cast_slice(&plan.row_ptr));
+    bytes.extend_from_slice(bytemuck::cast_slice(&plan.synapses));
+    bytes.extend_from_slice(bytemuck::cast_slice(&plan.poisson));
+    bytes.extend_from_slice(&plan.key[0].to_le_bytes());
+    bytes.extend_from_slice(&plan.key[1].to_le_bytes());
+    fnv1a(&bytes)
+}
+
+fn put_array<T: bytemuck::Pod>(out: &mut Vec<u8>, values: &[T]) {
+    out.extend_from_slice(&(values.len() as u64).to_le_bytes());
+    out.extend_from_slice(bytemuck::cast_slice(values));
+}
+
+fn encode(s: &EngineState, out: &mut Vec<u8>) {
+    for word in [s.tick, s.spikes, s.syn_events] {
+        out.extend_from_slice(&word.to_le_bytes());
+    }
+    put_array(out, &s.neurons);
+    put_array(out, &s.ring);
+    put_array(out, &s.weights);
+    put_array(out, &s.eligibility);
+    put_array(out, &s.traces);
+    out.extend_from_slice(&(s.spike_history.len() as u64).to_le_bytes());
+    for ids in &s.spike_history {
+        put_array(out, ids);
+    }
+    put_array(out, &s.modulators);
+    let fault = s
+        .fault
+        .map_or([0u64; 4], |f| [1, f.tick, f.neuron.into(), f.field.into()]);
+    put_array(out, &fault);
+}
+
+/// Reads the payload back, `None` where it is malformed.
+fn decode(bytes: &[u8]) -> Option<EngineState> {
+    let mut reader = Reader { bytes, at: 0 };
+    let (tick, spikes, syn_events) = (reader.word()?, reader.word()?, reader.word()?);
+    let neurons = reader.array()?;
+    let ring = reader.array()?;
+    let weights = reader.array()?;
+    let eligibility = reader.array()?;
+    let traces = reader.array()?;
+    let entries = reader.word()?;
+    let spike_history = (0..entries).map(|_| reader.array()).collect::<Option<Vec<_>>>()?;
+    let modulators = reader.array()?;
+    let fault: Vec<u64> = reader.array()?;
+    if fault.len() != 4 || reader.at != bytes.len() {
+        return None;
+    }
+    Some(EngineState {
+        tick,
+        spikes,
+        syn_events,
+        neurons,
+        ring,
+        weights,
+        eligibility,
+        traces,
+        spike_history,
+        modulators,
+        fault: (fault[0] == 1).then(|| NonFiniteFault {
+            tick: fault[1],
+            neuron: fault[2] as u32,
+            field: fault[3] as u32,
+        }),
+    })
+}
+
+/// A cursor over a payload.
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl Reader<'_> {
+    fn word(&mut self) -> Option<u64> {
+        let w = u64::from_le_bytes(self.bytes.get(self.at..self.at + 8)?.try_into().ok()?);
+        self.at += 8;
+        Some(w)
+    }
+
+    fn array<T: bytemuck::Pod>(&mut self) -> Option<Vec<T>> {
+        let len = usize::try_from(self.word()?).ok()?;
+        let size = len.checked_mul(size_of::<T>())?;
+        let end = self.at.checked_add(size)?;
+        let values = bytemuck::pod_collect_to_vec(self.bytes.get(self.at..end)?);
+        self.at = end;
+        Some(values)
+    }
+}
