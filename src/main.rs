@@ -36,6 +36,12 @@ enum Command {
         after_help = "Examples:\n  spikegpu run examples/models/cuba.toml\n  spikegpu run examples/models/coba.toml --backend cpu --out results/coba --duration-ms 500 --seed 7\n  spikegpu run examples/models/cuba.toml --set 'population.exc.params.tau_m=10 ms' --record 'exc[::10]' --input-seed 3\n\nOutputs in --out: spikes_<pop>_times_ms.npy and spikes_<pop>_neurons.npy per recorded population,\nstate_<pop>_<var>.npy (samples x neurons) with _times_ms.npy, _neurons.npy and a .png per probe,\nrate_<pop>.npy (Hz per bin) with _times_ms.npy and _counts.npy per rate record, and rates.png,\nweights_projection<k>_*.npy and weight plots for plastic projections, connections_<pre>_<post>_*.npy\nand positions_<pop>.npy when asked for, summary.json (the bench figures plus the recorded and\nunrecorded populations' rates and CV of ISI) and raster.png (recorded populations only)."
     )]
     Run(RunArgs),
+    /// Continue a run from its folder's last checkpoint (a run started with
+    /// --checkpoint-every), to the end it was started for.
+    #[command(
+        after_help = "Examples:\n  spikegpu run examples/models/brunel.toml --out runs/brunel --duration-ms 60000 --checkpoint-every '5 s'\n  spikegpu resume runs/brunel\n  spikegpu resume runs/brunel --backend cpu\n\nThe folder keeps checkpoint.json, two checkpoint slots and the spike stream until the run\nends complete; the model file's text and overrides are kept in checkpoint.json, so the\nresumed run does not read the model file again."
+    )]
+    Resume(ResumeArgs),
     /// Check a model file without running it: parse, build and plan the network.
     #[command(
         after_help = "Examples:\n  spikegpu validate examples/models/brunel.toml\n  spikegpu validate --print examples/models/cuba.toml --set 'population.exc.params.tau_m=10 ms'"
@@ -123,9 +129,20 @@ struct RunArgs {
     /// gpu, cpu or auto (a hardware GPU if there is one, else the CPU backend).
     #[arg(long, default_value = "auto")]
     backend: String,
-    /// Output directory (created if needed).
+    /// Output directory (created if needed). A folder holding an earlier run's outputs has
+    /// those files (its spikegpu-manifest.txt) replaced; another non-empty folder is refused
+    /// unless --overwrite; a folder another run is writing is refused.
     #[arg(long, default_value = "out")]
     out: PathBuf,
+    /// Write into a non-empty folder that holds no earlier spikegpu run, beside its files
+    /// (none of them is removed).
+    #[arg(long)]
+    overwrite: bool,
+    /// Write a checkpoint every so much biological time ('10 s', '500 ms', '2 min'): a run
+    /// stopped by a signal, a crash or SIGKILL continues with `spikegpu resume DIR`, with
+    /// spikes and weights bit-identical to a run never stopped.
+    #[arg(long, value_name = "TIME")]
+    checkpoint_every: Option<String>,
     /// Biological time (ms); defaults to the file's duration, else 1000.
     #[arg(long, allow_negative_numbers = true)]
     duration_ms: Option<f64>,
@@ -141,6 +158,15 @@ struct RunArgs {
     /// records the event and the run goes on).
     #[arg(long, default_value = "stop")]
     on_nonfinite: String,
+}
+
+#[derive(Args)]
+struct ResumeArgs {
+    /// The output folder of the run to continue.
+    dir: PathBuf,
+    /// gpu or cpu: the backend to continue on (default: the one the run started on).
+    #[arg(long)]
+    backend: Option<String>,
 }
 
 #[derive(Args)]
@@ -228,6 +254,7 @@ fn main() -> ExitCode {
     spikegpu::plan::resources::set_device_budget(cli.max_device_mib.map(|mib| mib.saturating_mul(1 << 20)));
     let result = match cli.command {
         Command::Run(args) => run_command(args),
+        Command::Resume(args) => resume_command(&args),
         Command::Validate(args) => validate_command(&args),
         Command::Sweep(args) => sweep_command(&args),
         Command::Devices => devices_command(),
@@ -262,41 +289,93 @@ fn run_command(args: RunArgs) -> anyhow::Result<()> {
     };
     let file = args.model.load()?;
     let duration = args.duration_ms.or(file.duration_ms).unwrap_or(1000.0);
-    run::prepare_out_dir(&args.out)?;
+    let checkpoints = args
+        .checkpoint_every
+        .as_deref()
+        .map(|every| -> anyhow::Result<_> {
+            Ok(spikegpu::app::checkpoints::RunSettings {
+                model_text: spikegpu::app::modelfile::read_model_text(&args.model.model)?,
+                model_origin: args.model.model.display().to_string(),
+                model_name: file.name.clone(),
+                overrides: args.model.overrides()?.iter().map(|o| o.to_string()).collect(),
+                backend: args.backend.clone(),
+                duration_ms: duration,
+                checkpoint_every_ms: spikegpu::app::checkpoints::parse_interval_ms(every)?,
+                generate_on_device: args.generate_on_device,
+                on_nonfinite: args.on_nonfinite.clone(),
+            })
+        })
+        .transpose()?;
+    let mut out = spikegpu::app::outdir::OutputDir::create(&args.out, args.overwrite)?;
+    let dt = file.network.dt_ms;
+    let result = with_progress(Some(dt), |progress| {
+        run::run_model(&file, backend, options, duration, &mut out, checkpoints, progress)
+    })?;
+    finish_command(result, out)
+}
+
+/// `spikegpu resume`: continues a run from its folder's last checkpoint.
+fn resume_command(args: &ResumeArgs) -> anyhow::Result<()> {
+    spikegpu::app::signals::install();
+    let backend = args.backend.as_deref().map(parse_backend).transpose()?;
+    let mut out = spikegpu::app::outdir::OutputDir::reopen(&args.dir)?;
+    let (_, result) = with_progress(None, |progress| run::resume_run(&mut out, backend, progress))?;
+    finish_command(result, out)
+}
+
+/// Runs `job` with a progress bar fed by its `progress(done, total, spikes)` calls (with the
+/// real-time factor where the time step is known beforehand).
+fn with_progress<T>(
+    dt_ms: Option<f64>,
+    job: impl FnOnce(&mut dyn FnMut(u64, u64, u64)) -> spikegpu::Result<T>,
+) -> anyhow::Result<T> {
     let bar = indicatif::ProgressBar::new(0);
     bar.set_style(
         indicatif::ProgressStyle::with_template("{bar:30} {percent:>3}% {msg}").expect("valid template"),
     );
     let started = std::time::Instant::now();
-    let dt = file.network.dt_ms;
-    let result = run::run_model(
-        &file,
-        backend,
-        options,
-        duration,
-        &args.out,
-        |done, total, spikes| {
-            bar.set_length(total);
-            bar.set_position(done);
-            let bio_s = done as f64 * dt * 1e-3;
-            let wall = started.elapsed().as_secs_f64().max(1e-9);
-            bar.set_message(format!(
-                "tick {done}/{total}, t = {:.0} ms, real-time factor {:.2}, {:.0} spikes/s",
-                bio_s * 1e3,
-                wall / bio_s.max(1e-12),
-                spikes as f64 / wall
-            ));
-        },
-    )?;
+    let mut first = None;
+    let result = job(&mut |done, total, spikes| {
+        bar.set_length(total);
+        bar.set_position(done);
+        let wall = started.elapsed().as_secs_f64().max(1e-9);
+        let rtf = dt_ms.map_or_else(String::new, |dt| {
+            let from: u64 = *first.get_or_insert(0);
+            let bio_s = (done - from) as f64 * dt * 1e-3;
+            format!(
+                ", t = {:.0} ms, real-time factor {:.2}",
+                done as f64 * dt,
+                wall / bio_s.max(1e-12)
+            )
+        });
+        bar.set_message(format!(
+            "tick {done}/{total}{rtf}, {:.0} spikes/s",
+            spikes as f64 / wall
+        ));
+    });
     bar.finish_and_clear();
+    Ok(result?)
+}
+
+/// Prints a finished run's figures and files, releases the folder and exits as the run
+/// ended: 0, or 130 / 143 after a signal.
+fn finish_command(result: run::RunResult, out: spikegpu::app::outdir::OutputDir) -> anyhow::Result<()> {
     print!("{}", bench::table(std::slice::from_ref(&result.report)));
-    println!("wrote {} files to {}:", result.files.len(), args.out.display());
+    println!("wrote {} files to {}:", result.files.len(), out.path().display());
     for f in &result.files {
         println!("  {}", f.display());
     }
+    let dir = out.path().display().to_string();
+    // The folder's lock goes before any exit.
+    drop(out);
     if let Some(signal) = result.interrupted_by {
+        let resume = if result.resumable {
+            format!("; `spikegpu resume {dir}` continues from the last checkpoint")
+        } else {
+            String::new()
+        };
         eprintln!(
-            "interrupted by {}: the files hold what was recorded up to tick {} (summary.json: complete = false)",
+            "interrupted by {}: the files hold what was recorded up to tick {} (summary.json: complete = false){resume}",
             spikegpu::app::signals::name(signal),
             result.report.ticks
         );

@@ -628,8 +628,10 @@ impl Simulator {
                 )
             });
             let records = st.sim.spike_records();
-            py.detach(|| spikegpu::app::plots::raster_png(&path, &title, records, &bands, dt, duration, size))
-                .map_err(to_py)
+            py.detach(|| {
+                spikegpu::app::plots::raster_png(&path, &title, &records, &bands, dt, duration, size)
+            })
+            .map_err(to_py)
         })
     }
 

@@ -53,7 +53,22 @@ fn register_font() {
 }
 
 /// What drawing returns: plotters' errors are boxed, then reported with the file's path.
-type DrawResult = std::result::Result<(), Box<dyn std::error::Error>>;
+/// The outcome of drawing (plotters' errors and the spike reader's, boxed).
+pub type DrawResult = std::result::Result<(), Box<dyn std::error::Error>>;
+
+/// Where a raster's spikes come from: a list in memory, or a run's spike file read back in
+/// batches (so that drawing a long run needs memory per batch, not per spike).
+pub trait SpikeBatches {
+    /// Calls `visit` with every spike, in (tick, neuron) order, one batch at a time; stops at
+    /// the first error.
+    fn each_batch(&self, visit: &mut dyn FnMut(&[Spike]) -> DrawResult) -> DrawResult;
+}
+
+impl SpikeBatches for &[Spike] {
+    fn each_batch(&self, visit: &mut dyn FnMut(&[Spike]) -> DrawResult) -> DrawResult {
+        visit(self)
+    }
+}
 
 /// A part of a PNG being drawn.
 type Area<'a> = DrawingArea<BitMapBackend<'a>, plotters::coord::Shift>;
@@ -85,7 +100,7 @@ fn colour(i: usize) -> RGBAColor {
 pub fn raster_png(
     path: &Path,
     title: &str,
-    records: &[Spike],
+    records: &dyn SpikeBatches,
     bands: &[RasterBand<'_>],
     dt_ms: f64,
     duration_ms: f64,
@@ -95,7 +110,7 @@ pub fn raster_png(
         let (top, bottom) = root.split_vertically(size.1 * 7 / 10);
         draw_raster(&top, title, records, bands, dt_ms, duration_ms)?;
         let bin_ms = dt_ms.max((duration_ms / 200.0).max(1.0).round());
-        let rates = band_rates(records, bands, dt_ms, duration_ms, bin_ms);
+        let rates = band_rates(records, bands, dt_ms, duration_ms, bin_ms)?;
         let names: Vec<&str> = bands.iter().map(|b| b.name).collect();
         draw_lines(
             &bottom,
@@ -115,7 +130,7 @@ pub fn raster_png(
 fn draw_raster(
     area: &Area<'_>,
     title: &str,
-    records: &[Spike],
+    records: &dyn SpikeBatches,
     bands: &[RasterBand<'_>],
     dt_ms: f64,
     duration_ms: f64,
@@ -162,38 +177,45 @@ fn draw_raster(
             mesh.disable_x_axis();
         }
         mesh.draw()?;
-        let spikes = records
-            .iter()
-            .filter(|r| band.row(r.neuron).is_some())
-            .map(|r| (r.tick as f64 * dt_ms, r.neuron - band.start));
         // Few rows get visible dots; many rows one pixel per spike.
-        if f64::from(panel.dim_in_pixel().1) >= 4.0 * f64::from(hi - lo) {
-            chart.draw_series(spikes.map(|p| Circle::new(p, 2, colour(i).filled())))?;
-        } else {
-            chart.draw_series(spikes.map(|p| Pixel::new(p, colour(i))))?;
-        }
+        let dots = f64::from(panel.dim_in_pixel().1) >= 4.0 * f64::from(hi - lo);
+        records.each_batch(&mut |batch| {
+            let spikes = batch
+                .iter()
+                .filter(|r| band.row(r.neuron).is_some())
+                .map(|r| (r.tick as f64 * dt_ms, r.neuron - band.start));
+            if dots {
+                chart.draw_series(spikes.map(|p| Circle::new(p, 2, colour(i).filled())))?;
+            } else {
+                chart.draw_series(spikes.map(|p| Pixel::new(p, colour(i))))?;
+            }
+            Ok(())
+        })?;
     }
     Ok(())
 }
 
 /// Rate (Hz per recorded neuron) of each band in bins of `bin_ms`, over its window.
 fn band_rates(
-    records: &[Spike],
+    records: &dyn SpikeBatches,
     bands: &[RasterBand<'_>],
     dt_ms: f64,
     duration_ms: f64,
     bin_ms: f64,
-) -> Vec<Vec<f64>> {
+) -> std::result::Result<Vec<Vec<f64>>, Box<dyn std::error::Error>> {
     let bins = (duration_ms / bin_ms).ceil().max(1.0) as usize;
     let mut rates = vec![vec![0.0f64; bins]; bands.len()];
-    for r in records {
-        if let Some(i) = bands.iter().position(|b| b.row(r.neuron).is_some()) {
-            let b = (r.tick as f64 * dt_ms / bin_ms) as usize;
-            if b < bins {
-                rates[i][b] += 1000.0 / (bin_ms * f64::from(bands[i].rows().max(1)));
+    records.each_batch(&mut |batch| {
+        for r in batch {
+            if let Some(i) = bands.iter().position(|b| b.row(r.neuron).is_some()) {
+                let b = (r.tick as f64 * dt_ms / bin_ms) as usize;
+                if b < bins {
+                    rates[i][b] += 1000.0 / (bin_ms * f64::from(bands[i].rows().max(1)));
+                }
             }
         }
-    }
+        Ok(())
+    })?;
     for (band, series) in bands.iter().zip(&mut rates) {
         // Bins outside the recording window hold no data, not silence.
         for (b, x) in series.iter_mut().enumerate() {
@@ -203,7 +225,7 @@ fn band_rates(
             }
         }
     }
-    rates
+    Ok(rates)
 }
 
 /// Lines of `series` (one per name) at bin starts `k * bin_ms`; NaN values are gaps.

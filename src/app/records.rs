@@ -1,9 +1,8 @@
 //! The records of a run beyond spikes: population rate records, exported connectivity and
 //! positions, the values a probe reads, and the populations' entries in `summary.json`.
 
-use std::path::{Path, PathBuf};
-
 use crate::app::modelfile::{ModelFile, Probe};
+use crate::app::outdir::OutputDir;
 use crate::app::output::write_npy;
 use crate::app::{plots, stats};
 use crate::error::{Result, invalid};
@@ -11,7 +10,6 @@ use crate::model::{Network, Population, ProjectionId, WeightDist};
 use crate::neurons::StateField;
 use crate::plan::layout::NeuronState;
 use crate::sim::Simulator;
-use crate::sim::Spike;
 
 /// The value of `field` in a neuron's state.
 pub fn state_value(s: &NeuronState, field: StateField) -> f32 {
@@ -40,8 +38,8 @@ pub fn state_unit(net: &Network, probe: &Probe) -> String {
 pub fn recorded_summary(
     pop: &Population,
     population_spikes: u64,
-    records: &[Spike],
-    n_neurons: u32,
+    recorded_spikes: u64,
+    cv_isi: Option<f64>,
     duration_ms: f64,
 ) -> serde_json::Value {
     let rec = &pop.spike_recording;
@@ -54,9 +52,9 @@ pub fn recorded_summary(
         "recorded_neurons": recorded,
         "start_ms": start,
         "stop_ms": stop,
-        "spikes": records.len(),
-        "rate_hz": stats::mean_rate_hz(records.len(), u64::from(recorded), stop - start),
-        "cv_isi": stats::mean_cv_isi(records, n_neurons),
+        "spikes": recorded_spikes,
+        "rate_hz": stats::mean_rate_hz(recorded_spikes as usize, u64::from(recorded), stop - start),
+        "cv_isi": cv_isi,
         "population_spikes": population_spikes,
         "population_rate_hz": stats::mean_rate_hz(population_spikes as usize, u64::from(pop.size), duration_ms),
     })
@@ -83,7 +81,7 @@ pub fn unrecorded_summary(sim: &Simulator, duration_ms: f64) -> serde_json::Valu
 
 /// Writes each population rate record (`rate_<pop>.npy`: Hz per bin, `_times_ms.npy`: bin
 /// starts, `_counts.npy`) and draws them together (`rates.png`).
-pub fn write_rates(net: &Network, sim: &Simulator, out: &Path, files: &mut Vec<PathBuf>) -> Result<()> {
+pub fn write_rates(net: &Network, sim: &Simulator, out: &mut OutputDir) -> Result<()> {
     let mut series = Vec::new();
     for (id, pop) in net.population_ids().into_iter().zip(&net.populations) {
         let Some(record) = sim.rate_record(id)? else {
@@ -91,28 +89,26 @@ pub fn write_rates(net: &Network, sim: &Simulator, out: &Path, files: &mut Vec<P
         };
         let rates = record.rates_hz();
         let stem = format!("rate_{}", pop.name);
-        let path = out.join(format!("{stem}.npy"));
+        let path = out.file(&format!("{stem}.npy"))?;
         write_npy(&path, &[rates.len()], &rates)?;
-        let times = out.join(format!("{stem}_times_ms.npy"));
+        let times = out.file(&format!("{stem}_times_ms.npy"))?;
         write_npy(&times, &[rates.len()], &record.bin_starts_ms())?;
-        let counts = out.join(format!("{stem}_counts.npy"));
+        let counts = out.file(&format!("{stem}_counts.npy"))?;
         write_npy(&counts, &[rates.len()], &record.counts)?;
-        files.extend([path, times, counts]);
         series.push((pop.name.as_str(), record.bin_ms, rates));
     }
     if !series.is_empty() {
-        let png = out.join("rates.png");
+        let png = out.file("rates.png")?;
         let duration_ms = sim.ticks() as f64 * sim.dt_ms();
         plots::rates_png(&png, "population rates", &series, duration_ms)?;
-        files.push(png);
     }
     Ok(())
 }
 
 /// Writes the exports `record.connections` and `record.positions` ask for.
-pub fn write_exports(model: &ModelFile, sim: &Simulator, out: &Path, files: &mut Vec<PathBuf>) -> Result<()> {
+pub fn write_exports(model: &ModelFile, sim: &Simulator, out: &mut OutputDir) -> Result<()> {
     for &p in &model.export_connections {
-        write_connections(&model.network, sim, p, out, files)?;
+        write_connections(&model.network, sim, p, out)?;
     }
     if model.export_positions {
         for pop in &model.network.populations {
@@ -120,9 +116,8 @@ pub fn write_exports(model: &ModelFile, sim: &Simulator, out: &Path, files: &mut
                 continue;
             };
             let xyz: Vec<f32> = positions.iter().flat_map(|p| p.to_array()).collect();
-            let path = out.join(format!("positions_{}.npy", pop.name));
+            let path = out.file(&format!("positions_{}.npy", pop.name))?;
             write_npy(&path, &[positions.len(), 3], &xyz)?;
-            files.push(path);
         }
     }
     Ok(())
@@ -130,13 +125,7 @@ pub fn write_exports(model: &ModelFile, sim: &Simulator, out: &Path, files: &mut
 
 /// Writes one projection's synapses as `connections_<pre>_<post>[_k]_{pre,post,weight,
 /// delay_ms}.npy` (local indices; weights at the end of the run).
-fn write_connections(
-    net: &Network,
-    sim: &Simulator,
-    id: ProjectionId,
-    out: &Path,
-    files: &mut Vec<PathBuf>,
-) -> Result<()> {
+fn write_connections(net: &Network, sim: &Simulator, id: ProjectionId, out: &mut OutputDir) -> Result<()> {
     let k = id.index();
     let proj = &net.projections[k];
     let (pre_name, post_name) = (
@@ -173,16 +162,13 @@ fn write_connections(
     };
     let n = pre.len();
     for (suffix, path) in [("pre", &pre), ("post", &post)] {
-        let file = out.join(format!("{stem}_{suffix}.npy"));
+        let file = out.file(&format!("{stem}_{suffix}.npy"))?;
         write_npy(&file, &[n], path)?;
-        files.push(file);
     }
-    let file = out.join(format!("{stem}_weight.npy"));
+    let file = out.file(&format!("{stem}_weight.npy"))?;
     write_npy(&file, &[n], &weight)?;
-    files.push(file);
-    let file = out.join(format!("{stem}_delay_ms.npy"));
+    let file = out.file(&format!("{stem}_delay_ms.npy"))?;
     write_npy(&file, &[n], &delay_ms)?;
-    files.push(file);
     Ok(())
 }
 

@@ -1,21 +1,26 @@
 //! `spikegpu run`: a model file run to completion with its recordings written to a folder.
 //!
 //! [`run_model`] builds the simulator, runs it in chunks that end on every sample (probes,
-//! weight snapshots, neuromodulator pulses), then writes the spikes, probes, weights, raster
-//! and summary, one function each.
+//! weight snapshots, neuromodulator pulses) or every 100 ms, moving each chunk's spikes to
+//! the folder's spike stream ([`spike_stream`]) so that host memory stays bounded, then
+//! writes the spikes, probes, weights, raster and summary, one function each, every file
+//! listed in the folder's manifest before it is written ([`OutputDir`]).
 
-use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::app::bench::{self, BenchReport};
-use crate::app::modelfile::ModelFile;
-use crate::app::output::write_npy;
+use crate::app::checkpoints::{self, Checkpointer, RunSettings};
+use crate::app::modelfile::{ModelFile, Override};
+use crate::app::outdir::OutputDir;
+use crate::app::output::{write_npy, write_npy_pieces};
 use crate::app::plots::{self, RasterBand};
+use crate::app::recording::{Recording, Stop};
+use crate::app::spike_stream::{self, SpikeStream};
 use crate::app::{records, signals};
 use crate::error::{Error, Result, invalid};
-use crate::model::{Network, ProjectionId};
-use crate::sim::{Backend, NonFiniteEvent, Simulator, WeightTicket};
+use crate::model::Network;
+use crate::sim::{Backend, Simulator};
 
 /// What a run produced.
 pub struct RunResult {
@@ -26,17 +31,13 @@ pub struct RunResult {
     /// The signal (SIGINT, SIGTERM) that stopped the run early, if one did: the files hold
     /// what was recorded up to the tick `summary.json` names.
     pub interrupted_by: Option<i32>,
+    /// Whether the folder keeps a checkpoint that `spikegpu resume` continues from (a run
+    /// with checkpoints that stopped early).
+    pub resumable: bool,
 }
 
-/// Why a run stopped before its last tick.
-enum Stop {
-    /// The watchdog saw a neuron state become NaN or infinite (with the stop policy).
-    NonFinite(Box<NonFiniteEvent>),
-    /// SIGINT or SIGTERM ([`signals`]).
-    Signal(i32),
-}
-
-/// Checks that `dir` exists (creating it) and is writable, before anything runs.
+/// Checks that `dir` exists (creating it) and is writable, before anything runs (the folder
+/// of a sweep; each run's own folder is an [`OutputDir`]).
 pub fn prepare_out_dir(dir: &Path) -> Result<()> {
     let fail =
         |e: std::io::Error| Error::Output(format!("output directory {} is not writable: {e}", dir.display()));
@@ -47,292 +48,283 @@ pub fn prepare_out_dir(dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// A simulator ready to run, with its recording and the folder's spike stream.
+struct Prepared {
+    sim: Simulator,
+    total: u64,
+    build_s: f64,
+    stream: SpikeStream,
+    recording: Recording,
+    checkpoints: Option<Checkpointer>,
+}
+
 /// Runs `model` for `duration_ms` on `backend`, calling `progress(ticks_done, ticks_total,
-/// spikes_so_far)` between chunks, then writes the outputs into `out`.
+/// spikes_so_far)` between chunks, then writes the outputs into `out`. With `checkpoints`
+/// (their interval and what rebuilds the run), a checkpoint is written at every interval.
 pub fn run_model(
     model: &ModelFile,
     backend: Backend,
     options: crate::SimOptions,
     duration_ms: f64,
-    out: &Path,
-    mut progress: impl FnMut(u64, u64, u64),
+    out: &mut OutputDir,
+    checkpoints: Option<RunSettings>,
+    progress: impl FnMut(u64, u64, u64),
 ) -> Result<RunResult> {
     if !(duration_ms.is_finite() && duration_ms > 0.0) {
         return Err(invalid("duration_ms", duration_ms, "must be finite and > 0"));
     }
-    prepare_out_dir(out)?;
     let net = &model.network;
-    let t0 = Instant::now();
-    let mut sim = Simulator::with_options(net, backend, options)?;
-    let build_s = t0.elapsed().as_secs_f64();
     let total = crate::limits::duration_ticks("duration_ms", duration_ms, net.dt_ms)?;
-    let mut recording = Recording::new(model, &sim)?;
+    if let Some(settings) = &checkpoints {
+        Checkpointer::check_interval(settings.checkpoint_every_ms, net.dt_ms)?;
+    }
+    let t0 = Instant::now();
+    let sim = Simulator::with_options(net, backend, options)?;
+    let build_s = t0.elapsed().as_secs_f64();
+    // A resumed run rebuilds on the backend that ran (auto may choose another elsewhere).
+    let checkpoints = checkpoints
+        .map(|settings| {
+            let backend = sim.backend_name().to_string();
+            Checkpointer::new(out, RunSettings { backend, ..settings }, net.dt_ms)
+        })
+        .transpose()?;
+    let stream_path = out.file(spike_stream::FILE_NAME)?;
+    let stream = SpikeStream::create(stream_path, sim.plan().n_neurons, sim.plan().populations.len())?;
+    let recording = Recording::new(model, &sim, out)?;
+    let prepared = Prepared {
+        sim,
+        total,
+        build_s,
+        stream,
+        recording,
+        checkpoints,
+    };
+    finish(model, prepared, out, progress)
+}
+
+/// Continues the run whose folder `out` holds a checkpoint (`spikegpu resume`), on the
+/// backend it ran on or on `backend`, to the end it was started for; the spikes, samples
+/// and weights equal those of a run never stopped.
+pub fn resume_run(
+    out: &mut OutputDir,
+    backend: Option<Backend>,
+    progress: impl FnMut(u64, u64, u64),
+) -> Result<(ModelFile, RunResult)> {
+    let point = checkpoints::latest(out.path())?;
+    let settings = point.settings.clone();
+    let overrides = settings
+        .overrides
+        .iter()
+        .map(|o| o.parse())
+        .collect::<Result<Vec<Override>>>()?;
+    let mut model =
+        crate::app::modelfile::parse_with(&settings.model_text, &settings.model_origin, &overrides)?;
+    model.name.clone_from(&settings.model_name);
+    let backend = match backend {
+        Some(b) => b,
+        None => settings
+            .backend
+            .parse()
+            .map_err(|_| Error::UnknownBackend(settings.backend.clone()))?,
+    };
+    let options = crate::SimOptions {
+        generate_on_device: settings.generate_on_device,
+        nonfinite: settings.on_nonfinite.parse()?,
+        ..crate::SimOptions::default()
+    };
+    let net = &model.network;
+    let total = crate::limits::duration_ticks("duration_ms", settings.duration_ms, net.dt_ms)?;
+    let t0 = Instant::now();
+    let mut sim = Simulator::restore(net, backend, options, &point.simulator)?;
+    let build_s = t0.elapsed().as_secs_f64();
+    let refuse = |path: &Path, why: String| Error::Checkpoint {
+        path: path.display().to_string(),
+        why,
+    };
+    if sim.ticks() != point.tick || point.tick > total {
+        let why = format!(
+            "is at tick {}, the index says {} of {total}",
+            sim.ticks(),
+            point.tick
+        );
+        return Err(refuse(&point.simulator, why));
+    }
+    let stream_path = out.file(spike_stream::FILE_NAME)?;
+    let plan = sim.plan();
+    let stream = SpikeStream::reopen(
+        stream_path,
+        point.stream_bytes,
+        plan.n_neurons,
+        plan.populations.len(),
+        |n| plan.population_of(n),
+    )?;
+    let rec_path = point.simulator.with_extension("rec");
+    let plastic = net.projections.iter().filter(|p| p.plasticity.is_some()).count();
+    let saved = Recording::decode(&point.recording, model.probes.len(), plastic)
+        .map_err(|why| refuse(&rec_path, why))?;
+    let recording = Recording::resumed(&model, &mut sim, out, saved)?;
+    let checkpoints = Checkpointer::new(out, settings, net.dt_ms)?.after(&point.slot);
+    log::info!(
+        "resuming {} at tick {} of {total}",
+        out.path().display(),
+        point.tick
+    );
+    let prepared = Prepared {
+        sim,
+        total,
+        build_s,
+        stream,
+        recording,
+        checkpoints: Some(checkpoints),
+    };
+    let result = finish(&model, prepared, out, progress)?;
+    Ok((model, result))
+}
+
+/// Runs a prepared simulator to its end (or to a stop), then writes every output. A run
+/// that ends complete removes its spike stream and checkpoints; one that stops early keeps
+/// them when it has checkpoints, so that `spikegpu resume` can continue it.
+fn finish(
+    model: &ModelFile,
+    mut run: Prepared,
+    out: &mut OutputDir,
+    mut progress: impl FnMut(u64, u64, u64),
+) -> Result<RunResult> {
+    let net = &model.network;
     let t1 = Instant::now();
     // A non-finite state or a signal stops the run early, but what was recorded is written.
-    let stopped = recording.run(&mut sim, model, total, &mut progress)?;
+    let stopped = run.recording.run(
+        &mut run.sim,
+        model,
+        run.total,
+        &mut run.stream,
+        run.checkpoints.as_mut(),
+        &mut progress,
+    )?;
     let run_s = t1.elapsed().as_secs_f64();
-    let mut report = bench::report(&model.name, net, &sim, build_s, run_s);
+    let (sim, stream, recording) = (&run.sim, &run.stream, &mut run.recording);
+    let mut report = bench::report(&model.name, net, sim, run.build_s, run_s);
+    // The simulator's records went to the stream chunk by chunk: its figures are the run's.
+    report.spike_hash = format!("{:016x}", stream.hash());
+    report.cv_isi = stream.cv().mean_cv();
 
-    let mut files = Vec::new();
-    let populations = write_spikes(net, &sim, report.duration_ms, out, &mut files)?;
-    write_probes(model, &recording, out, &mut files)?;
-    write_weights(net, &sim, &recording, report.duration_ms, out, &mut files)?;
-    write_raster(model, &sim, &report, out, &mut files)?;
-    records::write_rates(net, &sim, out, &mut files)?;
-    records::write_exports(model, &sim, out, &mut files)?;
+    let populations = write_spikes(net, sim, stream, report.duration_ms, out)?;
+    write_probes(model, recording, out)?;
+    write_weights(net, sim, recording, report.duration_ms, out)?;
+    write_raster(model, sim, stream, &report, out)?;
+    records::write_rates(net, sim, out)?;
+    records::write_exports(model, sim, out)?;
     // The process's high-water mark with every output written (the summary is small).
     report.peak_host_mib = bench::peak_host_memory().map(|b| b as f64 / 1048576.0);
-    let status = run_status(&sim, total, stopped.as_ref());
-    write_summary(&report, &sim, populations, status, out, &mut files)?;
-    match stopped {
-        Some(Stop::NonFinite(event)) => Err(Error::NonFinite(event)),
-        Some(Stop::Signal(signal)) => Ok(RunResult {
-            report,
-            files,
-            interrupted_by: Some(signal),
-        }),
-        None => Ok(RunResult {
-            report,
-            files,
-            interrupted_by: None,
-        }),
+    let complete = stopped.is_none() && sim.ticks() == run.total;
+    let resumable = !complete && run.checkpoints.is_some();
+    let mut status = run_status(sim, run.total, stopped.as_ref());
+    status["resumable"] = serde_json::json!(resumable);
+    let recorded_spikes = stream.spikes();
+    if complete {
+        if let Some(c) = &run.checkpoints {
+            c.remove_all()?;
+        }
     }
+    if !resumable {
+        run.stream.remove()?;
+        for probe in std::mem::take(&mut run.recording.probes) {
+            probe.remove()?;
+        }
+    }
+    write_summary(&report, &run.sim, populations, recorded_spikes, status, out)?;
+    let interrupted_by = match stopped {
+        Some(Stop::NonFinite(event)) => return Err(Error::NonFinite(event)),
+        Some(Stop::Signal(signal)) => Some(signal),
+        None => None,
+    };
+    Ok(RunResult {
+        report,
+        files: out.existing_files(),
+        interrupted_by,
+        resumable,
+    })
 }
 
-/// What a run samples between chunks: probe values and weight snapshots.
-struct Recording {
-    /// Ticks between samples of each probe.
-    probe_ticks: Vec<u64>,
-    /// Per probe, its samples (neuron after neuron, sample after sample) and their times.
-    samples: Vec<Vec<f32>>,
-    sample_times: Vec<Vec<f64>>,
-    /// The plastic projections, their weights before the run, their snapshots and the ticks
-    /// between snapshots (none without plastic projections).
-    plastic: Vec<ProjectionId>,
-    initial_weights: Vec<Vec<f32>>,
-    weight_ticks: Option<u64>,
-    snapshots: Vec<Vec<f32>>,
-    snapshot_times: Vec<f64>,
-    /// Snapshot copies on their way, in request order.
-    pending: VecDeque<(usize, WeightTicket)>,
-}
-
-impl Recording {
-    fn new(model: &ModelFile, sim: &Simulator) -> Result<Self> {
-        let net = &model.network;
-        let dt = net.dt_ms;
-        let plastic: Vec<_> = net
-            .projection_ids()
-            .into_iter()
-            .filter(|p| net.projections[p.index()].plasticity.is_some())
-            .collect();
-        Ok(Recording {
-            probe_ticks: model
-                .probes
-                .iter()
-                .map(|p| (p.interval_ms / dt).round() as u64)
-                .collect(),
-            samples: vec![Vec::new(); model.probes.len()],
-            sample_times: vec![Vec::new(); model.probes.len()],
-            initial_weights: plastic
-                .iter()
-                .map(|&p| Ok(sim.weights(p)?.weights))
-                .collect::<Result<_>>()?,
-            weight_ticks: model
-                .weight_interval_ms
-                .filter(|_| !plastic.is_empty())
-                .map(|ms| (ms / dt).round() as u64),
-            snapshots: vec![Vec::new(); plastic.len()],
-            plastic,
-            snapshot_times: Vec::new(),
-            pending: VecDeque::new(),
-        })
-    }
-
-    /// Ticks per chunk: chunks end on every sample (the gcd of the probe and snapshot
-    /// intervals), else every 100 ms for the progress display.
-    fn chunk_ticks(&self, dt: f64) -> u64 {
-        let gcd = |mut a: u64, mut b: u64| {
-            while b != 0 {
-                (a, b) = (b, a % b);
-            }
-            a
-        };
-        self.probe_ticks
-            .iter()
-            .cloned()
-            .chain(self.weight_ticks)
-            .reduce(gcd)
-            .unwrap_or(((100.0 / dt).ceil() as u64).max(1))
-    }
-
-    /// Runs `total` ticks chunk by chunk. Neuromodulator pulses are added on the host
-    /// between chunks that end on their ticks. A run that stops early (the watchdog, a
-    /// signal noted between chunks) still collects the weight snapshots already requested.
-    fn run(
-        &mut self,
-        sim: &mut Simulator,
-        model: &ModelFile,
-        total: u64,
-        progress: &mut impl FnMut(u64, u64, u64),
-    ) -> Result<Option<Stop>> {
-        let dt = model.network.dt_ms;
-        let chunk = self.chunk_ticks(dt);
-        let mut pulses = model
-            .modulator_pulses
-            .iter()
-            .map(|&(ms, channel, amount)| ((ms / dt).round() as u64, channel, amount))
-            .peekable();
-        let mut done = 0u64;
-        let mut outcome = Ok(None);
-        while done < total {
-            if let Some(signal) = signals::received() {
-                outcome = Ok(Some(Stop::Signal(signal)));
-                break;
-            }
-            while let Some(&(tick, channel, amount)) = pulses.peek() {
-                if tick > done {
-                    break;
-                }
-                sim.add_modulator(channel, amount)?;
-                pulses.next();
-            }
-            let until_pulse = pulses.peek().map_or(u64::MAX, |p| p.0 - done);
-            // Back onto the chunk grid after a pulse, so that samples stay on their ticks.
-            let step = (chunk - done % chunk).min(total - done).min(until_pulse);
-            match sim.run_ticks(step) {
-                Ok(()) => {}
-                Err(Error::NonFinite(event)) => {
-                    outcome = Ok(Some(Stop::NonFinite(event)));
-                    break;
-                }
-                Err(e) => {
-                    outcome = Err(e);
-                    break;
-                }
-            }
-            done += step;
-            self.snapshot_weights(sim, done, dt)?;
-            self.sample_probes(sim, model, done, dt)?;
-            progress(done, total, sim.counters().spikes);
-        }
-        for (k, ticket) in std::mem::take(&mut self.pending) {
-            self.snapshots[k].extend(sim.take_weights(ticket)?.weights);
-        }
-        outcome
-    }
-
-    /// Requests the weight snapshots due at tick `done`, and collects those that have arrived.
-    fn snapshot_weights(&mut self, sim: &mut Simulator, done: u64, dt: f64) -> Result<()> {
-        if self.weight_ticks.is_some_and(|w| done.is_multiple_of(w)) {
-            // Queued copies: the run goes on while they travel (it pauses only for the copy).
-            for (k, &p) in self.plastic.iter().enumerate() {
-                self.pending.push_back((k, sim.request_weights(p)?));
-            }
-            self.snapshot_times.push(done as f64 * dt);
-        }
-        // Collect the snapshots that have arrived, in order.
-        while let Some((k, ticket)) = self.pending.front() {
-            match sim.try_take_weights(ticket)? {
-                Some(w) => {
-                    self.snapshots[*k].extend(w.weights);
-                    self.pending.pop_front();
-                }
-                None => break,
-            }
-        }
-        Ok(())
-    }
-
-    /// Samples the probes due at tick `done` (one state read-back for all of them).
-    fn sample_probes(&mut self, sim: &Simulator, model: &ModelFile, done: u64, dt: f64) -> Result<()> {
-        let t = done as f64 * dt;
-        let due: Vec<usize> = (0..model.probes.len())
-            .filter(|&i| done.is_multiple_of(self.probe_ticks[i]))
-            .filter(|&i| {
-                let p = &model.probes[i];
-                t >= p.start_ms - 1e-9 && p.stop_ms.is_none_or(|s| t < s - 1e-9)
-            })
-            .collect();
-        if due.is_empty() {
-            return Ok(());
-        }
-        let state = sim.pull_state()?;
-        for i in due {
-            let p = &model.probes[i];
-            let start = sim.plan().populations[p.population.index()].gpu.start as usize;
-            for &n in &p.neurons {
-                self.samples[i].push(records::state_value(&state[start + n as usize], p.field));
-            }
-            self.sample_times[i].push(done as f64 * dt);
-        }
-        Ok(())
-    }
-}
-
-/// Writes each recorded population's spike times and neurons; returns the recorded
-/// populations' summaries (rate and CV of ISI of the recorded neurons over their window) for
-/// `summary.json`.
+/// Writes each recorded population's spike times and neurons, assembled from the spike
+/// stream; returns the recorded populations' summaries (rate and CV of ISI of the recorded
+/// neurons over their window) for `summary.json`.
 fn write_spikes(
     net: &Network,
     sim: &Simulator,
+    stream: &SpikeStream,
     duration_ms: f64,
-    out: &Path,
-    files: &mut Vec<PathBuf>,
+    out: &mut OutputDir,
 ) -> Result<Vec<serde_json::Value>> {
     let plan = sim.plan();
+    let dt = plan.dt_ms;
     let mut summaries = Vec::new();
     for (pi, pop) in plan.populations.iter().enumerate() {
         if !pop.record {
             continue;
         }
-        let train = sim.spikes(net.population_ids()[pi])?;
-        let t = out.join(format!("spikes_{}_times_ms.npy", pop.name));
-        write_npy(&t, &[train.times_ms.len()], &train.times_ms)?;
-        let n = out.join(format!("spikes_{}_neurons.npy", pop.name));
-        write_npy(&n, &[train.neurons.len()], &train.neurons)?;
-        files.extend([t, n]);
-        let records: Vec<_> = sim
-            .spike_records()
-            .iter()
-            .filter(|r| plan.population_of(r.neuron) == pi)
-            .cloned()
-            .collect();
+        let (start, end) = (pop.gpu.start, pop.gpu.start + pop.gpu.size);
+        let n = stream.population_spikes(pi) as usize;
+        let mine = |s: &&crate::sim::Spike| (start..end).contains(&s.neuron);
+        let t = out.file(&format!("spikes_{}_times_ms.npy", pop.name))?;
+        write_npy_pieces(&t, &[n], |put| {
+            stream.reader().for_each_batch(|batch| {
+                let times: Vec<f64> = batch.iter().filter(mine).map(|s| s.tick as f64 * dt).collect();
+                put(&times)
+            })
+        })?;
+        let neurons = out.file(&format!("spikes_{}_neurons.npy", pop.name))?;
+        write_npy_pieces(&neurons, &[n], |put| {
+            stream.reader().for_each_batch(|batch| {
+                let local: Vec<u32> = batch.iter().filter(mine).map(|s| s.neuron - start).collect();
+                put(&local)
+            })
+        })?;
         summaries.push(records::recorded_summary(
             &net.populations[pi],
             sim.population_spike_counts()[pi],
-            &records,
-            plan.n_neurons,
+            n as u64,
+            stream.cv().mean_cv_of(start..end),
             duration_ms,
         ));
     }
     Ok(summaries)
 }
 
-/// Writes each probe's samples (samples x neurons), sample times and neurons.
-fn write_probes(
-    model: &ModelFile,
-    recording: &Recording,
-    out: &Path,
-    files: &mut Vec<PathBuf>,
-) -> Result<()> {
+/// Probe traces with more values than this are written as arrays but not drawn (reading
+/// them back whole for the plot would take more memory than the run did).
+const MAX_PLOTTED_PROBE_VALUES: usize = 20_000_000;
+
+/// Writes each probe's samples (samples x neurons), sample times and neurons, assembled from
+/// its sample file, and draws its traces.
+fn write_probes(model: &ModelFile, recording: &mut Recording, out: &mut OutputDir) -> Result<()> {
     for (i, p) in model.probes.iter().enumerate() {
         let stem = format!("state_{}_{}", p.population_name, p.variable);
-        let times = &recording.sample_times[i];
-        let values = out.join(format!("{stem}.npy"));
-        write_npy(&values, &[times.len(), p.neurons.len()], &recording.samples[i])?;
-        let times_path = out.join(format!("{stem}_times_ms.npy"));
-        write_npy(&times_path, &[times.len()], times)?;
-        let neurons = out.join(format!("{stem}_neurons.npy"));
-        write_npy(&neurons, &[p.neurons.len()], &p.neurons)?;
-        files.extend([values, times_path, neurons]);
-        if !times.is_empty() {
-            let png = out.join(format!("{stem}.png"));
-            let title = format!("{} {} every {} ms", p.population_name, p.variable, p.interval_ms);
-            let unit = records::state_unit(&model.network, p);
-            plots::traces_png(&png, &title, times, &recording.samples[i], &p.neurons, &unit)?;
-            files.push(png);
+        let stream = &mut recording.probes[i];
+        let (n, k) = (stream.samples() as usize, p.neurons.len());
+        let values = out.file(&format!("{stem}.npy"))?;
+        write_npy_pieces(&values, &[n, k], |put| stream.for_each_batch(|_, v| put(v)))?;
+        let times_path = out.file(&format!("{stem}_times_ms.npy"))?;
+        write_npy_pieces(&times_path, &[n], |put| stream.for_each_batch(|t, _| put(t)))?;
+        let neurons = out.file(&format!("{stem}_neurons.npy"))?;
+        write_npy(&neurons, &[k], &p.neurons)?;
+        if n == 0 {
+            continue;
         }
+        if n.saturating_mul(k) > MAX_PLOTTED_PROBE_VALUES {
+            log::warn!("{stem}: {n} samples x {k} neurons are too many to draw; the arrays hold them all");
+            continue;
+        }
+        let (mut times, mut samples) = (Vec::with_capacity(n), Vec::with_capacity(n * k));
+        stream.for_each_batch(|t, v| {
+            times.extend_from_slice(t);
+            samples.extend_from_slice(v);
+            Ok(())
+        })?;
+        let png = out.file(&format!("{stem}.png"))?;
+        let title = format!("{} {} every {} ms", p.population_name, p.variable, p.interval_ms);
+        let unit = records::state_unit(&model.network, p);
+        plots::traces_png(&png, &title, &times, &samples, &p.neurons, &unit)?;
     }
     Ok(())
 }
@@ -344,8 +336,7 @@ fn write_weights(
     sim: &Simulator,
     recording: &Recording,
     duration_ms: f64,
-    out: &Path,
-    files: &mut Vec<PathBuf>,
+    out: &mut OutputDir,
 ) -> Result<()> {
     let snapshot_times = &recording.snapshot_times;
     for (k, &p) in recording.plastic.iter().enumerate() {
@@ -354,23 +345,20 @@ fn write_weights(
         let initial = &recording.initial_weights[k];
         let n = last.weights.len();
         for (suffix, index) in [("pre", &last.pre), ("post", &last.post)] {
-            let path = out.join(format!("{stem}_{suffix}.npy"));
+            let path = out.file(&format!("{stem}_{suffix}.npy"))?;
             write_npy(&path, &[n], index)?;
-            files.push(path);
         }
-        let initial_path = out.join(format!("{stem}_initial.npy"));
+        let initial_path = out.file(&format!("{stem}_initial.npy"))?;
         write_npy(&initial_path, &[n], initial)?;
-        let final_path = out.join(format!("{stem}_final.npy"));
+        let final_path = out.file(&format!("{stem}_final.npy"))?;
         write_npy(&final_path, &[n], &last.weights)?;
-        files.extend([initial_path, final_path]);
         if !snapshot_times.is_empty() {
-            let snap = out.join(format!("{stem}_snapshots.npy"));
+            let snap = out.file(&format!("{stem}_snapshots.npy"))?;
             write_npy(&snap, &[snapshot_times.len(), n], &recording.snapshots[k])?;
-            let times = out.join(format!("{stem}_snapshots_times_ms.npy"));
+            let times = out.file(&format!("{stem}_snapshots_times_ms.npy"))?;
             write_npy(&times, &[snapshot_times.len()], snapshot_times)?;
-            files.extend([snap, times]);
             let rule = net.projections[p.index()].plasticity.as_ref().expect("plastic");
-            let png = out.join(format!("{stem}_snapshots.png"));
+            let png = out.file(&format!("{stem}_snapshots.png"))?;
             let mut columns: Vec<&[f32]> = vec![initial];
             columns.extend(recording.snapshots[k].chunks_exact(n.max(1)));
             let times: Vec<f64> = std::iter::once(0.0)
@@ -378,17 +366,15 @@ fn write_weights(
                 .collect();
             let title = format!("projection {}: weight histograms over time", p.index());
             plots::weight_snapshots_png(&png, &title, &times, &columns, rule.w_min, rule.w_max)?;
-            files.push(png);
         }
         if k == 0 {
             let rule = net.projections[p.index()].plasticity.as_ref().expect("plastic");
-            let png = out.join("weights.png");
+            let png = out.file("weights.png")?;
             let title = format!(
                 "projection {}: weights, initial vs final ({duration_ms:.0} ms)",
                 p.index()
             );
             plots::weights_png(&png, &title, initial, &last.weights, rule.w_max)?;
-            files.push(png);
         }
     }
     Ok(())
@@ -399,11 +385,11 @@ fn write_weights(
 fn write_raster(
     model: &ModelFile,
     sim: &Simulator,
+    stream: &SpikeStream,
     report: &BenchReport,
-    out: &Path,
-    files: &mut Vec<PathBuf>,
+    out: &mut OutputDir,
 ) -> Result<()> {
-    let raster = out.join("raster.png");
+    let raster = out.file("raster.png")?;
     let dt = model.network.dt_ms;
     let bands: Vec<RasterBand<'_>> = model
         .network
@@ -429,13 +415,12 @@ fn write_raster(
     plots::raster_png(
         &raster,
         &title,
-        sim.spike_records(),
+        &stream.reader(),
         &bands,
         dt,
         report.duration_ms,
         (1200, 800),
     )?;
-    files.push(raster);
     Ok(())
 }
 
@@ -463,9 +448,9 @@ fn write_summary(
     report: &BenchReport,
     sim: &Simulator,
     populations: Vec<serde_json::Value>,
+    recorded_spikes: u64,
     status: serde_json::Value,
-    out: &Path,
-    files: &mut Vec<PathBuf>,
+    out: &mut OutputDir,
 ) -> Result<()> {
     let mut summary = serde_json::to_value(report).expect("report serialises");
     if let (Some(summary), serde_json::Value::Object(status)) = (summary.as_object_mut(), status) {
@@ -473,12 +458,10 @@ fn write_summary(
     }
     summary["populations"] = serde_json::Value::Array(populations);
     summary["unrecorded_populations"] = records::unrecorded_summary(sim, report.duration_ms);
-    summary["recorded_spikes"] = serde_json::json!(sim.spike_records().len());
-    let path = out.join("summary.json");
+    summary["recorded_spikes"] = serde_json::json!(recorded_spikes);
+    let path = out.file("summary.json")?;
     crate::app::atomic::write_file(
         &path,
         serde_json::to_string_pretty(&summary).expect("json").as_bytes(),
-    )?;
-    files.push(path);
-    Ok(())
+    )
 }

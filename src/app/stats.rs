@@ -15,32 +15,64 @@ pub fn mean_rate_hz(spikes: usize, neurons: u64, duration_ms: f64) -> f64 {
 /// Mean coefficient of variation of the inter-spike intervals over neurons with >= 3 spikes;
 /// `None` when no neuron qualifies. `records` must be sorted by (tick, neuron).
 pub fn mean_cv_isi(records: &[Spike], n_neurons: u32) -> Option<f64> {
-    let mut last = vec![u64::MAX; n_neurons as usize];
-    let mut sum = vec![0.0f64; n_neurons as usize];
-    let mut sum2 = vec![0.0f64; n_neurons as usize];
-    let mut count = vec![0u32; n_neurons as usize];
-    for r in records {
+    let mut cv = CvAccumulator::new(n_neurons);
+    records.iter().for_each(|r| cv.add(r));
+    cv.mean_cv()
+}
+
+/// The intervals of each neuron's train summed as spikes arrive, so that the CV of ISI of a
+/// run streamed to disk needs memory per neuron, not per spike ([`mean_cv_isi`] is one pass).
+pub struct CvAccumulator {
+    last: Vec<u64>,
+    sum: Vec<f64>,
+    sum2: Vec<f64>,
+    count: Vec<u32>,
+}
+
+impl CvAccumulator {
+    /// No spikes yet, for neurons `0..n_neurons` (global indices).
+    pub fn new(n_neurons: u32) -> Self {
+        let n = n_neurons as usize;
+        CvAccumulator {
+            last: vec![u64::MAX; n],
+            sum: vec![0.0; n],
+            sum2: vec![0.0; n],
+            count: vec![0; n],
+        }
+    }
+
+    /// Adds the next spike (spikes in (tick, neuron) order).
+    pub fn add(&mut self, r: &Spike) {
         let i = r.neuron as usize;
-        if last[i] != u64::MAX {
-            let isi = (r.tick - last[i]) as f64;
-            sum[i] += isi;
-            sum2[i] += isi * isi;
-            count[i] += 1;
+        if self.last[i] != u64::MAX {
+            let isi = (r.tick - self.last[i]) as f64;
+            self.sum[i] += isi;
+            self.sum2[i] += isi * isi;
+            self.count[i] += 1;
         }
-        last[i] = r.tick;
+        self.last[i] = r.tick;
     }
-    let mut total = 0.0;
-    let mut qualifying = 0usize;
-    for i in 0..n_neurons as usize {
-        if count[i] >= 2 {
-            let n = f64::from(count[i]);
-            let mean = sum[i] / n;
-            let var = (sum2[i] / n - mean * mean).max(0.0);
-            total += var.sqrt() / mean;
-            qualifying += 1;
+
+    /// The mean CV over neurons with at least two intervals (`None` when none has).
+    pub fn mean_cv(&self) -> Option<f64> {
+        self.mean_cv_of(0..self.count.len() as u32)
+    }
+
+    /// [`CvAccumulator::mean_cv`] over the neurons in `neurons` only (a population's range).
+    pub fn mean_cv_of(&self, neurons: std::ops::Range<u32>) -> Option<f64> {
+        let mut total = 0.0;
+        let mut qualifying = 0usize;
+        for i in neurons.start as usize..neurons.end as usize {
+            if self.count[i] >= 2 {
+                let n = f64::from(self.count[i]);
+                let mean = self.sum[i] / n;
+                let var = (self.sum2[i] / n - mean * mean).max(0.0);
+                total += var.sqrt() / mean;
+                qualifying += 1;
+            }
         }
+        (qualifying > 0).then(|| total / qualifying as f64)
     }
-    (qualifying > 0).then(|| total / qualifying as f64)
 }
 
 /// Counts of `values` in `bins` equal bins over `[low, high]` (the top edge inclusive); values
@@ -67,8 +99,24 @@ pub fn histogram(values: &[f32], low: f64, high: f64, bins: usize) -> Vec<u64> {
 /// are those of the 32-bit ticks): the same spikes give the same hash on every backend and
 /// platform.
 pub fn spike_hash(records: &[Spike]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for r in records {
+    let mut h = SpikeHasher::default();
+    records.iter().for_each(|r| h.add(r));
+    h.finish()
+}
+
+/// [`spike_hash`] computed as spikes arrive.
+#[derive(Clone, Copy, Debug)]
+pub struct SpikeHasher(u64);
+
+impl Default for SpikeHasher {
+    fn default() -> Self {
+        SpikeHasher(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl SpikeHasher {
+    /// Adds the next spike (spikes in (tick, neuron) order).
+    pub fn add(&mut self, r: &Spike) {
         let [lo, hi] = crate::limits::tick_words(r.tick);
         let high = (hi > 0).then(|| hi.to_le_bytes()).into_iter().flatten();
         let bytes = lo
@@ -77,11 +125,15 @@ pub fn spike_hash(records: &[Spike]) -> u64 {
             .chain(high)
             .chain(r.neuron.to_le_bytes());
         for b in bytes {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
         }
     }
-    h
+
+    /// The hash of the spikes added so far.
+    pub fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 #[cfg(test)]

@@ -276,12 +276,14 @@ fn context(e: Error, point: &Point) -> Error {
 /// Runs one point into its folder.
 fn run_point(config: &SweepConfig, point: &Point, model: &ModelFile) -> Result<Row> {
     let duration = config.duration_ms.or(model.duration_ms).unwrap_or(1000.0);
+    let mut out = crate::app::outdir::OutputDir::create(&point.dir, false)?;
     let result = run::run_model(
         model,
         config.backend,
         config.options.clone(),
         duration,
-        &point.dir,
+        &mut out,
+        None,
         |_, _, _| {},
     )?;
     let r = &result.report;

@@ -104,7 +104,7 @@ fn check_envelope(bytes: &[u8], expected: u64) -> std::result::Result<&[u8], Str
 }
 
 /// FNV-1a 64 of `bytes`.
-fn fnv1a(bytes: &[u8]) -> u64 {
+pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
         (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
     })

@@ -19,6 +19,7 @@ use std::str::FromStr;
 use crate::error::{Error, Result};
 use crate::gpu::GpuOptions;
 
+pub(crate) use checkpoint::fnv1a;
 pub use engine::{Engine, WeightCopy};
 pub use record_store::RateRecord;
 pub use records::{RunCounters, SpikeTrain};

@@ -132,6 +132,48 @@ impl RecordStore {
         }
     }
 
+    /// The rate records' bin counts so far, one list per population (empty where it keeps
+    /// none): with the counts, what a checkpoint of the command line needs of the store.
+    pub(super) fn rate_counts(&self) -> Vec<Vec<u32>> {
+        self.rates
+            .iter()
+            .map(|r| r.as_ref().map_or_else(Vec::new, |r| r.record.counts.clone()))
+            .collect()
+    }
+
+    /// Takes back counts and rate bins saved by a checkpoint at `ticks`, or says why they do
+    /// not fit this network.
+    pub(super) fn restore_counts(
+        &mut self,
+        counts: Vec<u64>,
+        rate_counts: Vec<Vec<u32>>,
+        ticks: u64,
+        dt_ms: f64,
+    ) -> Result<(), String> {
+        if counts.len() != self.counts.len() || rate_counts.len() != self.rates.len() {
+            return Err(format!(
+                "it counts spikes of {} populations, this network has {}",
+                counts.len(),
+                self.counts.len()
+            ));
+        }
+        for (rate, bins) in self.rates.iter_mut().zip(rate_counts) {
+            match rate {
+                Some(rate) => {
+                    if bins.len() as u64 != ticks.div_ceil(rate.bin_ticks) {
+                        return Err("its rate records do not fit this network's bins".into());
+                    }
+                    rate.record.counts = bins;
+                    rate.record.duration_ms = ticks as f64 * dt_ms;
+                }
+                None if bins.is_empty() => {}
+                None => return Err("it holds a rate record this network does not keep".into()),
+            }
+        }
+        self.counts = counts;
+        Ok(())
+    }
+
     /// The rate record of population `pi`, if it keeps one.
     pub(super) fn rate(&self, pi: usize) -> Option<&RateRecord> {
         self.rates.get(pi)?.as_ref().map(|r| &r.record)

@@ -41,6 +41,24 @@ impl Simulator {
         std::mem::take(&mut self.store.records)
     }
 
+    /// The per-population spike counts and rate-record bins so far (what `spikegpu run`'s
+    /// checkpoints keep of the record store; the engine's state is in
+    /// [`Simulator::save_checkpoint`]).
+    pub(crate) fn record_counts(&self) -> (Vec<u64>, Vec<Vec<u32>>) {
+        (self.store.counts.clone(), self.store.rate_counts())
+    }
+
+    /// Takes back what [`Simulator::record_counts`] returned at the current tick, or says
+    /// why it does not fit this network.
+    pub(crate) fn restore_record_counts(
+        &mut self,
+        counts: Vec<u64>,
+        rate_counts: Vec<Vec<u32>>,
+    ) -> std::result::Result<(), String> {
+        let (ticks, dt) = (self.ticks(), self.plan.dt_ms);
+        self.store.restore_counts(counts, rate_counts, ticks, dt)
+    }
+
     /// Spikes emitted so far by each population (in order), recorded or not.
     pub fn population_spike_counts(&self) -> &[u64] {
         &self.store.counts

@@ -521,3 +521,532 @@ fn population_names_that_cannot_name_a_file_are_refused_at_validation() {
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("population.name"), "{stderr}");
 }
+
+/// A model file that runs for a long time (a population driven above threshold).
+const LONG_MODEL: &str = "dt = \"0.1 ms\"\nduration = \"1000000 ms\"\n\
+     [[population]]\nname = \"a\"\nsize = 2000\nmodel = \"lif\"\n\
+     init = { v = { uniform = [\"-70 mV\", \"-50 mV\"] } }\n";
+
+/// A fresh scratch folder for one test.
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("spikegpu-rel-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Starts `spikegpu run model --backend cpu --out out` in the background.
+fn spawn_run(model: &std::path::Path, out: &std::path::Path) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_spikegpu"))
+        .args(["run", model.to_str().unwrap(), "--backend", "cpu", "--out"])
+        .arg(out)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Waits until `path` exists and holds at least `bytes` bytes (the run has started writing).
+fn wait_for_bytes(path: &std::path::Path, bytes: u64) {
+    for _ in 0..600 {
+        if std::fs::metadata(path).is_ok_and(|m| m.len() >= bytes) {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("{} did not reach {bytes} bytes in 30 s", path.display());
+}
+
+/// SIGKILL: the spikes up to the last finished chunk are on disk in the stream file, whole
+/// records only; the next run into the folder takes over the dead run's lock and removes
+/// every file the dead run listed.
+#[cfg(unix)]
+#[test]
+fn after_sigkill_the_streamed_spikes_are_readable_and_the_next_run_clears_them() {
+    let dir = scratch("sigkill");
+    let model = dir.join("long.toml");
+    std::fs::write(&model, LONG_MODEL).unwrap();
+    let out = dir.join("out");
+    let stream = out.join(".stream-spikes.bin");
+    let mut child = spawn_run(&model, &out);
+    wait_for_bytes(&stream, 12 * 1000);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let bytes = std::fs::read(&stream).unwrap();
+    assert!(
+        bytes.len() >= 12_000 && bytes.len().is_multiple_of(12),
+        "{} bytes",
+        bytes.len()
+    );
+    let ticks: Vec<u64> = bytes
+        .chunks_exact(12)
+        .map(|r| u64::from_le_bytes(r[..8].try_into().unwrap()))
+        .collect();
+    assert!(ticks.windows(2).all(|w| w[0] <= w[1]), "records in tick order");
+    assert!(!out.join("summary.json").exists());
+    let manifest = std::fs::read_to_string(out.join("spikegpu-manifest.txt")).unwrap();
+    assert!(manifest.lines().any(|l| l == ".stream-spikes.bin"), "{manifest}");
+    assert!(!manifest.contains(".stream-probe"), "the model has no probe");
+
+    let short = dir.join("short.toml");
+    std::fs::write(&short, LONG_MODEL.replace("1000000 ms", "20 ms")).unwrap();
+    let (code, _, stderr) = common::spikegpu(&[
+        "run",
+        short.to_str().unwrap(),
+        "--backend",
+        "cpu",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stream.exists() && !out.join(".spikegpu.lock").exists());
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(s["ticks_reached"], 200);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Two runs into one folder: the second is refused (exit 2) naming the first's pid, and the
+/// first goes on undisturbed.
+#[cfg(unix)]
+#[test]
+fn a_second_run_into_a_folder_in_use_is_refused_naming_the_holder() {
+    let dir = scratch("concurrent");
+    let model = dir.join("long.toml");
+    std::fs::write(&model, LONG_MODEL).unwrap();
+    let out = dir.join("out");
+    let child = spawn_run(&model, &out);
+    wait_for_bytes(&out.join(".stream-spikes.bin"), 12);
+    let (code, _, stderr) = common::spikegpu(&[
+        "run",
+        model.to_str().unwrap(),
+        "--backend",
+        "cpu",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("in use by another spikegpu run") && stderr.contains(&format!("pid {}", child.id())),
+        "{stderr}"
+    );
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(143),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(out.join("summary.json").exists() && !out.join(".spikegpu.lock").exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A folder reused by another model holds only the new run's files; a folder that is not a
+/// spikegpu output is refused unless --overwrite, which removes none of its files; a
+/// symlink planted where an output goes is replaced, its target untouched.
+#[cfg(unix)]
+#[test]
+fn stale_files_are_never_mixed_in_and_foreign_folders_need_overwrite() {
+    let dir = scratch("policy");
+    let first = dir.join("first.toml");
+    std::fs::write(&first, LONG_MODEL.replace("1000000 ms", "20 ms")).unwrap();
+    let second = dir.join("second.toml");
+    std::fs::write(
+        &second,
+        LONG_MODEL
+            .replace("1000000 ms", "20 ms")
+            .replace("\"a\"", "\"b\""),
+    )
+    .unwrap();
+    let out = dir.join("out");
+    let run = |model: &std::path::Path, extra: &[&str]| {
+        let mut args = vec![
+            "run",
+            model.to_str().unwrap(),
+            "--backend",
+            "cpu",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        common::spikegpu(&args)
+    };
+    assert_eq!(run(&first, &[]).0, 0);
+    assert!(out.join("spikes_a_times_ms.npy").exists());
+    let target = dir.join("precious.txt");
+    std::fs::write(&target, b"keep").unwrap();
+    std::fs::remove_file(out.join("raster.png")).unwrap();
+    std::os::unix::fs::symlink(&target, out.join("raster.png")).unwrap();
+    let (code, _, stderr) = run(&second, &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        !out.join("spikes_a_times_ms.npy").exists(),
+        "the earlier model's files are gone"
+    );
+    assert!(out.join("spikes_b_times_ms.npy").exists());
+    assert_eq!(std::fs::read(&target).unwrap(), b"keep");
+    assert!(
+        std::fs::symlink_metadata(out.join("raster.png"))
+            .unwrap()
+            .is_file()
+    );
+
+    let foreign = dir.join("foreign");
+    std::fs::create_dir_all(&foreign).unwrap();
+    std::fs::write(foreign.join("thesis.tex"), b"mine").unwrap();
+    let foreign_run = |extra: &[&str]| {
+        let mut args = vec![
+            "run",
+            first.to_str().unwrap(),
+            "--backend",
+            "cpu",
+            "--out",
+            foreign.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        common::spikegpu(&args)
+    };
+    let (code, _, stderr) = foreign_run(&[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("--out") && stderr.contains("thesis.tex") && stderr.contains("--overwrite"),
+        "{stderr}"
+    );
+    assert!(!foreign.join("summary.json").exists());
+    assert_eq!(foreign_run(&["--overwrite"]).0, 0);
+    assert!(foreign.join("thesis.tex").exists() && foreign.join("summary.json").exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Host memory of a long run stays bounded: 1,000 Poisson neurons at 100 Hz for 60 s of
+/// biological time (6e6 spikes: 96 MB as a list in memory, which is what runs held before
+/// spikes were streamed) stay under 48 MiB of peak resident memory (the process's VmHWM, in
+/// summary.json), and every spike reaches the output files. The 240 s figure (2.4e7
+/// spikes, 14 MiB peak) is in docs/reliability.md.
+#[test]
+fn a_60_s_run_of_6_million_spikes_stays_under_48_mib() {
+    let dir = scratch("memory");
+    let model = dir.join("poisson.toml");
+    std::fs::write(
+        &model,
+        "dt = \"0.1 ms\"\nduration = \"60000 ms\"\n\
+         [[population]]\nname = \"p\"\nsize = 1000\nmodel = \"poisson_source\"\nparams = { rate = \"100 Hz\" }\n",
+    )
+    .unwrap();
+    let out = dir.join("out");
+    let (code, _, stderr) = common::spikegpu(&[
+        "run",
+        model.to_str().unwrap(),
+        "--backend",
+        "cpu",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let spikes = s["recorded_spikes"].as_u64().unwrap();
+    assert!((5_950_000..6_050_000).contains(&spikes), "{spikes} spikes");
+    assert_eq!(
+        npy_elements_present(&out.join("spikes_p_times_ms.npy"), 8) as u64,
+        spikes
+    );
+    let peak = s["peak_host_mib"].as_f64().unwrap();
+    assert!(peak < 48.0, "peak host memory {peak} MiB");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// brunel-stdp.toml at a tenth of its size (1,000 + 250 neurons, the same rules), with weight
+/// snapshots and a probe, for checkpoint tests through the command line.
+fn small_plastic_model(dir: &std::path::Path) -> std::path::PathBuf {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/models/brunel-stdp.toml"
+    ))
+    .unwrap()
+    .replace("size = 10000", "size = 1000")
+    .replace("size = 2500", "size = 250")
+    .replace("duration = \"1 s\"", "duration = \"600 ms\"");
+    let text = format!(
+        "{text}\n[record]\nspikes = [\"exc\", \"inh[0:50]\"]\nweight_interval = \"100 ms\"\n\
+         [[record.state]]\npopulation = \"exc\"\nvariable = \"v\"\nneurons = [0, 1, 2]\ninterval = \"5 ms\"\n"
+    );
+    let path = dir.join("small-stdp.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Every output file of `a` that `b` must equal byte for byte (the arrays; the summary and
+/// plots hold timings).
+fn assert_same_arrays(a: &std::path::Path, b: &std::path::Path) {
+    let mut compared = 0;
+    for entry in std::fs::read_dir(a).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        if name.ends_with(".npy") {
+            let (x, y) = (
+                std::fs::read(a.join(&name)).unwrap(),
+                std::fs::read(b.join(&name)),
+            );
+            assert!(
+                y.as_ref().is_ok_and(|y| *y == x),
+                "{name} differs between {} and {}",
+                a.display(),
+                b.display()
+            );
+            compared += 1;
+        }
+    }
+    assert!(compared >= 8, "only {compared} arrays compared");
+    let hash = |d: &std::path::Path| {
+        let s: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(d.join("summary.json")).unwrap()).unwrap();
+        (
+            s["spike_hash"].clone(),
+            s["spikes"].clone(),
+            s["complete"].clone(),
+        )
+    };
+    assert_eq!(hash(a), hash(b));
+}
+
+/// `spikegpu run --checkpoint-every` killed with SIGKILL after its first checkpoints and
+/// continued with `spikegpu resume`: every spike, probe sample, weight snapshot and final
+/// weight equals the uninterrupted run's; a finished run keeps no checkpoint.
+#[cfg(unix)]
+#[test]
+fn a_run_killed_with_sigkill_and_resumed_equals_the_run_never_stopped() {
+    let dir = scratch("resume");
+    let model = small_plastic_model(&dir);
+    let reference = dir.join("reference");
+    let args = |out: &std::path::Path| {
+        vec![
+            "run".to_string(),
+            model.display().to_string(),
+            "--backend".into(),
+            "cpu".into(),
+            "--checkpoint-every".into(),
+            "50 ms".into(),
+            "--out".into(),
+            out.display().to_string(),
+        ]
+    };
+    fn as_str(v: &[String]) -> Vec<&str> {
+        v.iter().map(String::as_str).collect()
+    }
+    let (code, _, stderr) = common::spikegpu(&as_str(&args(&reference)));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!reference.join("checkpoint.json").exists() && !reference.join(".stream-spikes.bin").exists());
+
+    let killed = dir.join("killed");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_spikegpu"))
+        .args(as_str(&args(&killed)))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let index = killed.join("checkpoint.json");
+    for _ in 0..1200 {
+        let tick = std::fs::read_to_string(&index)
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .and_then(|v| v["tick"].as_u64());
+        if tick.is_some_and(|t| t >= 1500) || child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(index.exists(), "a checkpoint was written before the kill");
+    assert!(
+        !killed.join("summary.json").exists(),
+        "the run was killed before its end"
+    );
+    let (code, _, stderr) = common::spikegpu(&["resume", killed.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_same_arrays(&reference, &killed);
+    assert!(!index.exists(), "a finished run keeps no checkpoint");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// SIGTERM in a run with checkpoints: exit 143 with the files so far and `resumable` in the
+/// summary; resumed on the GPU (lavapipe), the run ends as the uninterrupted CPU run does.
+#[cfg(unix)]
+#[test]
+fn a_run_stopped_by_sigterm_resumes_on_the_gpu_and_equals_the_cpu_run() {
+    let dir = scratch("resume-gpu");
+    let model = dir.join("brunel.toml");
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/models/brunel.toml"
+    ))
+    .unwrap()
+    .replace("size = 10000", "size = 800")
+    .replace("size = 2500", "size = 200")
+    .replace("duration = \"1 s\"", "duration = \"600 ms\"");
+    std::fs::write(&model, text).unwrap();
+    let run = |out: &std::path::Path| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_spikegpu"));
+        command
+            .args([
+                "run",
+                model.to_str().unwrap(),
+                "--backend",
+                "cpu",
+                "--checkpoint-every",
+                "20 ms",
+                "--out",
+            ])
+            .arg(out)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped());
+        command
+    };
+    let reference = dir.join("reference");
+    assert!(run(&reference).status().unwrap().success());
+    let stopped = dir.join("stopped");
+    let child = run(&stopped).spawn().unwrap();
+    wait_for_bytes(&stopped.join("checkpoint.json"), 10);
+    std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(143), "{stderr}");
+    assert!(stderr.contains("spikegpu resume"), "{stderr}");
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(stopped.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(
+        (s["complete"].clone(), s["resumable"].clone()),
+        (false.into(), true.into())
+    );
+    let (code, _, stderr) = common::spikegpu(&["resume", stopped.to_str().unwrap(), "--backend", "gpu"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_same_arrays_min(&reference, &stopped, 4);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// [`assert_same_arrays`] for outputs with fewer arrays (no plasticity, no probes).
+fn assert_same_arrays_min(a: &std::path::Path, b: &std::path::Path, min: usize) {
+    let arrays: Vec<String> = std::fs::read_dir(a)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".npy"))
+        .collect();
+    assert!(arrays.len() >= min, "{arrays:?}");
+    for name in arrays {
+        assert_eq!(
+            std::fs::read(a.join(&name)).unwrap(),
+            std::fs::read(b.join(&name)).unwrap(),
+            "{name}"
+        );
+    }
+}
+
+/// A checkpoint that is corrupt, truncated, of another network, missing, or of a folder that
+/// never had one is refused with exit 2 naming the file and the fault.
+#[cfg(unix)]
+#[test]
+fn resume_refuses_corrupt_missing_and_foreign_checkpoints_with_exit_2() {
+    let dir = scratch("resume-bad");
+    let model = dir.join("long.toml");
+    std::fs::write(&model, LONG_MODEL).unwrap();
+    let finished = dir.join("finished");
+    let short = dir.join("short.toml");
+    std::fs::write(&short, LONG_MODEL.replace("1000000 ms", "30 ms")).unwrap();
+    let (code, _, stderr) = common::spikegpu(&[
+        "run",
+        short.to_str().unwrap(),
+        "--backend",
+        "cpu",
+        "--out",
+        finished.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let (code, _, stderr) = common::spikegpu(&["resume", finished.to_str().unwrap()]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("checkpoint.json") && stderr.contains("--checkpoint-every"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = common::spikegpu(&["resume", dir.join("nowhere").to_str().unwrap()]);
+    assert_eq!(code, 2, "{stderr}");
+
+    // A run killed after its first checkpoint, copied once per kind of damage.
+    let killed = dir.join("killed");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_spikegpu"))
+        .args([
+            "run",
+            model.to_str().unwrap(),
+            "--backend",
+            "cpu",
+            "--checkpoint-every",
+            "10 ms",
+            "--out",
+        ])
+        .arg(&killed)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for_bytes(&killed.join("checkpoint.json"), 10);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let index: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(killed.join("checkpoint.json")).unwrap()).unwrap();
+    let slot = index["slot"].as_str().unwrap().to_string();
+    let damaged = |name: &str, damage: &dyn Fn(&std::path::Path)| {
+        let copy = dir.join(name);
+        std::fs::create_dir_all(&copy).unwrap();
+        for entry in std::fs::read_dir(&killed).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), copy.join(entry.file_name())).unwrap();
+        }
+        damage(&copy);
+        let (code, _, stderr) = common::spikegpu(&["resume", copy.to_str().unwrap(), "--backend", "cpu"]);
+        assert_eq!(code, 2, "{name}: {stderr}");
+        stderr
+    };
+    let flip = |path: std::path::PathBuf| {
+        let mut bytes = std::fs::read(&path).unwrap();
+        let middle = bytes.len() / 2;
+        bytes[middle] ^= 0x40;
+        std::fs::write(&path, bytes).unwrap();
+    };
+    let stderr = damaged("flipped", &|d| flip(d.join(format!("{slot}.sim"))));
+    assert!(stderr.contains("checksum") && stderr.contains(".sim"), "{stderr}");
+    let stderr = damaged("flipped-rec", &|d| flip(d.join(format!("{slot}.rec"))));
+    assert!(stderr.contains("checksum") && stderr.contains(".rec"), "{stderr}");
+    let stderr = damaged("truncated", &|d| {
+        let path = d.join(format!("{slot}.sim"));
+        let len = std::fs::metadata(&path).unwrap().len();
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_len(len - 100)
+            .unwrap();
+    });
+    assert!(stderr.contains("truncated"), "{stderr}");
+    let stderr = damaged("garbage-index", &|d| {
+        std::fs::write(d.join("checkpoint.json"), "{ not json").unwrap()
+    });
+    assert!(stderr.contains("not a checkpoint index"), "{stderr}");
+    let stderr = damaged("other-seed", &|d| {
+        let mut index = index.clone();
+        index["settings"]["overrides"] = serde_json::json!(["seed=7"]);
+        std::fs::write(d.join("checkpoint.json"), index.to_string()).unwrap();
+    });
+    assert!(stderr.contains("another network"), "{stderr}");
+    let stderr = damaged("short-stream", &|d| {
+        std::fs::write(d.join(".stream-spikes.bin"), b"").unwrap()
+    });
+    assert!(stderr.contains(".stream-spikes.bin"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -130,7 +130,7 @@ pub fn load_with(path: &std::path::Path, overrides: &[Override]) -> Result<Model
 
 /// The text of a model file: refused before reading it whole when it is not a regular file
 /// (a directory, a FIFO, `/dev/zero`) or larger than [`MAX_MODEL_FILE_BYTES`].
-fn read_model_text(path: &std::path::Path) -> Result<String> {
+pub fn read_model_text(path: &std::path::Path) -> Result<String> {
     use std::io::Read;
     let shown = crate::error::capped(&path.display().to_string(), crate::error::MAX_ECHOED_FIELD_CHARS);
     let cannot = |why: String| Error::InvalidNetwork(format!("cannot read model file {shown}: {why}"));
