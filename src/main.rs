@@ -150,6 +150,9 @@ struct RunArgs {
     /// host memory or upload per synapse. GPU backend only.
     #[arg(long)]
     generate_on_device: bool,
+    /// Threads of the CPU backend (default: one per core, fewer for small networks); the results do not depend on it.
+    #[arg(long)]
+    threads: Option<usize>,
     /// What a neuron state that becomes NaN or infinite does: stop (exit 1 after writing what
     /// was recorded, naming tick, population, neuron and variable) or warn (summary.json
     /// records the event and the run goes on).
@@ -223,6 +226,13 @@ struct BenchArgs {
     /// the microcircuit): no host memory or upload per synapse. GPU runs only.
     #[arg(long)]
     generate_on_device: bool,
+    /// Threads of the CPU backend (default: one per core, fewer for small networks); the results do not depend on it.
+    #[arg(long)]
+    threads: Option<usize>,
+    /// After each GPU run, time every stage with timestamp queries (up to 2,000 more ticks)
+    /// and print the mean time per tick of each stage and of the gaps between them.
+    #[arg(long)]
+    profile: bool,
     /// One JSON object per run instead of the table.
     #[arg(long)]
     json: bool,
@@ -273,6 +283,7 @@ fn run_command(args: RunArgs) -> anyhow::Result<()> {
     let backend = parse_backend(&args.backend)?;
     let options = spikegpu::SimOptions {
         generate_on_device: args.generate_on_device,
+        threads: args.threads,
         nonfinite: args.on_nonfinite.parse()?,
         ..spikegpu::SimOptions::default()
     };
@@ -481,6 +492,8 @@ fn bench_command(args: BenchArgs) -> anyhow::Result<()> {
                 duration_ms: args.duration_ms,
                 scale: args.scale,
                 generate_on_device: args.generate_on_device,
+                threads: args.threads,
+                profile: args.profile,
             })?;
             if args.json {
                 println!("{}", report.to_json());
@@ -492,6 +505,9 @@ fn bench_command(args: BenchArgs) -> anyhow::Result<()> {
         print!("{}", bench::markdown(&reports));
     } else if !args.json {
         print_bench_table(&reports);
+    }
+    if args.profile && !args.json {
+        print!("{}", bench::profile_tables(&reports));
     }
     Ok(())
 }

@@ -26,7 +26,16 @@ pub struct BenchConfig {
     /// Generate connectivity on the GPU where it qualifies (GPU backend only; see
     /// [`crate::SimOptions::generate_on_device`]).
     pub generate_on_device: bool,
+    /// Threads of the CPU backend (`None`: one per core, fewer for small networks; see
+    /// [`crate::SimOptions::threads`]).
+    pub threads: Option<usize>,
+    /// After the timed run, time each GPU stage over [`PROFILE_TICKS`] more ticks at most
+    /// ([`BenchReport::profile`]; GPU backend only).
+    pub profile: bool,
 }
+
+/// Most ticks a `--profile` run times after the benchmark.
+pub const PROFILE_TICKS: u64 = 2000;
 
 /// One benchmark row.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -90,6 +99,8 @@ pub struct BenchReport {
     /// (parse, unit check, code generation) and, on the GPU, validating each population's
     /// update with naga and building its pipeline.
     pub equations_load_s: Option<f64>,
+    /// Per-stage GPU timing, when asked for and run on the GPU backend.
+    pub profile: Option<crate::gpu::StageProfile>,
 }
 
 /// One population's firing rate in a benchmark run.
@@ -212,6 +223,7 @@ pub fn run(config: &BenchConfig) -> Result<BenchReport> {
     let net = build_model(&config.model, config.seed, config.scale)?;
     let options = crate::SimOptions {
         generate_on_device: config.generate_on_device && config.backend != Backend::Cpu,
+        threads: config.threads,
         ..crate::SimOptions::default()
     };
     let mut sim = Simulator::with_options(&net, config.backend, options)?;
@@ -219,7 +231,11 @@ pub fn run(config: &BenchConfig) -> Result<BenchReport> {
     let t1 = Instant::now();
     sim.run_ms(config.duration_ms)?;
     let run_s = t1.elapsed().as_secs_f64();
-    Ok(report(&config.model, &net, &sim, build_s, run_s))
+    let mut row = report(&config.model, &net, &sim, build_s, run_s);
+    if config.profile {
+        row.profile = sim.profile_ticks(row.ticks.clamp(1, PROFILE_TICKS) as u32)?;
+    }
+    Ok(row)
 }
 
 /// Resets the process's peak resident memory (Linux `clear_refs`), so that the next
@@ -272,6 +288,7 @@ pub fn report(model: &str, net: &Network, sim: &Simulator, build_s: f64, run_s: 
         device_mib: sim.device_bytes().map(|b| b as f64 / 1048576.0),
         gpu_setup: sim.gpu_setup_times(),
         equations_load_s: equations_load_s(sim),
+        profile: None,
     }
 }
 
@@ -485,4 +502,66 @@ pub fn gpu_cpu_pairs(reports: &[BenchReport]) -> Vec<(&BenchReport, &BenchReport
                 .map(|c| (g, c))
         })
         .collect()
+}
+
+/// The per-stage tables of `--profile`: one per report, the mean time per tick of each GPU
+/// stage, its share of the tick and the gap after it, or why there is none.
+pub fn profile_tables(reports: &[BenchReport]) -> String {
+    let mut s = String::new();
+    for r in reports {
+        let _ = writeln!(s);
+        let Some(p) = &r.profile else {
+            let _ = writeln!(
+                s,
+                "{} ({}): no per-stage profile: it times GPU stages (the CPU backend has none)",
+                r.model, r.backend
+            );
+            continue;
+        };
+        let _ = writeln!(
+            s,
+            "{} on {}: per-stage GPU profile over {} ticks ({})",
+            r.model,
+            r.adapter,
+            p.ticks,
+            p.support.describe()
+        );
+        if p.ticks == 0 {
+            continue;
+        }
+        let _ = writeln!(s, "| stage | mean us/tick | share of tick | gap after, us |");
+        let _ = writeln!(s, "| --- | ---: | ---: | ---: |");
+        let share = |us: f64| {
+            if p.tick_us > 0.0 {
+                100.0 * us / p.tick_us
+            } else {
+                0.0
+            }
+        };
+        for t in &p.stages {
+            let _ = writeln!(
+                s,
+                "| {} | {:.2} | {:.1}% | {:.2} |",
+                t.stage,
+                t.mean_us,
+                share(t.mean_us),
+                t.gap_after_us
+            );
+        }
+        let staged: f64 = p.stages.iter().map(|t| t.mean_us).sum();
+        let gaps: f64 = p.stages.iter().map(|t| t.gap_after_us).sum();
+        let _ = writeln!(
+            s,
+            "| all stages | {staged:.2} | {:.1}% | {gaps:.2} |",
+            share(staged)
+        );
+        let _ = writeln!(s, "| whole tick (timestamps) | {:.2} | 100.0% | |", p.tick_us);
+        let _ = writeln!(
+            s,
+            "| wall clock per tick (with submission and read-back) | {:.2} | {:.1}% | |",
+            p.wall_us_per_tick,
+            share(p.wall_us_per_tick)
+        );
+    }
+    s
 }

@@ -1,19 +1,24 @@
-//! The `neuron_update` twin for populations of user-defined models: each runs its compiled
-//! CPU program ([`CpuPopulation`]) on the tick's inputs, taken from the same fixed-point ring
-//! as the built-in models'; its first variables are mirrored into `NeuronState` when the
-//! state is read ([`CpuBackend::state`]).
+//! The `neuron_update` twin for populations of user-defined models: each thread runs the
+//! compiled CPU program ([`CpuPopulation`]) on its own neurons of the population, with the
+//! tick's inputs taken from the same fixed-point ring as the built-in models'. A thread's
+//! share draws the random numbers of its neurons' indices in the whole population, so the
+//! spikes and state do not depend on the thread count. The first variables are mirrored into
+//! `NeuronState` when the state is read ([`CpuBackend::state`](super::CpuBackend::state)).
+
+use std::ops::Range;
 
 use super::neuron_update::PopInputs;
+use super::state::StateSlices;
 use crate::equations::{CpuPopulation, TickInputs};
 use crate::neurons::equation::MIRRORED_FIELDS;
 use crate::plan::equations::{EquationPlan, mirrored_field};
 use crate::plan::layout::NeuronState;
 
-/// A population of a user-defined model on the CPU.
+/// One thread's neurons of a population of a user-defined model.
 pub(super) struct EquationRun {
     /// Population index.
     pub population: usize,
-    /// First global neuron index.
+    /// First global neuron index of this share.
     start: usize,
     pop: CpuPopulation,
     /// Names of the mirrored variables, in field order.
@@ -26,27 +31,36 @@ pub(super) struct EquationRun {
 }
 
 impl EquationRun {
-    /// The population at its planned initial values.
-    pub(super) fn new(plan: &EquationPlan, dt_ms: f64) -> Self {
+    /// The neurons of the population that lie in `own` (global indices), at their planned
+    /// initial values; `None` when there are none.
+    pub(super) fn new(plan: &EquationPlan, dt_ms: f64, own: Range<u32>) -> Option<Self> {
+        let first = plan.start.max(own.start);
+        let end = (plan.start + plan.size).min(own.end);
+        if first >= end {
+            return None;
+        }
+        // Indices into the population's per-neuron tables.
+        let share = (first - plan.start) as usize..(end - plan.start) as usize;
         let model = &plan.model;
-        let n = plan.size as usize;
+        let n = share.len();
         // The plan already built the constant table for this dt, so this cannot fail.
         let mut pop = model
             .population(n, dt_ms)
             .unwrap_or_else(|e| unreachable!("constants checked by the plan: {e}"));
+        pop.set_first_neuron(share.start as u32);
         for (var, values) in model.variables().iter().zip(&plan.initial) {
             if let Some(s) = pop.state_mut(&var.name) {
-                s.copy_from_slice(values);
+                s.copy_from_slice(&values[share.clone()]);
             }
         }
         for p in model.params() {
             if let (Some(k), Some(s)) = (p.per_neuron, pop.per_neuron_mut(&p.name)) {
-                s.copy_from_slice(&plan.per_neuron[k]);
+                s.copy_from_slice(&plan.per_neuron[k][share.clone()]);
             }
         }
-        Self {
+        Some(Self {
             population: plan.population,
-            start: plan.start as usize,
+            start: first as usize,
             pop,
             mirrored: model
                 .variables()
@@ -59,13 +73,17 @@ impl EquationRun {
             inhibitory: vec![0.0; n],
             current: vec![0.0; n],
             local_spikes: Vec::new(),
-        }
+        })
     }
 
-    /// Copies the first variables and the refractory counter into `state` (all neurons), as
-    /// read back: kept out of the tick, which does not read them.
+    /// Copies the first variables and the refractory counter of this share into `state` (all
+    /// neurons), as read back: kept out of the tick, which does not read them.
     pub(super) fn mirror_into(&self, state: &mut [NeuronState]) {
-        let state = &mut state[self.start..self.start + self.pop.len()];
+        self.mirror_share(&mut state[self.start..self.start + self.pop.len()]);
+    }
+
+    /// [`EquationRun::mirror_into`] for the states of exactly this share's neurons.
+    fn mirror_share(&self, state: &mut [NeuronState]) {
         for (k, name) in self.mirrored.iter().enumerate() {
             if let Some(values) = self.pop.state(name) {
                 for (s, &x) in state.iter_mut().zip(values) {
@@ -79,15 +97,15 @@ impl EquationRun {
     }
 
     /// Takes each neuron's fixed-point inputs (clearing them) as the built-in models do,
-    /// advances the population one tick and records its spikes.
+    /// advances this share one tick and flags its spikes. `inputs` holds exactly this share.
     pub(super) fn step(&mut self, inputs: &mut PopInputs, tick: u32, key: [u32; 2]) {
-        let r = inputs.range.clone();
         let scale = inputs.scale;
-        for (k, g) in r.clone().enumerate() {
-            self.excitatory[k] = std::mem::take(&mut inputs.ring_e[g]) as f32 * scale;
-            self.inhibitory[k] = std::mem::take(&mut inputs.ring_i[g]) as f32 * scale;
+        let n = self.pop.len();
+        for k in 0..n {
+            self.excitatory[k] = std::mem::take(&mut inputs.ring_e[k]) as f32 * scale;
+            self.inhibitory[k] = std::mem::take(&mut inputs.ring_i[k]) as f32 * scale;
             self.current[k] = if inputs.has_currents {
-                std::mem::take(&mut inputs.current_in[g]) as f32 * scale
+                std::mem::take(&mut inputs.current_in[k]) as f32 * scale
             } else {
                 0.0
             };
@@ -102,12 +120,15 @@ impl EquationRun {
         };
         self.local_spikes.clear();
         self.pop.step(&tick_inputs, &mut self.local_spikes);
-        let start = r.start as u32;
-        inputs.spikes.extend(self.local_spikes.iter().map(|&i| start + i));
+        let spiked = &mut inputs.spiked[..n];
+        spiked.fill(0);
+        for &k in &self.local_spikes {
+            spiked[k as usize] = 1;
+        }
         // The watchdog reads `NeuronState`: a non-finite variable is mirrored there to be named.
         if self.mirrored_nonfinite() {
             inputs.nonfinite = true;
-            self.mirror_into(inputs.state);
+            self.mirror_into_slices(&mut inputs.state);
         }
     }
 
@@ -117,5 +138,14 @@ impl EquationRun {
             .iter()
             .filter_map(|name| self.pop.state(name))
             .any(|values| values.iter().any(|x| !x.is_finite()))
+    }
+
+    /// [`EquationRun::mirror_into`] for the views of exactly this share's neurons.
+    fn mirror_into_slices(&self, state: &mut StateSlices) {
+        let mut share: Vec<NeuronState> = (0..self.pop.len()).map(|k| state.get(k)).collect();
+        self.mirror_share(&mut share);
+        for (k, s) in share.into_iter().enumerate() {
+            state.set(k, s);
+        }
     }
 }

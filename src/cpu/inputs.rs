@@ -2,46 +2,96 @@
 //! fixed point (twins of `shaders/stages/poisson_input.wgsl` and `current_input.wgsl`).
 
 use super::*;
+use crate::rng::philox4x32_10_word0_lanes;
 
-impl CpuBackend {
-    /// `poisson_input`: Poisson input into this tick's ring slot.
+/// Targets whose Poisson counts are drawn side by side.
+const LANES: usize = 8;
+
+impl Worker<'_> {
+    /// `poisson_input`: Poisson input into this tick's ring slot, for the owned targets.
+    #[inline(always)]
     pub(super) fn poisson_input(&mut self) {
-        let n = self.plan.n_neurons as usize;
-        let d = self.plan.ring_slots;
-        let slot = (self.tick % u64::from(d)) as usize;
-        for p in &self.plan.poisson {
-            let segs =
-                &self.plan.poisson_segments[p.seg_offset as usize..(p.seg_offset + p.seg_count) as usize];
+        let plan = self.plan;
+        let part = &mut *self.part;
+        let own = part.own.clone();
+        let n_own = own.len();
+        let d = plan.ring_slots as usize;
+        let slot = (self.tick % d as u64) as usize;
+        for p in &plan.poisson {
+            let segs = &plan.poisson_segments[p.seg_offset as usize..(p.seg_offset + p.seg_count) as usize];
             let seg = segs[segs
                 .iter()
                 .rposition(|s| u64::from(s.start_tick) <= self.tick)
                 .unwrap_or(0)];
-            let table =
-                &self.plan.poisson_cdf[seg.cdf_offset as usize..(seg.cdf_offset + seg.cdf_len) as usize];
-            if table.is_empty() {
+            let table = &plan.poisson_cdf[seg.cdf_offset as usize..(seg.cdf_offset + seg.cdf_len) as usize];
+            let targets = owned(&own, p.target_start, p.target_count);
+            if table.is_empty() || targets.is_empty() {
                 continue;
             }
-            let base = (p.port as usize * d as usize + slot) * n;
-            for local in 0..p.target_count {
-                let k = poisson_count(self.plan.input_key, self.tick, local, p.stream, table);
-                if k > 0 {
-                    let idx = base + (p.target_start + local) as usize;
-                    self.ring[idx] = self.ring[idx].wrapping_add(p.weight_fixed.wrapping_mul(k as i32));
-                }
-            }
+            let base = (p.port as usize * d + slot) * n_own;
+            let ring = &mut part.ring[base + local(&own, targets.start)..base + local(&own, targets.end)];
+            let first = targets.start - p.target_start;
+            add_poisson_counts(
+                ring,
+                plan.input_key,
+                self.tick,
+                first,
+                p.stream,
+                table,
+                p.weight_fixed,
+            );
         }
     }
 
-    /// `current_input`: injected currents into the current accumulator.
+    /// `current_input`: injected currents into the current accumulator of the owned targets.
+    #[inline(always)]
     pub(super) fn current_input(&mut self) {
-        for c in &self.plan.currents {
-            for local in 0..c.target_count {
-                let amp = current_amplitude(c, &self.plan, self.tick, local);
-                let idx = (c.target_start + local) as usize;
-                self.current_in[idx] =
-                    self.current_in[idx].wrapping_add(to_fixed(amp, self.plan.fixed_scale));
+        let plan = self.plan;
+        let part = &mut *self.part;
+        let own = part.own.clone();
+        for c in &plan.currents {
+            for g in owned(&own, c.target_start, c.target_count) {
+                let amp = current_amplitude(c, plan, self.tick, g - c.target_start);
+                let idx = local(&own, g);
+                part.current_in[idx] = part.current_in[idx].wrapping_add(to_fixed(amp, plan.fixed_scale));
             }
         }
+    }
+}
+
+/// Adds `weight` times this tick's Poisson count of targets `first..` (local to the input)
+/// to `ring`, one entry per target. The counts are drawn [`LANES`] targets at a time and
+/// counted against the whole (ascending) table without branches: the same counts as
+/// [`poisson_count`].
+#[inline(always)]
+fn add_poisson_counts(
+    ring: &mut [i32],
+    key: [u32; 2],
+    tick: u64,
+    first: u32,
+    stream: u32,
+    table: &[u32],
+    weight: i32,
+) {
+    let mut blocks = ring.chunks_exact_mut(LANES);
+    let mut local = first;
+    let [lo, hi] = crate::limits::tick_words(tick);
+    for block in &mut blocks {
+        let r = philox4x32_10_word0_lanes::<LANES>(lo, local, stream, hi, key);
+        let mut k = [0u32; LANES];
+        for &t in table {
+            for i in 0..LANES {
+                k[i] += u32::from(r[i] >= t);
+            }
+        }
+        for i in 0..LANES {
+            block[i] = block[i].wrapping_add(weight.wrapping_mul(k[i] as i32));
+        }
+        local = local.wrapping_add(LANES as u32);
+    }
+    for (i, x) in blocks.into_remainder().iter_mut().enumerate() {
+        let k = poisson_count(key, tick, local + i as u32, stream, table);
+        *x = x.wrapping_add(weight.wrapping_mul(k as i32));
     }
 }
 
@@ -76,6 +126,34 @@ pub fn current_amplitude(c: &CurrentGpu, plan: &Plan, tick: u64, local: u32) -> 
             let sum: u32 = r0.iter().chain(&r1).map(|x| x >> 8).sum();
             let z = (sum as f32 * (1.0 / 16_777_216.0) - 4.0) * 1.224_744_9;
             c.a0 + c.a1 * z
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn poisson_counts_drawn_in_lanes_equal_the_counts_drawn_one_by_one() {
+        let key = [9, 4];
+        for lambda in [0.02, 2.0, 35.0] {
+            let table = crate::plan::poisson_cdf_table(lambda);
+            assert!(table.windows(2).all(|w| w[0] <= w[1]), "the table ascends");
+            let cases = [
+                (0, 8, 11),
+                (3, 37, 11),
+                (u32::MAX - 20, 13, 11),
+                (3, 37, (1 << 32) + 11),
+            ];
+            for (first, len, tick) in cases {
+                let mut ring = vec![5i32; len];
+                add_poisson_counts(&mut ring, key, tick, first, 7, &table, -3);
+                for (i, &x) in ring.iter().enumerate() {
+                    let k = poisson_count(key, tick, first.wrapping_add(i as u32), 7, &table);
+                    assert_eq!(x, 5 - 3 * k as i32, "lambda {lambda}, target {i}");
+                }
+            }
         }
     }
 }

@@ -3,17 +3,41 @@
 //! the fallback when no adapter exists.
 //!
 //! One tick runs the stages of [`tick_schedule`] in order, as the GPU encoder does; each
-//! stage's twin here is a method with the stage's name, and `CpuBackend::run_stage` is the one
+//! stage's twin here is a method with the stage's name, and `Worker::run_stage` is the one
 //! place where the two meet:
 //! 1. `poisson_input`, `current_input` (`inputs.rs`): this tick's Poisson counts into the
 //!    current ring slot and injected currents into the current accumulator, in fixed point;
 //! 2. `neuron_update`: take this tick's inputs, advance each neuron with its model, record
 //!    the spikes (ascending here; in arbitrary order on the GPU);
-//! 3. `prepare_propagate`, `propagate`, `propagate_procedural` (`propagate.rs`): the STDP
-//!    spike history, then each spike's row added in fixed point into its targets' rings at
-//!    slot `(tick + delay) % D`;
+//! 3. `prepare_propagate`, `propagate`, `propagate_procedural` (`propagate.rs`): each spiking
+//!    neuron's last spike tick for STDP, then each spike's row added in fixed point into its
+//!    targets' rings at slot `(tick + delay) % D`;
 //! 4. `stdp_traces`, `stdp_pre`, `stdp_post` (`stdp.rs`), `modulated_update`: plasticity;
 //! 5. `tick_end`: counters, the tick advance and neuromodulator relaxation.
+//!
+//! # Threads
+//!
+//! The backend runs on a pool of threads created with it ([`pool`]). Thread `t` owns a
+//! contiguous range of neurons, and everything that belongs to them: their state, their
+//! input ring and current accumulator, and every synapse that targets them ([`synapses`]).
+//! In each stage it does the work of its own neurons and synapses only: it updates its
+//! neurons, draws their Poisson input, and walks the rows of *every* spike delivering only to
+//! its own targets. So no two threads ever write the same accumulator or weight, no atomic
+//! read-modify-write is needed, and each synapse's plasticity updates happen in one thread,
+//! in the same order as on one thread. Fixed-point sums do not depend on the order of their
+//! terms, so the spike trains, weights and hashes are those of one thread, for every thread
+//! count.
+//!
+//! The threads meet once per tick, after `neuron_update`, when each has published its
+//! ascending spike list (their concatenation in thread order is the tick's ascending list),
+//! and once more on a neuromodulator update tick. What they read from each other (spike
+//! lists, STDP traces, neuromodulator levels) lives in [`Shared`], in atomics, and is
+//! always from an earlier tick or behind the barrier.
+
+use std::ops::Range;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::{AtomicU32, AtomicU64};
+use std::sync::{Mutex, PoisonError};
 
 use crate::neurons::model_id;
 use crate::plan::layout::{CurrentGpu, NeuronState, PlasticGpu, PopGpu, Synapse};
@@ -22,66 +46,254 @@ use crate::rng::philox4x32_10;
 use crate::sim::schedule::{TickStage, tick_schedule};
 use crate::sim::{NonFiniteFault, NonFinitePolicy, Spike};
 
+mod engine_state;
 mod equation_update;
 mod inputs;
 mod modulated_update;
 mod neuron_update;
+pub mod pool;
 mod propagate;
 mod state;
 mod stdp;
+mod synapses;
 
 pub use inputs::{current_amplitude, poisson_count};
 pub use modulated_update::relax_modulators;
 pub use stdp::{apply_change, depression, potentiation, trace_step};
 
+use equation_update::EquationRun;
+use pool::{Barrier, Pool};
+use state::StateArrays;
+use synapses::SynapseStore;
+
+/// Most threads a CPU backend may run on.
+pub const MAX_THREADS: usize = 1024;
+
+/// Neurons per block of a thread's range: boundaries on whole cache lines of state.
+const RANGE_ALIGN: u32 = 16;
+
 /// State of the CPU backend.
 pub struct CpuBackend {
     plan: Plan,
-    state: Vec<NeuronState>,
-    weights: Vec<f32>,
-    ring: Vec<i32>,
-    current_in: Vec<i32>,
+    /// One per thread: its neurons, their inputs and the synapses targeting them.
+    parts: Vec<Mutex<Part>>,
+    shared: Shared,
+    pool: Pool,
     tick: u64,
-    spikes_this_tick: Vec<u32>,
     /// Per population: no threshold adaptation and every `u` 0, so `u` stays 0 for good.
     fixed_threshold: Vec<bool>,
     /// Per population: every neuron has the same per-neuron parameters and no bias.
     uniform_params: Vec<bool>,
-    spike_hist: Vec<Vec<u32>>,
-    /// Per neuron, the tick of its last spike (`u64::MAX`: none yet).
-    spiked_at: Vec<u64>,
-    traces: Vec<f32>,
-    /// Eligibility trace per synapse (empty without reward-modulated projections).
-    eligibility: Vec<f32>,
-    /// Scratch for the post-side STDP walk.
-    column: Vec<f32>,
-    /// Neuromodulator channels: levels, baselines, decays (see `Plan::modulators`).
-    modulators: Vec<f32>,
-    total_spikes: u64,
-    total_events: u64,
+    /// Whether the tick loop runs the AVX2 build of the stages.
+    avx2: bool,
     /// The stages of one tick, in order ([`tick_schedule`]).
     schedule: Vec<TickStage>,
-    /// Populations of user-defined models, run by their compiled programs.
-    equations: Vec<equation_update::EquationRun>,
     /// The stages run, when a test asked for them ([`CpuBackend::log_stages`]).
     stage_log: Option<Vec<TickStage>>,
-    /// The first non-finite state the watchdog saw, and what to do about it.
-    fault: Option<NonFiniteFault>,
+    /// The watchdog's record imported with a state (the parts keep what they see).
+    imported_fault: Option<NonFiniteFault>,
     nonfinite: NonFinitePolicy,
 }
 
+/// What one thread owns.
+struct Part {
+    /// The owned neurons (global indices).
+    own: Range<u32>,
+    state: StateArrays,
+    /// Fixed-point input ring of the owned neurons, `[port][slot][own neuron]`.
+    ring: Vec<i32>,
+    current_in: Vec<i32>,
+    /// Tick of each owned neuron's last spike (`u64::MAX`: none yet).
+    spiked_at: Vec<u64>,
+    synapses: SynapseStore,
+    /// The owned neurons of populations of user-defined models, run by their compiled
+    /// programs.
+    equations: Vec<EquationRun>,
+    /// Scratch: which owned neurons spiked this tick.
+    spiked: Vec<u8>,
+    /// Scratch for the post-side STDP walk.
+    column: Vec<f32>,
+    spikes: u64,
+    events: u64,
+    /// The first non-finite state the watchdog saw among the owned neurons.
+    fault: Option<NonFiniteFault>,
+}
+
+/// What the threads read from each other: spike lists, STDP traces, neuromodulator levels.
+struct Shared {
+    /// First neuron of each thread's range, and the neuron count last.
+    bounds: Vec<u32>,
+    /// Spike-list slots: the tick's spikes stay readable until `slots` ticks later.
+    slots: u32,
+    /// `[slot][neuron]`: thread `t`'s spikes of a tick, ascending, from `bounds[t]`.
+    spike_ids: Vec<AtomicU32>,
+    /// `[slot][thread]`: how many.
+    spike_counts: Vec<AtomicU32>,
+    /// STDP trace histories (f32 bits), laid out as `Plan::trace_len` describes.
+    traces: Vec<AtomicU32>,
+    /// Neuromodulator levels, baselines and decays (f32 bits, see `Plan::modulators`).
+    modulators: Vec<AtomicU32>,
+    /// The first tick in which a thread's watchdog saw a non-finite state (`u64::MAX`: none).
+    fault_tick: AtomicU64,
+}
+
+impl Shared {
+    fn threads(&self) -> usize {
+        self.bounds.len() - 1
+    }
+
+    fn slot(&self, tick: u64) -> usize {
+        (tick % u64::from(self.slots)) as usize
+    }
+
+    /// Thread `t`'s spikes of the tick filed in `slot`.
+    fn spikes_of(&self, slot: usize, t: usize) -> impl Iterator<Item = u32> + '_ {
+        let n = *self.bounds.last().expect("bounds") as usize;
+        let count = self.spike_counts[slot * self.threads() + t].load(Relaxed) as usize;
+        let first = slot * n + self.bounds[t] as usize;
+        self.spike_ids[first..first + count]
+            .iter()
+            .map(|x| x.load(Relaxed))
+    }
+
+    /// Every spike of the tick filed in `slot`, ascending.
+    fn spikes(&self, slot: usize) -> impl Iterator<Item = u32> + '_ {
+        (0..self.threads()).flat_map(move |t| self.spikes_of(slot, t))
+    }
+
+    fn trace(&self, i: usize) -> f32 {
+        f32::from_bits(self.traces[i].load(Relaxed))
+    }
+
+    fn set_trace(&self, i: usize, x: f32) {
+        self.traces[i].store(x.to_bits(), Relaxed);
+    }
+
+    fn modulator(&self, i: usize) -> f32 {
+        f32::from_bits(self.modulators[i].load(Relaxed))
+    }
+}
+
+fn atomics(values: impl IntoIterator<Item = u32>) -> Vec<AtomicU32> {
+    values.into_iter().map(AtomicU32::new).collect()
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Splits the neurons into `threads` contiguous ranges of about equal work (a neuron's
+/// update, input and incoming synapses), on multiples of [`RANGE_ALIGN`].
+fn split_neurons(plan: &Plan, threads: usize) -> Vec<u32> {
+    let n = plan.n_neurons as usize;
+    // A neuron update costs about as much as delivering a few dozen synaptic events at the
+    // usual rates; the exact weight only moves the boundaries a little.
+    let mut work = vec![32u64; n];
+    for syn in &plan.synapses {
+        work[syn.post as usize] += 1;
+    }
+    let total: u64 = work.iter().sum();
+    let mut bounds = vec![0u32];
+    let mut done = 0u64;
+    let mut next = 1;
+    for (j, w) in work.iter().enumerate() {
+        if next < threads && done * threads as u64 >= total * next as u64 {
+            let at = (j as u32).next_multiple_of(RANGE_ALIGN).min(n as u32);
+            bounds.push(at.max(*bounds.last().expect("bounds")));
+            next += 1;
+        }
+        done += w;
+    }
+    while bounds.len() < threads + 1 {
+        bounds.push(n as u32);
+    }
+    *bounds.last_mut().expect("bounds") = n as u32;
+    bounds
+}
+
+/// The threads to run on by default: every core.
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Stored synapses per thread below which another thread costs more at the per-tick barrier
+/// than it saves (a small network's tick is a few microseconds).
+const SYNAPSES_PER_THREAD: usize = 100_000;
+
+/// The threads to run `plan` on by default: every core, but no more than one per
+/// [`SYNAPSES_PER_THREAD`] synapses, so that a tiny network runs on one thread.
+pub fn threads_for(plan: &Plan) -> usize {
+    default_threads().min(1 + plan.synapses.len() / SYNAPSES_PER_THREAD)
+}
+
+fn avx2_available() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx2")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
 impl CpuBackend {
-    /// Prepares the state from the plan.
+    /// Prepares the state from the plan, to run on every core.
     pub fn new(plan: &Plan) -> Self {
+        Self::with_threads(plan, threads_for(plan))
+    }
+
+    /// Prepares the state from the plan, to run on `threads` threads (clamped to
+    /// 1..=[`MAX_THREADS`]). The results do not depend on the thread count.
+    pub fn with_threads(plan: &Plan, threads: usize) -> Self {
+        Self::with_storage(plan, threads, true)
+    }
+
+    /// As [`CpuBackend::with_threads`], keeping the synapses in the plan's wide format unless
+    /// `compact` (where the compact one qualifies): for comparing the two, which give the same
+    /// results.
+    pub fn with_storage(plan: &Plan, threads: usize, compact: bool) -> Self {
+        let threads = threads.clamp(1, MAX_THREADS);
+        let pool = Pool::new(threads);
+        let bounds = split_neurons(plan, threads);
+        let slots = if plan.plastic.is_empty() {
+            2
+        } else {
+            plan.hist_len.max(2)
+        };
         let n = plan.n_neurons as usize;
-        Self {
-            state: plan.initial_state.clone(),
-            weights: plan.weights.clone(),
-            ring: vec![0; PORTS as usize * plan.ring_slots as usize * n],
-            current_in: vec![0; n],
-            plan: plan.clone(),
-            tick: 0,
-            spikes_this_tick: Vec::new(),
+        let shared = Shared {
+            slots,
+            spike_ids: atomics(std::iter::repeat_n(0, slots as usize * n)),
+            spike_counts: atomics(std::iter::repeat_n(0, slots as usize * threads)),
+            traces: atomics(std::iter::repeat_n(0.0f32.to_bits(), plan.trace_len as usize)),
+            modulators: atomics(plan.modulators.iter().map(|x| x.to_bits())),
+            fault_tick: AtomicU64::new(u64::MAX),
+            bounds,
+        };
+        let built: Vec<Mutex<Option<Part>>> = (0..threads).map(|_| Mutex::new(None)).collect();
+        pool.run(&|t| {
+            let own = shared.bounds[t]..shared.bounds[t + 1];
+            *lock(&built[t]) = Some(Part::new(plan, &plan.weights, own, compact));
+        });
+        let parts = built
+            .into_iter()
+            .map(|p| {
+                Mutex::new(
+                    p.into_inner()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .expect("built"),
+                )
+            })
+            .collect();
+        let mut own_plan = plan.clone();
+        // The synapses live in the parts now; the plan keeps the weights of a compact store
+        // (which holds them only in fixed point) for `weights`.
+        own_plan.synapses = Vec::new();
+        own_plan.row_ptr = Vec::new();
+        own_plan.col_ptr = Vec::new();
+        own_plan.col_entries = Vec::new();
+        let mut backend = Self {
             fixed_threshold: plan
                 .populations
                 .iter()
@@ -98,49 +310,98 @@ impl CpuBackend {
                     q.iter().all(|x| x == &q[0]) && q[0][1] == 0.0
                 })
                 .collect(),
-            spike_hist: vec![Vec::new(); plan.hist_len as usize],
-            spiked_at: vec![u64::MAX; n],
-            traces: vec![0.0; plan.trace_len as usize],
-            eligibility: if plan.modulation_interval > 0 {
-                vec![0.0; plan.synapses.len()]
-            } else {
-                Vec::new()
-            },
-            modulators: plan.modulators.clone(),
-            column: Vec::new(),
-            total_spikes: 0,
-            total_events: 0,
+            plan: own_plan,
+            parts,
+            shared,
+            pool,
+            tick: 0,
+            avx2: avx2_available(),
             schedule: tick_schedule(plan),
-            equations: plan
-                .equations
-                .iter()
-                .map(|e| equation_update::EquationRun::new(e, plan.dt_ms))
-                .collect(),
             stage_log: None,
-            fault: None,
+            imported_fault: None,
             nonfinite: NonFinitePolicy::default(),
+        };
+        backend.forget_wide_weights();
+        backend
+    }
+
+    /// Wide stores hold the weights themselves: the plan's copy would go stale.
+    fn forget_wide_weights(&mut self) {
+        if !self.compact() {
+            self.plan.weights = Vec::new();
         }
+    }
+
+    /// Whether the synapses are in the compact format.
+    fn compact(&mut self) -> bool {
+        self.parts.iter_mut().all(|p| {
+            !matches!(
+                p.get_mut().unwrap_or_else(PoisonError::into_inner).synapses,
+                SynapseStore::Wide(_)
+            )
+        })
+    }
+
+    /// Threads the backend runs on.
+    pub fn threads(&self) -> usize {
+        self.pool.threads()
+    }
+
+    /// Uses the AVX2 build of the stages when `on` and the processor has AVX2; returns
+    /// whether it is in use. Both builds compute the same values (no fused multiply-add,
+    /// no reassociation), only faster; on by default where available.
+    pub fn use_avx2(&mut self, on: bool) -> bool {
+        self.avx2 = on && avx2_available();
+        self.avx2
     }
 
     /// Runs `ticks` ticks, appending every spike to `out` in (tick, neuron) order. With
     /// [`NonFinitePolicy::Stop`] it stops after a tick in which the watchdog saw a non-finite
     /// state (and runs nothing once it has).
     pub fn run_ticks(&mut self, ticks: u64, out: &mut Vec<Spike>) {
-        let schedule = std::mem::take(&mut self.schedule);
-        for _ in 0..ticks {
-            if self.halted_by_fault() {
-                break;
-            }
-            for &stage in &schedule {
-                self.run_stage(stage, out);
-            }
+        if self.halted_by_fault() {
+            return;
         }
-        self.schedule = schedule;
+        let first_tick = self.tick;
+        let stop_on_fault = self.nonfinite == NonFinitePolicy::Stop;
+        let ran = AtomicU64::new(0);
+        let out = Mutex::new(Some(out));
+        let log = Mutex::new(self.stage_log.as_mut());
+        let (plan, shared, parts) = (&self.plan, &self.shared, &self.parts);
+        let (fixed_threshold, uniform_params) = (&self.fixed_threshold[..], &self.uniform_params[..]);
+        let (schedule, barrier, avx2) = (&self.schedule[..], self.pool.barrier(), self.avx2);
+        self.pool.run(&|me| {
+            let mut part = lock(&parts[me]);
+            // Thread 0 alone takes the output and the log.
+            let (mut out, mut log) = match me {
+                0 => (lock(&out).take(), lock(&log).take()),
+                _ => (None, None),
+            };
+            let mut worker = Worker {
+                plan,
+                part: &mut part,
+                shared,
+                barrier,
+                me,
+                tick: first_tick,
+                fixed_threshold,
+                uniform_params,
+                out: out.take(),
+                stage_log: log.take(),
+                stop_on_fault,
+                halt: false,
+            };
+            let done = worker.run(schedule, ticks, avx2);
+            if me == 0 {
+                ran.store(done, Relaxed);
+            }
+        });
+        self.tick += ran.into_inner();
     }
 
     /// Whether the watchdog has stopped the run.
     fn halted_by_fault(&self) -> bool {
-        self.fault.is_some() && self.nonfinite == NonFinitePolicy::Stop
+        self.nonfinite == NonFinitePolicy::Stop && self.nonfinite().is_some()
     }
 
     /// What the run does on a non-finite state from now on.
@@ -148,37 +409,14 @@ impl CpuBackend {
         self.nonfinite = policy;
     }
 
-    /// The first non-finite state the watchdog saw, if any.
+    /// The first non-finite state the watchdog saw, if any: the lowest neuron of the first
+    /// tick in which any thread saw one.
     pub fn nonfinite(&self) -> Option<NonFiniteFault> {
-        self.fault
-    }
-
-    /// Runs this tick's twin of `stage`: the one place where a stage of the schedule meets
-    /// its CPU method, which bears the stage's name.
-    fn run_stage(&mut self, stage: TickStage, out: &mut Vec<Spike>) {
-        if let Some(log) = &mut self.stage_log {
-            log.push(stage);
-        }
-        match stage {
-            TickStage::PoissonInput => self.poisson_input(),
-            TickStage::CurrentInput => self.current_input(),
-            TickStage::NeuronUpdate => {
-                self.neuron_update();
-                // The GPU's neuron_update compacts the spikes into its record ring here.
-                out.extend(self.spikes_this_tick.iter().map(|&neuron| Spike {
-                    tick: self.tick,
-                    neuron,
-                }));
-            }
-            TickStage::PreparePropagate => self.prepare_propagate(),
-            TickStage::Propagate => self.propagate(),
-            TickStage::PropagateProcedural => self.propagate_procedural(),
-            TickStage::StdpTraces => self.stdp_traces(),
-            TickStage::StdpPre => self.stdp_pre(),
-            TickStage::StdpPost => self.stdp_post(),
-            TickStage::ModulatedUpdate => self.modulated_update(),
-            TickStage::TickEnd => self.tick_end(),
-        }
+        self.parts
+            .iter()
+            .filter_map(|p| lock(p).fault)
+            .chain(self.imported_fault)
+            .min_by_key(|f| (f.tick, f.neuron))
     }
 
     /// Starts (or stops and clears) a log of the stages run, in order, for checking that the
@@ -192,15 +430,6 @@ impl CpuBackend {
         self.stage_log.as_deref().unwrap_or_default()
     }
 
-    /// `tick_end`: counters, tick advance and neuromodulator relaxation.
-    fn tick_end(&mut self) {
-        if self.modulation_tick() {
-            relax_modulators(&mut self.modulators);
-        }
-        self.total_spikes += self.spikes_this_tick.len() as u64;
-        self.tick += 1;
-    }
-
     /// The next tick to run.
     pub fn tick(&self) -> u64 {
         self.tick
@@ -208,36 +437,296 @@ impl CpuBackend {
 
     /// Total spikes so far.
     pub fn total_spikes(&self) -> u64 {
-        self.total_spikes
+        self.parts.iter().map(|p| lock(p).spikes).sum()
     }
 
     /// Total synaptic events delivered so far.
     pub fn total_events(&self) -> u64 {
-        self.total_events
+        self.parts.iter().map(|p| lock(p).events).sum()
     }
 
-    /// Neuron state (populations of user-defined models: their first six variables in `v, u,
-    /// w1, w2, syn_e, syn_i`, and their refractory counters).
+    /// Neuron state, in neuron order (populations of user-defined models: their first six
+    /// variables in `v, u, w1, w2, syn_e, syn_i`, and their refractory counters).
     pub fn state(&self) -> Vec<NeuronState> {
-        let mut state = self.state.clone();
-        for run in &self.equations {
-            run.mirror_into(&mut state);
+        let mut out = Vec::with_capacity(self.plan.n_neurons as usize);
+        for p in &self.parts {
+            lock(p).state.append_to(&mut out);
         }
-        state
+        for p in &self.parts {
+            for run in &lock(p).equations {
+                run.mirror_into(&mut out);
+            }
+        }
+        out
     }
 
     /// Weights of all synapses (merged CSR order).
-    pub fn weights(&self) -> &[f32] {
-        &self.weights
+    pub fn weights(&self) -> Vec<f32> {
+        if !self.plan.weights.is_empty() {
+            return self.plan.weights.clone();
+        }
+        let mut all = vec![0.0; self.parts.iter().map(|p| lock(p).synapses.len()).sum()];
+        for p in &self.parts {
+            if let SynapseStore::Wide(store) = &lock(p).synapses {
+                for (&s, &w) in store.plan_index.iter().zip(&store.weights) {
+                    all[s as usize] = w;
+                }
+            }
+        }
+        all
     }
 
-    /// Replaces the weights of all synapses (checked by the caller).
-    pub fn set_weights(&mut self, weights: &[f32]) {
-        self.weights.copy_from_slice(weights);
+    /// Replaces the weights of all synapses of `plan` (the plan the backend was built from;
+    /// checked by the caller).
+    pub fn set_weights(&mut self, plan: &Plan, weights: &[f32]) {
+        if self.compact() {
+            let parts = &self.parts;
+            self.pool.run(&|t| {
+                let mut part = lock(&parts[t]);
+                let own = part.own.clone();
+                part.synapses = SynapseStore::build(plan, weights, own, true);
+            });
+            self.plan.weights = weights.to_vec();
+            self.forget_wide_weights();
+        } else {
+            for p in &mut self.parts {
+                if let SynapseStore::Wide(store) =
+                    &mut p.get_mut().unwrap_or_else(PoisonError::into_inner).synapses
+                {
+                    for (&s, w) in store.plan_index.iter().zip(&mut store.weights) {
+                        *w = weights[s as usize];
+                    }
+                }
+            }
+        }
+    }
+
+    /// Eligibility traces of all synapses (empty without reward-modulated projections).
+    pub fn eligibility(&self) -> Vec<f32> {
+        if self.plan.modulation_interval == 0 {
+            return Vec::new();
+        }
+        let mut all = vec![0.0; self.parts.iter().map(|p| lock(p).synapses.len()).sum()];
+        for p in &self.parts {
+            if let SynapseStore::Wide(store) = &lock(p).synapses {
+                for (&s, &e) in store.plan_index.iter().zip(&store.eligibility) {
+                    all[s as usize] = e;
+                }
+            }
+        }
+        all
     }
 
     /// The fixed-point input ring, `[port][slot][neuron]`.
-    pub fn input_ring(&self) -> &[i32] {
-        &self.ring
+    pub fn input_ring(&self) -> Vec<i32> {
+        let (n, d) = (self.plan.n_neurons as usize, self.plan.ring_slots as usize);
+        let mut ring = vec![0; PORTS as usize * d * n];
+        for p in &self.parts {
+            let part = lock(p);
+            let own = part.own.start as usize..part.own.end as usize;
+            for (row, values) in ring.chunks_mut(n).zip(part.ring.chunks(own.len().max(1))) {
+                row[own.clone()].copy_from_slice(&values[..own.len()]);
+            }
+        }
+        ring
+    }
+
+    /// Bytes per synapse of the stores the spikes walk (the synapses and the row pointers).
+    pub fn bytes_per_synapse(&self) -> f64 {
+        let (mut bytes, mut synapses) = (0, 0);
+        for p in &self.parts {
+            let part = lock(p);
+            bytes += part.synapses.delivery_bytes();
+            synapses += part.synapses.len();
+        }
+        if synapses == 0 {
+            0.0
+        } else {
+            bytes as f64 / synapses as f64
+        }
+    }
+}
+
+impl Part {
+    fn new(plan: &Plan, weights: &[f32], own: Range<u32>, compact: bool) -> Self {
+        let range = own.start as usize..own.end as usize;
+        let n_own = range.len();
+        Self {
+            state: StateArrays::new(&plan.initial_state[range]),
+            ring: vec![0; PORTS as usize * plan.ring_slots as usize * n_own],
+            current_in: vec![0; n_own],
+            spiked_at: vec![u64::MAX; n_own],
+            synapses: SynapseStore::build(plan, weights, own.clone(), compact),
+            equations: plan
+                .equations
+                .iter()
+                .filter_map(|e| EquationRun::new(e, plan.dt_ms, own.clone()))
+                .collect(),
+            spiked: vec![0; n_own],
+            column: Vec::new(),
+            spikes: 0,
+            events: 0,
+            fault: None,
+            own,
+        }
+    }
+}
+
+/// Local index of global neuron `g` in the range `own` (which holds it).
+#[inline(always)]
+fn local(own: &Range<u32>, g: u32) -> usize {
+    (g - own.start) as usize
+}
+
+/// The part of the global neuron range `start..start + size` within `own`.
+#[inline(always)]
+fn owned(own: &Range<u32>, start: u32, size: u32) -> Range<u32> {
+    let lo = start.max(own.start);
+    lo..(start + size).min(own.end).max(lo)
+}
+
+/// One thread's view of a `run_ticks` call: its part, what it shares, and (thread 0) the
+/// spike output and the stage log.
+struct Worker<'a> {
+    plan: &'a Plan,
+    part: &'a mut Part,
+    shared: &'a Shared,
+    barrier: &'a Barrier,
+    me: usize,
+    tick: u64,
+    fixed_threshold: &'a [bool],
+    uniform_params: &'a [bool],
+    out: Option<&'a mut Vec<Spike>>,
+    stage_log: Option<&'a mut Vec<TickStage>>,
+    /// Whether a non-finite state stops the run (after the tick that produced it).
+    stop_on_fault: bool,
+    /// Set after this tick's barrier when the run stops after this tick (the same in every
+    /// thread: the fault ticks it compares were written before the barrier).
+    halt: bool,
+}
+
+impl Worker<'_> {
+    /// Runs `ticks` ticks of `schedule`; returns how many ran (fewer when the watchdog
+    /// stopped the run).
+    fn run(&mut self, schedule: &[TickStage], ticks: u64, avx2: bool) -> u64 {
+        #[cfg(target_arch = "x86_64")]
+        if avx2 {
+            // SAFETY: `avx2` is set only where `is_x86_feature_detected!("avx2")` said yes.
+            return unsafe { self.run_avx2(schedule, ticks) };
+        }
+        let _ = avx2;
+        self.run_portable(schedule, ticks)
+    }
+
+    /// The tick loop compiled for AVX2 (with everything it inlines: the stages and the
+    /// models' updates).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,bmi1,bmi2,lzcnt,popcnt")]
+    fn run_avx2(&mut self, schedule: &[TickStage], ticks: u64) -> u64 {
+        self.tick_loop(schedule, ticks)
+    }
+
+    /// The tick loop for the baseline instruction set.
+    fn run_portable(&mut self, schedule: &[TickStage], ticks: u64) -> u64 {
+        self.tick_loop(schedule, ticks)
+    }
+
+    #[inline(always)]
+    fn tick_loop(&mut self, schedule: &[TickStage], ticks: u64) -> u64 {
+        for done in 0..ticks {
+            for &stage in schedule {
+                self.run_stage(stage);
+            }
+            if self.halt {
+                return done + 1;
+            }
+        }
+        ticks
+    }
+
+    /// Runs this thread's part of this tick's twin of `stage`: the one place where a stage
+    /// of the schedule meets its CPU method, which bears the stage's name.
+    #[inline(always)]
+    fn run_stage(&mut self, stage: TickStage) {
+        if let Some(log) = self.stage_log.as_deref_mut() {
+            log.push(stage);
+        }
+        match stage {
+            TickStage::PoissonInput => self.poisson_input(),
+            TickStage::CurrentInput => self.current_input(),
+            TickStage::NeuronUpdate => {
+                self.neuron_update();
+                // The GPU's neuron_update compacts the spikes into its record ring here.
+                self.publish_spikes();
+            }
+            TickStage::PreparePropagate => self.prepare_propagate(),
+            TickStage::Propagate => self.propagate(),
+            TickStage::PropagateProcedural => self.propagate_procedural(),
+            TickStage::StdpTraces => self.stdp_traces(),
+            TickStage::StdpPre => self.stdp_pre(),
+            TickStage::StdpPost => self.stdp_post(),
+            TickStage::ModulatedUpdate => self.modulated_update(),
+            TickStage::TickEnd => self.tick_end(),
+        }
+    }
+
+    /// Waits until every thread has filed this tick's spikes (and flagged a non-finite
+    /// state); thread 0 then appends them all to the output, ascending.
+    #[inline(always)]
+    fn publish_spikes(&mut self) {
+        self.barrier.wait(self.me);
+        self.halt = self.stop_on_fault && self.shared.fault_tick.load(Relaxed) <= self.tick;
+        if let Some(out) = self.out.as_deref_mut() {
+            let tick = self.tick;
+            out.extend(
+                self.shared
+                    .spikes(self.shared.slot(tick))
+                    .map(|neuron| Spike { tick, neuron }),
+            );
+        }
+    }
+
+    /// `tick_end`: counters, tick advance and neuromodulator relaxation.
+    #[inline(always)]
+    fn tick_end(&mut self) {
+        if self.modulation_tick() {
+            // Every thread has read the levels in `modulated_update` before they relax.
+            self.barrier.wait(self.me);
+            if self.me == 0 {
+                let mut levels: Vec<f32> = (0..self.shared.modulators.len())
+                    .map(|i| self.shared.modulator(i))
+                    .collect();
+                relax_modulators(&mut levels);
+                for (cell, x) in self.shared.modulators.iter().zip(levels) {
+                    cell.store(x.to_bits(), Relaxed);
+                }
+            }
+        }
+        self.part.spikes += self
+            .shared
+            .spikes_of(self.shared.slot(self.tick), self.me)
+            .count() as u64;
+        self.tick += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::networks;
+
+    #[test]
+    fn neuron_ranges_cover_every_neuron_in_order() {
+        let plan = Plan::new(&networks::by_name("microcircuit", 1, 0.02).unwrap()).unwrap();
+        for threads in [1, 2, 3, 4, 7] {
+            let bounds = split_neurons(&plan, threads);
+            assert_eq!(bounds.len(), threads + 1);
+            assert_eq!((bounds[0], bounds[threads]), (0, plan.n_neurons));
+            assert!(bounds.windows(2).all(|w| w[0] <= w[1]), "{bounds:?}");
+            assert!(
+                bounds[1..threads].iter().all(|b| b % RANGE_ALIGN == 0),
+                "{bounds:?}"
+            );
+        }
     }
 }

@@ -2,42 +2,44 @@
 //! (twin of `shaders/stages/neuron_update.wgsl`; each model's update, the twin of its
 //! `shaders/models/*.wgsl`, lives in its file under `src/neurons/`).
 
+use super::state::StateSlices;
 use super::*;
 use crate::neurons::{adex, hh, izhikevich, lif, lif_cond, poisson_source, spike_source};
 
-impl CpuBackend {
-    /// Stage 2: advance every neuron; collect spikes in ascending order.
+impl Worker<'_> {
+    /// Stage 2: advance every owned neuron; file the spikes in ascending order.
+    #[inline(always)]
     pub(super) fn neuron_update(&mut self) {
-        self.spikes_this_tick.clear();
-        let n = self.plan.n_neurons as usize;
-        let d = self.plan.ring_slots as usize;
+        let plan = self.plan;
+        let part = &mut *self.part;
+        let own = part.own.clone();
+        let n_own = own.len();
+        let d = plan.ring_slots as usize;
         let slot = (self.tick % d as u64) as usize;
-        let scale = 1.0 / self.plan.fixed_scale;
-        let (ring_e, rest) = self.ring.split_at_mut(d * n);
-        let ring_e = &mut ring_e[slot * n..(slot + 1) * n];
-        let ring_i = &mut rest[slot * n..(slot + 1) * n];
-        let plan = &self.plan;
-        let spikes = &mut self.spikes_this_tick;
-        let state = &mut self.state;
-        let current_in = &mut self.current_in;
+        let scale = 1.0 / plan.fixed_scale;
+        let (ring_e, rest) = part.ring.split_at_mut(d * n_own);
+        let ring_e = &mut ring_e[slot * n_own..(slot + 1) * n_own];
+        let ring_i = &mut rest[slot * n_own..(slot + 1) * n_own];
         let tick = self.tick;
         let has_currents = !plan.currents.is_empty();
         let mut faulty = false;
-        let equations = &mut self.equations;
         for (pi, pop) in plan.populations.iter().enumerate() {
             let p = &pop.gpu;
+            let global = owned(&own, p.start, p.size);
+            if global.is_empty() {
+                continue;
+            }
+            let local = super::local(&own, global.start)..super::local(&own, global.end);
             let fixed_threshold = self.fixed_threshold[pi];
             let uniform_params = self.uniform_params[pi];
             // One loop per model (a generic function), so each model's update is inlined.
-            let range = p.start as usize..(p.start + p.size) as usize;
             let mut inputs = PopInputs {
-                range,
-                ring_e: &mut *ring_e,
-                ring_i: &mut *ring_i,
-                current_in: &mut *current_in,
-                state: &mut *state,
-                params: &plan.neuron_params,
-                spikes: &mut *spikes,
+                ring_e: &mut ring_e[local.clone()],
+                ring_i: &mut ring_i[local.clone()],
+                current_in: &mut part.current_in[local.clone()],
+                state: part.state.slices(local.clone()),
+                params: &plan.neuron_params[global.start as usize..global.end as usize],
+                spiked: &mut part.spiked[local],
                 scale,
                 has_currents,
                 nonfinite: false,
@@ -71,7 +73,7 @@ impl CpuBackend {
                     inputs.run(|_, q, _, _, _| poisson_source::update(q, plan.input_key, tick))
                 }
                 model_id::EQUATION => {
-                    if let Some(run) = equations.iter_mut().find(|r| r.population == pi) {
+                    if let Some(run) = part.equations.iter_mut().find(|r| r.population == pi) {
                         // The equations' Philox counter has no free word for the tick's high half
                         // (their noise repeats after 2^32 ticks).
                         let [tick_lo, _] = crate::limits::tick_words(tick);
@@ -82,32 +84,69 @@ impl CpuBackend {
             }
             faulty |= inputs.nonfinite;
         }
-        if faulty && self.fault.is_none() {
-            self.fault = first_fault(&self.state, self.tick);
+        if faulty {
+            self.record_fault();
         }
+        self.file_spikes();
+    }
+
+    /// The watchdog: keeps this thread's first non-finite state (lowest owned neuron) and
+    /// tells the other threads before the tick's barrier.
+    #[cold]
+    fn record_fault(&mut self) {
+        let part = &mut *self.part;
+        if part.fault.is_none() {
+            part.fault = (0..part.state.len()).find_map(|k| {
+                crate::sim::watchdog::first_nonfinite(&part.state.get(k)).map(|field| NonFiniteFault {
+                    tick: self.tick,
+                    neuron: part.own.start + k as u32,
+                    field,
+                })
+            });
+        }
+        self.shared.fault_tick.fetch_min(self.tick, Relaxed);
+    }
+
+    /// Files the owned neurons that spiked this tick, ascending, in this tick's spike list.
+    #[inline(always)]
+    fn file_spikes(&mut self) {
+        let shared = self.shared;
+        let slot = shared.slot(self.tick);
+        let n = self.plan.n_neurons as usize;
+        let first = self.part.own.start;
+        let list = &shared.spike_ids[slot * n + first as usize..slot * n + self.part.own.end as usize];
+        let mut count = 0;
+        let mut file = |k: usize| {
+            list[count].store(first + k as u32, Relaxed);
+            count += 1;
+        };
+        // Eight flags (bytes of 0 or 1) at a time: most ticks most neurons are silent.
+        let mut blocks = self.part.spiked.chunks_exact(8);
+        for (block, flags) in (&mut blocks).enumerate() {
+            let mut word = u64::from_le_bytes(flags.try_into().expect("eight bytes"));
+            while word != 0 {
+                file(block * 8 + (word.trailing_zeros() / 8) as usize);
+                word &= word - 1;
+            }
+        }
+        let done = self.part.spiked.len() - blocks.remainder().len();
+        for (k, &flag) in blocks.remainder().iter().enumerate() {
+            if flag != 0 {
+                file(done + k);
+            }
+        }
+        shared.spike_counts[slot * shared.threads() + self.me].store(count as u32, Relaxed);
     }
 }
 
-/// The watchdog's record of tick `tick`: the lowest neuron with a non-finite variable.
-fn first_fault(state: &[NeuronState], tick: u64) -> Option<NonFiniteFault> {
-    state.iter().enumerate().find_map(|(n, s)| {
-        crate::sim::watchdog::first_nonfinite(s).map(|field| NonFiniteFault {
-            tick,
-            neuron: n as u32,
-            field,
-        })
-    })
-}
-
-/// One population's slice of the inputs, state and spike list for `neuron_update`.
+/// One population's owned slice of the inputs, state and spike flags for `neuron_update`.
 pub(super) struct PopInputs<'a> {
-    pub(super) range: std::ops::Range<usize>,
     pub(super) ring_e: &'a mut [i32],
     pub(super) ring_i: &'a mut [i32],
     pub(super) current_in: &'a mut [i32],
-    pub(super) state: &'a mut [NeuronState],
+    pub(super) state: StateSlices<'a>,
     params: &'a [[f32; 4]],
-    pub(super) spikes: &'a mut Vec<u32>,
+    pub(super) spiked: &'a mut [u8],
     pub(super) scale: f32,
     pub(super) has_currents: bool,
     /// Set when an updated state holds a NaN or an infinity (the watchdog).
@@ -116,11 +155,13 @@ pub(super) struct PopInputs<'a> {
 
 impl PopInputs<'_> {
     /// Takes each neuron's fixed-point inputs (clearing them), applies `update` with the
-    /// neuron's per-neuron parameters, records spikes.
+    /// neuron's per-neuron parameters, flags the spikes.
     #[inline(always)]
     fn run(&mut self, update: impl Fn(&mut NeuronState, [f32; 4], f32, f32, f32) -> bool) {
         let params = self.params;
-        self.run_with(|i| params[i], update);
+        let n = self.state.len();
+        let params = &params[..n];
+        self.run_with(|k| params[k], update);
     }
 
     /// [`PopInputs::run`] for populations whose per-neuron parameters are all the same, without
@@ -136,28 +177,27 @@ impl PopInputs<'_> {
         params: impl Fn(usize) -> [f32; 4],
         update: impl Fn(&mut NeuronState, [f32; 4], f32, f32, f32) -> bool,
     ) {
-        let r = self.range.clone();
-        let start = r.start;
-        let scale = self.scale;
-        let neurons = self.state[r.clone()]
-            .iter_mut()
-            .zip(&mut self.ring_e[r.clone()])
-            .zip(&mut self.ring_i[r.clone()])
-            .zip(&mut self.current_in[r]);
+        let n = self.state.len();
+        let (scale, has_currents) = (self.scale, self.has_currents);
+        let ring_e = &mut self.ring_e[..n];
+        let ring_i = &mut self.ring_i[..n];
+        let current_in = &mut self.current_in[..n];
+        let spiked = &mut self.spiked[..n];
+        let mut state = self.state.trimmed();
         let mut nonfinite = false;
-        for (k, (((s, e), i), c)) in neurons.enumerate() {
-            let in_e = std::mem::take(e) as f32 * scale;
-            let in_i = std::mem::take(i) as f32 * scale;
+        for k in 0..n {
+            let in_e = std::mem::take(&mut ring_e[k]) as f32 * scale;
+            let in_i = std::mem::take(&mut ring_i[k]) as f32 * scale;
             // Without current sources the accumulator is always 0 (the same value, read for free).
-            let in_c = if self.has_currents {
-                std::mem::take(c) as f32 * scale
+            let in_c = if has_currents {
+                std::mem::take(&mut current_in[k]) as f32 * scale
             } else {
                 0.0
             };
-            if update(s, params(start + k), in_e, in_i, in_c) {
-                self.spikes.push((start + k) as u32);
-            }
-            nonfinite |= crate::sim::watchdog::state_nonfinite(s);
+            let mut s = state.get(k);
+            spiked[k] = u8::from(update(&mut s, params(k), in_e, in_i, in_c));
+            nonfinite |= crate::sim::watchdog::state_nonfinite(&s);
+            state.set(k, s);
         }
         self.nonfinite |= nonfinite;
     }

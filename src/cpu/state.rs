@@ -1,61 +1,203 @@
-//! The CPU backend's state in the engines' shared layout ([`EngineState`]): exported for
-//! checkpoints and imported to resume one (from either backend).
+//! Neuron state as one array per variable (structure of arrays): the update loop reads and
+//! writes each variable contiguously, so the compiler vectorises the models whose update has
+//! no branches, where the interleaved [`NeuronState`] layout defeats it.
 
-use super::*;
-use crate::error::{Error, Result};
-use crate::sim::EngineState;
-use crate::sim::state::{
-    history_from_relative, history_to_relative, ring_from_relative, ring_to_relative, traces_from_relative,
-    traces_to_relative,
-};
+use crate::plan::layout::NeuronState;
 
-impl CpuBackend {
-    /// Everything the rest of the run depends on, in the shared layout.
-    pub fn export_state(&self) -> EngineState {
-        let tick = self.tick;
-        EngineState {
-            tick,
-            spikes: self.total_spikes,
-            syn_events: self.total_events,
-            neurons: self.state.clone(),
-            ring: ring_to_relative(&self.plan, tick, &self.ring),
-            weights: self.weights.clone(),
-            eligibility: self.eligibility.clone(),
-            traces: traces_to_relative(&self.plan, tick, &self.traces),
-            spike_history: if self.plan.plastic.is_empty() {
-                Vec::new()
-            } else {
-                history_to_relative(tick, &self.spike_hist)
-            },
-            modulators: self.modulator_levels().to_vec(),
-            fault: self.fault,
+/// The state of a range of neurons, one array per variable of [`NeuronState`].
+#[derive(Clone, Debug, Default)]
+pub(super) struct StateArrays {
+    v: Vec<f32>,
+    u: Vec<f32>,
+    w1: Vec<f32>,
+    w2: Vec<f32>,
+    syn_e: Vec<f32>,
+    syn_i: Vec<f32>,
+    refractory: Vec<u32>,
+    aux: Vec<u32>,
+}
+
+impl StateArrays {
+    /// The arrays of `states`.
+    pub(super) fn new(states: &[NeuronState]) -> Self {
+        let field = |f: fn(&NeuronState) -> f32| states.iter().map(f).collect();
+        Self {
+            v: field(|s| s.v),
+            u: field(|s| s.u),
+            w1: field(|s| s.w1),
+            w2: field(|s| s.w2),
+            syn_e: field(|s| s.syn_e),
+            syn_i: field(|s| s.syn_i),
+            refractory: states.iter().map(|s| s.refractory).collect(),
+            aux: states.iter().map(|s| s.aux).collect(),
         }
     }
 
-    /// Continues from `state` (checked against this backend's sizes by
-    /// [`EngineState::check_shape`]); empty weights keep the current ones.
-    pub fn import_state(&mut self, state: &EngineState) -> Result<()> {
-        state.check_shape(&self.plan).map_err(Error::InvalidNetwork)?;
-        let tick = state.tick;
-        self.tick = tick;
-        self.total_spikes = state.spikes;
-        self.total_events = state.syn_events;
-        self.state.clone_from(&state.neurons);
-        self.ring = ring_from_relative(&self.plan, tick, &state.ring);
-        if !state.weights.is_empty() {
-            self.weights.clone_from(&state.weights);
+    /// Neurons in the arrays.
+    pub(super) fn len(&self) -> usize {
+        self.v.len()
+    }
+
+    /// The state of neuron `k`.
+    pub(super) fn get(&self, k: usize) -> NeuronState {
+        self.slices_ref(k..k + 1).get(0)
+    }
+
+    /// Appends the states, in order, to `out`.
+    pub(super) fn append_to(&self, out: &mut Vec<NeuronState>) {
+        out.extend((0..self.v.len()).map(|k| self.get(k)));
+    }
+
+    fn slices_ref(&self, range: std::ops::Range<usize>) -> StateRef<'_> {
+        StateRef {
+            v: &self.v[range.clone()],
+            u: &self.u[range.clone()],
+            w1: &self.w1[range.clone()],
+            w2: &self.w2[range.clone()],
+            syn_e: &self.syn_e[range.clone()],
+            syn_i: &self.syn_i[range.clone()],
+            refractory: &self.refractory[range.clone()],
+            aux: &self.aux[range],
         }
-        self.eligibility.clone_from(&state.eligibility);
-        self.traces = traces_from_relative(&self.plan, tick, &state.traces);
-        if !self.plan.plastic.is_empty() {
-            self.spike_hist = history_from_relative(tick, &state.spike_history);
+    }
+
+    /// Mutable views of the neurons `range` (indices into these arrays).
+    pub(super) fn slices(&mut self, range: std::ops::Range<usize>) -> StateSlices<'_> {
+        StateSlices {
+            v: &mut self.v[range.clone()],
+            u: &mut self.u[range.clone()],
+            w1: &mut self.w1[range.clone()],
+            w2: &mut self.w2[range.clone()],
+            syn_e: &mut self.syn_e[range.clone()],
+            syn_i: &mut self.syn_i[range.clone()],
+            refractory: &mut self.refractory[range.clone()],
+            aux: &mut self.aux[range],
         }
-        let levels = state.modulators.len();
-        self.modulators[..levels].copy_from_slice(&state.modulators);
-        self.spiked_at.fill(u64::MAX);
-        self.current_in.fill(0);
-        self.spikes_this_tick.clear();
-        self.fault = state.fault;
-        Ok(())
+    }
+}
+
+struct StateRef<'a> {
+    v: &'a [f32],
+    u: &'a [f32],
+    w1: &'a [f32],
+    w2: &'a [f32],
+    syn_e: &'a [f32],
+    syn_i: &'a [f32],
+    refractory: &'a [u32],
+    aux: &'a [u32],
+}
+
+impl StateRef<'_> {
+    fn get(&self, k: usize) -> NeuronState {
+        NeuronState {
+            v: self.v[k],
+            u: self.u[k],
+            w1: self.w1[k],
+            w2: self.w2[k],
+            syn_e: self.syn_e[k],
+            syn_i: self.syn_i[k],
+            refractory: self.refractory[k],
+            aux: self.aux[k],
+        }
+    }
+}
+
+/// Equal-length mutable views of every variable of a range of neurons.
+pub(super) struct StateSlices<'a> {
+    v: &'a mut [f32],
+    u: &'a mut [f32],
+    w1: &'a mut [f32],
+    w2: &'a mut [f32],
+    syn_e: &'a mut [f32],
+    syn_i: &'a mut [f32],
+    refractory: &'a mut [u32],
+    aux: &'a mut [u32],
+}
+
+impl StateSlices<'_> {
+    /// Neurons in the views.
+    #[inline(always)]
+    pub(super) fn len(&self) -> usize {
+        self.v.len()
+    }
+
+    /// The state of neuron `k` of the views.
+    #[inline(always)]
+    pub(super) fn get(&self, k: usize) -> NeuronState {
+        NeuronState {
+            v: self.v[k],
+            u: self.u[k],
+            w1: self.w1[k],
+            w2: self.w2[k],
+            syn_e: self.syn_e[k],
+            syn_i: self.syn_i[k],
+            refractory: self.refractory[k],
+            aux: self.aux[k],
+        }
+    }
+
+    /// Stores the state of neuron `k` of the views. After inlining, the compiler keeps only
+    /// the stores of the variables the update changed.
+    #[inline(always)]
+    pub(super) fn set(&mut self, k: usize, s: NeuronState) {
+        self.v[k] = s.v;
+        self.u[k] = s.u;
+        self.w1[k] = s.w1;
+        self.w2[k] = s.w2;
+        self.syn_e[k] = s.syn_e;
+        self.syn_i[k] = s.syn_i;
+        self.refractory[k] = s.refractory;
+        self.aux[k] = s.aux;
+    }
+
+    /// The views cut to their common length, so that indexing below it needs no checks.
+    #[inline(always)]
+    pub(super) fn trimmed(&mut self) -> StateSlices<'_> {
+        let n = self.len();
+        StateSlices {
+            v: &mut self.v[..n],
+            u: &mut self.u[..n],
+            w1: &mut self.w1[..n],
+            w2: &mut self.w2[..n],
+            syn_e: &mut self.syn_e[..n],
+            syn_i: &mut self.syn_i[..n],
+            refractory: &mut self.refractory[..n],
+            aux: &mut self.aux[..n],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn states_survive_the_round_trip_through_the_arrays() {
+        let states: Vec<NeuronState> = (0..5)
+            .map(|i| NeuronState {
+                v: i as f32,
+                u: -(i as f32),
+                w1: 0.5 * i as f32,
+                w2: 2.0,
+                syn_e: 3.0 + i as f32,
+                syn_i: -1.0,
+                refractory: i,
+                aux: 7 * i,
+            })
+            .collect();
+        let mut arrays = StateArrays::new(&states);
+        let mut out = Vec::new();
+        arrays.append_to(&mut out);
+        assert_eq!(out, states);
+        let mut slices = arrays.slices(1..4);
+        let mut s = slices.get(1);
+        s.v += 10.0;
+        slices.set(1, s);
+        out.clear();
+        arrays.append_to(&mut out);
+        assert_eq!(out[2].v, 12.0);
+        assert_eq!(out[1].v, 1.0);
+        assert_eq!(out[0].v, 0.0);
+        assert_eq!(out[4].v, 4.0);
     }
 }

@@ -1,14 +1,21 @@
 //! The STDP stages: traces, depression along rows and potentiation along
-//! transpose columns (twins of `shaders/stages/stdp_*.wgsl`); the spike history they read is
-//! filed by `prepare_propagate` (`propagate.rs`).
+//! transpose columns (twins of `shaders/stages/stdp_*.wgsl`). The spike history they read is
+//! the threads' spike lists, kept `Plan::hist_len` ticks.
+//!
+//! A thread updates the traces of its own neurons and the synapses that target them; the
+//! traces it reads of other threads' neurons are from earlier ticks (behind a barrier).
 
 use super::*;
 
-impl CpuBackend {
-    /// `stdp_traces`: decay every trace one tick and add this tick's spikes.
+impl Worker<'_> {
+    /// `stdp_traces`: decay every owned neuron's traces one tick and add this tick's spikes.
+    #[inline(always)]
     pub(super) fn stdp_traces(&mut self) {
-        let h = u64::from(self.plan.hist_len);
-        let (cur, prev) = ((self.tick % h) as usize, ((self.tick + h - 1) % h) as usize);
+        let h = self.plan.hist_len;
+        let h64 = u64::from(h);
+        let (cur, prev) = ((self.tick % h64) as usize, ((self.tick + h64 - 1) % h64) as usize);
+        let (part, shared) = (&*self.part, self.shared);
+        let own = part.own.clone();
         for p in &self.plan.plastic {
             let nearest = p.flags & 1 == 1;
             let sides = [
@@ -21,53 +28,68 @@ impl CpuBackend {
                 ),
             ];
             for (offset, start, size, decays) in sides {
-                for local in 0..size as usize {
-                    let spiked = self.spiked_at[start as usize + local] == self.tick;
+                for g in owned(&own, start, size) {
+                    let local = (g - start) as usize;
+                    let spiked = part.spiked_at[super::local(&own, g)] == self.tick;
                     for (which, decay) in decays.into_iter().enumerate() {
                         let at = |slot: usize| {
                             offset as usize + (which * h as usize + slot) * size as usize + local
                         };
-                        self.traces[at(cur)] = trace_step(self.traces[at(prev)], decay, spiked, nearest);
+                        shared.set_trace(
+                            at(cur),
+                            trace_step(shared.trace(at(prev)), decay, spiked, nearest),
+                        );
                     }
                 }
             }
         }
     }
 
-    /// `stdp_pre`: the spikes of tick t - lag reach their synapses and depress.
+    /// `stdp_pre`: the spikes of tick t - lag reach their owned synapses and depress.
+    #[inline(always)]
     pub(super) fn stdp_pre(&mut self) {
         let Some(te) = self.tick.checked_sub(u64::from(self.plan.stdp_lag)) else {
             return;
         };
-        let plan = &self.plan;
-        for &i in &self.spike_hist[(te % u64::from(plan.hist_len)) as usize] {
-            for s in plan.row(i) {
-                let syn = plan.synapses[s];
+        let (plan, shared) = (self.plan, self.shared);
+        let SynapseStore::Wide(store) = &mut self.part.synapses else {
+            return;
+        };
+        let trace = |i: usize| shared.trace(i);
+        for i in shared.spikes(shared.slot(te)) {
+            for s in store.row(i) {
+                let syn = store.synapses[s];
                 if syn.plastic() == 0 {
                     continue;
                 }
                 let p = &plan.plastic[syn.plastic() as usize - 1];
-                let dw = -depression(p, &self.traces, plan.hist_len, syn, i, te, self.weights[s]);
-                apply_change(p, &mut self.weights, &mut self.eligibility, s, dw);
+                let dw = -depression_from(p, &trace, plan.hist_len, syn, i, te, store.weights[s]);
+                apply_change(p, &mut store.weights, &mut store.eligibility, s, dw);
             }
         }
     }
 
-    /// `stdp_post`: post spikes of tick t - lag reach their synapses and potentiate.
+    /// `stdp_post`: owned post spikes of tick t - lag reach their synapses and potentiate.
+    #[inline(always)]
     pub(super) fn stdp_post(&mut self) {
         let Some(te) = self.tick.checked_sub(u64::from(self.plan.stdp_lag)) else {
             return;
         };
-        let plan = &self.plan;
-        let mut gathered = std::mem::take(&mut self.column);
-        for &j in &self.spike_hist[(te % u64::from(plan.hist_len)) as usize] {
-            let column =
-                &plan.col_entries[plan.col_ptr[j as usize] as usize..plan.col_ptr[j as usize + 1] as usize];
+        let (plan, shared) = (self.plan, self.shared);
+        let part = &mut *self.part;
+        let SynapseStore::Wide(store) = &mut part.synapses else {
+            return;
+        };
+        let trace = |i: usize| shared.trace(i);
+        let mut gathered = std::mem::take(&mut part.column);
+        for j in shared.spikes_of(shared.slot(te), self.me) {
+            let local = (j - part.own.start) as usize;
+            let column = &store.col_entries[store.col_ptr[local] as usize..store.col_ptr[local + 1] as usize];
             // The weights of a column lie far apart: gather them in a tight loop first, so
             // that their cache misses overlap instead of queueing behind the arithmetic. The
             // entry carries the synapse's delay word, so the synapse itself is not read.
             gathered.clear();
-            gathered.extend(column.iter().map(|e| self.weights[e[0] as usize]));
+            gathered.extend(column.iter().map(|e| store.weights[e[0] as usize]));
             for (e, &w) in column.iter().zip(&gathered) {
                 let (s, i) = (e[0] as usize, e[1]);
                 let syn = Synapse {
@@ -75,11 +97,11 @@ impl CpuBackend {
                     delay_port: e[2],
                 };
                 let p = &plan.plastic[syn.plastic() as usize - 1];
-                let dw = potentiation(p, &self.traces, plan.hist_len, syn, i, te, w);
-                apply_change(p, &mut self.weights, &mut self.eligibility, s, dw);
+                let dw = potentiation_from(p, &trace, plan.hist_len, syn, i, te, w);
+                apply_change(p, &mut store.weights, &mut store.eligibility, s, dw);
             }
         }
-        self.column = gathered;
+        part.column = gathered;
     }
 }
 
@@ -96,9 +118,11 @@ pub fn trace_step(previous: f32, decay: f32, spiked: bool, nearest: bool) -> f32
     }
 }
 
-/// Trace `which` (0 or 1) of neuron `local` of the block at `offset` at `tick`, 0 before time.
-pub(super) fn trace_at(
-    traces: &[f32],
+/// Trace `which` (0 or 1) of neuron `local` of the block at `offset` at `tick`, 0 before time,
+/// read through `trace` (index into the trace histories).
+#[inline(always)]
+fn trace_at(
+    trace: &impl Fn(usize) -> f32,
     offset: u32,
     which: u32,
     size: u32,
@@ -110,7 +134,7 @@ pub(super) fn trace_at(
         return 0.0;
     }
     let slot = (tick % i64::from(h)) as u32;
-    traces[(offset + (which * h + slot) * size + local) as usize]
+    trace((offset + (which * h + slot) * size + local) as usize)
 }
 
 /// Weight dependence factor of potentiation (`true`) or depression (`false`).
@@ -129,6 +153,7 @@ pub(super) fn dependence(p: &PlasticGpu, w: f32, potentiation: bool) -> f32 {
 
 /// `apply_change` in `stdp_common.wgsl`: a signed change `dw` goes to the weight (clipped to
 /// the bounds) or, for a reward-modulated projection, to the synapse's eligibility trace.
+#[inline(always)]
 pub fn apply_change(p: &PlasticGpu, weights: &mut [f32], eligibility: &mut [f32], s: usize, dw: f32) {
     if p.flags & 8 != 0 {
         eligibility[s] += dw;
@@ -140,11 +165,24 @@ pub fn apply_change(p: &PlasticGpu, weights: &mut [f32], eligibility: &mut [f32]
 /// `stdp_pre.wgsl`: a pre spike emitted at `te` by global neuron `pre` reaches synapse `syn`
 /// at `te + d_a`; the size of the depression with the post trace there, just before that time.
 pub fn depression(p: &PlasticGpu, traces: &[f32], h: u32, syn: Synapse, pre: u32, te: u64, w: f32) -> f32 {
+    depression_from(p, &|i| traces[i], h, syn, pre, te, w)
+}
+
+/// [`depression`] reading the traces through `trace`.
+#[inline(always)]
+fn depression_from(
+    p: &PlasticGpu,
+    trace: &impl Fn(usize) -> f32,
+    h: u32,
+    syn: Synapse,
+    pre: u32,
+    te: u64,
+    w: f32,
+) -> f32 {
     let (d, dd) = (syn.delay(), syn.dendritic());
-    let te = te as i64;
-    let arrival = te + i64::from(d - dd);
+    let arrival = (te as i64) + i64::from(d - dd);
     let o1 = trace_at(
-        traces,
+        trace,
         p.post_trace,
         0,
         p.post_size,
@@ -152,18 +190,39 @@ pub fn depression(p: &PlasticGpu, traces: &[f32], h: u32, syn: Synapse, pre: u32
         arrival - i64::from(dd) - 1,
         h,
     ) * p.decay_minus;
-    let r2 = trace_at(traces, p.pre_trace, 1, p.pre_size, pre - p.pre_start, te - 1, h) * p.decay_x;
+    let r2 = trace_at(
+        trace,
+        p.pre_trace,
+        1,
+        p.pre_size,
+        pre - p.pre_start,
+        (te as i64) - 1,
+        h,
+    ) * p.decay_x;
     (p.a2_minus + p.a3_minus * r2) * o1 * dependence(p, w, false)
 }
 
 /// `stdp_post.wgsl`: a post spike emitted at `te` reaches synapse `syn` (from global neuron
 /// `pre`) at `te + d_d`; the size of the potentiation with the pre trace there, just before.
 pub fn potentiation(p: &PlasticGpu, traces: &[f32], h: u32, syn: Synapse, pre: u32, te: u64, w: f32) -> f32 {
+    potentiation_from(p, &|i| traces[i], h, syn, pre, te, w)
+}
+
+/// [`potentiation`] reading the traces through `trace`.
+#[inline(always)]
+fn potentiation_from(
+    p: &PlasticGpu,
+    trace: &impl Fn(usize) -> f32,
+    h: u32,
+    syn: Synapse,
+    pre: u32,
+    te: u64,
+    w: f32,
+) -> f32 {
     let (d, dd) = (syn.delay(), syn.dendritic());
-    let te = te as i64;
-    let arrival = te + i64::from(dd);
+    let arrival = (te as i64) + i64::from(dd);
     let r1 = trace_at(
-        traces,
+        trace,
         p.pre_trace,
         0,
         p.pre_size,
@@ -172,12 +231,12 @@ pub fn potentiation(p: &PlasticGpu, traces: &[f32], h: u32, syn: Synapse, pre: u
         h,
     ) * p.decay_plus;
     let o2 = trace_at(
-        traces,
+        trace,
         p.post_trace,
         1,
         p.post_size,
         syn.post - p.post_start,
-        te - 1,
+        (te as i64) - 1,
         h,
     ) * p.decay_y;
     (p.a2_plus + p.a3_plus * o2) * r1 * dependence(p, w, true)

@@ -292,6 +292,7 @@ impl CompiledModel {
             constants,
             regs: vec![0.0; self.cpu.n_regs.max(1) * CHUNK],
             counter_next: vec![0; CHUNK],
+            first_neuron: 0,
         })
     }
 }
@@ -308,6 +309,7 @@ pub struct CpuPopulation {
     constants: Vec<f32>,
     regs: Vec<f32>,
     counter_next: Vec<u32>,
+    first_neuron: u32,
 }
 
 impl CpuPopulation {
@@ -344,6 +346,12 @@ impl CpuPopulation {
         &self.counter
     }
 
+    /// Makes these neurons draw the random numbers of neurons `first..` of a larger
+    /// population, so that a slice of one (a thread's share) runs exactly as the whole does.
+    pub fn set_first_neuron(&mut self, first: u32) {
+        self.first_neuron = first;
+    }
+
     /// The constant table in use.
     pub fn constants(&self) -> &[f32] {
         &self.constants
@@ -376,6 +384,7 @@ impl CpuPopulation {
                 counter: &self.counter,
                 start,
                 len,
+                first_neuron: self.first_neuron,
             };
             self.program
                 .run_chunk(&data, &mut self.regs, &mut self.counter_next);
@@ -387,6 +396,7 @@ impl CpuPopulation {
                 counter: &[],
                 start,
                 len,
+                first_neuron: self.first_neuron,
             };
             self.program.finish_chunk(
                 &data,

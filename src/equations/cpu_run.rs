@@ -46,6 +46,8 @@ pub(crate) struct ChunkData<'a> {
     pub counter: &'a [u32],
     pub start: usize,
     pub len: usize,
+    /// Added to the neuron index of the random draws (`CpuPopulation::set_first_neuron`).
+    pub first_neuron: u32,
 }
 
 impl<'a> ChunkData<'a> {
@@ -201,7 +203,7 @@ fn random_draws(d: &mut [f32], normal: bool, site: u32, data: &ChunkData) {
         key, stream, tick, ..
     } = *data.inputs;
     for (k, d) in d.iter_mut().enumerate() {
-        let neuron = (data.start + k) as u32;
+        let neuron = data.first_neuron + (data.start + k) as u32;
         *d = if normal {
             random::normal(key, stream, tick, neuron, site)
         } else {

@@ -151,8 +151,11 @@ impl GpuContext {
         let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
             label: Some("spikegpu"),
             // 64-bit shader integers only make the Philox products cheaper (shaders::Dialect);
-            // everything runs without them.
-            required_features: adapter.features() & wgpu::Features::SHADER_INT64,
+            // everything runs without them. Timestamps serve the profiler (`gpu::profile`).
+            required_features: adapter.features()
+                & (wgpu::Features::SHADER_INT64
+                    | wgpu::Features::TIMESTAMP_QUERY
+                    | wgpu::Features::TIMESTAMP_QUERY_INSIDE_PASSES),
             required_limits: limits.clone(),
             experimental_features: wgpu::ExperimentalFeatures::disabled(),
             memory_hints: wgpu::MemoryHints::Performance,

@@ -148,6 +148,11 @@ impl TickProgram {
         (self.tick.len() + self.equations.len()) as u32
     }
 
+    /// The names of the tick's stages, in the order they run.
+    pub fn stage_names(&self) -> Vec<&'static str> {
+        self.tick.iter().map(|b| b.stage.decl.name).collect()
+    }
+
     /// `ticks` ticks in one compute pass, then the control block and `capacity` records
     /// copied into `staging`.
     pub fn encode_batch(
@@ -179,15 +184,79 @@ impl TickProgram {
                 }
             }
         }
-        let control = size_of::<Control>() as u64;
-        enc.copy_buffer_to_buffer(resources.get(DeviceBuffer::Control), 0, staging, 0, Some(control));
-        enc.copy_buffer_to_buffer(
-            resources.get(DeviceBuffer::Records),
-            0,
-            staging,
-            CONTROL_BYTES,
-            Some(records_bytes(capacity)),
-        );
+        copy_out(&mut enc, resources, capacity, staging);
         enc.finish()
     }
+
+    /// As [`TickProgram::encode_batch`], with timestamps `2 (t S + i)` and `2 (t S + i) + 1`
+    /// of `queries` written just before and just after stage `i` of tick `t` (`S` stages a
+    /// tick): inside the one pass when `inside_pass`, else with each stage in a pass of its
+    /// own, timed at its boundaries. Left open, for the caller to resolve the queries.
+    pub fn encode_timed_batch(
+        &self,
+        device: &wgpu::Device,
+        resources: &ResourceTable,
+        ticks: u32,
+        capacity: u32,
+        staging: &wgpu::Buffer,
+        queries: &wgpu::QuerySet,
+        inside_pass: bool,
+    ) -> wgpu::CommandEncoder {
+        let mut enc = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
+            label: Some("spikegpu.profiled_batch"),
+        });
+        let indirect = resources.get(DeviceBuffer::Indirect);
+        let stages = self.tick.len() as u32;
+        let first_query = |t: u32, i: usize| 2 * (t * stages + i as u32);
+        if inside_pass {
+            let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                label: Some("spikegpu.ticks"),
+                timestamp_writes: None,
+            });
+            self.batch_begin.record(&mut pass, indirect);
+            for t in 0..ticks {
+                for (i, stage) in self.tick.iter().enumerate() {
+                    pass.write_timestamp(queries, first_query(t, i));
+                    stage.record(&mut pass, indirect);
+                    pass.write_timestamp(queries, first_query(t, i) + 1);
+                }
+            }
+        } else {
+            self.batch_begin
+                .record(&mut enc.begin_compute_pass(&Default::default()), indirect);
+            for t in 0..ticks {
+                for (i, stage) in self.tick.iter().enumerate() {
+                    let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                        label: Some("spikegpu.timed_stage"),
+                        timestamp_writes: Some(wgpu::ComputePassTimestampWrites {
+                            query_set: queries,
+                            beginning_of_pass_write_index: Some(first_query(t, i)),
+                            end_of_pass_write_index: Some(first_query(t, i) + 1),
+                        }),
+                    });
+                    stage.record(&mut pass, indirect);
+                }
+            }
+        }
+        copy_out(&mut enc, resources, capacity, staging);
+        enc
+    }
+}
+
+/// Copies the control block and `capacity` records into `staging`.
+fn copy_out(
+    enc: &mut wgpu::CommandEncoder,
+    resources: &ResourceTable,
+    capacity: u32,
+    staging: &wgpu::Buffer,
+) {
+    let control = size_of::<Control>() as u64;
+    enc.copy_buffer_to_buffer(resources.get(DeviceBuffer::Control), 0, staging, 0, Some(control));
+    enc.copy_buffer_to_buffer(
+        resources.get(DeviceBuffer::Records),
+        0,
+        staging,
+        CONTROL_BYTES,
+        Some(records_bytes(capacity)),
+    );
 }

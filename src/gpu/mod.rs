@@ -7,7 +7,8 @@
 //! workgroup size and dispatch rule, declared once), `resources` (the buffer table, sized by
 //! [`crate::plan::sizes`]), `pipelines` (layouts, pipelines and bind groups from the
 //! declarations), `encoding` (a batch's dispatches in the order of the tick schedule),
-//! `streaming` (the submit/drain loop and record-ring growth), `readback` (copies to the host
+//! `streaming` (the submit/drain loop and record-ring growth), `profile` (per-stage timing
+//! with timestamp queries), `readback` (copies to the host
 //! and the pulls), `setup` (opening a backend on a plan), `generation` (connectivity made on
 //! the device), `checks` (test-only stages), `context` (adapter and device) and [`shaders`] (WGSL sources).
 
@@ -18,6 +19,7 @@ pub mod equation_pipeline;
 mod generation;
 mod options;
 mod pipelines;
+mod profile;
 mod readback;
 mod resources;
 mod setup;
@@ -28,6 +30,7 @@ mod streaming;
 
 pub use context::{ADAPTER_ENV, AdapterSummary, GpuContext, list_adapters};
 pub use options::{GpuOptions, SynapseFormat};
+pub use profile::{StageProfile, StageTiming, TimestampSupport};
 pub use readback::PendingRead;
 
 use crate::plan::layout::{CompactProjection, SimParams};

@@ -13,7 +13,7 @@ use crate::plan::sizes::{CONTROL_BYTES, DeviceBuffer, records_bytes, staging_byt
 use crate::sim::{NonFiniteFault, Spike};
 
 /// Byte offset of `Control::end_tick` (its high word follows).
-const END_TICK_OFFSET: u64 = std::mem::offset_of!(Control, end_tick) as u64;
+pub(super) const END_TICK_OFFSET: u64 = std::mem::offset_of!(Control, end_tick) as u64;
 
 type MapReceiver =
     futures_intrusive::channel::shared::OneshotReceiver<std::result::Result<(), wgpu::BufferAsyncError>>;
@@ -88,7 +88,7 @@ impl GpuBackend {
     }
 
     /// Whether the watchdog stopped the run (a recorded fault with the stop policy).
-    fn stopped_by_fault(&self) -> bool {
+    pub(super) fn stopped_by_fault(&self) -> bool {
         self.fault.is_some() && self.fault_stops
     }
 
@@ -120,7 +120,7 @@ impl GpuBackend {
     }
 
     /// Blocks until `submission` has run and its staging buffer is mapped.
-    fn wait_for(&self, submission: wgpu::SubmissionIndex, mapped: MapReceiver) -> Result<()> {
+    pub(super) fn wait_for(&self, submission: wgpu::SubmissionIndex, mapped: MapReceiver) -> Result<()> {
         self.ctx
             .device
             .poll(wgpu::PollType::Wait {
@@ -138,7 +138,7 @@ impl GpuBackend {
 
     /// Reads one staging buffer: control snapshot and this batch's records. Returns whether
     /// the batch halted early on a full record ring.
-    fn drain(&mut self, idx: usize, out: &mut Vec<Spike>) -> Result<bool> {
+    pub(super) fn drain(&mut self, idx: usize, out: &mut Vec<Spike>) -> Result<bool> {
         // The batch began where the last drained one ended; its records hold low words.
         let first_tick = self.counters.tick;
         let staging = &self.resources.parts(DeviceBuffer::Staging)[idx];
@@ -185,7 +185,7 @@ impl GpuBackend {
 
     /// Doubles the record ring after a halt (up to the binding limit), so that dense activity
     /// costs fewer partial batches. Only called with nothing in flight.
-    fn grow_records(&mut self) -> Result<()> {
+    pub(super) fn grow_records(&mut self) -> Result<()> {
         let old = self.params.record_capacity;
         let capacity = self.sizes.grown_record_capacity(old);
         if capacity == old {

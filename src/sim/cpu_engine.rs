@@ -16,7 +16,7 @@ impl Engine for CpuBackend {
     }
 
     fn adapter_name(&self) -> String {
-        "cpu reference".into()
+        format!("cpu reference, {} threads", self.threads())
     }
 
     fn run_ticks(&mut self, ticks: u64, out: &mut Vec<Spike>) -> Result<()> {
@@ -33,12 +33,12 @@ impl Engine for CpuBackend {
         CpuBackend::nonfinite(self)
     }
 
-    fn export_state(&self, _plan: &Plan) -> Result<EngineState> {
-        Ok(CpuBackend::export_state(self))
+    fn export_state(&self, plan: &Plan) -> Result<EngineState> {
+        Ok(CpuBackend::export_state(self, plan))
     }
 
-    fn import_state(&mut self, _plan: &Plan, state: &EngineState) -> Result<()> {
-        CpuBackend::import_state(self, state)
+    fn import_state(&mut self, plan: &Plan, state: &EngineState) -> Result<()> {
+        CpuBackend::import_state(self, plan, state)
     }
 
     fn counters(&self) -> RunCounters {
@@ -54,21 +54,23 @@ impl Engine for CpuBackend {
     }
 
     fn input_ring(&self) -> Result<Vec<i32>> {
-        Ok(CpuBackend::input_ring(self).to_vec())
+        Ok(CpuBackend::input_ring(self))
     }
 
     fn weights(&self, _plan: &Plan) -> Result<Vec<f32>> {
-        Ok(CpuBackend::weights(self).to_vec())
+        Ok(CpuBackend::weights(self))
     }
 
-    fn set_weights(&mut self, _plan: &Plan, weights: &[f32]) -> Result<()> {
-        CpuBackend::set_weights(self, weights);
+    fn set_weights(&mut self, plan: &Plan, weights: &[f32]) -> Result<()> {
+        CpuBackend::set_weights(self, plan, weights);
         Ok(())
     }
 
     fn request_weights(&self, _plan: &Plan, synapses: Range<u32>) -> Result<WeightCopy> {
         let range = synapses.start as usize..synapses.end as usize;
-        Ok(WeightCopy::Ready(CpuBackend::weights(self)[range].to_vec()))
+        let mut weights = CpuBackend::weights(self);
+        weights.truncate(range.end);
+        Ok(WeightCopy::Ready(weights.split_off(range.start)))
     }
 
     fn finish_weights(&self, copy: &WeightCopy, _wait: bool) -> Result<Option<Vec<f32>>> {
@@ -81,11 +83,11 @@ impl Engine for CpuBackend {
     }
 
     fn eligibility(&self) -> Result<Vec<f32>> {
-        Ok(CpuBackend::eligibility(self).to_vec())
+        Ok(CpuBackend::eligibility(self))
     }
 
     fn modulator_levels(&self) -> Result<Vec<f32>> {
-        Ok(CpuBackend::modulator_levels(self).to_vec())
+        Ok(CpuBackend::modulator_levels(self))
     }
 
     fn set_modulator(&mut self, channel: usize, level: f32) -> Result<()> {
@@ -98,7 +100,7 @@ impl Engine for CpuBackend {
     }
 
     fn compact_bytes_per_synapse(&self) -> Option<f64> {
-        None
+        Some(self.bytes_per_synapse())
     }
 
     fn gpu(&self) -> Option<&GpuBackend> {

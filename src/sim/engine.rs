@@ -21,13 +21,13 @@ use crate::plan::layout::NeuronState;
 /// A checkpoint is [`Engine::export_state`]'s [`EngineState`], in one layout for every
 /// engine, so that either backend resumes the other's ([`Engine::import_state`]). A rank of a distributed run is an `Engine` wrapping another,
 /// whose `run_ticks` runs to each communication boundary, exchanges the spikes it was handed
-/// and delivers the remote ones through the inner engine's propagate stage; a multi-threaded
-/// CPU backend is one more implementation, chosen in `open`.
+/// and delivers the remote ones through the inner engine's propagate stage. The CPU backend
+/// runs on [`SimOptions::threads`] threads behind the same methods.
 pub trait Engine: Send {
     /// `"cpu"` or `"gpu"`.
     fn backend_name(&self) -> &'static str;
 
-    /// The device that runs (the CPU backend reports `cpu reference`).
+    /// The device that runs (the CPU backend reports `cpu reference, N threads`).
     fn adapter_name(&self) -> String;
 
     /// Runs `ticks` ticks of the plan's tick schedule ([`super::schedule::tick_schedule`]),
@@ -85,11 +85,23 @@ pub trait Engine: Send {
     fn generated_synapses(&self) -> u64;
 
     /// Bytes per synapse of the engine's own storage format, if it is not the plan's wide
-    /// one ([`Plan::bytes_per_synapse`]).
+    /// one ([`Plan::bytes_per_synapse`]): the GPU's compact format, or the CPU's stores.
     fn compact_bytes_per_synapse(&self) -> Option<f64>;
 
     /// The GPU backend, for the figures only it has (setup times, device bytes, dispatches).
     fn gpu(&self) -> Option<&GpuBackend>;
+
+    /// Runs `ticks` ticks as [`Engine::run_ticks`] does, timing each stage where the engine
+    /// can ([`crate::gpu::StageProfile`]); `None` from an engine without a per-stage profiler
+    /// (the CPU's), which then runs nothing.
+    fn profile_ticks(
+        &mut self,
+        ticks: u32,
+        out: &mut Vec<Spike>,
+    ) -> Result<Option<crate::gpu::StageProfile>> {
+        let _ = (ticks, out);
+        Ok(None)
+    }
 }
 
 /// A copy of weights on its way to the host, from [`Engine::request_weights`].
@@ -103,7 +115,8 @@ pub enum WeightCopy {
 /// Builds the engine `backend` names for `plan`. With `generate_on_device` the GPU's
 /// fixed-point scale (which includes the generated synapses) is written back into the plan.
 pub(super) fn open(plan: &mut Plan, backend: Backend, options: SimOptions) -> Result<Box<dyn Engine>> {
-    let cpu = |plan: &Plan| -> Box<dyn Engine> { Box::new(CpuBackend::new(plan)) };
+    let threads = options.threads.unwrap_or_else(|| crate::cpu::threads_for(plan));
+    let cpu = |plan: &Plan| -> Box<dyn Engine> { Box::new(CpuBackend::with_threads(plan, threads)) };
     match backend {
         _ if options.generate_on_device => {
             let gpu = GpuBackend::new(plan, options.gpu)?;

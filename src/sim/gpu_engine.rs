@@ -22,6 +22,14 @@ impl Engine for GpuBackend {
         GpuBackend::run_ticks(self, ticks, out)
     }
 
+    fn profile_ticks(
+        &mut self,
+        ticks: u32,
+        out: &mut Vec<Spike>,
+    ) -> Result<Option<crate::gpu::StageProfile>> {
+        GpuBackend::profile_ticks(self, ticks, out).map(Some)
+    }
+
     fn set_nonfinite_policy(&mut self, policy: NonFinitePolicy) -> Result<()> {
         GpuBackend::set_nonfinite_policy(self, policy)
     }

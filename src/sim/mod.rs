@@ -64,6 +64,10 @@ pub struct SimOptions {
     /// ([`crate::plan::Plan::for_device_generation`]): host memory and upload stop growing with
     /// them. Needs the GPU backend; the weights of those projections stay on the device.
     pub generate_on_device: bool,
+    /// Threads of the CPU backend (1 to [`crate::cpu::MAX_THREADS`]); `None`: one per core, at
+    /// most one per 100,000 stored synapses ([`crate::cpu::threads_for`]). The results do not
+    /// depend on it.
+    pub threads: Option<usize>,
     /// What a neuron state that becomes NaN or infinite does to the run (the watchdog).
     pub nonfinite: NonFinitePolicy,
 }

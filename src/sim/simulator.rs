@@ -42,6 +42,14 @@ impl Simulator {
                 "connectivity generated on the GPU needs the GPU backend",
             ));
         }
+        let threads = options.threads.unwrap_or(1);
+        if !(1..=crate::cpu::MAX_THREADS).contains(&threads) {
+            return Err(invalid(
+                "threads",
+                threads,
+                &format!("must be between 1 and {}", crate::cpu::MAX_THREADS),
+            ));
+        }
         let mut plan = if options.generate_on_device {
             Plan::for_device_generation(net)?
         } else {
@@ -80,6 +88,16 @@ impl Simulator {
             Some(event) if self.nonfinite == NonFinitePolicy::Stop => Err(Error::NonFinite(Box::new(event))),
             _ => Ok(()),
         }
+    }
+
+    /// Runs `ticks` time steps with each stage timed ([`crate::gpu::StageProfile`]): the GPU
+    /// backend only; `None` (and nothing run) on the CPU backend.
+    pub fn profile_ticks(&mut self, ticks: u32) -> Result<Option<crate::gpu::StageProfile>> {
+        self.batch.clear();
+        let profile = self.engine.profile_ticks(ticks, &mut self.batch)?;
+        let done = self.engine.counters().ticks;
+        self.store.drain(&self.batch, &self.plan, done, self.plan.dt_ms);
+        Ok(profile)
     }
 
     /// Runs for `duration_ms` of biological time (rounded to whole ticks).
@@ -181,7 +199,7 @@ impl Simulator {
         self.engine.backend_name()
     }
 
-    /// The adapter that ran (the CPU backend reports `cpu reference`).
+    /// The adapter that ran (the CPU backend reports `cpu reference, N threads`).
     pub fn adapter_name(&self) -> String {
         self.engine.adapter_name()
     }

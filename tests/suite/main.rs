@@ -26,6 +26,7 @@ mod shaders;
 mod sizes;
 mod stage_declarations;
 mod statistics;
+mod threads;
 mod validation;
 mod weights;
 mod workflow;
