@@ -8,8 +8,8 @@ use spikegpu::gpu::{GpuBackend, GpuOptions, SynapseFormat};
 use spikegpu::plan::Plan;
 use spikegpu::plan::compact::CompactSynapses;
 use spikegpu::plan::sizes::{
-    CompactShape, DeviceBuffer, DeviceLimits, DeviceSizes, EMPTY_BINDING_BYTES, GRID_WORKGROUP,
-    MAX_STORAGE_BINDINGS, SizeRequest, ThreadGrid,
+    CONTROL_BYTES, CompactShape, DeviceBuffer, DeviceLimits, DeviceSizes, EMPTY_BINDING_BYTES,
+    GRID_WORKGROUP, MAX_STORAGE_BINDINGS, SizeRequest, ThreadGrid,
 };
 use spikegpu::{
     Connectivity, Error, InitialValue, LifParams, NetworkBuilder, NeuronModel, Receptor, WeightDist, networks,
@@ -210,7 +210,8 @@ fn the_record_capacity_is_bounded_by_the_neurons_and_the_binding_limit() {
     assert_eq!(sizes.parts(DeviceBuffer::Records), &[65_536 * 8]);
     assert_eq!(
         sizes.parts(DeviceBuffer::Staging),
-        &[64 + 65_536 * 8, 64 + 65_536 * 8]
+        // The control snapshot (96 bytes since ticks became 64-bit, padded) heads each copy.
+        &[CONTROL_BYTES + 65_536 * 8, CONTROL_BYTES + 65_536 * 8]
     );
     assert_eq!(sizes.grown_record_capacity(65_536), 131_072);
     assert_eq!(sizes.grown_record_capacity(u32::MAX / 2), device().max_records());
