@@ -84,6 +84,10 @@ pub fn run_model(
     if let Some(load) = bench::equations_load_s(&sim) {
         log::info!("user-defined neuron models loaded in {:.1} ms", load * 1e3);
     }
+    if checkpoints.is_some() {
+        // Refused now, not at the first checkpoint after a long stretch of the run.
+        sim.check_checkpointable()?;
+    }
     // A resumed run rebuilds on the backend that ran (auto may choose another elsewhere).
     let checkpoints = checkpoints
         .map(|settings| {

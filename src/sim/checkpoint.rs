@@ -27,8 +27,13 @@ impl Simulator {
         self.engine.export_state(&self.plan)
     }
 
-    /// Populations of user-defined models keep variables outside the shared layout (the CPU
-    /// backend's own arrays, the GPU's variables past the sixth): refused, not half saved.
+    /// Whether this network's state can be checkpointed: populations of user-defined models
+    /// keep variables outside the shared layout (the CPU backend's own arrays, the GPU's
+    /// variables past the sixth) and are refused, not half saved.
+    pub fn check_checkpointable(&self) -> Result<()> {
+        self.refuse_equations()
+    }
+
     fn refuse_equations(&self) -> Result<()> {
         match self.plan.equations.first() {
             Some(eq) => Err(crate::error::invalid(
