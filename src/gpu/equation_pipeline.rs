@@ -61,44 +61,65 @@ pub fn equation_update_source(eq: &EquationPlan, row_threads: u32) -> String {
 /// constants and per-neuron parameters, calls the model's function, stores the variables past
 /// the sixth and leaves the new `NeuronState` (the first six, the counter) in `out`.
 fn advance_function(eq: &EquationPlan) -> String {
-    let model = &eq.model;
-    let names = model.wgsl_names();
+    let names = eq.model.wgsl_names();
+    let vars: Vec<&str> = eq.model.variables().iter().map(|v| v.name.as_str()).collect();
+    let (param_lines, call_params) = load_parameters(eq, names.neuron_params.as_deref());
+    let body = [
+        load_constants(eq, names.constants),
+        param_lines,
+        load_state(eq, &names.state, &vars),
+        format!(
+            "    let spiked = {}(&s, {call_params}c, input, rng, i);\n",
+            names.function
+        ),
+        store_state(eq, &vars),
+        "    return spiked;\n".to_string(),
+    ]
+    .concat();
+    format!(
+        "fn eq_advance(n: u32, i: u32, input: vec3<f32>, rng: vec4<u32>, out: ptr<function, NeuronState>) -> bool {{\n{body}}}\n"
+    )
+}
+
+/// Copies the population's constants (the head of `eq_data`) into `c`.
+fn load_constants(eq: &EquationPlan, slots: usize) -> String {
+    format!(
+        "    var c: array<f32, {}>;\n    for (var k = 0u; k < {}u; k++) {{\n        c[k] = eq_data[k];\n    }}\n",
+        slots.max(1),
+        eq.constants.len()
+    )
+}
+
+/// The line building the per-neuron parameter struct `q` (if the model has one) and the
+/// argument it adds to the call.
+fn load_parameters(eq: &EquationPlan, params_struct: Option<&str>) -> (String, &'static str) {
+    let Some(p) = params_struct else {
+        return (String::new(), "");
+    };
     let k = eq.constants.len();
-    let vars: Vec<&str> = model.variables().iter().map(|v| v.name.as_str()).collect();
-    let mut w = String::new();
-    let _ = writeln!(
-        w,
-        "fn eq_advance(n: u32, i: u32, input: vec3<f32>, rng: vec4<u32>, out: ptr<function, NeuronState>) -> bool {{\n    \
-         var c: array<f32, {}>;\n    for (var k = 0u; k < {k}u; k++) {{\n        c[k] = eq_data[k];\n    }}",
-        names.constants.max(1)
-    );
-    let mut call_params = String::new();
-    if let Some(p) = &names.neuron_params {
-        let fields: Vec<String> = (0..eq.per_neuron.len())
-            .map(|j| format!("eq_data[{}u + i]", k + j * eq.size as usize))
-            .collect();
-        let _ = writeln!(w, "    let q = {p}({});", fields.join(", "));
-        call_params.push_str("q, ");
-    }
-    let loads: Vec<String> = vars
-        .iter()
-        .enumerate()
-        .map(|(j, _)| match STATE_FIELDS.get(j) {
+    let fields: Vec<String> = (0..eq.per_neuron.len())
+        .map(|j| format!("eq_data[{}u + i]", k + j * eq.size as usize))
+        .collect();
+    (format!("    let q = {p}({});\n", fields.join(", ")), "q, ")
+}
+
+/// Builds the model's state `s`: the first six variables from `NeuronState`, the rest from
+/// `eq_extra`.
+fn load_state(eq: &EquationPlan, state_struct: &str, vars: &[&str]) -> String {
+    let loads: Vec<String> = (0..vars.len())
+        .map(|j| match STATE_FIELDS.get(j) {
             Some(field) => format!("held.{field}"),
             None => format!("eq_extra[{}u + i]", (j - STATE_FIELDS.len()) * eq.size as usize),
         })
         .collect();
-    let _ = writeln!(
-        w,
-        "    let held = state[n];\n    var s = {}({}, held.refractory);",
-        names.state,
+    format!(
+        "    let held = state[n];\n    var s = {state_struct}({}, held.refractory);\n",
         loads.join(", ")
-    );
-    let _ = writeln!(
-        w,
-        "    let spiked = {}(&s, {call_params}c, input, rng, i);",
-        names.function
-    );
+    )
+}
+
+/// Writes the new `NeuronState` into `out` and the variables past the sixth into `eq_extra`.
+fn store_state(eq: &EquationPlan, vars: &[&str]) -> String {
     let stores: Vec<String> = STATE_FIELDS
         .iter()
         .enumerate()
@@ -107,9 +128,8 @@ fn advance_function(eq: &EquationPlan) -> String {
             None => format!("held.{field}"),
         })
         .collect();
-    let _ = writeln!(
-        w,
-        "    *out = NeuronState({}, s.refractory, held.aux);",
+    let mut w = format!(
+        "    *out = NeuronState({}, s.refractory, held.aux);\n",
         stores.join(", ")
     );
     for (j, var) in vars.iter().enumerate().skip(STATE_FIELDS.len()) {
@@ -119,7 +139,6 @@ fn advance_function(eq: &EquationPlan) -> String {
             (j - STATE_FIELDS.len()) * eq.size as usize
         );
     }
-    w.push_str("    return spiked;\n}\n");
     w
 }
 
