@@ -44,6 +44,15 @@ pub enum Error {
     /// A neuron's state became NaN or infinite (the watchdog, [`crate::sim::NonFinitePolicy`]).
     #[error("{0}; the run stopped after that tick (spikegpu run --on-nonfinite warn goes on)")]
     NonFinite(Box<crate::sim::NonFiniteEvent>),
+    /// A rank of a distributed run failed; every rank reports the lowest failing rank's
+    /// message ([`crate::distributed`], feature `mpi`).
+    #[error("rank {rank} of the distributed run failed: {message}")]
+    RankFailed {
+        /// The (lowest) rank that failed.
+        rank: u32,
+        /// Its error.
+        message: String,
+    },
     /// A checkpoint that cannot be restored: unreadable, corrupt, truncated, of another
     /// version or of another network.
     #[error("checkpoint {path}: {why}")]
@@ -101,7 +110,7 @@ impl Error {
             | Error::UnknownHandle { .. }
             | Error::Output(_)
             | Error::Checkpoint { .. } => true,
-            Error::NoAdapter(_) | Error::Gpu(_) | Error::NonFinite(_) => false,
+            Error::NoAdapter(_) | Error::Gpu(_) | Error::NonFinite(_) | Error::RankFailed { .. } => false,
         }
     }
 }

@@ -23,6 +23,8 @@
 
 pub mod app;
 pub mod cpu;
+#[cfg(feature = "mpi")]
+pub mod distributed;
 pub mod equations;
 pub mod error;
 pub mod gpu;

@@ -250,6 +250,10 @@ fn main() -> ExitCode {
     }
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let cli = Cli::parse();
+    // A rank of an MPI run (feature `mpi`, started by mpirun): MPI is finalised when this
+    // goes, at the end of main.
+    #[cfg(feature = "mpi")]
+    let _mpi = spikegpu::distributed::init();
     spikegpu::plan::resources::set_host_budget(cli.max_host_mib.map(|mib| mib.saturating_mul(1 << 20)));
     spikegpu::plan::resources::set_device_budget(cli.max_device_mib.map(|mib| mib.saturating_mul(1 << 20)));
     let result = match cli.command {
@@ -265,7 +269,10 @@ fn main() -> ExitCode {
         Err(e) => {
             eprintln!("error: {e:#}");
             let input_error = e.downcast_ref::<Error>().is_some_and(Error::is_input_error);
-            ExitCode::from(if input_error { 2 } else { 1 })
+            let code: u8 = if input_error { 2 } else { 1 };
+            #[cfg(feature = "mpi")]
+            abort_ranks(i32::from(code));
+            ExitCode::from(code)
         }
     }
 }
@@ -306,12 +313,69 @@ fn run_command(args: RunArgs) -> anyhow::Result<()> {
             })
         })
         .transpose()?;
-    let mut out = spikegpu::app::outdir::OutputDir::create(&args.out, args.overwrite)?;
+    #[cfg(feature = "mpi")]
+    let rank_dir = rank_out_dir(&args)?;
+    #[cfg(not(feature = "mpi"))]
+    let rank_dir: Option<PathBuf> = None;
+    let out_path = rank_dir.as_ref().unwrap_or(&args.out);
+    let mut out = spikegpu::app::outdir::OutputDir::create(out_path, args.overwrite)?;
     let dt = file.network.dt_ms;
     let result = with_progress(Some(dt), |progress| {
         run::run_model(&file, backend, options, duration, &mut out, checkpoints, progress)
     })?;
+    if let Some(dir) = rank_dir {
+        // Rank 0 wrote the run's outputs; this rank's copy goes.
+        drop(out);
+        std::fs::remove_dir_all(&dir)?;
+        return Ok(());
+    }
     finish_command(result, out)
+}
+
+/// On a rank of an MPI run: checks that every rank was given the same model text and
+/// overrides (the same message on every rank if not), and gives each rank but 0 a private
+/// folder for its copy of the records (every rank holds every spike; rank 0 writes the
+/// run's outputs and the per-rank report).
+#[cfg(feature = "mpi")]
+fn rank_out_dir(args: &RunArgs) -> anyhow::Result<Option<PathBuf>> {
+    use std::hash::{Hash, Hasher};
+    let Some((rank, _)) = spikegpu::distributed::world() else {
+        return Ok(None);
+    };
+    let mut hasher = std::hash::DefaultHasher::new();
+    spikegpu::app::modelfile::read_model_text(&args.model.model)?.hash(&mut hasher);
+    for o in args.model.overrides()? {
+        o.to_string().hash(&mut hasher);
+    }
+    spikegpu::distributed::Comm::world().check_same_input("model file", hasher.finish())?;
+    if rank == 0 {
+        return Ok(None);
+    }
+    let dir = std::env::temp_dir().join(format!("spikegpu-rank{rank}-{}", std::process::id()));
+    Ok(Some(dir))
+}
+
+/// Whether this process prints a command's results: rank 0 of an MPI run, or any single
+/// process.
+fn is_rank_zero() -> bool {
+    #[cfg(feature = "mpi")]
+    if let Some((rank, _)) = spikegpu::distributed::world() {
+        return rank == 0;
+    }
+    true
+}
+
+/// After an error on a rank of an MPI run: gives the other ranks, which mostly learn of the
+/// failure at the same exchange, a moment to print it too, then ends every rank with `code`
+/// (`MPI_Abort`), so that none waits forever for this one.
+#[cfg(feature = "mpi")]
+fn abort_ranks(code: i32) {
+    if spikegpu::distributed::world().is_some() {
+        use std::io::Write;
+        let _ = std::io::stderr().flush();
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        spikegpu::distributed::abort_if_distributed(code);
+    }
 }
 
 /// `spikegpu resume`: continues a run from its folder's last checkpoint.
@@ -495,11 +559,15 @@ fn bench_command(args: BenchArgs) -> anyhow::Result<()> {
                 threads: args.threads,
                 profile: args.profile,
             })?;
-            if args.json {
+            if args.json && is_rank_zero() {
                 println!("{}", report.to_json());
             }
             reports.push(report);
         }
+    }
+    if !is_rank_zero() {
+        // Every rank of an MPI run has every figure: rank 0 prints them.
+        return Ok(());
     }
     if args.markdown {
         print!("{}", bench::markdown(&reports));

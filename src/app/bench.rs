@@ -226,7 +226,7 @@ pub fn run(config: &BenchConfig) -> Result<BenchReport> {
         threads: config.threads,
         ..crate::SimOptions::default()
     };
-    let mut sim = Simulator::with_options(&net, config.backend, options)?;
+    let mut sim = crate::app::run::open_simulator(&net, config.backend, options)?;
     let build_s = t0.elapsed().as_secs_f64();
     let t1 = Instant::now();
     sim.run_ms(config.duration_ms)?;

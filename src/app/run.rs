@@ -79,7 +79,7 @@ pub fn run_model(
         Checkpointer::check_interval(settings.checkpoint_every_ms, net.dt_ms)?;
     }
     let t0 = Instant::now();
-    let sim = Simulator::with_options(net, backend, options)?;
+    let sim = open_simulator(net, backend, options)?;
     let build_s = t0.elapsed().as_secs_f64();
     if let Some(load) = bench::equations_load_s(&sim) {
         log::info!("user-defined neuron models loaded in {:.1} ms", load * 1e3);
@@ -107,6 +107,17 @@ pub fn run_model(
         checkpoints,
     };
     finish(model, prepared, out, progress)
+}
+
+/// The simulator of `net`: this rank's share when the process is a rank of an MPI run
+/// (feature `mpi`, [`crate::distributed`]), else the whole network.
+pub fn open_simulator(net: &Network, backend: Backend, options: crate::SimOptions) -> Result<Simulator> {
+    #[cfg(feature = "mpi")]
+    if crate::distributed::world().is_some() {
+        let comm = crate::distributed::Comm::world();
+        return crate::distributed::rank_simulator(net, backend, options, comm);
+    }
+    Simulator::with_options(net, backend, options)
 }
 
 /// Continues the run whose folder `out` holds a checkpoint (`spikegpu resume`), on the
@@ -240,6 +251,8 @@ fn finish(
         }
     }
     write_summary(&report, &run.sim, populations, recorded_spikes, status, out)?;
+    #[cfg(feature = "mpi")]
+    crate::distributed::write_rank_reports(&run.sim, out.path())?;
     let interrupted_by = match stopped {
         Some(Stop::NonFinite(event)) => return Err(Error::NonFinite(event)),
         Some(Stop::Signal(signal)) => Some(signal),

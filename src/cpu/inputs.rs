@@ -31,6 +31,15 @@ impl Worker<'_> {
             let base = (p.port as usize * d + slot) * n_own;
             let ring = &mut part.ring[base + local(&own, targets.start)..base + local(&own, targets.end)];
             let first = targets.start - p.target_start;
+            if let Some(part) = &plan.partition {
+                // A rank draws each target with its index in the whole population.
+                for (k, x) in (first..).zip(ring.iter_mut()) {
+                    let count =
+                        poisson_count(plan.input_key, self.tick, part.input_counter(k), p.stream, table);
+                    *x = x.wrapping_add(p.weight_fixed.wrapping_mul(count as i32));
+                }
+                continue;
+            }
             add_poisson_counts(
                 ring,
                 plan.input_key,
@@ -51,7 +60,9 @@ impl Worker<'_> {
         let own = part.own.clone();
         for c in &plan.currents {
             for g in owned(&own, c.target_start, c.target_count) {
-                let amp = current_amplitude(c, plan, self.tick, g - c.target_start);
+                let k = g - c.target_start;
+                let counter = plan.partition.as_ref().map_or(k, |part| part.input_counter(k));
+                let amp = current_amplitude(c, plan, self.tick, counter);
                 let idx = local(&own, g);
                 part.current_in[idx] = part.current_in[idx].wrapping_add(to_fixed(amp, plan.fixed_scale));
             }

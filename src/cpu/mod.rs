@@ -46,6 +46,7 @@ use crate::rng::philox4x32_10;
 use crate::sim::schedule::{TickStage, tick_schedule};
 use crate::sim::{NonFiniteFault, NonFinitePolicy, Spike};
 
+mod deliver;
 mod engine_state;
 mod equation_update;
 mod inputs;
@@ -254,6 +255,8 @@ impl CpuBackend {
     /// results.
     pub fn with_storage(plan: &Plan, threads: usize, compact: bool) -> Self {
         let threads = threads.clamp(1, MAX_THREADS);
+        // A rank's rows are by global neuron, which the compact store does not index.
+        let compact = compact && plan.partition.is_none();
         let pool = Pool::new(threads);
         let bounds = split_neurons(plan, threads);
         let slots = if plan.plastic.is_empty() {

@@ -230,7 +230,8 @@ impl<T: TargetIndex> CompactStore<T> {
 
 impl WideStore {
     fn build(plan: &Plan, weights: &[f32], own: Range<u32>) -> Self {
-        let n = plan.n_neurons as usize;
+        // Rows by global pre neuron: more than the plan's neurons on a rank of a distributed run.
+        let n = plan.row_ptr.len() - 1;
         let mut store = Self {
             row_ptr: Vec::with_capacity(n + 1),
             synapses: Vec::new(),

@@ -43,13 +43,15 @@ pub(super) struct Generated {
 }
 
 /// Generates every projection. With `device_generation`, the projections the GPU can
-/// generate are only described.
+/// generate are only described. `keep(k, csr)` trims projection `k` as soon as it is made (a
+/// rank keeps the synapses onto its own neurons, `plan::rank`).
 pub(super) fn generate_all(
     net: &Network,
     key: [u32; 2],
     pops: &[PopulationPlan],
     threads: usize,
     device_generation: bool,
+    keep: impl Fn(usize, &mut LocalCsr),
 ) -> Result<Generated> {
     let mut local = Vec::with_capacity(net.projections.len());
     let mut device = Vec::new();
@@ -60,7 +62,9 @@ pub(super) fn generate_all(
             continue;
         }
         let generator = Generator::new(net, k, key, pops, threads);
-        local.push(generator.local_csr()?);
+        let mut csr = generator.local_csr()?;
+        keep(k, &mut csr);
+        local.push(csr);
     }
     Ok(Generated { local, device })
 }

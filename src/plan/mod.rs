@@ -29,6 +29,7 @@ mod plasticity;
 mod populations;
 mod procedural;
 mod queries;
+pub mod rank;
 pub mod resources;
 mod ring;
 mod sampling;
@@ -165,6 +166,9 @@ pub struct Plan {
     input_extra: (Vec<f64>, Vec<f64>),
     /// Populations of user-defined models, in population order.
     pub equations: Vec<equations::EquationPlan>,
+    /// A rank's place in a distributed run ([`rank`]): its neurons are numbered locally, its
+    /// rows by global neuron. `None` in a single process.
+    pub partition: Option<Box<rank::Partition>>,
 }
 
 impl Plan {
@@ -192,16 +196,40 @@ impl Plan {
     /// Runs the phases in order. Each phase reads the description and the tables of the
     /// phases before it; errors come out in this order too.
     fn build(net: &Network, threads: usize, device_generation: bool) -> Result<Self> {
+        Self::build_part(net, threads, device_generation, None)
+    }
+
+    /// As `build`, for rank `share.0` of `share.1` of a distributed run where given (its
+    /// neurons and the synapses onto them, [`rank`]).
+    fn build_part(
+        net: &Network,
+        threads: usize,
+        device_generation: bool,
+        share: Option<(u32, u32)>,
+    ) -> Result<Self> {
         resources::check_host(net, device_generation)?;
         let key = seed_key(net.seeds.connectivity);
         let initial_key = seed_key(net.seeds.initial);
         let mut neurons = populations::plan_populations(net, initial_key, key)?;
         let equations = equations::plan_equations(net, &mut neurons.initial_state)?;
+        let partition = share.map(|(r, n)| Box::new(rank::take_share(&mut neurons, r, n)));
         let n_neurons = neurons.n_neurons;
         let pops = &neurons.populations;
-        let generated = connectivity::generate_all(net, key, pops, threads.max(1), device_generation)?;
+        // Rows by global pre-synaptic neuron, also on a rank.
+        let (row_pops, n_rows) = match &partition {
+            Some(part) => (&part.global_populations, part.n_global),
+            None => (pops, n_neurons),
+        };
+        let keep = |k: usize, csr: &mut connectivity::LocalCsr| {
+            if let Some(part) = &partition {
+                let post = net.projections[k].post.index;
+                rank::keep_owned(csr, part, &part.global_populations[post], &pops[post]);
+            }
+        };
+        let generated =
+            connectivity::generate_all(net, key, row_pops, threads.max(1), device_generation, keep)?;
         let device = generated.device;
-        let csr = csr::merge(net, pops, generated.local, &device, n_neurons)?;
+        let csr = csr::merge(net, row_pops, generated.local, &device, n_rows)?;
         let mut procedural = procedural::procedural_projections(net, pops);
         let max_delay = ring::max_delay(&csr.synapses, &procedural, &device);
         let ring_slots = ring::ring_slots(max_delay, n_neurons)?;
@@ -260,6 +288,7 @@ impl Plan {
             procedural_weights,
             input_extra,
             equations,
+            partition,
         })
     }
 }

@@ -31,6 +31,14 @@ impl Simulator {
     /// keep variables outside the shared layout (the CPU backend's own arrays, the GPU's
     /// variables past the sixth) and are refused, not half saved.
     pub fn check_checkpointable(&self) -> Result<()> {
+        #[cfg(feature = "mpi")]
+        if self.engine.rank_engine().is_some() {
+            return Err(crate::error::invalid(
+                "checkpoint",
+                "a distributed run",
+                "distributed runs cannot be checkpointed yet; run without --checkpoint-every",
+            ));
+        }
         self.refuse_equations()
     }
 

@@ -24,6 +24,18 @@ impl Engine for CpuBackend {
         Ok(())
     }
 
+    fn deliver_spikes(&mut self, spikes: &[Spike]) -> Result<()> {
+        if self.plan().partition.is_none() {
+            return Err(crate::error::invalid(
+                "deliver_spikes",
+                "cpu",
+                "only an engine built on a rank's plan (Plan::for_rank) takes exchanged spikes",
+            ));
+        }
+        CpuBackend::deliver_spikes(self, spikes);
+        Ok(())
+    }
+
     fn set_nonfinite_policy(&mut self, policy: NonFinitePolicy) -> Result<()> {
         CpuBackend::set_nonfinite_policy(self, policy);
         Ok(())

@@ -91,6 +91,24 @@ pub trait Engine: Send {
     /// The GPU backend, for the figures only it has (setup times, device bytes, dispatches).
     fn gpu(&self) -> Option<&GpuBackend>;
 
+    /// Delivers the exchanged spikes of a distributed run (global ids, each fired less than
+    /// the smallest delay ago) into the input ring with their own ticks: the work its tick
+    /// schedule leaves out of `propagate` on a rank ([`crate::plan::rank`]).
+    fn deliver_spikes(&mut self, spikes: &[Spike]) -> Result<()> {
+        let _ = spikes;
+        Err(crate::error::invalid(
+            "deliver_spikes",
+            self.backend_name(),
+            "only the CPU engine of a rank of a distributed run takes exchanged spikes",
+        ))
+    }
+
+    /// The rank engine of a distributed run, if this is one.
+    #[cfg(feature = "mpi")]
+    fn rank_engine(&self) -> Option<&crate::distributed::RankEngine> {
+        None
+    }
+
     /// Runs `ticks` ticks as [`Engine::run_ticks`] does, timing each stage where the engine
     /// can ([`crate::gpu::StageProfile`]); `None` from an engine without a per-stage profiler
     /// (the CPU's), which then runs nothing.
@@ -114,7 +132,7 @@ pub enum WeightCopy {
 
 /// Builds the engine `backend` names for `plan`. With `generate_on_device` the GPU's
 /// fixed-point scale (which includes the generated synapses) is written back into the plan.
-pub(super) fn open(plan: &mut Plan, backend: Backend, options: SimOptions) -> Result<Box<dyn Engine>> {
+pub(crate) fn open(plan: &mut Plan, backend: Backend, options: SimOptions) -> Result<Box<dyn Engine>> {
     let threads = options.threads.unwrap_or_else(|| crate::cpu::threads_for(plan));
     let cpu = |plan: &Plan| -> Box<dyn Engine> { Box::new(CpuBackend::with_threads(plan, threads)) };
     match backend {

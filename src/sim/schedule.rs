@@ -73,7 +73,10 @@ impl TickStage {
             Self::PropagateProcedural => !plan.procedural.is_empty(),
             Self::StdpTraces | Self::StdpPre | Self::StdpPost => !plan.plastic.is_empty(),
             Self::ModulatedUpdate => plan.modulation_interval > 0,
-            Self::NeuronUpdate | Self::PreparePropagate | Self::Propagate | Self::TickEnd => true,
+            // A rank of a distributed run delivers every rank's spikes, its own included,
+            // after each exchange (`deliver_spikes`), not in the tick.
+            Self::Propagate => plan.partition.is_none(),
+            Self::NeuronUpdate | Self::PreparePropagate | Self::TickEnd => true,
         }
     }
 }

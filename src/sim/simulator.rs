@@ -73,6 +73,30 @@ impl Simulator {
         })
     }
 
+    /// A simulator of `net` over an engine built elsewhere (a rank of a distributed run,
+    /// [`crate::distributed`]), keeping its records against `plan` (the whole network's
+    /// populations).
+    pub(crate) fn from_engine(
+        net: &Network,
+        plan: Plan,
+        engine: Box<dyn Engine>,
+        build_s: f64,
+        plan_s: f64,
+    ) -> Self {
+        Self {
+            network: net.id,
+            store: RecordStore::new(net, &plan),
+            plan,
+            engine,
+            batch: Vec::new(),
+            nonfinite: NonFinitePolicy::default(),
+            names: VariableNames::of(net),
+            snapshots: Vec::new(),
+            build_s,
+            plan_s,
+        }
+    }
+
     /// Runs `ticks` time steps, keeping the spikes the network's recordings select. Every way
     /// of running comes here, so the run-length limit ([`crate::limits::check_run_end`]) is
     /// checked here once. With the default [`NonFinitePolicy::Stop`], a neuron state that

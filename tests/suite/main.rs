@@ -15,6 +15,8 @@ mod gpu_vs_cpu;
 mod microcircuit;
 mod model_files;
 mod models;
+#[cfg(feature = "mpi")]
+mod mpi;
 mod neuron_tables;
 mod plasticity;
 mod procedural;

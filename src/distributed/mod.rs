@@ -1,0 +1,75 @@
+//! Distributed simulation over MPI (feature `mpi`): `mpirun -np N spikegpu run FILE`. Each
+//! rank plans its share of the neurons (dealt round-robin within each population) and the
+//! synapses onto them ([`crate::plan::rank`]), runs them on its own engine wrapped in a
+//! [`RankEngine`], and exchanges every rank's spikes once per communication interval, the
+//! smallest delay of the network (NEST's min-delay scheme), with `MPI_Allgatherv` of compact
+//! spike lists. The spike trains are those of a single process for any number of ranks:
+//! synaptic input is summed in fixed point, and integer sums do not depend on where or in
+//! which order their terms are added.
+//!
+//! The parts: `comm` (the collectives, with failures shared by every rank), `rank_engine`
+//! (the exchange), `simulator` (building a rank's simulator with the steps every rank takes
+//! together) and `report` (the per-rank report).
+//!
+//! How the interval meets the rest:
+//! - **GPU batches**: an exchange needs the spikes on the host, so a batch of ticks
+//!   submitted at once can never span a boundary: a GPU rank would run at most `interval`
+//!   ticks per submission (15 for Brunel's 1.5 ms at dt 0.1 ms), and a one-tick smallest
+//!   delay means one submission, one read-back and two collectives per tick. (Ranks run the
+//!   CPU backend for now.)
+//! - **STDP**: a post-synaptic walk needs the pre-synaptic spikes of remote neurons, which a
+//!   rank has only after the exchange; the spike history must then be kept by global
+//!   neuron and its traces recomputed for the exchanged ticks, and the plasticity lag (the
+//!   largest delay) must cover the interval. Plastic networks are refused for now
+//!   ([`crate::plan::rank`]).
+
+mod comm;
+mod rank_engine;
+mod report;
+mod simulator;
+
+pub use comm::{Comm, CommStats};
+pub use rank_engine::{RankEngine, RankReport};
+pub use report::{RANKS_FILE, write_rank_reports};
+pub use simulator::rank_simulator;
+
+use std::sync::OnceLock;
+
+/// This process's (rank, ranks) once [`init`] has joined an MPI run.
+static WORLD: OnceLock<(u32, u32)> = OnceLock::new();
+
+/// Environment variables that MPI launchers (Open MPI's, MPICH's Hydra, PMIx) set.
+const LAUNCHER_VARS: [&str; 4] = ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK", "MPI_LOCALNRANKS"];
+
+/// Whether an MPI launcher (`mpirun`) started this process.
+pub fn launched_by_mpirun() -> bool {
+    LAUNCHER_VARS.iter().any(|v| std::env::var_os(v).is_some())
+}
+
+/// Joins the MPI run when an MPI launcher started this process (`None` otherwise, and then
+/// nothing about the process changes). Keep the universe until the end of `main`: dropping
+/// it finalises MPI.
+pub fn init() -> Option<mpi::environment::Universe> {
+    if !launched_by_mpirun() {
+        return None;
+    }
+    let universe = mpi::initialize()?;
+    let comm = Comm::world();
+    let _ = WORLD.set((comm.rank(), comm.size()));
+    Some(universe)
+}
+
+/// (this rank, ranks) of the MPI run this process joined ([`init`]); `None` in a single
+/// process.
+pub fn world() -> Option<(u32, u32)> {
+    WORLD.get().copied()
+}
+
+/// Ends every rank of the run with `code` (`MPI_Abort`) when this process joined one; a
+/// rank that failed where the others cannot learn of it calls this so that none waits for
+/// it forever.
+pub fn abort_if_distributed(code: i32) {
+    if world().is_some() {
+        Comm::abort(code);
+    }
+}

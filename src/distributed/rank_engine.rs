@@ -1,0 +1,410 @@
+//! [`RankEngine`]: one rank of a distributed run, an [`Engine`] around the engine (CPU or
+//! GPU) that runs the rank's plan ([`crate::plan::rank`]).
+//!
+//! It runs the inner engine up to each communication boundary (every `interval` ticks, the
+//! smallest delay, and at the end of every `run_ticks` call), exchanges the spikes of those
+//! ticks with every rank (compact lists: per tick a count, then the global neuron ids) and
+//! hands all of them, its own included, to the inner engine's `deliver_spikes`, which adds
+//! each with its own tick. Nothing arrives late: a spike of tick `te` reaches its targets
+//! at `te + d >= te + interval`, after the exchange. Every rank then holds every spike, so
+//! its records are the whole network's, as in a single process.
+
+use std::ops::Range;
+use std::time::Instant;
+
+use super::comm::{Comm, CommStats};
+use crate::error::{Error, Result, invalid};
+use crate::gpu::GpuBackend;
+use crate::plan::Plan;
+use crate::plan::layout::NeuronState;
+use crate::plan::rank::owned_count;
+use crate::sim::{Engine, EngineState, NonFiniteFault, NonFinitePolicy, RunCounters, Spike, WeightCopy};
+
+/// One rank of a distributed run.
+pub struct RankEngine {
+    inner: Box<dyn Engine>,
+    /// Global id of each local neuron.
+    global_ids: Vec<u32>,
+    /// Every population of the whole network as (global start, size), for placing every
+    /// rank's neurons.
+    populations: Vec<(u32, u32)>,
+    comm: Comm,
+    /// Ticks between exchanges (the smallest delay of the network).
+    interval: u64,
+    /// Ticks run since the last exchange, and the first of them.
+    since: u64,
+    span_start: u64,
+    /// This rank's spikes since the last exchange (global ids).
+    pending: Vec<Spike>,
+    scratch: Vec<Spike>,
+    /// Every rank's spikes and synaptic events so far.
+    spikes: u64,
+    events: u64,
+    /// Synapses on this rank, and on every rank together.
+    own_synapses: u64,
+    global_synapses: u64,
+    compute_s: f64,
+    exchanges: u64,
+    /// The collectives' figures spent on spike exchanges alone (probes gather state too).
+    exchange_stats: CommStats,
+}
+
+/// What one rank spent its run on: the per-rank report of a distributed run.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RankReport {
+    /// The rank.
+    pub rank: u32,
+    /// Its neurons.
+    pub neurons: u32,
+    /// Its synapses (those onto its neurons).
+    pub synapses: u64,
+    /// Ticks between exchanges.
+    pub interval_ticks: u64,
+    /// Spike exchanges.
+    pub exchanges: u64,
+    /// Seconds running its ticks and delivering spikes.
+    pub compute_s: f64,
+    /// Seconds in spike exchanges moving words.
+    pub communication_s: f64,
+    /// Seconds in spike exchanges waiting for the other ranks.
+    pub wait_s: f64,
+    /// Bytes of spike exchanges sent per biological second.
+    pub bytes_sent_per_bio_s: f64,
+    /// Bytes received per biological second.
+    pub bytes_received_per_bio_s: f64,
+    /// Bytes sent and received by the other collectives (building, probes, this report).
+    pub other_collective_bytes: u64,
+    /// Spikes its neurons fired.
+    pub own_spikes: u64,
+}
+
+impl RankEngine {
+    /// A rank around `inner`, which runs `plan` (a rank's plan), exchanging over `comm`
+    /// every `interval` ticks.
+    pub fn new(
+        inner: Box<dyn Engine>,
+        plan: &Plan,
+        comm: Comm,
+        interval: u32,
+        global_synapses: u64,
+    ) -> Result<Self> {
+        let Some(part) = plan.partition.as_deref() else {
+            return Err(invalid(
+                "plan",
+                "single-process",
+                "a rank engine runs a rank's plan (Plan::for_rank)",
+            ));
+        };
+        Ok(Self {
+            inner,
+            global_ids: part.global_ids.clone(),
+            populations: part
+                .global_populations
+                .iter()
+                .map(|p| (p.gpu.start, p.gpu.size))
+                .collect(),
+            comm,
+            interval: u64::from(interval.max(1)),
+            since: 0,
+            span_start: 0,
+            pending: Vec::new(),
+            scratch: Vec::new(),
+            spikes: 0,
+            events: 0,
+            own_synapses: plan.synapses.len() as u64,
+            global_synapses,
+            compute_s: 0.0,
+            exchanges: 0,
+            exchange_stats: CommStats::default(),
+        })
+    }
+
+    /// The collectives.
+    pub fn comm(&self) -> &Comm {
+        &self.comm
+    }
+
+    /// Time and bytes in collectives so far.
+    pub fn comm_stats(&self) -> CommStats {
+        self.comm.stats()
+    }
+
+    /// This rank's figures so far (`bio_s`: biological seconds run).
+    pub fn report(&self, bio_s: f64) -> RankReport {
+        let c = self.exchange_stats;
+        let all = self.comm.stats();
+        let per_s = |b: u64| if bio_s > 0.0 { b as f64 / bio_s } else { 0.0 };
+        RankReport {
+            rank: self.comm.rank(),
+            neurons: self.global_ids.len() as u32,
+            synapses: self.own_synapses,
+            interval_ticks: self.interval,
+            exchanges: self.exchanges,
+            compute_s: self.compute_s,
+            communication_s: c.transfer_s,
+            wait_s: c.wait_s,
+            bytes_sent_per_bio_s: per_s(c.bytes_sent),
+            bytes_received_per_bio_s: per_s(c.bytes_received),
+            other_collective_bytes: all.bytes_sent + all.bytes_received - c.bytes_sent - c.bytes_received,
+            own_spikes: self.inner.counters().spikes,
+        }
+    }
+
+    /// Runs `step` ticks of the inner engine (no boundary inside) and files its spikes under
+    /// their global ids.
+    fn run_inner(&mut self, step: u64) -> Result<()> {
+        let t0 = Instant::now();
+        self.scratch.clear();
+        let ran = self.inner.run_ticks(step, &mut self.scratch);
+        self.compute_s += t0.elapsed().as_secs_f64();
+        ran?;
+        let ids = &self.global_ids;
+        self.pending.extend(self.scratch.iter().map(|s| Spike {
+            tick: s.tick,
+            neuron: ids[s.neuron as usize],
+        }));
+        self.since += step;
+        Ok(())
+    }
+
+    /// Exchanges the spikes of the ticks since the last exchange (or this rank's failure),
+    /// delivers every rank's and appends them to `out` in (tick, neuron) order.
+    fn exchange(&mut self, status: Result<()>, out: &mut Vec<Spike>) -> Result<()> {
+        let events_before = self.inner.counters().syn_events;
+        let gathered = match status {
+            Ok(()) => {
+                let words = self.spike_words();
+                let before = self.comm.stats();
+                let gathered = self.comm.all_gather(Ok(&words), events_before)?;
+                let after = self.comm.stats();
+                let x = &mut self.exchange_stats;
+                x.collectives += 1;
+                x.wait_s += after.wait_s - before.wait_s;
+                x.transfer_s += after.transfer_s - before.transfer_s;
+                x.bytes_sent += after.bytes_sent - before.bytes_sent;
+                x.bytes_received += after.bytes_received - before.bytes_received;
+                gathered
+            }
+            Err(e) => {
+                // The other ranks learn of it here and fail with this message too.
+                let _ = self.comm.all_gather(Err(&e.to_string()), 0);
+                return Err(e);
+            }
+        };
+        let merged = merge_spikes(&gathered.parts, self.span_start, self.since);
+        let t0 = Instant::now();
+        self.inner.deliver_spikes(&merged)?;
+        self.compute_s += t0.elapsed().as_secs_f64();
+        // Every rank's events delivered before this exchange: the figures lag one exchange
+        // behind, and `counters` adds this rank's latest ones.
+        self.events = gathered.figures.iter().sum();
+        self.spikes += merged.len() as u64;
+        self.exchanges += 1;
+        out.extend_from_slice(&merged);
+        self.pending.clear();
+        self.span_start += self.since;
+        self.since = 0;
+        Ok(())
+    }
+
+    /// This rank's spikes since the last exchange: per tick a count, then the ids.
+    fn spike_words(&self) -> Vec<u32> {
+        let mut words = vec![0u32; self.since as usize];
+        for s in &self.pending {
+            words[(s.tick - self.span_start) as usize] += 1;
+        }
+        words.extend(self.pending.iter().map(|s| s.neuron));
+        words
+    }
+}
+
+/// Every rank's spike words of a span of `ticks` ticks from `start` as one list in (tick,
+/// neuron) order.
+fn merge_spikes(parts: &[Vec<u32>], start: u64, ticks: u64) -> Vec<Spike> {
+    let t = ticks as usize;
+    let mut cursor: Vec<usize> = vec![t; parts.len()];
+    let mut merged = Vec::with_capacity(parts.iter().map(|p| p.len().saturating_sub(t)).sum());
+    for x in 0..t {
+        let begin = merged.len();
+        for (part, at) in parts.iter().zip(&mut cursor) {
+            let count = part[x] as usize;
+            merged.extend(part[*at..*at + count].iter().map(|&neuron| Spike {
+                tick: start + x as u64,
+                neuron,
+            }));
+            *at += count;
+        }
+        merged[begin..].sort_unstable();
+    }
+    merged
+}
+
+/// The error of what a distributed run does not offer yet.
+fn not_distributed(what: &str) -> crate::error::Error {
+    invalid(
+        what,
+        "a distributed run",
+        "is not available across ranks yet; run the network in one process for it",
+    )
+}
+
+impl Engine for RankEngine {
+    fn backend_name(&self) -> &'static str {
+        self.inner.backend_name()
+    }
+
+    fn adapter_name(&self) -> String {
+        format!(
+            "{} (rank {} of {})",
+            self.inner.adapter_name(),
+            self.comm.rank(),
+            self.comm.size()
+        )
+    }
+
+    fn run_ticks(&mut self, ticks: u64, out: &mut Vec<Spike>) -> Result<()> {
+        let mut left = ticks;
+        while left > 0 {
+            let step = left.min(self.interval - self.since);
+            if let Err(e) = self.run_inner(step) {
+                return self.exchange(Err(e), out);
+            }
+            left -= step;
+            if self.since == self.interval || left == 0 {
+                self.exchange(Ok(()), out)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn set_nonfinite_policy(&mut self, policy: NonFinitePolicy) -> Result<()> {
+        self.inner.set_nonfinite_policy(policy)
+    }
+
+    fn nonfinite(&self) -> Option<NonFiniteFault> {
+        self.inner.nonfinite().map(|f| NonFiniteFault {
+            neuron: self.global_ids[f.neuron as usize],
+            ..f
+        })
+    }
+
+    fn export_state(&self, _plan: &Plan) -> Result<EngineState> {
+        Err(not_distributed("checkpoints"))
+    }
+
+    fn import_state(&mut self, _plan: &Plan, _state: &EngineState) -> Result<()> {
+        Err(not_distributed("checkpoints"))
+    }
+
+    fn counters(&self) -> RunCounters {
+        RunCounters {
+            ticks: self.inner.counters().ticks,
+            spikes: self.spikes,
+            syn_events: self.events,
+        }
+    }
+
+    /// Every neuron's state in global order: a collective (every rank samples its probes at
+    /// the same ticks), each rank's states placed at its neurons' global ids.
+    fn neuron_state(&self) -> Result<Vec<NeuronState>> {
+        let mine = self.inner.neuron_state();
+        let words: Vec<u32> = match &mine {
+            Ok(states) => bytemuck::cast_slice::<NeuronState, u32>(states).to_vec(),
+            Err(e) => {
+                let _ = self.comm.all_gather(Err(&e.to_string()), 0);
+                return mine;
+            }
+        };
+        let gathered = self.comm.all_gather(Ok(&words), 0)?;
+        let ranks = self.comm.size();
+        let n: u32 = self.populations.iter().map(|p| p.1).sum();
+        let mut state = vec![NeuronState::default(); n as usize];
+        let per = size_of::<NeuronState>() / 4;
+        for (r, words) in gathered.parts.iter().enumerate() {
+            let mut states = words.chunks_exact(per);
+            for &(start, size) in &self.populations {
+                for k in 0..owned_count(size, r as u32, ranks) {
+                    let w = states.next().ok_or_else(|| Error::RankFailed {
+                        rank: r as u32,
+                        message: "sent fewer neuron states than it owns neurons".into(),
+                    })?;
+                    state[(start + r as u32 + k * ranks) as usize] =
+                        bytemuck::pod_read_unaligned(bytemuck::cast_slice(w));
+                }
+            }
+        }
+        Ok(state)
+    }
+
+    fn input_ring(&self) -> Result<Vec<i32>> {
+        Err(not_distributed("the input ring"))
+    }
+
+    fn weights(&self, _plan: &Plan) -> Result<Vec<f32>> {
+        Err(not_distributed("weights"))
+    }
+
+    fn set_weights(&mut self, _plan: &Plan, _weights: &[f32]) -> Result<()> {
+        Err(not_distributed("setting weights"))
+    }
+
+    fn request_weights(&self, _plan: &Plan, _synapses: Range<u32>) -> Result<WeightCopy> {
+        Err(not_distributed("weights"))
+    }
+
+    fn finish_weights(&self, _copy: &WeightCopy, _wait: bool) -> Result<Option<Vec<f32>>> {
+        Err(not_distributed("weights"))
+    }
+
+    fn eligibility(&self) -> Result<Vec<f32>> {
+        Ok(Vec::new())
+    }
+
+    fn modulator_levels(&self) -> Result<Vec<f32>> {
+        self.inner.modulator_levels()
+    }
+
+    fn set_modulator(&mut self, _channel: usize, _level: f32) -> Result<()> {
+        Err(not_distributed("neuromodulators"))
+    }
+
+    /// Every rank's synapses: the simulator's view of the network stores none itself.
+    fn generated_synapses(&self) -> u64 {
+        self.global_synapses
+    }
+
+    fn compact_bytes_per_synapse(&self) -> Option<f64> {
+        self.inner.compact_bytes_per_synapse()
+    }
+
+    fn gpu(&self) -> Option<&GpuBackend> {
+        self.inner.gpu()
+    }
+
+    fn deliver_spikes(&mut self, _spikes: &[Spike]) -> Result<()> {
+        Err(invalid(
+            "deliver_spikes",
+            "a rank engine",
+            "delivers the spikes it exchanges itself",
+        ))
+    }
+
+    fn rank_engine(&self) -> Option<&RankEngine> {
+        Some(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merged_spikes_come_in_tick_then_neuron_order() {
+        // Two ranks, three ticks: rank 0 fired 4 at tick 0 and 2 at tick 2; rank 1 fired 1
+        // at tick 0 and 7, 3 at tick 1.
+        let parts = vec![vec![1, 0, 1, 4, 2], vec![1, 2, 0, 1, 7, 3]];
+        let merged = merge_spikes(&parts, 10, 3);
+        let pairs: Vec<(u64, u32)> = merged.iter().map(|s| (s.tick, s.neuron)).collect();
+        assert_eq!(pairs, vec![(10, 1), (10, 4), (11, 3), (11, 7), (12, 2)]);
+    }
+}

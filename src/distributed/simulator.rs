@@ -1,0 +1,89 @@
+//! Building one rank's [`Simulator`]: every step that can fail is one every rank takes
+//! together ([`Comm::agree`]), so a failure on any rank (bad input, a missing adapter, too
+//! little memory) fails every rank with the same message instead of leaving the others
+//! waiting. The network is checked before anything is generated or allocated.
+
+use std::time::Instant;
+
+use super::comm::Comm;
+use super::rank_engine::RankEngine;
+use crate::error::{Result, invalid};
+use crate::model::Network;
+use crate::plan::Plan;
+use crate::plan::rank::RankFacts;
+use crate::sim::{Backend, SimOptions, Simulator};
+
+/// This rank's simulator of `net`, its neurons on `backend`, exchanging over `comm`. Every
+/// rank of the run must call it with the same network and options.
+pub fn rank_simulator(
+    net: &Network,
+    backend: Backend,
+    mut options: SimOptions,
+    comm: Comm,
+) -> Result<Simulator> {
+    let t0 = Instant::now();
+    comm.agree(check_options(backend, &options))?;
+    let mut plan = comm.agree(Plan::for_rank(net, comm.rank(), comm.size()))?;
+    let mine = plan.rank_facts();
+    let words = [
+        mine.fixed_scale.to_bits(),
+        mine.max_delay,
+        mine.min_delay,
+        mine.synapses as u32,
+        (mine.synapses >> 32) as u32,
+    ];
+    let all: Vec<RankFacts> = comm
+        .all_gather(Ok(&words), 0)?
+        .parts
+        .iter()
+        .map(|w| RankFacts {
+            fixed_scale: f32::from_bits(w[0]),
+            max_delay: w[1],
+            min_delay: w[2],
+            synapses: u64::from(w[3]) | u64::from(w[4]) << 32,
+        })
+        .collect();
+    let facts = RankFacts::combine(&all);
+    comm.agree(plan.agree(&facts))?;
+    if facts.min_delay == 1 && comm.rank() == 0 {
+        log::warn!(
+            "the smallest delay is one tick, so the {} ranks exchange spikes every tick: two \
+             collectives per tick (longer delays exchange less often)",
+            comm.size()
+        );
+    }
+    let plan_s = t0.elapsed().as_secs_f64();
+    let view = plan.global_view().expect("a rank's plan");
+    // Ranks usually share a machine's cores: one thread each unless asked for more.
+    options.threads.get_or_insert(1);
+    // `auto` means the CPU on a rank: GPU ranks are not built yet.
+    let inner = comm.agree(crate::sim::engine::open(&mut plan, Backend::Cpu, options))?;
+    let engine = RankEngine::new(inner, &plan, comm, facts.min_delay, facts.synapses)?;
+    drop(plan);
+    Ok(Simulator::from_engine(
+        net,
+        view,
+        Box::new(engine),
+        t0.elapsed().as_secs_f64(),
+        plan_s,
+    ))
+}
+
+/// Refuses the options a rank cannot run.
+fn check_options(backend: Backend, options: &SimOptions) -> Result<()> {
+    if options.generate_on_device {
+        return Err(invalid(
+            "generate_on_device",
+            true,
+            "a distributed run generates each rank's synapses on the host",
+        ));
+    }
+    if backend == Backend::Gpu {
+        return Err(invalid(
+            "backend",
+            "gpu",
+            "a distributed run runs its ranks on the CPU backend for now (--backend cpu or auto)",
+        ));
+    }
+    Ok(())
+}

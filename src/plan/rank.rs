@@ -1,0 +1,329 @@
+//! One rank's share of a distributed run ([`crate::distributed`]). The neurons are dealt
+//! round-robin within each population (neuron `i` of a population belongs to rank
+//! `i mod N`, as NEST deals them), so every rank gets a slice of every population and the
+//! load balances. A rank plans only its own neurons and the synapses onto them, drawn from
+//! the same Philox streams a single process draws them from, so no rank needs another's
+//! connectivity:
+//!
+//! - neurons are numbered locally, population after population: local neuron `k` of a
+//!   population is its neuron `rank + k N`; initial state and parameters are the single
+//!   process's, picked out;
+//! - synapses keep rows by **global** pre-synaptic neuron (every rank's spikes walk them) and
+//!   targets by **local** neuron (they index the rank's input ring). Each projection is
+//!   generated as in one process and only the owned columns are kept, one projection at a
+//!   time, so the synapses held divide by N (the drawing does not);
+//! - Poisson inputs and noise currents draw local target `k` with the counter of its global
+//!   index in the population, `rank + k N` ([`Partition::input_counter`]);
+//! - the facts every rank must share, the fixed-point scale and the delays, are agreed by
+//!   [`Plan::agree`] from every rank's [`RankFacts`] before anything is allocated.
+
+use crate::error::{Result, invalid};
+use crate::model::{Network, NeuronModel};
+use crate::plan::connectivity::LocalCsr;
+use crate::plan::populations::PopulationTables;
+use crate::plan::{Plan, PopulationPlan};
+
+/// Where a rank stands in a distributed run, kept in its [`Plan`].
+#[derive(Clone, Debug)]
+pub struct Partition {
+    /// This rank.
+    pub rank: u32,
+    /// Ranks in all.
+    pub ranks: u32,
+    /// Neurons of the whole network.
+    pub n_global: u32,
+    /// Every population of the whole network (global start and size).
+    pub global_populations: Vec<PopulationPlan>,
+    /// Global id of each local neuron.
+    pub global_ids: Vec<u32>,
+}
+
+impl Partition {
+    /// The Philox counter of local target `k` of a population (its index in the whole
+    /// population), for Poisson inputs and noise currents.
+    #[inline(always)]
+    pub fn input_counter(&self, k: u32) -> u32 {
+        self.rank + k * self.ranks
+    }
+}
+
+/// How many of a population's `size` neurons rank `rank` of `ranks` owns.
+pub fn owned_count(size: u32, rank: u32, ranks: u32) -> u32 {
+    size / ranks + u32::from(rank < size % ranks)
+}
+
+/// The facts of one rank that every rank must agree on before allocating.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RankFacts {
+    /// The largest fixed-point scale safe for this rank's accumulators.
+    pub fixed_scale: f32,
+    /// Largest delay of this rank's synapses (ticks; 1 without synapses).
+    pub max_delay: u32,
+    /// Smallest delay of this rank's synapses (ticks; `u32::MAX` without synapses).
+    pub min_delay: u32,
+    /// Synapses on this rank.
+    pub synapses: u64,
+}
+
+impl RankFacts {
+    /// The facts of all ranks together: the smallest scale (the one a single process picks,
+    /// since a scale fits every accumulator of the network exactly when it fits every
+    /// rank's), the largest and smallest delays, the synapses summed.
+    pub fn combine(all: &[RankFacts]) -> RankFacts {
+        RankFacts {
+            fixed_scale: all.iter().map(|f| f.fixed_scale).fold(f32::INFINITY, f32::min),
+            max_delay: all.iter().map(|f| f.max_delay).max().unwrap_or(1),
+            min_delay: all.iter().map(|f| f.min_delay).min().unwrap_or(u32::MAX),
+            synapses: all.iter().map(|f| f.synapses).sum(),
+        }
+    }
+}
+
+/// Refuses what a rank cannot run yet, before anything is generated: the same message on
+/// every rank, since every rank checks the same network.
+pub(super) fn check_distributable(net: &Network, ranks: u32) -> Result<()> {
+    let neurons = net.neuron_count();
+    if u64::from(ranks) > neurons {
+        return Err(invalid(
+            "ranks",
+            ranks,
+            &format!(
+                "a distributed run needs at least one neuron per rank; the network has {neurons} neurons"
+            ),
+        ));
+    }
+    let unsupported = [
+        (
+            net.projections.iter().any(|p| p.plasticity.is_some()),
+            "plasticity (STDP)",
+        ),
+        (
+            net.projections.iter().any(|p| p.procedural),
+            "procedural projections",
+        ),
+        (
+            net.populations
+                .iter()
+                .any(|p| matches!(p.model, NeuronModel::Equation(_))),
+            "user-defined (equation) neuron models",
+        ),
+    ];
+    if let Some((_, what)) = unsupported.iter().find(|(present, _)| *present) {
+        return Err(invalid(
+            "mpi ranks",
+            ranks,
+            &format!("a distributed run does not support {what} yet; run it in one process"),
+        ));
+    }
+    Ok(())
+}
+
+/// Keeps the neurons rank `rank` of `ranks` owns in `tables` (numbered locally), returning
+/// its partition. Spike-source tick tables stay whole (the parameters point into them).
+pub(super) fn take_share(tables: &mut PopulationTables, rank: u32, ranks: u32) -> Partition {
+    let global_populations = tables.populations.clone();
+    let mut global_ids = Vec::new();
+    let mut start = 0u32;
+    for pop in &mut tables.populations {
+        let first = pop.gpu.start;
+        let owned = owned_count(pop.gpu.size, rank, ranks);
+        global_ids.extend((0..owned).map(|k| first + rank + k * ranks));
+        pop.gpu.start = start;
+        pop.gpu.size = owned;
+        start += owned;
+    }
+    tables.initial_state = global_ids
+        .iter()
+        .map(|&g| tables.initial_state[g as usize])
+        .collect();
+    tables.neuron_params = global_ids
+        .iter()
+        .map(|&g| tables.neuron_params[g as usize])
+        .collect();
+    tables.n_neurons = start;
+    Partition {
+        rank,
+        ranks,
+        n_global: global_populations.iter().map(|p| p.gpu.size).sum(),
+        global_populations,
+        global_ids,
+    }
+}
+
+/// Keeps the synapses of projection `csr` onto the neurons the partition owns, their
+/// targets renumbered locally (`post_global` and `post_local`: the post population's
+/// global and local plans). Rows stay those of the whole pre-synaptic population.
+pub(super) fn keep_owned(
+    csr: &mut LocalCsr,
+    part: &Partition,
+    post_global: &PopulationPlan,
+    post_local: &PopulationPlan,
+) {
+    let (g0, l0) = (post_global.gpu.start, post_local.gpu.start);
+    let mut kept = 0usize;
+    let mut row_start = 0usize;
+    for i in 0..csr.row_ptr.len() - 1 {
+        let end = csr.row_ptr[i + 1] as usize;
+        for s in row_start..end {
+            let j = csr.targets[s].post - g0;
+            if j % part.ranks == part.rank {
+                let mut syn = csr.targets[s];
+                syn.post = l0 + j / part.ranks;
+                csr.targets[kept] = syn;
+                csr.weights[kept] = csr.weights[s];
+                kept += 1;
+            }
+        }
+        row_start = end;
+        csr.row_ptr[i + 1] = kept as u32;
+    }
+    csr.targets.truncate(kept);
+    csr.targets.shrink_to_fit();
+    csr.weights.truncate(kept);
+    csr.weights.shrink_to_fit();
+}
+
+impl Plan {
+    /// Plans rank `rank` of `ranks` of a distributed run of `net` (see the module docs). The
+    /// plan is not runnable until [`Plan::agree`] has given it the facts of every rank.
+    pub fn for_rank(net: &Network, rank: u32, ranks: u32) -> Result<Self> {
+        if rank >= ranks {
+            return Err(invalid(
+                "rank",
+                rank,
+                &format!("must be below the rank count {ranks}"),
+            ));
+        }
+        check_distributable(net, ranks)?;
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Self::build_part(net, threads, false, Some((rank, ranks)))
+    }
+
+    /// This rank's facts, which every rank must know before running ([`Plan::agree`]).
+    pub fn rank_facts(&self) -> RankFacts {
+        let delays = self.synapses.iter().map(|s| s.delay());
+        RankFacts {
+            fixed_scale: self.fixed_scale,
+            max_delay: self.ring_slots - 1,
+            min_delay: delays.min().unwrap_or(u32::MAX),
+            synapses: self.synapses.len() as u64,
+        }
+    }
+
+    /// Adopts the facts of all ranks together ([`RankFacts::combine`]): the fixed-point
+    /// scale and the ring depth become those of a single process's plan of the network.
+    pub fn agree(&mut self, all: &RankFacts) -> Result<()> {
+        self.ring_slots = super::ring::ring_slots(all.max_delay, self.n_neurons)?;
+        if all.fixed_scale != self.fixed_scale {
+            self.fixed_scale = all.fixed_scale;
+            let (poisson, procedural) = self.rescaled_inputs(all.fixed_scale);
+            self.poisson = poisson;
+            self.procedural = procedural;
+        }
+        Ok(())
+    }
+
+    /// The whole network's populations and neuron count over this rank's other tables,
+    /// without its neurons' tables and synapses: what the records of a distributed run are
+    /// kept against (every rank holds every spike, by global id). `None` in one process.
+    pub fn global_view(&self) -> Option<Plan> {
+        let part = self.partition.as_deref()?;
+        Some(Plan {
+            dt_ms: self.dt_ms,
+            key: self.key,
+            initial_key: self.initial_key,
+            input_key: self.input_key,
+            n_neurons: part.n_global,
+            populations: part.global_populations.clone(),
+            initial_state: Vec::new(),
+            neuron_params: Vec::new(),
+            source_ticks: Vec::new(),
+            row_ptr: Vec::new(),
+            synapses: Vec::new(),
+            weights: Vec::new(),
+            projections: self.projections.clone(),
+            ring_slots: self.ring_slots,
+            fixed_scale: self.fixed_scale,
+            poisson: self.poisson.clone(),
+            poisson_segments: self.poisson_segments.clone(),
+            poisson_cdf: self.poisson_cdf.clone(),
+            currents: self.currents.clone(),
+            current_steps: self.current_steps.clone(),
+            plastic: self.plastic.clone(),
+            col_ptr: Vec::new(),
+            col_entries: Vec::new(),
+            hist_len: self.hist_len,
+            stdp_lag: self.stdp_lag,
+            trace_len: self.trace_len,
+            modulation_interval: self.modulation_interval,
+            procedural: self.procedural.clone(),
+            device_projections: Vec::new(),
+            poisson_weights: self.poisson_weights.clone(),
+            procedural_weights: self.procedural_weights.clone(),
+            modulators: self.modulators.clone(),
+            input_extra: (Vec::new(), Vec::new()),
+            equations: Vec::new(),
+            partition: None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::networks;
+
+    /// (global pre, global post, weight bits, delay word) of every stored synapse.
+    fn edges(plan: &Plan) -> Vec<(u32, u32, u32, u32)> {
+        let ids = plan.partition.as_ref().map(|p| p.global_ids.clone());
+        let mut out = Vec::new();
+        for g in 0..plan.row_ptr.len() - 1 {
+            for s in plan.row_ptr[g] as usize..plan.row_ptr[g + 1] as usize {
+                let syn = plan.synapses[s];
+                let post = ids.as_ref().map_or(syn.post, |ids| ids[syn.post as usize]);
+                out.push((g as u32, post, plan.weights[s].to_bits(), syn.delay_port));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn the_ranks_plans_hold_every_synapse_of_one_process_once_with_its_scale() {
+        let net = networks::by_name("brunel", 3, 0.05).unwrap();
+        let single = Plan::new(&net).unwrap();
+        let mut expected = edges(&single);
+        expected.sort_unstable();
+        for ranks in [1, 2, 3] {
+            let mut all = Vec::new();
+            let mut facts = Vec::new();
+            let mut neurons = Vec::new();
+            for rank in 0..ranks {
+                let plan = Plan::for_rank(&net, rank, ranks).unwrap();
+                let part = plan.partition.as_ref().unwrap();
+                for (k, &g) in part.global_ids.iter().enumerate() {
+                    assert_eq!(plan.initial_state[k], single.initial_state[g as usize]);
+                    neurons.push(g);
+                }
+                all.extend(edges(&plan));
+                facts.push(plan.rank_facts());
+            }
+            all.sort_unstable();
+            assert_eq!(all, expected, "{ranks} ranks");
+            neurons.sort_unstable();
+            assert_eq!(neurons, (0..single.n_neurons).collect::<Vec<_>>());
+            let combined = RankFacts::combine(&facts);
+            assert_eq!(combined.fixed_scale, single.fixed_scale);
+            assert_eq!(combined.max_delay + 1, single.ring_slots);
+            assert_eq!(combined.synapses, single.synapses.len() as u64);
+        }
+    }
+
+    #[test]
+    fn more_ranks_than_neurons_are_refused_before_planning() {
+        let net = networks::by_name("cuba", 1, 0.001).unwrap();
+        let n = net.neuron_count() as u32;
+        let e = Plan::for_rank(&net, 0, n + 1).unwrap_err().to_string();
+        assert!(e.contains("at least one neuron per rank"), "{e}");
+        assert!(Plan::for_rank(&net, 0, n).is_ok());
+    }
+}
