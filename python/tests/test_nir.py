@@ -283,36 +283,109 @@ def test_save_then_load_gives_back_the_same_network_and_spikes(conv_case, tmp_pa
 # --- the shape snnTorch exports -------------------------------------------------------------------
 
 
-def test_a_graph_in_the_shape_snntorch_exports_runs_as_snntorch_s_leaky_neurons():
-    """snnTorch (not installed here: it needs torch) exports nn.Linear as Affine and a Leaky
-    neuron (beta, threshold) as LIF(tau = dt/(1-beta), r = tau/dt, v_leak = 0), nodes named
-    by module index. Its discrete neuron, mem = beta*mem + input with a reset to 0, is what
-    that graph gives here."""
-    rng = np.random.default_rng(12)
-    beta, dt = np.array([0.9] * 6), 1e-4
-    tau = dt / (1 - beta)
-    w, b = rng.normal(0.5, 0.4, (6, 5)), rng.uniform(0.0, 0.1, 6)
-    graph = nir.NIRGraph(
+def snntorch_shaped_graph(rng, dt):
+    """What snnTorch's export_to_nir makes of Sequential(Linear(5, 6), Leaky(beta=0.9),
+    Linear(6, 4), RSynaptic(alpha=0.8, beta=0.85, all_to_all)): nodes named by module index,
+    nn.Linear as Affine, Leaky as LIF(tau = dt/(1-beta), r = tau/dt, v_leak = 0, no v_reset),
+    RSynaptic as a nested graph (input, CubaLIF with w_in = tau_syn/dt, its recurrent Affine,
+    output); dt = 1e-4 is fixed by the exporter and not written into the graph."""
+    beta, alpha, beta2 = np.full(6, 0.9), np.full(4, 0.8), np.full(4, 0.85)
+    tau, tau_syn, tau_mem = dt / (1 - beta), dt / (1 - alpha), dt / (1 - beta2)
+    recurrent = nir.NIRGraph(
+        nodes={
+            "input": nir.Input(input_type=np.array([4])),
+            "lif": nir.CubaLIF(
+                tau_syn=tau_syn, tau_mem=tau_mem, r=tau_mem / dt, v_leak=np.zeros(4), v_threshold=np.ones(4), w_in=tau_syn / dt
+            ),
+            "w_rec": nir.Affine(weight=rng.normal(-0.1, 0.3, (4, 4)), bias=rng.uniform(0.0, 0.02, 4)),
+            "output": nir.Output(output_type=np.array([4])),
+        },
+        edges=[("input", "lif"), ("lif", "w_rec"), ("w_rec", "lif"), ("lif", "output")],
+    )
+    return nir.NIRGraph(
         nodes={
             "input": nir.Input(input_type=np.array([5])),
-            "0": nir.Affine(weight=w, bias=b),
-            "1": nir.LIF(tau=tau, r=tau / dt, v_leak=np.zeros(6), v_threshold=np.ones(6), v_reset=np.zeros(6)),
-            "output": nir.Output(output_type=np.array([6])),
+            "0": nir.Affine(weight=rng.normal(0.5, 0.4, (6, 5)), bias=rng.uniform(0.0, 0.1, 6)),
+            "1": nir.LIF(tau=tau, r=tau / dt, v_leak=np.zeros(6), v_threshold=np.ones(6)),
+            "2": nir.Affine(weight=rng.normal(0.05, 0.15, (4, 6)), bias=rng.uniform(0.0, 0.02, 4)),
+            "3": recurrent,
+            "output": nir.Output(output_type=np.array([4])),
         },
-        edges=[("input", "0"), ("0", "1"), ("1", "output")],
-        metadata={"dt": dt},
+        edges=[("input", "0"), ("0", "1"), ("1", "2"), ("2", "3"), ("3", "output")],
     )
+
+
+def test_a_graph_in_the_shape_snntorch_exports_runs_as_snntorch_s_neurons():
+    """snnTorch is not installed here (it needs torch), so the graph is built with nir in the
+    shape its exporter gives. Expected: snnTorch's discrete Leaky (mem = beta*mem + input) and
+    Synaptic (syn = alpha*syn + input; mem = beta*mem + syn) updates with a reset to 0, one
+    tick per spike edge."""
+    dt = 1e-4
+    graph = snntorch_shaped_graph(np.random.default_rng(21), dt)
+    n = graph.nodes
+    rec = n["3"].nodes
+    w0, w2, w_rec = fixed(n["0"].weight), fixed(n["2"].weight), fixed(rec["w_rec"].weight)
     x = input_spikes(6, (5,))
-    mem, s_in, expected, margin = np.zeros(6), np.zeros(5), [], np.inf
+    mem1, syn, mem2 = np.zeros(6), np.zeros(4), np.zeros(4)
+    s_in, s1, s2 = np.zeros(5), np.zeros(6), np.zeros(4)
+    expected, margin = [], np.inf
     for t in range(STEPS):
-        mem = beta * mem + fixed(w) @ s_in + b
-        margin = min(margin, np.min(np.abs(mem - 1.0)))
-        spikes = mem > 1.0
-        mem = np.where(spikes, 0.0, mem)
+        mem1 = 0.9 * mem1 + w0 @ s_in + n["0"].bias
+        syn = 0.8 * syn + w2 @ s1 + n["2"].bias + w_rec @ s2 + rec["w_rec"].bias
+        mem2 = 0.85 * mem2 + syn
+        margin = min(margin, np.min(np.abs(mem1 - 1.0)), np.min(np.abs(mem2 - 1.0)))
+        s1, s2 = (mem1 > 1.0).astype(float), (mem2 > 1.0).astype(float)
+        mem1, mem2 = np.where(s1 > 0, 0.0, mem1), np.where(s2 > 0, 0.0, mem2)
         s_in = x[t].astype(float)
+        expected.append(s2)
+    assert margin > 1e-4 and np.sum(expected) > 10 and np.sum(expected) < STEPS * 4 / 2
+    net = snir.load(graph, dt=dt)
+    assert "3.lif" in [p.name for p in net.populations]
+    got = net.run({"input": x})["output"]
+    np.testing.assert_array_equal(got.astype(bool), np.array(expected) > 0)
+
+
+def conv1d_reference(x, w, b, stride, padding, dilation, groups):
+    """PyTorch's Conv1d written out: x [C_in, N], w [C_out, C_in/groups, K]."""
+    c_out, c_in_g, k = w.shape
+    n = x.shape[1]
+    n_out = (n + 2 * padding - dilation * (k - 1) - 1) // stride + 1
+    y = np.tile(np.asarray(b, dtype=float)[:, None], (1, n_out))
+    for o in range(c_out):
+        g = o // (c_out // groups)
+        for j in range(n_out):
+            for ci in range(c_in_g):
+                for q in range(k):
+                    pos = j * stride - padding + q * dilation
+                    if 0 <= pos < n:
+                        y[o, j] += w[o, ci, q] * x[g * c_in_g + ci, pos]
+    return y
+
+
+def test_conv1d_with_stride_padding_dilation_and_groups_expands_as_pytorch_s():
+    rng = np.random.default_rng(9)
+    w = np.round(rng.normal(0.0, 1.0, (4, 1, 3)) * 64) / 64
+    conv = nir.Conv1d(input_shape=9, weight=w, stride=2, padding=2, dilation=2, groups=2, bias=np.array([0.5, 0.0, 0.25, 0.0]))
+    conv.input_type = {"input": np.array([2, 9])}  # nir counts one group's channels
+    graph = nir.NIRGraph(
+        nodes={
+            "input": nir.Input(input_type=np.array([2, 9])),
+            "conv1d": conv,
+            "if": nir.IF(r=np.full((4, 5), 1e3), v_threshold=np.full((4, 5), 0.4)),
+            "output": nir.Output(output_type=np.array([4, 5])),
+        },
+        edges=[("input", "conv1d"), ("conv1d", "if"), ("if", "output")],
+    )
+    x = input_spikes(10, (2, 9), p=0.4)
+    drive = [conv1d_reference(x[t - 1], w, conv.bias, 2, 2, 2, 2) if t else conv.bias[:, None] * np.ones((1, 5)) for t in range(STEPS)]
+    v, expected = np.zeros((4, 5)), []
+    for t in range(STEPS):
+        v = v + 1e-3 * 1e3 * drive[t]
+        spikes = v > 0.4
+        v = np.where(spikes, 0.0, v)
         expected.append(spikes)
-    assert margin > 1e-4 and np.sum(expected) > 10
-    got = snir.load(graph).run({"input": x})["output"]  # dt from the graph's metadata
+    got = snir.load(graph, dt=1e-3).run({"input": x})["output"]
+    assert got.shape == (STEPS, 4, 5) and np.sum(expected) > 10
     np.testing.assert_array_equal(got.astype(bool), np.array(expected))
 
 

@@ -20,8 +20,9 @@ Nodes:
 - ``Output`` -> the spikes of the neuron node feeding it, or the state ``v`` (every tick) of
   the ``LI`` or ``I`` node feeding it.
 
-Anything else (pooling, ``CubaLI``, nested graphs, ...) raises `UnsupportedNode` naming the
-node and its type.
+A nested ``NIRGraph`` node (snnTorch exports its recurrent layers so) is inlined: its node
+``b`` becomes ``<graph>.b``. Anything else (pooling, ``CubaLI``, ...) raises `UnsupportedNode`
+naming the node and its type.
 
 Time steps and the engine's tick semantics (the adaptations):
 
@@ -78,7 +79,8 @@ _NEURONS: Dict[str, Tuple[str, Tuple[str, ...]]] = {
 }
 _GRADED = ("LI", "I")
 _TRANSFORMS = ("Linear", "Affine", "Scale", "Flatten", "Delay", "Conv1d", "Conv2d")
-_SUPPORTED = ("Input", "Output") + tuple(_NEURONS) + _TRANSFORMS
+_PUBLIC = ("Input", "Output") + tuple(_NEURONS) + _TRANSFORMS
+_SUPPORTED = _PUBLIC + ("_Passage",)
 
 _LEAKY = "v = v + dt_nir/{tau}*(v_leak - v + r*{x})"
 # The update statements of each model (Euler, see the module's docstring).
@@ -138,6 +140,18 @@ def _tuple(value: Any, nd: int) -> Tuple[int, ...]:
     return tuple(int(x) for x in (np.repeat(arr, nd) if arr.size == 1 else arr))
 
 
+def _conv_channels(node: Any) -> int:
+    """Input channels of a convolution: weight.shape[1] per group (nir's own input type
+    counts one group's)."""
+    return int(np.asarray(node.weight).shape[1]) * int(node.groups)
+
+
+def _input_size(name: str, node: Any) -> int:
+    if type(node).__name__ in ("Conv1d", "Conv2d"):
+        return _conv_channels(node) * int(np.prod(np.asarray(node.input_type["input"])[1:]))
+    return _size(name, node, "input")
+
+
 def _conv_matrix(name: str, node: Any) -> Tuple[Any, np.ndarray]:
     """A Conv1d/Conv2d as a sparse matrix [C_out*out, C_in*in] (PyTorch's cross-correlation
     with zero padding, stride, dilation and groups) and its bias per output."""
@@ -148,8 +162,9 @@ def _conv_matrix(name: str, node: Any) -> Tuple[Any, np.ndarray]:
     in_type = np.asarray(node.input_type["input"]) if node.input_type.get("input") is not None else None
     if in_type is None or len(in_type) != nd + 1:
         raise UnsupportedNode(f"NIR node '{name}' ({type(node).__name__}) needs its input shape (C_in, spatial...)")
-    c_in, in_shape = int(in_type[0]), tuple(int(s) for s in in_type[1:])
+    in_shape = tuple(int(s) for s in in_type[1:])
     c_out, c_in_group = weight.shape[:2]
+    c_in = _conv_channels(node)
     kernel = weight.shape[2:]
     groups = int(node.groups)
     stride, dilation = _tuple(node.stride, nd), _tuple(node.dilation, nd)
@@ -159,8 +174,8 @@ def _conv_matrix(name: str, node: Any) -> Tuple[Any, np.ndarray]:
         pad = tuple((d * (k - 1)) // 2 for d, k in zip(dilation, kernel)) if node.padding == "same" else (0,) * nd
     else:
         pad = _tuple(node.padding, nd)
-    if c_in_group * groups != c_in or c_out % groups:
-        raise UnsupportedNode(f"NIR node '{name}' ({type(node).__name__}): weight {weight.shape} and groups {groups} do not fit {c_in} input channels")
+    if c_out % groups:
+        raise UnsupportedNode(f"NIR node '{name}' ({type(node).__name__}): {c_out} output channels in {groups} groups")
     if node.padding == "same":
         out_shape = in_shape
     else:
@@ -192,14 +207,52 @@ def _conv_matrix(name: str, node: Any) -> Tuple[Any, np.ndarray]:
     return matrix, bias
 
 
+class _Passage:
+    """The Input or Output node of a nested graph: values pass through unchanged."""
+
+    def __init__(self, node: Any):
+        shape = node.input_type.get("input") if type(node).__name__ == "Input" else node.output_type.get("output")
+        self.input_type = {"input": shape}
+        self.output_type = {"output": shape}
+
+
+def _flatten_graph(graph: Any, prefix: str = "") -> Tuple[Dict[str, Any], List[Tuple[str, str]]]:
+    """The nodes and edges of `graph` with nested graphs (as snnTorch exports recurrent layers)
+    inlined: node ``b`` of subgraph ``a`` becomes ``a.b``; the subgraph's Input and Output
+    nodes pass values through, and an edge into or out of ``a`` goes to its Input or Output."""
+    nodes: Dict[str, Any] = {}
+    ends: Dict[str, Tuple[str, str]] = {}
+    edges: List[Tuple[str, str]] = []
+    for name, node in graph.nodes.items():
+        full = prefix + name
+        if type(node).__name__ != "NIRGraph":
+            nodes[full] = _Passage(node) if prefix and type(node).__name__ in ("Input", "Output") else node
+            continue
+        inner, inner_edges = _flatten_graph(node, full + ".")
+        ins = [k for k, n in node.nodes.items() if type(n).__name__ == "Input"]
+        outs = [k for k, n in node.nodes.items() if type(n).__name__ == "Output"]
+        if len(ins) != 1 or len(outs) != 1:
+            raise UnsupportedNode(
+                f"NIR node '{full}' (NIRGraph): a nested graph needs one Input and one Output node, not {len(ins)} and {len(outs)}"
+            )
+        nodes.update(inner)
+        edges += inner_edges
+        ends[full] = (f"{full}.{ins[0]}", f"{full}.{outs[0]}")
+    for src, dst in graph.edges:
+        src, dst = prefix + src, prefix + dst
+        edges.append((ends[src][1] if src in ends else src, ends[dst][0] if dst in ends else dst))
+    return nodes, edges
+
+
 class _Compiler:
     """Walks a NIR graph: populations for its neuron nodes, drives for what reaches them."""
 
     def __init__(self, graph: Any, dt: float):
         self.graph, self.dt = graph, dt
-        self.nodes: Dict[str, Any] = dict(graph.nodes)
+        nodes, edges = _flatten_graph(graph)
+        self.nodes: Dict[str, Any] = nodes
         self.incoming: Dict[str, List[str]] = {name: [] for name in self.nodes}
-        for src, dst in graph.edges:
+        for src, dst in edges:
             for end in (src, dst):
                 if end not in self.nodes:
                     raise ValueError(f"NIR edge ({src!r}, {dst!r}) names node {end!r}, which the graph lacks")
@@ -208,7 +261,7 @@ class _Compiler:
             kind = type(node).__name__
             if kind not in _SUPPORTED:
                 raise UnsupportedNode(
-                    f"NIR node '{name}' of type {kind} is not supported by spikegpu.nir (supported: {', '.join(_SUPPORTED)})"
+                    f"NIR node '{name}' of type {kind} is not supported by spikegpu.nir (supported: {', '.join(_PUBLIC)}, nested NIRGraph)"
                 )
         self.memo: Dict[str, Drive] = {}
         self.visiting: set = set()
@@ -244,7 +297,7 @@ class _Compiler:
             raise UnsupportedNode(f"NIR node '{name}' ({self.kind(name)}) is on a cycle without a neuron node")
         self.visiting.add(name)
         node = self.nodes[name]
-        terms, bias = self.drive_into(name, _size(name, node, "input"))
+        terms, bias = self.drive_into(name, _input_size(name, node))
         result = self.transform(name, node, terms, bias)
         self.visiting.discard(name)
         self.memo[name] = result
@@ -254,7 +307,7 @@ class _Compiler:
         import scipy.sparse as sp
 
         kind = type(node).__name__
-        if kind == "Flatten":
+        if kind in ("Flatten", "_Passage"):
             return terms, bias
         if kind == "Delay":
             return self.delayed(name, node, terms), bias
@@ -438,6 +491,8 @@ def _connect(net: NirNetwork, comp: _Compiler, name: str) -> None:
 
 def _add_output(net: NirNetwork, comp: _Compiler, name: str) -> None:
     sources = comp.incoming[name]
+    while len(sources) == 1 and comp.kind(sources[0]) == "_Passage":  # a nested graph's Output
+        sources = comp.incoming[sources[0]]
     if len(sources) != 1 or not comp.is_population(sources[0]) or comp.kind(sources[0]) == "Input":
         found = ", ".join(f"'{s}' ({comp.kind(s)})" for s in sources) or "nothing"
         raise UnsupportedNode(
