@@ -104,11 +104,12 @@ _THRESHOLDS = {
 def _model_definitions(dt: float) -> List[Dict[str, Any]]:
     """The ``[[neuron_model]]`` tables of the NIR neuron models (dimensionless, dt in NIR's unit)."""
     models = []
-    for nir_type, (model, fields) in _NEURONS.items():
+    for model, fields in _NEURONS.values():
         entry: Dict[str, Any] = {
             "name": model,
             "equations": "v : 1\nI_syn : 1" if model == "nir_cubalif" else "v : 1",
             "update": _UPDATES[model],
+            # Placeholders: every population sets each of the node's fields.
             "params": {"dt_nir": dt, **{f: 1.0 for f in fields}, "bias": 0.0, "x_in": 0.0},
             "inputs": {"excitatory": "x_in", "inhibitory": "x_in"},
         }
@@ -152,58 +153,61 @@ def _input_size(name: str, node: Any) -> int:
     return _size(name, node, "input")
 
 
+def _conv_geometry(name: str, node: Any) -> Dict[str, Tuple[int, ...]]:
+    """Input and output sizes, stride, left padding and dilation per spatial dimension."""
+    kind = type(node).__name__
+    kernel = np.asarray(node.weight).shape[2:]
+    nd = len(kernel)
+    in_type = node.input_type.get("input")
+    if in_type is None or len(np.atleast_1d(in_type)) != nd + 1:
+        raise UnsupportedNode(f"NIR node '{name}' ({kind}) needs its input shape (C_in, spatial...)")
+    in_shape = tuple(int(s) for s in np.asarray(in_type)[1:])
+    stride, dilation = _tuple(node.stride, nd), _tuple(node.dilation, nd)
+    if isinstance(node.padding, str):
+        if node.padding == "same" and any(s != 1 for s in stride):
+            raise UnsupportedNode(f"NIR node '{name}' ({kind}): padding 'same' with stride > 1")
+        same = node.padding == "same"
+        pad = tuple((d * (k - 1)) // 2 if same else 0 for d, k in zip(dilation, kernel))
+    else:
+        same, pad = False, _tuple(node.padding, nd)
+    out_shape = in_shape if same else tuple(
+        (n + 2 * p - d * (k - 1) - 1) // s + 1 for n, p, d, k, s in zip(in_shape, pad, dilation, kernel, stride)
+    )
+    return {"in": in_shape, "out": out_shape, "stride": stride, "pad": pad, "dilation": dilation}
+
+
 def _conv_matrix(name: str, node: Any) -> Tuple[Any, np.ndarray]:
     """A Conv1d/Conv2d as a sparse matrix [C_out*out, C_in*in] (PyTorch's cross-correlation
     with zero padding, stride, dilation and groups) and its bias per output."""
     import scipy.sparse as sp
 
     weight = np.asarray(node.weight, dtype=float)
-    nd = weight.ndim - 2
-    in_type = np.asarray(node.input_type["input"]) if node.input_type.get("input") is not None else None
-    if in_type is None or len(in_type) != nd + 1:
-        raise UnsupportedNode(f"NIR node '{name}' ({type(node).__name__}) needs its input shape (C_in, spatial...)")
-    in_shape = tuple(int(s) for s in in_type[1:])
     c_out, c_in_group = weight.shape[:2]
-    c_in = _conv_channels(node)
-    kernel = weight.shape[2:]
     groups = int(node.groups)
-    stride, dilation = _tuple(node.stride, nd), _tuple(node.dilation, nd)
-    if isinstance(node.padding, str):
-        if node.padding == "same" and any(s != 1 for s in stride):
-            raise UnsupportedNode(f"NIR node '{name}' ({type(node).__name__}): padding 'same' with stride > 1")
-        pad = tuple((d * (k - 1)) // 2 for d, k in zip(dilation, kernel)) if node.padding == "same" else (0,) * nd
-    else:
-        pad = _tuple(node.padding, nd)
     if c_out % groups:
         raise UnsupportedNode(f"NIR node '{name}' ({type(node).__name__}): {c_out} output channels in {groups} groups")
-    if node.padding == "same":
-        out_shape = in_shape
-    else:
-        out_shape = tuple(
-            (n + 2 * p - d * (k - 1) - 1) // s + 1 for n, p, d, k, s in zip(in_shape, pad, dilation, kernel, stride)
-        )
-    out_pos = np.indices(out_shape).reshape(nd, -1)
-    n_out_pos, n_in_pos = out_pos.shape[1], int(np.prod(in_shape))
+    geo = _conv_geometry(name, node)
+    in_shape = np.array(geo["in"])[:, None]
+    out_pos = np.indices(geo["out"]).reshape(len(geo["out"]), -1)
+    n_out_pos, n_in_pos = out_pos.shape[1], int(np.prod(geo["in"]))
+    # Input position of every output position for kernel offset 0.
+    origin = out_pos * np.array(geo["stride"])[:, None] - np.array(geo["pad"])[:, None]
     rows, cols, vals = [], [], []
-    for co in range(c_out):
-        group = co // (c_out // groups)
-        for ci_local in range(c_in_group):
-            ci = group * c_in_group + ci_local
-            for k in np.ndindex(*kernel):
-                w = weight[(co, ci_local) + k]
-                if w == 0.0:
-                    continue
-                pos = out_pos * np.array(stride)[:, None] - np.array(pad)[:, None] + (np.array(k) * dilation)[:, None]
-                valid = np.all((pos >= 0) & (pos < np.array(in_shape)[:, None]), axis=0)
-                rows.append(co * n_out_pos + np.arange(n_out_pos)[valid])
-                cols.append(ci * n_in_pos + np.ravel_multi_index(tuple(pos[:, valid]), in_shape))
-                vals.append(np.full(int(valid.sum()), w))
-    shape = (c_out * n_out_pos, c_in * n_in_pos)
-    if rows:
-        matrix = sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=shape)
-    else:
-        matrix = sp.csr_matrix(shape)
+    for co, ci_local, *k in np.ndindex(*weight.shape):
+        w = weight[(co, ci_local, *k)]
+        if w == 0.0:
+            continue
+        ci = (co // (c_out // groups)) * c_in_group + ci_local
+        pos = origin + (np.array(k) * np.array(geo["dilation"]))[:, None]
+        valid = np.all((pos >= 0) & (pos < in_shape), axis=0)
+        rows.append(co * n_out_pos + np.flatnonzero(valid))
+        cols.append(ci * n_in_pos + np.ravel_multi_index(tuple(pos[:, valid]), geo["in"]))
+        vals.append(np.full(len(rows[-1]), w))
+    shape = (c_out * n_out_pos, c_in_group * groups * n_in_pos)
     bias = np.repeat(np.broadcast_to(np.asarray(node.bias, dtype=float), (c_out,)), n_out_pos)
+    if not rows:
+        return sp.csr_matrix(shape), bias
+    matrix = sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=shape)
     return matrix, bias
 
 
@@ -442,6 +446,10 @@ def load(graph_or_path: Any, dt: Optional[float] = None, seed: int = 0) -> NirNe
             _connect(net, comp, name)
         elif comp.kind(name) == "Output":
             _add_output(net, comp, name)
+    used = {p.model for p in net.populations}
+    net.document["neuron_model"] = [m for m in net.document["neuron_model"] if m["name"] in used]
+    if not net.document["neuron_model"]:
+        del net.document["neuron_model"]
     return net
 
 
