@@ -101,24 +101,19 @@ _THRESHOLDS = {
 }
 
 
-def _model_definitions(dt: float) -> List[Dict[str, Any]]:
-    """The ``[[neuron_model]]`` tables of the NIR neuron models (dimensionless, dt in NIR's unit)."""
-    models = []
-    for model, fields in _NEURONS.values():
-        entry: Dict[str, Any] = {
-            "name": model,
-            "equations": "v : 1\nI_syn : 1" if model == "nir_cubalif" else "v : 1",
-            "update": _UPDATES[model],
-            # Placeholders: every population sets each of the node's fields.
-            "params": {"dt_nir": dt, **{f: 1.0 for f in fields}, "bias": 0.0, "x_in": 0.0},
-            "inputs": {"excitatory": "x_in", "inhibitory": "x_in"},
-        }
-        if model in _THRESHOLDS:
-            entry["threshold"] = _THRESHOLDS[model]
-            if "v_reset" in fields:
-                entry["reset"] = "v = v_reset"
-        models.append(entry)
-    return models
+def _declare_model(net: Network, model: str, fields: Tuple[str, ...], dt: float) -> None:
+    """Declares NIR neuron model `model` (dimensionless; dt in NIR's unit) in `net`."""
+    threshold = _THRESHOLDS.get(model)
+    net.neuron_model(
+        model,
+        equations="v : 1\nI_syn : 1" if model == "nir_cubalif" else "v : 1",
+        update=_UPDATES[model],
+        threshold=threshold,
+        reset="v = v_reset" if "v_reset" in fields else None,
+        # Placeholders: every population sets each of the node's fields.
+        params={"dt_nir": dt, **{f: 1.0 for f in fields}, "bias": 0.0, "x_in": 0.0},
+        inputs={"excitatory": "x_in", "inhibitory": "x_in"},
+    )
 
 
 # A drive: what reaches a node, as {(source population, extra delay in ticks): sparse matrix
@@ -265,7 +260,8 @@ class _Compiler:
             kind = type(node).__name__
             if kind not in _SUPPORTED:
                 raise UnsupportedNode(
-                    f"NIR node '{name}' of type {kind} is not supported by spikegpu.nir (supported: {', '.join(_PUBLIC)}, nested NIRGraph)"
+                    f"NIR node '{name}' of type {kind} is not supported by spikegpu.nir "
+                    f"(supported: {', '.join(_PUBLIC)}, nested NIRGraph)"
                 )
         self.memo: Dict[str, Drive] = {}
         self.visiting: set = set()
@@ -319,7 +315,8 @@ class _Compiler:
             weight = np.asarray(node.weight, dtype=float)
             if weight.ndim != 2:
                 raise UnsupportedNode(f"NIR node '{name}' ({kind}): weight of shape {weight.shape}; only 2-D weights are supported")
-            matrix, extra = sp.csr_matrix(weight), (np.asarray(node.bias, dtype=float).ravel() if kind == "Affine" else 0.0)
+            extra = np.asarray(node.bias, dtype=float).ravel() if kind == "Affine" else 0.0
+            matrix = sp.csr_matrix(weight)
         elif kind == "Scale":
             matrix, extra = sp.diags(np.asarray(node.scale, dtype=float).ravel(), format="csr"), 0.0
         else:
@@ -350,7 +347,6 @@ class NirNetwork(Network):
         super().__init__(dt=dt * 1000.0, seed=seed, name=name)
         self.dt = dt
         self.dt_ms = dt * 1000.0
-        self.document["neuron_model"] = _model_definitions(dt)
         self.shapes: Dict[str, Tuple[int, ...]] = {}
         self.inputs: List[str] = []
         self.outputs: Dict[str, Tuple[str, str, Optional[int]]] = {}
@@ -446,10 +442,6 @@ def load(graph_or_path: Any, dt: Optional[float] = None, seed: int = 0) -> NirNe
             _connect(net, comp, name)
         elif comp.kind(name) == "Output":
             _add_output(net, comp, name)
-    used = {p.model for p in net.populations}
-    net.document["neuron_model"] = [m for m in net.document["neuron_model"] if m["name"] in used]
-    if not net.document["neuron_model"]:
-        del net.document["neuron_model"]
     return net
 
 
@@ -464,6 +456,8 @@ def _add_population(net: NirNetwork, comp: _Compiler, name: str, node: Any) -> N
         net.inputs.append(name)
         return
     model, fields = _NEURONS[kind]
+    if model not in {m["name"] for m in net.document.get("neuron_model", [])}:
+        _declare_model(net, model, fields, net.dt)
     params: Dict[str, Any] = {}
     per_neuron: Dict[str, Any] = {}
     for field in fields:
@@ -559,7 +553,9 @@ def _saved_values(entry: Mapping[str, Any], field: str, n: int) -> np.ndarray:
     return np.full(n, float(value))
 
 
-def _save_projections(net: NirNetwork, nodes: Dict[str, Any], sizes: Dict[str, int], biases: Dict[str, np.ndarray]) -> List[Tuple[str, str]]:
+def _save_projections(
+    net: NirNetwork, nodes: Dict[str, Any], sizes: Dict[str, int], biases: Dict[str, np.ndarray]
+) -> List[Tuple[str, str]]:
     """One Linear (Affine for the first into a biased target) per (pre, post, delay)."""
     import nir
 
