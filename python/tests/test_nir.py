@@ -392,7 +392,7 @@ def test_conv1d_with_stride_padding_dilation_and_groups_expands_as_pytorch_s():
 # --- graded outputs, Scale, Delay, Threshold ----------------------------------------------------
 
 
-def test_li_output_delay_scale_and_threshold_follow_their_definitions():
+def test_li_output_delay_scale_and_threshold_follow_their_definitions(tmp_path):
     """Input -> Scale -> Delay(2 dt) -> Threshold -> Linear -> LI -> Output: the Threshold
     node fires when the scaled, delayed input exceeds it; LI's v is returned every tick."""
     graph = nir.NIRGraph(
@@ -421,10 +421,18 @@ def test_li_output_delay_scale_and_threshold_follow_their_definitions():
         drive = graph.nodes["fc"].weight @ th_spikes[t - 1] if t > 0 else np.zeros(2)
         v = v + DT / li.tau * (li.v_leak - v + li.r * drive)
         expected.append(v)
-    got = snir.load(graph, dt=DT).run({"input": x})["output"]
+    net = snir.load(graph, dt=DT)
+    got = net.run({"input": x})["output"]
     assert got.shape == (STEPS, 2)
     np.testing.assert_allclose(got, np.array(expected), rtol=1e-5, atol=1e-6)
     assert np.ptp(got[:, 0]) > 0.1
+    # Saved, the two delays become a Linear and a Linear followed by a Delay of 2 dt.
+    saved = snir.save(net, tmp_path / "delays.nir")
+    assert isinstance(saved.nodes["input->th@2.delay"], nir.Delay)
+    np.testing.assert_allclose(saved.nodes["input->th@2.delay"].delay, 2 * DT)
+    again = snir.load(tmp_path / "delays.nir")
+    assert _connections(again) == _connections(net)
+    np.testing.assert_array_equal(again.run({"input": x})["output"], got)
 
 
 # --- refusals -----------------------------------------------------------------------------------
