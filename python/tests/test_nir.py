@@ -435,16 +435,74 @@ def test_li_output_delay_scale_and_threshold_follow_their_definitions(tmp_path):
     np.testing.assert_array_equal(again.run({"input": x})["output"], got)
 
 
+def pool2d_reference(x, kernel, stride, padding, average):
+    """PyTorch's SumPool/AvgPool2d (zero padding counted in the average) written out."""
+    c, h, w = x.shape
+    padded = np.zeros((c, h + 2 * padding, w + 2 * padding))
+    padded[:, padding : padding + h, padding : padding + w] = x
+    oh, ow = (h + 2 * padding - kernel) // stride + 1, (w + 2 * padding - kernel) // stride + 1
+    y = np.zeros((c, oh, ow))
+    for i in range(oh):
+        for j in range(ow):
+            y[:, i, j] = padded[:, i * stride : i * stride + kernel, j * stride : j * stride + kernel].sum(axis=(1, 2))
+    return y / (kernel * kernel) if average else y
+
+
+def test_sum_and_average_pooling_and_a_cubali_output_follow_their_definitions():
+    """Input -> SumPool2d(2, stride 2) -> IF -> Output, and Input -> AvgPool2d(3, stride 1,
+    padding 1) -> IF -> Linear -> CubaLI -> Output (its v every tick)."""
+    cubali = nir.CubaLI(tau_syn=np.full(2, 4e-3), tau_mem=np.array([5e-3, 8e-3]), r=np.array([1.0, 2.0]), v_leak=np.zeros(2))
+    graph = nir.NIRGraph(
+        nodes={
+            "input": nir.Input(input_type=np.array([2, 4, 4])),
+            "sum": nir.SumPool2d(kernel_size=np.array([2, 2]), stride=np.array([2, 2]), padding=np.array([0, 0])),
+            "if_sum": nir.IF(r=np.full((2, 2, 2), 1e3), v_threshold=np.full((2, 2, 2), 2.5)),
+            "avg": nir.AvgPool2d(kernel_size=np.array([3, 3]), stride=np.array([1, 1]), padding=np.array([1, 1])),
+            "if_avg": nir.IF(r=np.full((2, 4, 4), 1e3), v_threshold=np.full((2, 4, 4), 0.7)),
+            "flat": nir.Flatten(input_type={"input": np.array([2, 4, 4])}, start_dim=0),
+            "fc": nir.Linear(weight=np.tile(np.array([[1.0], [-0.5]]), (1, 32)) / 8),
+            "cubali": cubali,
+            "out_sum": nir.Output(output_type=np.array([2, 2, 2])),
+            "out_li": nir.Output(output_type=np.array([2])),
+        },
+        edges=[
+            ("input", "sum"), ("sum", "if_sum"), ("if_sum", "out_sum"),
+            ("input", "avg"), ("avg", "if_avg"), ("if_avg", "flat"), ("flat", "fc"), ("fc", "cubali"), ("cubali", "out_li"),
+        ],
+    )  # fmt: skip
+    x = input_spikes(12, (2, 4, 4), p=0.3)
+    v_sum, v_avg = np.zeros((2, 2, 2)), np.zeros((2, 4, 4))
+    s_avg, i_syn, v_li = np.zeros((2, 4, 4)), np.zeros(2), np.zeros(2)
+    fc = graph.nodes["fc"].weight
+    sums, lis = [], []
+    for t in range(STEPS):
+        x_prev = x[t - 1] if t else np.zeros((2, 4, 4))
+        v_sum = v_sum + pool2d_reference(x_prev, 2, 2, 0, False)
+        v_avg = v_avg + fixed(1 / 9) * 9 * pool2d_reference(x_prev, 3, 1, 1, True)
+        i_syn = i_syn + DT / cubali.tau_syn * (fc @ s_avg.ravel() - i_syn)
+        v_li = v_li + DT / cubali.tau_mem * (cubali.v_leak - v_li + cubali.r * i_syn)
+        sums.append(v_sum > 2.5)
+        s_avg = (v_avg > 0.7).astype(float)
+        v_sum, v_avg = np.where(v_sum > 2.5, 0.0, v_sum), np.where(s_avg > 0, 0.0, v_avg)
+        lis.append(v_li.copy())
+    out = snir.load(graph, dt=DT).run({"input": x})
+    assert np.sum(sums) > 10 and np.ptp(np.array(lis)) > 0.05
+    np.testing.assert_array_equal(out["out_sum"].astype(bool), np.array(sums))
+    np.testing.assert_allclose(out["out_li"], np.array(lis), rtol=1e-4, atol=1e-5)
+
+
 # --- refusals -----------------------------------------------------------------------------------
 
 
 def test_unsupported_nodes_and_uses_are_refused_by_name():
-    pool = nir.NIRGraph.from_list(
-        nir.SumPool2d(kernel_size=np.array([2, 2]), stride=np.array([2, 2]), padding=np.array([0, 0])),
-        type_check=False,
-    )
-    with pytest.raises(snir.UnsupportedNode, match="NIR node 'sumpool2d' of type SumPool2d is not supported"):
-        snir.load(pool)
+    class Spiky(nir.NIRNode):  # a node type spikegpu does not know
+        def __init__(self):
+            self.input_type = {"input": np.array([2])}
+            self.output_type = {"output": np.array([2])}
+
+    odd = nir.NIRGraph.from_list(nir.Linear(weight=np.ones((2, 2))), Spiky(), type_check=False)
+    with pytest.raises(snir.UnsupportedNode, match="NIR node 'spiky' of type Spiky is not supported"):
+        snir.load(odd)
     graded = nir.NIRGraph.from_list(
         nir.Linear(weight=np.ones((2, 2))),
         nir.LI(tau=np.ones(2), r=np.ones(2), v_leak=np.zeros(2)),

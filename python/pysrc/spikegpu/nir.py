@@ -10,26 +10,27 @@ Nodes:
 
 - ``Input`` -> a ``spike_source`` population; its spikes (0/1 arrays ``[T, *shape]``) are
   given to `NirNetwork.run` or `NirNetwork.set_inputs`.
-- ``LIF``, ``CubaLIF``, ``IF``, ``LI``, ``I`` (Integrator), ``Threshold`` -> one population
+- ``LIF``, ``CubaLIF``, ``IF``, ``LI``, ``CubaLI``, ``I`` (Integrator), ``Threshold`` -> one population
   each, of a user-defined equation model (``nir_lif``, ...) with the node's parameters; array
   parameters that differ between neurons are per-neuron parameters of that one population.
-- ``Linear``, ``Affine``, ``Scale``, ``Flatten`` (C order), ``Delay``, ``Conv1d``, ``Conv2d``
-  -> composed, along every path between two neuron nodes, into one sparse matrix per delay:
-  explicit connections (convolutions are expanded); an Affine or convolution bias becomes a
+- ``Linear``, ``Affine``, ``Scale``, ``Flatten`` (C order), ``Delay``, ``Conv1d``, ``Conv2d``,
+  ``SumPool2d``, ``AvgPool2d`` -> composed, along every path between two neuron nodes, into
+  one sparse matrix per delay: explicit connections (convolutions and pooling are expanded,
+  as PyTorch defines them); an Affine or convolution bias becomes a
   constant input of the target neurons (the per-neuron parameter ``bias``).
 - ``Output`` -> the spikes of the neuron node feeding it, or the state ``v`` (every tick) of
-  the ``LI`` or ``I`` node feeding it.
+  the ``LI``, ``CubaLI`` or ``I`` node feeding it.
 
 A nested ``NIRGraph`` node (snnTorch exports its recurrent layers so) is inlined: its node
-``b`` becomes ``<graph>.b``. Anything else (pooling, ``CubaLI``, ...) raises `UnsupportedNode`
-naming the node and its type.
+``b`` becomes ``<graph>.b``. Any other node raises `UnsupportedNode` naming the node and
+its type.
 
 Time steps and the engine's tick semantics (the adaptations):
 
 - NIR's equations are continuous; spikegpu integrates them by forward Euler with the step
   `dt` (in NIR's time unit, seconds by convention; one engine tick, ``dt * 1000`` ms). A
   tick adds the input x (the weighted spikes arriving plus the bias) and updates
-  LIF/LI ``v += dt/tau * (v_leak - v + r*x)``; IF/I ``v += dt*r*x``; CubaLIF first
+  LIF/LI ``v += dt/tau * (v_leak - v + r*x)``; IF/I ``v += dt*r*x``; CubaLIF/CubaLI first
   ``I += dt/tau_syn * (w_in*x - I)``, then ``v += dt/tau_mem * (v_leak - v + r*I)`` with the
   new ``I`` (snnTorch's order: its export sets ``w_in = tau_syn/dt``, ``r = tau_mem/dt``, so
   that this reproduces its discrete neuron); Threshold ``v = x``. A spike is ``v > v_threshold``,
@@ -39,7 +40,7 @@ Time steps and the engine's tick semantics (the adaptations):
   spike emitted in tick t is input in tick t+1, also along feed-forward edges (so an L-layer
   network answers L ticks after its input, and a recurrent edge also takes one tick). A NIR
   ``Delay`` adds ``round(delay/dt)`` ticks to that (it must be a multiple of dt).
-- Edges carry spikes only: the graded output of ``LI`` and ``I`` nodes can feed an Output
+- Edges carry spikes only: the graded output of ``LI``, ``CubaLI`` and ``I`` nodes can feed an Output
   only; feeding it into another node is refused, as is an Output fed through a linear node.
 - Weights are stored in the engine's fixed-point format: ``round(f32(w) * 2^k) / 2^k`` with
   the largest k <= 20 at which no neuron's summed |w| can overflow 32 bits (k = 20, a
@@ -74,21 +75,23 @@ _NEURONS: Dict[str, Tuple[str, Tuple[str, ...]]] = {
     "CubaLIF": ("nir_cubalif", ("tau_syn", "tau_mem", "r", "v_leak", "v_threshold", "v_reset", "w_in")),
     "IF": ("nir_if", ("r", "v_threshold", "v_reset")),
     "LI": ("nir_li", ("tau", "r", "v_leak")),
+    "CubaLI": ("nir_cubali", ("tau_syn", "tau_mem", "r", "v_leak", "w_in")),
     "I": ("nir_integrator", ("r",)),
     "Threshold": ("nir_threshold", ("threshold",)),
 }
-_GRADED = ("LI", "I")
-_TRANSFORMS = ("Linear", "Affine", "Scale", "Flatten", "Delay", "Conv1d", "Conv2d")
+_GRADED = ("LI", "CubaLI", "I")
+_TRANSFORMS = ("Linear", "Affine", "Scale", "Flatten", "Delay", "Conv1d", "Conv2d", "SumPool2d", "AvgPool2d")
 _PUBLIC = ("Input", "Output") + tuple(_NEURONS) + _TRANSFORMS
 _SUPPORTED = _PUBLIC + ("_Passage",)
 
 _LEAKY = "v = v + dt_nir/{tau}*(v_leak - v + r*{x})"
+_CUBA = "I_syn = I_syn + dt_nir/tau_syn*(w_in*(x_in + bias) - I_syn)\n" + _LEAKY.format(tau="tau_mem", x="I_syn")
 # The update statements of each model (Euler, see the module's docstring).
 _UPDATES = {
     "nir_lif": _LEAKY.format(tau="tau", x="(x_in + bias)"),
     "nir_li": _LEAKY.format(tau="tau", x="(x_in + bias)"),
-    "nir_cubalif": "I_syn = I_syn + dt_nir/tau_syn*(w_in*(x_in + bias) - I_syn)\n"
-    + _LEAKY.format(tau="tau_mem", x="I_syn"),
+    "nir_cubalif": _CUBA,
+    "nir_cubali": _CUBA,
     "nir_if": "v = v + dt_nir*r*(x_in + bias)",
     "nir_integrator": "v = v + dt_nir*r*(x_in + bias)",
     "nir_threshold": "v = x_in + bias",
@@ -106,7 +109,7 @@ def _declare_model(net: Network, model: str, fields: Tuple[str, ...], dt: float)
     threshold = _THRESHOLDS.get(model)
     net.neuron_model(
         model,
-        equations="v : 1\nI_syn : 1" if model == "nir_cubalif" else "v : 1",
+        equations="v : 1\nI_syn : 1" if model.startswith("nir_cuba") else "v : 1",
         update=_UPDATES[model],
         threshold=threshold,
         reset="v = v_reset" if "v_reset" in fields else None,
@@ -146,6 +149,27 @@ def _input_size(name: str, node: Any) -> int:
     if type(node).__name__ in ("Conv1d", "Conv2d"):
         return _conv_channels(node) * int(np.prod(np.asarray(node.input_type["input"])[1:]))
     return _size(name, node, "input")
+
+
+def _pool_as_conv(name: str, node: Any) -> Any:
+    """A SumPool2d or AvgPool2d as the convolution it is: one kernel of ones (or of
+    1/(kh*kw), PyTorch's average counting the zero padding) per channel, in as many groups."""
+    from types import SimpleNamespace
+
+    in_type = node.input_type.get("input")
+    if in_type is None:
+        raise UnsupportedNode(f"NIR node '{name}' ({type(node).__name__}) needs its input shape (C, H, W)")
+    channels, kernel = int(np.asarray(in_type)[0]), _tuple(node.kernel_size, 2)
+    value = 1.0 if type(node).__name__ == "SumPool2d" else 1.0 / (kernel[0] * kernel[1])
+    return SimpleNamespace(
+        weight=np.full((channels, 1) + kernel, value),
+        stride=node.stride,
+        padding=node.padding,
+        dilation=1,
+        groups=channels,
+        bias=np.zeros(channels),
+        input_type=node.input_type,
+    )
 
 
 def _conv_geometry(name: str, node: Any) -> Dict[str, Tuple[int, ...]]:
@@ -319,6 +343,8 @@ class _Compiler:
             matrix = sp.csr_matrix(weight)
         elif kind == "Scale":
             matrix, extra = sp.diags(np.asarray(node.scale, dtype=float).ravel(), format="csr"), 0.0
+        elif kind in ("SumPool2d", "AvgPool2d"):
+            matrix, extra = _conv_matrix(name, _pool_as_conv(name, node))
         else:
             matrix, extra = _conv_matrix(name, node)
         return {k: (matrix @ m).tocsr() for k, m in terms.items()}, matrix @ bias + extra
@@ -376,7 +402,7 @@ class NirNetwork(Network):
 
     def run(self, inputs: Mapping[str, Any], steps: Optional[int] = None, backend: str = "cpu") -> Dict[str, np.ndarray]:
         """Runs `steps` ticks (default: the inputs' length) on `backend` and returns every
-        Output: spikes as 0/1 ``[steps, *shape]``, LI/I states (after each tick) as floats."""
+        Output: spikes as 0/1 ``[steps, *shape]``, LI/CubaLI/I states ``v`` (after each tick) as floats."""
         from . import Simulator
 
         length = self.set_inputs(inputs)
@@ -474,7 +500,7 @@ def _connect(net: NirNetwork, comp: _Compiler, name: str) -> None:
         if comp.kind(src) in _GRADED:
             raise UnsupportedNode(
                 f"NIR node '{src}' ({comp.kind(src)}) feeds '{name}' ({comp.kind(name)}): its output is graded "
-                "and spikegpu edges carry spikes; LI and I nodes may only feed an Output"
+                "and spikegpu edges carry spikes; LI, CubaLI and I nodes may only feed an Output"
             )
         coo = matrix.tocoo()
         coo.sum_duplicates()
@@ -499,7 +525,7 @@ def _add_output(net: NirNetwork, comp: _Compiler, name: str) -> None:
         found = ", ".join(f"'{s}' ({comp.kind(s)})" for s in sources) or "nothing"
         raise UnsupportedNode(
             f"NIR Output '{name}' is fed by {found}: spikegpu outputs are the spikes of one neuron node "
-            "or the state of one LI or I node, connected directly"
+            "or the state of one LI, CubaLI or I node, connected directly"
         )
     src = sources[0]
     if comp.kind(src) in _GRADED:
