@@ -284,9 +284,9 @@ def test_save_then_load_gives_back_the_same_network_and_spikes(conv_case, tmp_pa
 
 
 def snntorch_shaped_graph(rng, dt):
-    """What snnTorch's export_to_nir makes of Sequential(Linear(5, 6), Leaky(beta=0.9),
-    Linear(6, 4), RSynaptic(alpha=0.8, beta=0.85, all_to_all)): nodes named by module index,
-    nn.Linear as Affine, Leaky as LIF(tau = dt/(1-beta), r = tau/dt, v_leak = 0, no v_reset),
+    """What snnTorch's export_to_nir makes of Sequential(Flatten(), Linear(5, 6),
+    Leaky(beta=0.9), Linear(6, 4), RSynaptic(alpha=0.8, beta=0.85, all_to_all)): nodes named
+    by module index, Flatten without an input type, nn.Linear as Affine, Leaky as LIF(tau = dt/(1-beta), r = tau/dt, v_leak = 0, no v_reset),
     RSynaptic as a nested graph (input, CubaLIF with w_in = tau_syn/dt, its recurrent Affine,
     output); dt = 1e-4 is fixed by the exporter and not written into the graph."""
     beta, alpha, beta2 = np.full(6, 0.9), np.full(4, 0.8), np.full(4, 0.85)
@@ -304,14 +304,16 @@ def snntorch_shaped_graph(rng, dt):
     )
     return nir.NIRGraph(
         nodes={
-            "input": nir.Input(input_type=np.array([5])),
-            "0": nir.Affine(weight=rng.normal(0.5, 0.4, (6, 5)), bias=rng.uniform(0.0, 0.1, 6)),
-            "1": nir.LIF(tau=tau, r=tau / dt, v_leak=np.zeros(6), v_threshold=np.ones(6)),
-            "2": nir.Affine(weight=rng.normal(0.05, 0.15, (4, 6)), bias=rng.uniform(0.0, 0.02, 4)),
-            "3": recurrent,
+            "input": nir.Input(input_type=np.array([1, 5])),
+            "0": nir.Flatten(input_type=None, start_dim=0),
+            "1": nir.Affine(weight=rng.normal(0.5, 0.4, (6, 5)), bias=rng.uniform(0.0, 0.1, 6)),
+            "2": nir.LIF(tau=tau, r=tau / dt, v_leak=np.zeros(6), v_threshold=np.ones(6)),
+            "3": nir.Affine(weight=rng.normal(0.05, 0.15, (4, 6)), bias=rng.uniform(0.0, 0.02, 4)),
+            "4": recurrent,
             "output": nir.Output(output_type=np.array([4])),
         },
-        edges=[("input", "0"), ("0", "1"), ("1", "2"), ("2", "3"), ("3", "output")],
+        edges=[("input", "0"), ("0", "1"), ("1", "2"), ("2", "3"), ("3", "4"), ("4", "output")],
+        type_check=False,
     )
 
 
@@ -323,15 +325,15 @@ def test_a_graph_in_the_shape_snntorch_exports_runs_as_snntorch_s_neurons():
     dt = 1e-4
     graph = snntorch_shaped_graph(np.random.default_rng(21), dt)
     n = graph.nodes
-    rec = n["3"].nodes
-    w0, w2, w_rec = fixed(n["0"].weight), fixed(n["2"].weight), fixed(rec["w_rec"].weight)
+    rec = n["4"].nodes
+    w0, w2, w_rec = fixed(n["1"].weight), fixed(n["3"].weight), fixed(rec["w_rec"].weight)
     x = input_spikes(6, (5,))
     mem1, syn, mem2 = np.zeros(6), np.zeros(4), np.zeros(4)
     s_in, s1, s2 = np.zeros(5), np.zeros(6), np.zeros(4)
     expected, margin = [], np.inf
     for t in range(STEPS):
-        mem1 = 0.9 * mem1 + w0 @ s_in + n["0"].bias
-        syn = 0.8 * syn + w2 @ s1 + n["2"].bias + w_rec @ s2 + rec["w_rec"].bias
+        mem1 = 0.9 * mem1 + w0 @ s_in + n["1"].bias
+        syn = 0.8 * syn + w2 @ s1 + n["3"].bias + w_rec @ s2 + rec["w_rec"].bias
         mem2 = 0.85 * mem2 + syn
         margin = min(margin, np.min(np.abs(mem1 - 1.0)), np.min(np.abs(mem2 - 1.0)))
         s1, s2 = (mem1 > 1.0).astype(float), (mem2 > 1.0).astype(float)
@@ -340,7 +342,7 @@ def test_a_graph_in_the_shape_snntorch_exports_runs_as_snntorch_s_neurons():
         expected.append(s2)
     assert margin > 1e-4 and np.sum(expected) > 10 and np.sum(expected) < STEPS * 4 / 2
     net = snir.load(graph, dt=dt)
-    assert "3.lif" in [p.name for p in net.populations]
+    assert "4.lif" in [p.name for p in net.populations]
     got = net.run({"input": x})["output"]
     np.testing.assert_array_equal(got.astype(bool), np.array(expected) > 0)
 

@@ -145,9 +145,14 @@ def _conv_channels(node: Any) -> int:
     return int(np.asarray(node.weight).shape[1]) * int(node.groups)
 
 
-def _input_size(name: str, node: Any) -> int:
-    if type(node).__name__ in ("Conv1d", "Conv2d"):
+def _input_size(name: str, node: Any) -> Optional[int]:
+    """How many values a node takes; None for a pass-through node whose shape nir left open
+    (snnTorch exports Flatten without one): it takes what arrives."""
+    kind = type(node).__name__
+    if kind in ("Conv1d", "Conv2d"):
         return _conv_channels(node) * int(np.prod(np.asarray(node.input_type["input"])[1:]))
+    if kind in ("Flatten", "_Passage") and (node.input_type or {}).get("input") is None:
+        return None
     return _size(name, node, "input")
 
 
@@ -296,17 +301,23 @@ class _Compiler:
     def is_population(self, name: str) -> bool:
         return self.kind(name) == "Input" or self.kind(name) in _NEURONS
 
-    def drive_into(self, name: str, n_out: int) -> Drive:
-        """The sum of what the edges into `name` carry."""
+    def drive_into(self, name: str, n_out: Optional[int]) -> Drive:
+        """The sum of what the edges into `name` carry (`n_out` values; None: as many as come)."""
         terms: Dict[Tuple[str, int], Any] = {}
-        bias = np.zeros(n_out)
+        bias = None if n_out is None else np.zeros(n_out)
         for src in self.incoming[name]:
             src_terms, src_bias = self.output_of(src)
+            if n_out is None:
+                n_out, bias = len(src_bias), np.zeros(len(src_bias))
             for key, m in src_terms.items():
                 if m.shape[0] != n_out:
                     raise ValueError(f"NIR edge ({src!r}, {name!r}): {m.shape[0]} values reach a node of size {n_out}")
                 terms[key] = terms[key] + m if key in terms else m
+            if len(src_bias) != n_out:
+                raise ValueError(f"NIR edge ({src!r}, {name!r}): {len(src_bias)} values reach a node of size {n_out}")
             bias = bias + src_bias
+        if bias is None:
+            raise UnsupportedNode(f"NIR node '{name}' ({self.kind(name)}) has no input and no known input shape")
         return terms, bias
 
     def output_of(self, name: str) -> Drive:
