@@ -317,7 +317,7 @@ def snntorch_shaped_graph(rng, dt):
     )
 
 
-def test_a_graph_in_the_shape_snntorch_exports_runs_as_snntorch_s_neurons():
+def test_a_graph_in_the_shape_snntorch_exports_runs_as_snntorch_s_neurons(gpu_available):
     """snnTorch is not installed here (it needs torch), so the graph is built with nir in the
     shape its exporter gives. Expected: snnTorch's discrete Leaky (mem = beta*mem + input) and
     Synaptic (syn = alpha*syn + input; mem = beta*mem + syn) updates with a reset to 0, one
@@ -343,8 +343,9 @@ def test_a_graph_in_the_shape_snntorch_exports_runs_as_snntorch_s_neurons():
     assert margin > 1e-4 and np.sum(expected) > 10 and np.sum(expected) < STEPS * 4 / 2
     net = snir.load(graph, dt=dt)
     assert "4.lif" in [p.name for p in net.populations]
-    got = net.run({"input": x})["output"]
-    np.testing.assert_array_equal(got.astype(bool), np.array(expected) > 0)
+    for backend in backends(gpu_available):
+        got = net.run({"input": x}, backend=backend)["output"]
+        np.testing.assert_array_equal(got.astype(bool), np.array(expected) > 0)
 
 
 def conv1d_reference(x, w, b, stride, padding, dilation, groups):
@@ -450,7 +451,7 @@ def pool2d_reference(x, kernel, stride, padding, average):
     return y / (kernel * kernel) if average else y
 
 
-def test_sum_and_average_pooling_and_a_cubali_output_follow_their_definitions():
+def test_sum_and_average_pooling_and_a_cubali_output_follow_their_definitions(gpu_available):
     """Input -> SumPool2d(2, stride 2) -> IF -> Output, and Input -> AvgPool2d(3, stride 1,
     padding 1) -> IF -> Linear -> CubaLI -> Output (its v every tick)."""
     cubali = nir.CubaLI(tau_syn=np.full(2, 4e-3), tau_mem=np.array([5e-3, 8e-3]), r=np.array([1.0, 2.0]), v_leak=np.zeros(2))
@@ -487,10 +488,12 @@ def test_sum_and_average_pooling_and_a_cubali_output_follow_their_definitions():
         s_avg = (v_avg > 0.7).astype(float)
         v_sum, v_avg = np.where(v_sum > 2.5, 0.0, v_sum), np.where(s_avg > 0, 0.0, v_avg)
         lis.append(v_li.copy())
-    out = snir.load(graph, dt=DT).run({"input": x})
     assert np.sum(sums) > 10 and np.ptp(np.array(lis)) > 0.05
-    np.testing.assert_array_equal(out["out_sum"].astype(bool), np.array(sums))
-    np.testing.assert_allclose(out["out_li"], np.array(lis), rtol=1e-4, atol=1e-5)
+    net = snir.load(graph, dt=DT)
+    for backend in backends(gpu_available):
+        out = net.run({"input": x}, backend=backend)
+        np.testing.assert_array_equal(out["out_sum"].astype(bool), np.array(sums))
+        np.testing.assert_allclose(out["out_li"], np.array(lis), rtol=1e-4, atol=1e-5)
 
 
 # --- refusals -----------------------------------------------------------------------------------
