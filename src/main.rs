@@ -256,6 +256,16 @@ fn main() -> ExitCode {
     let _mpi = spikegpu::distributed::init();
     spikegpu::plan::resources::set_host_budget(cli.max_host_mib.map(|mib| mib.saturating_mul(1 << 20)));
     spikegpu::plan::resources::set_device_budget(cli.max_device_mib.map(|mib| mib.saturating_mul(1 << 20)));
+    #[cfg(feature = "mpi")]
+    if spikegpu::distributed::world().is_some()
+        && matches!(cli.command, Command::Resume(_) | Command::Sweep(_))
+    {
+        eprintln!(
+            "error: under mpirun only `spikegpu run` and `spikegpu bench` are distributed; run resume and sweep without mpirun"
+        );
+        abort_ranks(2);
+        return ExitCode::from(2);
+    }
     let result = match cli.command {
         Command::Run(args) => run_command(args),
         Command::Resume(args) => resume_command(&args),
