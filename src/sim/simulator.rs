@@ -76,6 +76,7 @@ impl Simulator {
     /// A simulator of `net` over an engine built elsewhere (a rank of a distributed run,
     /// [`crate::distributed`]), keeping its records against `plan` (the whole network's
     /// populations).
+    #[cfg(feature = "mpi")]
     pub(crate) fn from_engine(
         net: &Network,
         plan: Plan,
