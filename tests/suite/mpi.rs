@@ -173,3 +173,24 @@ fn different_model_files_on_different_ranks_are_refused_on_every_rank() {
     assert_ne!(code, 0);
     assert!(err.contains("must be the same on every rank"), "{err}");
 }
+
+#[test]
+fn gpu_ranks_and_checkpoints_are_refused_with_a_clear_message_on_every_rank() {
+    let dir = fresh_dir("refused");
+    let model = tiny_model(&dir, "ten.toml", 10, "0.1 mV");
+    let path = model.to_str().expect("utf-8");
+    let mut gpu = run_args(path, "5", &[], &dir.join("gpu"));
+    gpu[3] = "gpu".into();
+    let mut checkpointed = run_args(path, "5", &[], &dir.join("ckpt"));
+    checkpointed.extend(["--checkpoint-every".into(), "1 ms".into()]);
+    for (args, says) in [
+        (gpu, "runs its ranks on the CPU backend"),
+        (checkpointed, "distributed runs cannot be checkpointed yet"),
+    ] {
+        let mut c = mpirun(2);
+        c.arg(env!("CARGO_BIN_EXE_spikegpu")).args(&args);
+        let (code, _, err) = output(c);
+        assert_ne!(code, 0);
+        assert!(err.matches(says).count() >= 1, "{err}");
+    }
+}
