@@ -1,16 +1,28 @@
 //! Input encoders: data turned into spikes. Each [`Encoder`] compiles to the neuron model of a
 //! source population, so a whole sequence of stimuli runs on the device without the host:
 //!
-//! - rate coding ([`Encoder::Rate`]) becomes a [`NeuronModel::PoissonSequence`]: per-neuron
-//!   rates per stimulus window, the window computed from the tick counter, the spikes drawn on
-//!   the device from the Philox streams.
+//! - rate coding ([`Encoder::Rate`]) and Gaussian receptive fields
+//!   ([`Encoder::ReceptiveField`]) become a [`NeuronModel::PoissonSequence`]: per-neuron rates
+//!   per stimulus window, the window computed from the tick counter, the spikes drawn on the
+//!   device from the Philox streams;
+//! - latency coding ([`Encoder::Latency`]), delta coding ([`Encoder::Delta`]) and address
+//!   events ([`Encoder::Events`]) are computed on the host into spike times (deterministic
+//!   from the input) and become a [`NeuronModel::SpikeSource`], whose ticks live on the device.
 //!
 //! Stimuli are shown one after another ([`Presentation`]): stimulus `k` from
 //! `start + k (present + rest)` for `present`, then `rest` of silence.
 //! [`NetworkBuilder::encoder`] adds the population; [`counts_per_window`] reads the responses
 //! of any population back per stimulus.
 
+mod delta;
+mod events;
+mod latency;
 mod rate;
+
+pub use delta::crossings;
+pub use events::AddressEvent;
+pub use latency::LatencyScale;
+pub use rate::ReceptiveFields;
 
 use crate::error::{Result, check_non_negative, check_positive, invalid};
 use crate::model::{InitialValue, NetworkBuilder, PopulationId};
@@ -88,13 +100,72 @@ pub enum Encoder {
         /// When the stimuli are shown.
         presentation: Presentation,
     },
+    /// Latency coding: at most one spike per neuron and stimulus, earlier for stronger input
+    /// (see [`LatencyScale`]), at the window's first tick plus the latency rounded to ticks;
+    /// intensities at or below `threshold` give no spike, nor do latencies that reach the end
+    /// of the shown part of the window.
+    Latency {
+        /// Intensities per stimulus, one per neuron, in [0, 1]; every row of one length.
+        stimuli: Vec<Vec<f64>>,
+        /// Linear or logarithmic (RC charging) latency.
+        scale: LatencyScale,
+        /// Intensities at or below it do not fire, in [0, 1) ((0, 1) for the log scale).
+        threshold: f64,
+        /// When the stimuli are shown.
+        presentation: Presentation,
+    },
+    /// Delta (send-on-delta, threshold-crossing) coding of sampled signals: channel `c` has an
+    /// ON neuron `2c` and an OFF neuron `2c + 1`; see [`crossings`] for the tracking. A crossing
+    /// at sample `m` fires at `start_ms + m * sample_ms` (rounded to ticks; several at one
+    /// sample in consecutive ticks).
+    Delta {
+        /// Samples per channel, all of one length, finite.
+        signals: Vec<Vec<f64>>,
+        /// Sampling interval (ms), at least one tick.
+        sample_ms: f64,
+        /// Crossing step, > 0, in the signal's unit.
+        threshold: f64,
+        /// Time of the first sample (ms), >= 0.
+        start_ms: f64,
+    },
+    /// Gaussian receptive fields (population coding of scalars): scalar `s` of a stimulus has
+    /// `fields.neurons` neurons (`s * fields.neurons + j`), neuron `j` firing as a Poisson
+    /// process at `max_rate_hz * exp(-(x - c_j)^2 / (2 sigma^2))` while the stimulus is shown.
+    ReceptiveField {
+        /// Scalars per stimulus, finite; every row of one length.
+        stimuli: Vec<Vec<f64>>,
+        /// The fields' centres and width.
+        fields: ReceptiveFields,
+        /// Rate at a field's centre (Hz), >= 0 with rate x dt <= 1.
+        max_rate_hz: f64,
+        /// When the stimuli are shown.
+        presentation: Presentation,
+    },
+    /// Address events (t, x, y, polarity), as event cameras produce them: a population of
+    /// `width * height * 2` neurons, event (x, y, p) on neuron `(y * width + x) * 2 + p`, at
+    /// `start_ms + t_ms` rounded to ticks. Events of one neuron in one tick merge into one
+    /// spike (a spike source fires at most once per tick).
+    Events {
+        /// Sensor width, >= 1.
+        width: u32,
+        /// Sensor height, >= 1.
+        height: u32,
+        /// The events, sorted by time.
+        events: Vec<AddressEvent>,
+        /// Added to every event time (ms), >= 0.
+        start_ms: f64,
+    },
 }
 
 impl Encoder {
     /// The number of neurons of the population the encoder feeds.
     pub fn size(&self) -> usize {
+        let row = |s: &[Vec<f64>]| s.first().map_or(0, Vec::len);
         match self {
-            Encoder::Rate { stimuli, .. } => stimuli.first().map_or(0, Vec::len),
+            Encoder::Rate { stimuli, .. } | Encoder::Latency { stimuli, .. } => row(stimuli),
+            Encoder::Delta { signals, .. } => 2 * signals.len(),
+            Encoder::ReceptiveField { stimuli, fields, .. } => row(stimuli) * fields.neurons as usize,
+            Encoder::Events { width, height, .. } => 2 * *width as usize * *height as usize,
         }
     }
 
@@ -102,6 +173,10 @@ impl Encoder {
     pub fn kind(&self) -> &'static str {
         match self {
             Encoder::Rate { .. } => "rate",
+            Encoder::Latency { .. } => "latency",
+            Encoder::Delta { .. } => "delta",
+            Encoder::ReceptiveField { .. } => "receptive_field",
+            Encoder::Events { .. } => "events",
         }
     }
 
@@ -114,6 +189,30 @@ impl Encoder {
                 max_rate_hz,
                 presentation,
             } => rate::rate_model(stimuli, *max_rate_hz, presentation, dt_ms, owner),
+            Encoder::Latency {
+                stimuli,
+                scale,
+                threshold,
+                presentation,
+            } => latency::latency_model(stimuli, *scale, *threshold, presentation, dt_ms, owner),
+            Encoder::Delta {
+                signals,
+                sample_ms,
+                threshold,
+                start_ms,
+            } => delta::delta_model(signals, *sample_ms, *threshold, *start_ms, dt_ms, owner),
+            Encoder::ReceptiveField {
+                stimuli,
+                fields,
+                max_rate_hz,
+                presentation,
+            } => rate::receptive_field_model(stimuli, fields, *max_rate_hz, presentation, dt_ms, owner),
+            Encoder::Events {
+                width,
+                height,
+                events,
+                start_ms,
+            } => events::events_model(*width, *height, events, *start_ms, dt_ms, owner),
         }
     }
 }
@@ -180,7 +279,8 @@ impl NetworkBuilder {
     pub fn encoder(&mut self, name: &str, encoder: &Encoder) -> Result<PopulationId> {
         let owner = format!("encoder '{name}' ({})", encoder.kind());
         let model = encoder.model(self.dt_ms(), &owner)?;
-        let size = encoder.size() as u32;
+        let size = u32::try_from(encoder.size())
+            .map_err(|_| invalid(owner, encoder.size(), "an encoder feeds fewer than 2^32 neurons"))?;
         self.population(name, size, model, InitialValue::Constant(0.0))
     }
 }
