@@ -44,7 +44,12 @@ def test_latency_delta_and_event_encoders_give_their_exact_spike_ticks():
     events = np.zeros(3, dtype=[("t", "f8"), ("x", "u4"), ("y", "u4"), ("p", "u1")])
     events[:] = [(0.5, 1, 0, 1), (0.52, 1, 0, 1), (2.0, 0, 1, 0)]
     cam = net.encoder("cam", "events", width=2, height=2, events=events)
+    out = net.population("out", 1, "lif")
     assert cam.size == 8
+    # The built network puts the encoders after the populations; the indices say so.
+    assert [p.name for p in net.populations] == ["out", "lat", "delta", "cam"]
+    assert [p[0] for p in net.build().populations] == ["out", "lat", "delta", "cam"]
+    assert (out.index, cam.index) == (0, 3)
     ticks, neurons = spikes_of(net, "lat", 40.0)
     assert list(zip(ticks, neurons)) == [(0, 0), (100, 1)]
     # 0 -> 0.3: one ON at sample 1; 0.7: another (level 0.5) at sample 2; 0.0: two OFF, in

@@ -316,6 +316,7 @@ class Network:
         self.document.setdefault("population", []).append(entry)
         pop = Population(self, len(self._populations), name, size, model)
         self._populations.append(pop)
+        self._renumber()
         return pop
 
     def projection(
@@ -440,7 +441,15 @@ class Network:
         self.document.setdefault("encoder", []).append(entry)
         pop = Population(self, len(self._populations), name, size, f"{kind} encoder")
         self._populations.append(pop)
+        self._renumber()
         return pop
+
+    def _renumber(self) -> None:
+        """Sets each population's index to its place in the built network, where the encoders'
+        populations follow the ``[[population]]`` tables."""
+        ordered = sorted(self._populations, key=lambda p: p.model.endswith(" encoder"))
+        for i, p in enumerate(ordered):
+            p.index = i
 
     def record_spikes(self, populations: Sequence[PopulationRef]) -> None:
         """Keeps the spikes of these populations only (all are kept by default)."""
@@ -468,8 +477,8 @@ class Network:
 
     @property
     def populations(self) -> List[Population]:
-        """The populations added so far."""
-        return list(self._populations)
+        """The populations added so far, in the built network's order (encoders last)."""
+        return sorted(self._populations, key=lambda p: p.index)
 
     @property
     def projections(self) -> List[Projection]:
