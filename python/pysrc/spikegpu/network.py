@@ -493,3 +493,34 @@ class Network:
         """Validates the network with the engine's model-file loader and freezes it; `seed`
         overrides the network's. Raises ``ValueError`` with the engine's message."""
         return _spikegpu.from_document(self.document, seed=seed, origin="<network>")
+
+    def neuron_model(
+        self,
+        name: str,
+        equations: str,
+        threshold: Optional[str] = None,
+        reset: Optional[str] = None,
+        refractory: Optional[Quantity] = None,
+        method: Optional[Union[str, Mapping[str, str]]] = None,
+        update: Optional[str] = None,
+        params: Optional[Mapping[str, Quantity]] = None,
+        inputs: Optional[Mapping[str, str]] = None,
+        initial: Optional[Mapping[str, Quantity]] = None,
+    ) -> str:
+        """Declares a user-defined neuron model (a ``[[neuron_model]]`` table: equations in
+        Brian2's notation, see docs/equations.md) and returns its name, which `population`
+        then takes as its model."""
+        entry: Dict[str, Any] = {"name": name, "equations": equations}
+        optional = {
+            "threshold": threshold,
+            "reset": reset,
+            "refractory": refractory,
+            "method": method if method is None or isinstance(method, str) else dict(method),
+            "update": update,
+            "params": dict(params) if params else None,
+            "inputs": dict(inputs) if inputs else None,
+            "initial": dict(initial) if initial else None,
+        }
+        entry.update({k: v for k, v in optional.items() if v is not None})
+        self.document.setdefault("neuron_model", []).append(entry)
+        return name
