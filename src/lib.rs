@@ -25,6 +25,7 @@ pub mod app;
 pub mod cpu;
 #[cfg(feature = "mpi")]
 pub mod distributed;
+pub mod encoders;
 pub mod equations;
 pub mod error;
 pub mod gpu;
@@ -47,7 +48,7 @@ pub use model::{
 };
 pub use neurons::{
     AdExParams, AdExPattern, CurrentSynapse, HhParams, IzhikevichParams, IzhikevichType, LifCondParams,
-    LifParams, NeuronModel,
+    LifParams, NeuronModel, PoissonSequenceParams,
 };
 pub use sim::{Backend, Engine, RateRecord, RunCounters, SimOptions, Simulator, SpikeTrain};
 

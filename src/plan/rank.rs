@@ -107,6 +107,13 @@ pub(super) fn check_distributable(net: &Network, ranks: u32) -> Result<()> {
                 .any(|p| matches!(p.model, NeuronModel::Equation(_))),
             "user-defined (equation) neuron models",
         ),
+        (
+            // Its rate table is indexed by the population's size, which a rank does not hold.
+            net.populations
+                .iter()
+                .any(|p| matches!(p.model, NeuronModel::PoissonSequence(_))),
+            "Poisson-sequence encoder populations",
+        ),
     ];
     if let Some((_, what)) = unsupported.iter().find(|(present, _)| *present) {
         return Err(invalid(
