@@ -87,10 +87,10 @@ def engine_rule(connector, same: bool) -> Optional[Dict[str, Any]]:
     n = getattr(connector, "n", None)
     if not isinstance(n, (int, np.integer)):
         return None
-    if kind is FixedNumberPreConnector:
-        return spikegpu.fixed_indegree(int(n), autapses, multapses=bool(connector.with_replacement))
-    if kind is FixedNumberPostConnector:
-        return spikegpu.fixed_outdegree(int(n), autapses, multapses=bool(connector.with_replacement))
+    if kind is FixedNumberPreConnector and not connector.with_replacement:
+        return spikegpu.fixed_indegree(int(n), autapses)
+    if kind is FixedNumberPostConnector and not connector.with_replacement:
+        return spikegpu.fixed_outdegree(int(n), autapses)
     if kind is FixedTotalNumberConnector and connector.with_replacement:
         return spikegpu.fixed_total(int(n), autapses)
     return None
