@@ -131,6 +131,7 @@ const TABLES: &[Table] = &[
         key("p0", "-", "required by gaussian", "[0, 1]", "Probability at distance 0: p(d) = p0 exp(-d^2 / (2 sigma^2))"),
         key("sigma", "position units", "required by gaussian", "> 0", "Width of the distance rule; both populations need `positions`"),
         key("autapses", "-", "false", "true, false", "Whether a neuron may connect to itself (pre = post)"),
+        key("multapses", "-", "false", "true, false", "fixed_indegree, fixed_outdegree: draw with replacement, so a pair may repeat (NEST's allow_multapses); fixed_total always does"),
         key("connections", "-", "required by explicit", "a list of [pre, post, weight, delay_ms]", "The synapses, one by one"),
     ]},
     Table { path: "projection.plasticity", heading: "`plasticity = { ... }`", about: "Spike-timing-dependent plasticity (pair rule, or Pfister & Gerstner 2006 triplet rules); the rule sets the defaults the other keys change.", keys: &[

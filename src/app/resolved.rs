@@ -198,7 +198,8 @@ fn projections(s: &mut String, net: &Network) {
             "projection {k}: {} -> {}, {:?}",
             pre.name, post.name, p.receptor
         );
-        let _ = writeln!(s, "  connectivity = {}", connectivity(&p.connectivity));
+        let multapses = if p.multapses { ", multapses" } else { "" };
+        let _ = writeln!(s, "  connectivity = {}{multapses}", connectivity(&p.connectivity));
         let _ = writeln!(s, "  weight       = {}", dist(&p.weight, unit));
         let _ = writeln!(s, "  delay        = {}", dist(&p.delay_ms, Dim::Time));
         if p.procedural {

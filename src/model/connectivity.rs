@@ -34,7 +34,9 @@ pub struct Connection {
 
 /// How the pairs (pre, post) of a projection are chosen. Every rule is deterministic from the
 /// seed; `autapses` only matters when pre and post are the same population. Multapses are
-/// never created except by `FixedTotal`, which draws pairs with replacement as NEST does.
+/// created by `FixedTotal`, which draws pairs with replacement as NEST does, and by the degree
+/// rules where the projection allows them ([`crate::NetworkBuilder::multapses`]; `k` stays at
+/// most the population's size).
 #[derive(Clone, Debug, PartialEq)]
 pub enum Connectivity {
     /// Each pair independently with probability `p`.
@@ -44,14 +46,14 @@ pub enum Connectivity {
         /// Whether a neuron may connect to itself.
         autapses: bool,
     },
-    /// Every post-synaptic neuron gets exactly `k` distinct sources.
+    /// Every post-synaptic neuron gets exactly `k` sources (distinct unless multapses).
     FixedInDegree {
         /// In-degree.
         k: u32,
         /// Whether a neuron may connect to itself.
         autapses: bool,
     },
-    /// Every pre-synaptic neuron gets exactly `k` distinct targets.
+    /// Every pre-synaptic neuron gets exactly `k` targets (distinct unless multapses).
     FixedOutDegree {
         /// Out-degree.
         k: u32,

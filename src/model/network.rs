@@ -29,6 +29,10 @@ pub struct Projection {
     /// Procedural: rows are regenerated from the seed on every spike instead of stored (see
     /// [`NetworkBuilder::procedural`]).
     pub procedural: bool,
+    /// Fixed in-degree and out-degree draw their sources or targets with replacement, so a
+    /// pair may be connected more than once (NEST's `allow_multapses`; see
+    /// [`NetworkBuilder::multapses`]).
+    pub multapses: bool,
 }
 
 /// A population of neurons of one model.

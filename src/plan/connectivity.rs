@@ -11,7 +11,7 @@ use crate::plan::PopulationPlan;
 use crate::plan::device_generated::device_projection;
 use crate::plan::fixed_total::{self, GenDist, GenProjection};
 use crate::plan::layout::{PopGpu, Synapse};
-use crate::plan::sampling::{distinct, for_each_bernoulli, parallel_chunks};
+use crate::plan::sampling::{distinct, for_each_bernoulli, parallel_chunks, with_replacement};
 use crate::rng::{PhiloxStream, philox4x32_10, stream};
 
 /// One projection's synapses, rows local to its pre-synaptic population.
@@ -165,7 +165,7 @@ impl<'a> Generator<'a> {
             }
             Connectivity::OneToOne => push(rng, i),
             Connectivity::FixedOutDegree { k, autapses } => {
-                for j in distinct(rng, post_size, *k, self.excluded(*autapses, i)) {
+                for j in self.sources_or_targets(rng, post_size, *k, self.excluded(*autapses, i)) {
                     push(rng, j);
                 }
             }
@@ -197,12 +197,22 @@ impl<'a> Generator<'a> {
         (of(self.proj.pre.index), of(self.proj.post.index))
     }
 
+    /// `k` of `0..n` (skipping `exclude`): distinct, or drawn with replacement (sorted) where
+    /// the projection allows multapses.
+    fn sources_or_targets(&self, rng: &mut PhiloxStream, n: u32, k: u32, exclude: Option<u32>) -> Vec<u32> {
+        if self.proj.multapses {
+            with_replacement(rng, n, k, exclude)
+        } else {
+            distinct(rng, n, k, exclude)
+        }
+    }
+
     /// Fixed in-degree, column-wise: each post-synaptic neuron draws its sources from its own
     /// stream; the edges are then sorted into rows.
     fn fixed_in_degree_edges(&self, k_in: u32, autapses: bool) -> Vec<Edge> {
         let mut edges = parallel_chunks(self.post.size, self.threads, |j, out| {
             let mut rng = PhiloxStream::new(self.key, self.column_stream(), j);
-            for i in distinct(&mut rng, self.pre.size, k_in, self.excluded(autapses, j)) {
+            for i in self.sources_or_targets(&mut rng, self.pre.size, k_in, self.excluded(autapses, j)) {
                 let (w, d) = self.draw(&mut rng);
                 out.push((i, j, w, d));
             }

@@ -32,6 +32,22 @@ pub(super) fn distinct(rng: &mut PhiloxStream, n: u32, k: u32, exclude: Option<u
     out
 }
 
+/// `k` independent uniform draws from `0..n` without `exclude`, sorted (multapses).
+pub(super) fn with_replacement(rng: &mut PhiloxStream, n: u32, k: u32, exclude: Option<u32>) -> Vec<u32> {
+    let m = n - u32::from(exclude.is_some());
+    let mut out: Vec<u32> = (0..k)
+        .map(|_| {
+            let c = below(rng, m);
+            match exclude {
+                Some(x) if c >= x => c + 1,
+                _ => c,
+            }
+        })
+        .collect();
+    out.sort_unstable();
+    out
+}
+
 /// Calls `f` for each index in `0..n` selected independently with probability `p`, in
 /// ascending order, by geometric skipping (work proportional to the selected count).
 pub(super) fn for_each_bernoulli(

@@ -353,3 +353,100 @@ fn delays_are_rounded_to_ticks_and_at_least_one() {
     assert!(delays.iter().all(|&d| (1..=30).contains(&d)));
     assert!(delays.contains(&1) && delays.contains(&30));
 }
+
+/// `multapses` (NEST's `allow_multapses`, issue 14): fixed in- and out-degree draw with
+/// replacement, so pairs repeat about as often as independent uniform draws predict
+/// (k(k-1)/2 / n per neuron), while the degrees stay exact and autapses stay excluded.
+#[test]
+fn multapses_draw_with_replacement_and_keep_the_degrees_exact() {
+    let duplicates = |p: &[(u32, u32)]| {
+        let mut sorted = p.to_vec();
+        sorted.sort_unstable();
+        sorted.windows(2).filter(|w| w[0] == w[1]).count()
+    };
+    let build_multapses = |rule: Connectivity, same: bool| {
+        let mut b = NetworkBuilder::new(0.1, 77);
+        let lif = || NeuronModel::Lif(LifParams::default());
+        let pre = b
+            .population("pre", N_PRE, lif(), InitialValue::Constant(-60.0))
+            .unwrap();
+        let post = if same {
+            pre
+        } else {
+            b.population("post", N_POST, lif(), InitialValue::Constant(-60.0))
+                .unwrap()
+        };
+        let proj = b
+            .projection(
+                pre,
+                post,
+                rule,
+                WeightDist::Constant(1.0),
+                WeightDist::Constant(1.0),
+                Receptor::Excitatory,
+            )
+            .unwrap();
+        b.multapses(proj, true).unwrap();
+        Plan::new(&b.build().unwrap()).unwrap()
+    };
+    let plan = build_multapses(
+        Connectivity::FixedInDegree {
+            k: 37,
+            autapses: true,
+        },
+        false,
+    );
+    let p = pairs(&plan, N_PRE);
+    assert!(in_degrees(&p, N_POST).iter().all(|&d| d == 37));
+    // Expected repeats: 200 targets x C(37, 2) / 300 = 444 (sd about 21).
+    let repeats = duplicates(&p);
+    assert!(
+        (340..=550).contains(&repeats),
+        "{repeats} repeated pairs, expected about 444"
+    );
+
+    let plan = build_multapses(
+        Connectivity::FixedOutDegree {
+            k: 25,
+            autapses: false,
+        },
+        true,
+    );
+    let p = pairs(&plan, 0);
+    for pre in 0..N_PRE {
+        assert_eq!(plan.row(pre).count(), 25);
+    }
+    assert!(p.iter().all(|&(i, j)| i != j), "no autapses");
+    // 300 sources x C(25, 2) / 299 = 301 expected.
+    let repeats = duplicates(&p);
+    assert!(
+        (220..=390).contains(&repeats),
+        "{repeats} repeated pairs, expected about 301"
+    );
+
+    let mut b = NetworkBuilder::new(0.1, 1);
+    let a = b
+        .population(
+            "a",
+            10,
+            NeuronModel::Lif(LifParams::default()),
+            InitialValue::Constant(-60.0),
+        )
+        .unwrap();
+    let rule = Connectivity::FixedProbability {
+        p: 0.5,
+        autapses: false,
+    };
+    let proj = b
+        .projection(
+            a,
+            a,
+            rule,
+            WeightDist::Constant(1.0),
+            WeightDist::Constant(1.0),
+            Receptor::Excitatory,
+        )
+        .unwrap();
+    let e = b.multapses(proj, true).unwrap_err().to_string();
+    assert!(e.contains("multapses") && e.contains("fixed_indegree"), "{e}");
+}

@@ -386,3 +386,30 @@ fn per_neuron_initial_values_start_each_neuron_at_its_value_on_both_backends() {
     ));
     assert!(e.contains("is a list"), "{e}");
 }
+
+/// `multapses` in a model file's connectivity table: taken by fixed in/out-degree, refused
+/// elsewhere with the field named.
+#[test]
+fn multapses_key_is_taken_by_the_degree_rules_and_refused_elsewhere() {
+    let projection = |conn: &str| {
+        format!(
+            "{MINIMAL}[[projection]]\npre = \"a\"\npost = \"a\"\nconnectivity = {{ {conn} }}\nweight = 1\ndelay = \"1 ms\"\nreceptor = \"exc\"\n"
+        )
+    };
+    let file = modelfile::parse(
+        &projection("rule = \"fixed_indegree\", k = 8, multapses = true"),
+        "m.toml",
+        None,
+    )
+    .unwrap();
+    assert!(file.network.projections[0].multapses);
+    let e = error_of(&projection(
+        "rule = \"fixed_probability\", p = 0.1, multapses = true",
+    ));
+    assert!(
+        e.contains("connectivity.multapses") && e.contains("fixed_indegree"),
+        "{e}"
+    );
+    let e = error_of(&projection("rule = \"fixed_total\", n = 10, multapses = false"));
+    assert!(e.contains("connectivity.multapses"), "{e}");
+}

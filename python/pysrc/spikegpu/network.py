@@ -114,14 +114,16 @@ def fixed_probability(p: float, autapses: bool = False) -> Dict[str, Any]:
     return {"rule": "fixed_probability", "p": p, "autapses": autapses}
 
 
-def fixed_indegree(k: int, autapses: bool = False) -> Dict[str, Any]:
-    """Every target gets exactly ``k`` distinct sources."""
-    return {"rule": "fixed_indegree", "k": k, "autapses": autapses}
+def fixed_indegree(k: int, autapses: bool = False, multapses: bool = False) -> Dict[str, Any]:
+    """Every target gets exactly ``k`` sources: distinct, or drawn with replacement with
+    ``multapses=True`` (NEST's ``allow_multapses``)."""
+    return {"rule": "fixed_indegree", "k": k, "autapses": autapses, "multapses": multapses}
 
 
-def fixed_outdegree(k: int, autapses: bool = False) -> Dict[str, Any]:
-    """Every source gets exactly ``k`` distinct targets."""
-    return {"rule": "fixed_outdegree", "k": k, "autapses": autapses}
+def fixed_outdegree(k: int, autapses: bool = False, multapses: bool = False) -> Dict[str, Any]:
+    """Every source gets exactly ``k`` targets: distinct, or drawn with replacement with
+    ``multapses=True``."""
+    return {"rule": "fixed_outdegree", "k": k, "autapses": autapses, "multapses": multapses}
 
 
 def fixed_total(n: int, autapses: bool = False) -> Dict[str, Any]:

@@ -44,6 +44,17 @@ impl Build<'_> {
         if p.procedural {
             self.builder.procedural(id)?;
         }
+        if let Some(allow) = p.connectivity.multapses {
+            let rule = p.connectivity.rule.get_ref().as_str();
+            if !(matches!(rule, "fixed_indegree" | "fixed_outdegree") || rule == "fixed_total" && allow) {
+                return self.loader.err(
+                    p.connectivity.rule.span(),
+                    &format!("{what}.connectivity.multapses"),
+                    "applies to fixed_indegree and fixed_outdegree (fixed_total always draws with replacement)",
+                );
+            }
+            self.builder.multapses(id, allow)?;
+        }
         if let Some(sp) = &p.plasticity {
             let what = format!("{what}.plasticity");
             let mut rule = self.loader.plasticity(sp, &what, weight_unit)?;

@@ -268,6 +268,8 @@ pub(super) struct FileConnectivity {
     pub(super) sigma: Option<f64>,
     #[serde(default)]
     pub(super) autapses: bool,
+    /// Fixed in/out-degree: draw with replacement (a pair may repeat).
+    pub(super) multapses: Option<bool>,
     pub(super) connections: Option<Vec<(u32, u32, f64, f64)>>,
 }
 

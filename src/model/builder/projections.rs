@@ -43,6 +43,7 @@ impl NetworkBuilder {
             receptor,
             plasticity: None,
             procedural: false,
+            multapses: false,
         });
         Ok(ProjectionId {
             network: self.net.id,
@@ -94,6 +95,31 @@ impl NetworkBuilder {
         }
         self.net.projections[proj.index].procedural = true;
         Ok(())
+    }
+
+    /// Lets a fixed in-degree or out-degree projection connect a pair more than once: each
+    /// of the `k` sources (targets) is drawn independently, with replacement, as NEST does
+    /// with `allow_multapses = true` (its default). Without it the `k` are distinct. Fixed
+    /// total always draws with replacement; the other rules never repeat a pair.
+    pub fn multapses(&mut self, proj: ProjectionId, allow: bool) -> Result<()> {
+        self.check_projection(proj)?;
+        let p = &mut self.net.projections[proj.index];
+        match p.connectivity {
+            Connectivity::FixedInDegree { .. } | Connectivity::FixedOutDegree { .. } => {
+                p.multapses = allow;
+                Ok(())
+            }
+            Connectivity::FixedTotal { .. } if allow => Ok(()),
+            _ => Err(invalid(
+                format!("projection {}.multapses", proj.index),
+                allow,
+                if allow {
+                    "applies to fixed_indegree, fixed_outdegree and fixed_total only"
+                } else {
+                    "fixed_total draws its pairs with replacement; multapses = false applies to fixed_indegree and fixed_outdegree"
+                },
+            )),
+        }
     }
 }
 
