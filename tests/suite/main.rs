@@ -16,7 +16,6 @@ mod gpu_vs_cpu;
 mod microcircuit;
 mod model_files;
 mod models;
-#[cfg(feature = "mpi")]
 mod mpi;
 mod neuron_tables;
 mod plasticity;
