@@ -15,10 +15,11 @@
 //! neuron scaled to sum to 16 after every image.
 //!
 //! `cargo run --release --example diehl_cook -- [--backend cpu|gpu] [--epochs N]
-//! [--train N] [--present-ms MS] [--rest-ms MS] [--dt-ms MS] [--rate-hz HZ] [--seed S]
+//! [--train N] [--test N] [--present-ms MS] [--rest-ms MS] [--dt-ms MS] [--rate-hz HZ] [--seed S]
 //! [--excitatory N] [--theta-plus-mv MV] [--weight-sum W]`
 //!
-//! Prints a progress line and a final JSON line (`train_images, test_images, excitatory,
+//! `--train N` / `--test N` keep the first N images of the shuffled training / held-out sets
+//! (shorter runs, e.g. to time lavapipe). Prints a progress line and a final JSON line (`train_images, test_images, excitatory,
 //! test_accuracy, train_images_per_s, backend, synops_per_sample, ...`).
 
 use anyhow::{Context, bail};
@@ -30,6 +31,7 @@ struct Options {
     params: DiehlCookParams,
     backend: Backend,
     train_limit: Option<usize>,
+    test_limit: Option<usize>,
 }
 
 fn parse_options() -> anyhow::Result<Options> {
@@ -37,6 +39,7 @@ fn parse_options() -> anyhow::Result<Options> {
         params: DiehlCookParams::default(),
         backend: Backend::Cpu,
         train_limit: None,
+        test_limit: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -51,6 +54,7 @@ fn parse_options() -> anyhow::Result<Options> {
             "--backend" => o.backend = value.parse()?,
             "--epochs" => p.epochs = value.parse()?,
             "--train" => o.train_limit = Some(value.parse()?),
+            "--test" => o.test_limit = Some(value.parse()?),
             "--present-ms" => p.present_ms = number()?,
             "--rest-ms" => p.rest_ms = number()?,
             "--dt-ms" => p.dt_ms = number()?,
@@ -76,10 +80,9 @@ fn main() -> anyhow::Result<()> {
     let o = parse_options()?;
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/data/digits8x8.txt");
     let digits = Digits::parse(&std::fs::read_to_string(path).with_context(|| path.to_string())?)?;
-    let (mut train, test) = digits.split(o.params.seed, 0.25);
-    if let Some(n) = o.train_limit {
-        train.truncate(n);
-    }
+    let (mut train, mut test) = digits.split(o.params.seed, 0.25);
+    train.truncate(o.train_limit.unwrap_or(train.len()));
+    test.truncate(o.test_limit.unwrap_or(test.len()));
     let p = &o.params;
     eprintln!(
         "diehl_cook: {} training images x {} epochs, {} test, {} excitatory, dt {} ms, {} ms + {} ms rest",

@@ -28,6 +28,7 @@ mod shaders;
 mod sizes;
 mod stage_declarations;
 mod statistics;
+mod synops;
 mod threads;
 mod validation;
 mod weights;
