@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the Python package (python/) into a virtual environment with pip, as a user would,
-# and runs its tests: the API, errors, the same network three ways, closed-loop overhead,
+# and runs its tests: the API, errors, the same network three ways, closed-loop overhead, NIR,
 # PyNN's system scenarios and PyNN's examples on pyNN.spikegpu.
 #   PYTHON=python3.13 ./python/run-tests.sh [pytest arguments]
 set -euo pipefail
@@ -14,6 +14,6 @@ fi
 echo "== cargo fmt and clippy of the extension crate (root commands skip it: it needs Python)"
 (cd .. && cargo fmt --check -p spikegpu-python && cargo clippy --release -p spikegpu-python -- -D warnings)
 echo "== pip install ./python (maturin builds the extension)"
-"$venv/bin/python" -m pip install --quiet . "pyNN==0.13.0" neo quantities scipy matplotlib pytest
+"$venv/bin/python" -m pip install --quiet . "pyNN==0.13.0" neo quantities scipy matplotlib pytest "nir>=1.0,<1.1"
 echo "== pytest python/tests"
 "$venv/bin/python" -m pytest -q -p no:cacheprovider tests "$@"

@@ -3,6 +3,7 @@
 
 use crate::error::{Result, invalid};
 use crate::model::{Network, NeuronModel, NeuronParam, PerNeuron, Population, StateVar};
+use crate::neurons::poisson_sequence;
 use crate::plan::PopulationPlan;
 use crate::plan::layout::{NeuronState, PopGpu};
 use crate::plan::resources::try_vec;
@@ -42,6 +43,12 @@ pub(super) fn plan_populations(
             model: pop.model.id(),
             c: pop.model.constants(dt),
         };
+        let table = match &pop.model {
+            NeuronModel::PoissonSequence(seq) => {
+                poisson_sequence::append_table(seq, dt, &mut tables.source_ticks)
+            }
+            _ => 0,
+        };
         for i in 0..pop.size {
             let neuron = Neuron {
                 pop,
@@ -51,6 +58,7 @@ pub(super) fn plan_populations(
                 initial_key,
                 network_key,
                 dt,
+                table,
             };
             let (state, params) = neuron.state_and_params(&mut tables.source_ticks)?;
             tables.initial_state.push(state);
@@ -77,6 +85,8 @@ struct Neuron<'a> {
     initial_key: [u32; 2],
     network_key: [u32; 2],
     dt: f64,
+    /// Offset of the population's table in `source_ticks` (Poisson sequences).
+    table: u32,
 }
 
 impl Neuron<'_> {
@@ -128,6 +138,12 @@ impl Neuron<'_> {
                 abcd.map(|x| x as f32)
             }
             NeuronModel::PoissonSource { rate_hz } => self.poisson_source_params(*rate_hz),
+            NeuronModel::PoissonSequence(_) => [
+                f32::from_bits(self.table),
+                f32::from_bits(stream::POISSON_SEQUENCE + self.pi),
+                f32::from_bits(self.global),
+                f32::from_bits(self.i),
+            ],
             NeuronModel::SpikeSource { spike_times_ms } => {
                 let times = &spike_times_ms[self.i as usize];
                 let params = [

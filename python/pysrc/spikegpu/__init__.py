@@ -124,3 +124,7 @@ def raster(sim: _EngineSimulator, path: str, title: Optional[str] = None, size=(
     """Writes the recorded spikes of `sim` as a raster PNG at `path` (population colours, rates
     below), drawn by the engine as `spikegpu run` draws it; no plotting library needed."""
     sim.raster(path, title, size)
+
+
+# NIR interchange (needs the `nir` package only when used): spikegpu.nir.load / save.
+from . import nir  # noqa: E402

@@ -52,6 +52,22 @@ impl NetworkBuilder {
                 ));
             }
         }
+        if let NeuronModel::PoissonSequence(seq) = &model {
+            if seq.rates_hz.is_empty() {
+                return Err(invalid(
+                    format!("{owner}.rates_hz"),
+                    "no stimuli",
+                    "needs at least one stimulus, one rate per neuron (model files: an [[encoder]] table)",
+                ));
+            }
+            if let Some(k) = seq.rates_hz.iter().position(|row| row.len() != size as usize) {
+                return Err(invalid(
+                    format!("{owner}.rates_hz[{k}]"),
+                    format!("{} rates", seq.rates_hz[k].len()),
+                    &format!("must hold one rate per neuron ({size})"),
+                ));
+            }
+        }
         v_init_mv.validate(&format!("{owner}.v_init_mv"))?;
         self.net.populations.push(Population {
             name: name.to_string(),
@@ -125,7 +141,10 @@ impl NetworkBuilder {
         let field = format!("population '{}'.per_neuron {param:?}", p.name);
         if matches!(
             p.model,
-            NeuronModel::Izhikevich(_) | NeuronModel::SpikeSource { .. } | NeuronModel::PoissonSource { .. }
+            NeuronModel::Izhikevich(_)
+                | NeuronModel::SpikeSource { .. }
+                | NeuronModel::PoissonSource { .. }
+                | NeuronModel::PoissonSequence(_)
         ) {
             return Err(invalid(
                 field,
