@@ -101,7 +101,7 @@ const TABLES: &[Table] = &[
         key("model", "-", REQUIRED, "a built-in model (below) or a `[[neuron_model]]` name", "The neuron model"),
         key("preset", "-", "none", "the model's presets (below)", "Named parameter set, applied before `params`"),
         key("params", "-", "the model's defaults", "the model's parameters (below)", "Parameters: `{ tau_m = \"20 ms\" }`, `{ tau_m_ms = 20 }` or `{ tau_m = 20 }` (canonical unit)"),
-        key("init", "-", "the model's resting state", "the model's state variables (below)", "Initial values: a value or a distribution per variable"),
+        key("init", "-", "the model's resting state", "the model's state variables (below)", "Initial values: a value, a distribution or a list of one value per neuron, per variable"),
         key("spike_times_ms", "ms", REQUIRED, "one list of times >= 0 per neuron", "`spike_source` only: each neuron's spike times"),
         key("heterogeneity", "-", "none", "izhikevich2003-excitatory, izhikevich2003-inhibitory", "`izhikevich` only: per-neuron (a, b, c, d) as in Izhikevich 2003, drawn with the connectivity seed"),
         key("izhikevich_abcd", "-", "none", "one [a, b, c, d] per neuron", "`izhikevich` only: explicit per-neuron parameters"),
@@ -279,7 +279,8 @@ pub fn model_files_markdown() -> String {
         "\n# Neuron models\n\n\
          A parameter goes in a population's `params = { ... }` as a number in the canonical unit\n\
          (`tau_m = 20`), a quantity with a unit (`tau_m = \"20 ms\"`), or a number with the unit in\n\
-         the key (`tau_m_ms = 20`). `init = { v = ... }` sets initial state variables; the\n\
+         the key (`tau_m_ms = 20`). `init = { v = ... }` sets initial state variables (a value, a\n\
+         distribution, or a list of one value per neuron: `v = [-65, -60, \"-58 mV\"]`); the\n\
          variables below are also the names `[[record.state]]` probes take.\n",
     );
     for spec in BUILTIN.iter() {

@@ -93,27 +93,29 @@ impl Neuron<'_> {
     /// The initial membrane potential: V always has a value, drawn from its own stream.
     fn v(&self) -> f64 {
         let v = self.initial(StateVar::V).expect("V always has an initial value");
-        v.sample(&mut PhiloxStream::new(
-            self.initial_key,
-            stream::INIT + self.pi,
+        v.sample(
+            &mut PhiloxStream::new(self.initial_key, stream::INIT + self.pi, self.i),
             self.i,
-        ))
+        )
     }
 
     /// The initial value of another state variable, if the population sets one, from stream
     /// `slot` of the population's 16 (1 U, 2 SynExc, 3 SynInh).
     fn other(&self, var: StateVar, slot: u32) -> Option<f64> {
         self.initial(var).map(|x| {
-            x.sample(&mut PhiloxStream::new(
-                self.initial_key,
-                stream::INIT_VAR + 16 * self.pi + slot,
+            x.sample(
+                &mut PhiloxStream::new(self.initial_key, stream::INIT_VAR + 16 * self.pi + slot, self.i),
                 self.i,
-            ))
+            )
         })
     }
 
     fn initial(&self, var: StateVar) -> Option<crate::model::InitialValue> {
-        self.pop.initial.iter().find(|(v, _)| *v == var).map(|(_, x)| *x)
+        self.pop
+            .initial
+            .iter()
+            .find(|(v, _)| *v == var)
+            .map(|(_, x)| x.clone())
     }
 
     /// The neuron's initial state and its four per-neuron parameters (their meaning depends
@@ -189,11 +191,14 @@ impl Neuron<'_> {
             };
             q[k] = match values {
                 PerNeuron::Values(v) => v[i as usize],
-                PerNeuron::Drawn(d) => d.sample(&mut PhiloxStream::new(
-                    self.network_key,
-                    stream::INIT_VAR + 16 * self.pi + 8 + k as u32,
+                PerNeuron::Drawn(d) => d.sample(
+                    &mut PhiloxStream::new(
+                        self.network_key,
+                        stream::INIT_VAR + 16 * self.pi + 8 + k as u32,
+                        i,
+                    ),
                     i,
-                )),
+                ),
             };
         }
         if let Some(reset) = model.reset_mv().filter(|&r| q[0] <= r) {

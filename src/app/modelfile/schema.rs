@@ -60,6 +60,8 @@ pub enum RawDist {
     Value(Raw),
     /// A distribution table.
     Table(DistTable),
+    /// One value per neuron (initial values only).
+    List(Vec<Raw>),
 }
 
 /// The forms a distribution takes, with examples (in messages).
@@ -73,6 +75,7 @@ impl<'de> Deserialize<'de> for RawDist {
             toml::Value::Table(t) => t.try_into::<DistTable>().map(RawDist::Table).map_err(|e| {
                 serde::de::Error::custom(format!("{}; a distribution is {DIST_FORMS}", e.message().trim()))
             }),
+            toml::Value::Array(list) => Ok(RawDist::List(list.into_iter().map(Raw::from_value).collect())),
             other => Ok(RawDist::Value(Raw::from_value(other))),
         }
     }

@@ -68,7 +68,7 @@ impl NetworkBuilder {
                 ));
             }
         }
-        v_init_mv.validate(&format!("{owner}.v_init_mv"))?;
+        v_init_mv.validate(&format!("{owner}.v_init_mv"), size)?;
         self.net.populations.push(Population {
             name: name.to_string(),
             size,
@@ -95,7 +95,7 @@ impl NetworkBuilder {
     /// Sets the initial value of a state variable of `pop`.
     pub fn initial_value(&mut self, pop: PopulationId, var: StateVar, value: InitialValue) -> Result<()> {
         let p = self.population_mut(pop)?;
-        value.validate(&format!("population '{}'.initial {var:?}", p.name))?;
+        value.validate(&format!("population '{}'.initial {var:?}", p.name), p.size)?;
         p.initial.retain(|(v, _)| *v != var);
         p.initial.push((var, value));
         Ok(())
@@ -175,7 +175,7 @@ impl NetworkBuilder {
                     }
                 }
             }
-            PerNeuron::Drawn(d) => d.validate(&field)?,
+            PerNeuron::Drawn(d) => d.validate(&field, p.size)?,
         }
         p.per_neuron.retain(|(q, _)| *q != param);
         p.per_neuron.push((param, values));
