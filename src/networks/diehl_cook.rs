@@ -14,15 +14,18 @@
 //! the class it responds to most, then the held-out images, each classified by the class
 //! whose neurons spike most on average.
 //!
-//! The schedule is fixed in advance, so the input trains are generated on the host from the
-//! seed (Philox streams) and the network runs them from a spike source table: the same seed
-//! gives the same spikes, and the same accuracy, on each backend.
+//! The images reach the network through the rate encoder ([`crate::encoders::Encoder::Rate`]):
+//! the whole sequence of images and rests is played on the device from one table of rates,
+//! with counter-based Poisson draws, so the same seed gives the same spikes, and the same
+//! accuracy, on each backend. Training still stops after every image for the weight
+//! normalisation (a read-back and a write of the 6,400 input weights).
 
+use crate::encoders::{Encoder, Presentation};
 use crate::error::{Error, Result, invalid};
 use crate::model::plasticity::{Pairing, StdpParams};
 use crate::model::{
     Connection, Connectivity, InitialValue, Network, NetworkBuilder, PopulationId, ProjectionId, Receptor,
-    WeightDist,
+    Seeds, WeightDist,
 };
 use crate::neurons::{EquationNeuron, NeuronModel};
 use crate::rng::{PhiloxStream, seed_key};
@@ -34,8 +37,10 @@ pub const PIXELS: usize = 64;
 pub const MAX_PIXEL: u8 = 16;
 /// The symbols of the data file's pixel values, 0 to 16.
 const SYMBOLS: &[u8; 17] = b"0123456789abcdefg";
-/// Philox stream of the training presentations (the evaluation uses the next one).
+/// Philox stream of the split and the training orders.
 const TRAIN_STREAM: u32 = 0x00D1_0000;
+/// Mixed into the seed of the evaluation network's input trains.
+const EVAL_INPUT_SEED: u64 = 0x5EED_E7A1;
 
 /// Labelled 8x8 images.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -313,39 +318,22 @@ struct Handles {
     input_weights: ProjectionId,
 }
 
-/// Poisson trains of 64 inputs showing `images` one after another (`present` ticks of input,
-/// then silence until `period` ticks), each presentation from its own Philox stream.
-fn input_trains(digits: &Digits, images: &[usize], p: &DiehlCookParams, stream: u32) -> Vec<Vec<f64>> {
-    let (present, period) = p.ticks();
-    let key = seed_key(p.seed);
-    let mut trains = vec![Vec::new(); PIXELS];
-    for (k, &image) in images.iter().enumerate() {
-        let start = k as u64 * period;
-        for (i, train) in trains.iter_mut().enumerate() {
-            let rate = p.max_rate_hz * f64::from(digits.pixels[image][i]) / f64::from(MAX_PIXEL);
-            let per_tick = rate * p.dt_ms * 1e-3;
-            if per_tick <= 0.0 {
-                continue;
-            }
-            // Bernoulli per tick, drawn as geometric gaps between spikes.
-            let mut rng = PhiloxStream::new(key, stream, (k * PIXELS + i) as u32);
-            let log_q = (1.0 - per_tick.min(1.0 - 1e-12)).ln();
-            let mut tick = 0u64;
-            loop {
-                let gap = if per_tick >= 1.0 {
-                    1
-                } else {
-                    ((rng.uniform_open0().ln() / log_q).floor() as u64) + 1
-                };
-                tick += gap;
-                if tick > present {
-                    break;
-                }
-                train.push((start + tick - 1) as f64 * p.dt_ms);
-            }
-        }
+/// The rate-coded images (intensity = pixel / 16) shown one after another from time 0.
+fn rate_encoder(digits: &Digits, images: &[usize], p: &DiehlCookParams) -> Encoder {
+    let stimuli = images
+        .iter()
+        .map(|&k| {
+            digits.pixels[k]
+                .iter()
+                .map(|&x| f64::from(x) / f64::from(MAX_PIXEL))
+                .collect()
+        })
+        .collect();
+    Encoder::Rate {
+        stimuli,
+        max_rate_hz: p.max_rate_hz,
+        presentation: Presentation::new(p.present_ms, p.rest_ms),
     }
-    trains
 }
 
 /// The network presenting `images`: plastic input weights when `frozen` is `None`, else fixed
@@ -357,20 +345,17 @@ fn network(
     frozen: Option<Vec<f64>>,
 ) -> Result<(Network, Handles)> {
     let mut b = NetworkBuilder::new(p.dt_ms, p.seed);
-    let stream = if frozen.is_some() {
-        TRAIN_STREAM + 1
+    // The evaluation draws its input trains from other Philox keys than training.
+    let input_seed = if frozen.is_some() {
+        p.seed ^ EVAL_INPUT_SEED
     } else {
-        TRAIN_STREAM
+        p.seed
     };
-    let trains = input_trains(digits, images, p, stream);
-    let inputs = b.population(
-        "inputs",
-        PIXELS as u32,
-        NeuronModel::SpikeSource {
-            spike_times_ms: trains,
-        },
-        InitialValue::Constant(0.0),
-    )?;
+    b.set_seeds(Seeds {
+        inputs: input_seed,
+        ..Seeds::all(p.seed)
+    });
+    let inputs = b.encoder("inputs", &rate_encoder(digits, images, p))?;
     let learning = frozen.is_none();
     let exc_neuron = NeuronConstants {
         tau_m: 100.0,
