@@ -3,7 +3,7 @@
 //! on scikit-learn's 8x8 digits (`examples/data/digits8x8.txt`).
 //!
 //! Each image is presented as Poisson trains (rate proportional to pixel intensity) from a
-//! spike source population of 64 inputs, followed by a rest without input. The inputs reach an
+//! rate encoder population of 64 inputs, followed by a rest without input. The inputs reach an
 //! excitatory layer of conductance LIF neurons with adaptive thresholds (a user-defined
 //! equation model: the threshold rises by `theta_plus_mv` at each spike) through pair STDP
 //! (nearest-spike traces); each excitatory neuron drives one inhibitory neuron, which inhibits
