@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 
 use std::time::Instant;
 
+use crate::app::sparsity::{Sparsity, sparsity};
 use crate::app::stats;
 use crate::error::{Result, invalid};
 use crate::model::Network;
@@ -101,6 +102,10 @@ pub struct BenchReport {
     pub equations_load_s: Option<f64>,
     /// Per-stage GPU timing, when asked for and run on the GPU backend.
     pub profile: Option<crate::gpu::StageProfile>,
+    /// SynOps, neuron updates, activation and connection sparsity and footprint
+    /// (NeuroBench's terms; flattened into the JSON).
+    #[serde(flatten)]
+    pub sparsity: Sparsity,
 }
 
 /// One population's firing rate in a benchmark run.
@@ -289,6 +294,7 @@ pub fn report(model: &str, net: &Network, sim: &Simulator, build_s: f64, run_s: 
         gpu_setup: sim.gpu_setup_times(),
         equations_load_s: equations_load_s(sim),
         profile: None,
+        sparsity: sparsity(net, sim),
     }
 }
 
@@ -371,7 +377,30 @@ pub fn table(reports: &[BenchReport]) -> String {
             );
         }
     }
+    s.push_str(&sparsity_table(reports));
     s.push_str(&population_table(reports));
+    s
+}
+
+/// One line a report: SynOps, neuron updates, sparsity and footprint (see [`Sparsity`]).
+pub fn sparsity_table(reports: &[BenchReport]) -> String {
+    let mut s = String::new();
+    let share = |x: Option<f64>| x.map_or("-".into(), |x| format!("{x:.6}"));
+    for r in reports {
+        let z = &r.sparsity;
+        let _ = writeln!(
+            s,
+            "{} {}: SynOps {} ({:.4e} per biological s), neuron updates {}, activation sparsity {}, connection sparsity {}, footprint {:.2} MiB",
+            r.model,
+            r.backend,
+            z.synops,
+            z.synops_per_bio_s,
+            z.neuron_updates,
+            share(z.activation_sparsity),
+            share(z.connection_sparsity),
+            z.footprint_bytes as f64 / 1048576.0
+        );
+    }
     s
 }
 

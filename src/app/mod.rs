@@ -14,6 +14,7 @@ pub mod reference;
 pub mod resolved;
 pub mod run;
 pub mod signals;
+pub mod sparsity;
 pub mod spike_stream;
 pub mod stats;
 pub mod sweep;

@@ -1,5 +1,6 @@
 //! Standard benchmark networks, built from their published definitions.
 
+pub mod diehl_cook;
 pub mod microcircuit;
 pub mod reward;
 
