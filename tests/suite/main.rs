@@ -4,6 +4,7 @@ mod cli;
 mod common;
 mod compact;
 mod connectivity;
+mod currents;
 mod equation_peers;
 mod equations;
 mod equations_engine;
