@@ -23,6 +23,7 @@
 
 pub mod app;
 pub mod cpu;
+pub mod encoders;
 pub mod equations;
 pub mod error;
 pub mod gpu;
@@ -45,7 +46,7 @@ pub use model::{
 };
 pub use neurons::{
     AdExParams, AdExPattern, CurrentSynapse, HhParams, IzhikevichParams, IzhikevichType, LifCondParams,
-    LifParams, NeuronModel,
+    LifParams, NeuronModel, PoissonSequenceParams,
 };
 pub use sim::{Backend, Engine, RateRecord, RunCounters, SimOptions, Simulator, SpikeTrain};
 

@@ -85,6 +85,8 @@ pub mod stream {
     pub const MODEL: u32 = 0x7000_0000;
     /// Poisson source population `p`: stream `POISSON_SOURCE + p` (counter: tick, neuron).
     pub const POISSON_SOURCE: u32 = 0x7800_0000;
+    /// Poisson sequence population `p`: stream `POISSON_SEQUENCE + p` (counter: tick, neuron).
+    pub const POISSON_SEQUENCE: u32 = 0x9000_0000;
     /// Column-wise connectivity (fixed in-degree) of projection `p`: `CONNECT_COLUMN + p`.
     pub const CONNECT_COLUMN: u32 = 0x1800_0000;
     /// Procedural projection `p`, regenerated on every spike: `PROCEDURAL + p` (also in WGSL).

@@ -108,6 +108,7 @@ fn model_name(model: &NeuronModel) -> String {
         NeuronModel::HodgkinHuxley(_) => "hh",
         NeuronModel::SpikeSource { .. } => "spike_source",
         NeuronModel::PoissonSource { .. } => "poisson_source",
+        NeuronModel::PoissonSequence(_) => "poisson_sequence",
         NeuronModel::Equation(eq) => return eq.definition().name.clone(),
     };
     builtin.to_string()

@@ -157,6 +157,25 @@ def test_per_neuron_thresholds_and_offsets_are_supported(sim):
     assert counts[0] == 0 and 0 < counts[1] < counts[2]
 
 
+def test_initial_values_given_per_neuron_start_each_neuron_there(sim):
+    """initialize(v=array), a view initialized separately, and a distribution the engine does
+    not draw itself (PyNN's generator draws it): the first sample of v is each neuron's value."""
+    from pyNN.random import RandomDistribution
+
+    p = sim.Population(4, sim.IF_curr_exp(v_rest=-65.0))
+    p.initialize(v=np.array([-70.0, -66.0, -62.0, -58.0]))
+    p[2:4].initialize(v=-55.0)
+    q = sim.Population(50, sim.IF_cond_exp(v_rest=-65.0))
+    q.initialize(v=RandomDistribution("normal_clipped", mu=-60.0, sigma=3.0, low=-62.0, high=-58.0))
+    p.record("v")
+    q.record("v")
+    sim.run(1.0)
+    first = np.asarray(p.get_data().segments[0].filter(name="v")[0])[0]
+    np.testing.assert_allclose(first, [-70.0, -66.0, -55.0, -55.0], atol=1e-4)
+    drawn = np.asarray(q.get_data().segments[0].filter(name="v")[0])[0]
+    assert drawn.min() >= -62.0 - 1e-4 and drawn.max() <= -58.0 + 1e-4 and np.unique(drawn).size > 40
+
+
 def pynn_run(backend: str):
     import pyNN.spikegpu as sim
     from pyNN.random import RandomDistribution

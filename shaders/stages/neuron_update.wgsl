@@ -23,7 +23,7 @@
 override WORKGROUP_SIZE: u32 = 256u;
 
 // neurons::model_id::EQUATION (not among the built-in models' generated constants).
-const MODEL_EQUATION: u32 = 7u;
+const MODEL_EQUATION: u32 = 8u;
 
 var<workgroup> wg_count: atomic<u32>;
 var<workgroup> wg_base: u32;
@@ -73,8 +73,9 @@ fn neuron_update(
         let in_i = f32(atomicExchange(&ring[ring_index(1u, slot, n, params.ring_slots, params.n_neurons)], 0)) * scale;
         let in_c = f32(atomicExchange(&current_in[n], 0)) * scale;
         var s = state[n];
-        // Per-neuron parameters: Izhikevich (a, b, c, d); spike sources (offset, count); the
-        // other models (threshold, bias current, -, -).
+        // Per-neuron parameters: Izhikevich (a, b, c, d); spike sources (offset, count); Poisson
+        // sequences (table offset, stream, neuron, local index); the other models (threshold,
+        // bias current, -, -).
         let q = neuron_params[n];
         switch p.model {
             case MODEL_LIF: { spiked = lif_update(&s, p, q.x, in_e, in_i, in_c + q.y); }
@@ -84,6 +85,7 @@ fn neuron_update(
             case MODEL_HH: { spiked = hh_update(&s, p, q.x, in_e, in_i, in_c + q.y); }
             case MODEL_SPIKE_SOURCE: { spiked = spike_source_update(&s, q, tick, control.tick_hi); }
             case MODEL_POISSON_SOURCE: { spiked = poisson_source_update(q, tick, control.tick_hi); }
+            case MODEL_POISSON_SEQUENCE: { spiked = poisson_sequence_update(q, p.size, tick, control.tick_hi); }
             default: {}
         }
         state[n] = s;

@@ -82,6 +82,7 @@ const TABLES: &[Table] = &[
         key("seed", "-", "0", "a whole number >= 0, or the table `seed` below", "One seed for connectivity, initial values and inputs, or separate seeds"),
         aliased("duration", &["duration_ms"], TIME, "1 s (`--duration` overrides)", "> 0", "How long `spikegpu run` simulates"),
         key("population", "-", "none", "tables `[[population]]`", "The populations, in order"),
+        key("encoder", "-", "none", "tables `[[encoder]]`", "Source populations fed by input encoders (rate, latency, delta, receptive_field, events)"),
         key("projection", "-", "none", "tables `[[projection]]`", "The projections between populations"),
         key("poisson", "-", "none", "tables `[[poisson]]`", "Independent Poisson inputs"),
         key("current", "-", "none", "tables `[[current]]`", "Injected currents"),
@@ -100,7 +101,7 @@ const TABLES: &[Table] = &[
         key("model", "-", REQUIRED, "a built-in model (below) or a `[[neuron_model]]` name", "The neuron model"),
         key("preset", "-", "none", "the model's presets (below)", "Named parameter set, applied before `params`"),
         key("params", "-", "the model's defaults", "the model's parameters (below)", "Parameters: `{ tau_m = \"20 ms\" }`, `{ tau_m_ms = 20 }` or `{ tau_m = 20 }` (canonical unit)"),
-        key("init", "-", "the model's resting state", "the model's state variables (below)", "Initial values: a value or a distribution per variable"),
+        key("init", "-", "the model's resting state", "the model's state variables (below)", "Initial values: a value, a distribution or a list of one value per neuron, per variable"),
         key("spike_times_ms", "ms", REQUIRED, "one list of times >= 0 per neuron", "`spike_source` only: each neuron's spike times"),
         key("heterogeneity", "-", "none", "izhikevich2003-excitatory, izhikevich2003-inhibitory", "`izhikevich` only: per-neuron (a, b, c, d) as in Izhikevich 2003, drawn with the connectivity seed"),
         key("izhikevich_abcd", "-", "none", "one [a, b, c, d] per neuron", "`izhikevich` only: explicit per-neuron parameters"),
@@ -154,6 +155,28 @@ const TABLES: &[Table] = &[
         aliased("tau_eligibility", &["tau_eligibility_ms"], TIME, REQUIRED, "> 0", "Eligibility trace time constant"),
         aliased("interval", &["interval_ms"], TIME, "dt", "> 0", "How often weights are updated"),
         key("channel", "-", "global", "global or a population's name (a declared `[[neuromodulator]]`)", "The neuromodulator channel"),
+    ]},
+    Table { path: "encoder", heading: "`[[encoder]]`", about: "A source population fed by an input encoder; later tables refer to it by `name` like any population. Stimulus k is shown from `start + k (present + rest)` for `present`, then `rest` of silence. Keys per kind: rate (stimuli, max_rate, present, rest, start): Poisson trains at max_rate x intensity, drawn on the device; latency (stimuli, scale, t_max or tau, threshold, present, rest, start): one spike per neuron and stimulus after t_max (1 - x) or tau ln(x / (x - threshold)); delta (signals, sample, threshold, start): ON neuron 2c and OFF neuron 2c + 1 of channel c fire per crossing of +/- threshold (send-on-delta); receptive_field (stimuli, neurons, low, high, field_width, max_rate, present, rest, start): Gaussian fields per scalar, Poisson at max_rate x activation; events (width, height, events, start): event (t, x, y, p) on neuron (y width + x) 2 + p, same-tick events of a neuron merged.", keys: &[
+        key("name", "-", REQUIRED, "unique text", "Name of the source population"),
+        key("kind", "-", REQUIRED, "rate, latency, delta, receptive_field, events", "The encoder"),
+        key("stimuli", "-", "required for rate, latency, receptive_field", "rows of one length; intensities in [0, 1] (rate, latency), finite scalars (receptive_field)", "One row per stimulus"),
+        aliased("max_rate", &["max_rate_hz"], RATE, "required for rate, receptive_field", ">= 0, max_rate x dt <= 1", "Rate of intensity 1 (of a field's centre)"),
+        aliased("present", &["present_ms"], TIME, "required for rate, latency, receptive_field", ">= one tick", "How long each stimulus is shown"),
+        aliased("rest", &["rest_ms"], TIME, "0", ">= 0", "Silence after each stimulus"),
+        aliased("start", &["start_ms"], TIME, "0", ">= 0", "Start of the first stimulus (delta: time of the first sample; events: added to every event time)"),
+        key("scale", "-", "linear", "linear, log", "Latency scale"),
+        aliased("t_max", &["t_max_ms"], TIME, "required for linear latency", "> 0", "Latency of intensity 0"),
+        aliased("tau", &["tau_ms"], TIME, "required for log latency", "> 0", "Membrane time constant of the log latency"),
+        key("threshold", "-", "0 (latency); required for delta", "latency: [0, 1) ((0, 1) for log); delta: > 0", "Latency: intensities at or below it do not fire; delta: the crossing step"),
+        key("signals", "-", "required for delta", "rows of one length, finite", "One row of samples per channel"),
+        aliased("sample", &["sample_ms"], TIME, "required for delta", ">= one tick", "Sampling interval"),
+        key("neurons", "-", "required for receptive_field", "whole number >= 2", "Fields per scalar"),
+        key("low", "-", "required for receptive_field", "finite", "Centre of the first field"),
+        key("high", "-", "required for receptive_field", "finite, > low", "Centre of the last field"),
+        key("field_width", "-", "1", "> 0", "Width (sigma) of each field in units of the centre spacing"),
+        key("width", "-", "required for events", "whole number >= 1", "Sensor width"),
+        key("height", "-", "required for events", "whole number >= 1", "Sensor height"),
+        key("events", "[t_ms, x, y, polarity] rows", "required for events", "sorted by time, t >= 0, x < width, y < height, polarity 0 or 1", "The address events"),
     ]},
     Table { path: "poisson", heading: "`[[poisson]]`", about: "One independent Poisson train per neuron of `target`. Give `rate` or `schedule`.", keys: &[
         key("target", "-", REQUIRED, "a population's name", "Driven population"),
@@ -263,7 +286,8 @@ pub fn model_files_markdown() -> String {
         "\n# Neuron models\n\n\
          A parameter goes in a population's `params = { ... }` as a number in the canonical unit\n\
          (`tau_m = 20`), a quantity with a unit (`tau_m = \"20 ms\"`), or a number with the unit in\n\
-         the key (`tau_m_ms = 20`). `init = { v = ... }` sets initial state variables; the\n\
+         the key (`tau_m_ms = 20`). `init = { v = ... }` sets initial state variables (a value, a\n\
+         distribution, or a list of one value per neuron: `v = [-65, -60, \"-58 mV\"]`); the\n\
          variables below are also the names `[[record.state]]` probes take.\n",
     );
     for spec in BUILTIN.iter() {

@@ -131,7 +131,20 @@ fn initial(v: &InitialValue, dim: Dim) -> String {
         InitialValue::Normal { mean, std } => {
             format!("normal mean {} sd {}", quantity(mean, dim), quantity(std, dim))
         }
+        InitialValue::Values(ref values) => per_neuron_summary(values, dim),
     }
+}
+
+/// A list of per-neuron values in brief: how many and their range.
+fn per_neuron_summary(values: &[f64], dim: Dim) -> String {
+    let low = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let high = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    format!(
+        "{} values per neuron in [{}, {}]",
+        values.len(),
+        quantity(low, dim),
+        quantity(high, dim)
+    )
 }
 
 fn dist(d: &WeightDist, dim: Dim) -> String {

@@ -4,7 +4,7 @@
 
 use super::state::StateSlices;
 use super::*;
-use crate::neurons::{adex, hh, izhikevich, lif, lif_cond, poisson_source, spike_source};
+use crate::neurons::{adex, hh, izhikevich, lif, lif_cond, poisson_sequence, poisson_source, spike_source};
 
 impl Worker<'_> {
     /// Stage 2: advance every owned neuron; file the spikes in ascending order.
@@ -72,6 +72,9 @@ impl Worker<'_> {
                 model_id::POISSON_SOURCE => {
                     inputs.run(|_, q, _, _, _| poisson_source::update(q, plan.input_key, tick))
                 }
+                model_id::POISSON_SEQUENCE => inputs.run(|_, q, _, _, _| {
+                    poisson_sequence::update(q, &plan.source_ticks, p.size, plan.input_key, tick)
+                }),
                 model_id::EQUATION => {
                     if let Some(run) = part.equations.iter_mut().find(|r| r.population == pi) {
                         // The equations' Philox counter has no free word for the tick's high half

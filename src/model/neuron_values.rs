@@ -3,7 +3,7 @@
 use crate::error::{Result, check_finite, check_non_negative, invalid};
 
 /// Initial value of a per-neuron state variable.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum InitialValue {
     /// The same value for every neuron.
     Constant(f64),
@@ -21,12 +21,29 @@ pub enum InitialValue {
         /// Standard deviation, >= 0.
         std: f64,
     },
+    /// One value per neuron, in the population's order (PyNN's `initialize(v=array)`).
+    Values(std::sync::Arc<[f64]>),
 }
 
 impl InitialValue {
-    pub(crate) fn validate(&self, field: &str) -> Result<()> {
+    /// Checks the values: finite, distributions well formed, one value per neuron of a
+    /// population of `size` for [`InitialValue::Values`].
+    pub(crate) fn validate(&self, field: &str, size: u32) -> Result<()> {
         match *self {
             InitialValue::Constant(v) => check_finite(|| field.to_string(), v),
+            InitialValue::Values(ref values) => {
+                if values.len() != size as usize {
+                    return Err(invalid(
+                        field.to_string(),
+                        format!("{} values", values.len()),
+                        &format!("must hold one value per neuron ({size})"),
+                    ));
+                }
+                match values.iter().position(|x| !x.is_finite()) {
+                    Some(i) => check_finite(|| format!("{field}[{i}]"), values[i]),
+                    None => Ok(()),
+                }
+            }
             InitialValue::Uniform { low, high } => {
                 check_finite(|| format!("{field}.low"), low)?;
                 check_finite(|| format!("{field}.high"), high)?;
@@ -46,9 +63,11 @@ impl InitialValue {
         }
     }
 
-    pub(crate) fn sample(&self, rng: &mut crate::rng::PhiloxStream) -> f64 {
+    /// The value of neuron `index`: given, or drawn from `rng` (each neuron has its own stream).
+    pub(crate) fn sample(&self, rng: &mut crate::rng::PhiloxStream, index: u32) -> f64 {
         match *self {
             InitialValue::Constant(v) => v,
+            InitialValue::Values(ref values) => values[index as usize],
             InitialValue::Uniform { low, high } => low + rng.uniform() * (high - low),
             InitialValue::Normal { mean, std } => mean + std * rng.normal(),
         }

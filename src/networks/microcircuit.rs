@@ -261,7 +261,7 @@ pub fn microcircuit(seed: u64, scale_n: f64, scale_k: f64) -> Result<Network> {
     };
     let mut ids = Vec::with_capacity(8);
     for (name, &size) in POPULATIONS.iter().zip(&sizes) {
-        ids.push(b.population(name, size, NeuronModel::Lif(neuron()), v0)?);
+        ids.push(b.population(name, size, NeuronModel::Lif(neuron()), v0.clone())?);
     }
     for t in 0..8 {
         for s in 0..8 {

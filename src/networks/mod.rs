@@ -94,8 +94,8 @@ pub fn cuba(seed: u64, scale: f64) -> Result<Network> {
         high: lif.v_thresh_mv,
     };
     let mut b = NetworkBuilder::new(0.1, seed);
-    let exc = b.population("exc", n_exc, NeuronModel::Lif(lif.clone()), v0)?;
-    let inh = b.population("inh", n_inh, NeuronModel::Lif(lif), v0)?;
+    let exc = b.population("exc", n_exc, NeuronModel::Lif(lif.clone()), v0.clone())?;
+    let inh = b.population("inh", n_inh, NeuronModel::Lif(lif), v0.clone())?;
     // 60 * 0.27 / 10 mV and -20 * 4.5 / 10 mV, written as the decimal values model files use.
     let conn = Connectivity::FixedProbability { p, autapses: true };
     wire_exc_inh(&mut b, (exc, inh), &conn, constant_weights(1.62, -9.0), 0.1)?;
@@ -118,8 +118,8 @@ pub fn coba(seed: u64, scale: f64) -> Result<Network> {
         mean: params.e_leak_mv - 5.0,
         std: 5.0,
     };
-    let exc = b.population("exc", n_exc, NeuronModel::LifCond(params.clone()), v0)?;
-    let inh = b.population("inh", n_inh, NeuronModel::LifCond(params), v0)?;
+    let exc = b.population("exc", n_exc, NeuronModel::LifCond(params.clone()), v0.clone())?;
+    let inh = b.population("inh", n_inh, NeuronModel::LifCond(params), v0.clone())?;
     initial_conductances(
         &mut b,
         [exc, inh],
@@ -171,8 +171,8 @@ pub fn brunel_with(seed: u64, scale: f64, g: f64, eta: f64, input_while_refracto
     let nu_thr_hz = theta / (j * c_e * tau) * 1e3;
     let mut b = NetworkBuilder::new(0.1, seed);
     let v0 = InitialValue::Constant(0.0);
-    let exc = b.population("exc", n_exc, NeuronModel::Lif(lif.clone()), v0)?;
-    let inh = b.population("inh", n_inh, NeuronModel::Lif(lif), v0)?;
+    let exc = b.population("exc", n_exc, NeuronModel::Lif(lif.clone()), v0.clone())?;
+    let inh = b.population("inh", n_inh, NeuronModel::Lif(lif), v0.clone())?;
     let conn = Connectivity::FixedProbability {
         p: epsilon,
         autapses: true,
@@ -198,13 +198,13 @@ pub fn izhikevich(seed: u64, scale: f64) -> Result<Network> {
         "exc",
         n_exc,
         NeuronModel::Izhikevich(IzhikevichParams::default()),
-        v0,
+        v0.clone(),
     )?;
     let inh = b.population(
         "inh",
         n_inh,
         NeuronModel::Izhikevich(IzhikevichParams::default()),
-        v0,
+        v0.clone(),
     )?;
     let exc_abcd = izhikevich_2003_abcd(seed, IzhikevichRole::Excitatory, n_exc);
     let inh_abcd = izhikevich_2003_abcd(seed, IzhikevichRole::Inhibitory, n_inh);
@@ -265,8 +265,13 @@ pub fn cobahh(seed: u64, scale: f64) -> Result<Network> {
         mean: params.e_leak_mv - 5.0,
         std: 5.0,
     };
-    let exc = b.population("exc", n_exc, NeuronModel::HodgkinHuxley(params.clone()), v0)?;
-    let inh = b.population("inh", n_inh, NeuronModel::HodgkinHuxley(params), v0)?;
+    let exc = b.population(
+        "exc",
+        n_exc,
+        NeuronModel::HodgkinHuxley(params.clone()),
+        v0.clone(),
+    )?;
+    let inh = b.population("inh", n_inh, NeuronModel::HodgkinHuxley(params), v0.clone())?;
     initial_conductances(&mut b, [exc, inh], (40.0, 15.0), (200.0, 120.0))?;
     let conn = Connectivity::FixedProbability { p, autapses: true };
     wire_exc_inh(&mut b, (exc, inh), &conn, constant_weights(6.0, -67.0), 0.1)?;

@@ -57,13 +57,13 @@ pub fn network(seed: u64) -> Result<DistalRewardNetwork> {
         "exc",
         800,
         NeuronModel::Izhikevich(IzhikevichType::RegularSpiking.params()),
-        v0,
+        v0.clone(),
     )?;
     let inh = b.population(
         "inh",
         200,
         NeuronModel::Izhikevich(IzhikevichType::FastSpiking.params()),
-        v0,
+        v0.clone(),
     )?;
     let rule = StdpParams {
         pairing: Pairing::Nearest,

@@ -34,6 +34,7 @@ pub mod hh;
 pub mod izhikevich;
 pub mod lif;
 pub mod lif_cond;
+pub mod poisson_sequence;
 pub mod poisson_source;
 pub mod spike_source;
 pub mod steps;
@@ -46,6 +47,7 @@ pub use hh::HhParams;
 pub use izhikevich::{IzhikevichParams, IzhikevichType};
 pub use lif::{CurrentSynapse, LifParams};
 pub use lif_cond::LifCondParams;
+pub use poisson_sequence::PoissonSequenceParams;
 pub use spec::{
     Access, InitialV, List, ModelSpec, ParamKind, ParamSpec, Preset, Range, Roles, SlotSpec, StateField,
     StateSpec, Text, Value,
@@ -77,13 +79,15 @@ pub mod model_id {
     pub const SPIKE_SOURCE: u32 = 5;
     /// Poisson spike source.
     pub const POISSON_SOURCE: u32 = 6;
+    /// Poisson trains with per-neuron rates per stimulus window.
+    pub const POISSON_SEQUENCE: u32 = 7;
     /// A user-defined model from equations: skipped by `neuron_update`, run by its own
     /// update (`equation_update`).
-    pub const EQUATION: u32 = 7;
+    pub const EQUATION: u32 = 8;
 }
 
 /// The built-in models' tables, in id order.
-pub static BUILTIN: [&ModelSpec; 7] = [
+pub static BUILTIN: [&ModelSpec; 8] = [
     &lif::SPEC,
     &lif_cond::SPEC,
     &izhikevich::SPEC,
@@ -91,6 +95,7 @@ pub static BUILTIN: [&ModelSpec; 7] = [
     &hh::SPEC,
     &spike_source::SPEC,
     &poisson_source::SPEC,
+    &poisson_sequence::SPEC,
 ];
 
 /// The built-in model called `name` in model files.
@@ -125,6 +130,10 @@ pub enum NeuronModel {
         /// Rate (Hz), with rate x dt <= 1.
         rate_hz: f64,
     },
+    /// Poisson trains whose per-neuron rates change per stimulus window, with rests between
+    /// windows (rate coding of a sequence of stimuli, run without the host; see
+    /// [`crate::encoders`]).
+    PoissonSequence(PoissonSequenceParams),
     /// A user-defined model from equations ([`crate::equations`]).
     Equation(EquationNeuron),
 }
@@ -140,6 +149,7 @@ impl NeuronModel {
             NeuronModel::HodgkinHuxley(_) => &hh::SPEC,
             NeuronModel::SpikeSource { .. } => &spike_source::SPEC,
             NeuronModel::PoissonSource { .. } => &poisson_source::SPEC,
+            NeuronModel::PoissonSequence(_) => &poisson_sequence::SPEC,
             NeuronModel::Equation(_) => &equation::SPEC,
         }
     }
@@ -160,6 +170,17 @@ impl NeuronModel {
             NeuronModel::Equation(eq) => eq.port_unit(&[crate::equations::InputPort::Current]),
             _ => self.spec().current_unit,
         }
+    }
+
+    /// Whether the model is a spike source (no inputs, no threshold): spike arrays, Poisson
+    /// sources and Poisson sequences.
+    pub fn is_source(&self) -> bool {
+        matches!(
+            self,
+            NeuronModel::SpikeSource { .. }
+                | NeuronModel::PoissonSource { .. }
+                | NeuronModel::PoissonSequence(_)
+        )
     }
 
     /// Model id used by the shaders.
@@ -237,6 +258,7 @@ impl NeuronModel {
             NeuronModel::SpikeSource { spike_times_ms } => {
                 spike_source::validate_relations(spike_times_ms, owner)
             }
+            NeuronModel::PoissonSequence(p) => poisson_sequence::validate_relations(p, owner),
             NeuronModel::PoissonSource { .. } | NeuronModel::Equation(_) => Ok(()),
         }
     }
@@ -251,6 +273,7 @@ impl NeuronModel {
             NeuronModel::HodgkinHuxley(p) => hh::constants(p, dt),
             NeuronModel::SpikeSource { .. } => spike_source::constants(),
             NeuronModel::PoissonSource { .. } => poisson_source::constants(),
+            NeuronModel::PoissonSequence(_) => poisson_sequence::constants(),
             // Its constants live in the compiled model (`Plan::equations`).
             NeuronModel::Equation(_) => [0.0; POP_CONSTANTS],
         };

@@ -3,6 +3,7 @@
 
 use crate::error::{Result, invalid};
 use crate::model::{Network, NeuronModel, NeuronParam, PerNeuron, Population, StateVar};
+use crate::neurons::poisson_sequence;
 use crate::plan::PopulationPlan;
 use crate::plan::layout::{NeuronState, PopGpu};
 use crate::plan::resources::try_vec;
@@ -42,6 +43,12 @@ pub(super) fn plan_populations(
             model: pop.model.id(),
             c: pop.model.constants(dt),
         };
+        let table = match &pop.model {
+            NeuronModel::PoissonSequence(seq) => {
+                poisson_sequence::append_table(seq, dt, &mut tables.source_ticks)
+            }
+            _ => 0,
+        };
         for i in 0..pop.size {
             let neuron = Neuron {
                 pop,
@@ -51,6 +58,7 @@ pub(super) fn plan_populations(
                 initial_key,
                 network_key,
                 dt,
+                table,
             };
             let (state, params) = neuron.state_and_params(&mut tables.source_ticks)?;
             tables.initial_state.push(state);
@@ -77,33 +85,37 @@ struct Neuron<'a> {
     initial_key: [u32; 2],
     network_key: [u32; 2],
     dt: f64,
+    /// Offset of the population's table in `source_ticks` (Poisson sequences).
+    table: u32,
 }
 
 impl Neuron<'_> {
     /// The initial membrane potential: V always has a value, drawn from its own stream.
     fn v(&self) -> f64 {
         let v = self.initial(StateVar::V).expect("V always has an initial value");
-        v.sample(&mut PhiloxStream::new(
-            self.initial_key,
-            stream::INIT + self.pi,
+        v.sample(
+            &mut PhiloxStream::new(self.initial_key, stream::INIT + self.pi, self.i),
             self.i,
-        ))
+        )
     }
 
     /// The initial value of another state variable, if the population sets one, from stream
     /// `slot` of the population's 16 (1 U, 2 SynExc, 3 SynInh).
     fn other(&self, var: StateVar, slot: u32) -> Option<f64> {
         self.initial(var).map(|x| {
-            x.sample(&mut PhiloxStream::new(
-                self.initial_key,
-                stream::INIT_VAR + 16 * self.pi + slot,
+            x.sample(
+                &mut PhiloxStream::new(self.initial_key, stream::INIT_VAR + 16 * self.pi + slot, self.i),
                 self.i,
-            ))
+            )
         })
     }
 
     fn initial(&self, var: StateVar) -> Option<crate::model::InitialValue> {
-        self.pop.initial.iter().find(|(v, _)| *v == var).map(|(_, x)| *x)
+        self.pop
+            .initial
+            .iter()
+            .find(|(v, _)| *v == var)
+            .map(|(_, x)| x.clone())
     }
 
     /// The neuron's initial state and its four per-neuron parameters (their meaning depends
@@ -128,6 +140,12 @@ impl Neuron<'_> {
                 abcd.map(|x| x as f32)
             }
             NeuronModel::PoissonSource { rate_hz } => self.poisson_source_params(*rate_hz),
+            NeuronModel::PoissonSequence(_) => [
+                f32::from_bits(self.table),
+                f32::from_bits(stream::POISSON_SEQUENCE + self.pi),
+                f32::from_bits(self.global),
+                f32::from_bits(self.i),
+            ],
             NeuronModel::SpikeSource { spike_times_ms } => {
                 let times = &spike_times_ms[self.i as usize];
                 let params = [
@@ -173,11 +191,14 @@ impl Neuron<'_> {
             };
             q[k] = match values {
                 PerNeuron::Values(v) => v[i as usize],
-                PerNeuron::Drawn(d) => d.sample(&mut PhiloxStream::new(
-                    self.network_key,
-                    stream::INIT_VAR + 16 * self.pi + 8 + k as u32,
+                PerNeuron::Drawn(d) => d.sample(
+                    &mut PhiloxStream::new(
+                        self.network_key,
+                        stream::INIT_VAR + 16 * self.pi + 8 + k as u32,
+                        i,
+                    ),
                     i,
-                )),
+                ),
             };
         }
         if let Some(reset) = model.reset_mv().filter(|&r| q[0] <= r) {

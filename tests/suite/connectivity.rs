@@ -15,11 +15,11 @@ fn build(rule: Connectivity, same: bool, weight: WeightDist) -> (Network, Plan) 
     let mut b = NetworkBuilder::new(0.1, 77);
     let lif = || NeuronModel::Lif(LifParams::default());
     let v0 = InitialValue::Constant(-60.0);
-    let pre = b.population("pre", N_PRE, lif(), v0).unwrap();
+    let pre = b.population("pre", N_PRE, lif(), v0.clone()).unwrap();
     let post = if same {
         pre
     } else {
-        b.population("post", N_POST, lif(), v0).unwrap()
+        b.population("post", N_POST, lif(), v0.clone()).unwrap()
     };
     let delay = WeightDist::Uniform { low: 0.1, high: 3.0 };
     b.projection(pre, post, rule, weight, delay, Receptor::Excitatory)

@@ -97,8 +97,8 @@ fn adex_network(model: NeuronModel) -> Network {
         low: -70.0,
         high: -55.0,
     };
-    let exc = b.population("exc", 400, model.clone(), v0).unwrap();
-    let inh = b.population("inh", 100, model, v0).unwrap();
+    let exc = b.population("exc", 400, model.clone(), v0.clone()).unwrap();
+    let inh = b.population("inh", 100, model, v0.clone()).unwrap();
     let conn = Connectivity::FixedProbability {
         p: 0.05,
         autapses: false,

@@ -72,13 +72,28 @@ fn exactly_computable_models_and_inputs_match_the_cpu_bit_for_bit() {
         high: -51.0,
     };
     let delta = b
-        .population("delta", 300, NeuronModel::Lif(lif(CurrentSynapse::Delta)), v0)
+        .population(
+            "delta",
+            300,
+            NeuronModel::Lif(lif(CurrentSynapse::Delta)),
+            v0.clone(),
+        )
         .unwrap();
     let alpha = b
-        .population("alpha", 300, NeuronModel::Lif(lif(CurrentSynapse::Alpha)), v0)
+        .population(
+            "alpha",
+            300,
+            NeuronModel::Lif(lif(CurrentSynapse::Alpha)),
+            v0.clone(),
+        )
         .unwrap();
     let cond = b
-        .population("cond", 300, NeuronModel::LifCond(LifCondParams::default()), v0)
+        .population(
+            "cond",
+            300,
+            NeuronModel::LifCond(LifCondParams::default()),
+            v0.clone(),
+        )
         .unwrap();
     let izh = b
         .population(

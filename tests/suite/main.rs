@@ -5,6 +5,7 @@ mod common;
 mod compact;
 mod connectivity;
 mod currents;
+mod encoders;
 mod equation_peers;
 mod equations;
 mod equations_engine;

@@ -312,3 +312,77 @@ fn bad_modulation_entries_name_the_field() {
     ));
     assert!(e.contains("neuromodulator[0].pulses time"), "{e}");
 }
+
+/// Explicit per-neuron initial values (issue 14; PyNN's `initialize(v=array)`): a built-in
+/// LIF population and a user-defined one start each neuron at its listed value (numbers in
+/// the canonical unit or quantities), the GPU backend starts and runs as the CPU does, and bad
+/// lists are refused naming the field.
+#[test]
+fn per_neuron_initial_values_start_each_neuron_at_its_value_on_both_backends() {
+    use spikegpu::sim::{Backend, Simulator};
+    let lif = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/models/neuron_models/lif.toml"),
+    )
+    .unwrap()
+    .replace("name = \"lif\"", "name = \"my_lif\"");
+    let text = format!(
+        "dt = \"0.1 ms\"\n[[population]]\nname = \"a\"\nsize = 4\nmodel = \"lif\"\n\
+         init = {{ v = [-70, -65.5, \"-60 mV\", \"-0.055 V\"], syn_e = [0, 1, 2, 3] }}\n\
+         [[population]]\nname = \"b\"\nsize = 3\nmodel = \"my_lif\"\ninit = {{ v = [-52, -51, -50.5] }}\n{lif}"
+    );
+    let file = modelfile::parse(&text, "m.toml", None).unwrap();
+    let plan = Plan::new(&file.network).unwrap();
+    let v: Vec<f32> = plan.initial_state.iter().map(|s| s.v).collect();
+    assert_eq!(v, [-70.0, -65.5, -60.0, -55.0, -52.0, -51.0, -50.5]);
+    let syn_e: Vec<f32> = plan.initial_state[..4].iter().map(|s| s.syn_e).collect();
+    assert_eq!(syn_e, [0.0, 1.0, 2.0, 3.0]);
+
+    let mut cpu = Simulator::new(&file.network, Backend::Cpu).unwrap();
+    assert_eq!(cpu.engine().neuron_state().unwrap(), plan.initial_state);
+    cpu.run_ticks(20).unwrap();
+    let cpu_state = cpu.engine().neuron_state().unwrap();
+    // 2 ms of relaxation towards v_rest = -49 mV (tau_m = 20 ms in both models): exactly the
+    // exponential for the neurons without synaptic current, above it for those with.
+    for (k, (s, &v0)) in cpu_state.iter().zip(&v).enumerate() {
+        let relaxed = -49.0 + (f64::from(v0) + 49.0) * (-0.1f64).exp();
+        let with_input = k > 0 && k < 4;
+        let v = f64::from(s.v);
+        assert!(
+            if with_input {
+                v > relaxed + 0.05
+            } else {
+                (v - relaxed).abs() < 1e-3
+            },
+            "neuron {k}: v {v} after 2 ms from {v0}, relaxed {relaxed}"
+        );
+    }
+    if let Some(_ctx) = crate::common::gpu() {
+        let mut gpu = Simulator::new(&file.network, Backend::Gpu).unwrap();
+        assert_eq!(gpu.engine().neuron_state().unwrap(), plan.initial_state);
+        gpu.run_ticks(20).unwrap();
+        for (k, (c, g)) in cpu_state
+            .iter()
+            .zip(gpu.engine().neuron_state().unwrap())
+            .enumerate()
+        {
+            assert!((c.v - g.v).abs() <= 1e-4, "neuron {k}: cpu {} gpu {}", c.v, g.v);
+        }
+    }
+
+    let short = text.replace("v = [-52, -51, -50.5]", "v = [-52, -51]");
+    let e = error_of(&short);
+    assert!(
+        e.contains("'b'.init.v") && e.contains("one value per neuron (3)"),
+        "{e}"
+    );
+    let nan = text.replace("v = [-52, -51, -50.5]", "v = [-52, nan, -50.5]");
+    let e = error_of(&nan);
+    assert!(e.contains("[1]") && e.contains("finite"), "{e}");
+    let unit = text.replace("\"-60 mV\"", "\"-60 ms\"");
+    let e = error_of(&unit);
+    assert!(e.contains("init.v[2]"), "{e}");
+    let e = error_of(&format!(
+        "{MINIMAL}[[projection]]\npre = \"a\"\npost = \"a\"\nconnectivity = {{ rule = \"one_to_one\" }}\nweight = [1, 2]\ndelay = \"1 ms\"\nreceptor = \"exc\"\n"
+    ));
+    assert!(e.contains("is a list"), "{e}");
+}

@@ -16,7 +16,6 @@ NEEDS: Dict[str, str] = {
     "set_neuron_params": "Simulator::set_neuron_param(pop, NeuronParam, PerNeuron): change neuron parameters between runs",
     "current_subset": "NetworkBuilder::current_input_to(pop, neurons: Vec<u32>, source): a current source injected into some neurons of a population",
     "per_neuron_params": "per-neuron values of model parameters other than the threshold and bias (tau_m, c_m, v_reset, ...)",
-    "per_neuron_initial": "InitialValue::Values(Vec<f64>): explicit per-neuron initial values",
     "source_rates_per_neuron": "NeuronModel::PoissonSource with per-neuron rates and start/stop times",
     "cond_alpha": "LifCond with alpha-shaped conductances (PyNN IF_cond_alpha)",
     "adex_cond": "AdEx with exponential or alpha conductance synapses (PyNN EIF_cond_exp_isfa_ista, EIF_cond_alpha_isfa_ista)",

@@ -38,7 +38,47 @@ __all__ = [
     "explicit",
     "stdp",
     "modulation",
+    "ENCODER_KINDS",
 ]
+
+# The kinds of `Network.encoder` (model files' `[[encoder]]` tables).
+ENCODER_KINDS = ("rate", "latency", "delta", "receptive_field", "events")
+
+
+def _rows(values: Any) -> List[List[Any]]:
+    """A 2-D array-like (numpy array, nested lists) as a list of lists; a 1-D one as one row."""
+    if hasattr(values, "tolist"):
+        values = values.tolist()
+    rows = [list(r) if hasattr(r, "__iter__") else r for r in values]
+    if rows and not isinstance(rows[0], list):
+        return [rows]
+    return rows
+
+
+def _events(events: Any) -> List[List[float]]:
+    """(t_ms, x, y, polarity) rows from an (N, 4) array-like or a numpy structured array with
+    fields t, x, y and p (or polarity)."""
+    names = getattr(getattr(events, "dtype", None), "names", None)
+    if names:
+        pol = "p" if "p" in names else "polarity"
+        columns = [events["t"], events["x"], events["y"], events[pol]]
+        return [[float(t), int(x), int(y), int(p)] for t, x, y, p in zip(*columns)]
+    return [list(e) for e in _rows(events)]
+
+
+def _encoder_size(kind: str, keys: Mapping[str, Any]) -> int:
+    """The number of neurons an encoder of `kind` with `keys` feeds (0 when the data is empty:
+    the loader then refuses it naming the field)."""
+    width = lambda rows: len(rows[0]) if rows else 0  # noqa: E731
+    if kind in ("rate", "latency"):
+        return width(keys.get("stimuli", []))
+    if kind == "receptive_field":
+        return width(keys.get("stimuli", [])) * int(keys.get("neurons", 0))
+    if kind == "delta":
+        return 2 * len(keys.get("signals", []))
+    if kind == "events":
+        return 2 * int(keys.get("width", 0)) * int(keys.get("height", 0))
+    raise ValueError(f"encoder kind '{kind}' is not one of {', '.join(ENCODER_KINDS)}")
 
 
 def uniform(low: Quantity, high: Quantity) -> Dict[str, Any]:
@@ -276,6 +316,7 @@ class Network:
         self.document.setdefault("population", []).append(entry)
         pop = Population(self, len(self._populations), name, size, model)
         self._populations.append(pop)
+        self._renumber()
         return pop
 
     def projection(
@@ -369,6 +410,47 @@ class Network:
             entry["pulses"] = [list(p) for p in pulses]
         self.document.setdefault("neuromodulator", []).append(entry)
 
+    def encoder(self, name: str, kind: str, **keys: Any) -> Population:
+        """Adds a source population fed by an input encoder (the ``[[encoder]]`` table of model
+        files; README: Input encoders). Arrays may be numpy arrays. Stimulus k is shown from
+        ``start + k (present + rest)`` for ``present``. Keys per `kind`:
+
+        - ``rate``: `stimuli` (one row of intensities in [0, 1] per stimulus), `max_rate`,
+          `present`, `rest`, `start`: Poisson trains at max_rate x intensity, drawn on the
+          device, the whole sequence without the host.
+        - ``latency``: `stimuli`, `scale` (``linear`` with `t_max`, or ``log`` with `tau`),
+          `threshold`, `present`, `rest`, `start`: one spike per neuron and stimulus.
+        - ``delta``: `signals` (one row of samples per channel), `sample`, `threshold`,
+          `start`: neuron 2c (ON) / 2c + 1 (OFF) fires per crossing of +/- threshold.
+        - ``receptive_field``: `stimuli` (scalars), `neurons`, `low`, `high`, `field_width`,
+          `max_rate`, `present`, `rest`, `start`: Gaussian fields per scalar.
+        - ``events``: `width`, `height`, `events` ((N, 4) rows t_ms, x, y, polarity sorted by
+          time, or a structured array with fields t, x, y, p), `start`: neuron
+          (y width + x) 2 + p; same-tick events of a neuron merge into one spike.
+        """
+        entry: Dict[str, Any] = {"name": name, "kind": kind}
+        for key, value in keys.items():
+            if value is None:
+                continue
+            if key in ("stimuli", "signals"):
+                value = _rows(value)
+            elif key == "events":
+                value = _events(value)
+            entry[key] = value
+        size = _encoder_size(kind, entry)
+        self.document.setdefault("encoder", []).append(entry)
+        pop = Population(self, len(self._populations), name, size, f"{kind} encoder")
+        self._populations.append(pop)
+        self._renumber()
+        return pop
+
+    def _renumber(self) -> None:
+        """Sets each population's index to its place in the built network, where the encoders'
+        populations follow the ``[[population]]`` tables."""
+        ordered = sorted(self._populations, key=lambda p: p.model.endswith(" encoder"))
+        for i, p in enumerate(ordered):
+            p.index = i
+
     def record_spikes(self, populations: Sequence[PopulationRef]) -> None:
         """Keeps the spikes of these populations only (all are kept by default)."""
         self.document.setdefault("record", {})["spikes"] = [self._name(p) for p in populations]
@@ -395,8 +477,8 @@ class Network:
 
     @property
     def populations(self) -> List[Population]:
-        """The populations added so far."""
-        return list(self._populations)
+        """The populations added so far, in the built network's order (encoders last)."""
+        return sorted(self._populations, key=lambda p: p.index)
 
     @property
     def projections(self) -> List[Projection]:

@@ -88,10 +88,13 @@ impl Build<'_> {
             model = model.per_neuron(key.get_ref(), numbers)?;
         }
         let v_init = match v_init {
-            Some(raw) => {
-                self.loader
-                    .initial(raw, &format!("{what}.init.v"), model.variable_unit("v"), None)?
-            }
+            Some(raw) => self.loader.initial(
+                raw,
+                &format!("{what}.init.v"),
+                model.variable_unit("v"),
+                None,
+                p.size,
+            )?,
             None => {
                 let v = model.compiled().variables().iter().find(|v| v.name == "v");
                 InitialValue::Constant(v.map_or(0.0, |v| v.initial))
@@ -149,7 +152,7 @@ impl Build<'_> {
                     return self.loader.err(
                         value.span(),
                         &field,
-                        "takes a value or expression (a distribution only for v; per-neuron lists go in per_neuron)",
+                        "takes a value or expression (a distribution or a per-neuron list only for v; per-neuron lists of other variables go in per_neuron)",
                     );
                 }
             }

@@ -6,9 +6,9 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
 
 use super::schema::{
-    DistTable, FileConnectivity, FileCurrent, FileModel, FileModulation, FileNeuromodulator, FilePlasticity,
-    FilePoisson, FilePopulation, FilePositions, FileProbe, FileProjection, FileRateRecord, FileRecord,
-    FileSeeds, FileSpikeRecord, LogNormalSpec, NormalSpec,
+    DistTable, FileConnectivity, FileCurrent, FileEncoder, FileModel, FileModulation, FileNeuromodulator,
+    FilePlasticity, FilePoisson, FilePopulation, FilePositions, FileProbe, FileProjection, FileRateRecord,
+    FileRecord, FileSeeds, FileSpikeRecord, LogNormalSpec, NormalSpec,
 };
 
 /// The keys of a `[[neuron_model]]` table, read by `equations::ModelDefinition::from_toml`
@@ -34,6 +34,7 @@ pub fn tables() -> Vec<(&'static str, &'static [&'static str])> {
         ("seed", fields_of::<FileSeeds>()),
         ("population", fields_of::<FilePopulation>()),
         ("population.positions", fields_of::<FilePositions>()),
+        ("encoder", fields_of::<FileEncoder>()),
         ("projection", fields_of::<FileProjection>()),
         ("projection.connectivity", fields_of::<FileConnectivity>()),
         ("projection.plasticity", fields_of::<FilePlasticity>()),

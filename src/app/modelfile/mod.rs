@@ -17,6 +17,7 @@ use crate::model::plasticity::ModulatorChannel;
 use crate::model::{Network, NetworkBuilder, PopulationId, ProjectionId};
 use crate::neurons::{NeuronModel, StateField};
 
+mod encoders;
 mod equation_populations;
 mod inputs;
 pub mod keys;
@@ -242,6 +243,9 @@ impl Loader<'_> {
         };
         for (i, population) in file.populations.iter().enumerate() {
             net.population(i, population)?;
+        }
+        for (i, encoder) in file.encoders.iter().enumerate() {
+            net.encoder(i, encoder)?;
         }
         let modulator_pulses = net.neuromodulators(&file.neuromodulators)?;
         let mut projections = Vec::new();

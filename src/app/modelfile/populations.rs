@@ -24,7 +24,7 @@ impl Build<'_> {
             Some((key, v)) => {
                 let field = format!("{what}.init.{}", key.get_ref());
                 let factor = self.loader.suffix_factor(key, Dim::Voltage, &field)?;
-                self.loader.initial(v, &field, Dim::Voltage, factor)?
+                self.loader.initial(v, &field, Dim::Voltage, factor, p.size)?
             }
             None => InitialValue::Constant(model.initial_v_mv()),
         };
@@ -66,7 +66,7 @@ impl Build<'_> {
             };
             let field = format!("{what}.init.{}", key.get_ref());
             let factor = self.loader.suffix_factor(key, state.dim, &field)?;
-            let initial = self.loader.initial(value, &field, state.dim, factor)?;
+            let initial = self.loader.initial(value, &field, state.dim, factor, pop.size)?;
             self.builder.initial_value(pop.id, var, initial)?;
         }
         Ok(())
@@ -123,6 +123,7 @@ impl Build<'_> {
                     &field,
                     dim,
                     factor,
+                    pop.size,
                 )?),
             };
             self.builder.per_neuron(pop.id, param, values)?;

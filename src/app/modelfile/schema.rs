@@ -60,6 +60,8 @@ pub enum RawDist {
     Value(Raw),
     /// A distribution table.
     Table(DistTable),
+    /// One value per neuron (initial values only).
+    List(Vec<Raw>),
 }
 
 /// The forms a distribution takes, with examples (in messages).
@@ -73,6 +75,7 @@ impl<'de> Deserialize<'de> for RawDist {
             toml::Value::Table(t) => t.try_into::<DistTable>().map(RawDist::Table).map_err(|e| {
                 serde::de::Error::custom(format!("{}; a distribution is {DIST_FORMS}", e.message().trim()))
             }),
+            toml::Value::Array(list) => Ok(RawDist::List(list.into_iter().map(Raw::from_value).collect())),
             other => Ok(RawDist::Value(Raw::from_value(other))),
         }
     }
@@ -141,6 +144,8 @@ pub(super) struct FileModel {
     pub(super) duration: Option<Spanned<Raw>>,
     #[serde(default, rename = "population")]
     pub(super) populations: Vec<Spanned<FilePopulation>>,
+    #[serde(default, rename = "encoder")]
+    pub(super) encoders: Vec<Spanned<FileEncoder>>,
     #[serde(default, rename = "projection")]
     pub(super) projections: Vec<Spanned<FileProjection>>,
     #[serde(default, rename = "poisson")]
@@ -356,4 +361,41 @@ pub(super) struct FileProbe {
     pub(super) interval: Spanned<Raw>,
     pub(super) start: Option<Spanned<Raw>>,
     pub(super) stop: Option<Spanned<Raw>>,
+}
+
+/// An `[[encoder]]` table: a source population fed by an input encoder (`crate::encoders`).
+/// Which keys apply depends on `kind` (`encoders` phase).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct FileEncoder {
+    pub(super) name: Spanned<String>,
+    /// rate, latency, delta, receptive_field or events.
+    pub(super) kind: Spanned<String>,
+    pub(super) stimuli: Option<Spanned<Vec<Vec<f64>>>>,
+    #[serde(alias = "max_rate_hz")]
+    pub(super) max_rate: Option<Spanned<Raw>>,
+    #[serde(alias = "present_ms")]
+    pub(super) present: Option<Spanned<Raw>>,
+    #[serde(alias = "rest_ms")]
+    pub(super) rest: Option<Spanned<Raw>>,
+    #[serde(alias = "start_ms")]
+    pub(super) start: Option<Spanned<Raw>>,
+    /// linear or log (latency).
+    pub(super) scale: Option<Spanned<String>>,
+    #[serde(alias = "t_max_ms")]
+    pub(super) t_max: Option<Spanned<Raw>>,
+    #[serde(alias = "tau_ms")]
+    pub(super) tau: Option<Spanned<Raw>>,
+    pub(super) threshold: Option<Spanned<f64>>,
+    pub(super) signals: Option<Spanned<Vec<Vec<f64>>>>,
+    #[serde(alias = "sample_ms")]
+    pub(super) sample: Option<Spanned<Raw>>,
+    pub(super) neurons: Option<Spanned<u32>>,
+    pub(super) low: Option<Spanned<f64>>,
+    pub(super) high: Option<Spanned<f64>>,
+    pub(super) field_width: Option<Spanned<f64>>,
+    pub(super) width: Option<Spanned<u32>>,
+    pub(super) height: Option<Spanned<u32>>,
+    /// `[t_ms, x, y, polarity]` rows, sorted by time.
+    pub(super) events: Option<Spanned<Vec<[f64; 4]>>>,
 }

@@ -149,6 +149,7 @@ impl Loader<'_> {
         let q = |r: &Raw| self.quantity(&Spanned::new(span.clone(), r.clone()), what, dim, suffix);
         Ok(match raw.get_ref() {
             RawDist::Value(v) => WeightDist::Constant(q(v)?),
+            RawDist::List(_) => return self.err(span, what, format!("is a list; it takes {DIST_FORMS}")),
             RawDist::Table(t) => match (&t.uniform, &t.normal, &t.lognormal) {
                 (Some([lo, hi]), None, None) => WeightDist::Uniform {
                     low: q(lo)?,
@@ -187,7 +188,31 @@ impl Loader<'_> {
         what: &str,
         dim: Dim,
         suffix: Option<f64>,
+        size: u32,
     ) -> Result<InitialValue> {
+        if let RawDist::List(items) = raw.get_ref() {
+            if items.len() != size as usize {
+                let counted = format!(
+                    "has {} values; it takes one value per neuron ({size})",
+                    items.len()
+                );
+                return self.err(raw.span(), what, counted);
+            }
+            let values = items
+                .iter()
+                .enumerate()
+                .map(|(k, x)| {
+                    let (item, field) = (Spanned::new(raw.span(), x.clone()), format!("{what}[{k}]"));
+                    let value = self.quantity(&item, &field, dim, suffix)?;
+                    if value.is_finite() {
+                        Ok(value)
+                    } else {
+                        self.err(raw.span(), &field, "must be a finite number")
+                    }
+                })
+                .collect::<Result<Vec<f64>>>()?;
+            return Ok(InitialValue::Values(values.into()));
+        }
         Ok(match self.dist_in(raw, what, dim, suffix)? {
             WeightDist::Constant(v) => InitialValue::Constant(v),
             WeightDist::Uniform { low, high } => InitialValue::Uniform { low, high },
@@ -196,7 +221,7 @@ impl Loader<'_> {
                 return self.err(
                     raw.span(),
                     what,
-                    "initial values take a constant, uniform or normal (without truncate)",
+                    "initial values take a constant, a list with one value per neuron, uniform or normal (without truncate)",
                 );
             }
         })

@@ -28,6 +28,11 @@ impl NetworkBuilder {
         Self { net }
     }
 
+    /// The time step (ms) the network is built with.
+    pub fn dt_ms(&self) -> f64 {
+        self.net.dt_ms
+    }
+
     /// Handles of the projections added so far.
     pub fn projection_ids(&self) -> Vec<ProjectionId> {
         self.net.projection_ids()

@@ -52,7 +52,23 @@ impl NetworkBuilder {
                 ));
             }
         }
-        v_init_mv.validate(&format!("{owner}.v_init_mv"))?;
+        if let NeuronModel::PoissonSequence(seq) = &model {
+            if seq.rates_hz.is_empty() {
+                return Err(invalid(
+                    format!("{owner}.rates_hz"),
+                    "no stimuli",
+                    "needs at least one stimulus, one rate per neuron (model files: an [[encoder]] table)",
+                ));
+            }
+            if let Some(k) = seq.rates_hz.iter().position(|row| row.len() != size as usize) {
+                return Err(invalid(
+                    format!("{owner}.rates_hz[{k}]"),
+                    format!("{} rates", seq.rates_hz[k].len()),
+                    &format!("must hold one rate per neuron ({size})"),
+                ));
+            }
+        }
+        v_init_mv.validate(&format!("{owner}.v_init_mv"), size)?;
         self.net.populations.push(Population {
             name: name.to_string(),
             size,
@@ -79,7 +95,7 @@ impl NetworkBuilder {
     /// Sets the initial value of a state variable of `pop`.
     pub fn initial_value(&mut self, pop: PopulationId, var: StateVar, value: InitialValue) -> Result<()> {
         let p = self.population_mut(pop)?;
-        value.validate(&format!("population '{}'.initial {var:?}", p.name))?;
+        value.validate(&format!("population '{}'.initial {var:?}", p.name), p.size)?;
         p.initial.retain(|(v, _)| *v != var);
         p.initial.push((var, value));
         Ok(())
@@ -125,7 +141,10 @@ impl NetworkBuilder {
         let field = format!("population '{}'.per_neuron {param:?}", p.name);
         if matches!(
             p.model,
-            NeuronModel::Izhikevich(_) | NeuronModel::SpikeSource { .. } | NeuronModel::PoissonSource { .. }
+            NeuronModel::Izhikevich(_)
+                | NeuronModel::SpikeSource { .. }
+                | NeuronModel::PoissonSource { .. }
+                | NeuronModel::PoissonSequence(_)
         ) {
             return Err(invalid(
                 field,
@@ -156,7 +175,7 @@ impl NetworkBuilder {
                     }
                 }
             }
-            PerNeuron::Drawn(d) => d.validate(&field)?,
+            PerNeuron::Drawn(d) => d.validate(&field, p.size)?,
         }
         p.per_neuron.retain(|(q, _)| *q != param);
         p.per_neuron.push((param, values));

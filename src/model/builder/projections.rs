@@ -3,8 +3,8 @@
 use crate::error::{Result, check_finite, check_positive, invalid};
 use crate::model::builder::NetworkBuilder;
 use crate::model::{
-    Connection, Connectivity, DelayDist, NeuronModel, Population, PopulationId, Projection, ProjectionId,
-    Receptor, WeightDist,
+    Connection, Connectivity, DelayDist, Population, PopulationId, Projection, ProjectionId, Receptor,
+    WeightDist,
 };
 
 impl NetworkBuilder {
@@ -22,10 +22,7 @@ impl NetworkBuilder {
         let pre_pop = self.net.check_population(pre)?;
         let post_pop = self.net.check_population(post)?;
         let owner = format!("projection {index} ({} -> {})", pre_pop.name, post_pop.name);
-        if matches!(
-            post_pop.model,
-            NeuronModel::SpikeSource { .. } | NeuronModel::PoissonSource { .. }
-        ) {
+        if post_pop.model.is_source() {
             return Err(invalid(
                 format!("{owner}.post"),
                 &post_pop.name,

@@ -151,6 +151,59 @@ fn check_population_timing(i: usize, pop: &Population, dt: f64) -> Result<()> {
     if let NeuronModel::SpikeSource { spike_times_ms } = &pop.model {
         check_spike_ticks(pop, spike_times_ms, dt)?;
     }
+    if let NeuronModel::PoissonSequence(seq) = &pop.model {
+        check_sequence_ticks(pop, seq, dt)?;
+    }
+    Ok(())
+}
+
+/// A Poisson sequence's windows are at least one tick long, its rates fire at most once per
+/// tick, and its last window ends within the 32-bit tick counter of the device table.
+fn check_sequence_ticks(
+    pop: &Population,
+    seq: &crate::neurons::PoissonSequenceParams,
+    dt: f64,
+) -> Result<()> {
+    let owner = format!("population '{}'", pop.name);
+    if (seq.present_ms / dt).round() < 1.0 {
+        return Err(invalid(
+            format!("{owner}.present_ms"),
+            seq.present_ms,
+            &format!("must be at least one tick ({dt} ms)"),
+        ));
+    }
+    let ticks = |ms: f64| (ms / dt).round();
+    let end = ticks(seq.start_ms) + (ticks(seq.present_ms) + ticks(seq.rest_ms)) * seq.rates_hz.len() as f64;
+    if end > crate::limits::MAX_SCHEDULE_TICK as f64 {
+        return Err(invalid(
+            format!("{owner}.rates_hz"),
+            format!("{} stimuli ending at tick {end}", seq.rates_hz.len()),
+            &format!(
+                "the sequence must end by tick {} (the device table holds 32-bit ticks)",
+                crate::limits::MAX_SCHEDULE_TICK
+            ),
+        ));
+    }
+    let words = seq.rates_hz.len() as f64 * f64::from(pop.size);
+    if words > f64::from(u32::MAX / 2) {
+        return Err(Error::LimitExceeded {
+            what: format!("{owner}'s rate table (stimuli x neurons)"),
+            requested: words as u64,
+            max: u64::from(u32::MAX / 2),
+        });
+    }
+    for (k, row) in seq.rates_hz.iter().enumerate() {
+        if let Some(i) = row.iter().position(|r| r * dt * 1e-3 > 1.0) {
+            return Err(invalid(
+                format!("{owner}.rates_hz[{k}][{i}]"),
+                row[i],
+                &format!(
+                    "a Poisson source fires at most once per tick: at most {} Hz at dt = {dt} ms",
+                    1e3 / dt
+                ),
+            ));
+        }
+    }
     Ok(())
 }
 

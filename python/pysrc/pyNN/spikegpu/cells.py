@@ -86,12 +86,7 @@ def initial(pop, variable: str, scale: float = 1.0):
     lazy = pop.initial_values.get(variable)
     if lazy is None:
         return None
-    v = initial_value(lazy, scale)
-    if v is None:
-        raise spikegpu.EngineFeatureMissing(
-            "per_neuron_initial", f"initial values of '{variable}' in population '{pop.label}' differ between neurons"
-        )
-    return v
+    return initial_value(lazy, scale)
 
 
 def add_init(entry: Dict[str, Any], key: str, v):

@@ -44,18 +44,18 @@ def distribution(rd: RandomDistribution, scale: float = 1.0) -> Optional[Dict[st
 
 
 def initial_value(lazy: LazyArray, scale: float = 1.0):
-    """A population's initial value as the engine takes it: a number, or a distribution the
-    engine draws (uniform, normal); None when it is per-neuron data the engine cannot take."""
+    """A population's initial value as the engine takes it: a number, a distribution the
+    engine draws (uniform, normal), or one value per neuron (a list): other distributions
+    are drawn here by PyNN's random number generator."""
     base = lazy.base_value
     if not lazy.operations:
-        if isinstance(base, RandomDistribution):
-            if base.name in ("uniform", "normal"):
-                return distribution(base, scale)
-            return None
+        if isinstance(base, RandomDistribution) and base.name in ("uniform", "normal"):
+            return distribution(base, scale)
         if np.isscalar(base):
             return float(base) * scale
-    values = lazy.evaluate(simplify=False)
-    return homogeneous(values, scale)
+    values = np.ravel(np.asarray(lazy.evaluate(simplify=False), dtype=float))
+    v = homogeneous(values, scale)
+    return v if v is not None else [float(x) * scale for x in values]
 
 
 def evaluated(lazy_or_array, size: int) -> np.ndarray:
