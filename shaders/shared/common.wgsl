@@ -240,9 +240,9 @@ struct CurrentGpu {
     step_offset: u32,
     step_count: u32,
     stream: u32,
-    _pad0: u32,
-    _pad1: u32,
-    _pad2: u32,
+    phase_step: u32,
+    phase0: u32,
+    local_offset: u32,
 }
 
 struct CurrentStep {

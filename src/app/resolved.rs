@@ -258,8 +258,24 @@ fn inputs(s: &mut String, net: &Network) {
             CurrentSource::Noise { mean, std } => {
                 format!("noise mean {} sd {}", quantity(*mean, unit), quantity(*std, unit))
             }
+            CurrentSource::Sine {
+                amplitude,
+                offset,
+                frequency_hz,
+                phase_deg,
+                start_ms,
+                stop_ms,
+            } => format!(
+                "sine {} + {} sin({frequency_hz} Hz, {phase_deg} deg) from {start_ms} ms to {stop_ms} ms",
+                quantity(*offset, unit),
+                quantity(*amplitude, unit)
+            ),
         };
-        let _ = writeln!(s, "current {k}: target {}, {what}", target.name);
+        let only = c
+            .neurons
+            .as_ref()
+            .map_or(String::new(), |n| format!(" neurons {n:?}"));
+        let _ = writeln!(s, "current {k}: target {}{only}, {what}", target.name);
     }
     for (channel, m) in &net.neuromodulators {
         let _ = writeln!(

@@ -58,7 +58,7 @@ mod state;
 mod stdp;
 mod synapses;
 
-pub use inputs::{current_amplitude, poisson_count};
+pub use inputs::{current_amplitude, poisson_count, quadrant_sine, sine_amplitude};
 pub use modulated_update::relax_modulators;
 pub use stdp::{apply_change, depression, potentiation, trace_step};
 
@@ -477,6 +477,12 @@ impl CpuBackend {
             }
         }
         all
+    }
+
+    /// Takes the plan's current tables from the next tick on.
+    pub fn set_currents(&mut self, plan: &Plan) {
+        self.plan.currents = plan.currents.clone();
+        self.plan.current_steps = plan.current_steps.clone();
     }
 
     /// Replaces the weights of all synapses of `plan` (the plan the backend was built from;

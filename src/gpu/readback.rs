@@ -208,6 +208,21 @@ impl GpuBackend {
         self.ctx.check()
     }
 
+    /// Uploads the plan's current tables (same sizes as at build), used from the next tick on.
+    pub fn set_currents(&self, plan: &Plan) -> Result<()> {
+        let queue = &self.ctx.queue;
+        if !plan.currents.is_empty() {
+            let currents = self.resources.get(DeviceBuffer::Currents);
+            queue.write_buffer(currents, 0, bytemuck::cast_slice(&plan.currents));
+        }
+        if !plan.current_steps.is_empty() {
+            let steps = self.resources.get(DeviceBuffer::CurrentSteps);
+            queue.write_buffer(steps, 0, bytemuck::cast_slice(&plan.current_steps));
+        }
+        queue.submit([]);
+        self.ctx.check()
+    }
+
     /// The fixed-point input ring, `[port][slot][neuron]`.
     pub fn pull_input_ring(&self) -> Result<Vec<i32>> {
         let size =

@@ -42,13 +42,33 @@ pub enum CurrentSource {
         /// Standard deviation, >= 0.
         std: f64,
     },
+    /// Sine (PyNN's `ACSource`): `offset + amplitude * sin(2 pi f (t - start) + phase)` in the
+    /// ticks from `start_ms` (rounded to a tick) up to `stop_ms`, 0 outside; `t` is a tick's
+    /// start. The phase is kept as an integer fraction of a cycle, exact for any run length.
+    Sine {
+        /// Amplitude.
+        amplitude: f64,
+        /// Offset.
+        offset: f64,
+        /// Frequency (Hz), >= 0.
+        frequency_hz: f64,
+        /// Phase at `start_ms` (degrees).
+        phase_deg: f64,
+        /// First time (ms), >= 0.
+        start_ms: f64,
+        /// End (ms), > `start_ms`; `f64::INFINITY` for none.
+        stop_ms: f64,
+    },
 }
 
-/// A current source bound to a population.
+/// A current source bound to a population, or to some of its neurons.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CurrentInput {
     /// Target population.
     pub target: PopulationId,
     /// The source.
     pub source: CurrentSource,
+    /// Indices (within the population, ascending, distinct) of the neurons it feeds; `None`
+    /// for all.
+    pub neurons: Option<Vec<u32>>,
 }

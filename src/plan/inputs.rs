@@ -1,11 +1,11 @@
 //! Inputs phase: Poisson inputs (an exact CDF table per rate segment, compared as integers on
-//! every backend) and current sources (DC, steps, noise), with the bounds the fixed-point
+//! every backend) and current sources (DC, steps, noise, sine), with the bounds the fixed-point
 //! scale needs.
 
 use crate::error::{Result, invalid};
 use crate::model::{CurrentSource, Network, PoissonInput};
-use crate::plan::PopulationPlan;
 use crate::plan::layout::{CurrentGpu, CurrentStep, PoissonGpu, PoissonSegment};
+use crate::plan::{Plan, PopulationPlan};
 use crate::rng::stream;
 
 /// Largest |z| of the noise current's standardised Irwin-Hall(8) draw: 4 * sqrt(12/8).
@@ -109,33 +109,90 @@ pub(super) struct CurrentTables {
     pub steps: Vec<CurrentStep>,
     /// Per global neuron, the largest |current| all its sources can inject at once.
     pub bound: Vec<f64>,
+    /// Per input, its source and its entries in `sources`.
+    pub inputs: Vec<PlannedCurrent>,
 }
 
-/// Tables of every current source.
+/// A current input as planned: what [`crate::sim::Simulator::set_current`] re-encodes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlannedCurrent {
+    /// The source.
+    pub source: CurrentSource,
+    /// Its entries in [`crate::plan::Plan::currents`] (one per run of consecutive targets).
+    pub entries: std::ops::Range<usize>,
+}
+
+/// Spare step-table entries per current input, so that a source changed between runs
+/// ([`crate::sim::Simulator::set_current`]) may gain a few steps.
+pub const SPARE_STEPS_PER_INPUT: usize = 4;
+
+/// Tables of every current source. The step table has [`SPARE_STEPS_PER_INPUT`] unused
+/// entries per input at its end (the device buffer's room for later changes).
 pub(super) fn current_tables(net: &Network, pops: &[PopulationPlan], n_neurons: u32) -> CurrentTables {
     let mut tables = CurrentTables {
         sources: Vec::new(),
         steps: Vec::new(),
         bound: vec![0.0f64; n_neurons as usize],
+        inputs: Vec::new(),
     };
     let mut thread_start = 0u32;
     for (i, input) in net.current_inputs.iter().enumerate() {
         let target = &pops[input.target.index].gpu;
-        let mut c = CurrentGpu {
-            target_start: target.start,
-            target_count: target.size,
-            thread_start,
-            stream: stream::CURRENT + i as u32,
-            ..CurrentGpu::default()
-        };
-        let bound = encode_source(&mut c, &mut tables.steps, &input.source, net.dt_ms);
-        for t in target.start..target.start + target.size {
-            tables.bound[t as usize] += bound;
+        let first = tables.sources.len();
+        for (run_start, run_len, local_offset) in target_runs(input.neurons.as_deref(), target.size) {
+            tables.sources.push(CurrentGpu {
+                target_start: target.start + run_start,
+                target_count: run_len,
+                thread_start,
+                stream: stream::CURRENT + i as u32,
+                local_offset,
+                ..CurrentGpu::default()
+            });
+            thread_start += run_len;
         }
-        thread_start += target.size;
-        tables.sources.push(c);
+        tables.inputs.push(PlannedCurrent {
+            source: input.source.clone(),
+            entries: first..tables.sources.len(),
+        });
     }
+    encode_currents(&mut tables, net.dt_ms);
+    let spare = SPARE_STEPS_PER_INPUT * tables.inputs.len();
     tables
+        .steps
+        .resize(tables.steps.len() + spare, CurrentStep::default());
+    tables
+}
+
+/// `(first index, count, index among the targets)` of each run of consecutive targets: one
+/// run of the whole population when `neurons` is `None`. `neurons` is sorted and distinct.
+fn target_runs(neurons: Option<&[u32]>, size: u32) -> Vec<(u32, u32, u32)> {
+    let Some(list) = neurons else {
+        return vec![(0, size, 0)];
+    };
+    let mut runs: Vec<(u32, u32, u32)> = Vec::new();
+    for (k, &i) in list.iter().enumerate() {
+        match runs.last_mut() {
+            Some(run) if run.0 + run.1 == i => run.1 += 1,
+            _ => runs.push((i, 1, k as u32)),
+        }
+    }
+    runs
+}
+
+/// Writes every input's source into its entries, rebuilding the step table and the
+/// per-neuron bounds (the entries' targets are kept).
+pub(crate) fn encode_currents(tables: &mut CurrentTables, dt: f64) {
+    tables.steps.clear();
+    tables.bound.iter_mut().for_each(|b| *b = 0.0);
+    for input in &tables.inputs {
+        for e in input.entries.clone() {
+            let c = &mut tables.sources[e];
+            let bound = encode_source(c, &mut tables.steps, &input.source, dt);
+            for t in c.target_start..c.target_start + c.target_count {
+                tables.bound[t as usize] += bound;
+            }
+        }
+    }
 }
 
 /// Writes the kind and amplitudes of `source` into `c` (steps into `steps`); returns the
@@ -165,6 +222,75 @@ fn encode_source(c: &mut CurrentGpu, steps: &mut Vec<CurrentStep>, source: &Curr
             c.a1 = *std as f32;
             mean.abs() + NOISE_Z_MAX * std
         }
+        CurrentSource::Sine {
+            amplitude,
+            offset,
+            frequency_hz,
+            phase_deg,
+            start_ms,
+            stop_ms,
+        } => {
+            c.kind = 3;
+            c.a0 = *offset as f32;
+            c.a1 = *amplitude as f32;
+            c.step_offset = (start_ms / dt).round().min(f64::from(u32::MAX - 1)) as u32;
+            c.step_count = if stop_ms.is_finite() {
+                (stop_ms / dt).round().min(f64::from(u32::MAX - 1)) as u32
+            } else {
+                u32::MAX
+            };
+            c.phase_step = cycle_fraction(frequency_hz * dt * 1e-3);
+            c.phase0 = cycle_fraction(phase_deg / 360.0);
+            offset.abs() + amplitude.abs()
+        }
+    }
+}
+
+/// The fractional part of `cycles` in units of 2^-32 cycle.
+fn cycle_fraction(cycles: f64) -> u32 {
+    let fraction = cycles.rem_euclid(1.0);
+    ((fraction * 4_294_967_296.0).round() as u64 & 0xFFFF_FFFF) as u32
+}
+
+impl Plan {
+    /// Replaces the source of current input `input` (already checked) in the current tables,
+    /// keeping its targets. Refused, leaving the plan as it was, if the step table outgrows
+    /// the room left at build or the currents could overflow the fixed-point scale.
+    pub fn set_current_source(&mut self, input: usize, source: CurrentSource) -> Result<()> {
+        let n = self.n_neurons as usize;
+        let mut tables = CurrentTables {
+            sources: self.currents.clone(),
+            steps: Vec::new(),
+            bound: vec![0.0; n],
+            inputs: self.current_inputs.clone(),
+        };
+        tables.inputs[input].source = source;
+        encode_currents(&mut tables, self.dt_ms);
+        let room = self.current_steps.len();
+        if tables.steps.len() > room {
+            return Err(invalid(
+                format!("current input {input} steps"),
+                tables.steps.len(),
+                &format!(
+                    "the current inputs' steps may total at most {room} after a change (the table's size at build plus {SPARE_STEPS_PER_INPUT} per input)"
+                ),
+            ));
+        }
+        tables.steps.resize(room, CurrentStep::default());
+        let mut extra = self.input_extra.clone();
+        for (t, b) in tables.bound.iter().enumerate() {
+            extra.0[2 * n + t] = *b;
+            extra.1[2 * n + t] = if *b > 0.0 { 1.0 } else { 0.0 };
+        }
+        let old = std::mem::replace(&mut self.input_extra, extra);
+        if let Err(e) = self.check_fixed_point(&self.weights) {
+            self.input_extra = old;
+            return Err(e);
+        }
+        self.currents = tables.sources;
+        self.current_steps = tables.steps;
+        self.current_inputs = tables.inputs;
+        Ok(())
     }
 }
 

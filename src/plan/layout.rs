@@ -386,24 +386,25 @@ pub struct CurrentGpu {
     pub target_count: u32,
     /// Index of this source's first thread.
     pub thread_start: u32,
-    /// 0 DC, 1 step, 2 noise.
+    /// 0 DC, 1 step, 2 noise, 3 sine.
     pub kind: u32,
-    /// DC amplitude or noise mean.
+    /// DC amplitude, noise mean or sine offset.
     pub a0: f32,
-    /// Noise standard deviation.
+    /// Noise standard deviation or sine amplitude.
     pub a1: f32,
-    /// First step in the step table.
+    /// First step in the step table (sine: first tick).
     pub step_offset: u32,
-    /// Number of steps.
+    /// Number of steps (sine: the tick it stops at, `u32::MAX` for never).
     pub step_count: u32,
     /// Philox stream id (noise).
     pub stream: u32,
-    /// Padding.
-    pub _pad0: u32,
-    /// Padding.
-    pub _pad1: u32,
-    /// Padding.
-    pub _pad2: u32,
+    /// Sine: phase advance per tick, in 2^-32 cycles.
+    pub phase_step: u32,
+    /// Sine: phase at the first tick, in 2^-32 cycles.
+    pub phase0: u32,
+    /// Index of the first target among the input's targets (noise counters): an input into
+    /// some neurons of a population has one entry per run of consecutive targets.
+    pub local_offset: u32,
 }
 
 /// One step of a step current: amplitude from `tick` on.

@@ -36,7 +36,7 @@ mod sampling;
 pub mod sizes;
 
 pub use fixed_point::{MAX_FIXED_SCALE_LOG2, to_fixed};
-pub use inputs::{NOISE_Z_MAX, poisson_cdf_table};
+pub use inputs::{NOISE_Z_MAX, PlannedCurrent, SPARE_STEPS_PER_INPUT, poisson_cdf_table};
 pub use plasticity::channel_index;
 pub use procedural::procedural_row;
 
@@ -133,8 +133,10 @@ pub struct Plan {
     pub poisson_cdf: Vec<u32>,
     /// Current sources.
     pub currents: Vec<CurrentGpu>,
-    /// Steps of step currents.
+    /// Steps of step currents, with spare room at the end ([`SPARE_STEPS_PER_INPUT`]).
     pub current_steps: Vec<CurrentStep>,
+    /// Per current input, its source and its entries in `currents`.
+    pub current_inputs: Vec<PlannedCurrent>,
     /// Plastic projections, in order of their 1-based ids.
     pub plastic: Vec<PlasticGpu>,
     /// Transpose index of the plastic synapses: column pointers per global post neuron.
@@ -274,6 +276,7 @@ impl Plan {
             poisson_cdf: poisson.cdf,
             currents: currents.sources,
             current_steps: currents.steps,
+            current_inputs: currents.inputs,
             modulators: plasticity::modulators(net, stdp.modulation_interval),
             plastic: stdp.projections,
             col_ptr,

@@ -107,6 +107,11 @@ impl Engine for CpuBackend {
         Ok(())
     }
 
+    fn set_currents(&mut self, plan: &Plan) -> Result<()> {
+        CpuBackend::set_currents(self, plan);
+        Ok(())
+    }
+
     fn generated_synapses(&self) -> u64 {
         0
     }

@@ -81,6 +81,10 @@ pub trait Engine: Send {
     /// Sets the level of neuromodulator channel `channel` from the next tick on.
     fn set_modulator(&mut self, channel: usize, level: f32) -> Result<()>;
 
+    /// Takes the plan's current tables (`currents`, `current_steps`, same sizes as at build)
+    /// from the next tick on.
+    fn set_currents(&mut self, plan: &Plan) -> Result<()>;
+
     /// Synapses the engine generated itself, beyond the plan's stored ones.
     fn generated_synapses(&self) -> u64;
 

@@ -108,6 +108,10 @@ impl Engine for GpuBackend {
         GpuBackend::set_modulator(self, channel, level)
     }
 
+    fn set_currents(&mut self, plan: &Plan) -> Result<()> {
+        GpuBackend::set_currents(self, plan)
+    }
+
     fn generated_synapses(&self) -> u64 {
         GpuBackend::generated_synapses(self)
     }

@@ -2,6 +2,7 @@
 
 mod checkpoint;
 mod cpu_engine;
+mod currents;
 pub mod engine;
 mod gpu_engine;
 mod modulators;

@@ -4,6 +4,7 @@ mod cli;
 mod common;
 mod compact;
 mod connectivity;
+mod currents;
 mod digits;
 mod encoders;
 mod equation_peers;

@@ -109,7 +109,7 @@ fn rust_and_wgsl_structs_have_identical_layouts() {
     check_layout!(PoissonSegment, "PoissonSegment", [start_tick, cdf_offset, cdf_len, _pad]);
     check_layout!(CurrentGpu, "CurrentGpu", [
         target_start, target_count, thread_start, kind, a0, a1, step_offset, step_count, stream,
-        _pad0, _pad1, _pad2
+        phase_step, phase0, local_offset
     ]);
     check_layout!(CurrentStep, "CurrentStep", [tick, amplitude]);
     check_layout!(PlasticGpu, "PlasticGpu", [

@@ -87,18 +87,44 @@ impl Build<'_> {
         self.builder.poisson_schedule(target, &schedule, weight, receptor)
     }
 
-    /// Adds current source `i`: DC, steps or noise.
+    /// Adds current source `i`: DC, steps, noise or sine, into the whole target or the
+    /// listed `neurons`.
     pub(super) fn current(&mut self, i: usize, sp: &Spanned<FileCurrent>) -> Result<()> {
         let c = sp.get_ref();
         let what = format!("current[{i}]");
         let (target, model) = self.find(&c.target, &format!("{what}.target"))?;
-        let dim = model.current_unit();
+        let source = self.current_source(&what, sp, model.current_unit())?;
+        let Some(neurons) = &c.neurons else {
+            return self.builder.current_input(target, source);
+        };
+        let mut list = Vec::with_capacity(neurons.get_ref().len());
+        for &n in neurons.get_ref() {
+            match u32::try_from(n) {
+                Ok(n) => list.push(n),
+                Err(_) => {
+                    return self.loader.err(
+                        neurons.span(),
+                        &format!("{what}.neurons"),
+                        format!("lists {n}; give neuron indices >= 0 within the target"),
+                    );
+                }
+            }
+        }
+        self.builder.current_input_to(target, list, source)
+    }
+
+    /// The source a `[[current]]` table describes, its amplitudes in `dim`.
+    fn current_source(&self, what: &str, sp: &Spanned<FileCurrent>, dim: Dim) -> Result<CurrentSource> {
+        let c = sp.get_ref();
         let q = |r: &Spanned<Raw>, f: &str, d: Dim| self.loader.quantity(r, &format!("{what}.{f}"), d, None);
-        let source = match (&c.dc, &c.step_times, &c.noise_mean) {
-            (Some(a), None, None) => CurrentSource::Dc {
+        let opt = |r: &Option<Spanned<Raw>>, f: &str, d: Dim, default: f64| {
+            r.as_ref().map_or(Ok(default), |r| q(r, f, d))
+        };
+        Ok(match (&c.dc, &c.step_times, &c.noise_mean, &c.sine_amplitude) {
+            (Some(a), None, None, None) => CurrentSource::Dc {
                 amplitude: q(a, "dc", dim)?,
             },
-            (None, Some(times), None) => CurrentSource::Step {
+            (None, Some(times), None, None) => CurrentSource::Step {
                 times_ms: times
                     .iter()
                     .map(|t| q(t, "step_times", Dim::Time))
@@ -109,18 +135,25 @@ impl Build<'_> {
                         .collect::<Result<_>>()
                 })?,
             },
-            (None, None, Some(m)) => CurrentSource::Noise {
+            (None, None, Some(m), None) => CurrentSource::Noise {
                 mean: q(m, "noise_mean", dim)?,
-                std: c.noise_std.as_ref().map_or(Ok(0.0), |s| q(s, "noise_std", dim))?,
+                std: opt(&c.noise_std, "noise_std", dim, 0.0)?,
+            },
+            (None, None, None, Some(a)) => CurrentSource::Sine {
+                amplitude: q(a, "sine_amplitude", dim)?,
+                offset: opt(&c.sine_offset, "sine_offset", dim, 0.0)?,
+                frequency_hz: opt(&c.sine_frequency, "sine_frequency", Dim::Rate, 0.0)?,
+                phase_deg: opt(&c.sine_phase, "sine_phase", Dim::None, 0.0)?,
+                start_ms: opt(&c.sine_start, "sine_start", Dim::Time, 0.0)?,
+                stop_ms: opt(&c.sine_stop, "sine_stop", Dim::Time, f64::INFINITY)?,
             },
             _ => {
                 return self.loader.err(
                     sp.span(),
-                    &what,
-                    "give exactly one of dc, step_times (+ step_amplitudes), noise_mean (+ noise_std)",
+                    what,
+                    "give exactly one of dc, step_times (+ step_amplitudes), noise_mean (+ noise_std), sine_amplitude (+ sine_offset, sine_frequency, sine_phase, sine_start, sine_stop)",
                 );
             }
-        };
-        self.builder.current_input(target, source)
+        })
     }
 }

@@ -292,6 +292,14 @@ pub(super) struct FileCurrent {
     pub(super) step_amplitudes: Option<Vec<Spanned<Raw>>>,
     pub(super) noise_mean: Option<Spanned<Raw>>,
     pub(super) noise_std: Option<Spanned<Raw>>,
+    pub(super) sine_amplitude: Option<Spanned<Raw>>,
+    pub(super) sine_offset: Option<Spanned<Raw>>,
+    pub(super) sine_frequency: Option<Spanned<Raw>>,
+    pub(super) sine_phase: Option<Spanned<Raw>>,
+    pub(super) sine_start: Option<Spanned<Raw>>,
+    pub(super) sine_stop: Option<Spanned<Raw>>,
+    /// Indices of the target's neurons the current goes into (all when absent).
+    pub(super) neurons: Option<Spanned<Vec<i64>>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
