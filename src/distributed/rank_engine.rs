@@ -296,6 +296,10 @@ impl Engine for RankEngine {
         Err(not_distributed("checkpoints"))
     }
 
+    fn set_currents(&mut self, _plan: &Plan) -> Result<()> {
+        Err(not_distributed("changing current sources during a run"))
+    }
+
     fn counters(&self) -> RunCounters {
         RunCounters {
             ticks: self.inner.counters().ticks,

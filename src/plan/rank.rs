@@ -114,6 +114,11 @@ pub(super) fn check_distributable(net: &Network, ranks: u32) -> Result<()> {
                 .any(|p| matches!(p.model, NeuronModel::PoissonSequence(_))),
             "Poisson-sequence encoder populations",
         ),
+        (
+            // Their neuron lists are local to the whole population, not to a rank's share.
+            net.current_inputs.iter().any(|c| c.neurons.is_some()),
+            "currents injected into a subset of a population",
+        ),
     ];
     if let Some((_, what)) = unsupported.iter().find(|(present, _)| *present) {
         return Err(invalid(
@@ -270,6 +275,7 @@ impl Plan {
             modulators: self.modulators.clone(),
             input_extra: (Vec::new(), Vec::new()),
             equations: Vec::new(),
+            current_inputs: self.current_inputs.clone(),
             partition: None,
         })
     }

@@ -13,7 +13,8 @@ fn mpi_binary() -> Option<String> {
     match std::env::var("SPIKEGPU_MPI_BIN") {
         Ok(bin) if !bin.is_empty() => Some(bin),
         _ => {
-            let why = "SPIKEGPU_MPI_BIN (a spikegpu built with --features mpi, as scripts/test builds) is not set";
+            let why =
+                "SPIKEGPU_MPI_BIN (a spikegpu built with --features mpi, as scripts/test builds) is not set";
             if std::env::var("SPIKEGPU_REQUIRE_MPI").is_ok_and(|v| v == "1") {
                 panic!("SPIKEGPU_REQUIRE_MPI=1 but {why}");
             }
@@ -90,8 +91,7 @@ fn check_same_spikes(name: &str, model: &str, ms: &str, overrides: &[&str], rank
         let t0 = std::time::Instant::now();
         let dir = fresh_dir(&format!("{name}-np{n}"));
         let mut c = mpirun(n);
-        c.arg(&bin)
-            .args(run_args(model, ms, overrides, &dir));
+        c.arg(&bin).args(run_args(model, ms, overrides, &dir));
         let (code, _, err) = output(c);
         assert_eq!(code, 0, "{name} on {n} ranks: {err}");
         assert_eq!(spike_hash(&dir), hash, "{name} on {n} ranks");
@@ -132,6 +132,36 @@ fn check_same_spikes(name: &str, model: &str, ms: &str, overrides: &[&str], rank
 fn cuba_on_one_to_four_ranks_gives_the_single_process_spike_hash() {
     // The smallest delay is one tick: the ranks exchange every tick.
     check_same_spikes("cuba", "examples/models/cuba.toml", "60", &[], &[1, 2, 3, 4]);
+}
+
+/// The spike hash `spikegpu bench microcircuit --scale 0.1` prints (JSON) from `command`.
+fn microcircuit_bench_hash(mut command: Command) -> String {
+    command.args([
+        "bench",
+        "microcircuit",
+        "--scale",
+        "0.1",
+        "--backend",
+        "cpu",
+        "--duration-ms",
+        "30",
+        "--json",
+    ]);
+    let (code, out, err) = output(command);
+    assert_eq!(code, 0, "{err}");
+    let at = out.find("\"spike_hash\"").expect("a spike hash in the JSON");
+    out[at..].split('"').nth(3).expect("hash value").to_string()
+}
+
+#[test]
+fn microcircuit_at_scale_0_1_on_one_to_four_ranks_gives_the_single_process_spike_hash() {
+    let Some(bin) = mpi_binary() else { return };
+    let single = microcircuit_bench_hash(Command::new(env!("CARGO_BIN_EXE_spikegpu")));
+    for n in 1..=4 {
+        let mut c = mpirun(n);
+        c.arg(&bin);
+        assert_eq!(microcircuit_bench_hash(c), single, "microcircuit on {n} ranks");
+    }
 }
 
 #[test]
@@ -186,8 +216,12 @@ fn different_model_files_on_different_ranks_are_refused_on_every_rank() {
     let mut c = mpirun(1);
     c.arg(&bin)
         .args(run_args(a.to_str().expect("utf-8"), "5", &[], &dir.join("out")));
-    c.args([":", "-np", "1", bin.as_str()])
-        .args(run_args(b.to_str().expect("utf-8"), "5", &[], &dir.join("out")));
+    c.args([":", "-np", "1", bin.as_str()]).args(run_args(
+        b.to_str().expect("utf-8"),
+        "5",
+        &[],
+        &dir.join("out"),
+    ));
     let (code, _, err) = output(c);
     assert_ne!(code, 0);
     assert!(err.contains("must be the same on every rank"), "{err}");
