@@ -38,7 +38,8 @@ pyo3::create_exception!(
 /// input (parameters, networks, limits, handles, backend names, checkpoints), `MemoryError`
 /// for a network refused because it would not fit in memory, `ArithmeticError` for a state
 /// that became NaN or infinite, `NoAdapterError` and
-/// `GpuError` for the device, `OSError` for output.
+/// `GpuError` for the device, `OSError` for output, `RuntimeError` for a failed rank of a
+/// distributed run.
 pub(crate) fn to_py(e: spikegpu::Error) -> PyErr {
     use spikegpu::Error as E;
     let msg = e.to_string();
@@ -54,6 +55,7 @@ pub(crate) fn to_py(e: spikegpu::Error) -> PyErr {
         E::NoAdapter(_) => NoAdapterError::new_err(msg),
         E::Gpu(_) => GpuError::new_err(msg),
         E::Output(_) => PyOSError::new_err(msg),
+        E::RankFailed { .. } => PyRuntimeError::new_err(msg),
     }
 }
 
