@@ -180,3 +180,33 @@ def test_missing_engine_features_name_themselves():
         sim.set_poisson_rate(0, 10.0)
     with pytest.raises(spikegpu.EngineFeatureMissing, match="set_current"):
         sim.set_current(0, 1.0)
+
+
+def test_currents_into_listed_neurons_and_sine_currents():
+    """A dc current into neurons 0 and 2 only drives those two; a sine current (PyNN's
+    ACSource: offset + amplitude sin(2 pi f (t - start) + phase)) moves v as its formula says
+    below threshold (the engine's own tests check it tick by tick on both backends)."""
+    net = spikegpu.Network(dt=0.1, seed=1)
+    net.population("driven", 3, "lif", params={"v_rest": "-65 mV"}, init={"v": -65.0})
+    net.current("driven", dc="30 mV", neurons=[0, 2])
+    net.population("waved", 1, "lif", params={"v_thresh": "0 mV"}, init={"v": -49.0})
+    net.current("waved", sine_amplitude="5 mV", sine_frequency="50 Hz", sine_start="10 ms")
+    sim = spikegpu.Simulator(net, backend="cpu")
+    probe = sim.add_probe("waved", "v", neurons=[0], interval=0.1)
+    sim.run(100.0)
+    _, neurons = sim.spikes("driven")
+    assert set(np.unique(neurons).tolist()) == {0, 2}
+    t, v = sim.probe(probe)
+    before = v[t < 10.0, 0]
+    assert np.allclose(before, -49.0, atol=1e-4), "no current before sine_start"
+    late = v[t >= 80.0, 0]  # one period, 70 ms (3.5 tau_m) after the sine starts
+    # tau dv/dt = -(v - v_rest) + 5 sin(2 pi 50 Hz t): v swings around v_rest by
+    # 5 / sqrt(1 + (2 pi 50 Hz 20 ms)^2) = 0.786 mV.
+    swing = 5.0 / np.sqrt(1.0 + (2.0 * np.pi * 0.05 * 20.0) ** 2)
+    assert abs((late.max() - late.min()) / 2.0 - swing) < 0.04 * swing
+    assert abs(late.mean() + 49.0) < 0.05
+    with pytest.raises(ValueError, match="neurons"):
+        bad = spikegpu.Network(dt=0.1)
+        bad.population("a", 3, "lif")
+        bad.current("a", dc=1.0, neurons=[0, 3])
+        bad.build()

@@ -380,10 +380,19 @@ class Network:
         step_amplitudes: Optional[Sequence[Quantity]] = None,
         noise_mean: Optional[Quantity] = None,
         noise_std: Optional[Quantity] = None,
+        sine_amplitude: Optional[Quantity] = None,
+        sine_offset: Optional[Quantity] = None,
+        sine_frequency: Optional[Quantity] = None,
+        sine_phase: Optional[float] = None,
+        sine_start: Optional[Quantity] = None,
+        sine_stop: Optional[Quantity] = None,
+        neurons: Optional[Sequence[int]] = None,
     ) -> None:
-        """Injects a current into every neuron of `target` (the model's current unit: mV for
-        ``lif``, pA for ``lif_cond``, ``adex``, ``hh``): constant `dc`, piecewise constant
-        steps, or Gaussian noise redrawn every tick."""
+        """Injects a current into every neuron of `target`, or into the listed `neurons` only
+        (the model's current unit: mV for ``lif``, pA for ``lif_cond``, ``adex``, ``hh``):
+        constant `dc`, piecewise constant steps, Gaussian noise redrawn every tick, or a sine
+        ``sine_offset + sine_amplitude * sin(2 pi f (t - start) + phase)`` within
+        ``[sine_start, sine_stop)`` (PyNN's ACSource; `sine_phase` in degrees)."""
         entry: Dict[str, Any] = {"target": self._name(target)}
         optional = {
             "dc": dc,
@@ -391,6 +400,13 @@ class Network:
             "step_amplitudes": None if step_amplitudes is None else list(step_amplitudes),
             "noise_mean": noise_mean,
             "noise_std": noise_std,
+            "sine_amplitude": sine_amplitude,
+            "sine_offset": sine_offset,
+            "sine_frequency": sine_frequency,
+            "sine_phase": sine_phase,
+            "sine_start": sine_start,
+            "sine_stop": sine_stop,
+            "neurons": None if neurons is None else [int(i) for i in neurons],
         }
         entry.update({k: v for k, v in optional.items() if v is not None})
         self.document.setdefault("current", []).append(entry)
