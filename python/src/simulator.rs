@@ -8,7 +8,7 @@ use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use spikegpu::app::modelfile::ModelFile;
-use spikegpu::{Backend, ModulatorChannel, PopulationId};
+use spikegpu::{Backend, CurrentSource, ModulatorChannel, PopulationId};
 
 use crate::model::Model;
 use crate::{guarded, to_py};
@@ -550,6 +550,70 @@ impl Simulator {
             let array = as_f32_array(weights)?;
             let values = array.as_slice()?;
             self.lock()?.sim.set_weights(proj, values).map_err(to_py)
+        })
+    }
+
+    /// Replaces the source of current input `index` (the network's `current` entries in
+    /// order) from the next tick: exactly one of `dc`, `step_times` with `step_amplitudes`
+    /// (ms, absolute), `noise_mean` (with `noise_std`), or `sine_amplitude` (with
+    /// `sine_offset`, `sine_frequency` in Hz, `sine_phase` in degrees, `sine_start` and
+    /// `sine_stop` in ms), in the target model's current unit.
+    #[pyo3(signature = (
+        index, dc=None, step_times=None, step_amplitudes=None, noise_mean=None, noise_std=0.0,
+        sine_amplitude=None, sine_offset=0.0, sine_frequency=0.0, sine_phase=0.0,
+        sine_start=0.0, sine_stop=None
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn set_current(
+        &self,
+        index: i64,
+        dc: Option<f64>,
+        step_times: Option<Vec<f64>>,
+        step_amplitudes: Option<Vec<f64>>,
+        noise_mean: Option<f64>,
+        noise_std: f64,
+        sine_amplitude: Option<f64>,
+        sine_offset: f64,
+        sine_frequency: f64,
+        sine_phase: f64,
+        sine_start: f64,
+        sine_stop: Option<f64>,
+    ) -> PyResult<()> {
+        guarded(|| {
+            let input = usize::try_from(index)
+                .map_err(|_| PyValueError::new_err(format!("current input index {index} must be >= 0")))?;
+            let mut sources = Vec::new();
+            if let Some(amplitude) = dc {
+                sources.push(CurrentSource::Dc { amplitude });
+            }
+            if step_times.is_some() || step_amplitudes.is_some() {
+                sources.push(CurrentSource::Step {
+                    times_ms: step_times.unwrap_or_default(),
+                    amplitudes: step_amplitudes.unwrap_or_default(),
+                });
+            }
+            if let Some(mean) = noise_mean {
+                sources.push(CurrentSource::Noise { mean, std: noise_std });
+            }
+            if let Some(amplitude) = sine_amplitude {
+                sources.push(CurrentSource::Sine {
+                    amplitude,
+                    offset: sine_offset,
+                    frequency_hz: sine_frequency,
+                    phase_deg: sine_phase,
+                    start_ms: sine_start,
+                    stop_ms: sine_stop.unwrap_or(f64::INFINITY),
+                });
+            }
+            if sources.len() != 1 {
+                return Err(PyValueError::new_err(format!(
+                    "set_current takes exactly one of dc, step_times (+ step_amplitudes), noise_mean \
+                     (+ noise_std), sine_amplitude (+ sine_*); got {}",
+                    sources.len()
+                )));
+            }
+            let source = sources.remove(0);
+            self.lock()?.sim.set_current(input, source).map_err(to_py)
         })
     }
 

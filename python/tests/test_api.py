@@ -178,8 +178,6 @@ def test_missing_engine_features_name_themselves():
     sim = spikegpu.Simulator(small_network().build(), backend="cpu")
     with pytest.raises(NotImplementedError, match="set_poisson_rate"):
         sim.set_poisson_rate(0, 10.0)
-    with pytest.raises(spikegpu.EngineFeatureMissing, match="set_current"):
-        sim.set_current(0, 1.0)
 
 
 def test_currents_into_listed_neurons_and_sine_currents():
@@ -210,3 +208,24 @@ def test_currents_into_listed_neurons_and_sine_currents():
         bad.population("a", 3, "lif")
         bad.current("a", dc=1.0, neurons=[0, 3])
         bad.build()
+
+
+def test_set_current_changes_the_drive_from_the_next_tick():
+    net = spikegpu.Network(dt=0.1, seed=1)
+    net.population("cells", 2, "lif", params={"v_rest": "-65 mV"}, init={"v": -65.0})
+    net.current("cells", dc=0.0)
+    sim = spikegpu.Simulator(net, backend="cpu")
+    sim.run(50.0)
+    assert sim.spikes("cells")[0].size == 0
+    sim.set_current(0, dc=30.0)
+    sim.run(50.0)
+    times, _ = sim.spikes("cells")
+    assert times.size > 0 and times.min() >= 50.0
+    sim.set_current(0, step_times=[120.0], step_amplitudes=[0.0])
+    sim.run(50.0)
+    with pytest.raises(ValueError, match="current input"):
+        sim.set_current(3, dc=1.0)
+    with pytest.raises(ValueError, match="exactly one"):
+        sim.set_current(0)
+    with pytest.raises(ValueError):
+        sim.set_current(0, dc=float("nan"))

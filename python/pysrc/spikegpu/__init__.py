@@ -109,11 +109,6 @@ class Simulator(_EngineSimulator):
         exist yet (see python/ENGINE_NEEDS.md, `Simulator::set_poisson_rate`)."""
         raise EngineFeatureMissing("set_poisson_rate")
 
-    def set_current(self, input_index: int, amplitude: float) -> None:
-        """Changing a current source's amplitude between runs needs an engine feature that does
-        not exist yet (see python/ENGINE_NEEDS.md, `Simulator::set_current`)."""
-        raise EngineFeatureMissing("set_current")
-
     def set_state(self, population, variable: str, values) -> None:
         """Writing neuron state (for example ``v``) between runs needs an engine feature that
         does not exist yet (see python/ENGINE_NEEDS.md, `Simulator::set_state`)."""

@@ -1,7 +1,7 @@
 """Type stubs of the extension module spikegpu._spikegpu."""
 
 from os import PathLike
-from typing import Any, Dict, List, Optional, Tuple, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -84,6 +84,21 @@ class Simulator:
         """(pre, post, weights) of one projection."""
     def delays(self, projection: int) -> npt.NDArray[np.float64]: ...
     def set_weights(self, projection: int, weights: npt.ArrayLike) -> None: ...
+    def set_current(
+        self,
+        index: int,
+        dc: Optional[float] = None,
+        step_times: Optional[Sequence[float]] = None,
+        step_amplitudes: Optional[Sequence[float]] = None,
+        noise_mean: Optional[float] = None,
+        noise_std: float = 0.0,
+        sine_amplitude: Optional[float] = None,
+        sine_offset: float = 0.0,
+        sine_frequency: float = 0.0,
+        sine_phase: float = 0.0,
+        sine_start: float = 0.0,
+        sine_stop: Optional[float] = None,
+    ) -> None: ...
     def set_modulator(self, channel: ChannelKey, level: float) -> None: ...
     def add_modulator(self, channel: ChannelKey, amount: float) -> None: ...
     def modulator(self, channel: ChannelKey) -> float: ...
