@@ -32,6 +32,22 @@ pub struct Connection {
     pub delay_ms: f64,
 }
 
+impl Connectivity {
+    /// Why the rule cannot take `multapses = allow`, or `None` where it can: the degree rules
+    /// take either value, fixed total draws with replacement anyway (only `true` fits), the
+    /// other rules never repeat a pair.
+    pub(crate) fn multapses_refusal(&self, allow: bool) -> Option<&'static str> {
+        match self {
+            Connectivity::FixedInDegree { .. } | Connectivity::FixedOutDegree { .. } => None,
+            Connectivity::FixedTotal { .. } if allow => None,
+            Connectivity::FixedTotal { .. } => Some(
+                "fixed_total draws its pairs with replacement; multapses = false applies to fixed_indegree and fixed_outdegree",
+            ),
+            _ => Some("applies to fixed_indegree, fixed_outdegree and fixed_total only"),
+        }
+    }
+}
+
 /// How the pairs (pre, post) of a projection are chosen. Every rule is deterministic from the
 /// seed; `autapses` only matters when pre and post are the same population. Multapses are
 /// created by `FixedTotal`, which draws pairs with replacement as NEST does, and by the degree

@@ -21,29 +21,23 @@ pub(super) fn distinct(rng: &mut PhiloxStream, n: u32, k: u32, exclude: Option<u
             chosen.insert(j);
         }
     }
-    let mut out: Vec<u32> = chosen
-        .into_iter()
-        .map(|c| match exclude {
-            Some(x) if c >= x => c + 1,
-            _ => c,
-        })
-        .collect();
+    let mut out: Vec<u32> = chosen.into_iter().map(|c| past_excluded(c, exclude)).collect();
     out.sort_unstable();
     out
+}
+
+/// Index `c` of `0..n - 1` as an index of `0..n` that skips `exclude`.
+fn past_excluded(c: u32, exclude: Option<u32>) -> u32 {
+    match exclude {
+        Some(x) if c >= x => c + 1,
+        _ => c,
+    }
 }
 
 /// `k` independent uniform draws from `0..n` without `exclude`, sorted (multapses).
 pub(super) fn with_replacement(rng: &mut PhiloxStream, n: u32, k: u32, exclude: Option<u32>) -> Vec<u32> {
     let m = n - u32::from(exclude.is_some());
-    let mut out: Vec<u32> = (0..k)
-        .map(|_| {
-            let c = below(rng, m);
-            match exclude {
-                Some(x) if c >= x => c + 1,
-                _ => c,
-            }
-        })
-        .collect();
+    let mut out: Vec<u32> = (0..k).map(|_| past_excluded(below(rng, m), exclude)).collect();
     out.sort_unstable();
     out
 }

@@ -18,6 +18,11 @@ impl Build<'_> {
         let (post, post_model) = self.find(&p.post, &format!("{what}.post"))?;
         let receptor = self.loader.receptor(&p.receptor, &format!("{what}.receptor"))?;
         let connectivity = self.loader.connectivity(&p.connectivity, &what)?;
+        let multapses = p.connectivity.multapses;
+        if let Some(why) = multapses.and_then(|allow| connectivity.multapses_refusal(allow)) {
+            let field = format!("{what}.connectivity.multapses");
+            return self.loader.err(p.connectivity.rule.span(), &field, why);
+        }
         let explicit = matches!(connectivity, Connectivity::Explicit(_));
         let weight_unit = post_model.weight_unit();
         let weight = match &p.weight {
@@ -44,15 +49,7 @@ impl Build<'_> {
         if p.procedural {
             self.builder.procedural(id)?;
         }
-        if let Some(allow) = p.connectivity.multapses {
-            let rule = p.connectivity.rule.get_ref().as_str();
-            if !(matches!(rule, "fixed_indegree" | "fixed_outdegree") || rule == "fixed_total" && allow) {
-                return self.loader.err(
-                    p.connectivity.rule.span(),
-                    &format!("{what}.connectivity.multapses"),
-                    "applies to fixed_indegree and fixed_outdegree (fixed_total always draws with replacement)",
-                );
-            }
+        if let Some(allow) = multapses {
             self.builder.multapses(id, allow)?;
         }
         if let Some(sp) = &p.plasticity {

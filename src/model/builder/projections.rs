@@ -104,22 +104,15 @@ impl NetworkBuilder {
     pub fn multapses(&mut self, proj: ProjectionId, allow: bool) -> Result<()> {
         self.check_projection(proj)?;
         let p = &mut self.net.projections[proj.index];
-        match p.connectivity {
-            Connectivity::FixedInDegree { .. } | Connectivity::FixedOutDegree { .. } => {
-                p.multapses = allow;
-                Ok(())
-            }
-            Connectivity::FixedTotal { .. } if allow => Ok(()),
-            _ => Err(invalid(
+        if let Some(why) = p.connectivity.multapses_refusal(allow) {
+            return Err(invalid(
                 format!("projection {}.multapses", proj.index),
                 allow,
-                if allow {
-                    "applies to fixed_indegree, fixed_outdegree and fixed_total only"
-                } else {
-                    "fixed_total draws its pairs with replacement; multapses = false applies to fixed_indegree and fixed_outdegree"
-                },
-            )),
+                why,
+            ));
         }
+        p.multapses = allow;
+        Ok(())
     }
 }
 
