@@ -25,7 +25,6 @@ os.environ.setdefault("SPIKEGPU_BACKEND", "cpu")
 
 #: scenario -> engine feature (EngineFeatureMissing key) it needs
 NEEDS_ENGINE = {
-    "test_cell_types::test_EIF_cond_alpha_isfa_ista": "adex_cond",
     "test_cell_types::test_SpikeSourceGamma": "other_models",
     "test_cell_types::test_SpikeSourcePoissonRefractory": "other_models",
     "test_cell_types::test_update_SpikeSourceArray": "set_spike_times",
@@ -38,11 +37,9 @@ NEEDS_ENGINE = {
     "test_parameter_handling::test_set_synaptic_parameters_partially_connected": "stdp_other",
     "test_parameter_handling::test_set_synaptic_parameters_multiply_connected": "stdp_other",
     "test_parameter_handling::test_issue505": "stdp_other",
-    "test_recording::test_record_vm_and_gsyn_from_assembly": "adex_cond",
     "test_recording::test_issue259": "off_grid",
-    "test_scenario1::test_scenario1a": "cond_alpha",
     "test_scenario2::test_scenario2": "off_grid",
-    "test_scenario4::test_scenario4": "adex_cond",
+    "test_scenario4::test_scenario4": "stdp_other",
     "test_synapse_types::test_simple_stochastic_synapse": "other_models",
     "test_ticket166::test_ticket166": "set_spike_times",
 }
