@@ -25,8 +25,6 @@ os.environ.setdefault("SPIKEGPU_BACKEND", "cpu")
 
 #: scenario -> engine feature (EngineFeatureMissing key) it needs
 NEEDS_ENGINE = {
-    "test_cell_types::test_SpikeSourceGamma": "other_models",
-    "test_cell_types::test_SpikeSourcePoissonRefractory": "other_models",
     "test_cell_types::test_update_SpikeSourceArray": "set_spike_times",
     "test_connection_handling::test_connection_access_weight_and_delay": "synapse_params",
     "test_connectors::test_all_to_all_tsodyksmarkram": "stdp_other",

@@ -17,6 +17,7 @@ recordable reads.
 | EIF_cond_exp/alpha_isfa_ista | equation model | 1000 w nS (inh. < 0)  | 1000 I pA |
 | SpikeSourceArray         | spike_source      |                        |           |
 | SpikeSourcePoisson       | poisson_source    |                        |           |
+| SpikeSourceGamma, ...Refractory | spike_source (drawn here) |          |           |
 """
 
 from __future__ import annotations
@@ -540,6 +541,78 @@ def poisson_trains(pop, rates, starts, durations):
     return trains
 
 
+def drawn_trains(pop, starts, durations, intervals):
+    """Spike times per neuron of a renewal process whose intervals (ms) `intervals(rng, i, n)`
+    draws (n of them for neuron i), from `start` within [start, start + duration) and before
+    the end of the run that builds the engine (`state.horizon`), drawn from (rng_seed,
+    population index). Each spike is emitted in the step that contains it (reported at the
+    step's end, as NEST's on-grid generators); several in one step count once."""
+    dt = state.dt
+    rng = np.random.default_rng([state.rng_seed, state.populations.index(pop)])
+    trains = []
+    for i, (start, duration) in enumerate(zip(starts, durations)):
+        end = min(start + duration, state.horizon)
+        times: list = []
+        t = start
+        while t < end:
+            chunk = t + np.cumsum(intervals(rng, i, 256))
+            times.extend(chunk[chunk < end])
+            t = chunk[-1]
+        ticks = np.unique(np.maximum(np.ceil(np.asarray(times) / dt - 1e-9), 1).astype(np.int64))
+        trains.append([float(k - 1) * dt for k in ticks])
+    return trains
+
+
+class DrawnSource(EngineCell):
+    """A spike source whose trains pyNN.spikegpu draws (the engine runs them as spike arrays);
+    running past the end of the run that built the engine needs new trains
+    (``source_rates_per_neuron``, as per-neuron Poisson rates)."""
+
+    parameter_feature = "set_spike_times"
+
+    def intervals(self, pop):
+        """A function (rng, neuron, n) -> n inter-spike intervals (ms)."""
+        raise NotImplementedError
+
+    def engine_entry(self, pop):
+        starts = evaluated(pop._parameters["start"], pop.size).astype(float)
+        durations = evaluated(pop._parameters["duration"], pop.size).astype(float)
+        state.drawn_sources = True
+        return {"model": "spike_source", "spike_times": drawn_trains(pop, starts, durations, self.intervals(pop))}
+
+
+class SpikeSourceGamma(DrawnSource, cells.SpikeSourceGamma):
+    """Gamma-distributed inter-spike intervals (shape alpha, rate beta in Hz: mean alpha/beta),
+    drawn by pyNN.spikegpu from rng_seed."""
+
+    __doc__ = cells.SpikeSourceGamma.__doc__
+    translations = identity(*cells.SpikeSourceGamma.default_parameters)
+
+    def intervals(self, pop):
+        alpha = evaluated(pop._parameters["alpha"], pop.size).astype(float)
+        beta = evaluated(pop._parameters["beta"], pop.size).astype(float)
+        if np.any(alpha <= 0) or np.any(beta <= 0):
+            raise errors.InvalidParameterValueError(f"SpikeSourceGamma '{pop.label}': alpha and beta must be > 0")
+        return lambda rng, i, n: rng.gamma(alpha[i], 1000.0 / beta[i], n)
+
+
+class SpikeSourcePoissonRefractory(DrawnSource, cells.SpikeSourcePoissonRefractory):
+    """Poisson trains with a dead time: intervals tau_refrac + exponential, the mean rate
+    `rate` (NEST's poisson_generator_ps with dead_time), drawn by pyNN.spikegpu from rng_seed."""
+
+    __doc__ = cells.SpikeSourcePoissonRefractory.__doc__
+    translations = identity(*cells.SpikeSourcePoissonRefractory.default_parameters)
+
+    def intervals(self, pop):
+        rate = evaluated(pop._parameters["rate"], pop.size).astype(float)
+        dead = evaluated(pop._parameters["tau_refrac"], pop.size).astype(float)
+        if np.any(rate <= 0) or np.any(dead < 0) or np.any(dead * rate >= 1000.0):
+            raise errors.InvalidParameterValueError(
+                f"SpikeSourcePoissonRefractory '{pop.label}': need rate > 0, tau_refrac >= 0 and tau_refrac < 1000/rate"
+            )
+        return lambda rng, i, n: dead[i] + rng.exponential(1000.0 / rate[i] - dead[i], n)
+
+
 def _missing(base, key: str):
     """A standard cell type the engine has no model for: refused on creation with the need."""
 
@@ -558,9 +631,7 @@ def _missing(base, key: str):
 IF_cond_exp_gsfa_grr = _missing(cells.IF_cond_exp_gsfa_grr, "other_models")
 IF_facets_hardware1 = _missing(cells.IF_facets_hardware1, "other_models")
 GIF_cond_exp = _missing(cells.GIF_cond_exp, "other_models")
-SpikeSourceGamma = _missing(cells.SpikeSourceGamma, "other_models")
 SpikeSourceInhGamma = _missing(cells.SpikeSourceInhGamma, "other_models")
-SpikeSourcePoissonRefractory = _missing(cells.SpikeSourcePoissonRefractory, "other_models")
 PointNeuron = _missing(cells.PointNeuron, "other_models")
 
 __all__ = [
