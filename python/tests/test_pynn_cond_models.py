@@ -69,3 +69,27 @@ def test_conductance_cells_follow_nest(traces, cell):
             arrivals = np.isin(np.round(t / dt).astype(int), np.round((np.asarray(times) + 1.0) / dt).astype(int))
             assert np.max(np.abs(g_ours - g_ref)[~arrivals]) < 1e-5
             assert np.allclose((g_ref - g_ours)[arrivals], weight, atol=1e-5)
+
+
+def test_parameters_given_per_neuron_equal_populations_of_one_value():
+    """Arrays of parameters and initial values become per-neuron values of the model: each
+    neuron of a mixed population runs as a population of its own values does."""
+    import pyNN.spikegpu as sim
+
+    values = {"i_offset": [0.8, 1.2], "tau_w": [100.0, 200.0], "cm": [0.25, 0.3], "v_spike": [-40.0, -30.0]}
+    sim.setup(timestep=0.1, min_delay=0.1, backend="cpu")
+    mixed = sim.Population(2, sim.EIF_cond_alpha_isfa_ista(**values), initial_values={"w": [0.0, 0.1]})
+    alone = [
+        sim.Population(1, sim.EIF_cond_alpha_isfa_ista(**{k: v[i] for k, v in values.items()}), initial_values={"w": [0.0, 0.1][i]})
+        for i in range(2)
+    ]
+    for pop in [mixed] + alone:
+        pop.record(["spikes", "w"])
+    sim.run(150.0)
+    mixed_data = mixed.get_data().segments[0]
+    for i, pop in enumerate(alone):
+        data = pop.get_data().segments[0]
+        assert len(data.spiketrains[0]) >= 3
+        assert np.array_equal(np.asarray(mixed_data.spiketrains[i]), np.asarray(data.spiketrains[0]))
+        assert np.allclose(np.asarray(mixed_data.filter(name="w")[0])[:, i], np.asarray(data.filter(name="w")[0])[:, 0], atol=1e-6)
+    sim.end()

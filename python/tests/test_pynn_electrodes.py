@@ -83,3 +83,18 @@ def test_changing_a_step_source_after_a_run_acts_from_the_next_step(sim):
     assert np.all(v[:, 0] == -65.0)  # not injected
     assert current[100] == 0.3 and current[200] == -0.2 and current[300] == 0.0
     assert np.max(np.abs(v[:, 1] - lif_response(current))) < 1e-3
+
+
+def test_a_refused_change_after_a_run_leaves_the_source_as_it_was(sim):
+    import spikegpu
+
+    cells = sim.Population(2, sim.IF_curr_exp(v_thresh=0.0))
+    noise = sim.NoisyCurrentSource(mean=0.1, stdev=0.2)  # the engine's noise: from 0, every step
+    noise.inject_into(cells)
+    sim.run(10.0)
+    with pytest.raises(spikegpu.EngineFeatureMissing) as info:
+        noise.set_parameters(start=20.0, stop=30.0)  # would need values drawn per neuron
+    assert info.value.key == "noise_interval"
+    assert noise.start == 0.0 and noise.stop > 1e9
+    noise.mean = 0.0  # an allowed change still reaches the engine
+    sim.run(10.0)

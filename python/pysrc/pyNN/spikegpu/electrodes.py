@@ -5,11 +5,13 @@ current inputs take a neuron list). A current switched on at ``start`` acts from
 begins at ``start`` to the step that ends at ``stop``, as in pyNN.nest. Amplitudes are in nA
 and converted per target cell type. Changing a source's parameters after time has advanced
 replaces its engine inputs from the next step (``Simulator.set_current``); times stay
-absolute, so a schedule whose times are past acts as it would have from the start.
+absolute (times already past only decide the present value), and the recorded current keeps
+what was injected before the change.
 
 ``NoisyCurrentSource`` with a start, a stop or its own redraw interval is drawn here, one
 value per interval and target neuron from ``rng_seed``, and handed over as step currents
-(the engine's own noise is redrawn every step from t = 0 without end).
+(the engine's own noise is redrawn every step from t = 0 without end); such a source needs a
+stop.
 """
 
 from __future__ import annotations
@@ -80,6 +82,7 @@ class EngineCurrentSource(StandardCurrentSource):
         parameters.evaluate(simplify=True)
         engine = state.engine
         running = engine is not None and engine.ticks > 0
+        before = (self.parameter_space, self._history)
         if running:  # what was injected so far stays in the recorded current
             object.__setattr__(self, "_history", self.signal(np.arange(engine.ticks) * state.dt))
         values = {name: self._value(name) for name in self.parameter_space.keys()}
@@ -87,13 +90,31 @@ class EngineCurrentSource(StandardCurrentSource):
         space = ParameterSpace(values, self.get_schema(), shape=(1,))
         space.evaluate(simplify=True)
         object.__setattr__(self, "parameter_space", space)
-        self._normalise()
+        try:
+            self._normalise()
+            if running:
+                self._replace_engine_inputs(engine)
+        except Exception:  # a refused change leaves the source as it was
+            object.__setattr__(self, "parameter_space", before[0])
+            object.__setattr__(self, "_history", before[1])
+            raise
         if not running:
             state.engine = None  # rebuilt from the new parameters at the next run
-            return
+
+    def _replace_engine_inputs(self, engine):
+        """Gives the engine this source's inputs from the present parameters (next step on)."""
+        updates = []
         for index, (pop, neurons) in self._inputs.items():
-            for listed, entry in self.engine_inputs(pop, neurons):
-                engine.set_current(index, **entry)
+            entries = self.engine_inputs(pop, neurons)
+            if len(entries) != 1 or entries[0][0] != neurons:
+                raise spikegpu.EngineFeatureMissing(
+                    "noise_interval",
+                    f"changing a {type(self).__name__} after time has advanced between the engine's noise "
+                    "(from 0, every step, no stop) and values drawn per neuron (start, stop or dt of its own)",
+                )
+            updates.append((index, entries[0][1]))
+        for index, entry in updates:
+            engine.set_current(index, **entry)
 
     def _normalise(self):
         """Checks and puts the parameters on the time grid (after every change)."""
