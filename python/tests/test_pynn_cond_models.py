@@ -1,5 +1,5 @@
-"""PyNN's IF_cond_alpha, EIF_cond_exp_isfa_ista and EIF_cond_alpha_isfa_ista, which
-pyNN.spikegpu runs as equation models (NEST's equations, rk4 at dt = 0.1 ms), against
+"""PyNN's IF_cond_alpha, IF_cond_exp_gsfa_grr, EIF_cond_exp_isfa_ista and
+EIF_cond_alpha_isfa_ista, which pyNN.spikegpu runs as equation models (NEST's equations, rk4 at dt = 0.1 ms), against
 pyNN.nest (NEST 3.10 integrates them with adaptive Runge-Kutta-Fehlberg 4(5); reference
 traces in data/pynn_cond_traces_nest.json, written by pynn_cond_traces.py): single neurons
 driven by excitatory and inhibitory spike sources and a DC step for 200 ms."""
@@ -17,7 +17,7 @@ import pynn_cond_traces
 REFERENCE = pathlib.Path(__file__).parent / "data" / "pynn_cond_traces_nest.json"
 #: v against NEST away from spikes (mV): the methods differ (fixed-step rk4 in f32 against
 #: adaptive RKF45 in f64); the exponential term of AdEx amplifies that near threshold.
-V_TOLERANCE = {"IF_cond_alpha": 1e-3, "EIF_cond_exp_isfa_ista": 0.05, "EIF_cond_alpha_isfa_ista": 0.05}
+V_TOLERANCE = {"IF_cond_alpha": 1e-3, "IF_cond_exp_gsfa_grr": 1e-3, "EIF_cond_exp_isfa_ista": 0.05, "EIF_cond_alpha_isfa_ista": 0.05}
 #: v is compared outside [spike - 1 ms, spike + 1 ms] (the upswing and the reset step, where a
 #: fraction of a step in the crossing moves v by tens of mV)
 SPIKE_WINDOW_MS = 1.0
@@ -51,6 +51,11 @@ def test_conductance_cells_follow_nest(traces, cell):
     if "w" in reference:  # nA; its jumps by b follow the spikes
         w_ours, w_ref = np.asarray(ours["w"]), np.asarray(reference["w"])
         assert np.max(np.abs(w_ours - w_ref)[~near]) < 1e-3 * np.max(np.abs(w_ref))
+
+    for g in ("g_s", "g_r"):  # nS; increased by q_sfa and q_rr at each spike
+        if g in reference:
+            g_ours, g_ref = np.asarray(ours[g]), np.asarray(reference[g])
+            assert np.max(g_ref) > 1.0 and np.max(np.abs(g_ours - g_ref)) < 1e-5 * np.max(g_ref)
 
     for g, weight, times in (
         ("gsyn_exc", pynn_cond_traces.EXC_WEIGHT, pynn_cond_traces.EXC_SPIKES),

@@ -13,7 +13,7 @@ recordable reads.
 | IF_cond_exp              | lif_cond          | 1000 w nS (inh. < 0)   | 1000 I pA |
 | Izhikevich               | izhikevich        | w / dt (a jump of w)   | 1000 I    |
 | HH_cond_exp              | hh                | 1000 w nS (inh. < 0)   | 1000 I pA |
-| IF_cond_alpha            | equation model    | 1000 w nS (inh. < 0)   | 1000 I pA |
+| IF_cond_alpha, IF_cond_exp_gsfa_grr | equation model | 1000 w nS (inh. < 0) | 1000 I pA |
 | EIF_cond_exp/alpha_isfa_ista | equation model | 1000 w nS (inh. < 0)  | 1000 I pA |
 | SpikeSourceArray         | spike_source      |                        |           |
 | SpikeSourcePoisson       | poisson_source    |                        |           |
@@ -341,6 +341,48 @@ class IF_cond_alpha(EquationCell, cells.IF_cond_alpha):
     inputs = ALPHA_INPUTS
 
 
+class IF_cond_exp_gsfa_grr(EquationCell, cells.IF_cond_exp_gsfa_grr):
+    """NEST's iaf_cond_exp_sfa_rr as a user-defined engine model (rk4): exponential synaptic
+    conductances, and two conductances that each spike increases, spike-frequency adaptation
+    (q_sfa, tau_sfa, e_rev_sfa) and relative refractoriness (q_rr, tau_rr, e_rev_rr)."""
+
+    __doc__ = cells.IF_cond_exp_gsfa_grr.__doc__
+    translations = identity(*cells.IF_cond_exp_gsfa_grr.default_parameters)
+    model_name = "pynn_iaf_cond_exp_sfa_rr"
+    equations = (
+        "dv/dt = (g_L * (E_L - v) + g_e * (E_e - v) + g_i * (E_i - v) + g_s * (E_s - v) + g_r * (E_r - v)"
+        " + I_e) / C : mV (unless refractory)"
+        + EXP_CONDUCTANCES
+        + "dg_s/dt = -g_s / tau_s : nS\ndg_r/dt = -g_r / tau_r : nS\n"
+    )
+    threshold = "v >= V_th"
+    reset = "v = v_reset; g_s += q_s; g_r += q_r"
+    parameters = dict(
+        COND_PARAMETERS,
+        V_th=("v_thresh", "mV", 1.0),
+        tau_s=("tau_sfa", "ms", 1.0),
+        E_s=("e_rev_sfa", "mV", 1.0),
+        q_s=("q_sfa", "nS", 1.0),
+        tau_r=("tau_rr", "ms", 1.0),
+        E_r=("e_rev_rr", "mV", 1.0),
+        q_r=("q_rr", "nS", 1.0),
+    )
+    variables = {
+        "v": ("v", "mV", 1.0),
+        "gsyn_exc": ("g_e", "nS", 1000.0),
+        "gsyn_inh": ("g_i", "nS", 1000.0),
+        "g_s": ("g_s", "nS", 1.0),
+        "g_r": ("g_r", "nS", 1.0),
+    }
+    engine_variables = {
+        "v": ("v", 1.0),
+        "gsyn_exc": ("u", 1e-3),
+        "gsyn_inh": ("w1", 1e-3),
+        "g_s": ("w2", 1.0),
+        "g_r": ("syn_e", 1.0),
+    }
+
+
 #: NEST's aeif_cond_*: the exponential and adaptation currents see v capped at V_peak
 AEIF_MEMBRANE = (
     "dv/dt = (g_L * (E_L - v) + g_L * D_T * exp((min(v, V_peak) - V_T) / D_T)"
@@ -628,7 +670,6 @@ def _missing(base, key: str):
     return Missing
 
 
-IF_cond_exp_gsfa_grr = _missing(cells.IF_cond_exp_gsfa_grr, "other_models")
 IF_facets_hardware1 = _missing(cells.IF_facets_hardware1, "other_models")
 GIF_cond_exp = _missing(cells.GIF_cond_exp, "other_models")
 SpikeSourceInhGamma = _missing(cells.SpikeSourceInhGamma, "other_models")
