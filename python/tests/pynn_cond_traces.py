@@ -30,15 +30,17 @@ EXC_WEIGHT = 0.02  # uS
 INH_WEIGHT = 0.05
 
 
-def traces(sim, backend_setup=None):
-    """{cell type: {spikes, v, gsyn_exc, gsyn_inh[, w]}} on the time grid (every step)."""
+def traces(sim, backend_setup=None, sampling_interval=None):
+    """{cell type: {spikes, v, gsyn_exc, gsyn_inh[, w, g_r, g_s]}} sampled every step (or
+    every `sampling_interval` ms)."""
     sim.setup(timestep=DT, min_delay=DT, **(backend_setup or {}))
     exc = sim.Population(1, sim.SpikeSourceArray(spike_times=EXC_SPIKES))
     inh = sim.Population(1, sim.SpikeSourceArray(spike_times=INH_SPIKES))
     cells = {}
     for name, (params, amplitude) in CELLS.items():
         pop = sim.Population(1, getattr(sim, name)(**params), label=name)
-        pop.record(["spikes"] + [v for v in ("v", "w", "gsyn_exc", "gsyn_inh", "g_r", "g_s") if v in pop.celltype.recordable])
+        recorded = [v for v in ("v", "w", "gsyn_exc", "gsyn_inh", "g_r", "g_s") if v in pop.celltype.recordable]
+        pop.record(["spikes"] + recorded, sampling_interval=sampling_interval)
         sim.Projection(exc, pop, sim.AllToAllConnector(), sim.StaticSynapse(weight=EXC_WEIGHT, delay=1.0))
         sim.Projection(
             inh, pop, sim.AllToAllConnector(), sim.StaticSynapse(weight=INH_WEIGHT, delay=1.0), receptor_type="inhibitory"

@@ -98,3 +98,27 @@ def test_parameters_given_per_neuron_equal_populations_of_one_value():
         assert np.array_equal(np.asarray(mixed_data.spiketrains[i]), np.asarray(data.spiketrains[0]))
         assert np.allclose(np.asarray(mixed_data.filter(name="w")[0])[:, i], np.asarray(data.filter(name="w")[0])[:, 0], atol=1e-6)
     sim.end()
+
+
+def test_the_equation_models_on_the_gpu_backend_follow_the_cpu_backend(traces, gpu_available):
+    """The same traces on the GPU backend: the generated WGSL against the CPU program. The
+    models use `exp` (and AdEx its exponential term), which GPU libraries round differently,
+    so: the same spike count, each spike within one step, v within 1e-3 mV away from spikes
+    (lavapipe gives the CPU's values exactly). Sampled every 1 ms: each sample is a host round
+    trip on the GPU backend."""
+    if not gpu_available:
+        pytest.skip("no GPU adapter (set SPIKEGPU_REQUIRE_GPU=1 to fail instead)")
+    import pyNN.spikegpu as sim
+
+    gpu = pynn_cond_traces.traces(sim, {"backend": "gpu"}, sampling_interval=1.0)
+    dt = pynn_cond_traces.DT
+    for cell, cpu in traces[0].items():
+        assert len(gpu[cell]["spikes"]) == len(cpu["spikes"]) >= 3
+        assert np.max(np.abs(np.subtract(gpu[cell]["spikes"], cpu["spikes"]))) <= dt + 1e-9
+        cpu_v = np.asarray(cpu["v"])[::10]
+        assert len(gpu[cell]["v"]) == cpu_v.size
+        t = np.arange(cpu_v.size) * 1.0
+        near = np.zeros(t.size, dtype=bool)
+        for s in cpu["spikes"]:
+            near |= np.abs(t - s) <= SPIKE_WINDOW_MS + 1e-9
+        assert np.max(np.abs(np.subtract(gpu[cell]["v"], cpu_v))[~near]) < 1e-3
