@@ -72,9 +72,16 @@ impl Worker<'_> {
                 model_id::POISSON_SOURCE => {
                     inputs.run(|_, q, _, _, _| poisson_source::update(q, plan.input_key, tick))
                 }
-                model_id::POISSON_SEQUENCE => inputs.run(|_, q, _, _, _| {
-                    poisson_sequence::update(q, &plan.source_ticks, p.size, plan.input_key, tick)
-                }),
+                model_id::POISSON_SEQUENCE => {
+                    // The rate table is laid out by the whole population, also on a rank.
+                    let size = plan
+                        .partition
+                        .as_ref()
+                        .map_or(p.size, |part| part.global_populations[pi].gpu.size);
+                    inputs.run(|_, q, _, _, _| {
+                        poisson_sequence::update(q, &plan.source_ticks, size, plan.input_key, tick)
+                    })
+                }
                 model_id::EQUATION => {
                     if let Some(run) = part.equations.iter_mut().find(|r| r.population == pi) {
                         // The equations' Philox counter has no free word for the tick's high half

@@ -30,6 +30,11 @@ pub struct EquationPlan {
     pub per_neuron: Vec<Vec<f32>>,
     /// Philox stream of the model's random numbers (`xi`, `rand()`, `randn()`).
     pub stream: u32,
+    /// Neuron `k` of these draws the random numbers of neuron `draw_first + k draw_stride`
+    /// of the whole population: (0, 1) in one process, (rank, ranks) on a rank.
+    pub draw_first: u32,
+    /// See `draw_first`.
+    pub draw_stride: u32,
 }
 
 /// Seconds spent compiling the models of `plans` (once per model, however many populations
@@ -125,6 +130,8 @@ fn plan_one(
         initial,
         per_neuron,
         stream: random_stream(pi as u32),
+        draw_first: 0,
+        draw_stride: 1,
     })
 }
 

@@ -128,7 +128,13 @@ pub const SPARE_STEPS_PER_INPUT: usize = 4;
 
 /// Tables of every current source. The step table has [`SPARE_STEPS_PER_INPUT`] unused
 /// entries per input at its end (the device buffer's room for later changes).
-pub(super) fn current_tables(net: &Network, pops: &[PopulationPlan], n_neurons: u32) -> CurrentTables {
+/// On a rank (`partition`), only the owned neurons of a subset are targets.
+pub(super) fn current_tables(
+    net: &Network,
+    pops: &[PopulationPlan],
+    n_neurons: u32,
+    partition: Option<&super::rank::Partition>,
+) -> CurrentTables {
     let mut tables = CurrentTables {
         sources: Vec::new(),
         steps: Vec::new(),
@@ -139,7 +145,11 @@ pub(super) fn current_tables(net: &Network, pops: &[PopulationPlan], n_neurons: 
     for (i, input) in net.current_inputs.iter().enumerate() {
         let target = &pops[input.target.index].gpu;
         let first = tables.sources.len();
-        for (run_start, run_len, local_offset) in target_runs(input.neurons.as_deref(), target.size) {
+        let runs = match (input.neurons.as_deref(), partition) {
+            (Some(list), Some(part)) => super::rank::owned_targets(list, part),
+            (list, _) => target_runs(list, target.size),
+        };
+        for (run_start, run_len, local_offset) in runs {
             tables.sources.push(CurrentGpu {
                 target_start: target.start + run_start,
                 target_count: run_len,

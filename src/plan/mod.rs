@@ -213,8 +213,11 @@ impl Plan {
         let key = seed_key(net.seeds.connectivity);
         let initial_key = seed_key(net.seeds.initial);
         let mut neurons = populations::plan_populations(net, initial_key, key)?;
-        let equations = equations::plan_equations(net, &mut neurons.initial_state)?;
+        let mut equations = equations::plan_equations(net, &mut neurons.initial_state)?;
         let partition = share.map(|(r, n)| Box::new(rank::take_share(&mut neurons, r, n)));
+        if let Some(part) = &partition {
+            rank::share_equations(&mut equations, &neurons.populations, part);
+        }
         let n_neurons = neurons.n_neurons;
         let pops = &neurons.populations;
         // Rows by global pre-synaptic neuron, also on a rank.
@@ -236,7 +239,7 @@ impl Plan {
         let max_delay = ring::max_delay(&csr.synapses, &procedural, &device);
         let ring_slots = ring::ring_slots(max_delay, n_neurons)?;
         let mut poisson = inputs::poisson_tables(net, pops)?;
-        let currents = inputs::current_tables(net, pops, n_neurons);
+        let currents = inputs::current_tables(net, pops, n_neurons, partition.as_deref());
         let stdp = plasticity::stdp_tables(net, pops, max_delay);
         let (col_ptr, col_entries) = plasticity::transpose(&csr, n_neurons, !stdp.projections.is_empty());
         let input_extra = fixed_point::input_extras(net, n_neurons, &poisson, &currents.bound, &procedural);
