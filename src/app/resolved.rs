@@ -256,8 +256,18 @@ fn inputs(s: &mut String, net: &Network) {
                 format!("steps at {times_ms:?} ms of {amplitudes:?}")
             }
             CurrentSource::Noise { mean, std } => {
-                format!("noise mean {} sd {}", quantity(*mean, unit), quantity(*std, unit))
+                format!(
+                    "noise mean {} sd per step {}",
+                    quantity(*mean, unit),
+                    quantity(*std, unit)
+                )
             }
+            CurrentSource::WhiteNoise { mean, sigma, tau_ms } => format!(
+                "white noise mean {} + {} * sqrt({}) * xi",
+                quantity(*mean, unit),
+                quantity(*sigma, unit),
+                quantity(*tau_ms, Dim::Time)
+            ),
             CurrentSource::Sine {
                 amplitude,
                 offset,

@@ -20,6 +20,7 @@ mod model_files;
 mod models;
 mod mpi;
 mod neuron_tables;
+mod noise;
 mod plasticity;
 mod procedural;
 mod reliability;
