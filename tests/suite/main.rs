@@ -15,6 +15,7 @@ mod generation;
 mod gpu_limits;
 mod gpu_models;
 mod gpu_vs_cpu;
+mod lif_pa;
 mod microcircuit;
 mod model_files;
 mod models;
