@@ -12,8 +12,9 @@ use crate::common;
 
 const DT: f64 = 0.1;
 
-/// The NEST network as a model file, `shift` ms added to the input spikes' times (0: as in
-/// NEST). NEST's dc_generator reaches the neuron through a connection of delay 1 ms, so the
+/// The NEST network as a model file, `shift` ms added to the input spikes' times (0: the
+/// spike_generator's times, which give NEST's trace here; see the README's Tick semantics for
+/// neuron-to-neuron latencies). NEST's dc_generator reaches the neuron through a connection of delay 1 ms, so the
 /// step current here starts and stops 1 ms after its start and stop.
 fn model_file(membrane: &str, shift: f64) -> String {
     let times = |ts: &[f64]| {
