@@ -232,6 +232,10 @@ fn encode_source(c: &mut CurrentGpu, steps: &mut Vec<CurrentStep>, source: &Curr
             c.a1 = *std as f32;
             mean.abs() + NOISE_Z_MAX * std
         }
+        CurrentSource::WhiteNoise { mean, sigma, tau_ms } => {
+            let std = sigma * (tau_ms / dt).sqrt();
+            encode_source(c, steps, &CurrentSource::Noise { mean: *mean, std }, dt)
+        }
         CurrentSource::Sine {
             amplitude,
             offset,
