@@ -127,6 +127,9 @@ class Population(common.Population):
         """Adds this population to the engine description `net`."""
         entry = self.celltype.engine_entry(self)
         model = entry.pop("model")
+        definition = entry.pop("neuron_model", None)
+        if definition is not None and all(d["name"] != model for d in net.document.get("neuron_model", [])):
+            net.neuron_model(**definition)
         net.population(self._engine_name, self.size, model, **entry)
         bias = getattr(self.celltype, "bias_current", None)
         if bias is not None:
