@@ -4,6 +4,7 @@ mod cli;
 mod common;
 mod compact;
 mod connectivity;
+mod conventions;
 mod currents;
 mod digits;
 mod encoders;
