@@ -28,8 +28,6 @@ NEEDS_ENGINE = {
     "test_cell_types::test_EIF_cond_alpha_isfa_ista": "adex_cond",
     "test_cell_types::test_SpikeSourceGamma": "other_models",
     "test_cell_types::test_SpikeSourcePoissonRefractory": "other_models",
-    "test_cell_types::test_update_SpikeSourceArray": "set_spike_times",
-    "test_connection_handling::test_connection_access_weight_and_delay": "synapse_params",
     "test_connectors::test_all_to_all_tsodyksmarkram": "stdp_other",
     "test_connectors::test_fixed_number_pre_with_replacement_heterogeneous_parameters": "stdp_other",
     "test_connectors::test_fixed_number_post_with_replacement_heterogeneous_parameters": "stdp_other",
@@ -44,7 +42,6 @@ NEEDS_ENGINE = {
     "test_electrodes::test_issue497": "ac_source",
     "test_electrodes::test_issue631": "ac_source",
     "test_electrodes::test_issue759": "set_current",
-    "test_issue274::test_issue274": "synapse_params",
     "test_parameter_handling::test_set_synaptic_parameters_fully_connected": "stdp_other",
     "test_parameter_handling::test_set_synaptic_parameters_partially_connected": "stdp_other",
     "test_parameter_handling::test_set_synaptic_parameters_multiply_connected": "stdp_other",
@@ -56,7 +53,6 @@ NEEDS_ENGINE = {
     "test_scenario2::test_scenario2": "off_grid",
     "test_scenario4::test_scenario4": "adex_cond",
     "test_synapse_types::test_simple_stochastic_synapse": "other_models",
-    "test_ticket166::test_ticket166": "set_spike_times",
 }
 
 #: scenario -> why it cannot apply to spikegpu at all
