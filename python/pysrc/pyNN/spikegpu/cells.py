@@ -13,8 +13,11 @@ recordable reads.
 | IF_cond_exp              | lif_cond          | 1000 w nS (inh. < 0)   | 1000 I pA |
 | Izhikevich               | izhikevich        | w / dt (a jump of w)   | 1000 I    |
 | HH_cond_exp              | hh                | 1000 w nS (inh. < 0)   | 1000 I pA |
+| IF_cond_alpha, IF_cond_exp_gsfa_grr | equation model | 1000 w nS (inh. < 0) | 1000 I pA |
+| EIF_cond_exp/alpha_isfa_ista | equation model | 1000 w nS (inh. < 0)  | 1000 I pA |
 | SpikeSourceArray         | spike_source      |                        |           |
 | SpikeSourcePoisson       | poisson_source    |                        |           |
+| SpikeSourceGamma, ...Refractory | spike_source (drawn here) |          |           |
 """
 
 from __future__ import annotations
@@ -198,6 +201,251 @@ class IF_cond_exp(ConductanceCell, cells.IF_cond_exp):
         return entry
 
 
+def quantity(x: float, unit: str) -> str:
+    """A model-file quantity string (full precision)."""
+    return f"{float(x)!r} {unit}"
+
+
+class EquationCell(ConductanceCell):
+    """A conductance-based type the engine runs as a user-defined neuron model: the equations
+    are NEST's (rk4, dt-fixed, where NEST integrates with adaptive Runge-Kutta-Fehlberg);
+    parameters that differ between neurons become per-neuron values of the model.
+
+    Engine units: mV, ms, pA, nS, pF. `parameters` maps each engine parameter to its PyNN
+    name and the factor from PyNN's unit; `variables` each PyNN state variable to the model
+    variable, its unit and that factor. The first variables of a model are mirrored into the
+    engine's probe fields in declaration order (v, u, w1, w2, ...), which `engine_variables`
+    names."""
+
+    model_name = ""
+    equations = ""
+    threshold = ""
+    reset = "v = v_reset"
+    #: engine parameter -> (PyNN parameter or None for a derived value, unit, factor)
+    parameters: Dict[str, Tuple[Any, str, float]] = {}
+    #: PyNN state variable -> (model variable, unit, factor)
+    variables: Dict[str, Tuple[str, str, float]] = {}
+    inputs = {"excitatory": "g_e", "inhibitory": "-g_i", "current": "I_e"}
+
+    def variant(self, pop) -> Tuple[str, str, str]:
+        """(model name, equations, threshold) for `pop`."""
+        return self.model_name, self.equations, self.threshold
+
+    def engine_values(self, pop) -> Dict[str, np.ndarray]:
+        """Every engine parameter's per-neuron values (engine units)."""
+        values = {}
+        for name, (pynn, _unit, factor) in self.parameters.items():
+            if pynn is not None:
+                values[name] = evaluated(pop._parameters[pynn], pop.size).astype(float) * factor
+        cm = values["C"]
+        values["g_L"] = cm / evaluated(pop._parameters["tau_m"], pop.size).astype(float)
+        values["t_ref"] = evaluated(pop._parameters["tau_refrac"], pop.size).astype(float) + state.dt
+        return values
+
+    def definition(self, name: str, equations: str, threshold: str, values: Dict[str, np.ndarray]) -> Dict[str, Any]:
+        """The model definition, its parameters' defaults from the first neuron of `values`
+        (each population gives its own values)."""
+        defaults = {k: quantity(v[0], self.parameters[k][1]) for k, v in values.items()}
+        return {
+            "name": name,
+            "equations": equations,
+            "threshold": threshold,
+            "reset": self.reset,
+            "refractory": "t_ref",
+            "method": "rk4",
+            "params": defaults,
+            "inputs": dict(self.inputs),
+            "initial": {"v": "E_L"},
+        }
+
+    def engine_entry(self, pop):
+        name, equations, threshold = self.variant(pop)
+        params: Dict[str, Any] = {}
+        per_neuron: Dict[str, Any] = {}
+        engine_values = self.engine_values(pop)
+        for key, values in engine_values.items():
+            v = homogeneous(values)
+            if v is None:
+                per_neuron[key] = [float(x) for x in values]
+            else:
+                params[key] = quantity(v, self.parameters[key][1])
+        init: Dict[str, Any] = {}
+        for pynn, (var, unit, factor) in self.variables.items():
+            lazy = pop.initial_values.get(pynn)
+            if lazy is None:
+                continue
+            values = np.ravel(np.asarray(lazy.evaluate(simplify=False), dtype=float)) * factor
+            v = homogeneous(np.broadcast_to(values, (pop.size,)))
+            if v is None:
+                per_neuron[var] = [float(x) for x in np.broadcast_to(values, (pop.size,))]
+            else:
+                init[var] = quantity(v, unit)
+        entry: Dict[str, Any] = {
+            "model": name,
+            "neuron_model": self.definition(name, equations, threshold, engine_values),
+            "params": params,
+        }
+        if per_neuron:
+            entry["per_neuron"] = per_neuron
+        if init:
+            entry["init"] = init
+        return entry
+
+
+#: the parameters every conductance type of this kind shares: engine name -> (PyNN, unit, factor)
+COND_PARAMETERS = {
+    "C": ("cm", "pF", 1000.0),
+    "g_L": (None, "nS", 1.0),
+    "E_L": ("v_rest", "mV", 1.0),
+    "v_reset": ("v_reset", "mV", 1.0),
+    "t_ref": (None, "ms", 1.0),
+    "E_e": ("e_rev_E", "mV", 1.0),
+    "E_i": ("e_rev_I", "mV", 1.0),
+    "tau_e": ("tau_syn_E", "ms", 1.0),
+    "tau_i": ("tau_syn_I", "ms", 1.0),
+    "I_e": ("i_offset", "pA", 1000.0),
+}
+
+#: alpha conductances (NEST's iaf_cond_alpha and aeif_cond_alpha): a spike of weight w adds w
+#: to x, and g = (e w / tau) t exp(-t / tau) peaks at w after tau
+ALPHA_CONDUCTANCES = """
+dg_e/dt = (e * x_e - g_e) / tau_e : nS
+dg_i/dt = (e * x_i - g_i) / tau_i : nS
+dx_e/dt = -x_e / tau_e : nS
+dx_i/dt = -x_i / tau_i : nS
+"""
+
+EXP_CONDUCTANCES = """
+dg_e/dt = -g_e / tau_e : nS
+dg_i/dt = -g_i / tau_i : nS
+"""
+
+ALPHA_INPUTS = {"excitatory": "x_e", "inhibitory": "-x_i", "current": "I_e"}
+
+
+class IF_cond_alpha(EquationCell, cells.IF_cond_alpha):
+    """NEST's iaf_cond_alpha as a user-defined engine model (rk4): alpha-shaped conductances
+    peaking at the weight tau_syn after the spike, v held at v_reset for tau_refrac."""
+
+    __doc__ = cells.IF_cond_alpha.__doc__
+    translations = identity(*cells.IF_cond_alpha.default_parameters)
+    model_name = "pynn_iaf_cond_alpha"
+    equations = (
+        "dv/dt = (g_L * (E_L - v) + g_e * (E_e - v) + g_i * (E_i - v) + I_e) / C : mV (unless refractory)"
+        + ALPHA_CONDUCTANCES
+    )
+    threshold = "v >= V_th"
+    parameters = dict(COND_PARAMETERS, V_th=("v_thresh", "mV", 1.0))
+    variables = {"v": ("v", "mV", 1.0), "gsyn_exc": ("g_e", "nS", 1000.0), "gsyn_inh": ("g_i", "nS", 1000.0)}
+    engine_variables = {"v": ("v", 1.0), "gsyn_exc": ("u", 1e-3), "gsyn_inh": ("w1", 1e-3)}
+    inputs = ALPHA_INPUTS
+
+
+class IF_cond_exp_gsfa_grr(EquationCell, cells.IF_cond_exp_gsfa_grr):
+    """NEST's iaf_cond_exp_sfa_rr as a user-defined engine model (rk4): exponential synaptic
+    conductances, and two conductances that each spike increases, spike-frequency adaptation
+    (q_sfa, tau_sfa, e_rev_sfa) and relative refractoriness (q_rr, tau_rr, e_rev_rr)."""
+
+    __doc__ = cells.IF_cond_exp_gsfa_grr.__doc__
+    translations = identity(*cells.IF_cond_exp_gsfa_grr.default_parameters)
+    model_name = "pynn_iaf_cond_exp_sfa_rr"
+    equations = (
+        "dv/dt = (g_L * (E_L - v) + g_e * (E_e - v) + g_i * (E_i - v) + g_s * (E_s - v) + g_r * (E_r - v)"
+        " + I_e) / C : mV (unless refractory)"
+        + EXP_CONDUCTANCES
+        + "dg_s/dt = -g_s / tau_s : nS\ndg_r/dt = -g_r / tau_r : nS\n"
+    )
+    threshold = "v >= V_th"
+    reset = "v = v_reset; g_s += q_s; g_r += q_r"
+    parameters = dict(
+        COND_PARAMETERS,
+        V_th=("v_thresh", "mV", 1.0),
+        tau_s=("tau_sfa", "ms", 1.0),
+        E_s=("e_rev_sfa", "mV", 1.0),
+        q_s=("q_sfa", "nS", 1.0),
+        tau_r=("tau_rr", "ms", 1.0),
+        E_r=("e_rev_rr", "mV", 1.0),
+        q_r=("q_rr", "nS", 1.0),
+    )
+    variables = {
+        "v": ("v", "mV", 1.0),
+        "gsyn_exc": ("g_e", "nS", 1000.0),
+        "gsyn_inh": ("g_i", "nS", 1000.0),
+        "g_s": ("g_s", "nS", 1.0),
+        "g_r": ("g_r", "nS", 1.0),
+    }
+    engine_variables = {
+        "v": ("v", 1.0),
+        "gsyn_exc": ("u", 1e-3),
+        "gsyn_inh": ("w1", 1e-3),
+        "g_s": ("w2", 1.0),
+        "g_r": ("syn_e", 1.0),
+    }
+
+
+#: NEST's aeif_cond_*: the exponential and adaptation currents see v capped at V_peak
+AEIF_MEMBRANE = (
+    "dv/dt = (g_L * (E_L - v) + g_L * D_T * exp((min(v, V_peak) - V_T) / D_T)"
+    " + g_e * (E_e - v) + g_i * (E_i - v) - w + I_e) / C : mV (unless refractory)\n"
+    "dw/dt = (a * (min(v, V_peak) - E_L) - w) / tau_w : pA"
+)
+#: with delta_T = 0 NEST drops the exponential term and detects spikes at V_th
+AEIF_MEMBRANE_LINEAR = (
+    "dv/dt = (g_L * (E_L - v) + g_e * (E_e - v) + g_i * (E_i - v) - w + I_e) / C : mV (unless refractory)\n"
+    "dw/dt = (a * (v - E_L) - w) / tau_w : pA"
+)
+
+
+class AdExCond(EquationCell):
+    """NEST's aeif_cond_exp / aeif_cond_alpha (Brette and Gerstner 2005) as a user-defined
+    engine model (rk4): spikes at v_spike (V_peak), reset to v_reset and w += b, v held for
+    tau_refrac; with delta_T = 0 the exponential term is dropped and spikes are detected at
+    v_thresh, as NEST does."""
+
+    conductances = EXP_CONDUCTANCES
+    reset = "v = v_reset; w += b"
+    parameters = dict(
+        COND_PARAMETERS,
+        V_T=("v_thresh", "mV", 1.0),
+        V_peak=("v_spike", "mV", 1.0),
+        D_T=("delta_T", "mV", 1.0),
+        a=("a", "nS", 1.0),
+        b=("b", "pA", 1000.0),
+        tau_w=("tau_w", "ms", 1.0),
+    )
+    variables = {
+        "v": ("v", "mV", 1.0),
+        "w": ("w", "pA", 1000.0),
+        "gsyn_exc": ("g_e", "nS", 1000.0),
+        "gsyn_inh": ("g_i", "nS", 1000.0),
+    }
+    engine_variables = {"v": ("v", 1.0), "w": ("u", 1e-3), "gsyn_exc": ("w1", 1e-3), "gsyn_inh": ("w2", 1e-3)}
+
+    def variant(self, pop):
+        delta_t = evaluated(pop._parameters["delta_T"], pop.size).astype(float)
+        if np.all(delta_t > 0):
+            return self.model_name, AEIF_MEMBRANE + "\n" + self.conductances, "v >= V_peak"
+        if np.all(delta_t == 0):
+            return self.model_name + "_linear", AEIF_MEMBRANE_LINEAR + "\n" + self.conductances, "v >= V_T"
+        raise errors.InvalidParameterValueError(
+            f"{type(self).__name__} '{pop.label}': delta_T must be > 0 for every neuron or 0 for every neuron"
+        )
+
+
+class EIF_cond_exp_isfa_ista(AdExCond, cells.EIF_cond_exp_isfa_ista):
+    __doc__ = cells.EIF_cond_exp_isfa_ista.__doc__
+    translations = identity(*cells.EIF_cond_exp_isfa_ista.default_parameters)
+    model_name = "pynn_aeif_cond_exp"
+
+
+class EIF_cond_alpha_isfa_ista(AdExCond, cells.EIF_cond_alpha_isfa_ista):
+    __doc__ = cells.EIF_cond_alpha_isfa_ista.__doc__
+    translations = identity(*cells.EIF_cond_alpha_isfa_ista.default_parameters)
+    model_name = "pynn_aeif_cond_alpha"
+    conductances = ALPHA_CONDUCTANCES
+    inputs = ALPHA_INPUTS
+
+
 class HH_cond_exp(ConductanceCell, cells.HH_cond_exp):
     """Traub-Miles Hodgkin-Huxley (NEST's hh_cond_exp_traub): a spike is registered when v
     crosses v_offset + 30 mV, with NEST's 2 ms refractory window. The gating variables start
@@ -335,6 +583,78 @@ def poisson_trains(pop, rates, starts, durations):
     return trains
 
 
+def drawn_trains(pop, starts, durations, intervals):
+    """Spike times per neuron of a renewal process whose intervals (ms) `intervals(rng, i, n)`
+    draws (n of them for neuron i), from `start` within [start, start + duration) and before
+    the end of the run that builds the engine (`state.horizon`), drawn from (rng_seed,
+    population index). Each spike is emitted in the step that contains it (reported at the
+    step's end, as NEST's on-grid generators); several in one step count once."""
+    dt = state.dt
+    rng = np.random.default_rng([state.rng_seed, state.populations.index(pop)])
+    trains = []
+    for i, (start, duration) in enumerate(zip(starts, durations)):
+        end = min(start + duration, state.horizon)
+        times: list = []
+        t = start
+        while t < end:
+            chunk = t + np.cumsum(intervals(rng, i, 256))
+            times.extend(chunk[chunk < end])
+            t = chunk[-1]
+        ticks = np.unique(np.maximum(np.ceil(np.asarray(times) / dt - 1e-9), 1).astype(np.int64))
+        trains.append([float(k - 1) * dt for k in ticks])
+    return trains
+
+
+class DrawnSource(EngineCell):
+    """A spike source whose trains pyNN.spikegpu draws (the engine runs them as spike arrays);
+    running past the end of the run that built the engine needs new trains
+    (``source_rates_per_neuron``, as per-neuron Poisson rates)."""
+
+    parameter_feature = "set_spike_times"
+
+    def intervals(self, pop):
+        """A function (rng, neuron, n) -> n inter-spike intervals (ms)."""
+        raise NotImplementedError
+
+    def engine_entry(self, pop):
+        starts = evaluated(pop._parameters["start"], pop.size).astype(float)
+        durations = evaluated(pop._parameters["duration"], pop.size).astype(float)
+        state.drawn_sources = True
+        return {"model": "spike_source", "spike_times": drawn_trains(pop, starts, durations, self.intervals(pop))}
+
+
+class SpikeSourceGamma(DrawnSource, cells.SpikeSourceGamma):
+    """Gamma-distributed inter-spike intervals (shape alpha, rate beta in Hz: mean alpha/beta),
+    drawn by pyNN.spikegpu from rng_seed."""
+
+    __doc__ = cells.SpikeSourceGamma.__doc__
+    translations = identity(*cells.SpikeSourceGamma.default_parameters)
+
+    def intervals(self, pop):
+        alpha = evaluated(pop._parameters["alpha"], pop.size).astype(float)
+        beta = evaluated(pop._parameters["beta"], pop.size).astype(float)
+        if np.any(alpha <= 0) or np.any(beta <= 0):
+            raise errors.InvalidParameterValueError(f"SpikeSourceGamma '{pop.label}': alpha and beta must be > 0")
+        return lambda rng, i, n: rng.gamma(alpha[i], 1000.0 / beta[i], n)
+
+
+class SpikeSourcePoissonRefractory(DrawnSource, cells.SpikeSourcePoissonRefractory):
+    """Poisson trains with a dead time: intervals tau_refrac + exponential, the mean rate
+    `rate` (NEST's poisson_generator_ps with dead_time), drawn by pyNN.spikegpu from rng_seed."""
+
+    __doc__ = cells.SpikeSourcePoissonRefractory.__doc__
+    translations = identity(*cells.SpikeSourcePoissonRefractory.default_parameters)
+
+    def intervals(self, pop):
+        rate = evaluated(pop._parameters["rate"], pop.size).astype(float)
+        dead = evaluated(pop._parameters["tau_refrac"], pop.size).astype(float)
+        if np.any(rate <= 0) or np.any(dead < 0) or np.any(dead * rate >= 1000.0):
+            raise errors.InvalidParameterValueError(
+                f"SpikeSourcePoissonRefractory '{pop.label}': need rate > 0, tau_refrac >= 0 and tau_refrac < 1000/rate"
+            )
+        return lambda rng, i, n: dead[i] + rng.exponential(1000.0 / rate[i] - dead[i], n)
+
+
 def _missing(base, key: str):
     """A standard cell type the engine has no model for: refused on creation with the need."""
 
@@ -350,16 +670,10 @@ def _missing(base, key: str):
     return Missing
 
 
-IF_cond_alpha = _missing(cells.IF_cond_alpha, "cond_alpha")
-IF_cond_exp_gsfa_grr = _missing(cells.IF_cond_exp_gsfa_grr, "other_models")
 IF_facets_hardware1 = _missing(cells.IF_facets_hardware1, "other_models")
 GIF_cond_exp = _missing(cells.GIF_cond_exp, "other_models")
-SpikeSourceGamma = _missing(cells.SpikeSourceGamma, "other_models")
 SpikeSourceInhGamma = _missing(cells.SpikeSourceInhGamma, "other_models")
-SpikeSourcePoissonRefractory = _missing(cells.SpikeSourcePoissonRefractory, "other_models")
 PointNeuron = _missing(cells.PointNeuron, "other_models")
-EIF_cond_exp_isfa_ista = _missing(cells.EIF_cond_exp_isfa_ista, "adex_cond")
-EIF_cond_alpha_isfa_ista = _missing(cells.EIF_cond_alpha_isfa_ista, "adex_cond")
 
 __all__ = [
     "IF_curr_exp",

@@ -56,7 +56,10 @@ def _initialize_after_run(population, variable: str, values, mask=None):
     """initialize() after time has advanced: the engine's state from the next step
     (`Simulator.set_state`) for the variables it records (v; u; conductances)."""
     entry = getattr(population.celltype, "engine_variables", {}).get(variable)
-    if entry is None:
+    built = dict((p[0], p[2]) for p in state.engine.model.populations).get(population._engine_name)
+    if entry is None or built not in ("lif", "lif_cond", "izhikevich", "adex", "hh"):
+        # The engine sets built-in models' state; user-defined ones (cells.py's generated
+        # NEST models) not yet.
         raise spikegpu.EngineFeatureMissing(
             "set_state", f"initializing '{variable}' of '{population.label}' after time has advanced"
         )
@@ -201,6 +204,9 @@ class Population(common.Population):
         """Adds this population to the engine description `net`."""
         entry = self.celltype.engine_entry(self)
         model = entry.pop("model")
+        definition = entry.pop("neuron_model", None)
+        if definition is not None and all(d["name"] != model for d in net.document.get("neuron_model", [])):
+            net.neuron_model(**definition)
         net.population(self._engine_name, self.size, model, **entry)
         bias = getattr(self.celltype, "bias_current", None)
         if bias is not None:
