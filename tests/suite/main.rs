@@ -30,6 +30,7 @@ mod resources;
 mod resources_props;
 mod run_command;
 mod schedule;
+mod setters;
 mod shaders;
 mod sizes;
 mod stage_declarations;
