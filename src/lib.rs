@@ -42,9 +42,9 @@ pub use model::plasticity::{
     ModulatorChannel, Neuromodulator, Pairing, RewardModulation, StdpParams, WeightDependence,
 };
 pub use model::{
-    Connection, Connectivity, CurrentSource, DelayDist, InitialValue, Network, NetworkBuilder, NeuronParam,
-    NeuronSelection, PerNeuron, PopulationId, ProjectionId, Receptor, Seeds, SpikeRecording, StateVar,
-    WeightDist,
+    Connection, Connectivity, Conventions, CurrentSource, DelayDist, InitialValue, Network, NetworkBuilder,
+    NeuronParam, NeuronSelection, PerNeuron, PopulationId, ProjectionId, Receptor, Seeds, SpikeRecording,
+    StateVar, WeightDist,
 };
 pub use neurons::{
     AdExParams, AdExPattern, CurrentSynapse, HhParams, IzhikevichParams, IzhikevichType, LifCondParams,

@@ -81,6 +81,7 @@ const TABLES: &[Table] = &[
         aliased("dt", &["dt_ms"], TIME, REQUIRED, "> 0", "Time step"),
         key("seed", "-", "0", "a whole number >= 0, or the table `seed` below", "One seed for connectivity, initial values and inputs, or separate seeds"),
         aliased("duration", &["duration_ms"], TIME, "1 s (`--duration` overrides)", "> 0", "How long `spikegpu run` simulates"),
+        key("conventions", "-", "\"spikegpu\"", "\"spikegpu\", \"nest\", \"brian2\"", "Refractory count, synaptic latency, spike stamps and threshold comparison of that simulator (README: Conventions)"),
         key("population", "-", "none", "tables `[[population]]`", "The populations, in order"),
         key("encoder", "-", "none", "tables `[[encoder]]`", "Source populations fed by input encoders (rate, latency, delta, receptive_field, events)"),
         key("projection", "-", "none", "tables `[[projection]]`", "The projections between populations"),

@@ -23,6 +23,9 @@ pub fn describe(file: &ModelFile) -> String {
         file.duration_ms
             .map_or("not set (1000 ms)".into(), |d| format!("{d} ms"))
     );
+    if net.conventions != crate::model::Conventions::default() {
+        let _ = writeln!(s, "conventions {}", net.conventions.keyword());
+    }
     for pop in &net.populations {
         population(&mut s, pop);
     }

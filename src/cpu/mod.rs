@@ -54,6 +54,7 @@ mod modulated_update;
 mod neuron_update;
 pub mod pool;
 mod propagate;
+mod setters;
 mod state;
 mod stdp;
 mod synapses;

@@ -94,6 +94,8 @@ pub struct PopulationPlan {
 pub struct Plan {
     /// Time step (ms).
     pub dt_ms: f64,
+    /// Timing conventions (spike stamps read them here).
+    pub conventions: crate::model::Conventions,
     /// Philox key of connectivity (stored, procedural and generated rows), from
     /// [`Seeds::connectivity`](crate::model::Seeds).
     pub key: [u32; 2],
@@ -260,6 +262,7 @@ impl Plan {
         });
         Ok(Plan {
             dt_ms: net.dt_ms,
+            conventions: net.conventions,
             key,
             initial_key,
             input_key: seed_key(net.seeds.inputs),

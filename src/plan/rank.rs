@@ -266,6 +266,7 @@ impl Plan {
         let part = self.partition.as_deref()?;
         Some(Plan {
             dt_ms: self.dt_ms,
+            conventions: self.conventions,
             key: self.key,
             initial_key: self.initial_key,
             input_key: self.input_key,

@@ -142,6 +142,8 @@ pub(super) struct FileModel {
     pub(super) seed: Option<Spanned<toml::Value>>,
     #[serde(alias = "duration_ms")]
     pub(super) duration: Option<Spanned<Raw>>,
+    /// `"spikegpu"` (default), `"nest"` or `"brian2"` (`model::Conventions`).
+    pub(super) conventions: Option<Spanned<String>>,
     #[serde(default, rename = "population")]
     pub(super) populations: Vec<Spanned<FilePopulation>>,
     #[serde(default, rename = "encoder")]
