@@ -5,7 +5,7 @@
 use std::collections::VecDeque;
 
 use crate::app::checkpoints::Checkpointer;
-use crate::app::modelfile::ModelFile;
+use crate::app::modelfile::{ModelFile, ProbeField};
 use crate::app::outdir::OutputDir;
 use crate::app::probe_stream::ProbeStream;
 use crate::app::records;
@@ -256,15 +256,27 @@ impl Recording {
         if due.is_empty() {
             return Ok(());
         }
-        let state = sim.pull_state()?;
+        let needs_state = due
+            .iter()
+            .any(|&i| matches!(model.probes[i].field, ProbeField::State(_)));
+        let state = if needs_state {
+            sim.pull_state()?
+        } else {
+            Vec::new()
+        };
         for i in due {
             let p = &model.probes[i];
-            let start = sim.plan().populations[p.population.index()].gpu.start as usize;
-            let values: Vec<f32> = p
-                .neurons
-                .iter()
-                .map(|&n| records::state_value(&state[start + n as usize], p.field))
-                .collect();
+            let values: Vec<f32> = match p.field {
+                ProbeField::State(field) => {
+                    let start = sim.plan().populations[p.population.index()].gpu.start as usize;
+                    let at = |n: u32| records::state_value(&state[start + n as usize], field);
+                    p.neurons.iter().map(|&n| at(n)).collect()
+                }
+                ProbeField::Equation => {
+                    let all = sim.equation_variable(p.population, &p.variable)?;
+                    p.neurons.iter().map(|&n| all[n as usize]).collect()
+                }
+            };
             self.probes[i].push(t, &values)?;
         }
         Ok(())

@@ -1,7 +1,7 @@
 //! The records of a run beyond spikes: population rate records, exported connectivity and
 //! positions, the values a probe reads, and the populations' entries in `summary.json`.
 
-use crate::app::modelfile::{ModelFile, Probe};
+use crate::app::modelfile::{ModelFile, Probe, ProbeField};
 use crate::app::outdir::OutputDir;
 use crate::app::output::write_npy;
 use crate::app::{plots, stats};
@@ -26,11 +26,21 @@ pub fn state_value(s: &NeuronState, field: StateField) -> f32 {
 
 /// The unit of a probe's variable, from its model's table (for plot axes).
 pub fn state_unit(net: &Network, probe: &Probe) -> String {
-    let spec = net.populations[probe.population.index()].model.spec();
-    spec.state.iter().find(|s| s.field == probe.field).map_or_else(
-        || probe.variable.clone(),
-        |s| format!("{} ({})", probe.variable, s.dim.canonical()),
-    )
+    let model = &net.populations[probe.population.index()].model;
+    if let crate::neurons::NeuronModel::Equation(eq) = model {
+        return match eq.variable_unit(&probe.variable) {
+            crate::neurons::Dim::None => probe.variable.clone(),
+            dim => format!("{} ({})", probe.variable, dim.canonical()),
+        };
+    }
+    let spec = model.spec();
+    spec.state
+        .iter()
+        .find(|s| ProbeField::State(s.field) == probe.field)
+        .map_or_else(
+            || probe.variable.clone(),
+            |s| format!("{} ({})", probe.variable, s.dim.canonical()),
+        )
 }
 
 /// A recorded population's entry in `summary.json`: its spikes, rate and CV of ISI over its

@@ -83,6 +83,11 @@ impl EquationRun {
         self.mirror_share(&mut state[self.start..self.start + self.pop.len()]);
     }
 
+    /// The first global neuron of this share and its values of variable `name`.
+    pub(super) fn variable(&self, name: &str) -> Option<(usize, &[f32])> {
+        Some((self.start, self.pop.state(name)?))
+    }
+
     /// [`EquationRun::mirror_into`] for the states of exactly this share's neurons.
     fn mirror_share(&self, state: &mut [NeuronState]) {
         for (k, name) in self.mirrored.iter().enumerate() {

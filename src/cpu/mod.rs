@@ -480,6 +480,21 @@ impl CpuBackend {
         out
     }
 
+    /// Values of variable `name` of the user-defined model of population `eq`, for each of
+    /// its neurons (gathered from the threads' shares).
+    pub fn equation_variable(&self, eq: &crate::plan::equations::EquationPlan, name: &str) -> Vec<f32> {
+        let mut out = vec![0.0; eq.size as usize];
+        for p in &self.parts {
+            let part = lock(p);
+            let shares = part.equations.iter().filter(|r| r.population == eq.population);
+            for (start, values) in shares.filter_map(|r| r.variable(name)) {
+                let at = start - eq.start as usize;
+                out[at..at + values.len()].copy_from_slice(values);
+            }
+        }
+        out
+    }
+
     /// Weights of all synapses (merged CSR order).
     pub fn weights(&self) -> Vec<f32> {
         if !self.plan.weights.is_empty() {

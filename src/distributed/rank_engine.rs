@@ -361,6 +361,10 @@ impl Engine for RankEngine {
         Ok(state)
     }
 
+    fn equation_extra(&self, _plan: &Plan, _eq: usize, _variable: usize) -> Result<Vec<f32>> {
+        Err(not_distributed("a user-defined model's variables past the sixth"))
+    }
+
     fn input_ring(&self) -> Result<Vec<i32>> {
         Err(not_distributed("the input ring"))
     }

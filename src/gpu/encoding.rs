@@ -143,6 +143,11 @@ impl TickProgram {
         Ok(())
     }
 
+    /// The update of the `k`-th population of a user-defined model (plan order).
+    pub fn equation_stage(&self, k: usize) -> Option<&EquationStage> {
+        self.equations.get(k).map(|(stage, _)| stage)
+    }
+
     /// Compute dispatches per tick.
     pub fn dispatches_per_tick(&self) -> u32 {
         (self.tick.len() + self.equations.len()) as u32

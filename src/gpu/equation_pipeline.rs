@@ -239,6 +239,11 @@ impl EquationStage {
         })
     }
 
+    /// The buffer of the variables past the sixth, `[variable - 6][neuron]`.
+    pub fn extra(&self) -> &wgpu::Buffer {
+        &self.extra
+    }
+
     /// A bind group of the run buffers (looked up in `resources`) and the stage's own.
     pub fn bind(&self, device: &wgpu::Device, resources: &ResourceTable) -> wgpu::BindGroup {
         let entries: Vec<_> = BINDINGS

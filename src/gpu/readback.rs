@@ -105,6 +105,19 @@ impl GpuBackend {
         self.read_run_buffer(DeviceBuffer::State, 0, size)
     }
 
+    /// Values of variable `variable` (past the sixth) of the `k`-th population of a
+    /// user-defined model (plan order), which has `size` neurons.
+    pub fn pull_equation_extra(&self, k: usize, size: u32, variable: usize) -> Result<Vec<f32>> {
+        let stage = self
+            .program
+            .equation_stage(k)
+            .ok_or_else(|| Error::Gpu(format!("no update of a user-defined model number {k}")))?;
+        let bytes_per_variable = 4 * u64::from(size);
+        let offset = (variable as u64 - 6) * bytes_per_variable;
+        let bytes = read_bytes(&self.ctx, stage.extra(), offset, bytes_per_variable)?;
+        Ok(bytemuck::pod_collect_to_vec(&bytes))
+    }
+
     /// Weights of all synapses (merged CSR order).
     pub fn pull_weights(&self, count: usize) -> Result<Vec<f32>> {
         if count == 0 {

@@ -65,6 +65,11 @@ impl Engine for CpuBackend {
         Ok(self.state())
     }
 
+    fn equation_extra(&self, plan: &Plan, eq: usize, variable: usize) -> Result<Vec<f32>> {
+        let eq = &plan.equations[eq];
+        Ok(self.equation_variable(eq, &eq.model.variables()[variable].name))
+    }
+
     fn input_ring(&self) -> Result<Vec<i32>> {
         Ok(CpuBackend::input_ring(self))
     }

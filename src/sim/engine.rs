@@ -54,6 +54,10 @@ pub trait Engine: Send {
     /// State of every neuron.
     fn neuron_state(&self) -> Result<Vec<NeuronState>>;
 
+    /// Values of variable `variable` (an index past the sixth: the first six are in
+    /// [`Engine::neuron_state`]) of the population `plan.equations[eq]`, for each neuron.
+    fn equation_extra(&self, plan: &Plan, eq: usize, variable: usize) -> Result<Vec<f32>>;
+
     /// The fixed-point input ring, `[port][slot][neuron]`.
     fn input_ring(&self) -> Result<Vec<i32>>;
 

@@ -59,6 +59,10 @@ impl Engine for GpuBackend {
         self.pull_state()
     }
 
+    fn equation_extra(&self, plan: &Plan, eq: usize, variable: usize) -> Result<Vec<f32>> {
+        self.pull_equation_extra(eq, plan.equations[eq].size, variable)
+    }
+
     fn input_ring(&self) -> Result<Vec<i32>> {
         self.pull_input_ring()
     }

@@ -3,8 +3,10 @@
 use super::Simulator;
 use super::Spike;
 use super::record_store::RateRecord;
-use crate::error::Result;
+use crate::error::{Result, invalid};
 use crate::model::PopulationId;
+use crate::neurons::equation::MIRRORED_FIELDS;
+use crate::plan::equations::mirrored_field;
 use crate::plan::layout::NeuronState;
 
 /// Spikes of one population: parallel arrays of times and neuron indices (local to the
@@ -95,6 +97,38 @@ impl Simulator {
     /// State of every neuron (reads back from the GPU).
     pub fn pull_state(&self) -> Result<Vec<NeuronState>> {
         self.engine.neuron_state()
+    }
+
+    /// Values of variable `name` of the user-defined (equation) model of `pop`, one per neuron,
+    /// in the variable's canonical unit (read back from the GPU). Any variable of the model:
+    /// the first six from the neuron state, the others from the model's own state.
+    pub fn equation_variable(&self, pop: PopulationId, name: &str) -> Result<Vec<f32>> {
+        let p = self.population(pop)?.gpu;
+        let Some(k) = self.plan.equations.iter().position(|e| e.population == pop.index) else {
+            return Err(invalid(
+                "population",
+                pop.index,
+                "a population of a user-defined (equation) model",
+            ));
+        };
+        let variables = self.plan.equations[k].model.variables();
+        let Some(j) = variables.iter().position(|v| v.name == name) else {
+            let names: Vec<&str> = variables.iter().map(|v| v.name.as_str()).collect();
+            let allowed = format!("a variable of the model: {}", names.join(", "));
+            return Err(invalid("variable", name, &allowed));
+        };
+        if j >= MIRRORED_FIELDS.len() {
+            return self.engine.equation_extra(&self.plan, k, j);
+        }
+        let state = self.pull_state()?;
+        let range = p.start as usize..(p.start + p.size) as usize;
+        Ok(state[range]
+            .iter()
+            .map(|&s| {
+                let mut s = s;
+                *mirrored_field(&mut s, j)
+            })
+            .collect())
     }
 
     /// Membrane potentials (mV) of one population.

@@ -488,3 +488,141 @@ fn auto_runs_user_defined_models_like_any_other_network() {
     let sim = Simulator::new(&file.network, Backend::Auto).unwrap();
     assert!(["cpu", "gpu"].contains(&sim.backend_name()));
 }
+
+/// A model of eight variables whose seventh (`ramp`, rising at `k1`) and eighth (`decay`,
+/// falling at rate `k2`) have closed forms under Euler's method; only + - * (bit exact).
+const EIGHT_VARIABLES: &str = r#"
+[[neuron_model]]
+name = "eight"
+equations = """
+dv/dt = -v * k2 : mV
+da1/dt = -a1 * k2 : 1
+da2/dt = -a2 * k2 : 1
+da3/dt = -a3 * k2 : 1
+da4/dt = -a4 * k2 : 1
+da5/dt = -a5 * k2 : 1
+dramp/dt = k1 : 1
+ddecay/dt = -decay * k2 : 1
+"""
+threshold = "v > 100 mV"
+method = "euler"
+params = { k1 = "0.1 / ms", k2 = "0.2 / ms" }
+initial = { decay = 1.0 }
+"#;
+
+/// After `ticks` Euler steps of 0.1 ms from `decay0`: (ramp, decay), in f64.
+fn eight_closed_form(ticks: i32, decay0: f64) -> (f64, f64) {
+    (
+        f64::from(ticks) * 0.1 * 0.1,
+        decay0 * (1.0 - 0.1 * 0.2f64).powi(ticks),
+    )
+}
+
+#[test]
+fn the_seventh_and_eighth_variables_read_back_as_their_closed_form_on_both_backends() {
+    let def = parse_model_file(EIGHT_VARIABLES).unwrap().remove(0);
+    let model = EquationNeuron::new(def)
+        .unwrap()
+        .per_neuron("decay", vec![1.0, 2.0, 4.0])
+        .unwrap();
+    assert!(model.compiled().is_bit_exact());
+    let mut b = NetworkBuilder::new(0.1, 1);
+    let pop = b
+        .population("p", 3, NeuronModel::Equation(model), InitialValue::Constant(0.0))
+        .unwrap();
+    let net = b.build().unwrap();
+    let read = |backend| {
+        let mut sim = Simulator::new(&net, backend).unwrap();
+        let before = sim.equation_variable(pop, "decay").unwrap();
+        sim.run_ms(10.0).unwrap();
+        let ramp = sim.equation_variable(pop, "ramp").unwrap();
+        let decay = sim.equation_variable(pop, "decay").unwrap();
+        // A mirrored variable reads as the neuron state holds it.
+        assert_eq!(
+            sim.equation_variable(pop, "v").unwrap(),
+            sim.membrane_potentials(pop).unwrap()
+        );
+        let e = sim.equation_variable(pop, "zz").err().unwrap().to_string();
+        assert!(e.contains("zz") && e.contains("ramp, decay"), "{e}");
+        (before, ramp, decay)
+    };
+    let (before, ramp, decay) = read(Backend::Cpu);
+    assert_eq!(before, [1.0, 2.0, 4.0]);
+    for (k, d0) in [1.0, 2.0, 4.0].into_iter().enumerate() {
+        let (r, d) = eight_closed_form(100, d0);
+        assert!((f64::from(ramp[k]) - r).abs() < 1e-5, "ramp {} vs {r}", ramp[k]);
+        assert!(
+            (f64::from(decay[k]) - d).abs() < 1e-5 * d,
+            "decay {} vs {d}",
+            decay[k]
+        );
+    }
+    let Some(_ctx) = crate::common::gpu() else { return };
+    let gpu = read(Backend::Gpu);
+    assert_eq!(
+        gpu,
+        (before, ramp, decay),
+        "the GPU reads the same values bit for bit"
+    );
+}
+
+/// The `f32` values of a `.npy` file written by `spikegpu run`.
+fn npy_f32(path: &std::path::Path) -> Vec<f32> {
+    let bytes = std::fs::read(path).unwrap();
+    let header = 10 + usize::from(u16::from_le_bytes([bytes[8], bytes[9]]));
+    let values = bytes[header..].chunks_exact(4);
+    values
+        .map(|c| f32::from_le_bytes(c.try_into().unwrap()))
+        .collect()
+}
+
+#[test]
+fn a_model_file_probes_the_eighth_variable_of_a_user_defined_model() {
+    let dir = std::env::temp_dir().join(format!("spikegpu-eight-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let model = dir.join("eight.toml");
+    let probe = "[[record.state]]\npopulation = \"p\"\nneurons = [0, 1]\ninterval = \"1 ms\"\nvariable =";
+    let text = format!(
+        "dt = \"0.1 ms\"\nduration = \"10 ms\"\n{EIGHT_VARIABLES}\n\
+         [[population]]\nname = \"p\"\nsize = 2\nmodel = \"eight\"\n\
+         per_neuron = {{ decay = [1.0, 3.0] }}\n{probe} \"decay\"\n{probe} \"a1\"\n"
+    );
+    std::fs::write(&model, &text).unwrap();
+    let file = spikegpu::app::modelfile::parse(&text, "eight.toml", None).unwrap();
+    use spikegpu::app::modelfile::ProbeField;
+    assert_eq!(file.probes[0].field, ProbeField::Equation);
+    assert!(matches!(file.probes[1].field, ProbeField::State(_)));
+    let run = |backend: &str| {
+        let out = dir.join(backend);
+        let args = [
+            "run",
+            model.to_str().unwrap(),
+            "--backend",
+            backend,
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        let (code, stdout, stderr) = crate::common::spikegpu(&args);
+        assert_eq!(code, 0, "{stdout}{stderr}");
+        npy_f32(&out.join("state_p_decay.npy"))
+    };
+    let cpu = run("cpu");
+    // Ten samples (1 ms apart, from 1 ms) of two neurons.
+    let expected: Vec<f64> = (1..=10)
+        .flat_map(|ms| [1.0, 3.0].map(|d0| eight_closed_form(10 * ms, d0).1))
+        .collect();
+    assert_eq!(cpu.len(), expected.len());
+    for (x, e) in cpu.iter().zip(&expected) {
+        assert!((f64::from(*x) - e).abs() < 1e-5 * e, "{x} vs {e}");
+    }
+    let e = file_error(
+        "[[population]]\nname = \"a\"\nsize = 2\nmodel = \"qif\"\n\
+         [[record.state]]\npopulation = \"a\"\nvariable = \"zz\"\nneurons = [0]\ninterval = \"1 ms\"\n",
+    );
+    assert!(e.contains("known variables of model qif: v, I_syn"), "{e}");
+    if crate::common::gpu().is_some() {
+        assert_eq!(run("gpu"), cpu, "the GPU's probe values equal the CPU's");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -44,8 +44,8 @@ pub struct Probe {
     pub population_name: String,
     /// The variable's name as the file gives it (`v`, `w`, `g_e`, ...).
     pub variable: String,
-    /// Where it lives in the neuron state.
-    pub field: StateField,
+    /// Where it is read.
+    pub field: ProbeField,
     /// Local neuron indices.
     pub neurons: Vec<u32>,
     /// Sampling interval (ms), a whole number of ticks.
@@ -54,6 +54,17 @@ pub struct Probe {
     pub start_ms: f64,
     /// ... until this one, if given (ms).
     pub stop_ms: Option<f64>,
+}
+
+/// Where a probe's variable is read.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ProbeField {
+    /// A field of the neuron state: the variables of the built-in models and the first six of
+    /// a user-defined model (one state read-back serves every such probe).
+    State(StateField),
+    /// A variable of a user-defined model past the sixth, read by name with
+    /// [`crate::Simulator::equation_variable`].
+    Equation,
 }
 
 /// A loaded model file.

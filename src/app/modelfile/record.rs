@@ -4,10 +4,9 @@
 use toml::{Spanned, Value};
 
 use super::schema::{FileProbe, FileRateRecord, FileSpikeRecord, Raw, shape};
-use super::{Build, Dim, Probe};
+use super::{Build, Dim, Probe, ProbeField};
 use crate::error::Result;
 use crate::model::{NeuronSelection, PopulationId, ProjectionId, SpikeRecording, whole_ticks};
-use crate::neurons::equation::MIRRORED_FIELDS;
 use crate::neurons::{NeuronModel, StateField};
 
 /// The forms of a `record.spikes` entry, with examples.
@@ -289,23 +288,31 @@ impl Build<'_> {
         Ok(probes)
     }
 
-    /// The `NeuronState` field a probe of `variable` reads: `v, u, syn_e, syn_i` for the
-    /// built-in models, a mirrored variable (one of the first six) for a user-defined model.
-    fn probe_field(&self, population: PopulationId, variable: &str) -> Option<StateField> {
+    /// Where a probe of `variable` reads: `v, u, syn_e, syn_i` for the built-in models, any
+    /// variable of a user-defined model (the first six are mirrored in the neuron state).
+    fn probe_field(&self, population: PopulationId, variable: &str) -> Option<ProbeField> {
         let pop = self.pops.iter().find(|q| q.id == population)?;
         let NeuronModel::Equation(eq) = &pop.model else {
-            return spec_probe_field(pop.model.spec(), variable);
+            return spec_probe_field(pop.model.spec(), variable).map(ProbeField::State);
         };
-        eq.mirror_field(variable)
+        let known = eq.compiled().variables().iter().any(|v| v.name == variable);
+        match eq.mirror_field(variable) {
+            Some(field) => Some(ProbeField::State(field)),
+            None => known.then_some(ProbeField::Equation),
+        }
     }
 
     /// The variables a probe of `population` may read, in words.
     fn probe_names(&self, population: PopulationId) -> String {
         match self.pops.iter().find(|q| q.id == population).map(|q| &q.model) {
             Some(NeuronModel::Equation(eq)) => {
-                let vars = eq.compiled().variables().iter().take(MIRRORED_FIELDS.len());
+                let vars = eq.compiled().variables().iter();
                 let names: Vec<&str> = vars.map(|v| v.name.as_str()).collect();
-                format!("known variables (the model's first six): {}", names.join(", "))
+                format!(
+                    "known variables of model {}: {}",
+                    eq.compiled().name(),
+                    names.join(", ")
+                )
             }
             Some(model) => format!(
                 "known variables of model {}: {}",
