@@ -28,6 +28,7 @@ mod resources_props;
 mod run_command;
 mod schedule;
 mod shaders;
+mod short_term;
 mod sizes;
 mod stage_declarations;
 mod statistics;
