@@ -6,7 +6,7 @@
 // (68 words each: pre_start, pre_size, slot_base, U, then exp(-2^k dt / tau_rec) and
 // exp(-2^k dt / tau_facil) for k = 0..31, all 0 without facilitation), per slot
 // (projection, pre neuron) its synapses [begin, end) in the merged rows, then per slot two
-// copies of the state (u, x, tick, kind; kind 0 empty, 1 the start of the run, 2 written at
+// copies of the state (u, x, tick, kind; kind 0 empty, 1 no spike yet, 2 written at
 // `tick`). Thread 0 writes the slot's new state into the copy that is not current, so every
 // thread of the workgroup reads the current copy unchanged, in any order: a copy written
 // this tick (kind 2 at this tick) is never the current one.
@@ -62,10 +62,15 @@ fn advanced(p: u32, slot: u32, now: u32) -> vec2<f32> {
     let x = bitcast<f32>(short_term[c + 1u]);
     let ticks = now - short_term[c + 2u];
     let big_u = bitcast<f32>(short_term[p + 3u]);
-    let x_decay = decay_over(p + 4u, ticks);
+    // Before the first spike (kind 1) the interval is infinite: both decays are 0.
+    let first = short_term[c + 3u] == 1u;
+    var x_decay = 0.0;
     var u_decay = 0.0;
-    if (bitcast<f32>(short_term[p + 36u]) != 0.0) {
-        u_decay = decay_over(p + 36u, ticks);
+    if (!first) {
+        x_decay = decay_over(p + 4u, ticks);
+        if (bitcast<f32>(short_term[p + 36u]) != 0.0) {
+            u_decay = decay_over(p + 36u, ticks);
+        }
     }
     let used = x * u;
     let x_new = 1.0 + (x - used - 1.0) * x_decay;

@@ -8,10 +8,10 @@ use crate::plan::{Plan, to_fixed};
 
 /// One thread's copy of the short-term state, and each owned synapse's slot.
 pub(super) struct ShortTermState {
-    /// Per slot: `u`, `x`, and the tick of the last spike (0 at the start, as NEST's).
+    /// Per slot: `u`, `x`, and the tick of the last spike (`None` before the first).
     u: Vec<f32>,
     x: Vec<f32>,
-    last: Vec<u32>,
+    last: Vec<Option<u32>>,
     /// Per slot: `u x` after the slot's latest spike.
     factor: Vec<f32>,
     /// Per synapse of the thread's wide store: 1 + its slot, 0 for a static synapse.
@@ -37,7 +37,7 @@ impl ShortTermState {
         }
         Some(Self {
             x: vec![1.0; u.len()],
-            last: vec![0; u.len()],
+            last: vec![None; u.len()],
             factor: vec![0.0; u.len()],
             u,
             slot_of: plan_index
@@ -61,10 +61,11 @@ impl ShortTermState {
                     continue;
                 }
                 let slot = (p.slot_base + g - p.pre_start) as usize;
-                let (u, x) = advance(p, self.u[slot], self.x[slot], now.wrapping_sub(self.last[slot]));
+                let ticks = self.last[slot].map(|last| now.wrapping_sub(last));
+                let (u, x) = advance(p, self.u[slot], self.x[slot], ticks);
                 self.u[slot] = u;
                 self.x[slot] = x;
-                self.last[slot] = now;
+                self.last[slot] = Some(now);
                 self.factor[slot] = u * x;
             }
         }

@@ -2,12 +2,16 @@
 //! update (Tsodyks & Markram 1997; Maass & Markram 2002, eqs. 4-5 as NEST cites them).
 //!
 //! Each synapse holds a utilisation `u` and a fraction of available resources `x`, with
-//! `u = U`, `x = 1` and a last spike at time 0 when the run starts. At each presynaptic spike,
-//! `h` ms after the previous one (or after time 0), in this order:
+//! `u = U`, `x = 1` when the run starts. At each presynaptic spike, `h` ms after the previous
+//! one, in this order:
 //!
 //! 1. `x <- 1 + (x - x u - 1) exp(-h / tau_rec)`
 //! 2. `u <- U + u (1 - U) exp(-h / tau_facil)` (the exponential is 0 when `tau_facil` is 0)
 //! 3. the spike delivers `w u x` (with the `u` and `x` just computed)
+//!
+//! The first spike has no previous one (`h` infinite) and delivers `w U`. This is what NEST
+//! 3.10's `tsodyks2_synapse` delivers (checked in `tests/suite/short_term.rs` against
+//! `tests/data/short_term/nest_tsodyks2.json`, made by the script beside it).
 //!
 //! Nothing happens between spikes, so the relaxation over the interval is exact. All synapses
 //! of one presynaptic neuron in one projection see the same spikes and the same parameters,

@@ -62,7 +62,7 @@ impl ShortTermTables {
     }
 
     /// The device buffer's initial contents: header, projections, segments, then per slot
-    /// copy A = (U, 1, tick 0, kind 1: the start of the run) and an empty copy B (kind 0).
+    /// copy A = (U, 1, tick 0, kind 1: no spike yet) and an empty copy B (kind 0).
     pub fn device_words(&self) -> Vec<u32> {
         let seg_offset = HEADER_WORDS + PROJECTION_WORDS * self.projections.len();
         let state_offset = seg_offset + 2 * self.slots();
@@ -98,15 +98,15 @@ pub fn decay_over(factors: &[f32; DECAY_POWERS], ticks: u32) -> f32 {
     result
 }
 
-/// One presynaptic spike `ticks` after the previous one (or the start): the new `(u, x)`
-/// from the old, in NEST's `tsodyks2_synapse` order (`x` first, with the old `u`).
+/// One presynaptic spike `ticks` after the previous one (`None`: the first, after an
+/// infinite interval): the new `(u, x)` from the old, in NEST's `tsodyks2_synapse` order (`x`
+/// first, with the old `u`).
 #[inline(always)]
-pub fn advance(p: &ShortTermGpu, u: f32, x: f32, ticks: u32) -> (f32, f32) {
-    let x_decay = decay_over(&p.rec, ticks);
-    let u_decay = if p.facil[0] == 0.0 {
-        0.0
-    } else {
-        decay_over(&p.facil, ticks)
+pub fn advance(p: &ShortTermGpu, u: f32, x: f32, ticks: Option<u32>) -> (f32, f32) {
+    let (x_decay, u_decay) = match ticks {
+        None => (0.0, 0.0),
+        Some(h) if p.facil[0] == 0.0 => (decay_over(&p.rec, h), 0.0),
+        Some(h) => (decay_over(&p.rec, h), decay_over(&p.facil, h)),
     };
     let used = x * u;
     let x_new = 1.0 + (x - used - 1.0) * x_decay;
