@@ -43,9 +43,9 @@ pub use model::plasticity::{
 };
 pub use model::short_term::TsodyksMarkram;
 pub use model::{
-    Connection, Connectivity, CurrentSource, DelayDist, InitialValue, Network, NetworkBuilder, NeuronParam,
-    NeuronSelection, PerNeuron, PopulationId, ProjectionId, Receptor, Seeds, SpikeRecording, StateVar,
-    WeightDist,
+    Connection, Connectivity, Conventions, CurrentSource, DelayDist, InitialValue, Network, NetworkBuilder,
+    NeuronParam, NeuronSelection, PerNeuron, PopulationId, ProjectionId, Receptor, Seeds, SpikeRecording,
+    StateVar, WeightDist,
 };
 pub use neurons::{
     AdExParams, AdExPattern, CurrentSynapse, HhParams, IzhikevichParams, IzhikevichType, LifCondParams,

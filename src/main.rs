@@ -150,7 +150,7 @@ struct RunArgs {
     /// host memory or upload per synapse. GPU backend only.
     #[arg(long)]
     generate_on_device: bool,
-    /// Threads of the CPU backend (default: one per core, fewer for small networks); the results do not depend on it.
+    /// Threads of the CPU backend (default: one per core, at most SPIKEGPU_THREADS, fewer for small networks); the results do not depend on it.
     #[arg(long)]
     threads: Option<usize>,
     /// What a neuron state that becomes NaN or infinite does: stop (exit 1 after writing what
@@ -226,7 +226,7 @@ struct BenchArgs {
     /// the microcircuit): no host memory or upload per synapse. GPU runs only.
     #[arg(long)]
     generate_on_device: bool,
-    /// Threads of the CPU backend (default: one per core, fewer for small networks); the results do not depend on it.
+    /// Threads of the CPU backend (default: one per core, at most SPIKEGPU_THREADS, fewer for small networks); the results do not depend on it.
     #[arg(long)]
     threads: Option<usize>,
     /// After each GPU run, time every stage with timestamp queries (up to 2,000 more ticks)
@@ -239,6 +239,15 @@ struct BenchArgs {
     /// A Markdown table with the adapter, driver, CPU and date (the format of BENCHMARKS.md).
     #[arg(long, conflicts_with = "json")]
     markdown: bool,
+}
+
+/// The exit code of a command that ended without an error: 0, or 128 + the signal that
+/// interrupted a run (130, 143), returned from `main` so that a rank finalises MPI first.
+static EXIT_CODE: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
+/// Ends the command with 128 + `signal`, as a shell reports a process ended by it.
+fn exit_interrupted(signal: i32) {
+    EXIT_CODE.store((128 + signal) as u8, std::sync::atomic::Ordering::SeqCst);
 }
 
 fn main() -> ExitCode {
@@ -275,7 +284,8 @@ fn main() -> ExitCode {
         Command::Bench(args) => bench_command(args),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        // 0, or 128 + the signal that interrupted a run; MPI is finalised after this.
+        Ok(()) => ExitCode::from(EXIT_CODE.load(std::sync::atomic::Ordering::SeqCst)),
         Err(e) => {
             eprintln!("error: {e:#}");
             let input_error = e.downcast_ref::<Error>().is_some_and(Error::is_input_error);
@@ -337,6 +347,9 @@ fn run_command(args: RunArgs) -> anyhow::Result<()> {
         // Rank 0 wrote the run's outputs; this rank's copy goes.
         drop(out);
         std::fs::remove_dir_all(&dir)?;
+        if let Some(signal) = result.interrupted_by {
+            exit_interrupted(signal);
+        }
         return Ok(());
     }
     finish_command(result, out)
@@ -431,8 +444,8 @@ fn with_progress<T>(
     Ok(result?)
 }
 
-/// Prints a finished run's figures and files, releases the folder and exits as the run
-/// ended: 0, or 130 / 143 after a signal.
+/// Prints a finished run's figures and files, releases the folder and sets the exit code
+/// as the run ended: 0, or 130 / 143 after a signal.
 fn finish_command(result: run::RunResult, out: spikegpu::app::outdir::OutputDir) -> anyhow::Result<()> {
     print!("{}", bench::table(std::slice::from_ref(&result.report)));
     println!("wrote {} files to {}:", result.files.len(), out.path().display());
@@ -453,9 +466,7 @@ fn finish_command(result: run::RunResult, out: spikegpu::app::outdir::OutputDir)
             spikegpu::app::signals::name(signal),
             result.report.ticks
         );
-        use std::io::Write;
-        let _ = std::io::stdout().flush();
-        std::process::exit(128 + signal);
+        exit_interrupted(signal);
     }
     Ok(())
 }

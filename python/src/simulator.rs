@@ -8,7 +8,7 @@ use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use spikegpu::app::modelfile::ModelFile;
-use spikegpu::{Backend, CurrentSource, ModulatorChannel, PopulationId};
+use spikegpu::{Backend, CurrentSource, ModulatorChannel, PopulationId, StateVar};
 
 use crate::model::Model;
 use crate::{guarded, to_py};
@@ -528,17 +528,75 @@ impl Simulator {
     fn delays<'py>(&self, py: Python<'py>, projection: i64) -> PyResult<Bound<'py, PyArray1<f64>>> {
         guarded(|| {
             let proj = self.projection(projection)?;
-            let st = self.lock()?;
-            // Refuses procedural and device-generated projections with the engine's message.
-            st.sim.weights(proj).map_err(to_py)?;
-            let plan = st.sim.plan();
-            let dt = plan.dt_ms;
-            let delays = plan
-                .projection_synapses(proj.index())
-                .iter()
-                .map(|&s| f64::from(plan.synapses[s as usize].delay()) * dt)
-                .collect();
+            let delays = self.lock()?.sim.delays(proj).map_err(to_py)?;
             Ok(PyArray1::from_vec(py, delays))
+        })
+    }
+
+    /// Replaces the delays (ms) of projection `projection`'s synapses, in the order of
+    /// `weights()`, from the next tick: whole ticks from one to the network's longest delay
+    /// at build; plastic projections are refused.
+    fn set_delays(&self, projection: i64, delays: Vec<f64>) -> PyResult<()> {
+        guarded(|| {
+            let proj = self.projection(projection)?;
+            self.lock()?.sim.set_delays(proj, &delays).map_err(to_py)
+        })
+    }
+
+    /// Sets `variable` (`v`, `u`, `syn_e` or `syn_i`) of every neuron of a population (one
+    /// finite value per neuron) from the next tick.
+    fn set_state(
+        &self,
+        population: &Bound<'_, PyAny>,
+        variable: &str,
+        values: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
+        guarded(|| {
+            let pop = self.population(population)?;
+            let var = match variable {
+                "v" => StateVar::V,
+                "u" => StateVar::U,
+                "syn_e" => StateVar::SynExc,
+                "syn_i" => StateVar::SynInh,
+                _ => {
+                    return Err(PyValueError::new_err(format!(
+                        "variable = '{variable}' is out of range: set_state takes v, u, syn_e or syn_i"
+                    )));
+                }
+            };
+            let array = as_f32_array(values)?;
+            self.lock()?
+                .sim
+                .set_state(pop, var, array.as_slice()?)
+                .map_err(to_py)
+        })
+    }
+
+    /// Replaces the spike times (ms, one list per neuron, strictly increasing, none before
+    /// now) of a spike source population from the next tick.
+    fn set_spike_times(&self, population: &Bound<'_, PyAny>, times: Vec<Vec<f64>>) -> PyResult<()> {
+        guarded(|| {
+            let pop = self.population(population)?;
+            self.lock()?.sim.set_spike_times(pop, times).map_err(to_py)
+        })
+    }
+
+    /// Sets the rates (Hz, one per neuron, rate x dt <= 1) of a Poisson source population
+    /// from the next tick.
+    fn set_source_rates(&self, population: &Bound<'_, PyAny>, rates: Vec<f64>) -> PyResult<()> {
+        guarded(|| {
+            let pop = self.population(population)?;
+            self.lock()?.sim.set_source_rates(pop, &rates).map_err(to_py)
+        })
+    }
+
+    /// Replaces the rate (and any schedule) of Poisson input `index` (the network's `poisson`
+    /// entries in order) by `rate_hz` from the next tick.
+    fn set_poisson_rate(&self, index: i64, rate_hz: f64) -> PyResult<()> {
+        guarded(|| {
+            let input = usize::try_from(index)
+                .map_err(|_| PyValueError::new_err(format!("poisson input index {index} must be >= 0")))?;
+            self.lock()?.sim.set_poisson_rate(input, rate_hz).map_err(to_py)
         })
     }
 
@@ -721,6 +779,6 @@ fn as_f32_array<'py>(x: &Bound<'py, PyAny>) -> PyResult<PyReadonlyArray1<'py, f3
     let array = np.call_method("ascontiguousarray", (x,), Some(&kwargs))?;
     let array = array
         .cast_into::<PyArray1<f32>>()
-        .map_err(|_| PyValueError::new_err("weights must be a one-dimensional sequence of numbers"))?;
+        .map_err(|_| PyValueError::new_err("values must be a one-dimensional sequence of numbers"))?;
     Ok(array.readonly())
 }

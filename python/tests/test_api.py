@@ -174,12 +174,6 @@ def test_gpu_backend_gives_the_cpu_spike_trains(gpu_available):
     assert gpu.spike_hash() == cpu.spike_hash()
 
 
-def test_missing_engine_features_name_themselves():
-    sim = spikegpu.Simulator(small_network().build(), backend="cpu")
-    with pytest.raises(NotImplementedError, match="set_poisson_rate"):
-        sim.set_poisson_rate(0, 10.0)
-
-
 def test_currents_into_listed_neurons_and_sine_currents():
     """A dc current into neurons 0 and 2 only drives those two; a sine current (PyNN's
     ACSource: offset + amplitude sin(2 pi f (t - start) + phase)) moves v as its formula says

@@ -25,12 +25,9 @@ os.environ.setdefault("SPIKEGPU_BACKEND", "cpu")
 
 #: scenario -> engine feature (EngineFeatureMissing key) it needs
 NEEDS_ENGINE = {
-    "test_cell_types::test_update_SpikeSourceArray": "set_spike_times",
-    "test_connection_handling::test_connection_access_weight_and_delay": "synapse_params",
     "test_connectors::test_all_to_all_tsodyksmarkram": "stdp_other",
     "test_connectors::test_fixed_number_pre_with_replacement_heterogeneous_parameters": "stdp_other",
     "test_connectors::test_fixed_number_post_with_replacement_heterogeneous_parameters": "stdp_other",
-    "test_issue274::test_issue274": "synapse_params",
     "test_parameter_handling::test_set_synaptic_parameters_fully_connected": "stdp_other",
     "test_parameter_handling::test_set_synaptic_parameters_partially_connected": "stdp_other",
     "test_parameter_handling::test_set_synaptic_parameters_multiply_connected": "stdp_other",
@@ -39,7 +36,6 @@ NEEDS_ENGINE = {
     "test_scenario2::test_scenario2": "off_grid",
     "test_scenario4::test_scenario4": "stdp_other",
     "test_synapse_types::test_simple_stochastic_synapse": "other_models",
-    "test_ticket166::test_ticket166": "set_spike_times",
 }
 
 #: scenario -> why it cannot apply to spikegpu at all

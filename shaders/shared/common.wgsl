@@ -70,6 +70,8 @@ struct PopGpu {
     model: u32,
     // Model constants; slot meanings are listed in each model_*.wgsl file.
     c: array<f32, 24>,
+    // Ticks by which the population reads its input ring late (model::Conventions).
+    input_lag: u32,
 }
 
 // Meaning of u, w1, w2 depends on the model (Izhikevich u; AdEx w; HH m, h, n; LIF alpha

@@ -41,7 +41,8 @@ fn equation_update(
     @builtin(global_invocation_id) gid: vec3<u32>,
     @builtin(local_invocation_index) lid: u32,
 ) {
-    // Population-local index; EQ_START, EQ_SIZE, EQ_ROW_THREADS and EQ_STREAM are generated.
+    // Population-local index; EQ_START, EQ_SIZE, EQ_ROW_THREADS, EQ_STREAM and EQ_INPUT_LAG are
+    // generated.
     let i = gid.y * EQ_ROW_THREADS + gid.x;
     let tick = control.tick;
     let running = tick_running();
@@ -55,7 +56,8 @@ fn equation_update(
     var local_index = 0u;
     let n = EQ_START + i;
     if (running && i < EQ_SIZE) {
-        let slot = control.ring_slot;
+        // This tick's slot, or the one before under a late convention (model::Conventions).
+        let slot = (control.ring_slot + params.ring_slots - EQ_INPUT_LAG) % params.ring_slots;
         let scale = params.fixed_inv_scale;
         let in_e = f32(atomicExchange(&ring[ring_index(0u, slot, n, params.ring_slots, params.n_neurons)], 0)) * scale;
         let in_i = f32(atomicExchange(&ring[ring_index(1u, slot, n, params.ring_slots, params.n_neurons)], 0)) * scale;

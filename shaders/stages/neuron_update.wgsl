@@ -67,7 +67,8 @@ fn neuron_update(
     // Neurons of user-defined models are advanced by their own stage (equation_update.wgsl).
     if (running && n < params.n_neurons && pops[pop].model != MODEL_EQUATION) {
         let p = pops[pop];
-        let slot = control.ring_slot;
+        // This tick's slot, or the one before under a late convention (model::Conventions).
+        let slot = (control.ring_slot + params.ring_slots - p.input_lag) % params.ring_slots;
         let scale = params.fixed_inv_scale;
         let in_e = f32(atomicExchange(&ring[ring_index(0u, slot, n, params.ring_slots, params.n_neurons)], 0)) * scale;
         let in_i = f32(atomicExchange(&ring[ring_index(1u, slot, n, params.ring_slots, params.n_neurons)], 0)) * scale;

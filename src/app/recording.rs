@@ -162,7 +162,7 @@ impl Recording {
             .peekable();
         let mut outcome = Ok(None);
         while done < total {
-            if let Some(signal) = signals::received() {
+            if let Some(signal) = stop_signal(sim) {
                 outcome = Ok(Some(Stop::Signal(signal)));
                 break;
             }
@@ -196,7 +196,8 @@ impl Recording {
                     break;
                 }
             }
-            done += step;
+            // A rank of a distributed run stops short of `step` once the ranks agree to stop.
+            done = sim.ticks();
             self.snapshot_weights(sim, done, dt)?;
             self.sample_probes(sim, model, done, dt)?;
             for probe in &mut self.probes {
@@ -383,4 +384,17 @@ impl Reader<'_> {
         self.bytes = &self.bytes[8 + size..];
         Ok(bytemuck::pod_collect_to_vec(data))
     }
+}
+
+/// The signal the run stops on: on a rank of a distributed run the one every rank agreed on
+/// at the last exchange (the ranks must stop at the same tick), else the one this process
+/// received.
+fn stop_signal(sim: &Simulator) -> Option<i32> {
+    #[cfg(feature = "mpi")]
+    if let Some(rank) = sim.engine().rank_engine() {
+        return rank.agreed_stop();
+    }
+    #[cfg(not(feature = "mpi"))]
+    let _ = sim;
+    signals::received()
 }

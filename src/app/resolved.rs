@@ -23,6 +23,9 @@ pub fn describe(file: &ModelFile) -> String {
         file.duration_ms
             .map_or("not set (1000 ms)".into(), |d| format!("{d} ms"))
     );
+    if net.conventions != crate::model::Conventions::default() {
+        let _ = writeln!(s, "conventions {}", net.conventions.keyword());
+    }
     for pop in &net.populations {
         population(&mut s, pop);
     }
@@ -192,7 +195,7 @@ fn connectivity(c: &Connectivity) -> String {
 fn projections(s: &mut String, net: &Network) {
     for (k, p) in net.projections.iter().enumerate() {
         let (pre, post) = (&net.populations[p.pre.index()], &net.populations[p.post.index()]);
-        let unit = post.model.spec().weight_unit;
+        let unit = post.model.weight_unit();
         let _ = writeln!(
             s,
             "projection {k}: {} -> {}, {:?}",
@@ -232,7 +235,7 @@ fn projections(s: &mut String, net: &Network) {
 fn inputs(s: &mut String, net: &Network) {
     for (k, p) in net.poisson_inputs.iter().enumerate() {
         let target = &net.populations[p.target.index()];
-        let unit = target.model.spec().weight_unit;
+        let unit = target.model.weight_unit();
         let schedule: Vec<String> = p
             .schedule
             .iter()
@@ -249,15 +252,25 @@ fn inputs(s: &mut String, net: &Network) {
     }
     for (k, c) in net.current_inputs.iter().enumerate() {
         let target = &net.populations[c.target.index()];
-        let unit = target.model.spec().current_unit;
+        let unit = target.model.current_unit();
         let what = match &c.source {
             CurrentSource::Dc { amplitude } => format!("dc {}", quantity(*amplitude, unit)),
             CurrentSource::Step { times_ms, amplitudes } => {
                 format!("steps at {times_ms:?} ms of {amplitudes:?}")
             }
             CurrentSource::Noise { mean, std } => {
-                format!("noise mean {} sd {}", quantity(*mean, unit), quantity(*std, unit))
+                format!(
+                    "noise mean {} sd per step {}",
+                    quantity(*mean, unit),
+                    quantity(*std, unit)
+                )
             }
+            CurrentSource::WhiteNoise { mean, sigma, tau_ms } => format!(
+                "white noise mean {} + {} * sqrt({}) * xi",
+                quantity(*mean, unit),
+                quantity(*sigma, unit),
+                quantity(*tau_ms, Dim::Time)
+            ),
             CurrentSource::Sine {
                 amplitude,
                 offset,

@@ -277,7 +277,6 @@ fn write_spikes(
     out: &mut OutputDir,
 ) -> Result<Vec<serde_json::Value>> {
     let plan = sim.plan();
-    let dt = plan.dt_ms;
     let mut summaries = Vec::new();
     for (pi, pop) in plan.populations.iter().enumerate() {
         if !pop.record {
@@ -289,7 +288,11 @@ fn write_spikes(
         let t = out.file(&format!("spikes_{}_times_ms.npy", pop.name))?;
         write_npy_pieces(&t, &[n], |put| {
             stream.reader().for_each_batch(|batch| {
-                let times: Vec<f64> = batch.iter().filter(mine).map(|s| s.tick as f64 * dt).collect();
+                let times: Vec<f64> = batch
+                    .iter()
+                    .filter(mine)
+                    .map(|s| plan.spike_time_ms(s.tick))
+                    .collect();
                 put(&times)
             })
         })?;

@@ -47,7 +47,8 @@ impl EquationRun {
         let mut pop = model
             .population(n, dt_ms)
             .unwrap_or_else(|e| unreachable!("constants checked by the plan: {e}"));
-        pop.set_first_neuron(share.start as u32);
+        pop.set_first_neuron(plan.draw_first + share.start as u32 * plan.draw_stride);
+        pop.set_neuron_stride(plan.draw_stride);
         for (var, values) in model.variables().iter().zip(&plan.initial) {
             if let Some(s) = pop.state_mut(&var.name) {
                 s.copy_from_slice(&values[share.clone()]);

@@ -54,6 +54,7 @@ mod modulated_update;
 mod neuron_update;
 pub mod pool;
 mod propagate;
+mod setters;
 mod short_term;
 mod state;
 mod stdp;
@@ -215,9 +216,25 @@ fn split_neurons(plan: &Plan, threads: usize) -> Vec<u32> {
     bounds
 }
 
-/// The threads to run on by default: every core.
+/// Names the environment variable that caps the default thread count (as `OMP_NUM_THREADS` does
+/// for OpenMP programs): test harnesses and batch jobs that already run one simulation per core
+/// set it to 1, so that the per-tick barrier never waits for a thread the OS has descheduled.
+pub const THREADS_ENV: &str = "SPIKEGPU_THREADS";
+
+/// The threads to run on by default: every core, or at most `SPIKEGPU_THREADS` where it is set
+/// to a positive integer (another value is ignored with a warning).
 pub fn default_threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    match std::env::var(THREADS_ENV) {
+        Ok(text) => match text.trim().parse::<usize>() {
+            Ok(n) if n > 0 => n.min(cores),
+            _ => {
+                log::warn!("{THREADS_ENV}={text:?} ignored: expected a whole number >= 1");
+                cores
+            }
+        },
+        Err(_) => cores,
+    }
 }
 
 /// Stored synapses per thread below which another thread costs more at the per-tick barrier

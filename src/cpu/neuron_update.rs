@@ -15,11 +15,8 @@ impl Worker<'_> {
         let own = part.own.clone();
         let n_own = own.len();
         let d = plan.ring_slots as usize;
-        let slot = (self.tick % d as u64) as usize;
         let scale = 1.0 / plan.fixed_scale;
-        let (ring_e, rest) = part.ring.split_at_mut(d * n_own);
-        let ring_e = &mut ring_e[slot * n_own..(slot + 1) * n_own];
-        let ring_i = &mut rest[slot * n_own..(slot + 1) * n_own];
+        let (ring_e, ring_i) = part.ring.split_at_mut(d * n_own);
         let tick = self.tick;
         let has_currents = !plan.currents.is_empty();
         let mut faulty = false;
@@ -30,12 +27,15 @@ impl Worker<'_> {
                 continue;
             }
             let local = super::local(&own, global.start)..super::local(&own, global.end);
+            // The slot of this tick, or of the one before under a late convention.
+            let slot = ((self.tick + d as u64 - u64::from(p.input_lag)) % d as u64) as usize;
+            let ring_at = |k: usize| slot * n_own + k;
             let fixed_threshold = self.fixed_threshold[pi];
             let uniform_params = self.uniform_params[pi];
             // One loop per model (a generic function), so each model's update is inlined.
             let mut inputs = PopInputs {
-                ring_e: &mut ring_e[local.clone()],
-                ring_i: &mut ring_i[local.clone()],
+                ring_e: &mut ring_e[ring_at(local.start)..ring_at(local.end)],
+                ring_i: &mut ring_i[ring_at(local.start)..ring_at(local.end)],
                 current_in: &mut part.current_in[local.clone()],
                 state: part.state.slices(local.clone()),
                 params: &plan.neuron_params[global.start as usize..global.end as usize],
@@ -72,9 +72,16 @@ impl Worker<'_> {
                 model_id::POISSON_SOURCE => {
                     inputs.run(|_, q, _, _, _| poisson_source::update(q, plan.input_key, tick))
                 }
-                model_id::POISSON_SEQUENCE => inputs.run(|_, q, _, _, _| {
-                    poisson_sequence::update(q, &plan.source_ticks, p.size, plan.input_key, tick)
-                }),
+                model_id::POISSON_SEQUENCE => {
+                    // The rate table is laid out by the whole population, also on a rank.
+                    let size = plan
+                        .partition
+                        .as_ref()
+                        .map_or(p.size, |part| part.global_populations[pi].gpu.size);
+                    inputs.run(|_, q, _, _, _| {
+                        poisson_sequence::update(q, &plan.source_ticks, size, plan.input_key, tick)
+                    })
+                }
                 model_id::EQUATION => {
                     if let Some(run) = part.equations.iter_mut().find(|r| r.population == pi) {
                         // The equations' Philox counter has no free word for the tick's high half

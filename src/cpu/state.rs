@@ -43,6 +43,18 @@ impl StateArrays {
         self.slices_ref(k..k + 1).get(0)
     }
 
+    /// Replaces the state of neuron `k`.
+    pub(super) fn set(&mut self, k: usize, s: &NeuronState) {
+        self.v[k] = s.v;
+        self.u[k] = s.u;
+        self.w1[k] = s.w1;
+        self.w2[k] = s.w2;
+        self.syn_e[k] = s.syn_e;
+        self.syn_i[k] = s.syn_i;
+        self.refractory[k] = s.refractory;
+        self.aux[k] = s.aux;
+    }
+
     /// Appends the states, in order, to `out`.
     pub(super) fn append_to(&self, out: &mut Vec<NeuronState>) {
         out.extend((0..self.v.len()).map(|k| self.get(k)));

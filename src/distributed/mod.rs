@@ -11,6 +11,10 @@
 //! (the exchange), `simulator` (building a rank's simulator with the steps every rank takes
 //! together) and `report` (the per-rank report).
 //!
+//! Interruption: every exchange carries each rank's SIGINT / SIGTERM, if it has seen one, so
+//! the ranks stop at the same tick ([`RankEngine::agreed_stop`]) and end as an interrupted
+//! single process does.
+//!
 //! How the interval meets the rest:
 //! - **GPU batches**: an exchange needs the spikes on the host, so a batch of ticks
 //!   submitted at once can never span a boundary: a GPU rank would run at most `interval`

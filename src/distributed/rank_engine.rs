@@ -8,6 +8,11 @@
 //! each with its own tick. Nothing arrives late: a spike of tick `te` reaches its targets
 //! at `te + d >= te + interval`, after the exchange. Every rank then holds every spike, so
 //! its records are the whole network's, as in a single process.
+//!
+//! A SIGINT or SIGTERM reaches the ranks at different moments (mpirun signals each), so a
+//! rank sends the signal it has seen, if any, with its spikes: after that exchange every rank
+//! knows the same first signal in rank order ([`RankEngine::agreed_stop`]), runs no further
+//! tick and stops the run at the same tick as every other rank.
 
 use std::ops::Range;
 use std::time::Instant;
@@ -47,6 +52,8 @@ pub struct RankEngine {
     exchanges: u64,
     /// The collectives' figures spent on spike exchanges alone (probes gather state too).
     exchange_stats: CommStats,
+    /// The signal every rank agreed to stop on, at the last exchange.
+    stop: Option<i32>,
 }
 
 /// What one rank spent its run on: the per-rank report of a distributed run.
@@ -116,12 +123,19 @@ impl RankEngine {
             compute_s: 0.0,
             exchanges: 0,
             exchange_stats: CommStats::default(),
+            stop: None,
         })
     }
 
     /// The collectives.
     pub fn comm(&self) -> &Comm {
         &self.comm
+    }
+
+    /// The signal (SIGINT, SIGTERM) some rank had received by the last exchange, the same on
+    /// every rank: from then on the rank runs no tick, and the run stops at that tick.
+    pub fn agreed_stop(&self) -> Option<i32> {
+        self.stop
     }
 
     /// Time and bytes in collectives so far.
@@ -191,7 +205,10 @@ impl RankEngine {
                 return Err(e);
             }
         };
-        let merged = merge_spikes(&gathered.parts, self.span_start, self.since);
+        // Each rank's first word is the signal it has seen (0: none).
+        self.stop = gathered.parts.iter().map(|p| p[0] as i32).find(|&s| s != 0);
+        let parts: Vec<&[u32]> = gathered.parts.iter().map(|p| &p[1..]).collect();
+        let merged = merge_spikes(&parts, self.span_start, self.since);
         let t0 = Instant::now();
         self.inner.deliver_spikes(&merged)?;
         self.compute_s += t0.elapsed().as_secs_f64();
@@ -207,11 +224,13 @@ impl RankEngine {
         Ok(())
     }
 
-    /// This rank's spikes since the last exchange: per tick a count, then the ids.
+    /// The signal this rank has seen (0: none), then its spikes since the last exchange: per
+    /// tick a count, then the ids.
     fn spike_words(&self) -> Vec<u32> {
-        let mut words = vec![0u32; self.since as usize];
+        let mut words = vec![0u32; 1 + self.since as usize];
+        words[0] = crate::app::signals::received().unwrap_or(0) as u32;
         for s in &self.pending {
-            words[(s.tick - self.span_start) as usize] += 1;
+            words[1 + (s.tick - self.span_start) as usize] += 1;
         }
         words.extend(self.pending.iter().map(|s| s.neuron));
         words
@@ -220,7 +239,7 @@ impl RankEngine {
 
 /// Every rank's spike words of a span of `ticks` ticks from `start` as one list in (tick,
 /// neuron) order.
-fn merge_spikes(parts: &[Vec<u32>], start: u64, ticks: u64) -> Vec<Spike> {
+fn merge_spikes(parts: &[&[u32]], start: u64, ticks: u64) -> Vec<Spike> {
     let t = ticks as usize;
     let mut cursor: Vec<usize> = vec![t; parts.len()];
     let mut merged = Vec::with_capacity(parts.iter().map(|p| p.len().saturating_sub(t)).sum());
@@ -262,9 +281,11 @@ impl Engine for RankEngine {
         )
     }
 
+    /// Runs `ticks` ticks, fewer once the ranks have agreed to stop on a signal
+    /// ([`RankEngine::agreed_stop`]): the simulator's tick count says how many ran.
     fn run_ticks(&mut self, ticks: u64, out: &mut Vec<Spike>) -> Result<()> {
         let mut left = ticks;
-        while left > 0 {
+        while left > 0 && self.stop.is_none() {
             let step = left.min(self.interval - self.since);
             if let Err(e) = self.run_inner(step) {
                 return self.exchange(Err(e), out);
@@ -406,7 +427,7 @@ mod tests {
     fn merged_spikes_come_in_tick_then_neuron_order() {
         // Two ranks, three ticks: rank 0 fired 4 at tick 0 and 2 at tick 2; rank 1 fired 1
         // at tick 0 and 7, 3 at tick 1.
-        let parts = vec![vec![1, 0, 1, 4, 2], vec![1, 2, 0, 1, 7, 3]];
+        let parts: Vec<&[u32]> = vec![&[1, 0, 1, 4, 2], &[1, 2, 0, 1, 7, 3]];
         let merged = merge_spikes(&parts, 10, 3);
         let pairs: Vec<(u64, u32)> = merged.iter().map(|s| (s.tick, s.neuron)).collect();
         assert_eq!(pairs, vec![(10, 1), (10, 4), (11, 3), (11, 7), (12, 2)]);

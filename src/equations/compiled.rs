@@ -293,6 +293,7 @@ impl CompiledModel {
             regs: vec![0.0; self.cpu.n_regs.max(1) * CHUNK],
             counter_next: vec![0; CHUNK],
             first_neuron: 0,
+            neuron_stride: 1,
         })
     }
 }
@@ -310,6 +311,7 @@ pub struct CpuPopulation {
     regs: Vec<f32>,
     counter_next: Vec<u32>,
     first_neuron: u32,
+    neuron_stride: u32,
 }
 
 impl CpuPopulation {
@@ -352,6 +354,12 @@ impl CpuPopulation {
         self.first_neuron = first;
     }
 
+    /// Makes neuron `k` draw the random numbers of neuron `first + k stride` of a larger
+    /// population (a rank's share of a distributed run is every `ranks`-th neuron).
+    pub fn set_neuron_stride(&mut self, stride: u32) {
+        self.neuron_stride = stride;
+    }
+
     /// The constant table in use.
     pub fn constants(&self) -> &[f32] {
         &self.constants
@@ -385,6 +393,7 @@ impl CpuPopulation {
                 start,
                 len,
                 first_neuron: self.first_neuron,
+                neuron_stride: self.neuron_stride,
             };
             self.program
                 .run_chunk(&data, &mut self.regs, &mut self.counter_next);
@@ -397,6 +406,7 @@ impl CpuPopulation {
                 start,
                 len,
                 first_neuron: self.first_neuron,
+                neuron_stride: self.neuron_stride,
             };
             self.program.finish_chunk(
                 &data,

@@ -48,6 +48,8 @@ pub(crate) struct ChunkData<'a> {
     pub len: usize,
     /// Added to the neuron index of the random draws (`CpuPopulation::set_first_neuron`).
     pub first_neuron: u32,
+    /// Multiplies the neuron index of the random draws (`CpuPopulation::set_neuron_stride`).
+    pub neuron_stride: u32,
 }
 
 impl<'a> ChunkData<'a> {
@@ -203,7 +205,7 @@ fn random_draws(d: &mut [f32], normal: bool, site: u32, data: &ChunkData) {
         key, stream, tick, ..
     } = *data.inputs;
     for (k, d) in d.iter_mut().enumerate() {
-        let neuron = data.first_neuron + (data.start + k) as u32;
+        let neuron = data.first_neuron + (data.start + k) as u32 * data.neuron_stride;
         *d = if normal {
             random::normal(key, stream, tick, neuron, site)
         } else {

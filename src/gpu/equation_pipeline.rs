@@ -48,8 +48,8 @@ pub fn equation_update_source(eq: &EquationPlan, row_threads: u32) -> String {
     let _ = writeln!(
         src,
         "const EQ_START: u32 = {}u;\nconst EQ_SIZE: u32 = {}u;\nconst EQ_ROW_THREADS: u32 = {row_threads}u;\n\
-         const EQ_STREAM: u32 = {}u;\n",
-        eq.start, eq.size, eq.stream
+         const EQ_STREAM: u32 = {}u;\nconst EQ_INPUT_LAG: u32 = {}u;\n",
+        eq.start, eq.size, eq.stream, eq.input_lag
     );
     src.push_str(&advance_function(eq));
     src.push('\n');

@@ -22,6 +22,7 @@ mod pipelines;
 mod profile;
 mod readback;
 mod resources;
+mod setters;
 mod setup;
 pub mod shaders;
 pub mod stages;

@@ -39,8 +39,22 @@ pub enum CurrentSource {
     Noise {
         /// Mean.
         mean: f64,
-        /// Standard deviation, >= 0.
+        /// Standard deviation of each step's draw, >= 0 (per step: the membrane's standard
+        /// deviation then shrinks with dt; [`CurrentSource::WhiteNoise`] does not).
         std: f64,
+    },
+    /// Brian2's white-noise term `sigma * sqrt(tau) * xi`: the current `mean + sigma *
+    /// sqrt(tau) * xi(t)`, `xi` white noise of unit 1/sqrt(time). Each step draws as
+    /// [`CurrentSource::Noise`] with standard deviation `sigma * sqrt(tau / dt)`, so the membrane's
+    /// standard deviation does not depend on dt (for the LIF with `tau = tau_m`, `sigma /
+    /// sqrt(2)` at rest).
+    WhiteNoise {
+        /// Mean.
+        mean: f64,
+        /// Amplitude `sigma`, >= 0, in the model's current unit.
+        sigma: f64,
+        /// Time constant `tau` (ms) of the term, > 0.
+        tau_ms: f64,
     },
     /// Sine (PyNN's `ACSource`): `offset + amplitude * sin(2 pi f (t - start) + phase)` in the
     /// ticks from `start_ms` (rounded to a tick) up to `stop_ms`, 0 outside; `t` is a tick's

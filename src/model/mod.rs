@@ -10,6 +10,7 @@
 
 mod builder;
 mod connectivity;
+mod conventions;
 mod distributions;
 mod ids;
 mod inputs;
@@ -22,6 +23,7 @@ pub mod short_term;
 
 pub use builder::{MAX_DELAY_TICKS, NetworkBuilder};
 pub use connectivity::{Connection, Connectivity, Receptor};
+pub use conventions::Conventions;
 pub use distributions::{DelayDist, MAX_REDRAWS, MIN_TRUNCATED_MASS, WeightDist, normal_cdf};
 pub use ids::{PopulationId, ProjectionId};
 pub use inputs::{CurrentInput, CurrentSource, PoissonInput};

@@ -127,6 +127,8 @@ pub struct Network {
     pub current_inputs: Vec<CurrentInput>,
     /// Declared neuromodulator channels (undeclared ones hold their level, baseline 0).
     pub neuromodulators: Vec<(ModulatorChannel, Neuromodulator)>,
+    /// Timing conventions (refractory count, synaptic latency, spike stamps, threshold).
+    pub conventions: super::Conventions,
 }
 
 impl Network {

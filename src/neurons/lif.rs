@@ -7,7 +7,7 @@ use super::{
     Dim, InitialV, List, ModelSpec, NeuronModel, ParamKind, ParamSpec, PopConstantsF64, Roles, StateSpec,
     Text, Value, below, model_id,
 };
-use crate::error::Result;
+use crate::error::{Result, invalid};
 use crate::plan::layout::{NeuronState, PopGpu};
 
 /// Synapse kind of the current-based LIF (both ports).
@@ -68,6 +68,27 @@ pub struct LifParams {
     pub threshold_adaptation_mv: f64,
     /// Decay time constant of the threshold adaptation (ms), > 0.
     pub tau_threshold_ms: f64,
+    /// Membrane capacitance (pF), > 0 to take weights, synaptic and injected currents in pA
+    /// as NEST's `iaf_psc_*` do (`dv/dt = -(v - v_rest)/tau_m + I/c_m`); 0 (the default)
+    /// keeps them in mV (Brian2's CUBA form). At most one of `c_m_pf`, `r_m_mohm`.
+    pub c_m_pf: f64,
+    /// Membrane resistance (MOhm), > 0 for pA units the other way (`r_m = tau_m / c_m`);
+    /// 0 (the default): mV.
+    pub r_m_mohm: f64,
+}
+
+impl LifParams {
+    /// The membrane's gain in mV per pA when weights and currents are in pA (`c_m_pf` or
+    /// `r_m_mohm` given), `None` in the mV form.
+    pub fn mv_per_pa(&self) -> Option<f64> {
+        if self.c_m_pf > 0.0 {
+            Some(self.tau_m_ms / self.c_m_pf)
+        } else if self.r_m_mohm > 0.0 {
+            Some(self.r_m_mohm * 1e-3)
+        } else {
+            None
+        }
+    }
 }
 
 impl Default for LifParams {
@@ -85,6 +106,8 @@ impl Default for LifParams {
             delta_input_while_refractory: false,
             threshold_adaptation_mv: 0.0,
             tau_threshold_ms: 1e7,
+            c_m_pf: 0.0,
+            r_m_mohm: 0.0,
         }
     }
 }
@@ -142,6 +165,10 @@ pub const PARAMS: &[ParamSpec] = &[
     quantity!("threshold_adaptation", Lif.threshold_adaptation_mv, Voltage, NonNegative, 0.0,
         "Threshold raise per spike (0: none)"),
     quantity!("tau_threshold", Lif.tau_threshold_ms, Time, Positive, 1e7, "Decay time constant of the threshold raise"),
+    quantity!("c_m", Lif.c_m_pf, Capacitance, NonNegative, 0.0,
+        "Membrane capacitance: > 0 takes weights and currents in pA (NEST's iaf_psc_*); 0: in mV"),
+    quantity!("r_m", Lif.r_m_mohm, Resistance, NonNegative, 0.0,
+        "Membrane resistance: > 0 takes weights and currents in pA (instead of c_m); 0: in mV"),
 ];
 
 // State x = (v - v_rest, I_e, y_e, I_i, y_i); P = exp(A dt) is its exact propagator. The
@@ -241,7 +268,22 @@ pub fn validate_relations(p: &LifParams, owner: &str) -> Result<()> {
         owner,
         ("v_reset_mv", p.v_reset_mv),
         ("v_thresh_mv", p.v_thresh_mv),
-    )
+    )?;
+    if p.c_m_pf > 0.0 && p.r_m_mohm > 0.0 {
+        return Err(invalid(
+            format!("{owner}.r_m_mohm"),
+            p.r_m_mohm,
+            "give c_m or r_m for currents in pA, not both (r_m = tau_m / c_m)",
+        ));
+    }
+    if p.mv_per_pa().is_some() && p.synapse == CurrentSynapse::Delta {
+        return Err(invalid(
+            format!("{owner}.synapse"),
+            "delta",
+            "must be exponential or alpha with c_m or r_m: delta weights are voltage jumps (mV), as in NEST's iaf_psc_delta",
+        ));
+    }
+    Ok(())
 }
 
 /// The constants for time step `dt` (ms), in f64.
@@ -283,6 +325,12 @@ pub fn constants(p: &LifParams, dt: f64) -> PopConstantsF64 {
     c[ALPHA_JUMP_E] = alpha_jump;
     c[ALPHA_JUMP_I] = alpha_jump;
     c[V_FROM_CURRENT] = 1.0 - e[0][0];
+    if let Some(gain) = p.mv_per_pa() {
+        // Currents held in pA: everything that moves v from a current scales by R.
+        for slot in [V_FROM_I_E, V_FROM_Y_E, V_FROM_I_I, V_FROM_Y_I, V_FROM_CURRENT] {
+            c[slot] *= gain;
+        }
+    }
     c[DELTA_GAIN] = flag(p.synapse == CurrentSynapse::Delta);
     c[EXPONENTIAL_GAIN] = flag(p.synapse == CurrentSynapse::Exponential);
     c[DELTA_WHILE_REFRACTORY] = flag(p.delta_input_while_refractory);

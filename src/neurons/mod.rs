@@ -160,6 +160,7 @@ impl NeuronModel {
         use crate::equations::InputPort;
         match self {
             NeuronModel::Equation(eq) => eq.port_unit(&[InputPort::Excitatory, InputPort::Inhibitory]),
+            NeuronModel::Lif(p) if p.mv_per_pa().is_some() => Dim::Current,
             _ => self.spec().weight_unit,
         }
     }
@@ -168,6 +169,7 @@ impl NeuronModel {
     pub fn current_unit(&self) -> Dim {
         match self {
             NeuronModel::Equation(eq) => eq.port_unit(&[crate::equations::InputPort::Current]),
+            NeuronModel::Lif(p) if p.mv_per_pa().is_some() => Dim::Current,
             _ => self.spec().current_unit,
         }
     }

@@ -16,19 +16,22 @@ pub enum Dim {
     Capacitance,
     /// Canonical unit Hz.
     Rate,
+    /// Canonical unit MOhm.
+    Resistance,
     /// No unit.
     None,
 }
 
 impl Dim {
     /// The dimensions that have a unit.
-    const WITH_UNIT: [Dim; 6] = [
+    const WITH_UNIT: [Dim; 7] = [
         Dim::Time,
         Dim::Voltage,
         Dim::Conductance,
         Dim::Current,
         Dim::Capacitance,
         Dim::Rate,
+        Dim::Resistance,
     ];
 
     /// The canonical unit: what a bare number means and what the Rust field holds.
@@ -40,6 +43,7 @@ impl Dim {
             Dim::Current => "pA",
             Dim::Capacitance => "pF",
             Dim::Rate => "Hz",
+            Dim::Resistance => "MOhm",
             Dim::None => "(no unit)",
         }
     }
@@ -53,6 +57,7 @@ impl Dim {
             Dim::Current => "current",
             Dim::Capacitance => "capacitance",
             Dim::Rate => "rate",
+            Dim::Resistance => "resistance",
             Dim::None => "plain number",
         }
     }
@@ -72,6 +77,7 @@ impl Dim {
             Dim::Current => &[("pA", 1.0), ("nA", 1e3), ("uA", 1e6), ("fA", 1e-3)],
             Dim::Capacitance => &[("pF", 1.0), ("nF", 1e3), ("uF", 1e6)],
             Dim::Rate => &[("Hz", 1.0), ("kHz", 1e3)],
+            Dim::Resistance => &[("MOhm", 1.0), ("GOhm", 1e3), ("kOhm", 1e-3), ("Ohm", 1e-6)],
             Dim::None => &[("", 1.0)],
         }
     }

@@ -30,6 +30,13 @@ pub struct EquationPlan {
     pub per_neuron: Vec<Vec<f32>>,
     /// Philox stream of the model's random numbers (`xi`, `rand()`, `randn()`).
     pub stream: u32,
+    /// Neuron `k` of these draws the random numbers of neuron `draw_first + k draw_stride`
+    /// of the whole population: (0, 1) in one process, (rank, ranks) on a rank.
+    pub draw_first: u32,
+    /// See `draw_first`.
+    pub draw_stride: u32,
+    /// Ticks by which the population reads its input ring late (`PopGpu::input_lag`).
+    pub input_lag: u32,
 }
 
 /// Seconds spent compiling the models of `plans` (once per model, however many populations
@@ -61,6 +68,7 @@ pub(super) fn plan_equations(net: &Network, initial_state: &mut [NeuronState]) -
         if let NeuronModel::Equation(eq) = &pop.model {
             let range = start as usize..(start + pop.size) as usize;
             let mut plan = plan_one(eq, pi, start, pop.size, net.dt_ms, &pop.name)?;
+            plan.input_lag = net.conventions.input_lag(&pop.model);
             drawn_initial_values(pop, eq, &initial_state[range.clone()], &mut plan.initial);
             mirror(&plan.initial, &mut initial_state[range]);
             plans.push(plan);
@@ -125,6 +133,9 @@ fn plan_one(
         initial,
         per_neuron,
         stream: random_stream(pi as u32),
+        draw_first: 0,
+        draw_stride: 1,
+        input_lag: 0,
     })
 }
 

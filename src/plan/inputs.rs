@@ -128,7 +128,13 @@ pub const SPARE_STEPS_PER_INPUT: usize = 4;
 
 /// Tables of every current source. The step table has [`SPARE_STEPS_PER_INPUT`] unused
 /// entries per input at its end (the device buffer's room for later changes).
-pub(super) fn current_tables(net: &Network, pops: &[PopulationPlan], n_neurons: u32) -> CurrentTables {
+/// On a rank (`partition`), only the owned neurons of a subset are targets.
+pub(super) fn current_tables(
+    net: &Network,
+    pops: &[PopulationPlan],
+    n_neurons: u32,
+    partition: Option<&super::rank::Partition>,
+) -> CurrentTables {
     let mut tables = CurrentTables {
         sources: Vec::new(),
         steps: Vec::new(),
@@ -139,7 +145,11 @@ pub(super) fn current_tables(net: &Network, pops: &[PopulationPlan], n_neurons: 
     for (i, input) in net.current_inputs.iter().enumerate() {
         let target = &pops[input.target.index].gpu;
         let first = tables.sources.len();
-        for (run_start, run_len, local_offset) in target_runs(input.neurons.as_deref(), target.size) {
+        let runs = match (input.neurons.as_deref(), partition) {
+            (Some(list), Some(part)) => super::rank::owned_targets(list, part),
+            (list, _) => target_runs(list, target.size),
+        };
+        for (run_start, run_len, local_offset) in runs {
             tables.sources.push(CurrentGpu {
                 target_start: target.start + run_start,
                 target_count: run_len,
@@ -222,6 +232,10 @@ fn encode_source(c: &mut CurrentGpu, steps: &mut Vec<CurrentStep>, source: &Curr
             c.a1 = *std as f32;
             mean.abs() + NOISE_Z_MAX * std
         }
+        CurrentSource::WhiteNoise { mean, sigma, tau_ms } => {
+            let std = sigma * (tau_ms / dt).sqrt();
+            encode_source(c, steps, &CurrentSource::Noise { mean: *mean, std }, dt)
+        }
         CurrentSource::Sine {
             amplitude,
             offset,
@@ -290,6 +304,75 @@ impl Plan {
         self.currents = tables.sources;
         self.current_steps = tables.steps;
         self.current_inputs = tables.inputs;
+        Ok(())
+    }
+
+    /// Replaces Poisson input `input`'s rate (and any schedule) by `rate_hz` from tick 0 on:
+    /// one segment, its CDF table in place of the old ones where it fits, else at the end.
+    /// Refused, leaving the plan as it was, for a rate that is negative, not finite or above
+    /// 100 expected spikes per tick, or whose largest draw could overflow the fixed-point
+    /// scale chosen at build.
+    pub fn set_poisson_rate(&mut self, input: usize, rate_hz: f64) -> Result<()> {
+        let field = format!("poisson input {input}.rate_hz");
+        crate::error::check_non_negative(|| field.clone(), rate_hz)?;
+        let dt = self.dt_ms;
+        if rate_hz * dt * 1e-3 > 100.0 {
+            return Err(invalid(
+                field,
+                rate_hz,
+                &format!(
+                    "must be <= {} Hz at dt = {dt} ms (at most 100 expected spikes per tick)",
+                    1e5 / dt
+                ),
+            ));
+        }
+        let table = poisson_cdf_table(rate_hz * dt * 1e-3);
+        let p = self.poisson[input];
+        let segments = p.seg_offset as usize..(p.seg_offset + p.seg_count) as usize;
+        let old = &self.poisson_segments[segments.clone()];
+        let old_k_max = old.iter().map(|s| s.cdf_len).max().unwrap_or(0);
+        // An input's tables were appended one after another.
+        let room = old.first().map_or(0..0, |s| {
+            let end = old
+                .iter()
+                .map(|s| s.cdf_offset + s.cdf_len)
+                .max()
+                .unwrap_or(s.cdf_offset);
+            s.cdf_offset as usize..end as usize
+        });
+        let (n, weight) = (
+            self.n_neurons as usize,
+            f64::from(self.poisson_weights[input]).abs(),
+        );
+        let mut extra = self.input_extra.clone();
+        let change = f64::from(table.len() as u32) - f64::from(old_k_max);
+        for t in p.target_start..p.target_start + p.target_count {
+            let idx = p.port as usize * n + t as usize;
+            extra.0[idx] = (extra.0[idx] + change * weight).max(0.0);
+            extra.1[idx] = (extra.1[idx] + change).max(0.0);
+        }
+        let old_extra = std::mem::replace(&mut self.input_extra, extra);
+        if let Err(e) = self.check_fixed_point(&self.weights) {
+            self.input_extra = old_extra;
+            return Err(e);
+        }
+        let cdf_offset = if table.len() <= room.len() {
+            room.start
+        } else {
+            self.poisson_cdf.len()
+        };
+        let end = cdf_offset + table.len();
+        if end > self.poisson_cdf.len() {
+            self.poisson_cdf.resize(end, 0);
+        }
+        self.poisson_cdf[cdf_offset..end].copy_from_slice(&table);
+        self.poisson_segments[segments.start] = PoissonSegment {
+            start_tick: 0,
+            cdf_offset: cdf_offset as u32,
+            cdf_len: table.len() as u32,
+            _pad: 0,
+        };
+        self.poisson[input].seg_count = 1;
         Ok(())
     }
 }

@@ -263,6 +263,9 @@ pub struct PopGpu {
     pub model: u32,
     /// Model constants, computed in f64 and rounded once.
     pub c: [f32; crate::neurons::POP_CONSTANTS],
+    /// Ticks by which the population reads its input ring late (0 or 1: the synaptic latency
+    /// of [`crate::model::Conventions`]).
+    pub input_lag: u32,
 }
 
 /// Per-neuron dynamic state (32 bytes); the meaning of `u`, `w1`, `w2` depends on the model

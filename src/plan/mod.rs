@@ -96,6 +96,8 @@ pub struct PopulationPlan {
 pub struct Plan {
     /// Time step (ms).
     pub dt_ms: f64,
+    /// Timing conventions (spike stamps read them here).
+    pub conventions: crate::model::Conventions,
     /// Philox key of connectivity (stored, procedural and generated rows), from
     /// [`Seeds::connectivity`](crate::model::Seeds).
     pub key: [u32; 2],
@@ -217,8 +219,11 @@ impl Plan {
         let key = seed_key(net.seeds.connectivity);
         let initial_key = seed_key(net.seeds.initial);
         let mut neurons = populations::plan_populations(net, initial_key, key)?;
-        let equations = equations::plan_equations(net, &mut neurons.initial_state)?;
+        let mut equations = equations::plan_equations(net, &mut neurons.initial_state)?;
         let partition = share.map(|(r, n)| Box::new(rank::take_share(&mut neurons, r, n)));
+        if let Some(part) = &partition {
+            rank::share_equations(&mut equations, &neurons.populations, part);
+        }
         let n_neurons = neurons.n_neurons;
         let pops = &neurons.populations;
         // Rows by global pre-synaptic neuron, also on a rank.
@@ -240,7 +245,7 @@ impl Plan {
         let max_delay = ring::max_delay(&csr.synapses, &procedural, &device);
         let ring_slots = ring::ring_slots(max_delay, n_neurons)?;
         let mut poisson = inputs::poisson_tables(net, pops)?;
-        let currents = inputs::current_tables(net, pops, n_neurons);
+        let currents = inputs::current_tables(net, pops, n_neurons, partition.as_deref());
         let stdp = plasticity::stdp_tables(net, pops, max_delay);
         let short_term = short_term::short_term_tables(net, pops, &csr.projections, &csr.row_ptr);
         let (col_ptr, col_entries) = plasticity::transpose(&csr, n_neurons, !stdp.projections.is_empty());
@@ -262,6 +267,7 @@ impl Plan {
         });
         Ok(Plan {
             dt_ms: net.dt_ms,
+            conventions: net.conventions,
             key,
             initial_key,
             input_key: seed_key(net.seeds.inputs),

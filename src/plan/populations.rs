@@ -39,9 +39,12 @@ pub(super) fn plan_populations(
         let gpu = PopGpu {
             start,
             size: pop.size,
-            refractory_ticks: (pop.model.refractory_ms() / dt).round() as u32,
+            refractory_ticks: net
+                .conventions
+                .refractory_count((pop.model.refractory_ms() / dt).round() as u32),
             model: pop.model.id(),
             c: pop.model.constants(dt),
+            input_lag: net.conventions.input_lag(&pop.model),
         };
         let table = match &pop.model {
             NeuronModel::PoissonSequence(seq) => {
@@ -59,6 +62,7 @@ pub(super) fn plan_populations(
                 network_key,
                 dt,
                 table,
+                conventions: net.conventions,
             };
             let (state, params) = neuron.state_and_params(&mut tables.source_ticks)?;
             tables.initial_state.push(state);
@@ -87,6 +91,7 @@ struct Neuron<'a> {
     dt: f64,
     /// Offset of the population's table in `source_ticks` (Poisson sequences).
     table: u32,
+    conventions: crate::model::Conventions,
 }
 
 impl Neuron<'_> {
@@ -154,7 +159,20 @@ impl Neuron<'_> {
                     0.0,
                     0.0,
                 ];
-                source_ticks.extend(times.iter().map(|t| (t / self.dt).round() as u32));
+                for (k, t) in times.iter().enumerate() {
+                    let tick = (t / self.dt).round() as u32;
+                    if tick < self.conventions.stamp_offset_ticks() as u32 {
+                        return Err(invalid(
+                            format!("population '{}'.spike_times_ms[{}][{k}]", self.pop.name, self.i),
+                            *t,
+                            &format!(
+                                "must be >= dt = {} under conventions = \"nest\" (a spike's time is the end of its step)",
+                                self.dt
+                            ),
+                        ));
+                    }
+                    source_ticks.push(self.conventions.source_tick(tick));
+                }
                 params
             }
             model => {
@@ -211,6 +229,6 @@ impl Neuron<'_> {
                 &format!("must be above the reset potential {reset} (a drawn threshold fell below it)"),
             ));
         }
-        Ok([q[0] as f32, q[1] as f32, 0.0, 0.0])
+        Ok([self.conventions.threshold(q[0] as f32), q[1] as f32, 0.0, 0.0])
     }
 }

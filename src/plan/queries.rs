@@ -4,6 +4,12 @@
 use crate::plan::Plan;
 
 impl Plan {
+    /// The time (ms) a spike fired in `tick` is stamped with: the start of its step, or the
+    /// end under NEST's convention.
+    pub fn spike_time_ms(&self, tick: u64) -> f64 {
+        (tick + self.conventions.stamp_offset_ticks()) as f64 * self.dt_ms
+    }
+
     /// Total synapses.
     pub fn synapse_count(&self) -> u64 {
         self.synapses.len() as u64

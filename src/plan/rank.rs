@@ -13,13 +13,18 @@
 //!   generated as in one process and only the owned columns are kept, one projection at a
 //!   time, so the synapses held divide by N (the drawing does not);
 //! - Poisson inputs and noise currents draw local target `k` with the counter of its global
-//!   index in the population, `rank + k N` ([`Partition::input_counter`]);
+//!   index in the population, `rank + k N` ([`Partition::input_counter`]); a current into a
+//!   subset draws each target with its position in the list ([`owned_targets`]), and the
+//!   neurons of a user-defined model draw their white noise with their index in the whole
+//!   population ([`share_equations`]); a Poisson-sequence encoder reads its rate table by the
+//!   whole population's size;
 //! - the facts every rank must share, the fixed-point scale and the delays, are agreed by
 //!   [`Plan::agree`] from every rank's [`RankFacts`] before anything is allocated.
 
 use crate::error::{Result, invalid};
-use crate::model::{Network, NeuronModel};
+use crate::model::Network;
 use crate::plan::connectivity::LocalCsr;
+use crate::plan::equations::EquationPlan;
 use crate::plan::populations::PopulationTables;
 use crate::plan::{Plan, PopulationPlan};
 
@@ -105,24 +110,6 @@ pub(super) fn check_distributable(net: &Network, ranks: u32) -> Result<()> {
             net.projections.iter().any(|p| p.procedural),
             "procedural projections",
         ),
-        (
-            net.populations
-                .iter()
-                .any(|p| matches!(p.model, NeuronModel::Equation(_))),
-            "user-defined (equation) neuron models",
-        ),
-        (
-            // Its rate table is indexed by the population's size, which a rank does not hold.
-            net.populations
-                .iter()
-                .any(|p| matches!(p.model, NeuronModel::PoissonSequence(_))),
-            "Poisson-sequence encoder populations",
-        ),
-        (
-            // Their neuron lists are local to the whole population, not to a rank's share.
-            net.current_inputs.iter().any(|c| c.neurons.is_some()),
-            "currents injected into a subset of a population",
-        ),
     ];
     if let Some((_, what)) = unsupported.iter().find(|(present, _)| *present) {
         return Err(invalid(
@@ -132,6 +119,20 @@ pub(super) fn check_distributable(net: &Network, ranks: u32) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// The runs `(first local index, count, index among the targets)` of the owned neurons of a
+/// current's subset `neurons` (indices in the whole population, sorted): one run per owned
+/// neuron. The index among the targets is its position in the list less the rank, since a
+/// rank adds [`Partition::input_counter`]`(0)`, the rank, to it: the noise of each target is
+/// drawn with its position in the list, as in one process.
+pub(super) fn owned_targets(neurons: &[u32], part: &Partition) -> Vec<(u32, u32, u32)> {
+    neurons
+        .iter()
+        .enumerate()
+        .filter(|&(_, &i)| i % part.ranks == part.rank)
+        .map(|(k, &i)| (i / part.ranks, 1, (k as u32).wrapping_sub(part.rank)))
+        .collect()
 }
 
 /// Keeps the neurons rank `rank` of `ranks` owns in `tables` (numbered locally), returning
@@ -163,6 +164,29 @@ pub(super) fn take_share(tables: &mut PopulationTables, rank: u32, ranks: u32) -
         n_global: global_populations.iter().map(|p| p.gpu.size).sum(),
         global_populations,
         global_ids,
+    }
+}
+
+/// Keeps the owned neurons of every equation population (`local`: the rank's populations):
+/// their initial values and parameters, and the random draws of their indices in the whole
+/// population.
+pub(super) fn share_equations(plans: &mut [EquationPlan], local: &[PopulationPlan], part: &Partition) {
+    let pick = |values: &mut Vec<f32>, owned: u32| {
+        if values.is_empty() {
+            return;
+        }
+        *values = (0..owned)
+            .map(|k| values[(part.rank + k * part.ranks) as usize])
+            .collect();
+    };
+    for eq in plans {
+        let pop = &local[eq.population].gpu;
+        eq.start = pop.start;
+        eq.size = pop.size;
+        eq.initial.iter_mut().for_each(|v| pick(v, pop.size));
+        eq.per_neuron.iter_mut().for_each(|v| pick(v, pop.size));
+        eq.draw_first = part.rank;
+        eq.draw_stride = part.ranks;
     }
 }
 
@@ -246,6 +270,7 @@ impl Plan {
         let part = self.partition.as_deref()?;
         Some(Plan {
             dt_ms: self.dt_ms,
+            conventions: self.conventions,
             key: self.key,
             initial_key: self.initial_key,
             input_key: self.input_key,

@@ -112,6 +112,26 @@ impl Engine for CpuBackend {
         Ok(())
     }
 
+    fn set_neuron_states(&mut self, plan: &Plan, first: u32, states: &[NeuronState]) -> Result<()> {
+        CpuBackend::set_neuron_states(self, plan, first, states);
+        Ok(())
+    }
+
+    fn set_neuron_tables(&mut self, plan: &Plan) -> Result<()> {
+        CpuBackend::set_neuron_tables(self, plan);
+        Ok(())
+    }
+
+    fn set_poisson_tables(&mut self, plan: &Plan) -> Result<()> {
+        CpuBackend::set_poisson_tables(self, plan);
+        Ok(())
+    }
+
+    fn set_synapses(&mut self, plan: &Plan) -> Result<()> {
+        CpuBackend::set_synapses(self, plan);
+        Ok(())
+    }
+
     fn generated_synapses(&self) -> u64 {
         0
     }

@@ -85,6 +85,46 @@ pub trait Engine: Send {
     /// from the next tick on.
     fn set_currents(&mut self, plan: &Plan) -> Result<()>;
 
+    /// Replaces the state of neurons `first..first + states.len()` from the next tick on
+    /// ([`super::Simulator::set_state`]).
+    fn set_neuron_states(&mut self, plan: &Plan, first: u32, states: &[NeuronState]) -> Result<()> {
+        let _ = (plan, first, states);
+        Err(self.refuse_setter("neuron states"))
+    }
+
+    /// Takes the plan's per-neuron tables (`neuron_params`, and `source_ticks`, which may
+    /// have grown) from the next tick on.
+    fn set_neuron_tables(&mut self, plan: &Plan) -> Result<()> {
+        let _ = plan;
+        Err(self.refuse_setter("spike source tables"))
+    }
+
+    /// Takes the plan's Poisson input tables (`poisson`, `poisson_segments`, and
+    /// `poisson_cdf`, which may have grown) from the next tick on.
+    fn set_poisson_tables(&mut self, plan: &Plan) -> Result<()> {
+        let _ = plan;
+        Err(self.refuse_setter("Poisson input rates"))
+    }
+
+    /// Takes the plan's synapse words (`synapses`, `col_entries`: delays changed, same
+    /// targets) from the next tick on.
+    fn set_synapses(&mut self, plan: &Plan) -> Result<()> {
+        let _ = plan;
+        Err(self.refuse_setter("synaptic delays"))
+    }
+
+    /// The refusal of a setter this engine does not take (a rank of a distributed run).
+    fn refuse_setter(&self, what: &str) -> Error {
+        crate::error::invalid(
+            what,
+            "a new value",
+            &format!(
+                "the {} engine cannot change them between runs",
+                self.backend_name()
+            ),
+        )
+    }
+
     /// Synapses the engine generated itself, beyond the plan's stored ones.
     fn generated_synapses(&self) -> u64;
 

@@ -112,6 +112,22 @@ impl Engine for GpuBackend {
         GpuBackend::set_currents(self, plan)
     }
 
+    fn set_neuron_states(&mut self, _plan: &Plan, first: u32, states: &[NeuronState]) -> Result<()> {
+        GpuBackend::set_neuron_states(self, first, states)
+    }
+
+    fn set_neuron_tables(&mut self, plan: &Plan) -> Result<()> {
+        GpuBackend::set_neuron_tables(self, plan)
+    }
+
+    fn set_poisson_tables(&mut self, plan: &Plan) -> Result<()> {
+        GpuBackend::set_poisson_tables(self, plan)
+    }
+
+    fn set_synapses(&mut self, plan: &Plan) -> Result<()> {
+        GpuBackend::set_synapses(self, plan)
+    }
+
     fn generated_synapses(&self) -> u64 {
         GpuBackend::generated_synapses(self)
     }

@@ -9,6 +9,7 @@ mod modulators;
 mod record_store;
 mod records;
 pub mod schedule;
+mod setters;
 mod simulator;
 mod spike;
 pub mod state;

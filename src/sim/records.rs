@@ -81,7 +81,7 @@ impl Simulator {
             .iter()
             .filter(|r| (start..end).contains(&r.neuron))
         {
-            train.times_ms.push(r.tick as f64 * self.plan.dt_ms);
+            train.times_ms.push(self.plan.spike_time_ms(r.tick));
             train.neurons.push(r.neuron - start);
         }
         Ok(train)

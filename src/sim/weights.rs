@@ -35,7 +35,7 @@ pub(super) struct PendingSnapshot {
 
 impl Simulator {
     /// Projection `proj`'s index, refusing a procedural one (it stores no weights).
-    fn stored_projection(&self, proj: ProjectionId) -> Result<usize> {
+    pub(super) fn stored_projection(&self, proj: ProjectionId) -> Result<usize> {
         let k = self.projection(proj)?;
         if self.plan.projections[k].procedural {
             return Err(invalid(

@@ -78,6 +78,11 @@ fn run_args(model: &str, ms: &str, overrides: &[&str], out: &Path) -> Vec<String
 /// The hash of `model` run in one process, then checked against `mpirun -np N` runs for
 /// every `N` in `ranks`, whose spike files must equal the single process's byte for byte.
 fn check_same_spikes(name: &str, model: &str, ms: &str, overrides: &[&str], ranks: &[u32]) {
+    check_same_spikes_of(name, model, ms, overrides, ranks, &["exc", "inh"]);
+}
+
+/// [`check_same_spikes`] comparing the spike files of populations `pops`.
+fn check_same_spikes_of(name: &str, model: &str, ms: &str, overrides: &[&str], ranks: &[u32], pops: &[&str]) {
     let Some(bin) = mpi_binary() else { return };
     let single = fresh_dir(&format!("{name}-single"));
     let (code, _, err) = output({
@@ -95,7 +100,7 @@ fn check_same_spikes(name: &str, model: &str, ms: &str, overrides: &[&str], rank
         let (code, _, err) = output(c);
         assert_eq!(code, 0, "{name} on {n} ranks: {err}");
         assert_eq!(spike_hash(&dir), hash, "{name} on {n} ranks");
-        for pop in ["exc", "inh"] {
+        for pop in pops {
             for part in ["times_ms", "neurons"] {
                 let file = format!("spikes_{pop}_{part}.npy");
                 let a = std::fs::read(single.join(&file)).expect("single-process spikes");
@@ -246,5 +251,178 @@ fn gpu_ranks_and_checkpoints_are_refused_with_a_clear_message_on_every_rank() {
         let (code, _, err) = output(c);
         assert_ne!(code, 0);
         assert!(err.matches(says).count() >= 1, "{err}");
+    }
+}
+
+/// A summary's figure.
+fn summary_field(dir: &Path, key: &str) -> serde_json::Value {
+    let text = std::fs::read_to_string(dir.join("summary.json")).expect("summary.json");
+    let json: serde_json::Value = serde_json::from_str(&text).expect("summary parses");
+    json[key].clone()
+}
+
+#[test]
+fn a_signal_stops_every_rank_at_one_tick_with_the_files_of_a_single_process_run_that_long() {
+    let Some(bin) = mpi_binary() else { return };
+    let dir = fresh_dir("interrupted");
+    let smaller = ["population.exc.size=2000", "population.inh.size=500"];
+    let mut c = mpirun(2);
+    c.arg(&bin)
+        .args(run_args("examples/models/brunel.toml", "20000", &smaller, &dir))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    let child = c.spawn().expect("mpirun starts");
+    // The ranks have installed their handlers once the spike stream exists.
+    let t0 = std::time::Instant::now();
+    while !dir.join(".stream-spikes.bin").exists() {
+        assert!(t0.elapsed().as_secs() < 60, "the run never started");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    // SIGTERM to one rank only, as a batch system may deliver it: the other must stop with
+    // it. (mpirun itself, signalled, sends SIGTERM to every rank and SIGKILL a second later.)
+    let ranks = Command::new("pgrep")
+        .args(["-P", &child.id().to_string()])
+        .output()
+        .expect("pgrep runs");
+    let first: i32 = String::from_utf8_lossy(&ranks.stdout)
+        .split_whitespace()
+        .next()
+        .expect("a rank process")
+        .parse()
+        .expect("a pid");
+    // SAFETY: kill has no memory preconditions; the pid is a child of our mpirun.
+    unsafe { libc::kill(first, libc::SIGTERM) };
+    let out = child.wait_with_output().expect("mpirun ends");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(143), "{err}");
+    assert!(err.contains("interrupted by SIGTERM"), "{err}");
+    assert_eq!(summary_field(&dir, "interrupted"), true);
+    assert_eq!(summary_field(&dir, "complete"), false);
+    assert!(
+        !dir.join(".stream-spikes.bin").exists(),
+        "the spike stream is left"
+    );
+    assert!(dir.join("ranks.json").exists());
+    // Stopped at an exchange, with the spikes of one process run that long.
+    let ticks = summary_field(&dir, "ticks").as_u64().expect("ticks");
+    assert!(ticks > 0 && ticks < 200_000, "{ticks}");
+    let single = fresh_dir("interrupted-single");
+    let ms = format!("{:.1}", ticks as f64 * 0.1);
+    let (code, _, err) = output({
+        let mut c = Command::new(env!("CARGO_BIN_EXE_spikegpu"));
+        c.args(run_args("examples/models/brunel.toml", &ms, &smaller, &single));
+        c
+    });
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(spike_hash(&dir), spike_hash(&single));
+    for file in ["spikes_exc_times_ms.npy", "spikes_inh_neurons.npy"] {
+        let a = std::fs::read(single.join(file)).expect("single-process spikes");
+        let b = std::fs::read(dir.join(file)).expect("rank 0's spikes");
+        assert!(a == b, "{file} differs after {ticks} ticks");
+    }
+    eprintln!(
+        "interrupted at tick {ticks} ({:.1} s)",
+        t0.elapsed().as_secs_f64()
+    );
+}
+
+/// A network of what a rank once refused: a user-defined model with white noise (its draws
+/// by index in the whole population) and random initial values, a rate-coding encoder (its
+/// rate table laid out by the whole population) and a noise current into a subset of a
+/// population (drawn by position in the list).
+const ONCE_REFUSED: &str = r#"name = "once-refused"
+dt = "0.1 ms"
+seed = 3
+
+[[neuron_model]]
+name = "noisy"
+equations = """
+dv/dt = (v0 - v + I) / tau + sigma * sqrt(2 / tau) * xi : mV (unless refractory)
+dI/dt = -I / tau_s : mV
+"""
+threshold = "v > v_th"
+reset = "v = v_r"
+refractory = "2 ms"
+method = "euler"
+params = { tau = "10 ms", tau_s = "5 ms", v0 = "-52 mV", sigma = "3 mV", v_th = "-50 mV", v_r = "-65 mV" }
+inputs = { excitatory = "I", inhibitory = "I" }
+initial = { v = "-60 mV" }
+
+[[encoder]]
+name = "pixels"
+kind = "rate"
+stimuli = [[0.0, 0.2, 0.4, 0.6, 0.8, 1.0], [1.0, 0.8, 0.6, 0.4, 0.2, 0.0]]
+max_rate = "200 Hz"
+present = "20 ms"
+rest = "5 ms"
+
+[[population]]
+name = "exc"
+size = 40
+model = "noisy"
+init = { v = { uniform = ["-65 mV", "-50 mV"] } }
+
+[[population]]
+name = "lif"
+size = 30
+model = "lif"
+
+[[projection]]
+pre = "pixels"
+post = "exc"
+connectivity = { rule = "all_to_all" }
+weight = "2 mV"
+delay = "1 ms"
+receptor = "excitatory"
+
+[[projection]]
+pre = "exc"
+post = "lif"
+connectivity = { rule = "fixed_probability", p = 0.3 }
+weight = "1 mV"
+delay = "1.5 ms"
+receptor = "excitatory"
+
+[[projection]]
+pre = "lif"
+post = "exc"
+connectivity = { rule = "fixed_probability", p = 0.3 }
+weight = "-1 mV"
+delay = "1 ms"
+receptor = "inhibitory"
+
+[[current]]
+target = "lif"
+neurons = [1, 2, 3, 7, 8, 20, 29]
+noise_mean = "18 mV"
+noise_std = "10 mV"
+
+[record]
+spikes = ["pixels", "exc", "lif"]
+"#;
+
+#[test]
+fn equation_models_encoders_and_subset_currents_give_the_single_process_spike_hash() {
+    let dir = fresh_dir("once-refused-model");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let model = dir.join("once-refused.toml");
+    std::fs::write(&model, ONCE_REFUSED).expect("model file");
+    check_same_spikes_of(
+        "once-refused",
+        model.to_str().expect("utf-8"),
+        "100",
+        &[],
+        &[2, 3],
+        &["pixels", "exc", "lif"],
+    );
+    if mpi_binary().is_none() {
+        return;
+    }
+    // Every population fires, so each feature bears on the hash.
+    let single = Path::new(env!("CARGO_TARGET_TMPDIR")).join("mpi/once-refused-single");
+    let pops = summary_field(&single, "populations");
+    for pop in pops.as_array().expect("populations") {
+        assert!(pop["spikes"].as_u64() > Some(0), "{pop}");
     }
 }

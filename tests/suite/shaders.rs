@@ -100,7 +100,7 @@ fn rust_and_wgsl_structs_have_identical_layouts() {
         spikes_lo, spikes_hi, events_lo, events_hi, halts, ring_slot, hist_slot, modulation_phase,
         fault_neuron, fault_field, fault_tick, fault_tick_hi, fault_stops, _pad0, _pad1, _pad2
     ]);
-    check_layout!(PopGpu, "PopGpu", [start, size, refractory_ticks, model, c]);
+    check_layout!(PopGpu, "PopGpu", [start, size, refractory_ticks, model, c, input_lag]);
     check_layout!(NeuronState, "NeuronState", [v, u, w1, w2, syn_e, syn_i, refractory, aux]);
     check_layout!(Synapse, "Synapse", [post, delay_port]);
     check_layout!(PoissonGpu, "PoissonGpu", [

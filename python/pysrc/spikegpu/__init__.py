@@ -95,24 +95,17 @@ class Simulator(_EngineSimulator):
     ``run(ms)`` advances the simulation (GIL released, Ctrl-C stops it) and may be called
     again to continue. Results: ``spikes(pop)`` -> (times_ms, neurons), ``probe(id)`` ->
     (times_ms, values[samples, neurons]), ``weights(proj)`` -> (pre, post, w),
-    ``state(pop, var)``, ``spike_records()``, ``spike_hash()``. Between runs:
-    ``set_weights``, ``set_modulator``/``add_modulator``, ``add_probe``.
+    ``state(pop, var)``, ``spike_records()``, ``spike_hash()``. Between runs, each from the
+    next tick: ``set_weights``, ``set_delays``, ``set_current``, ``set_poisson_rate``,
+    ``set_state`` (v, u, syn_e, syn_i), ``set_spike_times`` (spike sources),
+    ``set_source_rates`` (Poisson sources), ``set_modulator``/``add_modulator``,
+    ``add_probe``.
     """
 
     def __new__(cls, model, backend: str = "auto", progress: bool = False):
         if isinstance(model, Network):
             model = model.build()
         return super().__new__(cls, model, backend, progress)
-
-    def set_poisson_rate(self, input_index: int, rate_hz: float) -> None:
-        """Changing a Poisson input's rate between runs needs an engine feature that does not
-        exist yet (see python/ENGINE_NEEDS.md, `Simulator::set_poisson_rate`)."""
-        raise EngineFeatureMissing("set_poisson_rate")
-
-    def set_state(self, population, variable: str, values) -> None:
-        """Writing neuron state (for example ``v``) between runs needs an engine feature that
-        does not exist yet (see python/ENGINE_NEEDS.md, `Simulator::set_state`)."""
-        raise EngineFeatureMissing("set_state")
 
 
 def raster(sim: _EngineSimulator, path: str, title: Optional[str] = None, size=(1200, 800)) -> None:

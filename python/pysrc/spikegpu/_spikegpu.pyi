@@ -82,8 +82,19 @@ class Simulator:
         self, projection: int
     ) -> Tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32], npt.NDArray[np.float32]]:
         """(pre, post, weights) of one projection."""
-    def delays(self, projection: int) -> npt.NDArray[np.float64]: ...
+    def delays(self, projection: int) -> npt.NDArray[np.float64]:
+        """Delays (ms) in the order of `weights`."""
     def set_weights(self, projection: int, weights: npt.ArrayLike) -> None: ...
+    def set_delays(self, projection: int, delays: Sequence[float]) -> None:
+        """New delays (ms, whole ticks from one to the longest at build) from the next tick."""
+    def set_state(self, population: PopulationKey, variable: str, values: npt.ArrayLike) -> None:
+        """Sets v, u, syn_e or syn_i of every neuron of a population from the next tick."""
+    def set_spike_times(self, population: PopulationKey, times: Sequence[Sequence[float]]) -> None:
+        """New spike times (ms, none before now) of a spike source population."""
+    def set_source_rates(self, population: PopulationKey, rates: Sequence[float]) -> None:
+        """New rates (Hz, one per neuron) of a Poisson source population."""
+    def set_poisson_rate(self, index: int, rate_hz: float) -> None:
+        """New rate of Poisson input `index` (replacing any schedule) from the next tick."""
     def set_current(
         self,
         index: int,

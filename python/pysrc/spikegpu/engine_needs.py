@@ -8,11 +8,8 @@ from typing import Dict
 
 #: key -> (the Rust API that would provide it, what it is for)
 NEEDS: Dict[str, str] = {
-    "set_poisson_rate": "Simulator::set_poisson_rate(input, rate_hz): change a Poisson input's rate between runs",
     "set_current": "Simulator::set_current(input, CurrentSource): change a current source between runs",
-    "set_state": "Simulator::set_state(pop, StateVar, &[f32]): write neuron state (v, u, synaptic variables) between runs",
-    "set_source_rates": "Simulator::set_source_rates(pop, &[f64]): change a PoissonSource population's rates between runs",
-    "set_spike_times": "Simulator::set_spike_times(pop, Vec<Vec<f64>>): change a spike-source population's times between runs",
+    "set_state": "Simulator::set_state for variables beyond v, u, syn_e and syn_i (HH gates, variables of user-defined models) between runs",
     "set_neuron_params": "Simulator::set_neuron_param(pop, NeuronParam, PerNeuron): change neuron parameters between runs",
     "current_subset": "NetworkBuilder::current_input_to(pop, neurons: Vec<u32>, source): a current source injected into some neurons of a population",
     "per_neuron_params": "per-neuron values of model parameters other than the threshold and bias (tau_m, c_m, v_reset, ...)",
@@ -24,7 +21,7 @@ NEEDS: Dict[str, str] = {
     "probes_on_device": "Simulator::add_probe(pop, StateVar, neurons, interval_ticks): state recorded on the device and streamed, instead of a host round trip per sample",
     "stdp_other": "further STDP rules of PyNN (Vogels-Sprekeler, Gutig, van Rossum multiplicative, Tsodyks-Markram short-term plasticity)",
     "other_models": "further neuron, source and synapse models (PyNN's gamma sources, IF_cond_exp_gsfa_grr, GIF_cond_exp, stochastic and electrical synapses), for example through user-defined equations",
-    "synapse_params": "Simulator::set_delays(proj, &[f64]) and per-synapse plasticity parameters: changing delays or plasticity parameters of existing synapses",
+    "synapse_params": "per-synapse plasticity parameters of existing synapses, and delays of plastic projections changed between runs",
     "off_grid": "spike times off the time grid (NEST's precise spike timing, PyNN spike_precision='off_grid')",
     "stdp_inhibitory": "plastic inhibitory projections",
     "synapse_multiple": "several weights/delays per pre-post pair in one projection with plasticity (multapses with STDP)",

@@ -120,11 +120,12 @@ impl Build<'_> {
         let opt = |r: &Option<Spanned<Raw>>, f: &str, d: Dim, default: f64| {
             r.as_ref().map_or(Ok(default), |r| q(r, f, d))
         };
-        Ok(match (&c.dc, &c.step_times, &c.noise_mean, &c.sine_amplitude) {
-            (Some(a), None, None, None) => CurrentSource::Dc {
+        let noise = c.noise_mean.is_some() || c.noise_std_per_step.is_some() || c.noise_sigma.is_some();
+        Ok(match (&c.dc, &c.step_times, noise, &c.sine_amplitude) {
+            (Some(a), None, false, None) => CurrentSource::Dc {
                 amplitude: q(a, "dc", dim)?,
             },
-            (None, Some(times), None, None) => CurrentSource::Step {
+            (None, Some(times), false, None) => CurrentSource::Step {
                 times_ms: times
                     .iter()
                     .map(|t| q(t, "step_times", Dim::Time))
@@ -135,11 +136,8 @@ impl Build<'_> {
                         .collect::<Result<_>>()
                 })?,
             },
-            (None, None, Some(m), None) => CurrentSource::Noise {
-                mean: q(m, "noise_mean", dim)?,
-                std: opt(&c.noise_std, "noise_std", dim, 0.0)?,
-            },
-            (None, None, None, Some(a)) => CurrentSource::Sine {
+            (None, None, true, None) => self.noise_source(what, sp, dim)?,
+            (None, None, false, Some(a)) => CurrentSource::Sine {
                 amplitude: q(a, "sine_amplitude", dim)?,
                 offset: opt(&c.sine_offset, "sine_offset", dim, 0.0)?,
                 frequency_hz: opt(&c.sine_frequency, "sine_frequency", Dim::Rate, 0.0)?,
@@ -151,9 +149,47 @@ impl Build<'_> {
                 return self.loader.err(
                     sp.span(),
                     what,
-                    "give exactly one of dc, step_times (+ step_amplitudes), noise_mean (+ noise_std), sine_amplitude (+ sine_offset, sine_frequency, sine_phase, sine_start, sine_stop)",
+                    "give exactly one of dc, step_times (+ step_amplitudes), noise_mean (+ noise_std_per_step, or noise_sigma + noise_tau), sine_amplitude (+ sine_offset, sine_frequency, sine_phase, sine_start, sine_stop)",
                 );
             }
         })
+    }
+
+    /// The noise source of a `[[current]]` table: per step (`noise_std_per_step`, alias
+    /// `noise_std`) or Brian2's dt-independent `sigma * sqrt(tau) * xi` (`noise_sigma` with
+    /// `noise_tau`); the mean defaults to 0.
+    fn noise_source(&self, what: &str, sp: &Spanned<FileCurrent>, dim: Dim) -> Result<CurrentSource> {
+        let c = sp.get_ref();
+        let q = |r: &Spanned<Raw>, f: &str, d: Dim| self.loader.quantity(r, &format!("{what}.{f}"), d, None);
+        let mean = c
+            .noise_mean
+            .as_ref()
+            .map_or(Ok(0.0), |m| q(m, "noise_mean", dim))?;
+        match (&c.noise_std_per_step, &c.noise_sigma, &c.noise_tau) {
+            (std, None, None) => Ok(CurrentSource::Noise {
+                mean,
+                std: std.as_ref().map_or(Ok(0.0), |s| q(s, "noise_std_per_step", dim))?,
+            }),
+            (None, Some(sigma), Some(tau)) => Ok(CurrentSource::WhiteNoise {
+                mean,
+                sigma: q(sigma, "noise_sigma", dim)?,
+                tau_ms: q(tau, "noise_tau", Dim::Time)?,
+            }),
+            (Some(std), Some(_), _) => self.loader.err(
+                std.span(),
+                &format!("{what}.noise_std_per_step"),
+                "give either noise_std_per_step (the standard deviation of each step's draw) or noise_sigma with noise_tau (Brian2's sigma * sqrt(tau) * xi, independent of dt), not both",
+            ),
+            (_, Some(sigma), None) => self.loader.err(
+                sigma.span(),
+                &format!("{what}.noise_tau"),
+                "is required with noise_sigma: the tau of Brian2's sigma * sqrt(tau) * xi (usually the membrane time constant)",
+            ),
+            (_, None, Some(tau)) => self.loader.err(
+                tau.span(),
+                &format!("{what}.noise_tau"),
+                "goes with noise_sigma (Brian2's sigma * sqrt(tau) * xi); give noise_sigma too, or drop noise_tau",
+            ),
+        }
     }
 }

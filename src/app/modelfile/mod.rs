@@ -14,7 +14,7 @@ use toml::de::DeTable;
 
 use crate::error::{Error, Result};
 use crate::model::plasticity::ModulatorChannel;
-use crate::model::{Network, NetworkBuilder, PopulationId, ProjectionId};
+use crate::model::{Conventions, Network, NetworkBuilder, PopulationId, ProjectionId};
 use crate::neurons::{NeuronModel, StateField};
 
 mod encoders;
@@ -192,6 +192,20 @@ impl Loader<'_> {
         )
     }
 
+    /// The `conventions` keyword's meaning.
+    fn conventions(&self, word: &toml::Spanned<String>) -> Result<Conventions> {
+        Conventions::from_keyword(word.get_ref()).map_or_else(
+            || {
+                self.err(
+                    word.span(),
+                    "conventions",
+                    format!("allowed: {}", Conventions::KEYWORDS.join(", ")),
+                )
+            },
+            Ok,
+        )
+    }
+
     /// A TOML or shape error, at its place, in words without Rust's type names.
     fn toml_error(&self, e: &toml::de::Error) -> Error {
         let at = e
@@ -233,6 +247,9 @@ impl Loader<'_> {
         let duration_ms = self.duration(file.duration.as_ref())?;
         let mut builder = NetworkBuilder::new(dt, seeds.connectivity);
         builder.set_seeds(seeds);
+        if let Some(word) = &file.conventions {
+            builder.conventions(self.conventions(word)?);
+        }
         let mut net = Build {
             loader: self,
             builder,

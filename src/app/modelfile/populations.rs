@@ -98,7 +98,7 @@ impl Build<'_> {
             let field = format!("{what}.per_neuron.{}", key.get_ref());
             let (param, dim) = match split_suffix(key.get_ref()).0 {
                 "threshold" | "v_thresh" => (NeuronParam::Threshold, Dim::Voltage),
-                "bias" => (NeuronParam::Bias, pop.model.spec().current_unit),
+                "bias" => (NeuronParam::Bias, pop.model.current_unit()),
                 _ => {
                     return self.loader.err(
                         key.span(),

@@ -142,6 +142,8 @@ pub(super) struct FileModel {
     pub(super) seed: Option<Spanned<toml::Value>>,
     #[serde(alias = "duration_ms")]
     pub(super) duration: Option<Spanned<Raw>>,
+    /// `"spikegpu"` (default), `"nest"` or `"brian2"` (`model::Conventions`).
+    pub(super) conventions: Option<Spanned<String>>,
     #[serde(default, rename = "population")]
     pub(super) populations: Vec<Spanned<FilePopulation>>,
     #[serde(default, rename = "encoder")]
@@ -291,7 +293,10 @@ pub(super) struct FileCurrent {
     pub(super) step_times: Option<Vec<Spanned<Raw>>>,
     pub(super) step_amplitudes: Option<Vec<Spanned<Raw>>>,
     pub(super) noise_mean: Option<Spanned<Raw>>,
-    pub(super) noise_std: Option<Spanned<Raw>>,
+    #[serde(alias = "noise_std")]
+    pub(super) noise_std_per_step: Option<Spanned<Raw>>,
+    pub(super) noise_sigma: Option<Spanned<Raw>>,
+    pub(super) noise_tau: Option<Spanned<Raw>>,
     pub(super) sine_amplitude: Option<Spanned<Raw>>,
     pub(super) sine_offset: Option<Spanned<Raw>>,
     pub(super) sine_frequency: Option<Spanned<Raw>>,

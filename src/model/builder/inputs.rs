@@ -1,6 +1,6 @@
 //! Inputs: Poisson trains and current sources onto populations.
 
-use crate::error::{Result, check_finite, check_non_negative, invalid};
+use crate::error::{Result, check_finite, check_non_negative, check_positive, invalid};
 use crate::model::builder::NetworkBuilder;
 use crate::model::builder::projections::check_sign;
 use crate::model::{CurrentInput, CurrentSource, PoissonInput, PopulationId, Receptor};
@@ -136,6 +136,11 @@ impl CurrentSource {
             CurrentSource::Noise { mean, std } => {
                 check_finite(|| format!("{owner}.mean"), *mean)?;
                 check_non_negative(|| format!("{owner}.std"), *std)
+            }
+            CurrentSource::WhiteNoise { mean, sigma, tau_ms } => {
+                check_finite(|| format!("{owner}.mean"), *mean)?;
+                check_non_negative(|| format!("{owner}.sigma"), *sigma)?;
+                check_positive(|| format!("{owner}.tau_ms"), *tau_ms)
             }
             CurrentSource::Sine {
                 amplitude,

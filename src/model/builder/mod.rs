@@ -53,6 +53,7 @@ impl NetworkBuilder {
                 poisson_inputs: Vec::new(),
                 current_inputs: Vec::new(),
                 neuromodulators: Vec::new(),
+                conventions: crate::model::Conventions::default(),
             },
         }
     }
@@ -61,6 +62,14 @@ impl NetworkBuilder {
     /// are the seed given to [`NetworkBuilder::new`]).
     pub fn set_seeds(&mut self, seeds: Seeds) {
         self.net.seeds = seeds;
+    }
+
+    /// Sets the timing conventions (by default spikegpu's own): with
+    /// [`Conventions::Nest`](crate::model::Conventions::Nest) or
+    /// [`Conventions::Brian2`](crate::model::Conventions::Brian2) a ported network gives that
+    /// simulator's refractory count, synaptic latency, spike stamps and threshold comparison.
+    pub fn conventions(&mut self, conventions: crate::model::Conventions) {
+        self.net.conventions = conventions;
     }
 
     /// Checks that `proj` is a projection of this network.

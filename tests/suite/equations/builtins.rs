@@ -15,6 +15,7 @@ fn pop_gpu(model: &NeuronModel, n: usize, dt: f64) -> PopGpu {
         refractory_ticks: (model.refractory_ms() / dt).round() as u32,
         model: model.id(),
         c: model.constants(dt),
+        input_lag: 0,
     }
 }
 

@@ -272,6 +272,7 @@ fn cpu_speed_of_a_user_defined_lif_is_at_least_0_8_of_the_builtin_lif() {
         refractory_ticks: 50,
         model: 0,
         c: builtin.constants(dt),
+        input_lag: 0,
     };
     let mut theirs = vec![
         NeuronState {

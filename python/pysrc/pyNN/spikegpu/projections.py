@@ -144,6 +144,7 @@ class Projection(common.Projection):
         self._engine_indices: List[int] = []
         self._engine_groups: List[Tuple[Any, Any]] = []
         self._weight_override: Optional[np.ndarray] = None
+        self._delay_override: Optional[np.ndarray] = None
         state.projections.append(self)
 
     # -- description -------------------------------------------------------------------------
@@ -247,6 +248,8 @@ class Projection(common.Projection):
     def _after_build(self, engine):
         if self._weight_override is not None:
             self._push_weights(engine, self._weight_override)
+        if self._delay_override is not None:
+            self._push_delays(engine, self._delay_override)
 
     def _min_delay(self) -> Optional[float]:
         """The smallest delay (PyNN units) of this projection, if known without building."""
@@ -282,7 +285,11 @@ class Projection(common.Projection):
             parts["post"].append(post_lookup[np.asarray(target.all_cells, dtype=np.int64)[post]])
             parts["weight"].append(w.astype(float) / celltype.weight_scale(target, self.receptor_type))
             parts["delay"].append(np.round((delays - celltype.delay_shift()) / state.dt) * state.dt)
-        return {k: np.concatenate(v) if v else np.zeros(0) for k, v in parts.items()}
+        out = {k: np.concatenate(v) if v else np.zeros(0) for k, v in parts.items()}
+        if self._weight_override is not None and not isinstance(self.synapse_type, STDPMechanism):
+            # Static weights stay as set (the engine holds them in float32).
+            out["weight"] = np.asarray(self._weight_override, dtype=float).copy()
+        return out
 
     def __len__(self):
         return int(self._synapses()["pre"].size)
@@ -319,22 +326,27 @@ class Projection(common.Projection):
 
     def _set_attributes(self, parameter_space):
         names = set(parameter_space.keys())
-        if names - {"weight"}:
+        if names - {"weight", "delay"}:
             raise spikegpu.EngineFeatureMissing(
-                "synapse_params", f"setting {', '.join(sorted(names - {'weight'}))} of existing connections"
+                "synapse_params", f"setting {', '.join(sorted(names - {'weight', 'delay'}))} of existing connections"
             )
         synapses = self._synapses()
-        lazy = parameter_space["weight"]
-        if isinstance(lazy.base_value, IndexBasedExpression):
-            lazy.base_value.projection = self
-        lazy.shape = (self.pre.size, self.post.size)
         pre, post = synapses["pre"].astype(int), synapses["post"].astype(int)
-        if lazy.is_homogeneous:
-            weights = np.full(pre.size, float(lazy.evaluate(simplify=True)))
-        else:
-            weights = np.asarray(lazy[pre, post], dtype=float) if pre.size else np.zeros(0)
-        self._weight_override = weights
-        self._push_weights(state.build(), weights)
+        values = {}
+        for name in names:
+            lazy = parameter_space[name]
+            if isinstance(lazy.base_value, IndexBasedExpression):
+                lazy.base_value.projection = self
+            lazy.shape = (self.pre.size, self.post.size)
+            if lazy.is_homogeneous:
+                values[name] = np.full(pre.size, float(lazy.evaluate(simplify=True)))
+            else:
+                values[name] = np.asarray(lazy[pre, post], dtype=float) if pre.size else np.zeros(0)
+        if "weight" in values:
+            self._weight_override = values["weight"]
+            self._push_weights(state.build(), values["weight"])
+        if "delay" in values:
+            self._set_delays(values["delay"])
 
     def _push_weights(self, engine, weights: np.ndarray):
         start = 0
@@ -342,6 +354,38 @@ class Projection(common.Projection):
             count = engine.weights(index)[2].size
             scale = target.celltype.weight_scale(target, self.receptor_type)
             engine.set_weights(index, weights[start : start + count] * scale)
+            start += count
+
+    def _set_delays(self, delays: np.ndarray):
+        """New delays (PyNN units, in the order of `connections`). Before time advances the
+        projection is described again with them, as explicit connections (those drawn), so
+        that the engine's delay ring is built for them; afterwards the engine takes them from
+        the next step (`Simulator.set_delays`), within the ring built for the longest delay
+        at the start (a longer one raises ValueError naming the limit)."""
+        delays = np.asarray(delays, dtype=float)
+        if np.any(delays < state.dt - 1e-9):
+            raise ValueError(f"delays of '{self.label}' must be at least the time step {state.dt} ms")
+        engine = state.build()
+        if engine.ticks == 0:
+            synapses = self._synapses()
+            self._fast = False
+            self._explicit = {
+                "pre": [synapses["pre"].astype(np.int64)],
+                "post": [synapses["post"].astype(np.int64)],
+                "weight": [synapses["weight"]],
+                "delay": [delays],
+            }
+            self._delay_override = None
+            state.changed("synapse_params", f"setting delays of '{self.label}'")
+            return
+        self._push_delays(engine, delays)
+        self._delay_override = delays
+
+    def _push_delays(self, engine, delays: np.ndarray):
+        start = 0
+        for index, (_, target) in zip(self._engine_indices, self._engine_groups):
+            count = engine.delays(index).size
+            engine.set_delays(index, delays[start : start + count] + target.celltype.delay_shift())
             start += count
 
 
@@ -375,7 +419,10 @@ class Connection(common.Connection):
 
     @delay.setter
     def delay(self, value):
-        raise spikegpu.EngineFeatureMissing("synapse_params", "setting the delay of a connection")
+        delays = self.projection._synapses()["delay"].copy()
+        delays[self.index] = value
+        self.projection._set_delays(delays)
+        self._delay = float(value)
 
     def as_tuple(self, *attribute_names):
         return tuple(getattr(self, name) for name in attribute_names)

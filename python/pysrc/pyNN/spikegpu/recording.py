@@ -53,7 +53,8 @@ class Recorder(recording.Recorder):
         if engine is None:
             return np.array([], dtype=int), np.array([], dtype=float)
         times, neurons = engine.spikes(self.population._engine_name)
-        times = times + state.dt
+        # End of the step (see simulator.py), on the decimal grid: 179 x 0.1 + 0.1 is 18.000000000000004.
+        times = np.round(times + state.dt, 9)
         keep = times > self._cleared_at + 1e-9
         return np.asarray(self.population.all_cells, dtype=int)[neurons[keep]], times[keep]
 

@@ -1,0 +1,67 @@
+//! Changes between runs ([`crate::sim::Simulator::set_state`] and the other setters): the
+//! CPU backend takes new neuron states into its threads' parts, and new tables into its own
+//! copy of the plan, from the next tick on.
+
+use super::*;
+
+impl CpuBackend {
+    /// Replaces the state of neurons `first..first + states.len()` (global indices).
+    pub fn set_neuron_states(&mut self, plan: &Plan, first: u32, states: &[NeuronState]) {
+        let end = first + states.len() as u32;
+        for p in &mut self.parts {
+            let part = p.get_mut().unwrap_or_else(PoisonError::into_inner);
+            let own = part.own.clone();
+            for g in first.max(own.start)..end.min(own.end) {
+                part.state
+                    .set((g - own.start) as usize, &states[(g - first) as usize]);
+            }
+        }
+        // A `u` set away from 0 needs the LIF update that keeps the threshold raise.
+        let all = self.state();
+        for (fixed, p) in self.fixed_threshold.iter_mut().zip(&plan.populations) {
+            let range = p.gpu.start as usize..(p.gpu.start + p.gpu.size) as usize;
+            *fixed = neuron_update::threshold_stays_fixed(&p.gpu, &all[range]);
+        }
+    }
+
+    /// Takes `plan`'s per-neuron parameters and spike source ticks.
+    pub fn set_neuron_tables(&mut self, plan: &Plan) {
+        self.plan.neuron_params.clone_from(&plan.neuron_params);
+        self.plan.source_ticks.clone_from(&plan.source_ticks);
+        for (uniform, p) in self.uniform_params.iter_mut().zip(&plan.populations) {
+            let q = &plan.neuron_params[p.gpu.start as usize..(p.gpu.start + p.gpu.size) as usize];
+            *uniform = q.iter().all(|x| x == &q[0]) && q[0][1] == 0.0;
+        }
+    }
+
+    /// Takes `plan`'s Poisson input tables.
+    pub fn set_poisson_tables(&mut self, plan: &Plan) {
+        self.plan.poisson.clone_from(&plan.poisson);
+        self.plan.poisson_segments.clone_from(&plan.poisson_segments);
+        self.plan.poisson_cdf.clone_from(&plan.poisson_cdf);
+    }
+
+    /// Takes `plan`'s synapse words (delays changed; targets, ports and plasticity as built).
+    pub fn set_synapses(&mut self, plan: &Plan) {
+        if self.compact() {
+            // The delays sit in the compact words beside the weights: encode them again.
+            let weights = self.plan.weights.clone();
+            let parts = &self.parts;
+            self.pool.run(&|t| {
+                let mut part = lock(&parts[t]);
+                let own = part.own.clone();
+                part.synapses = SynapseStore::build(plan, &weights, own, true);
+            });
+            return;
+        }
+        for p in &mut self.parts {
+            if let SynapseStore::Wide(store) =
+                &mut p.get_mut().unwrap_or_else(PoisonError::into_inner).synapses
+            {
+                for (syn, &s) in store.synapses.iter_mut().zip(&store.plan_index) {
+                    *syn = plan.synapses[s as usize];
+                }
+            }
+        }
+    }
+}
