@@ -41,6 +41,7 @@ pub use error::{Error, Result};
 pub use model::plasticity::{
     ModulatorChannel, Neuromodulator, Pairing, RewardModulation, StdpParams, WeightDependence,
 };
+pub use model::short_term::TsodyksMarkram;
 pub use model::{
     Connection, Connectivity, Conventions, CurrentSource, DelayDist, InitialValue, Network, NetworkBuilder,
     NeuronParam, NeuronSelection, PerNeuron, PopulationId, ProjectionId, Receptor, Seeds, SpikeRecording,

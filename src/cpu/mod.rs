@@ -55,6 +55,7 @@ mod neuron_update;
 pub mod pool;
 mod propagate;
 mod setters;
+mod short_term;
 mod state;
 mod stdp;
 mod synapses;
@@ -108,6 +109,8 @@ struct Part {
     /// Tick of each owned neuron's last spike (`u64::MAX`: none yet).
     spiked_at: Vec<u64>,
     synapses: SynapseStore,
+    /// Tsodyks-Markram state (`None` without short-term plasticity).
+    short_term: Option<short_term::ShortTermState>,
     /// The owned neurons of populations of user-defined models, run by their compiled
     /// programs.
     equations: Vec<EquationRun>,
@@ -592,12 +595,18 @@ impl Part {
     fn new(plan: &Plan, weights: &[f32], own: Range<u32>, compact: bool) -> Self {
         let range = own.start as usize..own.end as usize;
         let n_own = range.len();
+        let synapses = SynapseStore::build(plan, weights, own.clone(), compact);
+        let short_term = match &synapses {
+            SynapseStore::Wide(store) => short_term::ShortTermState::new(&plan.short_term, &store.plan_index),
+            _ => None,
+        };
         Self {
             state: StateArrays::new(&plan.initial_state[range]),
             ring: vec![0; PORTS as usize * plan.ring_slots as usize * n_own],
             current_in: vec![0; n_own],
             spiked_at: vec![u64::MAX; n_own],
-            synapses: SynapseStore::build(plan, weights, own.clone(), compact),
+            synapses,
+            short_term,
             equations: plan
                 .equations
                 .iter()

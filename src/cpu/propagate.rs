@@ -2,6 +2,7 @@
 //! spike tick, and each spike's row added into the delay ring (twins of
 //! `shaders/stages/prepare_propagate.wgsl` and `propagate*.wgsl`).
 
+use super::short_term::ShortTermState;
 use super::synapses::{CompactStore, TargetIndex, WideStore};
 use super::*;
 use crate::plan::layout::ProceduralGpu;
@@ -36,6 +37,13 @@ impl Worker<'_> {
         };
         let spikes = self.shared.spikes(self.shared.slot(self.tick));
         let part = &mut *self.part;
+        if let (Some(stp), SynapseStore::Wide(store)) = (&mut part.short_term, &part.synapses) {
+            let this_tick = self.shared.spikes(self.shared.slot(self.tick));
+            stp.on_spikes(&self.plan.short_term, self.tick, this_tick);
+            let first = part.own.start;
+            part.events += deliver_short_term(store, stp, self.plan, first, spikes, ring, &mut part.ring);
+            return;
+        }
         let events = match &part.synapses {
             SynapseStore::Compact16(store) => deliver_compact(store, self.plan, spikes, ring, &mut part.ring),
             SynapseStore::Compact32(store) => deliver_compact(store, self.plan, spikes, ring, &mut part.ring),
@@ -151,6 +159,31 @@ fn deliver_wide(
                 + at.ahead(syn.delay())
                 + (syn.post - first) as usize;
             ring[idx] = ring[idx].wrapping_add(to_fixed(w, scale));
+        }
+    }
+    events
+}
+
+/// As [`deliver_wide`], each synapse at `w u x` where it has short-term plasticity.
+fn deliver_short_term(
+    store: &WideStore,
+    stp: &ShortTermState,
+    plan: &Plan,
+    first: u32,
+    spikes: impl Iterator<Item = u32>,
+    at: Ring,
+    ring: &mut [i32],
+) -> u64 {
+    let mut events = 0;
+    for g in spikes {
+        let row = store.row(g);
+        events += row.len() as u64;
+        for i in row {
+            let syn = store.synapses[i];
+            let idx = syn.port() as usize * at.slots * at.n_own
+                + at.ahead(syn.delay())
+                + (syn.post - first) as usize;
+            ring[idx] = ring[idx].wrapping_add(stp.fixed(i, store.weights[i], plan));
         }
     }
     events

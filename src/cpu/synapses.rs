@@ -118,10 +118,12 @@ fn segment(plan: &Plan, k: usize, r: usize) -> Range<usize> {
 }
 
 /// Whether the compact format holds every stored synapse of the plan at weights `weights`:
-/// no plasticity, and every fixed-point weight fits beside the delay bits.
+/// no plasticity (long- or short-term), and every fixed-point weight fits beside the delay
+/// bits.
 pub(super) fn compact_qualifies(plan: &Plan, weights: &[f32]) -> bool {
     let limit = 1i64 << (31 - compact::delay_bits(plan));
     plan.plastic.is_empty()
+        && plan.short_term.is_empty()
         && weights.iter().all(|&w| {
             let fixed = i64::from(to_fixed(w, plan.fixed_scale));
             (-limit..limit).contains(&fixed)

@@ -74,7 +74,7 @@ impl TickPipelines {
         let tick = tick_schedule(plan)
             .into_iter()
             .map(|stage| {
-                let decl = stages::tick_declaration(stage, layout.is_some());
+                let decl = stages::tick_declaration(stage, layout.is_some(), !plan.short_term.is_empty());
                 let chunks = decl.chunks.and(layout.as_ref());
                 Ok((
                     StagePipeline::new(device, decl, chunks),

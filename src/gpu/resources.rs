@@ -170,6 +170,11 @@ impl InitialData<'_> {
             ColEntries => bytemuck::cast_slice(&plan.col_entries),
             Modulators => bytemuck::cast_slice(&plan.modulators),
             Procedural => bytemuck::cast_slice(&self.procedural),
+            ShortTerm => {
+                return Some(Cow::Owned(
+                    bytemuck::cast_slice(&plan.short_term.device_words()).to_vec(),
+                ));
+            }
             CompactRowPtr => bytemuck::cast_slice(&self.compact?.row_ptr),
             CompactProjections => bytemuck::cast_slice(&self.compact?.projections),
             CompactOutgoing => bytemuck::cast_slice(&self.compact?.outgoing),

@@ -157,6 +157,7 @@ impl GpuBackend {
         // Fail before allocating anything, with the numbers.
         let sizes = DeviceSizes::new(plan, ctx.device_limits(), &request);
         sizes.check(&ctx.summary.name)?;
+        check_short_term_bindings(plan, &ctx)?;
         // Projections the GPU generates: count rows first (small buffers), which fix the row
         // pointers; provisional in-degree bounds fix the fixed-point scale.
         let generation = match &sizes.generation {
@@ -253,4 +254,20 @@ impl GpuBackend {
 fn equations_load_s(plan: &Plan, pipelines: &TickPipelines) -> f64 {
     let build: f64 = pipelines.equations.iter().map(|e| e.build_s).sum();
     crate::plan::equations::compile_seconds(&plan.equations) + build
+}
+
+/// `propagate_short_term` binds nine storage buffers, one more than the WebGPU default.
+fn check_short_term_bindings(plan: &Plan, ctx: &GpuContext) -> Result<()> {
+    let allowed = ctx.device_limits().max_storage_buffers_per_stage;
+    if plan.short_term.is_empty() || allowed >= 9 {
+        return Ok(());
+    }
+    Err(crate::error::Error::LimitExceeded {
+        what: format!(
+            "storage bindings of propagate with short-term plasticity on '{}'",
+            ctx.summary.name
+        ),
+        requested: 9,
+        max: u64::from(allowed),
+    })
 }

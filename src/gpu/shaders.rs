@@ -63,6 +63,7 @@ pub const STAGES: &[Stage] = &[
     ),
     stage!("stages" / "prepare_propagate", ["common", "tick"]),
     stage!("stages" / "propagate", ["common", "spike_walk"]),
+    stage!("stages" / "propagate_short_term", ["common", "spike_walk"]),
     stage!(
         "stages" / "propagate_compact",
         ["common", "spike_walk", "chunk_position"]

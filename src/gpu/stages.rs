@@ -278,6 +278,26 @@ const PROPAGATE: StageDecl = StageDecl {
     dispatch: DispatchRule::Indirect(IndirectGrid::Spikes),
 };
 
+/// `propagate` with Tsodyks-Markram synapses (the same tick stage).
+const PROPAGATE_SHORT_TERM: StageDecl = StageDecl {
+    name: "propagate_short_term",
+    bindings: &[
+        uniform(0, Params),
+        write(1, Control),
+        read(2, Records),
+        read(3, RowPtr),
+        read(4, Synapses),
+        read(5, Weights),
+        write(6, Ring),
+        write(7, SpikeHist),
+        write(8, SpikedAt),
+        write(9, ShortTerm),
+    ],
+    chunks: None,
+    workgroup_size: 64,
+    dispatch: DispatchRule::Indirect(IndirectGrid::Spikes),
+};
+
 /// `propagate` for synapses in the compact format (the same tick stage).
 const PROPAGATE_COMPACT: StageDecl = StageDecl {
     name: "propagate_compact",
@@ -446,6 +466,7 @@ pub const DECLARATIONS: &[StageDecl] = &[
     PREPARE_PROPAGATE,
     PROPAGATE,
     PROPAGATE_COMPACT,
+    PROPAGATE_SHORT_TERM,
     PROPAGATE_PROCEDURAL,
     STDP_TRACES,
     STDP_PRE,
@@ -464,14 +485,16 @@ pub fn declaration(name: &str) -> Option<&'static StageDecl> {
 }
 
 /// The declaration a tick stage runs as: `propagate` reads compact synapses through
-/// `propagate_compact`.
-pub fn tick_declaration(stage: TickStage, compact: bool) -> &'static StageDecl {
+/// `propagate_compact`, and delivers Tsodyks-Markram synapses through
+/// `propagate_short_term`.
+pub fn tick_declaration(stage: TickStage, compact: bool, short_term: bool) -> &'static StageDecl {
     match stage {
         TickStage::PoissonInput => &POISSON_INPUT,
         TickStage::CurrentInput => &CURRENT_INPUT,
         TickStage::NeuronUpdate => &NEURON_UPDATE,
         TickStage::PreparePropagate => &PREPARE_PROPAGATE,
         TickStage::Propagate if compact => &PROPAGATE_COMPACT,
+        TickStage::Propagate if short_term => &PROPAGATE_SHORT_TERM,
         TickStage::Propagate => &PROPAGATE,
         TickStage::PropagateProcedural => &PROPAGATE_PROCEDURAL,
         TickStage::StdpTraces => &STDP_TRACES,

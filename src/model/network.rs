@@ -26,6 +26,8 @@ pub struct Projection {
     pub receptor: Receptor,
     /// Spike-timing-dependent plasticity, if any.
     pub plasticity: Option<StdpParams>,
+    /// Tsodyks-Markram short-term plasticity, if any (see [`crate::model::short_term`]).
+    pub short_term: Option<crate::model::short_term::TsodyksMarkram>,
     /// Procedural: rows are regenerated from the seed on every spike instead of stored (see
     /// [`NetworkBuilder::procedural`]).
     pub procedural: bool,

@@ -12,7 +12,8 @@
 //! initial state), `connectivity` (each projection's rows, with the samplers in `sampling`),
 //! `device_generated` (what the GPU generates instead), `csr` (the merged rows), `procedural`,
 //! `ring` (the input ring's depth), `inputs` (Poisson and current tables), `plasticity` (STDP
-//! tables and the transpose index) and `fixed_point` (the accumulator scale). `queries` answers
+//! tables and the transpose index), `short_term` (Tsodyks-Markram slots) and `fixed_point`
+//! (the accumulator scale). `queries` answers
 //! questions about a built plan; `layout` holds the structs shared with WGSL, `compact` the
 //! compact synapse format, `fixed_total` the generator shared with the GPU.
 
@@ -33,6 +34,7 @@ pub mod rank;
 pub mod resources;
 mod ring;
 mod sampling;
+pub mod short_term;
 pub mod sizes;
 
 pub use fixed_point::{MAX_FIXED_SCALE_LOG2, to_fixed};
@@ -154,6 +156,8 @@ pub struct Plan {
     pub trace_len: u32,
     /// Ticks between reward-modulated weight updates (0: none is modulated).
     pub modulation_interval: u32,
+    /// Tsodyks-Markram projections and their state slots (empty when none).
+    pub short_term: short_term::ShortTermTables,
     /// Procedural projections (no stored synapses; rows regenerated per spike).
     pub procedural: Vec<ProceduralGpu>,
     /// Projections whose synapses the GPU generates (see [`Plan::for_device_generation`]).
@@ -243,6 +247,7 @@ impl Plan {
         let mut poisson = inputs::poisson_tables(net, pops)?;
         let currents = inputs::current_tables(net, pops, n_neurons, partition.as_deref());
         let stdp = plasticity::stdp_tables(net, pops, max_delay);
+        let short_term = short_term::short_term_tables(net, pops, &csr.projections, &csr.row_ptr);
         let (col_ptr, col_entries) = plasticity::transpose(&csr, n_neurons, !stdp.projections.is_empty());
         let input_extra = fixed_point::input_extras(net, n_neurons, &poisson, &currents.bound, &procedural);
         let fixed_scale = fixed_point::choose_fixed_scale(&fixed_point::input_bounds(
@@ -291,6 +296,7 @@ impl Plan {
             stdp_lag: stdp.stdp_lag,
             trace_len: stdp.trace_len,
             modulation_interval: stdp.modulation_interval,
+            short_term,
             procedural,
             device_projections: device.into_iter().map(|(_, d)| d).collect(),
             poisson_weights,

@@ -103,6 +103,10 @@ pub(super) fn check_distributable(net: &Network, ranks: u32) -> Result<()> {
             "plasticity (STDP)",
         ),
         (
+            net.projections.iter().any(|p| p.short_term.is_some()),
+            "short-term plasticity (short_term)",
+        ),
+        (
             net.projections.iter().any(|p| p.procedural),
             "procedural projections",
         ),
@@ -293,6 +297,7 @@ impl Plan {
             stdp_lag: self.stdp_lag,
             trace_len: self.trace_len,
             modulation_interval: self.modulation_interval,
+            short_term: Default::default(),
             procedural: self.procedural.clone(),
             device_projections: Vec::new(),
             poisson_weights: self.poisson_weights.clone(),

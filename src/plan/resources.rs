@@ -184,7 +184,8 @@ pub fn estimate_host(net: &Network, device_generation: bool) -> HostEstimate {
     for (k, proj) in net.projections.iter().enumerate() {
         let on_device = device_generation
             && matches!(proj.connectivity, Connectivity::FixedTotal { .. })
-            && proj.plasticity.is_none();
+            && proj.plasticity.is_none()
+            && proj.short_term.is_none();
         let count = if on_device {
             SynapseCount {
                 count: 0,

@@ -24,6 +24,7 @@ impl Simulator {
     /// backend shares: a state exported by one backend continues on the other.
     pub fn export_state(&self) -> Result<EngineState> {
         self.refuse_equations()?;
+        self.refuse_short_term()?;
         self.engine.export_state(&self.plan)
     }
 
@@ -39,7 +40,21 @@ impl Simulator {
                 "distributed runs cannot be checkpointed yet; run without --checkpoint-every",
             ));
         }
+        self.refuse_short_term()?;
         self.refuse_equations()
+    }
+
+    /// Short-term plasticity keeps its `u` and `x` outside the shared layout: refused, not
+    /// half saved.
+    fn refuse_short_term(&self) -> Result<()> {
+        if self.plan.short_term.is_empty() {
+            return Ok(());
+        }
+        Err(crate::error::invalid(
+            "checkpoint",
+            "short-term plasticity",
+            "networks with Tsodyks-Markram synapses (short_term) cannot be checkpointed or restored yet",
+        ))
     }
 
     fn refuse_equations(&self) -> Result<()> {
@@ -60,6 +75,7 @@ impl Simulator {
     pub fn import_state(&mut self, state: &EngineState) -> Result<()> {
         crate::limits::check_run_end(state.tick, 0)?;
         self.refuse_equations()?;
+        self.refuse_short_term()?;
         self.engine.import_state(&self.plan, state)
     }
 

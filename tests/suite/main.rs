@@ -32,6 +32,7 @@ mod run_command;
 mod schedule;
 mod setters;
 mod shaders;
+mod short_term;
 mod sizes;
 mod stage_declarations;
 mod statistics;

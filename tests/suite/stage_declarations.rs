@@ -225,16 +225,20 @@ fn every_shader_stage_has_one_declaration_and_every_declaration_a_shader() {
 }
 
 /// A tick stage runs as the declaration of its own name (`propagate` as `propagate_compact`
-/// over compact synapses), and each binding of a declaration is at a distinct index.
+/// over compact synapses, as `propagate_short_term` with Tsodyks-Markram synapses), and each
+/// binding of a declaration is at a distinct index.
 #[test]
 fn every_tick_stage_runs_as_the_declaration_named_after_it() {
     for stage in TickStage::ALL {
-        assert_eq!(stages::tick_declaration(stage, false).name, stage.name());
-        let compact = stages::tick_declaration(stage, true).name;
+        assert_eq!(stages::tick_declaration(stage, false, false).name, stage.name());
+        let compact = stages::tick_declaration(stage, true, false).name;
+        let short_term = stages::tick_declaration(stage, false, true).name;
         if stage == TickStage::Propagate {
             assert_eq!(compact, "propagate_compact");
+            assert_eq!(short_term, "propagate_short_term");
         } else {
             assert_eq!(compact, stage.name());
+            assert_eq!(short_term, stage.name());
         }
     }
     for decl in DECLARATIONS {

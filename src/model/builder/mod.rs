@@ -5,6 +5,7 @@ mod inputs;
 mod plasticity;
 mod populations;
 mod projections;
+mod short_term;
 mod validation;
 
 use std::sync::atomic::{AtomicU64, Ordering};

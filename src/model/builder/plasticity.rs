@@ -19,6 +19,13 @@ impl NetworkBuilder {
                 "a procedural projection stores no synapses, so it cannot be plastic",
             ));
         }
+        if self.net.projections[proj.index].short_term.is_some() {
+            return Err(invalid(
+                format!("projection {}.plasticity", proj.index),
+                "STDP",
+                "a projection with short-term plasticity (short_term) cannot also have STDP",
+            ));
+        }
         rule.validate(&owner)?;
         if let Some(m) = &rule.modulation {
             self.check_channel(m.channel, &format!("{owner}.modulation.channel"))?;

@@ -42,6 +42,7 @@ impl NetworkBuilder {
             delay_ms,
             receptor,
             plasticity: None,
+            short_term: None,
             procedural: false,
             multapses: false,
         });
@@ -61,6 +62,13 @@ impl NetworkBuilder {
         self.check_projection(proj)?;
         let p = &self.net.projections[proj.index];
         let field = |f: &str| format!("projection {}.{f}", proj.index);
+        if p.short_term.is_some() {
+            return Err(invalid(
+                field("short_term"),
+                "Tsodyks-Markram",
+                "a projection with short-term plasticity stores its synapses, so it cannot be procedural",
+            ));
+        }
         if !matches!(p.connectivity, Connectivity::FixedProbability { .. }) {
             return Err(invalid(
                 field("connectivity"),

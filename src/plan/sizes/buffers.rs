@@ -61,6 +61,8 @@ pub enum DeviceBuffer {
     Modulators,
     /// Procedural projections.
     Procedural,
+    /// Tsodyks-Markram projections, segments and state ([`crate::plan::short_term`]).
+    ShortTerm,
     /// Indirect dispatch arguments of the spike-driven stages.
     Indirect,
     /// The two host-mappable copies of the control block and the records (bound by no stage).
@@ -119,6 +121,7 @@ impl DeviceBuffer {
             ColEntries => "col_entries",
             Modulators => "modulators",
             Procedural => "procedural",
+            ShortTerm => "short_term",
             Indirect => "indirect",
             Staging => "staging",
             CompactWords => "compact_words",
@@ -283,6 +286,10 @@ pub(super) fn run_buffers(plan: &Plan, sizes: &DeviceSizes) -> Vec<BufferSize> {
             init_bytes(array_bytes::<ProceduralGpu>(plan.procedural.len())),
         ),
         BufferSize::one(Indirect, zeroed_bytes(INDIRECT_BYTES)),
+        BufferSize::one(
+            ShortTerm,
+            init_bytes(array_bytes::<u32>(plan.short_term.device_words().len())),
+        ),
     ];
     if let Some(c) = &sizes.compact {
         table.extend(compact_buffers(c));

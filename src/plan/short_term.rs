@@ -1,0 +1,157 @@
+//! Short-term plasticity phase: the Tsodyks-Markram projections' constants, one state slot
+//! per (projection, presynaptic neuron), and the slot's segment of the merged row.
+//!
+//! The update ([`crate::model::short_term`]) takes the decays over an interval of `h` ticks
+//! as products of per-bit factors in f32 ([`decay_over`]), the same multiplications on both
+//! backends, so the CPU and the GPU compute the same `u` and `x` (the interval is taken
+//! modulo 2^32 ticks on both).
+
+use bytemuck::{Pod, Zeroable};
+
+use crate::model::Network;
+use crate::plan::{PopulationPlan, ProjectionPlan};
+
+/// Decay factors per time constant: over 2^k ticks for k = 0..31.
+pub const DECAY_POWERS: usize = 32;
+/// Words of one projection's entry in the device table ([`ShortTermGpu`]).
+pub const PROJECTION_WORDS: usize = 4 + 2 * DECAY_POWERS;
+/// Words of one slot's state on the device: two copies of (u, x, tick, kind).
+pub const STATE_WORDS: usize = 8;
+/// Words of the device buffer's header: projections, segment offset, state offset, 0.
+pub const HEADER_WORDS: usize = 4;
+
+/// A Tsodyks-Markram projection as both backends see it. The decays over `h` ticks are the
+/// products of the factors of `h`'s set bits, each factor `exp(-2^k dt / tau)` rounded to
+/// f32 on its own (relative error below 2e-6 for any `h`; one f32 factor per tick raised to
+/// `h` would err by `h` times its rounding).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Pod, Zeroable)]
+pub struct ShortTermGpu {
+    /// First global index of the presynaptic population.
+    pub pre_start: u32,
+    /// Size of the presynaptic population.
+    pub pre_size: u32,
+    /// Slot of its first presynaptic neuron.
+    pub slot_base: u32,
+    /// `U`.
+    pub u: f32,
+    /// `exp(-2^k dt / tau_rec)`.
+    pub rec: [f32; DECAY_POWERS],
+    /// `exp(-2^k dt / tau_facil)` (all 0 without facilitation).
+    pub facil: [f32; DECAY_POWERS],
+}
+
+/// Every Tsodyks-Markram projection of a plan.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ShortTermTables {
+    /// The projections, in creation order.
+    pub projections: Vec<ShortTermGpu>,
+    /// Per slot, its synapses in the merged CSR (`[begin, end)`).
+    pub segments: Vec<[u32; 2]>,
+}
+
+impl ShortTermTables {
+    /// Whether no projection has short-term plasticity.
+    pub fn is_empty(&self) -> bool {
+        self.projections.is_empty()
+    }
+
+    /// State slots (one per projection and presynaptic neuron).
+    pub fn slots(&self) -> usize {
+        self.segments.len()
+    }
+
+    /// The device buffer's initial contents: header, projections, segments, then per slot
+    /// copy A = (U, 1, tick 0, kind 1: no spike yet) and an empty copy B (kind 0).
+    pub fn device_words(&self) -> Vec<u32> {
+        let seg_offset = HEADER_WORDS + PROJECTION_WORDS * self.projections.len();
+        let state_offset = seg_offset + 2 * self.slots();
+        let mut words = vec![
+            self.projections.len() as u32,
+            seg_offset as u32,
+            state_offset as u32,
+            0,
+        ];
+        for p in &self.projections {
+            words.extend_from_slice(bytemuck::cast_slice(std::slice::from_ref(p)));
+        }
+        words.extend(self.segments.iter().flatten());
+        for p in &self.projections {
+            for _ in 0..p.pre_size {
+                words.extend([p.u.to_bits(), 1.0f32.to_bits(), 0, 1, 0, 0, 0, 0]);
+            }
+        }
+        words
+    }
+}
+
+/// The decay over `ticks` ticks from the factors of its set bits, lowest first (the device
+/// multiplies in the same order).
+#[inline(always)]
+pub fn decay_over(factors: &[f32; DECAY_POWERS], ticks: u32) -> f32 {
+    let mut result = 1.0f32;
+    for (k, f) in factors.iter().enumerate() {
+        if ticks >> k & 1 == 1 {
+            result *= f;
+        }
+    }
+    result
+}
+
+/// One presynaptic spike `ticks` after the previous one (`None`: the first, after an
+/// infinite interval): the new `(u, x)` from the old, in NEST's `tsodyks2_synapse` order (`x`
+/// first, with the old `u`).
+#[inline(always)]
+pub fn advance(p: &ShortTermGpu, u: f32, x: f32, ticks: Option<u32>) -> (f32, f32) {
+    let (x_decay, u_decay) = match ticks {
+        None => (0.0, 0.0),
+        Some(h) if p.facil[0] == 0.0 => (decay_over(&p.rec, h), 0.0),
+        Some(h) => (decay_over(&p.rec, h), decay_over(&p.facil, h)),
+    };
+    let used = x * u;
+    let x_new = 1.0 + (x - used - 1.0) * x_decay;
+    let kept = u * (1.0 - p.u);
+    let u_new = p.u + kept * u_decay;
+    (u_new, x_new)
+}
+
+/// The tables of `net`'s Tsodyks-Markram projections over the merged rows `row_ptr`.
+pub(super) fn short_term_tables(
+    net: &Network,
+    pops: &[PopulationPlan],
+    projections: &[ProjectionPlan],
+    row_ptr: &[u32],
+) -> ShortTermTables {
+    let mut tables = ShortTermTables::default();
+    for (k, proj) in net.projections.iter().enumerate() {
+        let Some(tm) = proj.short_term else { continue };
+        let pre = &pops[proj.pre.index].gpu;
+        let powers = |tau: f64| -> [f32; DECAY_POWERS] {
+            std::array::from_fn(|k| match tau > 0.0 {
+                true => (-(2f64.powi(k as i32)) * net.dt_ms / tau).exp() as f32,
+                false => 0.0,
+            })
+        };
+        tables.projections.push(ShortTermGpu {
+            pre_start: pre.start,
+            pre_size: pre.size,
+            slot_base: tables.segments.len() as u32,
+            u: tm.u as f32,
+            rec: powers(tm.tau_rec_ms),
+            facil: powers(tm.tau_facil_ms),
+        });
+        let p = &projections[k];
+        for r in 0..pre.size as usize {
+            let before: u32 = p
+                .earlier_siblings
+                .iter()
+                .map(|&j| projections[j].local_row_ptr[r + 1] - projections[j].local_row_ptr[r])
+                .sum();
+            let begin = row_ptr[pre.start as usize + r] + before;
+            tables
+                .segments
+                .push([begin, begin + p.local_row_ptr[r + 1] - p.local_row_ptr[r]]);
+        }
+    }
+    tables
+}
