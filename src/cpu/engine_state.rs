@@ -98,6 +98,7 @@ impl CpuBackend {
             cell.store(x.to_bits(), Relaxed);
         }
         self.imported_fault = state.fault;
+        self.refresh_fixed_thresholds(plan);
         self.shared
             .fault_tick
             .store(state.fault.map_or(u64::MAX, |f| f.tick), Relaxed);

@@ -317,14 +317,7 @@ impl CpuBackend {
         own_plan.col_ptr = Vec::new();
         own_plan.col_entries = Vec::new();
         let mut backend = Self {
-            fixed_threshold: plan
-                .populations
-                .iter()
-                .map(|p| {
-                    let range = p.gpu.start as usize..(p.gpu.start + p.gpu.size) as usize;
-                    neuron_update::threshold_stays_fixed(&p.gpu, &plan.initial_state[range])
-                })
-                .collect(),
+            fixed_threshold: setters::fixed_thresholds(plan, &plan.initial_state),
             uniform_params: plan
                 .populations
                 .iter()

@@ -16,12 +16,14 @@ impl CpuBackend {
                     .set((g - own.start) as usize, &states[(g - first) as usize]);
             }
         }
-        // A `u` set away from 0 needs the LIF update that keeps the threshold raise.
+        self.refresh_fixed_thresholds(plan);
+    }
+
+    /// Decides again, from the states now held, which LIF populations may take the update
+    /// without a threshold raise: a `u` set or imported away from 0 needs the full one.
+    pub(super) fn refresh_fixed_thresholds(&mut self, plan: &Plan) {
         let all = self.state();
-        for (fixed, p) in self.fixed_threshold.iter_mut().zip(&plan.populations) {
-            let range = p.gpu.start as usize..(p.gpu.start + p.gpu.size) as usize;
-            *fixed = neuron_update::threshold_stays_fixed(&p.gpu, &all[range]);
-        }
+        self.fixed_threshold = fixed_thresholds(plan, &all);
     }
 
     /// Takes `plan`'s per-neuron parameters and spike source ticks.
@@ -64,4 +66,16 @@ impl CpuBackend {
             }
         }
     }
+}
+
+/// Per population: whether its threshold stays fixed for neurons in the states `all`
+/// (see [`neuron_update::threshold_stays_fixed`]).
+pub(super) fn fixed_thresholds(plan: &Plan, all: &[NeuronState]) -> Vec<bool> {
+    plan.populations
+        .iter()
+        .map(|p| {
+            let range = p.gpu.start as usize..(p.gpu.start + p.gpu.size) as usize;
+            neuron_update::threshold_stays_fixed(&p.gpu, &all[range])
+        })
+        .collect()
 }

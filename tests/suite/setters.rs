@@ -69,6 +69,9 @@ fn set_state_acts_from_the_next_tick_as_an_imported_state() {
     let (net, a, z) = state_network();
     let v_a = [-52.0f32, -58.0, -64.0, -50.5];
     let syn_a = [0.0f32, 0.3, 1.5, 0.0];
+    // A threshold raise on LIF neurons without adaptation: both ways of setting it must leave
+    // the CPU's no-adaptation shortcut (and so decay the raise as the GPU does).
+    let u_a = [0.0f32, 4.0, 0.0, 9.0];
     let (u_z, v_z) = ([-10.0f32, -14.0, -3.0], [-70.0f32, -30.0, -65.0]);
     let mut trains = Vec::new();
     for backend in backends() {
@@ -78,6 +81,7 @@ fn set_state_acts_from_the_next_tick_as_an_imported_state() {
         oracle.run_ticks(150).unwrap();
         sim.set_state(a, StateVar::V, &v_a).unwrap();
         sim.set_state(a, StateVar::SynExc, &syn_a).unwrap();
+        sim.set_state(a, StateVar::U, &u_a).unwrap();
         sim.set_state(z, StateVar::U, &u_z).unwrap();
         sim.set_state(z, StateVar::V, &v_z).unwrap();
         assert_eq!(sim.membrane_potentials(a).unwrap(), v_a, "{backend:?}");
@@ -86,6 +90,7 @@ fn set_state_acts_from_the_next_tick_as_an_imported_state() {
         for i in 0..4 {
             state.neurons[i].v = v_a[i];
             state.neurons[i].syn_e = syn_a[i];
+            state.neurons[i].u = u_a[i];
         }
         for i in 0..3 {
             state.neurons[4 + i].u = u_z[i];
