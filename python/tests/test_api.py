@@ -204,6 +204,26 @@ def test_currents_into_listed_neurons_and_sine_currents():
         bad.build()
 
 
+def test_conventions_reach_the_engine():
+    """Under NEST's convention a spike is stamped at the end of its step (README, table
+    "Conventions"): a DC-driven neuron's first spike comes one dt later than by default (the
+    current is injected, not delivered through the ring, so no synaptic latency enters)."""
+    first = {}
+    for conventions in (None, "nest", "brian2"):
+        net = spikegpu.Network(dt=0.1, seed=1, conventions=conventions)
+        net.population("cell", 1, "lif", init={"v": -65.0})
+        net.current("cell", dc="30 mV")
+        sim = spikegpu.Simulator(net, backend="cpu")
+        sim.run(50.0)
+        times, _ = sim.spikes("cell")
+        assert times.size > 2, conventions
+        first[conventions] = float(times[0])
+    assert first["nest"] == pytest.approx(first[None] + 0.1, abs=1e-9)
+    assert first["brian2"] == pytest.approx(first[None], abs=1e-9)
+    with pytest.raises(ValueError, match="conventions"):
+        spikegpu.Network(conventions="neuron").build()
+
+
 def test_set_current_changes_the_drive_from_the_next_tick():
     net = spikegpu.Network(dt=0.1, seed=1)
     net.population("cells", 2, "lif", params={"v_rest": "-65 mV"}, init={"v": -65.0})

@@ -258,10 +258,22 @@ class Network:
     >>> model = net.build()
     """
 
-    def __init__(self, dt: Quantity = 0.1, seed: int = 0, name: str = "network", duration: Optional[Quantity] = None):
+    def __init__(
+        self,
+        dt: Quantity = 0.1,
+        seed: int = 0,
+        name: str = "network",
+        duration: Optional[Quantity] = None,
+        conventions: Optional[str] = None,
+    ):
+        """`conventions`: "spikegpu" (the default), "nest" or "brian2": the refractory count,
+        threshold comparison, synaptic latency and spike stamp of that simulator (the README's
+        table "Conventions"); the model file's top-level key of the same name."""
         self.document: Dict[str, Any] = {"name": name, "dt": dt, "seed": seed}
         if duration is not None:
             self.document["duration"] = duration
+        if conventions is not None:
+            self.document["conventions"] = conventions
         self._populations: List[Population] = []
         self._projections: List[Projection] = []
 
