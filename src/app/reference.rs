@@ -123,6 +123,7 @@ const TABLES: &[Table] = &[
         key("receptor", "-", REQUIRED, "excitatory (exc), inhibitory (inh)", "Which input port of the post-synaptic neuron"),
         key("plasticity", "-", "none (static)", "the table `projection.plasticity`", "STDP"),
         key("procedural", "-", "false", "true, false", "Regenerate each row when its neuron spikes instead of storing synapses (static projections)"),
+        key("short_term", "-", "none (static)", "the table `projection.short_term`", "Tsodyks-Markram short-term plasticity (not with plasticity)"),
     ]},
     Table { path: "projection.connectivity", heading: "`connectivity = { ... }`", about: "`rule` picks the rule; each rule needs the keys named with it.", keys: &[
         key("rule", "-", REQUIRED, "fixed_probability, fixed_indegree, fixed_outdegree, fixed_total, one_to_one, all_to_all, gaussian, explicit", "The connection rule"),
@@ -152,6 +153,11 @@ const TABLES: &[Table] = &[
         key("mu", "-", "0.5", ">= 0", "Exponent of power_law dependence"),
         key("dendritic_fraction", "-", "0", "[0, 1]", "Part of each delay that is dendritic (the rule sees spikes at the synapse)"),
         key("modulation", "-", "none", "the table `projection.plasticity.modulation`", "Reward modulation: eligibility traces gated by a neuromodulator"),
+    ]},
+    Table { path: "projection.short_term", heading: "`short_term = { ... }`", about: "Tsodyks-Markram short-term depression and facilitation, as NEST's tsodyks2_synapse: at each pre-synaptic spike h after the last, x relaxes towards 1 with tau_rec (using the old u), then u decays with tau_facil and jumps by U (1 - u); the spike delivers w u x. The first spike delivers w U.", keys: &[
+        key("u", "-", REQUIRED, "(0, 1]", "Utilisation increment U"),
+        aliased("tau_rec", &["tau_rec_ms"], TIME, REQUIRED, "> 0", "Recovery (depression) time constant"),
+        aliased("tau_facil", &["tau_facil_ms"], TIME, "0 (no facilitation)", ">= 0", "Facilitation time constant"),
     ]},
     Table { path: "projection.plasticity.modulation", heading: "`modulation = { ... }`", about: "Izhikevich 2007 reward-modulated STDP: pairs charge an eligibility trace; the weight moves by its product with the neuromodulator level.", keys: &[
         aliased("tau_eligibility", &["tau_eligibility_ms"], TIME, REQUIRED, "> 0", "Eligibility trace time constant"),

@@ -244,3 +244,47 @@ fn unsupported_combinations_are_refused_naming_the_field() {
     let e = sim.export_state().unwrap_err().to_string();
     assert!(e.contains("short_term"), "{e}");
 }
+
+/// A model file's `short_term = { ... }` reaches the projection with its units converted (the
+/// engine's behaviour is the builder's, tested above), and bad values name the field.
+#[test]
+fn model_files_take_short_term_plasticity() {
+    use spikegpu::app::modelfile;
+    let file = |short_term: &str| {
+        format!(
+            "dt = \"0.1 ms\"\nseed = 1\n\
+             [[population]]\nname = \"pre\"\nsize = 1\nmodel = \"spike_source\"\n\
+             spike_times_ms = [[10.0, 30.0, 50.0, 70.0]]\n\
+             [[population]]\nname = \"post\"\nsize = 2\nmodel = \"lif\"\n\
+             [[projection]]\npre = \"pre\"\npost = \"post\"\n\
+             connectivity = {{ rule = \"all_to_all\" }}\nweight = 2.0\ndelay = 1.0\n\
+             receptor = \"excitatory\"\n{short_term}\n"
+        )
+    };
+    let parse = |text: &str| modelfile::parse(text, "m.toml", None);
+    let loaded = parse(&file(
+        "short_term = { u = 0.1, tau_rec = \"0.05 s\", tau_facil_ms = 500 }",
+    ))
+    .unwrap();
+    assert_eq!(loaded.network.projections[0].short_term, Some(FACILITATING));
+    let plain = parse(&file("")).unwrap();
+    assert_eq!(plain.network.projections[0].short_term, None);
+    let depressing = parse(&file("short_term = { u = 0.5, tau_rec = \"100 ms\" }")).unwrap();
+    assert_eq!(depressing.network.projections[0].short_term, Some(DEPRESSING));
+    for (bad, field) in [
+        ("short_term = { u = 1.5, tau_rec = \"100 ms\" }", "short_term.u"),
+        (
+            "short_term = { u = 0.5, tau_rec = \"-1 ms\" }",
+            "short_term.tau_rec",
+        ),
+        (
+            "short_term = { u = 0.5, tau_rec = \"100 mV\" }",
+            "short_term.tau_rec",
+        ),
+        ("short_term = { u = 0.5 }", "tau_rec"),
+        ("short_term = { u = 0.5, tau_rec = 100, tau_d = 1 }", "tau_d"),
+    ] {
+        let err = parse(&file(bad)).expect_err(bad).to_string();
+        assert!(err.contains(field), "{bad}: {err}");
+    }
+}

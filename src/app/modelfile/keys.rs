@@ -8,7 +8,7 @@ use serde::de::{self, Deserializer, Visitor};
 use super::schema::{
     DistTable, FileConnectivity, FileCurrent, FileEncoder, FileModel, FileModulation, FileNeuromodulator,
     FilePlasticity, FilePoisson, FilePopulation, FilePositions, FileProbe, FileProjection, FileRateRecord,
-    FileRecord, FileSeeds, FileSpikeRecord, LogNormalSpec, NormalSpec,
+    FileRecord, FileSeeds, FileShortTerm, FileSpikeRecord, LogNormalSpec, NormalSpec,
 };
 
 /// The keys of a `[[neuron_model]]` table, read by `equations::ModelDefinition::from_toml`
@@ -39,6 +39,7 @@ pub fn tables() -> Vec<(&'static str, &'static [&'static str])> {
         ("projection.connectivity", fields_of::<FileConnectivity>()),
         ("projection.plasticity", fields_of::<FilePlasticity>()),
         ("projection.plasticity.modulation", fields_of::<FileModulation>()),
+        ("projection.short_term", fields_of::<FileShortTerm>()),
         ("poisson", fields_of::<FilePoisson>()),
         ("current", fields_of::<FileCurrent>()),
         ("neuromodulator", fields_of::<FileNeuromodulator>()),

@@ -3,10 +3,11 @@
 
 use toml::Spanned;
 
-use super::schema::{FileConnectivity, FileModulation, FilePlasticity, FileProjection, Raw};
+use super::schema::{FileConnectivity, FileModulation, FilePlasticity, FileProjection, FileShortTerm, Raw};
 use super::{Build, Dim, Loader};
 use crate::error::Result;
 use crate::model::plasticity::{ModulatorChannel, Pairing, RewardModulation, StdpParams, WeightDependence};
+use crate::model::short_term::TsodyksMarkram;
 use crate::model::{Connection, Connectivity, ProjectionId, WeightDist};
 
 impl Build<'_> {
@@ -60,7 +61,27 @@ impl Build<'_> {
             }
             self.builder.plasticity(id, rule)?;
         }
+        if let Some(st) = &p.short_term {
+            let tm = self.short_term(st.get_ref(), &format!("{what}.short_term"))?;
+            self.builder.short_term(id, tm)?;
+        }
         Ok(id)
+    }
+
+    /// Tsodyks-Markram parameters (the builder checks their ranges).
+    fn short_term(&self, s: &FileShortTerm, what: &str) -> Result<TsodyksMarkram> {
+        let time = |raw: &Spanned<Raw>, key: &str| {
+            self.loader
+                .quantity(raw, &format!("{what}.{key}"), Dim::Time, None)
+        };
+        Ok(TsodyksMarkram {
+            u: s.u,
+            tau_rec_ms: time(&s.tau_rec, "tau_rec")?,
+            tau_facil_ms: match &s.tau_facil {
+                Some(raw) => time(raw, "tau_facil")?,
+                None => 0.0,
+            },
+        })
     }
 
     /// Reward modulation of a plastic projection.

@@ -228,6 +228,19 @@ pub(super) struct FileProjection {
     /// Regenerate rows per spike instead of storing them.
     #[serde(default)]
     pub(super) procedural: bool,
+    /// Tsodyks-Markram short-term plasticity.
+    pub(super) short_term: Option<Spanned<FileShortTerm>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct FileShortTerm {
+    /// Utilisation increment U.
+    pub(super) u: f64,
+    #[serde(alias = "tau_rec_ms")]
+    pub(super) tau_rec: Spanned<Raw>,
+    #[serde(alias = "tau_facil_ms")]
+    pub(super) tau_facil: Option<Spanned<Raw>>,
 }
 
 #[derive(Debug, Deserialize)]
