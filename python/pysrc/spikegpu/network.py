@@ -343,11 +343,14 @@ class Network:
         receptor: str = "excitatory",
         plasticity: Optional[Mapping[str, Any]] = None,
         procedural: bool = False,
+        short_term: Optional[Mapping[str, Any]] = None,
     ) -> Projection:
         """Adds synapses from `pre` to `post` by `connectivity` (`fixed_probability`, ...),
         with `weight` (the target's unit; negative for ``receptor="inhibitory"``) and `delay`
         (ms, at least one tick), values or distributions; optionally plastic (`stdp`) or
-        procedural (rows regenerated per spike, nothing stored)."""
+        procedural (rows regenerated per spike, nothing stored); `short_term` = {"u": U,
+        "tau_rec": ..., "tau_facil": ...} for Tsodyks-Markram depression and facilitation
+        (NEST's tsodyks2_synapse; the model file's `short_term` table)."""
         entry: Dict[str, Any] = {
             "pre": self._name(pre),
             "post": self._name(post),
@@ -362,6 +365,8 @@ class Network:
             entry["plasticity"] = dict(plasticity)
         if procedural:
             entry["procedural"] = True
+        if short_term is not None:
+            entry["short_term"] = dict(short_term)
         self.document.setdefault("projection", []).append(entry)
         proj = Projection(len(self._projections), self._population(pre), self._population(post))
         self._projections.append(proj)
