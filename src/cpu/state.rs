@@ -45,14 +45,7 @@ impl StateArrays {
 
     /// Replaces the state of neuron `k`.
     pub(super) fn set(&mut self, k: usize, s: &NeuronState) {
-        self.v[k] = s.v;
-        self.u[k] = s.u;
-        self.w1[k] = s.w1;
-        self.w2[k] = s.w2;
-        self.syn_e[k] = s.syn_e;
-        self.syn_i[k] = s.syn_i;
-        self.refractory[k] = s.refractory;
-        self.aux[k] = s.aux;
+        self.slices(k..k + 1).set(0, *s);
     }
 
     /// Appends the states, in order, to `out`.
