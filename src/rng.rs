@@ -31,9 +31,8 @@ pub fn philox4x32_10(counter: [u32; 4], key: [u32; 2]) -> [u32; 4] {
     c
 }
 
-/// Word 0 of [`philox4x32_10`] for the `L` counters `[c0, c1 + i, c2, c3]`, `i < L`: the same
-/// rounds written lane by lane, so that the compiler runs the lanes side by side in vector
-/// registers (the CPU's Poisson input draws one word per neuron and tick).
+/// Word 0 of [`philox4x32_10`] for the `L` counters `[c0, c1 + i, c2, c3]`, `i < L`
+/// (the CPU's Poisson input draws one word per neuron and tick).
 #[inline(always)]
 pub fn philox4x32_10_word0_lanes<const L: usize>(
     c0: u32,
@@ -42,6 +41,20 @@ pub fn philox4x32_10_word0_lanes<const L: usize>(
     c3: u32,
     key: [u32; 2],
 ) -> [u32; L] {
+    philox4x32_10_lanes::<L>(c0, c1, c2, c3, key)[0]
+}
+
+/// [`philox4x32_10`] for the `L` counters `[c0, c1 + i, c2, c3]`, `i < L`, as four words of
+/// `L` lanes: the same rounds written lane by lane, so that the compiler runs the lanes side
+/// by side in vector registers.
+#[inline(always)]
+pub fn philox4x32_10_lanes<const L: usize>(
+    c0: u32,
+    c1: u32,
+    c2: u32,
+    c3: u32,
+    key: [u32; 2],
+) -> [[u32; L]; 4] {
     let mut x0 = [c0; L];
     let mut x1: [u32; L] = std::array::from_fn(|i| c1.wrapping_add(i as u32));
     let mut x2 = [c2; L];
@@ -58,7 +71,7 @@ pub fn philox4x32_10_word0_lanes<const L: usize>(
             (x0[i], x1[i], x2[i], x3[i]) = (hi1 ^ x1[i] ^ k[0], lo1, hi0 ^ x3[i] ^ k[1], lo0);
         }
     }
-    x0
+    [x0, x1, x2, x3]
 }
 
 /// Splits a 64-bit seed into the Philox key.

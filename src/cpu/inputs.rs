@@ -2,7 +2,7 @@
 //! fixed point (twins of `shaders/stages/poisson_input.wgsl` and `current_input.wgsl`).
 
 use super::*;
-use crate::rng::philox4x32_10_word0_lanes;
+use crate::rng::{philox4x32_10_lanes, philox4x32_10_word0_lanes};
 
 /// Targets whose Poisson counts are drawn side by side.
 const LANES: usize = 8;
@@ -59,7 +59,14 @@ impl Worker<'_> {
         let part = &mut *self.part;
         let own = part.own.clone();
         for c in &plan.currents {
-            for g in owned(&own, c.target_start, c.target_count) {
+            let targets = owned(&own, c.target_start, c.target_count);
+            if c.kind == NOISE_CURRENT && plan.partition.is_none() && !targets.is_empty() {
+                let first = c.local_offset.wrapping_add(targets.start - c.target_start);
+                let sums = &mut part.current_in[local(&own, targets.start)..local(&own, targets.end)];
+                add_noise_currents(sums, c, plan, self.tick, first);
+                continue;
+            }
+            for g in targets {
                 let k = g - c.target_start;
                 let counter = plan.partition.as_ref().map_or(k, |part| part.input_counter(k));
                 let amp = current_amplitude(c, plan, self.tick, counter);
@@ -103,6 +110,34 @@ fn add_poisson_counts(
     for (i, x) in blocks.into_remainder().iter_mut().enumerate() {
         let k = poisson_count(key, tick, local + i as u32, stream, table);
         *x = x.wrapping_add(weight.wrapping_mul(k as i32));
+    }
+}
+
+/// Kind of a current source drawn anew every tick from a normal distribution.
+const NOISE_CURRENT: u32 = 2;
+
+/// Adds this tick's noise current of source `c` to `sums`, the fixed-point current sums of
+/// targets `first..` (local to the source, offset included): the same draws and f32
+/// operations as [`current_amplitude`], [`LANES`] targets at a time.
+#[inline(always)]
+fn add_noise_currents(sums: &mut [i32], c: &CurrentGpu, plan: &Plan, tick: u64, first: u32) {
+    let [lo, hi] = crate::limits::tick_words(tick);
+    let key = plan.input_key;
+    let mut blocks = sums.chunks_exact_mut(LANES);
+    let mut local = first;
+    for block in &mut blocks {
+        let r0 = philox4x32_10_lanes::<LANES>(lo, local, c.stream, 2 * hi, key);
+        let r1 = philox4x32_10_lanes::<LANES>(lo, local, c.stream, 2 * hi + 1, key);
+        for (i, x) in block.iter_mut().enumerate() {
+            let sum: u32 = (0..4).map(|w| (r0[w][i] >> 8) + (r1[w][i] >> 8)).sum();
+            let z = (sum as f32 * (1.0 / 16_777_216.0) - 4.0) * 1.224_744_9;
+            *x = x.wrapping_add(to_fixed(c.a0 + c.a1 * z, plan.fixed_scale));
+        }
+        local = local.wrapping_add(LANES as u32);
+    }
+    for (i, x) in blocks.into_remainder().iter_mut().enumerate() {
+        let amp = current_amplitude(c, plan, tick, local.wrapping_sub(c.local_offset) + i as u32);
+        *x = x.wrapping_add(to_fixed(amp, plan.fixed_scale));
     }
 }
 
