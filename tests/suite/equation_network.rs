@@ -119,3 +119,34 @@ fn qif_network_on_the_gpu_spikes_as_on_the_cpu() {
         "spike hashes (GPU {gpu_rate} Hz, CPU {cpu_rate} Hz)"
     );
 }
+
+#[test]
+fn bench_reports_the_load_time_of_the_qif_network_with_and_without_noise() {
+    use spikegpu::app::bench::{self, BenchConfig, QIF_NETWORK, QIF_NETWORK_NOISE};
+    let bench = |model: &str| {
+        bench::run(&BenchConfig {
+            model: model.into(),
+            backend: Backend::Cpu,
+            seed: 1,
+            duration_ms: 20.0,
+            scale: 1.0,
+            generate_on_device: false,
+            threads: None,
+            profile: false,
+        })
+        .unwrap()
+    };
+    let (plain, noisy) = (bench(QIF_NETWORK), bench(QIF_NETWORK_NOISE));
+    for r in [&plain, &noisy] {
+        let load = r.equations_load_s.expect("a user-defined model's load time");
+        eprintln!("{}: equations_load_s {load:.4} s, {} spikes", r.model, r.spikes);
+        assert!(load > 0.0 && load < 0.5, "{}: load {load} s", r.model);
+        assert_eq!(r.neurons, 4000);
+    }
+    // The file's network (its own conventions), and the noise changes its spikes.
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/models/qif_network.toml");
+    let file = load(&path, Some(1)).unwrap();
+    let (_, _, hash) = run(&file, Backend::Cpu, 20.0);
+    assert_eq!(plain.spike_hash, format!("{hash:016x}"));
+    assert_ne!(plain.spike_hash, noisy.spike_hash);
+}
