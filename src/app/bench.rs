@@ -201,10 +201,56 @@ pub fn population_table(reports: &[BenchReport]) -> String {
 /// compare a user-defined model's speed with the built-in LIF's (`bench cuba cuba-equations`).
 pub const CUBA_EQUATIONS: &str = "cuba-equations";
 
+/// A bench model by name only: the 4,000-neuron QIF network of
+/// `examples/models/qif_network.toml` (a neuron model declared as equations in the file), to
+/// report the load time of a user-defined model with its network (`equations_load_s`).
+pub const QIF_NETWORK: &str = "qif-network";
+
+/// [`QIF_NETWORK`] with white noise in the membrane equation (`+ sigma * sqrt(2 / tau) * xi`,
+/// sigma 2 mV): the load then includes the Philox draws of the generated code.
+pub const QIF_NETWORK_NOISE: &str = "qif-network-noise";
+
+/// The QIF network's model file, built into the binary so that `bench` needs no files.
+const QIF_NETWORK_FILE: &str = include_str!("../../examples/models/qif_network.toml");
+
+/// The membrane equation of [`QIF_NETWORK_FILE`] and its noisy form for [`QIF_NETWORK_NOISE`].
+const QIF_MEMBRANE: (&str, &str) = (
+    "/ tau : mV (unless refractory)",
+    "/ tau + sigma * sqrt(2 / tau) * xi : mV (unless refractory)",
+);
+
+/// The QIF network (with noise if `noise`), as its file builds it with `seed`.
+fn qif_network(seed: u64, scale: f64, noise: bool) -> Result<Network> {
+    if scale != 1.0 {
+        return Err(invalid(
+            "scale",
+            scale,
+            "must be 1 for the qif-network models (the network of examples/models/qif_network.toml)",
+        ));
+    }
+    let mut text = QIF_NETWORK_FILE.to_string();
+    if noise {
+        let (plain, noisy) = QIF_MEMBRANE;
+        assert!(
+            text.contains(plain),
+            "qif_network.toml's membrane equation ends with {plain:?}"
+        );
+        text = text.replacen(plain, noisy, 1).replacen(
+            "params = { tau = \"10 ms\",",
+            "params = { sigma = \"2 mV\", tau = \"10 ms\",",
+            1,
+        );
+    }
+    Ok(crate::app::modelfile::parse(&text, "examples/models/qif_network.toml", Some(seed))?.network)
+}
+
 /// Builds the network of `model`.
 pub fn build_model(model: &str, seed: u64, scale: f64) -> Result<crate::model::Network> {
-    if model != CUBA_EQUATIONS {
-        return networks::by_name(model, seed, scale);
+    match model {
+        QIF_NETWORK => return qif_network(seed, scale, false),
+        QIF_NETWORK_NOISE => return qif_network(seed, scale, true),
+        CUBA_EQUATIONS => {}
+        _ => return networks::by_name(model, seed, scale),
     }
     let mut net = networks::cuba(seed, scale)?;
     let lif = (crate::neurons::equation::SPEC.defaults)();

@@ -8,6 +8,7 @@ mod conventions;
 mod currents;
 mod digits;
 mod encoders;
+mod equation_network;
 mod equation_peers;
 mod equations;
 mod equations_engine;
