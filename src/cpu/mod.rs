@@ -85,7 +85,7 @@ pub struct CpuBackend {
     tick: u64,
     /// Per population: no threshold adaptation and every `u` 0, so `u` stays 0 for good.
     fixed_threshold: Vec<bool>,
-    /// Per population: every neuron has the same per-neuron parameters and no bias.
+    /// Per population: every neuron has the same per-neuron parameters.
     uniform_params: Vec<bool>,
     /// Whether the tick loop runs the AVX2 build of the stages.
     avx2: bool,
@@ -323,7 +323,7 @@ impl CpuBackend {
                 .iter()
                 .map(|p| {
                     let q = &plan.neuron_params[p.gpu.start as usize..(p.gpu.start + p.gpu.size) as usize];
-                    q.iter().all(|x| x == &q[0]) && q[0][1] == 0.0
+                    q.iter().all(|x| x == &q[0])
                 })
                 .collect(),
             plan: own_plan,

@@ -21,7 +21,10 @@ impl Worker<'_> {
         let has_currents = !plan.currents.is_empty();
         let mut faulty = false;
         for (pi, pop) in plan.populations.iter().enumerate() {
-            let p = &pop.gpu;
+            // A local copy: the compiler cannot tell that the plan's constants are not among
+            // the state stores, and would reload them per neuron instead of vectorising.
+            let gpu = pop.gpu;
+            let p = &gpu;
             let global = owned(&own, p.start, p.size);
             if global.is_empty() {
                 continue;
@@ -40,6 +43,7 @@ impl Worker<'_> {
                 state: part.state.slices(local.clone()),
                 params: &plan.neuron_params[global.start as usize..global.end as usize],
                 spiked: &mut part.spiked[local],
+                uniform: uniform_params,
                 scale,
                 has_currents,
                 nonfinite: false,
@@ -47,7 +51,12 @@ impl Worker<'_> {
             // Per-neuron parameters: Izhikevich (a, b, c, d); spike sources (offset, count); the
             // other models (threshold, bias current, -, -).
             match p.model {
-                model_id::LIF if lif::exponential_synapses(p) && fixed_threshold && uniform_params => {
+                model_id::LIF
+                    if lif::exponential_synapses(p)
+                        && fixed_threshold
+                        && uniform_params
+                        && plan.neuron_params[p.start as usize][1] == 0.0 =>
+                {
                     // The CUBA case: one threshold for all, no bias (adding 0 changes no value).
                     let threshold = plan.neuron_params[p.start as usize][0];
                     inputs
@@ -157,6 +166,8 @@ pub(super) struct PopInputs<'a> {
     pub(super) state: StateSlices<'a>,
     params: &'a [[f32; 4]],
     pub(super) spiked: &'a mut [u8],
+    /// Whether every neuron has the same per-neuron parameters (read once, not per neuron).
+    uniform: bool,
     pub(super) scale: f32,
     pub(super) has_currents: bool,
     /// Set when an updated state holds a NaN or an infinity (the watchdog).
@@ -171,7 +182,14 @@ impl PopInputs<'_> {
         let params = self.params;
         let n = self.state.len();
         let params = &params[..n];
-        self.run_with(|k| params[k], update);
+        if self.uniform && n > 0 {
+            // One value for all: the loop then vectorises (strided reads of the plan's table,
+            // which may alias the stores as far as the compiler knows, keep it scalar).
+            let q = params[0];
+            self.run_with(|_| q, update);
+        } else {
+            self.run_with(|k| params[k], update);
+        }
     }
 
     /// [`PopInputs::run`] for populations whose per-neuron parameters are all the same, without
@@ -188,29 +206,110 @@ impl PopInputs<'_> {
         update: impl Fn(&mut NeuronState, [f32; 4], f32, f32, f32) -> bool,
     ) {
         let n = self.state.len();
-        let (scale, has_currents) = (self.scale, self.has_currents);
-        let ring_e = &mut self.ring_e[..n];
-        let ring_i = &mut self.ring_i[..n];
-        let current_in = &mut self.current_in[..n];
-        let spiked = &mut self.spiked[..n];
-        let mut state = self.state.trimmed();
-        let mut nonfinite = false;
-        for k in 0..n {
-            let in_e = std::mem::take(&mut ring_e[k]) as f32 * scale;
-            let in_i = std::mem::take(&mut ring_i[k]) as f32 * scale;
-            // Without current sources the accumulator is always 0 (the same value, read for free).
-            let in_c = if has_currents {
-                std::mem::take(&mut current_in[k]) as f32 * scale
-            } else {
-                0.0
-            };
-            let mut s = state.get(k);
-            spiked[k] = u8::from(update(&mut s, params(k), in_e, in_i, in_c));
-            nonfinite |= crate::sim::watchdog::state_nonfinite(&s);
-            state.set(k, s);
-        }
-        self.nonfinite |= nonfinite;
+        let inputs = [
+            &mut self.ring_e[..n],
+            &mut self.ring_i[..n],
+            &mut self.current_in[..n],
+        ];
+        let ([v, u, w1, w2, syn_e, syn_i], [refractory, aux]) = self.state.split();
+        let [ring_e, ring_i, current_in] = inputs;
+        let flags = LoopFlags {
+            scale: self.scale,
+            has_currents: self.has_currents,
+        };
+        self.nonfinite |= update_neurons(
+            ring_e,
+            ring_i,
+            current_in,
+            &mut self.spiked[..n],
+            v,
+            u,
+            w1,
+            w2,
+            syn_e,
+            syn_i,
+            refractory,
+            aux,
+            flags,
+            params,
+            update,
+        );
     }
+}
+
+/// What [`update_neurons`] needs besides the slices.
+#[derive(Clone, Copy)]
+struct LoopFlags {
+    scale: f32,
+    has_currents: bool,
+}
+
+/// The loop of [`PopInputs::run_with`]: takes each neuron's fixed-point inputs (clearing
+/// them), applies `update`, flags the spikes; returns whether a state became non-finite.
+/// Every slice is an argument of its own: the compiler then knows that they do not overlap
+/// and vectorises the loop (behind a struct it would need more run-time overlap checks than
+/// it allows, and stays scalar, several times slower).
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn update_neurons(
+    ring_e: &mut [i32],
+    ring_i: &mut [i32],
+    current_in: &mut [i32],
+    spiked: &mut [u8],
+    v: &mut [f32],
+    u: &mut [f32],
+    w1: &mut [f32],
+    w2: &mut [f32],
+    syn_e: &mut [f32],
+    syn_i: &mut [f32],
+    refractory: &mut [u32],
+    aux: &mut [u32],
+    flags: LoopFlags,
+    params: impl Fn(usize) -> [f32; 4],
+    update: impl Fn(&mut NeuronState, [f32; 4], f32, f32, f32) -> bool,
+) -> bool {
+    let n = v.len();
+    let (ring_e, ring_i, current_in, spiked) = (
+        &mut ring_e[..n],
+        &mut ring_i[..n],
+        &mut current_in[..n],
+        &mut spiked[..n],
+    );
+    let (u, w1, w2, syn_e, syn_i) = (
+        &mut u[..n],
+        &mut w1[..n],
+        &mut w2[..n],
+        &mut syn_e[..n],
+        &mut syn_i[..n],
+    );
+    let (refractory, aux) = (&mut refractory[..n], &mut aux[..n]);
+    let LoopFlags { scale, has_currents } = flags;
+    let mut nonfinite = false;
+    for k in 0..n {
+        let in_e = std::mem::take(&mut ring_e[k]) as f32 * scale;
+        let in_i = std::mem::take(&mut ring_i[k]) as f32 * scale;
+        // Without current sources the accumulator is always 0 (the same value, read for free).
+        let in_c = if has_currents {
+            std::mem::take(&mut current_in[k]) as f32 * scale
+        } else {
+            0.0
+        };
+        let mut s = NeuronState {
+            v: v[k],
+            u: u[k],
+            w1: w1[k],
+            w2: w2[k],
+            syn_e: syn_e[k],
+            syn_i: syn_i[k],
+            refractory: refractory[k],
+            aux: aux[k],
+        };
+        spiked[k] = u8::from(update(&mut s, params(k), in_e, in_i, in_c));
+        nonfinite |= crate::sim::watchdog::state_nonfinite(&s);
+        (v[k], u[k], w1[k], w2[k]) = (s.v, s.u, s.w1, s.w2);
+        (syn_e[k], syn_i[k], refractory[k], aux[k]) = (s.syn_e, s.syn_i, s.refractory, s.aux);
+    }
+    nonfinite
 }
 
 /// Whether a LIF population's threshold raise `u` stays 0 for good: no adaptation and every

@@ -3,7 +3,7 @@
 //! `shaders/stages/prepare_propagate.wgsl` and `propagate*.wgsl`).
 
 use super::short_term::ShortTermState;
-use super::synapses::{CompactStore, TargetIndex, WideStore};
+use super::synapses::{CompactStore, MIXED_DELAYS, TargetIndex, WideStore};
 use super::*;
 use crate::plan::layout::ProceduralGpu;
 
@@ -130,6 +130,15 @@ fn deliver_compact<T: TargetIndex>(
         for p in &store.projections[first as usize..(first + count) as usize] {
             let row = store.row(p, g - p.pre_start);
             events += row.len() as u64;
+            if p.delay != MIXED_DELAYS {
+                // One slot for the whole row: no delay to decode, no slot to find per synapse.
+                let slot = &mut ring[p.ring_base + at.ahead(p.delay)..];
+                for (&word, &target) in store.words[row.clone()].iter().zip(&store.targets[row]) {
+                    let x = &mut slot[target.index()];
+                    *x = x.wrapping_add(word as i32 >> store.delay_bits);
+                }
+                continue;
+            }
             for (&word, &target) in store.words[row.clone()].iter().zip(&store.targets[row]) {
                 let idx = p.ring_base + at.ahead(word & delay_mask) + target.index();
                 ring[idx] = ring[idx].wrapping_add(word as i32 >> store.delay_bits);

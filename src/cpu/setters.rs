@@ -53,7 +53,7 @@ impl CpuBackend {
         self.plan.source_ticks.clone_from(&plan.source_ticks);
         for (uniform, p) in self.uniform_params.iter_mut().zip(&plan.populations) {
             let q = &plan.neuron_params[p.gpu.start as usize..(p.gpu.start + p.gpu.size) as usize];
-            *uniform = q.iter().all(|x| x == &q[0]) && q[0][1] == 0.0;
+            *uniform = q.iter().all(|x| x == &q[0]);
         }
     }
 

@@ -107,6 +107,9 @@ impl StateRef<'_> {
     }
 }
 
+/// The views of [`StateSlices::split`]: the float variables, then the integer ones.
+pub(super) type FieldSlices<'a> = ([&'a mut [f32]; 6], [&'a mut [u32]; 2]);
+
 /// Equal-length mutable views of every variable of a range of neurons.
 pub(super) struct StateSlices<'a> {
     v: &'a mut [f32],
@@ -155,20 +158,22 @@ impl StateSlices<'_> {
         self.aux[k] = s.aux;
     }
 
-    /// The views cut to their common length, so that indexing below it needs no checks.
+    /// The views of the float variables (`v, u, w1, w2, syn_e, syn_i`) and of the integer
+    /// ones (`refractory, aux`), cut to their common length.
     #[inline(always)]
-    pub(super) fn trimmed(&mut self) -> StateSlices<'_> {
+    pub(super) fn split(&mut self) -> FieldSlices<'_> {
         let n = self.len();
-        StateSlices {
-            v: &mut self.v[..n],
-            u: &mut self.u[..n],
-            w1: &mut self.w1[..n],
-            w2: &mut self.w2[..n],
-            syn_e: &mut self.syn_e[..n],
-            syn_i: &mut self.syn_i[..n],
-            refractory: &mut self.refractory[..n],
-            aux: &mut self.aux[..n],
-        }
+        (
+            [
+                &mut self.v[..n],
+                &mut self.u[..n],
+                &mut self.w1[..n],
+                &mut self.w2[..n],
+                &mut self.syn_e[..n],
+                &mut self.syn_i[..n],
+            ],
+            [&mut self.refractory[..n], &mut self.aux[..n]],
+        )
     }
 }
 

@@ -67,7 +67,14 @@ pub(super) struct StoreProjection {
     /// Ring index of target 0 at slot 0 in the owning thread's ring: `port * D * n_own +
     /// (first owned target - first owned neuron)`.
     pub ring_base: usize,
+    /// The delay of every stored synapse of the projection, where they all have the same
+    /// ([`MIXED_DELAYS`] otherwise): the standard models' case, delivered without decoding
+    /// each word's delay.
+    pub delay: u32,
 }
+
+/// [`StoreProjection::delay`] of a projection whose synapses have different delays.
+pub(super) const MIXED_DELAYS: u32 = u32::MAX;
 
 /// The compact format, projection by projection (see the module docs).
 pub(super) struct CompactStore<T> {
@@ -226,8 +233,10 @@ impl<T: TargetIndex> CompactStore<T> {
                 pre_start: plan.populations[p.pre].gpu.start,
                 row_base: store.row_ptr.len() as u32,
                 ring_base: p.port as usize * slots * n_own + (targets.start - own.start) as usize,
+                delay: MIXED_DELAYS,
             });
-            store.row_ptr.push(store.words.len() as u32);
+            let first = store.words.len();
+            store.row_ptr.push(first as u32);
             for r in 0..plan.populations[p.pre].gpu.size as usize {
                 for s in segment(plan, k, r) {
                     let syn = plan.synapses[s];
@@ -238,6 +247,11 @@ impl<T: TargetIndex> CompactStore<T> {
                     }
                 }
                 store.row_ptr.push(store.words.len() as u32);
+            }
+            let delay_mask = (1u32 << delay_bits) - 1;
+            let mut delays = store.words[first..].iter().map(|w| w & delay_mask);
+            if let Some(d) = delays.next().filter(|&d| delays.all(|x| x == d)) {
+                store.projections.last_mut().expect("pushed").delay = d;
             }
         }
         store
