@@ -29,7 +29,12 @@ struct SimParams {
     n_procedural: u32,
     input_seed_lo: u32,
     input_seed_hi: u32,
+    // Target k of an input draws with counter input_first + k input_stride (its index in the
+    // whole population on a rank of a distributed run).
+    input_first: u32,
+    input_stride: u32,
     _pad2: u32,
+    _pad3: u32,
 }
 
 // Ticks are 64-bit (tick, tick_hi); ring_slot, hist_slot and modulation_phase are the tick

@@ -67,7 +67,8 @@ fn current_input(@builtin(global_invocation_id) gid: vec3<u32>) {
     } else {
         let key = vec2<u32>(params.input_seed_lo, params.input_seed_hi);
         let hi = 2u * control.tick_hi;
-        let n = c.local_offset + local;
+        // The target's index among the input's (in the whole population on a rank).
+        let n = c.local_offset + params.input_first + local * params.input_stride;
         let r0 = philox4x32_10(vec4<u32>(control.tick, n, c.stream, hi), key) >> vec4<u32>(8u);
         let r1 = philox4x32_10(vec4<u32>(control.tick, n, c.stream, hi + 1u), key) >> vec4<u32>(8u);
         let sum = (r0.x + r0.y + r0.z + r0.w) + (r1.x + r1.y + r1.z + r1.w);

@@ -2,7 +2,8 @@
 // count for this tick is an integer comparison of one Philox word against the input's CDF
 // table of the rate segment the tick falls in, so the CPU twin (cpu::poisson_count) draws
 // exactly the same counts. The Philox counter is (tick low word, target, stream, tick high
-// word).
+// word), the target numbered in the whole population on a rank (params.input_first,
+// input_stride).
 
 @group(0) @binding(0) var<uniform> params: SimParams;
 @group(0) @binding(1) var<storage, read_write> control: Control;
@@ -30,7 +31,8 @@ fn poisson_input(@builtin(global_invocation_id) gid: vec3<u32>) {
         g++;
     }
     let seg = poisson_segments[g];
-    let counter = vec4<u32>(control.tick, local, input.stream, control.tick_hi);
+    let drawn = params.input_first + local * params.input_stride;
+    let counter = vec4<u32>(control.tick, drawn, input.stream, control.tick_hi);
     let r = philox4x32_10(counter, vec2<u32>(params.input_seed_lo, params.input_seed_hi)).x;
     var k = 0u;
     while (k < seg.cdf_len && r >= poisson_cdf[seg.cdf_offset + k]) {

@@ -17,10 +17,18 @@
 //!
 //! How the interval meets the rest:
 //! - **GPU batches**: an exchange needs the spikes on the host, so a batch of ticks
-//!   submitted at once can never span a boundary: a GPU rank would run at most `interval`
-//!   ticks per submission (15 for Brunel's 1.5 ms at dt 0.1 ms), and a one-tick smallest
-//!   delay means one submission, one read-back and two collectives per tick. (Ranks run the
-//!   CPU backend for now.)
+//!   submitted at once never spans a boundary: the rank engine asks its inner engine for at
+//!   most `interval` ticks at a time, which a GPU rank runs as one submission (15 ticks for
+//!   Brunel's 1.5 ms at dt 0.1 ms) whose spikes are read back at the boundary; the exchanged
+//!   spikes then go up as one list and the `deliver` stage (`src/gpu/deliver.rs`) adds them
+//!   into the ring, a second submission queued ahead of the next interval's ticks. A
+//!   one-tick smallest delay means two submissions, one read-back and two collectives per
+//!   tick. A GPU rank stores its synapses wide (rows by global neuron) and draws its inputs'
+//!   random numbers by index in the whole population (`SimParams::input_first`); it opens
+//!   adapter `local rank mod count` of the best kind (`SPIKEGPU_ADAPTER_INDEX` overrides,
+//!   `SPIKEGPU_ADAPTER` filters by name), and `--backend auto` decides on each rank as one
+//!   process does. Plasticity, user-defined neuron models and `generate_on_device` run on
+//!   CPU ranks only.
 //! - **STDP**: a post-synaptic walk needs the pre-synaptic spikes of remote neurons, which a
 //!   rank has only after the exchange; the spike history must then be kept by global
 //!   neuron and its traces recomputed for the exchanged ticks, and the plasticity lag (the

@@ -22,7 +22,7 @@ pub fn rank_simulator(
     comm: Comm,
 ) -> Result<Simulator> {
     let t0 = Instant::now();
-    comm.agree(check_options(backend, &options))?;
+    comm.agree(check_options(net, backend, &options))?;
     let mut plan = comm.agree(Plan::for_rank(net, comm.rank(), comm.size()))?;
     let mine = plan.rank_facts();
     let words = [
@@ -56,8 +56,16 @@ pub fn rank_simulator(
     let view = plan.global_view().expect("a rank's plan");
     // Ranks usually share a machine's cores: one thread each unless asked for more.
     options.threads.get_or_insert(1);
-    // `auto` means the CPU on a rank: GPU ranks are not built yet.
-    let inner = comm.agree(crate::sim::engine::open(&mut plan, Backend::Cpu, options))?;
+    // `auto` decides as one process does, on each rank: a hardware adapter if one opens, the
+    // CPU backend otherwise (and for plastic networks, which GPU ranks do not run). Ranks
+    // on different backends give the same spikes.
+    let plastic = net.projections.iter().any(|p| p.plasticity.is_some());
+    let backend = if plastic && backend == Backend::Auto {
+        Backend::Cpu
+    } else {
+        backend
+    };
+    let inner = comm.agree(crate::sim::engine::open(&mut plan, backend, options))?;
     let engine = RankEngine::new(inner, &plan, comm, facts.min_delay, facts.synapses)?;
     drop(plan);
     Ok(Simulator::from_engine(
@@ -70,7 +78,7 @@ pub fn rank_simulator(
 }
 
 /// Refuses the options a rank cannot run.
-fn check_options(backend: Backend, options: &SimOptions) -> Result<()> {
+fn check_options(net: &Network, backend: Backend, options: &SimOptions) -> Result<()> {
     if options.generate_on_device {
         return Err(invalid(
             "generate_on_device",
@@ -78,11 +86,12 @@ fn check_options(backend: Backend, options: &SimOptions) -> Result<()> {
             "a distributed run generates each rank's synapses on the host",
         ));
     }
-    if backend == Backend::Gpu {
+    let plastic = net.projections.iter().position(|p| p.plasticity.is_some());
+    if let (Backend::Gpu, Some(i)) = (backend, plastic) {
         return Err(invalid(
-            "backend",
-            "gpu",
-            "a distributed run runs its ranks on the CPU backend for now (--backend cpu or auto)",
+            format!("projection {i}.plasticity"),
+            "on a GPU rank",
+            "plastic networks run distributed on CPU ranks only (--backend cpu)",
         ));
     }
     Ok(())

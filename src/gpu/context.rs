@@ -9,6 +9,41 @@ use crate::plan::sizes::DeviceLimits;
 /// wgpu's own `WGPU_ADAPTER_NAME` is honoured too, and `WGPU_BACKEND` limits the backends.
 pub const ADAPTER_ENV: &str = "SPIKEGPU_ADAPTER";
 
+/// Environment variable that picks one of several adapters of the best kind (0-based, in
+/// wgpu's order), for machines with identical GPUs. Without it, a rank of a distributed run
+/// opens adapter `local rank mod count` ([`LOCAL_RANK_VARS`]), so the ranks on one machine
+/// spread over its GPUs, and a single process the first.
+pub const ADAPTER_INDEX_ENV: &str = "SPIKEGPU_ADAPTER_INDEX";
+
+/// Variables in which MPI launchers give a process its rank on its machine (Open MPI, MPICH).
+pub const LOCAL_RANK_VARS: [&str; 2] = ["OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID"];
+
+/// Which of the adapters of the best kind to open.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum AdapterPick {
+    /// This one ([`ADAPTER_INDEX_ENV`]); an error if there are fewer.
+    Exact(usize),
+    /// This one modulo their count (the local rank; 0 in a single process).
+    Spread(usize),
+}
+
+/// The pick the environment asks for.
+fn adapter_pick() -> Result<AdapterPick> {
+    if let Ok(text) = std::env::var(ADAPTER_INDEX_ENV) {
+        return text.trim().parse().map(AdapterPick::Exact).map_err(|_| {
+            crate::error::invalid(
+                ADAPTER_INDEX_ENV,
+                &text,
+                "a whole number >= 0 (an adapter's index)",
+            )
+        });
+    }
+    let local = LOCAL_RANK_VARS
+        .iter()
+        .find_map(|v| std::env::var(v).ok()?.trim().parse().ok());
+    Ok(AdapterPick::Spread(local.unwrap_or(0)))
+}
+
 /// What a user needs to know about an adapter.
 #[derive(Clone, Debug)]
 pub struct AdapterSummary {
@@ -104,7 +139,8 @@ fn rank(adapter: &wgpu::Adapter) -> (u8, u8) {
 
 impl GpuContext {
     /// Opens the best adapter: a name filter from `SPIKEGPU_ADAPTER` or `WGPU_ADAPTER_NAME`
-    /// if set, then discrete before integrated before software, native APIs before GL.
+    /// if set, then discrete before integrated before software, native APIs before GL; of
+    /// several of the best kind, the one [`ADAPTER_INDEX_ENV`] or the local rank picks.
     /// Software adapters (lavapipe) are accepted.
     pub fn new() -> Result<Self> {
         // Native APIs first; GL (through EGL, which also prints noise on headless machines)
@@ -137,7 +173,21 @@ impl GpuContext {
             })
             .collect();
         candidates.sort_by_key(rank);
-        let Some(adapter) = candidates.into_iter().next() else {
+        // Several of the best kind (identical GPUs): the one the pick names.
+        let best = candidates.first().map(rank);
+        candidates.retain(|a| Some(rank(a)) == best);
+        let count = candidates.len();
+        let index = match adapter_pick()? {
+            AdapterPick::Exact(i) if i >= count && count > 0 => {
+                return Err(Error::NoAdapter(format!(
+                    "{ADAPTER_INDEX_ENV}={i}, but {count} adapter(s) of the best kind are available (indices 0 to {})",
+                    count - 1
+                )));
+            }
+            AdapterPick::Exact(i) => i,
+            AdapterPick::Spread(local) => local % count.max(1),
+        };
+        let Some(adapter) = candidates.into_iter().nth(index) else {
             return Err(Error::NoAdapter(match filter {
                 Some(f) => format!(
                     "no compute-capable adapter matches {ADAPTER_ENV}='{f}' (found: {})",

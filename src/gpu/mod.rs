@@ -7,13 +7,15 @@
 //! workgroup size and dispatch rule, declared once), `resources` (the buffer table, sized by
 //! [`crate::plan::sizes`]), `pipelines` (layouts, pipelines and bind groups from the
 //! declarations), `encoding` (a batch's dispatches in the order of the tick schedule),
-//! `streaming` (the submit/drain loop and record-ring growth), `profile` (per-stage timing
+//! `streaming` (the submit/drain loop and record-ring growth), `deliver` (a rank's exchanged
+//! spikes into the ring), `profile` (per-stage timing
 //! with timestamp queries), `readback` (copies to the host
 //! and the pulls), `setup` (opening a backend on a plan), `generation` (connectivity made on
 //! the device), `checks` (test-only stages), `context` (adapter and device) and [`shaders`] (WGSL sources).
 
 mod checks;
 mod context;
+mod deliver;
 mod encoding;
 pub mod equation_pipeline;
 mod generation;
@@ -29,7 +31,9 @@ pub mod stages;
 mod state;
 mod streaming;
 
-pub use context::{ADAPTER_ENV, AdapterSummary, GpuContext, list_adapters};
+pub use context::{
+    ADAPTER_ENV, ADAPTER_INDEX_ENV, AdapterSummary, GpuContext, LOCAL_RANK_VARS, list_adapters,
+};
 pub use options::{GpuOptions, SynapseFormat};
 pub use profile::{StageProfile, StageTiming, TimestampSupport};
 pub use readback::PendingRead;
@@ -92,6 +96,8 @@ pub struct GpuBackend {
     fault: Option<crate::sim::NonFiniteFault>,
     /// Whether a fault stops the run (`control.fault_stops`).
     fault_stops: bool,
+    /// The `deliver` stage, on a rank of a distributed run only.
+    delivery: Option<deliver::Delivery>,
 }
 
 /// Where the backend's setup time went (seconds).
@@ -119,9 +125,13 @@ impl GpuBackend {
         &self.ctx.summary
     }
 
-    /// Counters as of the last drained batch.
+    /// Counters as of the last drained batch (a rank's delivered events included).
     pub fn counters(&self) -> GpuCounters {
-        self.counters
+        let delivered = self.delivery.as_ref().map_or(0, |d| d.events);
+        GpuCounters {
+            events: self.counters.events + delivered,
+            ..self.counters
+        }
     }
 
     /// Current capacity of the record ring (entries).

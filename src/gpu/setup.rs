@@ -27,6 +27,17 @@ enum SynapseStorage {
 
 impl SynapseStorage {
     fn choose(plan: &Plan, format: SynapseFormat) -> Result<Self> {
+        if plan.partition.is_some() {
+            // `deliver` walks wide rows by global neuron.
+            return match format {
+                SynapseFormat::Compact => Err(invalid(
+                    "synapse_format",
+                    "Compact",
+                    "a GPU rank of a distributed run keeps its synapses in the wide format",
+                )),
+                _ => Ok(Self::Wide),
+            };
+        }
         if !plan.device_projections.is_empty() {
             return Ok(Self::Generated(CompactShape::of_plan(plan)));
         }
@@ -106,7 +117,10 @@ fn sim_params(plan: &Plan, sizes: &DeviceSizes, fixed_scale: f32) -> SimParams {
         modulation_interval: plan.modulation_interval,
         n_synapses: plan.synapses.len() as u32,
         n_procedural: plan.procedural.len() as u32,
+        input_first: plan.partition.as_ref().map_or(0, |p| p.rank),
+        input_stride: plan.partition.as_ref().map_or(1, |p| p.ranks),
         _pad2: 0,
+        _pad3: 0,
     }
 }
 
@@ -148,6 +162,11 @@ impl GpuBackend {
     pub fn with_context(ctx: GpuContext, plan: &Plan, options: GpuOptions) -> Result<Self> {
         let t_setup = Instant::now();
         options.validate(!plan.device_projections.is_empty())?;
+        // A rank's `deliver` stage; what a GPU rank cannot run is refused here.
+        let delivery = match plan.partition {
+            Some(_) => Some(super::deliver::Delivery::new(&ctx, plan)?),
+            None => None,
+        };
         let storage = SynapseStorage::choose(plan, options.synapse_format)?;
         let request = SizeRequest {
             record_capacity: options.record_capacity,
@@ -192,6 +211,7 @@ impl GpuBackend {
             },
             fault: None,
             fault_stops: true,
+            delivery,
         };
         if let (Some(g), Some(c)) = (&generation, &compact) {
             backend.generate_connectivity(plan, g, c)?;

@@ -85,6 +85,7 @@ pub const STAGES: &[Stage] = &[
     stage!("stages" / "stdp_post", ["common", "tick", "stdp_common"]),
     stage!("stages" / "modulated_update", ["common"]),
     stage!("stages" / "tick_end", ["common", "tick"]),
+    stage!("stages" / "deliver", ["common"]),
     stage!("checks" / "rng_check", ["mulhi", "philox"]),
     stage!("checks" / "position_check", ["chunk_position"]),
 ];

@@ -113,6 +113,9 @@ pub enum DispatchRule {
     GenerationRows,
     /// One thread per case of a test-only check.
     Cases,
+    /// One workgroup per exchanged spike of a distributed run (at most the device's
+    /// workgroups per dimension; the workgroups stride the list), sized on the host.
+    ExchangedSpikes,
 }
 
 /// A stage: its name (the WGSL file stem, the entry point, the label suffix and, for a tick
@@ -408,6 +411,23 @@ const TICK_END: StageDecl = StageDecl {
     dispatch: DispatchRule::Once,
 };
 
+/// A rank of a distributed run: every rank's exchanged spikes into the input ring, outside
+/// the tick (`shaders/stages/deliver.wgsl`, [`crate::gpu`]'s `deliver`).
+pub const DELIVER: StageDecl = StageDecl {
+    name: "deliver",
+    bindings: &[
+        uniform(0, Params),
+        read(1, Deliveries),
+        read(2, RowPtr),
+        read(3, Synapses),
+        read(4, Weights),
+        write(5, Ring),
+    ],
+    chunks: None,
+    workgroup_size: 64,
+    dispatch: DispatchRule::ExchangedSpikes,
+};
+
 /// Connectivity generation, pass 1: row counts.
 pub const GENERATE_COUNTS: StageDecl = StageDecl {
     name: "generate_counts",
@@ -457,7 +477,8 @@ pub const POSITION_CHECK: StageDecl = StageDecl {
     dispatch: DispatchRule::Cases,
 };
 
-/// Every stage: the batch's, the tick's (both forms of `propagate`), generation and checks.
+/// Every stage: the batch's, the tick's (every form of `propagate`), a rank's `deliver`,
+/// generation and checks.
 pub const DECLARATIONS: &[StageDecl] = &[
     BATCH_BEGIN,
     POISSON_INPUT,
@@ -473,6 +494,7 @@ pub const DECLARATIONS: &[StageDecl] = &[
     STDP_POST,
     MODULATED_UPDATE,
     TICK_END,
+    DELIVER,
     GENERATE_COUNTS,
     GENERATE_SYNAPSES,
     RNG_CHECK,

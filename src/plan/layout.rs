@@ -54,8 +54,16 @@ pub struct SimParams {
     pub input_seed_lo: u32,
     /// Philox key of the inputs, high word.
     pub input_seed_hi: u32,
+    /// Target `k` of an input (Poisson, noise current) draws with counter `input_first + k
+    /// input_stride`: its index in the whole population on a rank of a distributed run
+    /// ([`crate::plan::rank::Partition::input_counter`]); 0 and 1 in one process.
+    pub input_first: u32,
+    /// See `input_first`.
+    pub input_stride: u32,
     /// Padding.
     pub _pad2: u32,
+    /// Padding.
+    pub _pad3: u32,
 }
 
 /// Run constants of the connectivity generation passes (`generate_*.wgsl`).

@@ -21,7 +21,7 @@ use crate::plan::layout::NeuronState;
 /// A checkpoint is [`Engine::export_state`]'s [`EngineState`], in one layout for every
 /// engine, so that either backend resumes the other's ([`Engine::import_state`]). A rank of a distributed run is an `Engine` wrapping another,
 /// whose `run_ticks` runs to each communication boundary, exchanges the spikes it was handed
-/// and delivers the remote ones through the inner engine's propagate stage. The CPU backend
+/// and delivers every rank's through the inner engine's [`Engine::deliver_spikes`]. The CPU backend
 /// runs on [`SimOptions::threads`] threads behind the same methods.
 pub trait Engine: Send {
     /// `"cpu"` or `"gpu"`.
@@ -160,7 +160,7 @@ pub trait Engine: Send {
         Err(crate::error::invalid(
             "deliver_spikes",
             self.backend_name(),
-            "only the CPU engine of a rank of a distributed run takes exchanged spikes",
+            "only the engine of a rank of a distributed run takes exchanged spikes",
         ))
     }
 

@@ -22,6 +22,10 @@ impl Engine for GpuBackend {
         GpuBackend::run_ticks(self, ticks, out)
     }
 
+    fn deliver_spikes(&mut self, spikes: &[Spike]) -> Result<()> {
+        GpuBackend::deliver_spikes(self, spikes)
+    }
+
     fn profile_ticks(
         &mut self,
         ticks: u32,

@@ -93,7 +93,8 @@ fn rust_and_wgsl_structs_have_identical_layouts() {
         n_neurons, n_pops, ring_slots, n_poisson, poisson_threads, seed_lo, seed_hi,
         record_capacity, fixed_scale, fixed_inv_scale, row_threads, max_groups_x, n_current,
         current_threads, n_plastic, hist_len, stdp_lag, trace_threads,
-        modulation_interval, n_synapses, n_procedural, input_seed_lo, input_seed_hi, _pad2
+        modulation_interval, n_synapses, n_procedural, input_seed_lo, input_seed_hi,
+        input_first, input_stride, _pad2, _pad3
     ]);
     check_layout!(Control, "Control", [
         tick, tick_hi, end_tick, end_tick_hi, halted, spike_count, record_head, tick_events,

@@ -85,6 +85,8 @@ pub enum DeviceBuffer {
     GenCounts,
     /// In-degrees counted while generating.
     GenIndegree,
+    /// A rank's exchanged spikes to deliver (`deliver`): count, then (tick slot, neuron).
+    Deliveries,
     /// Input of a test-only check stage.
     Cases,
     /// Output of a test-only check stage.
@@ -133,6 +135,7 @@ impl DeviceBuffer {
             GenProjections => "gen_projections",
             GenCounts => "gen_counts",
             GenIndegree => "gen_indegree",
+            Deliveries => "deliveries",
             Cases => "cases",
             Results => "results",
         }
