@@ -42,6 +42,7 @@ pub use model::plasticity::{
     ModulatorChannel, Neuromodulator, Pairing, RewardModulation, StdpParams, WeightDependence,
 };
 pub use model::short_term::TsodyksMarkram;
+pub use model::stochastic::ReleaseProbability;
 pub use model::{
     Connection, Connectivity, Conventions, CurrentSource, DelayDist, InitialValue, Network, NetworkBuilder,
     NeuronParam, NeuronSelection, PerNeuron, PopulationId, ProjectionId, Receptor, Seeds, SpikeRecording,

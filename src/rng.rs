@@ -104,6 +104,9 @@ pub mod stream {
     pub const CONNECT_COLUMN: u32 = 0x1800_0000;
     /// Procedural projection `p`, regenerated on every spike: `PROCEDURAL + p` (also in WGSL).
     pub const PROCEDURAL: u32 = 0x8000_0000;
+    /// Stochastic release, one stream for every synapse (counter: tick, merged synapse
+    /// index; also in WGSL).
+    pub const RELEASE: u32 = 0xA000_0000;
 }
 
 /// A sequential reader over the Philox output for one (key, stream, row): the counter's first

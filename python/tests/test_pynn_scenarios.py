@@ -33,7 +33,6 @@ NEEDS_ENGINE = {
     "test_parameter_handling::test_set_synaptic_parameters_multiply_connected": "stdp_other",
     "test_parameter_handling::test_issue505": "stdp_other",
     "test_scenario4::test_scenario4": "stdp_other",
-    "test_synapse_types::test_simple_stochastic_synapse": "other_models",
 }
 
 #: scenario -> why it cannot apply to spikegpu at all

@@ -124,6 +124,7 @@ const TABLES: &[Table] = &[
         key("plasticity", "-", "none (static)", "the table `projection.plasticity`", "STDP"),
         key("procedural", "-", "false", "true, false", "Regenerate each row when its neuron spikes instead of storing synapses (static projections)"),
         key("short_term", "-", "none (static)", "the table `projection.short_term`", "Tsodyks-Markram short-term plasticity (not with plasticity)"),
+        key("release_probability", "-", "none (every spike transmitted)", "[0, 1], or one row per pre-synaptic neuron of one value per post-synaptic neuron", "Stochastic release: each synapse transmits each spike with this probability, drawn independently (PyNN's SimpleStochasticSynapse; not with plasticity or short_term)"),
     ]},
     Table { path: "projection.connectivity", heading: "`connectivity = { ... }`", about: "`rule` picks the rule; each rule needs the keys named with it.", keys: &[
         key("rule", "-", REQUIRED, "fixed_probability, fixed_indegree, fixed_outdegree, fixed_total, one_to_one, all_to_all, gaussian, explicit", "The connection rule"),

@@ -58,6 +58,7 @@ mod setters;
 mod short_term;
 mod state;
 mod stdp;
+mod stochastic;
 mod synapses;
 
 pub use inputs::{current_amplitude, poisson_count, quadrant_sine, sine_amplitude};

@@ -44,6 +44,17 @@ impl Worker<'_> {
             part.events += deliver_short_term(store, stp, self.plan, first, spikes, ring, &mut part.ring);
             return;
         }
+        if let (false, SynapseStore::Wide(store)) = (self.plan.release.is_empty(), &part.synapses) {
+            let at = stochastic::RingAt {
+                slots: ring.slots,
+                now: ring.now,
+                n_own: ring.n_own,
+                first: part.own.start,
+            };
+            part.events +=
+                stochastic::deliver_stochastic(store, self.plan, self.tick, spikes, at, &mut part.ring);
+            return;
+        }
         let events = match &part.synapses {
             SynapseStore::Compact16(store) => deliver_compact(store, self.plan, spikes, ring, &mut part.ring),
             SynapseStore::Compact32(store) => deliver_compact(store, self.plan, spikes, ring, &mut part.ring),

@@ -152,6 +152,7 @@ pub(super) fn compact_qualifies(plan: &Plan, weights: &[f32]) -> bool {
     let limit = 1i64 << (31 - compact::delay_bits(plan));
     plan.plastic.is_empty()
         && plan.short_term.is_empty()
+        && plan.release.is_empty()
         && weights.iter().all(|&w| {
             let fixed = i64::from(to_fixed(w, plan.fixed_scale));
             (-limit..limit).contains(&fixed)

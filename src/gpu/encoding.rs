@@ -75,6 +75,7 @@ impl TickPipelines {
             .into_iter()
             .map(|stage| {
                 let decl = stages::tick_declaration(stage, layout.is_some(), !plan.short_term.is_empty());
+                let decl = stages::with_release(decl, !plan.release.is_empty());
                 let chunks = decl.chunks.and(layout.as_ref());
                 Ok((
                     StagePipeline::new(device, decl, chunks),

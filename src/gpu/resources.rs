@@ -175,6 +175,7 @@ impl InitialData<'_> {
                     bytemuck::cast_slice(&plan.short_term.device_words()).to_vec(),
                 ));
             }
+            Release => bytemuck::cast_slice(&plan.release),
             CompactRowPtr => bytemuck::cast_slice(&self.compact?.row_ptr),
             CompactProjections => bytemuck::cast_slice(&self.compact?.projections),
             CompactOutgoing => bytemuck::cast_slice(&self.compact?.outgoing),

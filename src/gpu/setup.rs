@@ -276,15 +276,20 @@ fn equations_load_s(plan: &Plan, pipelines: &TickPipelines) -> f64 {
     crate::plan::equations::compile_seconds(&plan.equations) + build
 }
 
-/// `propagate_short_term` binds nine storage buffers, one more than the WebGPU default.
+/// `propagate_short_term` and `propagate_stochastic` bind nine storage buffers, one more
+/// than the WebGPU default.
 fn check_short_term_bindings(plan: &Plan, ctx: &GpuContext) -> Result<()> {
     let allowed = ctx.device_limits().max_storage_buffers_per_stage;
-    if plan.short_term.is_empty() || allowed >= 9 {
+    if (plan.short_term.is_empty() && plan.release.is_empty()) || allowed >= 9 {
         return Ok(());
     }
+    let variant = match plan.short_term.is_empty() {
+        true => "stochastic release",
+        false => "short-term plasticity",
+    };
     Err(crate::error::Error::LimitExceeded {
         what: format!(
-            "storage bindings of propagate with short-term plasticity on '{}'",
+            "storage bindings of propagate with {variant} on '{}'",
             ctx.summary.name
         ),
         requested: 9,

@@ -65,6 +65,10 @@ pub const STAGES: &[Stage] = &[
     stage!("stages" / "propagate", ["common", "spike_walk"]),
     stage!("stages" / "propagate_short_term", ["common", "spike_walk"]),
     stage!(
+        "stages" / "propagate_stochastic",
+        ["common", "spike_walk", "mulhi", "philox"]
+    ),
+    stage!(
         "stages" / "propagate_compact",
         ["common", "spike_walk", "chunk_position"]
     ),

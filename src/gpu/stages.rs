@@ -301,6 +301,26 @@ const PROPAGATE_SHORT_TERM: StageDecl = StageDecl {
     dispatch: DispatchRule::Indirect(IndirectGrid::Spikes),
 };
 
+/// `propagate` with stochastic release (the same tick stage).
+const PROPAGATE_STOCHASTIC: StageDecl = StageDecl {
+    name: "propagate_stochastic",
+    bindings: &[
+        uniform(0, Params),
+        write(1, Control),
+        read(2, Records),
+        read(3, RowPtr),
+        read(4, Synapses),
+        read(5, Weights),
+        write(6, Ring),
+        write(7, SpikeHist),
+        write(8, SpikedAt),
+        read(9, Release),
+    ],
+    chunks: None,
+    workgroup_size: 64,
+    dispatch: DispatchRule::Indirect(IndirectGrid::Spikes),
+};
+
 /// `propagate` for synapses in the compact format (the same tick stage).
 const PROPAGATE_COMPACT: StageDecl = StageDecl {
     name: "propagate_compact",
@@ -488,6 +508,7 @@ pub const DECLARATIONS: &[StageDecl] = &[
     PROPAGATE,
     PROPAGATE_COMPACT,
     PROPAGATE_SHORT_TERM,
+    PROPAGATE_STOCHASTIC,
     PROPAGATE_PROCEDURAL,
     STDP_TRACES,
     STDP_PRE,
@@ -500,6 +521,16 @@ pub const DECLARATIONS: &[StageDecl] = &[
     RNG_CHECK,
     POSITION_CHECK,
 ];
+
+/// `decl`, or `propagate_stochastic` in place of `propagate` when the network has
+/// stochastic release (`release`).
+pub fn with_release(decl: &'static StageDecl, release: bool) -> &'static StageDecl {
+    if release && decl.name == PROPAGATE.name {
+        &PROPAGATE_STOCHASTIC
+    } else {
+        decl
+    }
+}
 
 /// The declaration of the stage called `name`, if any.
 pub fn declaration(name: &str) -> Option<&'static StageDecl> {

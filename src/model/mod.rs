@@ -5,7 +5,7 @@
 //! One file per part of the description: handles (`ids`), the network itself (`network`),
 //! per-neuron values (`neuron_values`), connectivity rules (`connectivity`), weight and delay
 //! distributions (`distributions`), inputs (`inputs`), positions (`positions`), plasticity
-//! rules (`plasticity`), short-term plasticity (`short_term`), recordings (`recording`), and the builder with its validation
+//! rules (`plasticity`), short-term plasticity (`short_term`), stochastic release (`stochastic`), recordings (`recording`), and the builder with its validation
 //! (`builder/`).
 
 mod builder;
@@ -20,6 +20,7 @@ pub mod plasticity;
 mod positions;
 mod recording;
 pub mod short_term;
+pub mod stochastic;
 
 pub use builder::{MAX_DELAY_TICKS, NetworkBuilder};
 pub use connectivity::{Connection, Connectivity, Receptor};

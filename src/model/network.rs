@@ -28,6 +28,8 @@ pub struct Projection {
     pub plasticity: Option<StdpParams>,
     /// Tsodyks-Markram short-term plasticity, if any (see [`crate::model::short_term`]).
     pub short_term: Option<crate::model::short_term::TsodyksMarkram>,
+    /// Stochastic release, if any (see [`crate::model::stochastic`]).
+    pub release: Option<crate::model::stochastic::ReleaseProbability>,
     /// Procedural: rows are regenerated from the seed on every spike instead of stored (see
     /// [`NetworkBuilder::procedural`]).
     pub procedural: bool,

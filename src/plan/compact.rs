@@ -162,6 +162,9 @@ impl CompactSynapses {
         if !plan.plastic.is_empty() {
             return Err("plastic synapses keep f32 weights".into());
         }
+        if !plan.release.is_empty() {
+            return Err("synapses with stochastic release keep their thresholds beside f32 weights".into());
+        }
         if !plan.short_term.is_empty() {
             return Err("synapses with short-term plasticity are delivered at w u x from f32 weights".into());
         }

@@ -16,7 +16,7 @@ pub(super) fn device_projection(
     let Connectivity::FixedTotal { n, autapses } = proj.connectivity else {
         return None;
     };
-    if proj.plasticity.is_some() || proj.short_term.is_some() || proj.procedural {
+    if proj.plasticity.is_some() || proj.short_term.is_some() || proj.release.is_some() || proj.procedural {
         return None;
     }
     let (pre, post) = (pops[proj.pre.index].gpu, pops[proj.post.index].gpu);

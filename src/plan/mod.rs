@@ -12,7 +12,7 @@
 //! initial state), `connectivity` (each projection's rows, with the samplers in `sampling`),
 //! `device_generated` (what the GPU generates instead), `csr` (the merged rows), `procedural`,
 //! `ring` (the input ring's depth), `inputs` (Poisson and current tables), `plasticity` (STDP
-//! tables and the transpose index), `short_term` (Tsodyks-Markram slots) and `fixed_point`
+//! tables and the transpose index), `short_term` (Tsodyks-Markram slots), `stochastic` (release thresholds) and `fixed_point`
 //! (the accumulator scale). `queries` answers
 //! questions about a built plan; `layout` holds the structs shared with WGSL, `compact` the
 //! compact synapse format, `fixed_total` the generator shared with the GPU.
@@ -36,6 +36,7 @@ mod ring;
 mod sampling;
 pub mod short_term;
 pub mod sizes;
+mod stochastic;
 
 pub use fixed_point::{MAX_FIXED_SCALE_LOG2, to_fixed};
 pub use inputs::{NOISE_Z_MAX, PlannedCurrent, SPARE_STEPS_PER_INPUT, poisson_cdf_table};
@@ -158,6 +159,9 @@ pub struct Plan {
     pub modulation_interval: u32,
     /// Tsodyks-Markram projections and their state slots (empty when none).
     pub short_term: short_term::ShortTermTables,
+    /// Per synapse of the merged rows, its release threshold when some projection has
+    /// stochastic release ([`crate::model::stochastic`]); empty otherwise.
+    pub release: Vec<u32>,
     /// Procedural projections (no stored synapses; rows regenerated per spike).
     pub procedural: Vec<ProceduralGpu>,
     /// Projections whose synapses the GPU generates (see [`Plan::for_device_generation`]).
@@ -248,6 +252,8 @@ impl Plan {
         let currents = inputs::current_tables(net, pops, n_neurons, partition.as_deref());
         let stdp = plasticity::stdp_tables(net, pops, max_delay);
         let short_term = short_term::short_term_tables(net, pops, &csr.projections, &csr.row_ptr);
+        let release =
+            stochastic::release_thresholds(net, pops, &csr.projections, &csr.row_ptr, &csr.synapses);
         let (col_ptr, col_entries) = plasticity::transpose(&csr, n_neurons, !stdp.projections.is_empty());
         let input_extra = fixed_point::input_extras(net, n_neurons, &poisson, &currents.bound, &procedural);
         let fixed_scale = fixed_point::choose_fixed_scale(&fixed_point::input_bounds(
@@ -297,6 +303,7 @@ impl Plan {
             trace_len: stdp.trace_len,
             modulation_interval: stdp.modulation_interval,
             short_term,
+            release,
             procedural,
             device_projections: device.into_iter().map(|(_, d)| d).collect(),
             poisson_weights,

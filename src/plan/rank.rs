@@ -107,6 +107,10 @@ pub(super) fn check_distributable(net: &Network, ranks: u32) -> Result<()> {
             "short-term plasticity (short_term)",
         ),
         (
+            net.projections.iter().any(|p| p.release.is_some()),
+            "stochastic release (release_probability)",
+        ),
+        (
             net.projections.iter().any(|p| p.procedural),
             "procedural projections",
         ),
@@ -298,6 +302,7 @@ impl Plan {
             trace_len: self.trace_len,
             modulation_interval: self.modulation_interval,
             short_term: Default::default(),
+            release: Vec::new(),
             procedural: self.procedural.clone(),
             device_projections: Vec::new(),
             poisson_weights: self.poisson_weights.clone(),

@@ -185,7 +185,8 @@ pub fn estimate_host(net: &Network, device_generation: bool) -> HostEstimate {
         let on_device = device_generation
             && matches!(proj.connectivity, Connectivity::FixedTotal { .. })
             && proj.plasticity.is_none()
-            && proj.short_term.is_none();
+            && proj.short_term.is_none()
+            && proj.release.is_none();
         let count = if on_device {
             SynapseCount {
                 count: 0,

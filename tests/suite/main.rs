@@ -38,6 +38,7 @@ mod short_term;
 mod sizes;
 mod stage_declarations;
 mod statistics;
+mod stochastic;
 mod synops;
 mod threads;
 mod validation;

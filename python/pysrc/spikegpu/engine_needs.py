@@ -20,7 +20,7 @@ NEEDS: Dict[str, str] = {
     "noise_interval": "CurrentSource::Noise with its own redraw interval and start/stop (PyNN NoisyCurrentSource dt, start, stop)",
     "probes_on_device": "Simulator::add_probe(pop, StateVar, neurons, interval_ticks): state recorded on the device and streamed, instead of a host round trip per sample",
     "stdp_other": "further STDP rules of PyNN (Vogels-Sprekeler, Gutig, van Rossum multiplicative, Tsodyks-Markram short-term plasticity)",
-    "other_models": "further neuron, source and synapse models (PyNN's gamma sources, IF_cond_exp_gsfa_grr, GIF_cond_exp, stochastic and electrical synapses), for example through user-defined equations",
+    "other_models": "further neuron, source and synapse models (PyNN's gamma sources, IF_cond_exp_gsfa_grr, GIF_cond_exp, stochastic Tsodyks-Markram, multi-quantal and electrical synapses), for example through user-defined equations",
     "synapse_params": "per-synapse plasticity parameters of existing synapses, and delays of plastic projections changed between runs",
     "off_grid": "spike times off the time grid (NEST's precise spike timing, PyNN spike_precision='off_grid')",
     "stdp_inhibitory": "plastic inhibitory projections",

@@ -344,13 +344,17 @@ class Network:
         plasticity: Optional[Mapping[str, Any]] = None,
         procedural: bool = False,
         short_term: Optional[Mapping[str, Any]] = None,
+        release_probability: Optional[Any] = None,
     ) -> Projection:
         """Adds synapses from `pre` to `post` by `connectivity` (`fixed_probability`, ...),
         with `weight` (the target's unit; negative for ``receptor="inhibitory"``) and `delay`
         (ms, at least one tick), values or distributions; optionally plastic (`stdp`) or
         procedural (rows regenerated per spike, nothing stored); `short_term` = {"u": U,
         "tau_rec": ..., "tau_facil": ...} for Tsodyks-Markram depression and facilitation
-        (NEST's tsodyks2_synapse; the model file's `short_term` table)."""
+        (NEST's tsodyks2_synapse; the model file's `short_term` table); `release_probability`
+        = p in [0, 1], or rows of them (one per pre-synaptic neuron, one value per post-synaptic
+        neuron), for stochastic release: each synapse transmits each spike with its p, drawn
+        independently (PyNN's SimpleStochasticSynapse)."""
         entry: Dict[str, Any] = {
             "pre": self._name(pre),
             "post": self._name(post),
@@ -367,6 +371,10 @@ class Network:
             entry["procedural"] = True
         if short_term is not None:
             entry["short_term"] = dict(short_term)
+        if release_probability is not None:
+            # numpy arrays as nested lists (the document converter takes numpy scalars only).
+            tolist = getattr(release_probability, "tolist", None)
+            entry["release_probability"] = tolist() if tolist else release_probability
         self.document.setdefault("projection", []).append(entry)
         proj = Projection(len(self._projections), self._population(pre), self._population(post))
         self._projections.append(proj)

@@ -8,6 +8,7 @@ use super::{Build, Dim, Loader};
 use crate::error::Result;
 use crate::model::plasticity::{ModulatorChannel, Pairing, RewardModulation, StdpParams, WeightDependence};
 use crate::model::short_term::TsodyksMarkram;
+use crate::model::stochastic::ReleaseProbability;
 use crate::model::{Connection, Connectivity, ProjectionId, WeightDist};
 
 impl Build<'_> {
@@ -65,7 +66,40 @@ impl Build<'_> {
             let tm = self.short_term(st.get_ref(), &format!("{what}.short_term"))?;
             self.builder.short_term(id, tm)?;
         }
+        if let Some(rp) = &p.release_probability {
+            let release = self.release(rp, &format!("{what}.release_probability"))?;
+            self.builder.release_probability(id, release)?;
+        }
         Ok(id)
+    }
+
+    /// A release probability: a number, or rows of numbers (one row per pre-synaptic
+    /// neuron, one value per post-synaptic one); the builder checks ranges and shape.
+    fn release(&self, raw: &Spanned<toml::Value>, what: &str) -> Result<ReleaseProbability> {
+        let number = |v: &toml::Value| match v {
+            toml::Value::Float(f) => Some(*f),
+            toml::Value::Integer(i) => Some(*i as f64),
+            _ => None,
+        };
+        let expected =
+            "a probability in [0, 1], or an array of rows of them (one row per pre-synaptic neuron)";
+        if let Some(p) = number(raw.get_ref()) {
+            return Ok(ReleaseProbability::Uniform(p));
+        }
+        let toml::Value::Array(rows) = raw.get_ref() else {
+            return self.loader.err(raw.span(), what, expected);
+        };
+        let mut values = Vec::with_capacity(rows.len());
+        for row in rows {
+            let toml::Value::Array(row) = row else {
+                return self.loader.err(raw.span(), what, expected);
+            };
+            match row.iter().map(number).collect::<Option<Vec<f64>>>() {
+                Some(r) => values.push(r),
+                None => return self.loader.err(raw.span(), what, expected),
+            }
+        }
+        Ok(ReleaseProbability::PerPair(values))
     }
 
     /// Tsodyks-Markram parameters (the builder checks their ranges).

@@ -230,6 +230,8 @@ pub(super) struct FileProjection {
     pub(super) procedural: bool,
     /// Tsodyks-Markram short-term plasticity.
     pub(super) short_term: Option<Spanned<FileShortTerm>>,
+    /// Stochastic release: a probability, or one per (pre, post) pair as rows.
+    pub(super) release_probability: Option<Spanned<toml::Value>>,
 }
 
 #[derive(Debug, Deserialize)]

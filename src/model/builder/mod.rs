@@ -6,6 +6,7 @@ mod plasticity;
 mod populations;
 mod projections;
 mod short_term;
+mod stochastic;
 mod validation;
 
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -43,6 +43,7 @@ impl NetworkBuilder {
             receptor,
             plasticity: None,
             short_term: None,
+            release: None,
             procedural: false,
             multapses: false,
         });

@@ -16,6 +16,7 @@ impl NetworkBuilder {
         check_size(&net)?;
         check_delays(&net)?;
         check_modulation_interval(&net)?;
+        super::stochastic::check_release(&net)?;
         for (i, pop) in net.populations.iter().enumerate() {
             check_population_timing(i, pop, net.dt_ms)?;
         }

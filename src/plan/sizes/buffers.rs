@@ -63,6 +63,8 @@ pub enum DeviceBuffer {
     Procedural,
     /// Tsodyks-Markram projections, segments and state ([`crate::plan::short_term`]).
     ShortTerm,
+    /// Per synapse, its stochastic release threshold ([`crate::plan::Plan::release`]).
+    Release,
     /// Indirect dispatch arguments of the spike-driven stages.
     Indirect,
     /// The two host-mappable copies of the control block and the records (bound by no stage).
@@ -124,6 +126,7 @@ impl DeviceBuffer {
             Modulators => "modulators",
             Procedural => "procedural",
             ShortTerm => "short_term",
+            Release => "release",
             Indirect => "indirect",
             Staging => "staging",
             CompactWords => "compact_words",
@@ -293,6 +296,7 @@ pub(super) fn run_buffers(plan: &Plan, sizes: &DeviceSizes) -> Vec<BufferSize> {
             ShortTerm,
             init_bytes(array_bytes::<u32>(plan.short_term.device_words().len())),
         ),
+        BufferSize::one(Release, init_bytes(array_bytes::<u32>(plan.release.len()))),
     ];
     if let Some(c) = &sizes.compact {
         table.extend(compact_buffers(c));

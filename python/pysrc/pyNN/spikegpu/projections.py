@@ -36,7 +36,7 @@ from ..space import Space
 from . import simulator
 from .populations import Population
 from .simulator import state
-from .synapses import STDPMechanism, StaticSynapse
+from .synapses import SimpleStochasticSynapse, STDPMechanism, StaticSynapse
 from .translate import distribution, homogeneous
 
 
@@ -136,13 +136,16 @@ class Projection(common.Projection):
             raise spikegpu.EngineFeatureMissing("stdp_other", f"receptor type '{self.receptor_type}'")
         state.structure_changed("a projection")
         self._fast = self._fast_rule() is not None
-        self._explicit: Dict[str, List[np.ndarray]] = {"pre": [], "post": [], "weight": [], "delay": []}
+        self._explicit: Dict[str, List[np.ndarray]] = {"pre": [], "post": [], "weight": [], "delay": [], "p": []}
         if not self._fast:
             connector.connect(self)
         elif connector.callback is not None:
             connector.callback(1.0)
         self._engine_indices: List[int] = []
         self._engine_groups: List[Tuple[Any, Any]] = []
+        # Per engine projection, its release probability as passed (None: static).
+        self._engine_release: List[Any] = []
+        self._fast_release = self._fast_release_values() if self._fast else None
         self._weight_override: Optional[np.ndarray] = None
         self._delay_override: Optional[np.ndarray] = None
         state.projections.append(self)
@@ -180,9 +183,34 @@ class Projection(common.Projection):
         self._explicit["post"].append(np.full(n, int(postsynaptic_index), dtype=np.int64))
         self._explicit["weight"].append(np.broadcast_to(np.asarray(parameters["weight"], dtype=float), (n,)))
         self._explicit["delay"].append(np.broadcast_to(np.asarray(parameters["delay"], dtype=float), (n,)))
+        if self._stochastic():
+            self._explicit["p"].append(np.broadcast_to(np.asarray(parameters["p"], dtype=float), (n,)))
         for name, value in parameters.items():
-            if name not in ("weight", "delay") and homogeneous(value) is None:
+            if name not in ("weight", "delay", "p") and homogeneous(value) is None:
                 raise spikegpu.EngineFeatureMissing("synapse_params", f"per-connection values of '{name}'")
+
+    def _stochastic(self) -> bool:
+        return isinstance(self.synapse_type, SimpleStochasticSynapse)
+
+    def _fast_release_values(self):
+        """p of a fast projection, drawn once: a number, or a (pre, post) matrix."""
+        if not self._stochastic():
+            return None
+        values = np.asarray(self._synapse_values()["p"].evaluate(simplify=False), dtype=float)
+        single = homogeneous(values)
+        return single if single is not None else values.reshape(self.pre.size, self.post.size)
+
+    def _explicit_release(self, p: np.ndarray, pre: np.ndarray, post: np.ndarray, shape):
+        """p of explicit connections (local indices) as the engine takes it: a number, or a
+        (pre, post) matrix; repeated pairs must agree."""
+        single = homogeneous(p)
+        if single is not None or p.size == 0:
+            return single if single is not None else 1.0
+        matrix = np.full(shape, np.nan)
+        matrix[pre, post] = p
+        if not np.array_equal(matrix[pre, post], p):
+            raise spikegpu.EngineFeatureMissing("synapse_params", "different p on connections between one pair of neurons")
+        return np.nan_to_num(matrix, nan=1.0)
 
     def _plasticity(self, post) -> Optional[Dict[str, Any]]:
         if not isinstance(self.synapse_type, STDPMechanism):
@@ -202,7 +230,7 @@ class Projection(common.Projection):
 
     def _describe(self, net):
         """Adds the engine projections of this projection to `net`."""
-        self._engine_indices, self._engine_groups = [], []
+        self._engine_indices, self._engine_groups, self._engine_release = [], [], []
         if self._fast:
             rule = self._fast_rule()
             assert rule is not None, "the rule depends only on the connector and the synapse type"
@@ -214,9 +242,11 @@ class Projection(common.Projection):
                 delay=rule["delay"],
                 receptor=self.receptor_type,
                 plasticity=self._plasticity(self.post),
+                release_probability=self._fast_release,
             )
             self._engine_indices.append(proj.index)
             self._engine_groups.append((self.pre, self.post))
+            self._engine_release.append(self._fast_release)
             return
         self._describe_explicit(net)
 
@@ -225,6 +255,7 @@ class Projection(common.Projection):
         post = np.concatenate(self._explicit["post"]) if self._explicit["post"] else np.zeros(0, dtype=np.int64)
         weight = np.concatenate(self._explicit["weight"]) if self._explicit["weight"] else np.zeros(0)
         delay = np.concatenate(self._explicit["delay"]) if self._explicit["delay"] else np.zeros(0)
+        p = np.concatenate(self._explicit["p"]) if self._explicit.get("p") else None
         pre_pops, pre_which, pre_local = population_and_index(np.asarray(self.pre.all_cells)[pre])
         post_pops, post_which, post_local = population_and_index(np.asarray(self.post.all_cells)[post])
         for a, source in enumerate(pre_pops):
@@ -235,15 +266,22 @@ class Projection(common.Projection):
                 celltype = target.celltype
                 w = weight[sel] * celltype.weight_scale(target, self.receptor_type)
                 d = delay[sel] + celltype.delay_shift()
+                release = None
+                if p is not None:
+                    release = self._explicit_release(
+                        p[sel], pre_local[sel], post_local[sel], (source.size, target.size)
+                    )
                 proj = net.projection(
                     source._engine_name,
                     target._engine_name,
                     spikegpu.explicit(pre_local[sel], post_local[sel], w, d),
                     receptor=self.receptor_type,
                     plasticity=self._plasticity(target),
+                    release_probability=release,
                 )
                 self._engine_indices.append(proj.index)
                 self._engine_groups.append((source, target))
+                self._engine_release.append(release)
 
     def _after_build(self, engine):
         if self._weight_override is not None:
@@ -277,8 +315,13 @@ class Projection(common.Projection):
         pre_lookup = lookup(self.pre.all_cells)
         post_lookup = lookup(self.post.all_cells)
         parts: Dict[str, List[np.ndarray]] = {"pre": [], "post": [], "weight": [], "delay": []}
-        for index, (source, target) in zip(self._engine_indices, self._engine_groups):
+        if self._stochastic():
+            parts["p"] = []
+        for index, (source, target), release in zip(self._engine_indices, self._engine_groups, self._engine_release):
             pre, post, w = engine.weights(index)
+            if "p" in parts:
+                matrix = np.asarray(release, dtype=float)
+                parts["p"].append(np.full(pre.size, float(release)) if matrix.ndim == 0 else matrix[pre, post])
             delays = engine.delays(index)
             celltype = target.celltype
             parts["pre"].append(pre_lookup[np.asarray(source.all_cells, dtype=np.int64)[pre]])
@@ -326,9 +369,10 @@ class Projection(common.Projection):
 
     def _set_attributes(self, parameter_space):
         names = set(parameter_space.keys())
-        if names - {"weight", "delay"}:
+        settable = {"weight", "delay", "p"} if self._stochastic() else {"weight", "delay"}
+        if names - settable:
             raise spikegpu.EngineFeatureMissing(
-                "synapse_params", f"setting {', '.join(sorted(names - {'weight', 'delay'}))} of existing connections"
+                "synapse_params", f"setting {', '.join(sorted(names - settable))} of existing connections"
             )
         synapses = self._synapses()
         pre, post = synapses["pre"].astype(int), synapses["post"].astype(int)
@@ -347,6 +391,28 @@ class Projection(common.Projection):
             self._push_weights(state.build(), values["weight"])
         if "delay" in values:
             self._set_delays(values["delay"])
+        if "p" in values:
+            self._set_release(values["p"])
+
+    def _set_release(self, p: np.ndarray):
+        """New release probabilities (in the order of `connections`): before time advances the
+        projection is described again with them, as explicit connections; afterwards the
+        engine has no setter for them (EngineFeatureMissing 'synapse_params')."""
+        p = np.asarray(p, dtype=float)
+        if np.any(~((p >= 0.0) & (p <= 1.0))):
+            raise ValueError(f"p of '{self.label}' must be a probability in [0, 1]")
+        state.changed("synapse_params", f"setting p of '{self.label}'")
+        synapses = self._synapses()
+        self._fast = False
+        self._explicit = {
+            "pre": [synapses["pre"].astype(np.int64)],
+            "post": [synapses["post"].astype(np.int64)],
+            "weight": [synapses["weight"]],
+            "delay": [synapses["delay"]],
+            "p": [p],
+        }
+        self._delay_override = None
+        state.changed("synapse_params", f"setting p of '{self.label}'")
 
     def _push_weights(self, engine, weights: np.ndarray):
         start = 0
@@ -374,6 +440,7 @@ class Projection(common.Projection):
                 "post": [synapses["post"].astype(np.int64)],
                 "weight": [synapses["weight"]],
                 "delay": [delays],
+                "p": [synapses["p"]] if "p" in synapses else [],
             }
             self._delay_override = None
             state.changed("synapse_params", f"setting delays of '{self.label}'")

@@ -1,5 +1,6 @@
-"""PyNN's synapse types on spikegpu: static synapses and pair-based STDP (all-to-all pairing,
-additive or multiplicative weight dependence), with PyNN's parameter names and units.
+"""PyNN's synapse types on spikegpu: static synapses, stochastic release and pair-based STDP
+(all-to-all pairing, additive or multiplicative weight dependence), with PyNN's parameter
+names and units.
 
 STDP amplitudes follow NEST's stdp_synapse, which PyNN's tests refer to: additive changes are
 ``A_plus w_max`` and ``A_minus w_max`` times the traces, multiplicative ones ``A_plus (w_max -
@@ -65,6 +66,19 @@ class STDPMechanism(synapses.STDPMechanism):
         )
 
 
+class SimpleStochasticSynapse(synapses.SimpleStochasticSynapse):
+    """Each spike is transmitted by each synapse with probability `p`, drawn independently
+    (the engine's stochastic release: one Philox word per spike and synapse, so the GPU and
+    the CPU draw alike); `p` may differ per connection."""
+
+    translations = identity("weight", "delay", "p")
+
+    def _get_minimum_delay(self):
+        from .simulator import state
+
+        return state.min_delay
+
+
 class AdditiveWeightDependence(synapses.AdditiveWeightDependence):
     __doc__ = synapses.AdditiveWeightDependence.__doc__
     translations = identity("w_min", "w_max")
@@ -101,7 +115,6 @@ AdditivePotentiationMultiplicativeDepression = _missing(
 )
 GutigWeightDependence = _missing(synapses.GutigWeightDependence, "stdp_other")
 Vogels2011Rule = _missing(synapses.Vogels2011Rule, "stdp_other")
-SimpleStochasticSynapse = _missing(synapses.SimpleStochasticSynapse, "other_models")
 StochasticTsodyksMarkramSynapse = _missing(synapses.StochasticTsodyksMarkramSynapse, "other_models")
 MultiQuantalSynapse = _missing(synapses.MultiQuantalSynapse, "other_models")
 ElectricalSynapse = _missing(synapses.ElectricalSynapse, "other_models")
