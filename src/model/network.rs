@@ -28,6 +28,9 @@ pub struct Projection {
     pub plasticity: Option<StdpParams>,
     /// Tsodyks-Markram short-term plasticity, if any (see [`crate::model::short_term`]).
     pub short_term: Option<crate::model::short_term::TsodyksMarkram>,
+    /// Per-synapse `U` of a short-term projection, in the order of its synapses
+    /// ([`crate::Simulator::weights`]); `short_term.u` holds for every synapse when `None`.
+    pub short_term_u: Option<Vec<f64>>,
     /// Procedural: rows are regenerated from the seed on every spike instead of stored (see
     /// [`NetworkBuilder::procedural`]).
     pub procedural: bool,

@@ -247,7 +247,7 @@ impl Plan {
         let mut poisson = inputs::poisson_tables(net, pops)?;
         let currents = inputs::current_tables(net, pops, n_neurons, partition.as_deref());
         let stdp = plasticity::stdp_tables(net, pops, max_delay);
-        let short_term = short_term::short_term_tables(net, pops, &csr.projections, &csr.row_ptr);
+        let short_term = short_term::short_term_tables(net, pops, &csr.projections, &csr.row_ptr)?;
         let (col_ptr, col_entries) = plasticity::transpose(&csr, n_neurons, !stdp.projections.is_empty());
         let input_extra = fixed_point::input_extras(net, n_neurons, &poisson, &currents.bound, &procedural);
         let fixed_scale = fixed_point::choose_fixed_scale(&fixed_point::input_bounds(

@@ -43,6 +43,7 @@ impl NetworkBuilder {
             receptor,
             plasticity: None,
             short_term: None,
+            short_term_u: None,
             procedural: false,
             multapses: false,
         });
