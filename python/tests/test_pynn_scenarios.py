@@ -25,14 +25,16 @@ os.environ.setdefault("SPIKEGPU_BACKEND", "cpu")
 
 #: scenario -> engine feature (EngineFeatureMissing key) it needs
 NEEDS_ENGINE = {
-    "test_recording::test_issue259": "off_grid",
-    "test_scenario2::test_scenario2": "off_grid",
     "test_synapse_types::test_simple_stochastic_synapse": "other_models",
 }
 
 #: scenario -> why it cannot apply to spikegpu at all
 NOT_APPLICABLE = {
     "test_scenario5::test_scenario5": "multicompartment neurons with morphologies (PyNN's arbor and neuron backends only)",
+    "test_recording::test_issue259": (
+        "spike source times off the time grid, recorded to 1e-17 ms (precise spike timing: PyNN "
+        "runs it on its nest and neuron backends only; spikegpu is time-driven, its spikes on the grid)"
+    ),
     "test_cell_types::test_composed_neuron_model_homogeneous_receptors": (
         "composed cell types (PyNN's experimental PointNeuron with LIF/AdExp components and "
         "post-synaptic response objects), which pyNN.spikegpu does not define"
