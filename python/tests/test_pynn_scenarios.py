@@ -25,14 +25,6 @@ os.environ.setdefault("SPIKEGPU_BACKEND", "cpu")
 
 #: scenario -> engine feature (EngineFeatureMissing key) it needs
 NEEDS_ENGINE = {
-    "test_connectors::test_all_to_all_tsodyksmarkram": "stdp_other",
-    "test_connectors::test_fixed_number_pre_with_replacement_heterogeneous_parameters": "stdp_other",
-    "test_connectors::test_fixed_number_post_with_replacement_heterogeneous_parameters": "stdp_other",
-    "test_parameter_handling::test_set_synaptic_parameters_fully_connected": "stdp_other",
-    "test_parameter_handling::test_set_synaptic_parameters_partially_connected": "stdp_other",
-    "test_parameter_handling::test_set_synaptic_parameters_multiply_connected": "stdp_other",
-    "test_parameter_handling::test_issue505": "stdp_other",
-    "test_scenario4::test_scenario4": "stdp_other",
 }
 
 #: scenario -> why it cannot apply to spikegpu at all

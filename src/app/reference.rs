@@ -156,7 +156,7 @@ const TABLES: &[Table] = &[
         key("modulation", "-", "none", "the table `projection.plasticity.modulation`", "Reward modulation: eligibility traces gated by a neuromodulator"),
     ]},
     Table { path: "projection.short_term", heading: "`short_term = { ... }`", about: "Tsodyks-Markram short-term depression and facilitation, as NEST's tsodyks2_synapse: at each pre-synaptic spike h after the last, x relaxes towards 1 with tau_rec (using the old u), then u decays with tau_facil and jumps by U (1 - u); the spike delivers w u x. The first spike delivers w U.", keys: &[
-        key("u", "-", REQUIRED, "(0, 1]", "Utilisation increment U"),
+        key("u", "-", REQUIRED, "(0, 1], or a list of such (one per synapse: explicit connections in their order, others in the order of the projection's weights)", "Utilisation increment U"),
         aliased("tau_rec", &["tau_rec_ms"], TIME, REQUIRED, "> 0", "Recovery (depression) time constant"),
         aliased("tau_facil", &["tau_facil_ms"], TIME, "0 (no facilitation)", ">= 0", "Facilitation time constant"),
     ]},

@@ -187,7 +187,7 @@ fn deliver_wide(
 /// As [`deliver_wide`], each synapse at `w u x` where it has short-term plasticity.
 fn deliver_short_term(
     store: &WideStore,
-    stp: &ShortTermState,
+    stp: &mut ShortTermState,
     plan: &Plan,
     first: u32,
     spikes: impl Iterator<Item = u32>,

@@ -1,9 +1,10 @@
 //! Tsodyks-Markram short-term plasticity in `propagate` (the twin of the short-term part of
 //! `shaders/stages/propagate.wgsl`): each thread keeps every (projection, presynaptic
 //! neuron) slot and advances it at each spike of the tick, so every thread sees the same
-//! `u x`, then delivers its own synapses at `w u x`.
+//! `u x`, then delivers its own synapses at `w u x`. A synapse with its own `U` keeps its own
+//! `u` and `x` (in the thread that owns it), advanced over the slot's interval.
 
-use crate::plan::short_term::{ShortTermTables, advance};
+use crate::plan::short_term::{NO_SYNAPSE_STATE, ShortTermTables, advance, advance_with};
 use crate::plan::{Plan, to_fixed};
 
 /// One thread's copy of the short-term state, and each owned synapse's slot.
@@ -14,8 +15,15 @@ pub(super) struct ShortTermState {
     last: Vec<Option<u32>>,
     /// Per slot: `u x` after the slot's latest spike.
     factor: Vec<f32>,
+    /// Per slot: the interval before its latest spike, in ticks (`None`: it was the first).
+    interval: Vec<Option<u32>>,
     /// Per synapse of the thread's wide store: 1 + its slot, 0 for a static synapse.
     pub slot_of: Vec<u32>,
+    /// Per synapse of the store: its index in `own` ([`NO_SYNAPSE_STATE`]: it uses the
+    /// slot's state).
+    own_of: Vec<u32>,
+    /// `(U, u, x)` of the store's synapses with their own `U`.
+    own: Vec<[f32; 3]>,
 }
 
 impl ShortTermState {
@@ -35,15 +43,36 @@ impl ShortTermState {
         for p in &tables.projections {
             u.extend(std::iter::repeat_n(p.u, p.pre_size as usize));
         }
+        let slot_of: Vec<u32> = plan_index
+            .iter()
+            .map(|s| slot_of_plan.get(s).copied().unwrap_or(0))
+            .collect();
+        let mut own = Vec::new();
+        let own_of = slot_of
+            .iter()
+            .zip(plan_index)
+            .map(|(&slot, &s)| {
+                let first = match slot {
+                    0 => NO_SYNAPSE_STATE,
+                    slot => tables.first_synapse[slot as usize - 1],
+                };
+                if first == NO_SYNAPSE_STATE {
+                    return NO_SYNAPSE_STATE;
+                }
+                let big_u = tables.synapse_u[(first + s - tables.segments[slot as usize - 1][0]) as usize];
+                own.push([big_u, big_u, 1.0]);
+                own.len() as u32 - 1
+            })
+            .collect();
         Some(Self {
             x: vec![1.0; u.len()],
             last: vec![None; u.len()],
             factor: vec![0.0; u.len()],
+            interval: vec![None; u.len()],
             u,
-            slot_of: plan_index
-                .iter()
-                .map(|s| slot_of_plan.get(s).copied().unwrap_or(0))
-                .collect(),
+            slot_of,
+            own_of,
+            own,
         })
     }
 
@@ -66,17 +95,36 @@ impl ShortTermState {
                 self.u[slot] = u;
                 self.x[slot] = x;
                 self.last[slot] = Some(now);
+                self.interval[slot] = ticks;
                 self.factor[slot] = u * x;
             }
         }
     }
 
-    /// The fixed-point value synapse `i` of the store delivers at weight `w`.
+    /// The fixed-point value synapse `i` of the store delivers at weight `w` (called once
+    /// per spike of its presynaptic neuron, after [`ShortTermState::on_spikes`]: a synapse
+    /// with its own `U` advances its state here).
     #[inline(always)]
-    pub(super) fn fixed(&self, i: usize, w: f32, plan: &Plan) -> i32 {
-        match self.slot_of[i] {
-            0 => to_fixed(w, plan.fixed_scale),
-            slot => to_fixed(w * self.factor[slot as usize - 1], plan.fixed_scale),
-        }
+    pub(super) fn fixed(&mut self, i: usize, w: f32, plan: &Plan) -> i32 {
+        let slot = match self.slot_of[i] {
+            0 => return to_fixed(w, plan.fixed_scale),
+            slot => slot as usize - 1,
+        };
+        let factor = match self.own_of[i] {
+            NO_SYNAPSE_STATE => self.factor[slot],
+            k => {
+                let p = plan
+                    .short_term
+                    .projections
+                    .iter()
+                    .rfind(|p| p.slot_base as usize <= slot)
+                    .expect("a slot belongs to a projection");
+                let [big_u, u, x] = self.own[k as usize];
+                let (u, x) = advance_with(p, big_u, u, x, self.interval[slot]);
+                self.own[k as usize] = [big_u, u, x];
+                u * x
+            }
+        };
+        to_fixed(w * factor, plan.fixed_scale)
     }
 }

@@ -30,6 +30,9 @@ pub struct Projection {
     pub short_term: Option<crate::model::short_term::TsodyksMarkram>,
     /// Stochastic release, if any (see [`crate::model::stochastic`]).
     pub release: Option<crate::model::stochastic::ReleaseProbability>,
+    /// Per-synapse `U` of a short-term projection, in the order of its synapses
+    /// ([`crate::Simulator::weights`]); `short_term.u` holds for every synapse when `None`.
+    pub short_term_u: Option<Vec<f64>>,
     /// Procedural: rows are regenerated from the seed on every spike instead of stored (see
     /// [`NetworkBuilder::procedural`]).
     pub procedural: bool,

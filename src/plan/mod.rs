@@ -251,7 +251,7 @@ impl Plan {
         let mut poisson = inputs::poisson_tables(net, pops)?;
         let currents = inputs::current_tables(net, pops, n_neurons, partition.as_deref());
         let stdp = plasticity::stdp_tables(net, pops, max_delay);
-        let short_term = short_term::short_term_tables(net, pops, &csr.projections, &csr.row_ptr);
+        let short_term = short_term::short_term_tables(net, pops, &csr.projections, &csr.row_ptr)?;
         let release =
             stochastic::release_thresholds(net, pops, &csr.projections, &csr.row_ptr, &csr.synapses);
         let (col_ptr, col_entries) = plasticity::transpose(&csr, n_neurons, !stdp.projections.is_empty());

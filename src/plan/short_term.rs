@@ -1,5 +1,7 @@
 //! Short-term plasticity phase: the Tsodyks-Markram projections' constants, one state slot
-//! per (projection, presynaptic neuron), and the slot's segment of the merged row.
+//! per (projection, presynaptic neuron), and the slot's segment of the merged row. A
+//! projection with per-synapse `U` also keeps `(U, u, x)` per synapse; its slots then only
+//! time the intervals between spikes.
 //!
 //! The update ([`crate::model::short_term`]) takes the decays over an interval of `h` ticks
 //! as products of per-bit factors in f32 ([`decay_over`]), the same multiplications on both
@@ -8,6 +10,7 @@
 
 use bytemuck::{Pod, Zeroable};
 
+use crate::error::{Result, invalid};
 use crate::model::Network;
 use crate::plan::{PopulationPlan, ProjectionPlan};
 
@@ -17,8 +20,16 @@ pub const DECAY_POWERS: usize = 32;
 pub const PROJECTION_WORDS: usize = 4 + 2 * DECAY_POWERS;
 /// Words of one slot's state on the device: two copies of (u, x, tick, kind).
 pub const STATE_WORDS: usize = 8;
-/// Words of the device buffer's header: projections, segment offset, state offset, 0.
+/// Words of one slot's segment on the device: begin, end, and the word offset of its first
+/// synapse's state (0: the slot's state serves every synapse).
+pub const SEGMENT_WORDS: usize = 3;
+/// Words of one synapse's own state on the device: `U`, `u`, `x`.
+pub const SYNAPSE_WORDS: usize = 3;
+/// Words of the device buffer's header: projections, segment offset, state offset, offset
+/// of the per-synapse states.
 pub const HEADER_WORDS: usize = 4;
+/// [`ShortTermTables::first_synapse`] of a slot without per-synapse state.
+pub const NO_SYNAPSE_STATE: u32 = u32::MAX;
 
 /// A Tsodyks-Markram projection as both backends see it. The decays over `h` ticks are the
 /// products of the factors of `h`'s set bits, each factor `exp(-2^k dt / tau)` rounded to
@@ -48,6 +59,11 @@ pub struct ShortTermTables {
     pub projections: Vec<ShortTermGpu>,
     /// Per slot, its synapses in the merged CSR (`[begin, end)`).
     pub segments: Vec<[u32; 2]>,
+    /// Per slot, the index in `synapse_u` of its first synapse ([`NO_SYNAPSE_STATE`] when
+    /// the projection's `U` is homogeneous).
+    pub first_synapse: Vec<u32>,
+    /// `U` of each synapse of the projections with per-synapse `U`.
+    pub synapse_u: Vec<f32>,
 }
 
 impl ShortTermTables {
@@ -61,25 +77,36 @@ impl ShortTermTables {
         self.segments.len()
     }
 
-    /// The device buffer's initial contents: header, projections, segments, then per slot
-    /// copy A = (U, 1, tick 0, kind 1: no spike yet) and an empty copy B (kind 0).
+    /// The device buffer's initial contents: header, projections, segments (with the word
+    /// offset of their per-synapse states), then per slot copy A = (U, 1, tick 0, kind 1: no
+    /// spike yet) and an empty copy B (kind 0), then per synapse with its own `U` (U, U, 1).
     pub fn device_words(&self) -> Vec<u32> {
         let seg_offset = HEADER_WORDS + PROJECTION_WORDS * self.projections.len();
-        let state_offset = seg_offset + 2 * self.slots();
+        let state_offset = seg_offset + SEGMENT_WORDS * self.slots();
+        let synapse_offset = state_offset + STATE_WORDS * self.slots();
         let mut words = vec![
             self.projections.len() as u32,
             seg_offset as u32,
             state_offset as u32,
-            0,
+            synapse_offset as u32,
         ];
         for p in &self.projections {
             words.extend_from_slice(bytemuck::cast_slice(std::slice::from_ref(p)));
         }
-        words.extend(self.segments.iter().flatten());
+        for (seg, &first) in self.segments.iter().zip(&self.first_synapse) {
+            let state = match first {
+                NO_SYNAPSE_STATE => 0,
+                k => (synapse_offset + SYNAPSE_WORDS * k as usize) as u32,
+            };
+            words.extend([seg[0], seg[1], state]);
+        }
         for p in &self.projections {
             for _ in 0..p.pre_size {
                 words.extend([p.u.to_bits(), 1.0f32.to_bits(), 0, 1, 0, 0, 0, 0]);
             }
+        }
+        for &u in &self.synapse_u {
+            words.extend([u.to_bits(), u.to_bits(), 1.0f32.to_bits()]);
         }
         words
     }
@@ -103,6 +130,12 @@ pub fn decay_over(factors: &[f32; DECAY_POWERS], ticks: u32) -> f32 {
 /// first, with the old `u`).
 #[inline(always)]
 pub fn advance(p: &ShortTermGpu, u: f32, x: f32, ticks: Option<u32>) -> (f32, f32) {
+    advance_with(p, p.u, u, x, ticks)
+}
+
+/// As [`advance`], for a synapse with its own `U` (`big_u`).
+#[inline(always)]
+pub fn advance_with(p: &ShortTermGpu, big_u: f32, u: f32, x: f32, ticks: Option<u32>) -> (f32, f32) {
     let (x_decay, u_decay) = match ticks {
         None => (0.0, 0.0),
         Some(h) if p.facil[0] == 0.0 => (decay_over(&p.rec, h), 0.0),
@@ -110,18 +143,19 @@ pub fn advance(p: &ShortTermGpu, u: f32, x: f32, ticks: Option<u32>) -> (f32, f3
     };
     let used = x * u;
     let x_new = 1.0 + (x - used - 1.0) * x_decay;
-    let kept = u * (1.0 - p.u);
-    let u_new = p.u + kept * u_decay;
+    let kept = u * (1.0 - big_u);
+    let u_new = big_u + kept * u_decay;
     (u_new, x_new)
 }
 
-/// The tables of `net`'s Tsodyks-Markram projections over the merged rows `row_ptr`.
+/// The tables of `net`'s Tsodyks-Markram projections over the merged rows `row_ptr`; a
+/// per-synapse `U` of the wrong length is refused.
 pub(super) fn short_term_tables(
     net: &Network,
     pops: &[PopulationPlan],
     projections: &[ProjectionPlan],
     row_ptr: &[u32],
-) -> ShortTermTables {
+) -> Result<ShortTermTables> {
     let mut tables = ShortTermTables::default();
     for (k, proj) in net.projections.iter().enumerate() {
         let Some(tm) = proj.short_term else { continue };
@@ -141,6 +175,17 @@ pub(super) fn short_term_tables(
             facil: powers(tm.tau_facil_ms),
         });
         let p = &projections[k];
+        let synapse_base = tables.synapse_u.len() as u32;
+        if let Some(u) = &proj.short_term_u {
+            if u.len() as u64 != p.synapses {
+                return Err(invalid(
+                    format!("projection {k}.short_term.u"),
+                    format!("{} values", u.len()),
+                    &format!("one per synapse ({})", p.synapses),
+                ));
+            }
+            tables.synapse_u.extend(u.iter().map(|&u| u as f32));
+        }
         for r in 0..pre.size as usize {
             let before: u32 = p
                 .earlier_siblings
@@ -151,7 +196,11 @@ pub(super) fn short_term_tables(
             tables
                 .segments
                 .push([begin, begin + p.local_row_ptr[r + 1] - p.local_row_ptr[r]]);
+            tables.first_synapse.push(match proj.short_term_u {
+                Some(_) => synapse_base + p.local_row_ptr[r],
+                None => NO_SYNAPSE_STATE,
+            });
         }
     }
-    tables
+    Ok(tables)
 }

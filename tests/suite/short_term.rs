@@ -267,6 +267,11 @@ fn model_files_take_short_term_plasticity() {
     ))
     .unwrap();
     assert_eq!(loaded.network.projections[0].short_term, Some(FACILITATING));
+    let per_synapse = parse(&file("short_term = { u = [0.2, 0.3], tau_rec = 50 }")).unwrap();
+    assert_eq!(
+        per_synapse.network.projections[0].short_term_u,
+        Some(vec![0.2, 0.3])
+    );
     let plain = parse(&file("")).unwrap();
     assert_eq!(plain.network.projections[0].short_term, None);
     let depressing = parse(&file("short_term = { u = 0.5, tau_rec = \"100 ms\" }")).unwrap();
@@ -282,9 +287,138 @@ fn model_files_take_short_term_plasticity() {
             "short_term.tau_rec",
         ),
         ("short_term = { u = 0.5 }", "tau_rec"),
+        ("short_term = { u = [0.5, \"a\"], tau_rec = 100 }", "short_term.u"),
+        (
+            "short_term = { u = [0.5, 0.0], tau_rec = 100 }",
+            "short_term.u[1]",
+        ),
         ("short_term = { u = 0.5, tau_rec = 100, tau_d = 1 }", "tau_d"),
     ] {
         let err = parse(&file(bad)).expect_err(bad).to_string();
         assert!(err.contains(field), "{bad}: {err}");
     }
+}
+
+/// Two sources (the train, and the train 7 ms later) onto eight integrators: the first four
+/// through one projection with a `U` per synapse (explicit connections listed out of order,
+/// their `U` in the list's order), the last four through four homogeneous projections of one
+/// synapse each with those `U`. Each target receives one synapse, so its v must equal its
+/// twin's bit for bit. Returns the v of every target after each pull.
+fn per_synapse_against_homogeneous(backend: Backend) -> Vec<Vec<f32>> {
+    let mut b = NetworkBuilder::new(DT, 1);
+    // Six spikes at 50 Hz, then one 100 ms later (a short run: the GPU twin runs on lavapipe).
+    let train: Vec<f64> = [10.0, 30.0, 50.0, 70.0, 90.0, 110.0, 210.0].to_vec();
+    let later: Vec<f64> = train.iter().map(|t| t + 7.0).collect();
+    let pre = b
+        .population(
+            "pre",
+            2,
+            NeuronModel::SpikeSource {
+                spike_times_ms: vec![train.clone(), later],
+            },
+            InitialValue::Constant(0.0),
+        )
+        .unwrap();
+    let post = integrators(&mut b, "post", 8);
+    // (pre, target, U), listed out of (pre, post) order.
+    let synapses = [(1, 3, 0.7), (0, 1, 0.2), (1, 2, 0.3), (0, 0, 0.5)];
+    let explicit = |list: &[(u32, u32)]| {
+        Connectivity::Explicit(
+            list.iter()
+                .map(|&(pre, post)| spikegpu::Connection {
+                    pre,
+                    post,
+                    weight: 1.0,
+                    delay_ms: DELAY_MS,
+                })
+                .collect(),
+        )
+    };
+    let connect = |b: &mut NetworkBuilder, list: &[(u32, u32)]| {
+        b.projection(
+            pre,
+            post,
+            explicit(list),
+            WeightDist::Constant(1.0),
+            WeightDist::Constant(DELAY_MS),
+            Receptor::Excitatory,
+        )
+        .unwrap()
+    };
+    let pairs: Vec<(u32, u32)> = synapses.iter().map(|&(i, j, _)| (i, j)).collect();
+    let het = connect(&mut b, &pairs);
+    let u: Vec<f64> = synapses.iter().map(|s| s.2).collect();
+    b.short_term_per_synapse(het, FACILITATING, u).unwrap();
+    for &(i, j, u) in &synapses {
+        let twin = connect(&mut b, &[(i, j + 4)]);
+        b.short_term(twin, TsodyksMarkram { u, ..FACILITATING }).unwrap();
+    }
+    let net = b.build().unwrap();
+    let mut sim = Simulator::new(&net, backend).unwrap();
+    let mut pulls = Vec::new();
+    let mut now_ms = 0.0;
+    for t in train {
+        let ticks = ((t + 10.0 - now_ms) / DT).round() as u64;
+        sim.run_ticks(ticks).unwrap();
+        now_ms = t + 10.0;
+        let state = sim.pull_state().unwrap();
+        pulls.push(state[2..10].iter().map(|s| s.v).collect::<Vec<f32>>());
+    }
+    pulls
+}
+
+#[test]
+fn a_projection_with_u_per_synapse_equals_homogeneous_twins() {
+    let started = std::time::Instant::now();
+    let pulls = per_synapse_against_homogeneous(Backend::Cpu);
+    for (n, v) in pulls.iter().enumerate() {
+        assert_eq!(v[..4], v[4..], "pull {n}: per-synapse U vs homogeneous twins");
+    }
+    // The four U give four different responses (facilitation grows with 1 - U).
+    let last = pulls.last().unwrap();
+    for a in 0..4 {
+        for b in a + 1..4 {
+            assert_ne!(last[a], last[b], "targets {a} and {b}");
+        }
+    }
+    if common::gpu().is_some() {
+        let gpu = per_synapse_against_homogeneous(Backend::Gpu);
+        assert_eq!(gpu, pulls, "the GPU delivers what the CPU does");
+    }
+    eprintln!(
+        "short_term per-synapse check: {:.2} s",
+        started.elapsed().as_secs_f64()
+    );
+}
+
+#[test]
+fn a_bad_u_per_synapse_is_refused_naming_it() {
+    let mut b = NetworkBuilder::new(DT, 1);
+    let pre = integrators(&mut b, "pre", 2);
+    let post = integrators(&mut b, "post", 2);
+    let p = b
+        .projection(
+            pre,
+            post,
+            Connectivity::AllToAll { autapses: true },
+            WeightDist::Constant(0.5),
+            WeightDist::Constant(1.0),
+            Receptor::Excitatory,
+        )
+        .unwrap();
+    let e = b
+        .short_term_per_synapse(p, DEPRESSING, vec![0.5, 0.0, 0.5, 0.5])
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("projection 0.short_term.u[1]"), "{e}");
+    b.short_term_per_synapse(p, DEPRESSING, vec![0.5; 3]).unwrap();
+    let net = b.build().unwrap();
+    let e = match Simulator::new(&net, Backend::Cpu) {
+        Err(e) => e.to_string(),
+        Ok(_) => panic!("three U for four synapses were accepted"),
+    };
+    assert!(
+        e.contains("projection 0.short_term.u") && e.contains("one per synapse (4)"),
+        "{e}"
+    );
 }

@@ -3,7 +3,9 @@
 
 use toml::Spanned;
 
-use super::schema::{FileConnectivity, FileModulation, FilePlasticity, FileProjection, FileShortTerm, Raw};
+use super::schema::{
+    FileConnectivity, FileModulation, FilePlasticity, FileProjection, FileShortTerm, Raw, ShortTermU,
+};
 use super::{Build, Dim, Loader};
 use crate::error::Result;
 use crate::model::plasticity::{ModulatorChannel, Pairing, RewardModulation, StdpParams, WeightDependence};
@@ -64,7 +66,10 @@ impl Build<'_> {
         }
         if let Some(st) = &p.short_term {
             let tm = self.short_term(st.get_ref(), &format!("{what}.short_term"))?;
-            self.builder.short_term(id, tm)?;
+            match &st.get_ref().u {
+                ShortTermU::One(_) => self.builder.short_term(id, tm)?,
+                ShortTermU::PerSynapse(u) => self.builder.short_term_per_synapse(id, tm, u.clone())?,
+            }
         }
         if let Some(rp) = &p.release_probability {
             let release = self.release(rp, &format!("{what}.release_probability"))?;
@@ -109,7 +114,10 @@ impl Build<'_> {
                 .quantity(raw, &format!("{what}.{key}"), Dim::Time, None)
         };
         Ok(TsodyksMarkram {
-            u: s.u,
+            u: match &s.u {
+                ShortTermU::One(u) => *u,
+                ShortTermU::PerSynapse(u) => u.first().copied().unwrap_or(1.0),
+            },
             tau_rec_ms: time(&s.tau_rec, "tau_rec")?,
             tau_facil_ms: match &s.tau_facil {
                 Some(raw) => time(raw, "tau_facil")?,

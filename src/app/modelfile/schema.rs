@@ -237,8 +237,8 @@ pub(super) struct FileProjection {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct FileShortTerm {
-    /// Utilisation increment U.
-    pub(super) u: f64,
+    /// Utilisation increment U: one for the projection, or one per synapse.
+    pub(super) u: ShortTermU,
     #[serde(alias = "tau_rec_ms")]
     pub(super) tau_rec: Spanned<Raw>,
     #[serde(alias = "tau_facil_ms")]
@@ -420,4 +420,40 @@ pub(super) struct FileEncoder {
     pub(super) height: Option<Spanned<u32>>,
     /// `[t_ms, x, y, polarity]` rows, sorted by time.
     pub(super) events: Option<Spanned<Vec<[f64; 4]>>>,
+}
+
+/// `short_term.u`: a number, or a list of numbers (one per synapse).
+#[derive(Debug)]
+pub(super) enum ShortTermU {
+    /// One `U` for the whole projection.
+    One(f64),
+    /// One `U` per synapse.
+    PerSynapse(Vec<f64>),
+}
+
+impl<'de> Deserialize<'de> for ShortTermU {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = |v: &toml::Value| match v {
+            toml::Value::Integer(i) => Some(*i as f64),
+            toml::Value::Float(x) => Some(*x),
+            _ => None,
+        };
+        let value = toml::Value::deserialize(d)?;
+        let wrong = |what: &str| {
+            serde::de::Error::custom(format!(
+                "short_term.u is {what}; it takes a number in (0, 1] or a list of them (one per synapse)"
+            ))
+        };
+        match &value {
+            toml::Value::Array(list) => list
+                .iter()
+                .map(number)
+                .collect::<Option<Vec<f64>>>()
+                .map(ShortTermU::PerSynapse)
+                .ok_or_else(|| wrong("a list with an entry that is not a number")),
+            other => number(other)
+                .map(ShortTermU::One)
+                .ok_or_else(|| wrong(shape(other))),
+        }
+    }
 }

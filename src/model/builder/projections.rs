@@ -44,6 +44,7 @@ impl NetworkBuilder {
             plasticity: None,
             short_term: None,
             release: None,
+            short_term_u: None,
             procedural: false,
             multapses: false,
         });

@@ -9,7 +9,9 @@ per-connection expressions) is drawn by PyNN's own connector code into an explic
 engine projection per pair of populations involved.
 
 Weights and delays are converted at the boundary: weights by the target cell type's factor
-(cells.py), delays by its shift (simulator.py).
+(cells.py), delays by its shift (simulator.py). A TsodyksMarkramSynapse becomes the engine
+projection's `short_term` table: one U per projection, or per synapse (explicit connections
+then, with U in their order); tau_rec and tau_facil are one value per projection.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from ..space import Space
 from . import simulator
 from .populations import Population
 from .simulator import state
-from .synapses import SimpleStochasticSynapse, STDPMechanism, StaticSynapse
+from .synapses import SimpleStochasticSynapse, STDPMechanism, StaticSynapse, TsodyksMarkramSynapse
 from .translate import distribution, homogeneous
 
 
@@ -136,7 +138,14 @@ class Projection(common.Projection):
             raise spikegpu.EngineFeatureMissing("stdp_other", f"receptor type '{self.receptor_type}'")
         state.structure_changed("a projection")
         self._fast = self._fast_rule() is not None
-        self._explicit: Dict[str, List[np.ndarray]] = {"pre": [], "post": [], "weight": [], "delay": [], "p": []}
+        self._explicit: Dict[str, List[np.ndarray]] = {
+            "pre": [],
+            "post": [],
+            "weight": [],
+            "delay": [],
+            "p": [],
+            "U": [],
+        }
         if not self._fast:
             connector.connect(self)
         elif connector.callback is not None:
@@ -148,6 +157,10 @@ class Projection(common.Projection):
         self._fast_release = self._fast_release_values() if self._fast else None
         self._weight_override: Optional[np.ndarray] = None
         self._delay_override: Optional[np.ndarray] = None
+        # Per engine projection, U of its synapses in the engine's order (TsodyksMarkram).
+        self._engine_u: List[np.ndarray] = []
+        # tau_rec and tau_facil set after creation (homogeneous).
+        self._tm_override: Dict[str, float] = {}
         state.projections.append(self)
 
     # -- description -------------------------------------------------------------------------
@@ -173,7 +186,36 @@ class Projection(common.Projection):
         delay = constant_or_distribution(values["delay"], 1.0, celltype.delay_shift())
         if weight is None or delay is None:
             return None
+        if self._is_tsodyks_markram() and not isinstance(constant_or_distribution(values["U"], 1.0, 0.0), float):
+            return None
         return {"connectivity": rule, "weight": weight, "delay": delay}
+
+    def _is_tsodyks_markram(self) -> bool:
+        return isinstance(self.synapse_type, TsodyksMarkramSynapse)
+
+    def _time_constants(self) -> Dict[str, float]:
+        """tau_rec and tau_facil (ms) of a TsodyksMarkram projection: one value each."""
+        out = {}
+        values = self._synapse_values()
+        for name in ("tau_rec", "tau_facil"):
+            if name in self._tm_override:
+                out[name] = self._tm_override[name]
+                continue
+            v = homogeneous(values[name].evaluate(simplify=False))
+            if v is None:
+                raise spikegpu.EngineFeatureMissing("synapse_params", f"per-connection values of '{name}'")
+            out[name] = v
+        return out
+
+    def _short_term(self, u) -> Optional[Dict[str, Any]]:
+        """The engine's short_term table for U `u` (a number, or one per connection)."""
+        if not self._is_tsodyks_markram():
+            return None
+        if not np.isscalar(u):
+            arr = np.asarray(u, dtype=float)
+            single = homogeneous(arr)
+            u = single if single is not None else [float(x) for x in arr]
+        return {"u": u, **self._time_constants()}
 
     def _convergent_connect(self, presynaptic_indices, postsynaptic_index, location_selector=None, **parameters):
         """Called by PyNN's connector code: connections onto one target, in PyNN units."""
@@ -185,8 +227,10 @@ class Projection(common.Projection):
         self._explicit["delay"].append(np.broadcast_to(np.asarray(parameters["delay"], dtype=float), (n,)))
         if self._stochastic():
             self._explicit["p"].append(np.broadcast_to(np.asarray(parameters["p"], dtype=float), (n,)))
+        if self._is_tsodyks_markram():
+            self._explicit["U"].append(np.broadcast_to(np.asarray(parameters["U"], dtype=float), (n,)))
         for name, value in parameters.items():
-            if name not in ("weight", "delay", "p") and homogeneous(value) is None:
+            if name not in ("weight", "delay", "p", "U") and homogeneous(value) is None:
                 raise spikegpu.EngineFeatureMissing("synapse_params", f"per-connection values of '{name}'")
 
     def _stochastic(self) -> bool:
@@ -230,7 +274,7 @@ class Projection(common.Projection):
 
     def _describe(self, net):
         """Adds the engine projections of this projection to `net`."""
-        self._engine_indices, self._engine_groups, self._engine_release = [], [], []
+        self._engine_indices, self._engine_groups, self._engine_release, self._engine_u = [], [], [], []
         if self._fast:
             rule = self._fast_rule()
             assert rule is not None, "the rule depends only on the connector and the synapse type"
@@ -243,6 +287,9 @@ class Projection(common.Projection):
                 receptor=self.receptor_type,
                 plasticity=self._plasticity(self.post),
                 release_probability=self._fast_release,
+                short_term=self._short_term(float(self._synapse_values()["U"].base_value))
+                if self._is_tsodyks_markram()
+                else None,
             )
             self._engine_indices.append(proj.index)
             self._engine_groups.append((self.pre, self.post))
@@ -256,6 +303,7 @@ class Projection(common.Projection):
         weight = np.concatenate(self._explicit["weight"]) if self._explicit["weight"] else np.zeros(0)
         delay = np.concatenate(self._explicit["delay"]) if self._explicit["delay"] else np.zeros(0)
         p = np.concatenate(self._explicit["p"]) if self._explicit.get("p") else None
+        u = np.concatenate(self._explicit["U"]) if self._explicit.get("U") else np.zeros(pre.size)
         pre_pops, pre_which, pre_local = population_and_index(np.asarray(self.pre.all_cells)[pre])
         post_pops, post_which, post_local = population_and_index(np.asarray(self.post.all_cells)[post])
         for a, source in enumerate(pre_pops):
@@ -278,10 +326,13 @@ class Projection(common.Projection):
                     receptor=self.receptor_type,
                     plasticity=self._plasticity(target),
                     release_probability=release,
+                    short_term=self._short_term(u[sel]),
                 )
                 self._engine_indices.append(proj.index)
                 self._engine_groups.append((source, target))
                 self._engine_release.append(release)
+                # The engine lists explicit connections sorted (stably) by (pre, post).
+                self._engine_u.append(u[sel][np.lexsort((post_local[sel], pre_local[sel]))])
 
     def _after_build(self, engine):
         if self._weight_override is not None:
@@ -317,7 +368,11 @@ class Projection(common.Projection):
         parts: Dict[str, List[np.ndarray]] = {"pre": [], "post": [], "weight": [], "delay": []}
         if self._stochastic():
             parts["p"] = []
-        for index, (source, target), release in zip(self._engine_indices, self._engine_groups, self._engine_release):
+        if self._is_tsodyks_markram():
+            parts["U"] = []
+        for g, (index, (source, target), release) in enumerate(
+            zip(self._engine_indices, self._engine_groups, self._engine_release)
+        ):
             pre, post, w = engine.weights(index)
             if "p" in parts:
                 matrix = np.asarray(release, dtype=float)
@@ -328,6 +383,9 @@ class Projection(common.Projection):
             parts["post"].append(post_lookup[np.asarray(target.all_cells, dtype=np.int64)[post]])
             parts["weight"].append(w.astype(float) / celltype.weight_scale(target, self.receptor_type))
             parts["delay"].append(np.round((delays - celltype.delay_shift()) / state.dt) * state.dt)
+            if "U" in parts:
+                u = self._engine_u[g] if self._engine_u else self._synapse_values()["U"].base_value
+                parts["U"].append(np.broadcast_to(np.asarray(u, dtype=float), pre.shape).copy())
         out = {k: np.concatenate(v) if v else np.zeros(0) for k, v in parts.items()}
         if self._weight_override is not None and not isinstance(self.synapse_type, STDPMechanism):
             # Static weights stay as set (the engine holds them in float32).
@@ -342,6 +400,8 @@ class Projection(common.Projection):
         name = key.get(name, name)
         if name in synapses:
             return synapses[name]
+        if name in self._tm_override:
+            return np.full(synapses["pre"].size, self._tm_override[name])
         lazy = self._synapse_values().get(name)
         if lazy is None:
             raise ValueError(f"projection '{self.label}' has no attribute '{name}'")
@@ -369,7 +429,11 @@ class Projection(common.Projection):
 
     def _set_attributes(self, parameter_space):
         names = set(parameter_space.keys())
-        settable = {"weight", "delay", "p"} if self._stochastic() else {"weight", "delay"}
+        settable = {"weight", "delay"}
+        if self._stochastic():
+            settable |= {"p"}
+        if self._is_tsodyks_markram():
+            settable |= {"U", "tau_rec", "tau_facil"}
         if names - settable:
             raise spikegpu.EngineFeatureMissing(
                 "synapse_params", f"setting {', '.join(sorted(names - settable))} of existing connections"
@@ -385,14 +449,16 @@ class Projection(common.Projection):
             if lazy.is_homogeneous:
                 values[name] = np.full(pre.size, float(lazy.evaluate(simplify=True)))
             else:
-                values[name] = np.asarray(lazy[pre, post], dtype=float) if pre.size else np.zeros(0)
+                # Pairwise (lazy[pre, post] would index the outer product).
+                values[name] = np.asarray(lazy.evaluate(simplify=False), dtype=float)[pre, post] if pre.size else np.zeros(0)
         if "weight" in values:
-            self._weight_override = values["weight"]
-            self._push_weights(state.build(), values["weight"])
+            self._set_weights(values["weight"])
         if "delay" in values:
             self._set_delays(values["delay"])
         if "p" in values:
             self._set_release(values["p"])
+        if names & {"U", "tau_rec", "tau_facil"}:
+            self._set_short_term(values)
 
     def _set_release(self, p: np.ndarray):
         """New release probabilities (in the order of `connections`): before time advances the
@@ -403,16 +469,57 @@ class Projection(common.Projection):
             raise ValueError(f"p of '{self.label}' must be a probability in [0, 1]")
         state.changed("synapse_params", f"setting p of '{self.label}'")
         synapses = self._synapses()
+        synapses["p"] = p
+        self._describe_again(synapses, synapses["delay"], synapses.get("U"))
+
+    def _set_weights(self, weights: np.ndarray):
+        """New weights (PyNN units, in the order of `connections`), from the next step. Before
+        time advances, weights beyond the fixed-point range chosen at build describe the
+        projection again with them (the range is chosen anew)."""
+        engine = state.build()
+        try:
+            self._push_weights(engine, weights)
+        except ValueError:
+            if engine.ticks > 0:
+                raise
+            synapses = self._synapses()
+            synapses["weight"] = np.asarray(weights, dtype=float)
+            self._describe_again(synapses, synapses["delay"], synapses.get("U"))
+            self._weight_override = None
+            state.changed("synapse_params", f"setting weights of '{self.label}'")
+            return
+        self._weight_override = weights
+
+    def _set_short_term(self, values: Dict[str, np.ndarray]):
+        """New Tsodyks-Markram parameters (U per connection, in the order of `connections`;
+        tau_rec and tau_facil one value each). Before time advances the projection is
+        described again with them, as explicit connections; afterwards the engine cannot
+        change them (EngineFeatureMissing 'synapse_params')."""
+        for name in ("tau_rec", "tau_facil"):
+            if name in values:
+                v = homogeneous(values[name])
+                if v is None:
+                    raise spikegpu.EngineFeatureMissing("synapse_params", f"per-connection values of '{name}'")
+        synapses = self._synapses()
+        state.changed("synapse_params", f"setting Tsodyks-Markram parameters of '{self.label}'")
+        for name in ("tau_rec", "tau_facil"):
+            if name in values:
+                self._tm_override[name] = homogeneous(values[name])
+        self._describe_again(synapses, synapses["delay"], values.get("U", synapses["U"]))
+
+    def _describe_again(self, synapses: Dict[str, np.ndarray], delays: np.ndarray, u: Optional[np.ndarray]):
+        """Describes the projection again as the explicit connections `synapses` with `delays`
+        and U `u` (the engine is rebuilt before it is next used)."""
         self._fast = False
         self._explicit = {
             "pre": [synapses["pre"].astype(np.int64)],
             "post": [synapses["post"].astype(np.int64)],
             "weight": [synapses["weight"]],
-            "delay": [synapses["delay"]],
-            "p": [p],
+            "delay": [np.asarray(delays, dtype=float)],
+            "p": [np.asarray(synapses["p"], dtype=float)] if "p" in synapses else [],
+            "U": [np.asarray(u, dtype=float)] if u is not None else [],
         }
         self._delay_override = None
-        state.changed("synapse_params", f"setting p of '{self.label}'")
 
     def _push_weights(self, engine, weights: np.ndarray):
         start = 0
@@ -434,15 +541,7 @@ class Projection(common.Projection):
         engine = state.build()
         if engine.ticks == 0:
             synapses = self._synapses()
-            self._fast = False
-            self._explicit = {
-                "pre": [synapses["pre"].astype(np.int64)],
-                "post": [synapses["post"].astype(np.int64)],
-                "weight": [synapses["weight"]],
-                "delay": [delays],
-                "p": [synapses["p"]] if "p" in synapses else [],
-            }
-            self._delay_override = None
+            self._describe_again(synapses, delays, synapses.get("U"))
             state.changed("synapse_params", f"setting delays of '{self.label}'")
             return
         self._push_delays(engine, delays)

@@ -1,6 +1,17 @@
-"""PyNN's synapse types on spikegpu: static synapses, stochastic release and pair-based STDP
-(all-to-all pairing, additive or multiplicative weight dependence), with PyNN's parameter
-names and units.
+"""PyNN's synapse types on spikegpu: static synapses, stochastic release, Tsodyks-Markram short-term
+plasticity and pair-based STDP (all-to-all pairing, additive or multiplicative weight dependence), with
+PyNN's parameter names and units.
+
+TsodyksMarkramSynapse runs on the engine's Tsodyks-Markram synapse, which follows NEST's
+``tsodyks2_synapse``: at each presynaptic spike, ``h`` after the previous one, ``x`` recovers
+towards 1 with ``tau_rec`` (after the previous spike used ``u x`` of it), ``u`` decays towards
+0 with ``tau_facil`` and jumps by ``U (1 - u)``, and the spike delivers ``weight u x``.
+pyNN.nest uses NEST's ``tsodyks_synapse`` instead (and pyNN.brian2 the same three-state
+model), in which the resources a spike uses stay active for ``tau_psc`` (pyNN.nest sets it to
+the target's ``tau_syn``) before they start to recover; the two agree when ``tau_psc`` is
+much shorter than ``tau_rec`` and differ by about ``tau_psc / tau_rec`` of the depleted part
+otherwise (measured in ``tests/test_pynn_tsodyks.py``). ``U`` may differ between synapses;
+``tau_rec`` and ``tau_facil`` are one value per projection.
 
 STDP amplitudes follow NEST's stdp_synapse, which PyNN's tests refer to: additive changes are
 ``A_plus w_max`` and ``A_minus w_max`` times the traces, multiplicative ones ``A_plus (w_max -
@@ -24,6 +35,16 @@ def identity(*names: str):
 class StaticSynapse(synapses.StaticSynapse):
     __doc__ = synapses.StaticSynapse.__doc__
     translations = identity("weight", "delay")
+
+    def _get_minimum_delay(self):
+        from .simulator import state
+
+        return state.min_delay
+
+
+class TsodyksMarkramSynapse(synapses.TsodyksMarkramSynapse):
+    __doc__ = synapses.TsodyksMarkramSynapse.__doc__
+    translations = identity("weight", "delay", "U", "tau_rec", "tau_facil")
 
     def _get_minimum_delay(self):
         from .simulator import state
@@ -109,7 +130,6 @@ def _missing(base, key: str):
     return Missing
 
 
-TsodyksMarkramSynapse = _missing(synapses.TsodyksMarkramSynapse, "stdp_other")
 AdditivePotentiationMultiplicativeDepression = _missing(
     synapses.AdditivePotentiationMultiplicativeDepression, "stdp_other"
 )
