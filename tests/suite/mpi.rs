@@ -182,6 +182,31 @@ fn brunel_on_one_to_four_ranks_gives_the_single_process_spike_hash() {
     );
 }
 
+#[test]
+fn brunel_stdp_on_one_to_three_ranks_gives_the_single_process_spikes_and_weights() {
+    // A tenth of the network (C_E 100), 1.5 ms delays: 15-tick intervals, a 15-tick
+    // plasticity lag; 150 ms, so that every weight has changed many times.
+    let smaller = ["population.exc.size=1000", "population.inh.size=250"];
+    let model = "examples/models/brunel-stdp.toml";
+    check_same_spikes("brunel-stdp", model, "150", &smaller, &[1, 2, 3]);
+    if mpi_binary().is_none() {
+        return;
+    }
+    let dir = |n: &str| Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("mpi/brunel-stdp-{n}"));
+    let stem = "weights_projection0";
+    let single_initial = std::fs::read(dir("single").join(format!("{stem}_initial.npy"))).expect("initial");
+    let single_final = std::fs::read(dir("single").join(format!("{stem}_final.npy"))).expect("final");
+    assert_ne!(single_initial, single_final, "STDP changed the weights");
+    for n in [1, 2, 3] {
+        for part in ["pre", "post", "initial", "final"] {
+            let file = format!("{stem}_{part}.npy");
+            let a = std::fs::read(dir("single").join(&file)).expect("single-process weights");
+            let b = std::fs::read(dir(&format!("np{n}")).join(&file)).expect("rank 0's weights");
+            assert!(a == b, "brunel-stdp on {n} ranks: {file} differs");
+        }
+    }
+}
+
 /// A model file of `neurons` LIF neurons with one projection.
 fn tiny_model(dir: &Path, name: &str, neurons: u32, weight: &str) -> PathBuf {
     std::fs::create_dir_all(dir).expect("dir");
