@@ -29,6 +29,20 @@ pub(super) struct Exchanged {
     pub next: u64,
 }
 
+impl Exchanged {
+    /// The spikes of tick `tick` (within the last `hist_len` delivered ticks).
+    pub fn spikes_of(&self, tick: u64, hist_len: u32) -> Vec<u32> {
+        let slot = (tick % u64::from(hist_len)) as usize;
+        self.ticks.get(slot).cloned().unwrap_or_default()
+    }
+
+    /// Files `spikes` (ascending global ids) as those of tick `tick`.
+    pub fn file(&mut self, tick: u64, hist_len: u32, spikes: &[u32]) {
+        self.ticks.resize_with(hist_len as usize, Vec::new);
+        self.ticks[(tick % u64::from(hist_len)) as usize] = spikes.to_vec();
+    }
+}
+
 impl CpuBackend {
     /// Delivers `spikes` (global neuron ids, in (tick, neuron) order): every spike fired
     /// since the last delivery, each less than the smallest delay ago, each thread to its
@@ -43,7 +57,8 @@ impl CpuBackend {
 
     fn deliver_static(&mut self, spikes: &[Spike]) {
         let (plan, parts) = (&self.plan, &self.parts);
-        self.pool.run(&|t| deliver_tick(plan, &mut lock(&parts[t]), spikes));
+        self.pool
+            .run(&|t| deliver_tick(plan, &mut lock(&parts[t]), spikes));
     }
 
     fn deliver_plastic(&mut self, spikes: &[Spike]) {
@@ -112,7 +127,14 @@ fn deliver_tick(plan: &Plan, part: &mut Part, spikes: &[Spike]) {
 /// `stdp_traces` on a rank: thread `me` of `threads` advances its share of every plastic
 /// projection's pre-synaptic neurons (global, from every rank's spikes `fired`) and its own
 /// post-synaptic neurons, one tick.
-fn rank_traces(plan: &Plan, shared: &Shared, part: &Part, (me, threads): (usize, usize), tick: u64, fired: &[u32]) {
+fn rank_traces(
+    plan: &Plan,
+    shared: &Shared,
+    part: &Part,
+    (me, threads): (usize, usize),
+    tick: u64,
+    fired: &[u32],
+) {
     let own_fired: Vec<u32> = shared.spikes_of(shared.slot(tick), me).collect();
     for p in &plan.plastic {
         let nearest = p.flags & 1 == 1;
@@ -121,7 +143,12 @@ fn rank_traces(plan: &Plan, shared: &Shared, part: &Part, (me, threads): (usize,
         let pre_side = (p.pre_trace, p.pre_start, p.pre_size, [p.decay_plus, p.decay_x]);
         advance_traces(plan, shared, pre_side, pre, fired, tick, nearest);
         let post = owned(&part.own, p.post_start, p.post_size);
-        let post_side = (p.post_trace, p.post_start, p.post_size, [p.decay_minus, p.decay_y]);
+        let post_side = (
+            p.post_trace,
+            p.post_start,
+            p.post_size,
+            [p.decay_minus, p.decay_y],
+        );
         advance_traces(plan, shared, post_side, post, &own_fired, tick, nearest);
     }
 }
@@ -138,7 +165,10 @@ fn advance_traces(
     nearest: bool,
 ) {
     let h = plan.hist_len as usize;
-    let (cur, prev) = ((tick % h as u64) as usize, ((tick + h as u64 - 1) % h as u64) as usize);
+    let (cur, prev) = (
+        (tick % h as u64) as usize,
+        ((tick + h as u64 - 1) % h as u64) as usize,
+    );
     let mut next = fired.partition_point(|&g| g < range.start);
     for g in range {
         let spiked = fired.get(next) == Some(&g);

@@ -23,7 +23,9 @@ use crate::gpu::GpuBackend;
 use crate::plan::Plan;
 use crate::plan::layout::NeuronState;
 use crate::plan::rank::owned_count;
-use crate::sim::{Engine, EngineState, ProjectionWeights, NonFiniteFault, NonFinitePolicy, RunCounters, Spike, WeightCopy};
+use crate::sim::{
+    Engine, EngineState, NonFiniteFault, NonFinitePolicy, ProjectionWeights, RunCounters, Spike, WeightCopy,
+};
 
 /// One rank of a distributed run.
 pub struct RankEngine {
@@ -58,6 +60,9 @@ pub struct RankEngine {
     /// this rank's synapses of it ([`WeightEntry`]).
     projection_sizes: Vec<u64>,
     weight_maps: Vec<Option<Vec<WeightEntry>>>,
+    /// The rank's plan without its synapses: the shapes of the inner engine's state, for
+    /// checkpoints ([`RankEngine::keep_state_plan`]).
+    state_plan: Option<Box<Plan>>,
 }
 
 /// Where one of a rank's synapses of a plastic projection stands: its index in the rank's
@@ -81,9 +86,11 @@ fn weight_maps(plan: &Plan, part: &crate::plan::rank::Partition) -> Vec<Option<V
             let p = &plan.projections[k];
             let post_start = part.global_populations[p.post].gpu.start;
             let merged = plan.projection_synapses(k);
-            let pre = p.local_row_ptr.windows(2).enumerate().flat_map(|(i, w)| {
-                std::iter::repeat_n(i as u32, (w[1] - w[0]) as usize)
-            });
+            let pre = p
+                .local_row_ptr
+                .windows(2)
+                .enumerate()
+                .flat_map(|(i, w)| std::iter::repeat_n(i as u32, (w[1] - w[0]) as usize));
             Some(
                 merged
                     .iter()
@@ -170,7 +177,42 @@ impl RankEngine {
             stop: None,
             projection_sizes: part.projection_sizes.clone(),
             weight_maps: weight_maps(plan, part),
+            state_plan: None,
         })
+    }
+
+    /// Keeps `plan`, the rank's plan the inner engine runs, without its synapses (the
+    /// engine holds them): checkpoints export and import the inner engine's state with it.
+    pub fn keep_state_plan(&mut self, mut plan: Plan) {
+        plan.synapses = Vec::new();
+        plan.row_ptr = Vec::new();
+        plan.weights = Vec::new();
+        plan.col_ptr = Vec::new();
+        plan.col_entries = Vec::new();
+        self.state_plan = Some(Box::new(plan));
+    }
+
+    fn state_plan(&self) -> Result<&Plan> {
+        self.state_plan
+            .as_deref()
+            .ok_or_else(|| not_distributed("checkpoints of a rank built without its plan"))
+    }
+
+    /// Imports this rank's own state: the inner engine's, its weights set apart (the plan
+    /// kept has no synapses to check them against).
+    fn import_own(&mut self, state: &EngineState) -> Result<()> {
+        if state.weights.len() as u64 != self.own_synapses {
+            return Err(invalid(
+                "checkpoint",
+                format!("{} weights", state.weights.len()),
+                &format!("this rank stores {} synapses", self.own_synapses),
+            ));
+        }
+        let mut own = state.clone();
+        let weights = std::mem::take(&mut own.weights);
+        let plan = self.state_plan.as_deref().expect("checked by the caller");
+        self.inner.import_state(plan, &own)?;
+        self.inner.set_weights(plan, &weights)
     }
 
     /// The collectives.
@@ -397,12 +439,34 @@ impl Engine for RankEngine {
         })
     }
 
+    /// This rank's state: its inner engine's (its neurons, its synapses' weights, the
+    /// exchanged spike history by global neuron). Every exchange is complete between
+    /// `run_ticks` calls, so nothing of the exchange is pending.
     fn export_state(&self, _plan: &Plan) -> Result<EngineState> {
-        Err(not_distributed("checkpoints"))
+        self.inner.export_state(self.state_plan()?)
     }
 
-    fn import_state(&mut self, _plan: &Plan, _state: &EngineState) -> Result<()> {
-        Err(not_distributed("checkpoints"))
+    /// Continues from this rank's `state` (a collective: every rank imports its own, and a
+    /// failure on any fails every rank); the run's spike and event totals are summed anew.
+    fn import_state(&mut self, _plan: &Plan, state: &EngineState) -> Result<()> {
+        let imported = self
+            .state_plan()
+            .map(|_| ())
+            .and_then(|()| self.import_own(state));
+        self.comm.agree(imported)?;
+        let c = self.inner.counters();
+        let gathered = self
+            .comm
+            .all_gather(Ok(&[c.spikes as u32, (c.spikes >> 32) as u32]), c.syn_events)?;
+        self.spikes = gathered
+            .parts
+            .iter()
+            .map(|w| u64::from(w[0]) | u64::from(w[1]) << 32)
+            .sum();
+        self.events = gathered.figures.iter().sum();
+        self.pending.clear();
+        (self.since, self.span_start, self.stop) = (0, state.tick, None);
+        Ok(())
     }
 
     fn set_currents(&mut self, _plan: &Plan) -> Result<()> {

@@ -58,8 +58,8 @@ pub fn rank_simulator(
     options.threads.get_or_insert(1);
     // `auto` means the CPU on a rank: GPU ranks are not built yet.
     let inner = comm.agree(crate::sim::engine::open(&mut plan, Backend::Cpu, options))?;
-    let engine = RankEngine::new(inner, &plan, comm, facts.min_delay, facts.synapses)?;
-    drop(plan);
+    let mut engine = RankEngine::new(inner, &plan, comm, facts.min_delay, facts.synapses)?;
+    engine.keep_state_plan(plan);
     Ok(Simulator::from_engine(
         net,
         view,

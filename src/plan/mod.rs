@@ -237,7 +237,8 @@ impl Plan {
             if let Some(part) = &partition {
                 let post = net.projections[k].post.index;
                 let global = &part.global_populations[post];
-                kept.borrow_mut().push(rank::keep_owned(csr, part, global, &pops[post], plastic));
+                kept.borrow_mut()
+                    .push(rank::keep_owned(csr, part, global, &pops[post], plastic));
             }
         };
         let generated =

@@ -60,6 +60,19 @@ impl Partition {
     }
 }
 
+impl Partition {
+    /// The local ids of the neurons of `global` (ascending global ids) this rank owns,
+    /// ascending.
+    pub fn local_ids(&self, global: &[u32]) -> Vec<u32> {
+        // Local ids run population by population, so the global ids of the local neurons
+        // ascend.
+        global
+            .iter()
+            .filter_map(|g| self.global_ids.binary_search(g).ok().map(|k| k as u32))
+            .collect()
+    }
+}
+
 /// How many of a population's `size` neurons rank `rank` of `ranks` owns.
 pub fn owned_count(size: u32, rank: u32, ranks: u32) -> u32 {
     size / ranks + u32::from(rank < size % ranks)
