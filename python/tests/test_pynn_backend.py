@@ -200,3 +200,19 @@ def test_pynn_on_the_gpu_backend_equals_the_cpu_backend(gpu_available):
     cpu_hash, cpu_v = pynn_run("cpu")
     assert gpu_hash == cpu_hash
     assert np.array_equal(gpu_v, cpu_v)
+
+
+def test_off_grid_precision_warns_that_spikes_stay_on_the_grid_and_bad_words_are_refused():
+    """As pyNN.brian2, spike_precision="off_grid" runs on the grid; spikegpu says so."""
+    import pyNN.spikegpu as sim
+
+    with pytest.warns(UserWarning, match="stay on the grid of timestep = 0.01 ms"):
+        sim.setup(timestep=0.01, min_delay=0.1, spike_precision="off_grid", backend="cpu")
+    p = sim.Population(1, sim.IF_curr_exp(i_offset=1.0, v_thresh=-50.0))
+    p.record("spikes")
+    sim.run(40.0)
+    first = float(np.asarray(p.get_data().segments[0].spiketrains[0])[0])
+    assert first == pytest.approx(round(first / 0.01) * 0.01, abs=1e-9)
+    sim.end()
+    with pytest.raises(ValueError, match="spike_precision = 'exact'"):
+        sim.setup(timestep=0.1, spike_precision="exact")

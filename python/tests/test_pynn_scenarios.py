@@ -32,8 +32,6 @@ NEEDS_ENGINE = {
     "test_parameter_handling::test_set_synaptic_parameters_partially_connected": "stdp_other",
     "test_parameter_handling::test_set_synaptic_parameters_multiply_connected": "stdp_other",
     "test_parameter_handling::test_issue505": "stdp_other",
-    "test_recording::test_issue259": "off_grid",
-    "test_scenario2::test_scenario2": "off_grid",
     "test_scenario4::test_scenario4": "stdp_other",
     "test_synapse_types::test_simple_stochastic_synapse": "other_models",
 }
@@ -41,6 +39,10 @@ NEEDS_ENGINE = {
 #: scenario -> why it cannot apply to spikegpu at all
 NOT_APPLICABLE = {
     "test_scenario5::test_scenario5": "multicompartment neurons with morphologies (PyNN's arbor and neuron backends only)",
+    "test_recording::test_issue259": (
+        "spike source times off the time grid, recorded to 1e-17 ms (precise spike timing: PyNN "
+        "runs it on its nest and neuron backends only; spikegpu is time-driven, its spikes on the grid)"
+    ),
     "test_cell_types::test_composed_neuron_model_homogeneous_receptors": (
         "composed cell types (PyNN's experimental PointNeuron with LIF/AdExp components and "
         "post-synaptic response objects), which pyNN.spikegpu does not define"

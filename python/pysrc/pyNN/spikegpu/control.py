@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import spikegpu
 
 from .. import common
@@ -15,12 +17,19 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
     seeds everything the engine draws (connectivity, initial values, Poisson trains), and
     `backend` (``"auto"``, ``"gpu"``, ``"cpu"``; default the environment variable
     SPIKEGPU_BACKEND, else ``"auto"``) picks the engine backend. Other extra arguments
-    (threads, ...) are accepted and ignored; spike_precision must be "on_grid" (the
-    default here)."""
+    (threads, ...) are accepted and ignored. `spike_precision` is "on_grid" (the default
+    here) or "off_grid": the engine is time-driven, so with "off_grid" spike times stay on
+    the grid of `timestep` (off by less than one step from NEST's precise `*_ps` models) and
+    a warning says so, as pyNN.brian2 runs such scripts on its grid."""
     max_delay = extra_params.get("max_delay", DEFAULT_MAX_DELAY)
-    if extra_params.get("spike_precision", "on_grid") != "on_grid":
-        raise spikegpu.EngineFeatureMissing(
-            "off_grid", f"setup(spike_precision={extra_params['spike_precision']!r}): spike times are on the time grid"
+    precision = extra_params.get("spike_precision", "on_grid")
+    if precision not in ("on_grid", "off_grid"):
+        raise ValueError(f"spike_precision = {precision!r}: must be 'on_grid' or 'off_grid'")
+    if precision == "off_grid":
+        warnings.warn(
+            f"setup(spike_precision='off_grid'): spikegpu is time-driven, so spike times stay on "
+            f"the grid of timestep = {timestep} ms (precise spike timing is not built)",
+            stacklevel=2,
         )
     common.setup(timestep, min_delay, **extra_params)
     state = simulator.state
