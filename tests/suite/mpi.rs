@@ -233,7 +233,7 @@ fn a_checkpointed_plastic_run_on_two_ranks_resumes_on_two_with_the_single_proces
     let single = fresh_dir("ckpt-single");
     let (code, _, err) = output({
         let mut c = Command::new(env!("CARGO_BIN_EXE_spikegpu"));
-        c.args(run_args(model, "400", &smaller, &single));
+        c.args(run_args(model, "300", &smaller, &single));
         c
     });
     assert_eq!(code, 0, "{err}");
@@ -242,7 +242,7 @@ fn a_checkpointed_plastic_run_on_two_ranks_resumes_on_two_with_the_single_proces
     let _ = std::fs::remove_dir_all(&rank1);
     let mut c = mpirun(2);
     c.arg(&bin)
-        .args(run_args(model, "400", &smaller, &dir))
+        .args(run_args(model, "300", &smaller, &dir))
         .args(["--checkpoint-every", "10 ms"])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped());
