@@ -543,8 +543,9 @@ impl Simulator {
         })
     }
 
-    /// Sets `variable` (`v`, `u`, `syn_e` or `syn_i`) of every neuron of a population (one
-    /// finite value per neuron) from the next tick.
+    /// Sets `variable` of every neuron of a population (one finite value per neuron) from
+    /// the next tick: `v`, `u`, `syn_e` or `syn_i` of a built-in model, any variable of a
+    /// user-defined model by its name.
     fn set_state(
         &self,
         population: &Bound<'_, PyAny>,
@@ -553,6 +554,15 @@ impl Simulator {
     ) -> PyResult<()> {
         guarded(|| {
             let pop = self.population(population)?;
+            let array = as_f32_array(values)?;
+            let mut guard = self.lock()?;
+            let equations = &guard.sim.plan().equations;
+            if equations.iter().any(|e| e.population == pop.index()) {
+                return guard
+                    .sim
+                    .set_equation_variable(pop, variable, array.as_slice()?)
+                    .map_err(to_py);
+            }
             let var = match variable {
                 "v" => StateVar::V,
                 "u" => StateVar::U,
@@ -560,15 +570,11 @@ impl Simulator {
                 "syn_i" => StateVar::SynInh,
                 _ => {
                     return Err(PyValueError::new_err(format!(
-                        "variable = '{variable}' is out of range: set_state takes v, u, syn_e or syn_i"
+                        "variable = '{variable}' is out of range: set_state takes v, u, syn_e or syn_i (populations of user-defined models: any of their variables)"
                     )));
                 }
             };
-            let array = as_f32_array(values)?;
-            self.lock()?
-                .sim
-                .set_state(pop, var, array.as_slice()?)
-                .map_err(to_py)
+            guard.sim.set_state(pop, var, array.as_slice()?).map_err(to_py)
         })
     }
 

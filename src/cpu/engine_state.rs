@@ -4,6 +4,7 @@
 
 use super::*;
 use crate::error::{Error, Result};
+use crate::neurons::equation::MIRRORED_FIELDS;
 use crate::sim::EngineState;
 use crate::sim::state::{ring_from_relative, ring_to_relative, traces_from_relative, traces_to_relative};
 
@@ -12,10 +13,8 @@ impl CpuBackend {
     /// backend was built from).
     pub fn export_state(&self, plan: &Plan) -> EngineState {
         let tick = self.tick;
-        let mut neurons = Vec::with_capacity(plan.n_neurons as usize);
-        for p in &self.parts {
-            lock(p).state.append_to(&mut neurons);
-        }
+        // With the variables of user-defined models mirrored in.
+        let neurons = self.state();
         let traces: Vec<f32> = (0..self.shared.traces.len())
             .map(|i| self.shared.trace(i))
             .collect();
@@ -43,6 +42,14 @@ impl CpuBackend {
             },
             modulators: self.modulator_levels(),
             fault: self.nonfinite(),
+            equations: plan
+                .equations
+                .iter()
+                .map(|eq| {
+                    let vars = eq.model.variables().iter().skip(MIRRORED_FIELDS.len());
+                    vars.flat_map(|v| self.equation_variable(eq, &v.name)).collect()
+                })
+                .collect(),
         }
     }
 
@@ -70,6 +77,11 @@ impl CpuBackend {
                 for (&s, e) in store.plan_index.iter().zip(&mut store.eligibility) {
                     *e = state.eligibility[s as usize];
                 }
+            }
+            for run in &mut part.equations {
+                let k = plan.equations.iter().position(|e| e.population == run.population);
+                let k = k.expect("every equation run has its plan");
+                run.restore(&plan.equations[k], &state.neurons, &state.equations[k]);
             }
             part.spiked_at.fill(u64::MAX);
             part.current_in.fill(0);

@@ -47,6 +47,8 @@ impl EquationRun {
         let mut pop = model
             .population(n, dt_ms)
             .unwrap_or_else(|e| unreachable!("constants checked by the plan: {e}"));
+        // The plan's table holds the conventions' refractory count.
+        pop.set_constants(&plan.constants);
         pop.set_first_neuron(plan.draw_first + share.start as u32 * plan.draw_stride);
         pop.set_neuron_stride(plan.draw_stride);
         for (var, values) in model.variables().iter().zip(&plan.initial) {
@@ -86,6 +88,46 @@ impl EquationRun {
     /// The first global neuron of this share and its values of variable `name`.
     pub(super) fn variable(&self, name: &str) -> Option<(usize, &[f32])> {
         Some((self.start, self.pop.state(name)?))
+    }
+
+    /// Sets this share's values of variable `name` from `values` (one per neuron of the
+    /// whole population, which starts at global neuron `first`).
+    pub(super) fn set_variable(&mut self, name: &str, first: usize, values: &[f32]) {
+        let at = self.start - first;
+        let n = self.pop.len();
+        if let Some(s) = self.pop.state_mut(name) {
+            s.copy_from_slice(&values[at..at + n]);
+        }
+    }
+
+    /// Continues from a checkpoint's state: the first variables and the refractory counters
+    /// from `neurons` (the whole network's), the others from `extra` (the population's
+    /// variables past the sixth, `[variable - 6][neuron]`).
+    pub(super) fn restore(&mut self, plan: &EquationPlan, neurons: &[NeuronState], extra: &[f32]) {
+        let (first, size) = (plan.start as usize, plan.size as usize);
+        let n = self.pop.len();
+        let share = &neurons[self.start..self.start + n];
+        for (k, var) in plan.model.variables().iter().enumerate() {
+            let values: Vec<f32> = match k.checked_sub(MIRRORED_FIELDS.len()) {
+                None => share
+                    .iter()
+                    .map(|&s| {
+                        let mut s = s;
+                        *mirrored_field(&mut s, k)
+                    })
+                    .collect(),
+                Some(j) => {
+                    let at = j * size + self.start - first;
+                    extra[at..at + n].to_vec()
+                }
+            };
+            if let Some(s) = self.pop.state_mut(&var.name) {
+                s.copy_from_slice(&values);
+            }
+        }
+        for (c, s) in self.pop.refractory_mut().iter_mut().zip(share) {
+            *c = s.refractory;
+        }
     }
 
     /// [`EquationRun::mirror_into`] for the states of exactly this share's neurons.

@@ -28,23 +28,32 @@ impl Worker<'_> {
 }
 
 impl WideStore {
-    /// The reward-modulated update of the stored synapses, at channel levels `level`.
+    /// The reward-modulated update of the stored synapses, at channel levels `level`: the
+    /// same operations in the same order for each synapse as `modulated_update.wgsl`, one
+    /// run of a rule at a time.
     #[inline(always)]
     fn modulate(&mut self, plan: &Plan, level: impl Fn(usize) -> f32) {
-        for (s, syn) in self.synapses.iter().enumerate() {
-            if syn.plastic() == 0 {
-                continue;
+        for &(first, end, rule) in &self.modulated_runs {
+            let p = &plan.plastic[rule as usize];
+            let (d, interval, decay) = (level(p.channel as usize), p.interval_s, p.decay_eligibility);
+            let (w_min, w_max) = (p.w_min, p.w_max);
+            let run = first as usize..end as usize;
+            let (weights, eligibility) = (&mut self.weights[run.clone()], &mut self.eligibility[run]);
+            for (w, e) in weights.iter_mut().zip(eligibility.iter_mut()) {
+                let c = *e;
+                *w = clamp(*w + c * d * interval, w_min, w_max);
+                *e = c * decay;
             }
-            let p = &plan.plastic[syn.plastic() as usize - 1];
-            if p.flags & 8 == 0 {
-                continue;
-            }
-            let c = self.eligibility[s];
-            let d = level(p.channel as usize);
-            self.weights[s] = (self.weights[s] + c * d * p.interval_s).clamp(p.w_min, p.w_max);
-            self.eligibility[s] = c * p.decay_eligibility;
         }
     }
+}
+
+/// `f32::clamp` without its check that the bounds are ordered (the plan checked them), so
+/// that the loop around it vectorises; NaN passes through as with `clamp`.
+#[inline(always)]
+fn clamp(x: f32, low: f32, high: f32) -> f32 {
+    let x = if x < low { low } else { x };
+    if x > high { high } else { x }
 }
 
 impl CpuBackend {

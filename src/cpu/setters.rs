@@ -19,6 +19,27 @@ impl CpuBackend {
         self.refresh_fixed_thresholds(plan);
     }
 
+    /// Sets variable `variable` of every neuron of population `eq` of a user-defined model
+    /// (each thread's share from its part of `values`).
+    pub fn set_equation_variable(
+        &mut self,
+        eq: &crate::plan::equations::EquationPlan,
+        variable: usize,
+        values: &[f32],
+    ) {
+        let name = &eq.model.variables()[variable].name;
+        for p in &mut self.parts {
+            let part = p.get_mut().unwrap_or_else(PoisonError::into_inner);
+            for run in part
+                .equations
+                .iter_mut()
+                .filter(|r| r.population == eq.population)
+            {
+                run.set_variable(name, eq.start as usize, values);
+            }
+        }
+    }
+
     /// Decides again, from the states now held, which LIF populations may take the update
     /// without a threshold raise: a `u` set or imported away from 0 needs the full one.
     pub(super) fn refresh_fixed_thresholds(&mut self, plan: &Plan) {

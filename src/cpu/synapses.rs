@@ -95,6 +95,10 @@ pub(super) struct WideStore {
     pub weights: Vec<f32>,
     /// Their eligibility traces (empty without reward modulation).
     pub eligibility: Vec<f32>,
+    /// Runs of consecutive reward-modulated synapses of one plastic rule, as (first, end,
+    /// rule index): the modulated update walks these in tight loops that the compiler
+    /// vectorises, instead of testing every synapse's rule.
+    pub modulated_runs: Vec<(u32, u32, u32)>,
     /// Each one's index in the plan's merged CSR.
     pub plan_index: Vec<u32>,
     /// Column pointers by owned post neuron (`n_own + 1`) into `col_entries`.
@@ -102,6 +106,23 @@ pub(super) struct WideStore {
     /// Transpose entries of the owned plastic synapses: (index here, global pre neuron, delay
     /// word), by post neuron then synapse.
     pub col_entries: Vec<[u32; 3]>,
+}
+
+/// The runs of consecutive reward-modulated synapses sharing a plastic rule (see
+/// [`WideStore::modulated_runs`]).
+fn modulated_runs(plan: &Plan, synapses: &[Synapse]) -> Vec<(u32, u32, u32)> {
+    let mut runs: Vec<(u32, u32, u32)> = Vec::new();
+    for (s, syn) in synapses.iter().enumerate() {
+        let rule = syn.plastic();
+        if rule == 0 || plan.plastic[rule as usize - 1].flags & 8 == 0 {
+            continue;
+        }
+        match runs.last_mut() {
+            Some(run) if run.1 == s as u32 && run.2 == rule - 1 => run.1 += 1,
+            _ => runs.push((s as u32, s as u32 + 1, rule - 1)),
+        }
+    }
+    runs
 }
 
 /// The plan indices of projection `k`'s synapses in the merged row of its pre neuron `r`
@@ -239,6 +260,7 @@ impl WideStore {
             synapses: Vec::new(),
             weights: Vec::new(),
             eligibility: Vec::new(),
+            modulated_runs: Vec::new(),
             plan_index: Vec::new(),
             col_ptr: Vec::new(),
             col_entries: Vec::new(),
@@ -256,6 +278,7 @@ impl WideStore {
         }
         if plan.modulation_interval > 0 {
             store.eligibility = vec![0.0; store.synapses.len()];
+            store.modulated_runs = modulated_runs(plan, &store.synapses);
         }
         if !plan.col_ptr.is_empty() {
             store.col_ptr.push(0);

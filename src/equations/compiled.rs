@@ -227,6 +227,22 @@ impl CompiledModel {
     /// The constant table for time step `dt_ms`, with some parameters (canonical units)
     /// replaced.
     pub fn constants_with(&self, dt_ms: f64, overrides: &[(&str, f64)]) -> Result<Vec<f32>, EquationError> {
+        self.constant_table(dt_ms, overrides, 0)
+    }
+
+    /// The constant table for time step `dt_ms` with `extra` ticks added to the refractory
+    /// count (1 under NEST's conventions, which hold `t_ref/dt` ticks after the spiking
+    /// tick where spikegpu's own hold `t_ref/dt - 1`).
+    pub fn constants_held(&self, dt_ms: f64, extra: u32) -> Result<Vec<f32>, EquationError> {
+        self.constant_table(dt_ms, &[], extra)
+    }
+
+    fn constant_table(
+        &self,
+        dt_ms: f64,
+        overrides: &[(&str, f64)],
+        extra: u32,
+    ) -> Result<Vec<f32>, EquationError> {
         let error = |field: &str, message: String| EquationError {
             model: self.name.clone(),
             field: field.to_string(),
@@ -247,7 +263,7 @@ impl CompiledModel {
             };
             values[i] = *v;
         }
-        let mut eval = HostEval::new(&self.hosts, &self.exact_groups, &values, dt_ms);
+        let mut eval = HostEval::new(&self.hosts, &self.exact_groups, &values, dt_ms).with_held_extra(extra);
         let mut out = Vec::with_capacity(self.slots.len());
         for (k, &h) in self.slots.iter().enumerate() {
             let v = eval.value(h);
@@ -348,6 +364,11 @@ impl CpuPopulation {
         &self.counter
     }
 
+    /// Mutable refractory counters (a checkpoint being resumed sets them).
+    pub fn refractory_mut(&mut self) -> &mut [u32] {
+        &mut self.counter
+    }
+
     /// Makes these neurons draw the random numbers of neurons `first..` of a larger
     /// population, so that a slice of one (a thread's share) runs exactly as the whole does.
     pub fn set_first_neuron(&mut self, first: u32) {
@@ -363,6 +384,16 @@ impl CpuPopulation {
     /// The constant table in use.
     pub fn constants(&self) -> &[f32] {
         &self.constants
+    }
+
+    /// Replaces the constant table (one of the same model's, e.g.
+    /// [`CompiledModel::constants_held`]'s).
+    ///
+    /// # Panics
+    ///
+    /// If `constants` is not as long as the table in use.
+    pub fn set_constants(&mut self, constants: &[f32]) {
+        self.constants.copy_from_slice(constants);
     }
 
     /// Advances every neuron by one tick; appends the indices of the neurons that spiked,

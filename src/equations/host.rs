@@ -21,6 +21,7 @@ pub(crate) struct HostEval<'a> {
     groups: &'a [ExactGroup],
     params: &'a [f64],
     dt: f64,
+    held_extra: f64,
     memo: Vec<Option<f64>>,
     group_values: Vec<Option<GroupValues>>,
 }
@@ -33,9 +34,16 @@ impl<'a> HostEval<'a> {
             groups,
             params,
             dt,
+            held_extra: 0.0,
             memo: vec![None; hosts.len()],
             group_values: (0..groups.len()).map(|_| None).collect(),
         }
+    }
+
+    /// The evaluator with `ticks` added to every refractory count ([`Host::HeldExtra`]).
+    pub fn with_held_extra(mut self, ticks: u32) -> Self {
+        self.held_extra = f64::from(ticks);
+        self
     }
 
     /// The value of host `h`.
@@ -59,7 +67,8 @@ impl<'a> HostEval<'a> {
             }
             Host::Pow(a, b) => self.value(*a).powf(self.value(*b)),
             Host::PowInt(a, n) => self.value(*a).powi(*n),
-            Host::Ticks(d) => (self.value(*d) / self.dt).round(),
+            Host::Ticks(d) => (self.value(*d) / self.dt).round() + self.held_extra,
+            Host::HeldExtra => self.held_extra,
             Host::Exact(g, entry) => self.exact(*g as usize, *entry),
         };
         self.memo[h as usize] = Some(v);
@@ -115,7 +124,8 @@ pub(crate) fn render(hosts: &[Host], h: HostId, params: &[String]) -> String {
         ),
         Host::Pow(a, b) => format!("{} ** {}", wrap(a), wrap(b)),
         Host::PowInt(a, n) => format!("{} ** {n}", wrap(a)),
-        Host::Ticks(d) => format!("round(({}) / dt)", r(d)),
+        Host::Ticks(d) => format!("round(({}) / dt) + held_extra", r(d)),
+        Host::HeldExtra => "held_extra".into(),
         Host::Exact(g, ExactEntry::Propagator(i, j)) => format!("exp(A{g} dt)[{i}][{j}]"),
         Host::Exact(g, ExactEntry::Gain(i, k)) => format!("gain of input {k} on row {i} of group {g}"),
         Host::Exact(g, ExactEntry::Constant(i)) => format!("constant input on row {i} of group {g}"),

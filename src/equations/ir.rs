@@ -49,8 +49,12 @@ pub(crate) enum Host {
     PowInt(HostId, i32),
     /// An entry of exact group `g`.
     Exact(u16, ExactEntry),
-    /// A refractory duration in ticks: `round(d / dt)`.
+    /// A refractory duration in ticks: `round(d / dt)`, plus the convention's extra held
+    /// tick ([`Host::HeldExtra`]).
     Ticks(HostId),
+    /// Ticks added to the refractory count by the network's conventions (1 under NEST's,
+    /// which holds `t_ref/dt` ticks after the spike, 0 otherwise).
+    HeldExtra,
 }
 
 /// A node of the tick's graph.

@@ -231,7 +231,7 @@ fn input_sums(e: &mut Emitter, routes: &[InputRoute]) -> Vec<(InputTarget, bool,
 }
 
 /// Refractory ticks: `round(d / dt)` on the host when `d` is population-wide, else on the
-/// device as `round(d * (1/dt))`.
+/// device as `round(d / dt)`; either plus the conventions' extra held tick.
 fn refractory_ticks(e: &mut Emitter, d: &super::term::Term, env: &Env) -> Result<NodeId> {
     if e.is_host(d) {
         let h = e.host_of(d)?;
@@ -242,7 +242,10 @@ fn refractory_ticks(e: &mut Emitter, d: &super::term::Term, env: &Env) -> Result
     let dt = e.graph.host_expr(Host::Dt);
     let dt = e.graph.host(dt);
     let ratio = e.graph.div(d, dt);
-    Ok(e.graph.node(Node::Round(ratio)))
+    let ticks = e.graph.node(Node::Round(ratio));
+    let extra = e.graph.host_expr(Host::HeldExtra);
+    let extra = e.graph.host(extra);
+    Ok(e.graph.add(ticks, extra))
 }
 
 /// Integrates every differential equation by its method; returns the methods used.

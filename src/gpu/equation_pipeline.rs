@@ -224,7 +224,10 @@ impl EquationStage {
             device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
                 label: Some(&label),
                 contents: bytes,
-                usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
+                // COPY_DST: checkpoints and setters write the variables back.
+                usage: wgpu::BufferUsages::STORAGE
+                    | wgpu::BufferUsages::COPY_SRC
+                    | wgpu::BufferUsages::COPY_DST,
             })
         };
         let (data, extra) = (buffer(&data), buffer(&extra));

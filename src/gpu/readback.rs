@@ -118,6 +118,37 @@ impl GpuBackend {
         Ok(bytemuck::pod_collect_to_vec(&bytes))
     }
 
+    /// The variables past the sixth of the `k`-th population of a user-defined model (plan
+    /// order), `[variable - 6][neuron]` (`len` values).
+    pub fn pull_equation_extras(&self, k: usize, len: usize) -> Result<Vec<f32>> {
+        if len == 0 {
+            return Ok(Vec::new());
+        }
+        let stage = self
+            .program
+            .equation_stage(k)
+            .ok_or_else(|| Error::Gpu(format!("no update of a user-defined model number {k}")))?;
+        let bytes = read_bytes(&self.ctx, stage.extra(), 0, 4 * len as u64)?;
+        Ok(bytemuck::pod_collect_to_vec(&bytes))
+    }
+
+    /// Writes `values` into the variables past the sixth of the `k`-th population of a
+    /// user-defined model from value `at` on (`[variable - 6][neuron]`); submitted with the
+    /// next queue submission.
+    pub fn push_equation_extras(&self, k: usize, at: usize, values: &[f32]) -> Result<()> {
+        if values.is_empty() {
+            return Ok(());
+        }
+        let stage = self
+            .program
+            .equation_stage(k)
+            .ok_or_else(|| Error::Gpu(format!("no update of a user-defined model number {k}")))?;
+        self.ctx
+            .queue
+            .write_buffer(stage.extra(), 4 * at as u64, bytemuck::cast_slice(values));
+        Ok(())
+    }
+
     /// Weights of all synapses (merged CSR order).
     pub fn pull_weights(&self, count: usize) -> Result<Vec<f32>> {
         if count == 0 {

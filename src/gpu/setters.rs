@@ -4,7 +4,9 @@
 
 use super::GpuBackend;
 use crate::error::{Result, limit_exceeded_f64};
+use crate::neurons::equation::MIRRORED_FIELDS;
 use crate::plan::Plan;
+use crate::plan::equations::mirrored_field;
 use crate::plan::layout::NeuronState;
 use crate::plan::sizes::DeviceBuffer;
 
@@ -14,6 +16,33 @@ impl GpuBackend {
         let offset = u64::from(first) * size_of::<NeuronState>() as u64;
         self.write_or_grow(DeviceBuffer::State, offset, bytemuck::cast_slice(states))?;
         self.finish_writes()
+    }
+
+    /// Sets variable `variable` of every neuron of population `plan.equations[eq]` of a
+    /// user-defined model: the first six in the neuron state, the others in the
+    /// population's own buffer.
+    pub fn set_equation_variable(
+        &mut self,
+        plan: &Plan,
+        eq: usize,
+        variable: usize,
+        values: &[f32],
+    ) -> Result<()> {
+        let e = &plan.equations[eq];
+        match variable.checked_sub(MIRRORED_FIELDS.len()) {
+            None => {
+                let range = e.start as usize..(e.start + e.size) as usize;
+                let mut states = self.pull_state()?[range].to_vec();
+                for (s, &x) in states.iter_mut().zip(values) {
+                    *mirrored_field(s, variable) = x;
+                }
+                self.set_neuron_states(e.start, &states)
+            }
+            Some(j) => {
+                self.push_equation_extras(eq, j * e.size as usize, values)?;
+                self.finish_writes()
+            }
+        }
     }
 
     /// Takes `plan`'s per-neuron parameters and spike source ticks.

@@ -10,8 +10,8 @@ use crate::plan::Plan;
 use crate::plan::layout::Control;
 use crate::plan::sizes::DeviceBuffer;
 use crate::sim::state::{
-    history_from_relative, history_to_relative, ring_from_relative, ring_to_relative, traces_from_relative,
-    traces_to_relative,
+    extra_len, history_from_relative, history_to_relative, ring_from_relative, ring_to_relative,
+    traces_from_relative, traces_to_relative,
 };
 use crate::sim::{EngineState, NonFiniteFault, NonFinitePolicy};
 
@@ -86,6 +86,9 @@ impl GpuBackend {
             spike_history,
             modulators: self.pull_modulators()?,
             fault: self.fault,
+            equations: (plan.equations.iter().enumerate())
+                .map(|(k, eq)| self.pull_equation_extras(k, extra_len(eq)))
+                .collect::<Result<_>>()?,
         })
     }
 
@@ -131,6 +134,9 @@ impl GpuBackend {
             0,
             bytemuck::cast_slice(&state.modulators),
         );
+        for (k, values) in state.equations.iter().enumerate() {
+            self.push_equation_extras(k, 0, values)?;
+        }
         let control = self.control_at(state);
         write(DeviceBuffer::Control, 0, bytemuck::bytes_of(&control));
         self.ctx.queue.submit([]);

@@ -67,7 +67,9 @@ pub(super) fn plan_equations(net: &Network, initial_state: &mut [NeuronState]) -
     for (pi, pop) in net.populations.iter().enumerate() {
         if let NeuronModel::Equation(eq) = &pop.model {
             let range = start as usize..(start + pop.size) as usize;
-            let mut plan = plan_one(eq, pi, start, pop.size, net.dt_ms, &pop.name)?;
+            // NEST holds one tick more after a spike (`Conventions::refractory_count`).
+            let held_extra = net.conventions.refractory_count(1) - 1;
+            let mut plan = plan_one(eq, pi, start, pop.size, (net.dt_ms, held_extra), &pop.name)?;
             plan.input_lag = net.conventions.input_lag(&pop.model);
             drawn_initial_values(pop, eq, &initial_state[range.clone()], &mut plan.initial);
             mirror(&plan.initial, &mut initial_state[range]);
@@ -83,12 +85,12 @@ fn plan_one(
     pi: usize,
     start: u32,
     size: u32,
-    dt: f64,
+    (dt, held_extra): (f64, u32),
     name: &str,
 ) -> Result<EquationPlan> {
     let model = eq.compiled().clone();
     let constants = model
-        .constants(dt)
+        .constants_held(dt, held_extra)
         .map_err(|e| Error::InvalidNetwork(format!("population '{name}': {e}")))?;
     let n = size as usize;
     let check_len = |what: &str, values: &[f64]| {

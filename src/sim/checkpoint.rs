@@ -5,8 +5,13 @@
 //! fingerprint (u64), the payload's length (u64), the payload, and an FNV-1a 64 checksum of
 //! everything before it. The payload holds the state's counters, then each array as its
 //! length (u64) and elements. The fingerprint covers what decides the state's meaning (time
-//! step, populations, synapse rows and targets), so a checkpoint of another model file, or of
-//! the same file with another seed, is refused.
+//! step, populations, synapse rows and targets; for user-defined models also the model,
+//! its variables, constants and per-neuron parameters), so a checkpoint of another model
+//! file, or of the same file with another seed, is refused.
+//!
+//! Version 2 adds, after version 1's payload, the variables past the sixth of each
+//! population of a user-defined model. It is written only for networks that have such
+//! populations; the others keep version 1's layout, and both versions are read.
 
 use std::path::Path;
 
@@ -16,24 +21,25 @@ use crate::model::Network;
 use crate::plan::Plan;
 
 const MAGIC: &[u8; 13] = b"SPIKEGPU-CKPT";
-/// The format version; a file of another version is refused.
-pub const CHECKPOINT_VERSION: u32 = 1;
+/// The newest format version (written for networks with user-defined models); files of
+/// this version and of [`CHECKPOINT_VERSION_PLAIN`] are read, others refused.
+pub const CHECKPOINT_VERSION: u32 = 2;
+
+/// The version written for networks without user-defined models (no equation section).
+pub const CHECKPOINT_VERSION_PLAIN: u32 = 1;
 
 impl Simulator {
     /// Everything the rest of the run depends on ([`EngineState`]), in the layout every
     /// backend shares: a state exported by one backend continues on the other.
     pub fn export_state(&self) -> Result<EngineState> {
-        self.refuse_equations()?;
         self.refuse_short_term()?;
         self.engine.export_state(&self.plan)
     }
 
-    /// Whether this network's state can be checkpointed: populations of user-defined models
-    /// keep variables outside the shared layout (the CPU backend's own arrays, the GPU's
-    /// variables past the sixth) and are refused, not half saved.
+    /// Whether this network's state can be checkpointed: short-term plasticity keeps state
+    /// outside the shared layout and is refused, not half saved.
     pub fn check_checkpointable(&self) -> Result<()> {
-        self.refuse_short_term()?;
-        self.refuse_equations()
+        self.refuse_short_term()
     }
 
     /// Short-term plasticity keeps its `u` and `x` outside the shared layout: refused, not
@@ -49,24 +55,12 @@ impl Simulator {
         ))
     }
 
-    fn refuse_equations(&self) -> Result<()> {
-        match self.plan.equations.first() {
-            Some(eq) => Err(crate::error::invalid(
-                "checkpoint",
-                &self.plan.populations[eq.population].name,
-                "populations of user-defined neuron models cannot be checkpointed or restored yet",
-            )),
-            None => Ok(()),
-        }
-    }
-
     /// Continues from `state`, exported from a simulator of the same network (on either
     /// backend); a state whose arrays do not fit this network is refused. The spikes recorded
     /// so far stay as they are. A test may move `state.tick` to place a run anywhere in time
     /// (the inputs drawn from the counter-based generator then follow the new ticks).
     pub fn import_state(&mut self, state: &EngineState) -> Result<()> {
         crate::limits::check_run_end(state.tick, 0)?;
-        self.refuse_equations()?;
         self.refuse_short_term()?;
         self.engine.import_state(&self.plan, state)
     }
@@ -76,10 +70,10 @@ impl Simulator {
     pub fn save_checkpoint(&self, path: &Path) -> Result<()> {
         let state = self.export_state()?;
         let mut payload = Vec::new();
-        encode(&state, &mut payload);
+        let version = encode(&state, &mut payload);
         let mut bytes = Vec::with_capacity(payload.len() + 48);
         bytes.extend_from_slice(MAGIC);
-        bytes.extend_from_slice(&CHECKPOINT_VERSION.to_le_bytes());
+        bytes.extend_from_slice(&version.to_le_bytes());
         bytes.extend_from_slice(&self.checkpoint_fingerprint().to_le_bytes());
         bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
         bytes.extend_from_slice(&payload);
@@ -117,8 +111,8 @@ impl Simulator {
             why,
         };
         let bytes = std::fs::read(path).map_err(|e| refuse(format!("cannot be read: {e}")))?;
-        let payload = check_envelope(&bytes, self.checkpoint_fingerprint()).map_err(refuse)?;
-        let state = decode(payload).ok_or_else(|| refuse("its payload is malformed".into()))?;
+        let (version, payload) = check_envelope(&bytes, self.checkpoint_fingerprint()).map_err(refuse)?;
+        let state = decode(payload, version).ok_or_else(|| refuse("its payload is malformed".into()))?;
         // A rank's state has the rank's shapes, which its engine checks on import.
         if !self.is_rank() {
             state
@@ -154,18 +148,18 @@ impl Simulator {
     }
 }
 
-/// The payload of a checkpoint file after checking magic, version, checksum, length and
-/// network fingerprint, or why it is refused.
-fn check_envelope(bytes: &[u8], expected: u64) -> std::result::Result<&[u8], String> {
+/// The version and payload of a checkpoint file after checking magic, version, checksum,
+/// length and network fingerprint, or why it is refused.
+fn check_envelope(bytes: &[u8], expected: u64) -> std::result::Result<(u32, &[u8]), String> {
     let head = MAGIC.len() + 4 + 8 + 8;
     if bytes.len() < head + 8 || &bytes[..MAGIC.len()] != MAGIC {
         return Err(format!("not a spikegpu checkpoint ({} bytes)", bytes.len()));
     }
     let word = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"));
     let version = u32::from_le_bytes(bytes[MAGIC.len()..MAGIC.len() + 4].try_into().expect("4 bytes"));
-    if version != CHECKPOINT_VERSION {
+    if version != CHECKPOINT_VERSION && version != CHECKPOINT_VERSION_PLAIN {
         return Err(format!(
-            "format version {version}; this spikegpu reads version {CHECKPOINT_VERSION}"
+            "format version {version}; this spikegpu reads versions {CHECKPOINT_VERSION_PLAIN} and {CHECKPOINT_VERSION}"
         ));
     }
     let length = word(MAGIC.len() + 12);
@@ -182,7 +176,7 @@ fn check_envelope(bytes: &[u8], expected: u64) -> std::result::Result<&[u8], Str
     if word(MAGIC.len() + 4) != expected {
         return Err("it was written for another network (model file, seed or time step)".into());
     }
-    Ok(&bytes[head..end])
+    Ok((version, &bytes[head..end]))
 }
 
 /// FNV-1a 64 of `bytes`.
@@ -205,6 +199,18 @@ fn fingerprint(plan: &Plan) -> u64 {
     bytes.extend_from_slice(bytemuck::cast_slice(&plan.poisson));
     bytes.extend_from_slice(&plan.key[0].to_le_bytes());
     bytes.extend_from_slice(&plan.key[1].to_le_bytes());
+    // Only with user-defined models, so that other networks keep version 1's fingerprint.
+    for eq in &plan.equations {
+        bytes.extend_from_slice(eq.model.name().as_bytes());
+        for var in eq.model.variables() {
+            bytes.extend_from_slice(var.name.as_bytes());
+            bytes.push(0);
+        }
+        bytes.extend_from_slice(bytemuck::cast_slice(&eq.constants));
+        for values in &eq.per_neuron {
+            bytes.extend_from_slice(bytemuck::cast_slice(values));
+        }
+    }
     fnv1a(&bytes)
 }
 
@@ -213,7 +219,8 @@ fn put_array<T: bytemuck::Pod>(out: &mut Vec<u8>, values: &[T]) {
     out.extend_from_slice(bytemuck::cast_slice(values));
 }
 
-fn encode(s: &EngineState, out: &mut Vec<u8>) {
+/// Appends the payload of `s` to `out`; returns its format version.
+fn encode(s: &EngineState, out: &mut Vec<u8>) -> u32 {
     for word in [s.tick, s.spikes, s.syn_events] {
         out.extend_from_slice(&word.to_le_bytes());
     }
@@ -231,10 +238,18 @@ fn encode(s: &EngineState, out: &mut Vec<u8>) {
         .fault
         .map_or([0u64; 4], |f| [1, f.tick, f.neuron.into(), f.field.into()]);
     put_array(out, &fault);
+    if s.equations.is_empty() {
+        return CHECKPOINT_VERSION_PLAIN;
+    }
+    out.extend_from_slice(&(s.equations.len() as u64).to_le_bytes());
+    for values in &s.equations {
+        put_array(out, values);
+    }
+    CHECKPOINT_VERSION
 }
 
-/// Reads the payload back, `None` where it is malformed.
-fn decode(bytes: &[u8]) -> Option<EngineState> {
+/// Reads a payload of format `version` back, `None` where it is malformed.
+fn decode(bytes: &[u8], version: u32) -> Option<EngineState> {
     let mut reader = Reader { bytes, at: 0 };
     let (tick, spikes, syn_events) = (reader.word()?, reader.word()?, reader.word()?);
     let neurons = reader.array()?;
@@ -246,6 +261,14 @@ fn decode(bytes: &[u8]) -> Option<EngineState> {
     let spike_history = (0..entries).map(|_| reader.array()).collect::<Option<Vec<_>>>()?;
     let modulators = reader.array()?;
     let fault: Vec<u64> = reader.array()?;
+    let equations = if version == CHECKPOINT_VERSION {
+        let populations = reader.word()?;
+        (0..populations)
+            .map(|_| reader.array())
+            .collect::<Option<Vec<_>>>()?
+    } else {
+        Vec::new()
+    };
     if fault.len() != 4 || reader.at != bytes.len() {
         return None;
     }
@@ -265,6 +288,7 @@ fn decode(bytes: &[u8]) -> Option<EngineState> {
             neuron: fault[2] as u32,
             field: fault[3] as u32,
         }),
+        equations,
     })
 }
 

@@ -122,6 +122,17 @@ impl Engine for CpuBackend {
         Ok(())
     }
 
+    fn set_equation_variable(
+        &mut self,
+        plan: &Plan,
+        eq: usize,
+        variable: usize,
+        values: &[f32],
+    ) -> Result<()> {
+        CpuBackend::set_equation_variable(self, &plan.equations[eq], variable, values);
+        Ok(())
+    }
+
     fn set_neuron_tables(&mut self, plan: &Plan) -> Result<()> {
         CpuBackend::set_neuron_tables(self, plan);
         Ok(())

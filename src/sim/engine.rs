@@ -96,6 +96,19 @@ pub trait Engine: Send {
         Err(self.refuse_setter("neuron states"))
     }
 
+    /// Sets variable `variable` of every neuron of population `plan.equations[eq]` of a
+    /// user-defined model from the next tick on ([`super::Simulator::set_equation_variable`]).
+    fn set_equation_variable(
+        &mut self,
+        plan: &Plan,
+        eq: usize,
+        variable: usize,
+        values: &[f32],
+    ) -> Result<()> {
+        let _ = (plan, eq, variable, values);
+        Err(self.refuse_setter("variables of user-defined models"))
+    }
+
     /// Takes the plan's per-neuron tables (`neuron_params`, and `source_ticks`, which may
     /// have grown) from the next tick on.
     fn set_neuron_tables(&mut self, plan: &Plan) -> Result<()> {

@@ -120,6 +120,16 @@ impl Engine for GpuBackend {
         GpuBackend::set_neuron_states(self, first, states)
     }
 
+    fn set_equation_variable(
+        &mut self,
+        plan: &Plan,
+        eq: usize,
+        variable: usize,
+        values: &[f32],
+    ) -> Result<()> {
+        GpuBackend::set_equation_variable(self, plan, eq, variable, values)
+    }
+
     fn set_neuron_tables(&mut self, plan: &Plan) -> Result<()> {
         GpuBackend::set_neuron_tables(self, plan)
     }

@@ -55,7 +55,7 @@ impl Simulator {
             return Err(invalid(
                 field,
                 "new values",
-                "the state of populations of user-defined models cannot be set between runs yet",
+                "populations of user-defined models take their variables by name: use set_equation_variable",
             ));
         }
         if values.len() != size as usize {
@@ -74,6 +74,46 @@ impl Simulator {
             *field_of(s, var) = x;
         }
         self.engine.set_neuron_states(&self.plan, start, &states)
+    }
+
+    /// Sets variable `name` (any variable of the model, in its canonical unit) of every
+    /// neuron of `pop`, a population of a user-defined (equation) model, from the next tick
+    /// on: one finite value per neuron.
+    pub fn set_equation_variable(&mut self, pop: PopulationId, name: &str, values: &[f32]) -> Result<()> {
+        let p = self.population(pop)?;
+        let field = format!("population '{}'.{name}", p.name);
+        let Some(k) = self.plan.equations.iter().position(|e| e.population == pop.index) else {
+            return Err(invalid(
+                field,
+                "new values",
+                "only populations of user-defined (equation) models take variables by name (built-in models: set_state)",
+            ));
+        };
+        let eq = &self.plan.equations[k];
+        let variables = eq.model.variables();
+        let Some(j) = variables.iter().position(|v| v.name == name) else {
+            let names: Vec<&str> = variables.iter().map(|v| v.name.as_str()).collect();
+            return Err(invalid(
+                field,
+                "new values",
+                &format!(
+                    "not a variable of model '{}' (its variables: {})",
+                    eq.model.name(),
+                    names.join(", ")
+                ),
+            ));
+        };
+        if values.len() != eq.size as usize {
+            return Err(invalid(
+                field,
+                format!("{} values", values.len()),
+                &format!("must give one value per neuron ({})", eq.size),
+            ));
+        }
+        if let Some(i) = values.iter().position(|x| !x.is_finite()) {
+            return Err(invalid(format!("{field}[{i}]"), values[i], "must be finite"));
+        }
+        self.engine.set_equation_variable(&self.plan, k, j, values)
     }
 
     /// Replaces the spike trains of `SpikeSource` population `pop` (one list of times in ms

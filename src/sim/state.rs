@@ -15,6 +15,8 @@
 //! the tick and the neuron.
 
 use super::NonFiniteFault;
+use crate::neurons::equation::MIRRORED_FIELDS;
+use crate::plan::equations::EquationPlan;
 use crate::plan::layout::NeuronState;
 use crate::plan::{PORTS, Plan};
 
@@ -45,6 +47,10 @@ pub struct EngineState {
     pub modulators: Vec<f32>,
     /// The watchdog's record.
     pub fault: Option<NonFiniteFault>,
+    /// For each population of a user-defined model (plan order), its variables past the
+    /// sixth as `[variable - 6][neuron]` (the first six and the refractory counter are in
+    /// `neurons`).
+    pub equations: Vec<Vec<f32>>,
 }
 
 impl EngineState {
@@ -80,6 +86,24 @@ impl EngineState {
                 return Err(format!("it holds {have} {what}, this network has {want}"));
             }
         }
+        if self.equations.len() != plan.equations.len() {
+            return Err(format!(
+                "it holds the state of {} populations of user-defined models, this network has {}",
+                self.equations.len(),
+                plan.equations.len()
+            ));
+        }
+        for (values, eq) in self.equations.iter().zip(&plan.equations) {
+            let want = extra_len(eq);
+            if values.len() != want {
+                return Err(format!(
+                    "it holds {} values of the variables past the sixth of population '{}', its model '{}' has {want}",
+                    values.len(),
+                    plan.populations[eq.population].name,
+                    eq.model.name()
+                ));
+            }
+        }
         if !self.weights.is_empty() && self.weights.len() != plan.synapses.len() {
             return Err(format!(
                 "it holds {} weights, this network stores {} synapses",
@@ -94,6 +118,11 @@ impl EngineState {
         }
         Ok(())
     }
+}
+
+/// How many values population `eq`'s variables past the sixth hold.
+pub fn extra_len(eq: &EquationPlan) -> usize {
+    eq.model.variables().len().saturating_sub(MIRRORED_FIELDS.len()) * eq.size as usize
 }
 
 /// The absolute slot of relative entry `k` of a ring of `slots` slots at tick `tick`.

@@ -474,15 +474,6 @@ fn the_watchdog_names_a_user_defined_model_s_variable_that_overflows_on_both_bac
 }
 
 #[test]
-fn a_network_with_a_user_defined_model_refuses_checkpoints_rather_than_saving_half_its_state() {
-    let file = load("qif_network");
-    let mut sim = Simulator::new(&file.network, Backend::Cpu).unwrap();
-    sim.run_ms(1.0).unwrap();
-    let e = sim.export_state().err().unwrap().to_string();
-    assert!(e.contains("checkpoint") && e.contains("user-defined"), "{e}");
-}
-
-#[test]
 fn auto_runs_user_defined_models_like_any_other_network() {
     let file = load("qif_network");
     let sim = Simulator::new(&file.network, Backend::Auto).unwrap();

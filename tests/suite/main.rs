@@ -11,6 +11,7 @@ mod encoders;
 mod equation_peers;
 mod equations;
 mod equations_engine;
+mod equations_state;
 mod examples;
 mod generation;
 mod gpu_limits;

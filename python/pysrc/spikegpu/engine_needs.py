@@ -9,7 +9,7 @@ from typing import Dict
 #: key -> (the Rust API that would provide it, what it is for)
 NEEDS: Dict[str, str] = {
     "set_current": "Simulator::set_current(input, CurrentSource): change a current source between runs",
-    "set_state": "Simulator::set_state for variables beyond v, u, syn_e and syn_i (HH gates, variables of user-defined models) between runs",
+    "set_state": "Simulator::set_state for variables beyond v, u, syn_e and syn_i (HH gates) between runs",
     "set_neuron_params": "Simulator::set_neuron_param(pop, NeuronParam, PerNeuron): change neuron parameters between runs",
     "current_subset": "NetworkBuilder::current_input_to(pop, neurons: Vec<u32>, source): a current source injected into some neurons of a population",
     "per_neuron_params": "per-neuron values of model parameters other than the threshold and bias (tau_m, c_m, v_reset, ...)",
