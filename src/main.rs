@@ -266,11 +266,9 @@ fn main() -> ExitCode {
     spikegpu::plan::resources::set_host_budget(cli.max_host_mib.map(|mib| mib.saturating_mul(1 << 20)));
     spikegpu::plan::resources::set_device_budget(cli.max_device_mib.map(|mib| mib.saturating_mul(1 << 20)));
     #[cfg(feature = "mpi")]
-    if spikegpu::distributed::world().is_some()
-        && matches!(cli.command, Command::Resume(_) | Command::Sweep(_))
-    {
+    if spikegpu::distributed::world().is_some() && matches!(cli.command, Command::Sweep(_)) {
         eprintln!(
-            "error: under mpirun only `spikegpu run` and `spikegpu bench` are distributed; run resume and sweep without mpirun"
+            "error: under mpirun only `spikegpu run`, `resume` and `bench` are distributed; run sweep without mpirun"
         );
         abort_ranks(2);
         return ExitCode::from(2);
@@ -344,9 +342,12 @@ fn run_command(args: RunArgs) -> anyhow::Result<()> {
         run::run_model(&file, backend, options, duration, &mut out, checkpoints, progress)
     })?;
     if let Some(dir) = rank_dir {
-        // Rank 0 wrote the run's outputs; this rank's copy goes.
+        // Rank 0 wrote the run's outputs; this rank's copy goes, unless it holds the
+        // checkpoints to resume from.
         drop(out);
-        std::fs::remove_dir_all(&dir)?;
+        if !result.resumable {
+            std::fs::remove_dir_all(&dir)?;
+        }
         if let Some(signal) = result.interrupted_by {
             exit_interrupted(signal);
         }
@@ -374,8 +375,34 @@ fn rank_out_dir(args: &RunArgs) -> anyhow::Result<Option<PathBuf>> {
     if rank == 0 {
         return Ok(None);
     }
+    if args.checkpoint_every.is_some() {
+        // Its checkpoints must outlive the process, for `mpirun -np N spikegpu resume`.
+        return Ok(Some(rank_sibling(&args.out, rank)));
+    }
     let dir = std::env::temp_dir().join(format!("spikegpu-rank{rank}-{}", std::process::id()));
     Ok(Some(dir))
+}
+
+/// The folder of rank `rank` (not 0) of a checkpointed distributed run writing to `out`:
+/// its sibling `<out>.rank<rank>`.
+#[cfg(feature = "mpi")]
+fn rank_sibling(out: &std::path::Path, rank: u32) -> PathBuf {
+    let mut name = out.as_os_str().to_owned();
+    name.push(format!(".rank{rank}"));
+    PathBuf::from(name)
+}
+
+/// On rank r > 0 of an MPI run resuming `dir`: its own folder, `<dir>.rank<r>`, once rank
+/// 0's index has been found to be of a run on as many ranks (the same message on every
+/// rank if not).
+#[cfg(feature = "mpi")]
+fn rank_resume_dir(dir: &std::path::Path) -> anyhow::Result<Option<PathBuf>> {
+    let Some((rank, _)) = spikegpu::distributed::world() else {
+        return Ok(None);
+    };
+    let comm = spikegpu::distributed::Comm::world();
+    comm.agree(spikegpu::app::checkpoints::latest(dir).map(|_| ()))?;
+    Ok((rank > 0).then(|| rank_sibling(dir, rank)))
 }
 
 /// Whether this process prints a command's results: rank 0 of an MPI run, or any single
@@ -405,8 +432,28 @@ fn abort_ranks(code: i32) {
 fn resume_command(args: &ResumeArgs) -> anyhow::Result<()> {
     spikegpu::app::signals::install();
     let backend = args.backend.as_deref().map(parse_backend).transpose()?;
-    let mut out = spikegpu::app::outdir::OutputDir::reopen(&args.dir)?;
+    #[cfg(feature = "mpi")]
+    let rank_dir = rank_resume_dir(&args.dir)?;
+    #[cfg(not(feature = "mpi"))]
+    let rank_dir: Option<PathBuf> = None;
+    let opened = spikegpu::app::outdir::OutputDir::reopen(rank_dir.as_ref().unwrap_or(&args.dir));
+    #[cfg(feature = "mpi")]
+    let opened = match spikegpu::distributed::world() {
+        Some(_) => spikegpu::distributed::Comm::world().agree(opened),
+        None => opened,
+    };
+    let mut out = opened?;
     let (_, result) = with_progress(None, |progress| run::resume_run(&mut out, backend, progress))?;
+    if let Some(dir) = rank_dir {
+        drop(out);
+        if !result.resumable {
+            std::fs::remove_dir_all(&dir)?;
+        }
+        if let Some(signal) = result.interrupted_by {
+            exit_interrupted(signal);
+        }
+        return Ok(());
+    }
     finish_command(result, out)
 }
 

@@ -7,6 +7,11 @@
 //! model file's text as read, its overrides, backend, duration and options). Slots alternate
 //! between two names and the index is renamed into place last, so a crash at any moment
 //! leaves the previous checkpoint whole.
+//!
+//! A distributed run (`mpirun -np N`) checkpoints per rank: each rank writes these files into
+//! its own folder (rank 0 the output folder, rank r its sibling `<out>.rank<r>`), every
+//! rank's slot whole before any index moves; the index records N, and only a resume on N
+//! ranks continues it.
 
 use std::path::{Path, PathBuf};
 
@@ -53,6 +58,22 @@ struct Index {
     slot: String,
     stream_bytes: u64,
     settings: RunSettings,
+    /// The ranks of the distributed run that wrote it (1: a single process).
+    #[serde(default = "one_rank")]
+    ranks: u32,
+}
+
+fn one_rank() -> u32 {
+    1
+}
+
+/// Ranks of the run this process belongs to (1 outside `mpirun`).
+fn run_ranks() -> u32 {
+    #[cfg(feature = "mpi")]
+    if let Some((_, ranks)) = crate::distributed::world() {
+        return ranks;
+    }
+    1
 }
 
 /// Parses a checkpoint interval: a number and a unit (`10 s`, `500ms`, `2 min`, `1 h`).
@@ -137,14 +158,24 @@ impl Checkpointer {
     /// the next slot, then points the index at it.
     pub fn write(&mut self, sim: &Simulator, recording: &[u8], stream: &SpikeStream) -> Result<()> {
         let slot = SLOTS[self.next_slot];
-        sim.save_checkpoint(&self.dir.join(format!("{slot}.sim")))?;
-        crate::app::atomic::write_file(&self.dir.join(format!("{slot}.rec")), recording)?;
+        let saved = sim
+            .save_checkpoint(&self.dir.join(format!("{slot}.sim")))
+            .and_then(|()| crate::app::atomic::write_file(&self.dir.join(format!("{slot}.rec")), recording));
+        // On a rank of a distributed run (each writes its own files), no rank points its
+        // index at the new slot before every rank's slot is whole.
+        #[cfg(feature = "mpi")]
+        let saved = match sim.engine().rank_engine() {
+            Some(rank) => rank.comm().agree(saved),
+            None => saved,
+        };
+        saved?;
         let index = Index {
             format: INDEX_FORMAT,
             tick: sim.ticks(),
             slot: slot.to_string(),
             stream_bytes: stream.spikes() * spike_stream::RECORD_BYTES as u64,
             settings: self.settings.clone(),
+            ranks: run_ranks(),
         };
         let json = serde_json::to_string_pretty(&index).expect("index serialises");
         crate::app::atomic::write_file(&self.dir.join(INDEX), json.as_bytes())?;
@@ -213,6 +244,14 @@ pub fn latest(dir: &Path) -> Result<ResumePoint> {
         return Err(refuse(format!(
             "format {}; this spikegpu reads format {INDEX_FORMAT}",
             index.format
+        )));
+    }
+    if index.ranks != run_ranks() {
+        return Err(refuse(format!(
+            "was written by a run on {} rank(s) and resumes only on as many (mpirun -np {}); this run has {}",
+            index.ranks,
+            index.ranks,
+            run_ranks()
         )));
     }
     if !SLOTS.contains(&index.slot.as_str()) {

@@ -120,6 +120,29 @@ pub fn open_simulator(net: &Network, backend: Backend, options: crate::SimOption
     Simulator::with_options(net, backend, options)
 }
 
+/// The checkpoint to resume from: on a rank of a distributed run, every rank's must be
+/// readable and at the same tick, else every rank fails with the same message.
+fn agreed_checkpoint(point: Result<checkpoints::ResumePoint>) -> Result<checkpoints::ResumePoint> {
+    #[cfg(feature = "mpi")]
+    if crate::distributed::world().is_some() {
+        let comm = crate::distributed::Comm::world();
+        let point = comm.agree(point)?;
+        let ticks = comm.all_gather(Ok(&[]), point.tick)?.figures;
+        if let Some(r) = ticks.iter().position(|&t| t != ticks[0]) {
+            return Err(invalid(
+                "checkpoint",
+                format!("tick {} on rank {r}", ticks[r]),
+                &format!(
+                    "every rank's checkpoint must be at the same tick (rank 0's is at {}): the run stopped while the ranks wrote their indexes",
+                    ticks[0]
+                ),
+            ));
+        }
+        return Ok(point);
+    }
+    point
+}
+
 /// Continues the run whose folder `out` holds a checkpoint (`spikegpu resume`), on the
 /// backend it ran on or on `backend`, to the end it was started for; the spikes, samples
 /// and weights equal those of a run never stopped.
@@ -128,7 +151,7 @@ pub fn resume_run(
     backend: Option<Backend>,
     progress: impl FnMut(u64, u64, u64),
 ) -> Result<(ModelFile, RunResult)> {
-    let point = checkpoints::latest(out.path())?;
+    let point = agreed_checkpoint(checkpoints::latest(out.path()))?;
     let settings = point.settings.clone();
     let overrides = settings
         .overrides
@@ -153,7 +176,8 @@ pub fn resume_run(
     let net = &model.network;
     let total = crate::limits::duration_ticks("duration_ms", settings.duration_ms, net.dt_ms)?;
     let t0 = Instant::now();
-    let mut sim = Simulator::restore(net, backend, options, &point.simulator)?;
+    let mut sim = open_simulator(net, backend, options)?;
+    sim.restore_from(&point.simulator)?;
     let build_s = t0.elapsed().as_secs_f64();
     let refuse = |path: &Path, why: String| Error::Checkpoint {
         path: path.display().to_string(),

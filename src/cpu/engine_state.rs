@@ -30,9 +30,11 @@ impl CpuBackend {
             spike_history: if plan.plastic.is_empty() {
                 Vec::new()
             } else {
-                // Entry j: the spikes of tick `tick - 1 - j` (none before the first tick).
+                // Entry j: the spikes of tick `tick - 1 - j` (none before the first tick); on
+                // a rank every rank's, as exchanged (global ids).
                 (0..u64::from(plan.hist_len))
                     .map(|j| match tick.checked_sub(j + 1) {
+                        Some(t) if plan.partition.is_some() => self.exchanged.spikes_of(t, plan.hist_len),
                         Some(t) => self.shared.spikes(self.shared.slot(t)).collect(),
                         None => Vec::new(),
                     })
@@ -100,9 +102,18 @@ impl CpuBackend {
             cell.store(x.to_bits(), Relaxed);
         }
         if !plan.plastic.is_empty() {
+            self.exchanged = Default::default();
+            self.exchanged.next = tick;
             for (j, spikes) in (0u64..).zip(&state.spike_history) {
                 if let Some(t) = tick.checked_sub(j + 1) {
-                    self.shared.file_tick(self.shared.slot(t), spikes);
+                    match plan.partition.as_deref() {
+                        Some(part) => {
+                            self.exchanged.file(t, plan.hist_len, spikes);
+                            self.shared
+                                .file_tick(self.shared.slot(t), &part.local_ids(spikes));
+                        }
+                        None => self.shared.file_tick(self.shared.slot(t), spikes),
+                    }
                 }
             }
         }

@@ -97,6 +97,8 @@ pub struct CpuBackend {
     /// The watchdog's record imported with a state (the parts keep what they see).
     imported_fault: Option<NonFiniteFault>,
     nonfinite: NonFinitePolicy,
+    /// A plastic rank's exchanged spikes (`deliver.rs`).
+    exchanged: deliver::Exchanged,
 }
 
 /// What one thread owns.
@@ -337,6 +339,7 @@ impl CpuBackend {
             stage_log: None,
             imported_fault: None,
             nonfinite: NonFinitePolicy::default(),
+            exchanged: Default::default(),
         };
         backend.forget_wide_weights();
         backend

@@ -170,7 +170,7 @@ pub fn depression(p: &PlasticGpu, traces: &[f32], h: u32, syn: Synapse, pre: u32
 
 /// [`depression`] reading the traces through `trace`.
 #[inline(always)]
-fn depression_from(
+pub(super) fn depression_from(
     p: &PlasticGpu,
     trace: &impl Fn(usize) -> f32,
     h: u32,
@@ -210,7 +210,7 @@ pub fn potentiation(p: &PlasticGpu, traces: &[f32], h: u32, syn: Synapse, pre: u
 
 /// [`potentiation`] reading the traces through `trace`.
 #[inline(always)]
-fn potentiation_from(
+pub(super) fn potentiation_from(
     p: &PlasticGpu,
     trace: &impl Fn(usize) -> f32,
     h: u32,

@@ -29,11 +29,26 @@
 //!   `SPIKEGPU_ADAPTER` filters by name), and `--backend auto` decides on each rank as one
 //!   process does. Plasticity, user-defined neuron models and `generate_on_device` run on
 //!   CPU ranks only.
-//! - **STDP**: a post-synaptic walk needs the pre-synaptic spikes of remote neurons, which a
-//!   rank has only after the exchange; the spike history must then be kept by global
-//!   neuron and its traces recomputed for the exchanged ticks, and the plasticity lag (the
-//!   largest delay) must cover the interval. Plastic networks are refused for now
-//!   ([`crate::plan::rank`]).
+//! - **STDP** (pair and triplet; reward-modulated is refused, [`crate::plan::rank`]): a rank
+//!   owns the synapses onto its neurons, so post-synaptic spikes are local, but the
+//!   pre-synaptic spikes of other ranks' neurons arrive only at the exchange. A rank therefore
+//!   keeps pre-synaptic traces by global neuron and post-synaptic ones by local neuron (its
+//!   plan's plastic tables), its tick schedule leaves the STDP stages out, and its engine
+//!   runs them with the delivery of each exchange (`cpu/deliver.rs`), tick by tick over the
+//!   exchanged span in one process's order: deliver the tick's spikes, advance the traces
+//!   (from every rank's spikes of the tick), walk the spikes of `tick - lag`. The lag is the
+//!   network's largest delay, agreed by every rank ([`crate::plan::Plan::agree`]), which is
+//!   at least the interval, so the spikes a walk needs are from an earlier exchange and the
+//!   traces it reads are of earlier ticks. Every synapse thus sees the same weight at each
+//!   delivery and the same changes in the same order as in one process: weights equal bit for
+//!   bit. [`RankEngine::projection_weights`] gathers a plastic projection's weights from every
+//!   rank in one process's order (each synapse carries its index in its projection).
+//!
+//! Checkpoints are per rank: a rank exports its inner engine's state (its neurons, its
+//! synapses' weights, the exchanged spike history by global neuron); nothing of the exchange
+//! is pending between `run_ticks` calls. The file's fingerprint includes the rank and the
+//! rank count, and restoring is agreed by every rank ([`Comm::agree`]), so another rank count
+//! or a missing or corrupt rank file fails every rank with one message.
 
 mod comm;
 mod rank_engine;

@@ -23,7 +23,9 @@ use crate::gpu::GpuBackend;
 use crate::plan::Plan;
 use crate::plan::layout::NeuronState;
 use crate::plan::rank::owned_count;
-use crate::sim::{Engine, EngineState, NonFiniteFault, NonFinitePolicy, RunCounters, Spike, WeightCopy};
+use crate::sim::{
+    Engine, EngineState, NonFiniteFault, NonFinitePolicy, ProjectionWeights, RunCounters, Spike, WeightCopy,
+};
 
 /// One rank of a distributed run.
 pub struct RankEngine {
@@ -54,6 +56,55 @@ pub struct RankEngine {
     exchange_stats: CommStats,
     /// The signal every rank agreed to stop on, at the last exchange.
     stop: Option<i32>,
+    /// Per projection: the synapses in the whole network, and for a plastic one, each of
+    /// this rank's synapses of it ([`WeightEntry`]).
+    projection_sizes: Vec<u64>,
+    weight_maps: Vec<Option<Vec<WeightEntry>>>,
+    /// The rank's plan without its synapses: the shapes of the inner engine's state, for
+    /// checkpoints ([`RankEngine::keep_state_plan`]).
+    state_plan: Option<Box<Plan>>,
+}
+
+/// Where one of a rank's synapses of a plastic projection stands: its index in the rank's
+/// merged synapses, its index in the projection in a single process's order, and its pre and
+/// post neurons (indices in their populations).
+#[derive(Clone, Copy, Debug)]
+struct WeightEntry {
+    merged: u32,
+    index: u32,
+    pre: u32,
+    post: u32,
+}
+
+/// Each plastic projection's [`WeightEntry`]s of the rank's `plan` (`None` for the others).
+fn weight_maps(plan: &Plan, part: &crate::plan::rank::Partition) -> Vec<Option<Vec<WeightEntry>>> {
+    (0..plan.projections.len())
+        .map(|k| {
+            if !part.plastic_projections.get(k).copied().unwrap_or(false) {
+                return None;
+            }
+            let p = &plan.projections[k];
+            let post_start = part.global_populations[p.post].gpu.start;
+            let merged = plan.projection_synapses(k);
+            let pre = p
+                .local_row_ptr
+                .windows(2)
+                .enumerate()
+                .flat_map(|(i, w)| std::iter::repeat_n(i as u32, (w[1] - w[0]) as usize));
+            Some(
+                merged
+                    .iter()
+                    .zip(pre)
+                    .map(|(&s, pre)| WeightEntry {
+                        merged: s,
+                        index: part.projection_index[s as usize],
+                        pre,
+                        post: part.global_ids[plan.synapses[s as usize].post as usize] - post_start,
+                    })
+                    .collect(),
+            )
+        })
+        .collect()
 }
 
 /// What one rank spent its run on: the per-rank report of a distributed run.
@@ -124,7 +175,44 @@ impl RankEngine {
             exchanges: 0,
             exchange_stats: CommStats::default(),
             stop: None,
+            projection_sizes: part.projection_sizes.clone(),
+            weight_maps: weight_maps(plan, part),
+            state_plan: None,
         })
+    }
+
+    /// Keeps `plan`, the rank's plan the inner engine runs, without its synapses (the
+    /// engine holds them): checkpoints export and import the inner engine's state with it.
+    pub fn keep_state_plan(&mut self, mut plan: Plan) {
+        plan.synapses = Vec::new();
+        plan.row_ptr = Vec::new();
+        plan.weights = Vec::new();
+        plan.col_ptr = Vec::new();
+        plan.col_entries = Vec::new();
+        self.state_plan = Some(Box::new(plan));
+    }
+
+    fn state_plan(&self) -> Result<&Plan> {
+        self.state_plan
+            .as_deref()
+            .ok_or_else(|| not_distributed("checkpoints of a rank built without its plan"))
+    }
+
+    /// Imports this rank's own state: the inner engine's, its weights set apart (the plan
+    /// kept has no synapses to check them against).
+    fn import_own(&mut self, state: &EngineState) -> Result<()> {
+        if state.weights.len() as u64 != self.own_synapses {
+            return Err(invalid(
+                "checkpoint",
+                format!("{} weights", state.weights.len()),
+                &format!("this rank stores {} synapses", self.own_synapses),
+            ));
+        }
+        let mut own = state.clone();
+        let weights = std::mem::take(&mut own.weights);
+        let plan = self.state_plan.as_deref().expect("checked by the caller");
+        self.inner.import_state(plan, &own)?;
+        self.inner.set_weights(plan, &weights)
     }
 
     /// The collectives.
@@ -136,6 +224,48 @@ impl RankEngine {
     /// every rank: from then on the rank runs no tick, and the run stops at that tick.
     pub fn agreed_stop(&self) -> Option<i32> {
         self.stop
+    }
+
+    /// Projection `k`'s synapses with their current weights, every rank's, in a single
+    /// process's order: a collective (every rank must ask for the same projection). Plastic
+    /// projections only (`plan`: the simulator's, which the inner engine ignores).
+    pub fn projection_weights(&self, plan: &Plan, k: usize) -> Result<ProjectionWeights> {
+        let Some(map) = self.weight_maps.get(k).and_then(Option::as_ref) else {
+            return Err(not_distributed("the weights of a static projection"));
+        };
+        let weights = match self.inner.weights(plan) {
+            Ok(w) => w,
+            Err(e) => {
+                let _ = self.comm.all_gather(Err(&e.to_string()), 0);
+                return Err(e);
+            }
+        };
+        let words: Vec<u32> = map
+            .iter()
+            .flat_map(|e| [e.index, e.pre, e.post, weights[e.merged as usize].to_bits()])
+            .collect();
+        let gathered = self.comm.all_gather(Ok(&words), 0)?;
+        let n = self.projection_sizes[k] as usize;
+        let mut out = ProjectionWeights {
+            pre: vec![0; n],
+            post: vec![0; n],
+            weights: vec![0.0; n],
+        };
+        let mut filled = 0usize;
+        for e in gathered.parts.iter().flat_map(|p| p.chunks_exact(4)) {
+            let i = e[0] as usize;
+            if i < n {
+                (out.pre[i], out.post[i], out.weights[i]) = (e[1], e[2], f32::from_bits(e[3]));
+                filled += 1;
+            }
+        }
+        if filled != n {
+            return Err(Error::RankFailed {
+                rank: self.comm.rank(),
+                message: format!("the ranks hold {filled} synapses of projection {k}, which has {n}"),
+            });
+        }
+        Ok(out)
     }
 
     /// Time and bytes in collectives so far.
@@ -309,12 +439,34 @@ impl Engine for RankEngine {
         })
     }
 
+    /// This rank's state: its inner engine's (its neurons, its synapses' weights, the
+    /// exchanged spike history by global neuron). Every exchange is complete between
+    /// `run_ticks` calls, so nothing of the exchange is pending.
     fn export_state(&self, _plan: &Plan) -> Result<EngineState> {
-        Err(not_distributed("checkpoints"))
+        self.inner.export_state(self.state_plan()?)
     }
 
-    fn import_state(&mut self, _plan: &Plan, _state: &EngineState) -> Result<()> {
-        Err(not_distributed("checkpoints"))
+    /// Continues from this rank's `state` (a collective: every rank imports its own, and a
+    /// failure on any fails every rank); the run's spike and event totals are summed anew.
+    fn import_state(&mut self, _plan: &Plan, state: &EngineState) -> Result<()> {
+        let imported = self
+            .state_plan()
+            .map(|_| ())
+            .and_then(|()| self.import_own(state));
+        self.comm.agree(imported)?;
+        let c = self.inner.counters();
+        let gathered = self
+            .comm
+            .all_gather(Ok(&[c.spikes as u32, (c.spikes >> 32) as u32]), c.syn_events)?;
+        self.spikes = gathered
+            .parts
+            .iter()
+            .map(|w| u64::from(w[0]) | u64::from(w[1]) << 32)
+            .sum();
+        self.events = gathered.figures.iter().sum();
+        self.pending.clear();
+        (self.since, self.span_start, self.stop) = (0, state.tick, None);
+        Ok(())
     }
 
     fn set_currents(&mut self, _plan: &Plan) -> Result<()> {

@@ -66,8 +66,8 @@ pub fn rank_simulator(
         backend
     };
     let inner = comm.agree(crate::sim::engine::open(&mut plan, backend, options))?;
-    let engine = RankEngine::new(inner, &plan, comm, facts.min_delay, facts.synapses)?;
-    drop(plan);
+    let mut engine = RankEngine::new(inner, &plan, comm, facts.min_delay, facts.synapses)?;
+    engine.keep_state_plan(plan);
     Ok(Simulator::from_engine(
         net,
         view,

@@ -231,26 +231,34 @@ impl Plan {
         let n_neurons = neurons.n_neurons;
         let pops = &neurons.populations;
         // Rows by global pre-synaptic neuron, also on a rank.
-        let (row_pops, n_rows) = match &partition {
-            Some(part) => (&part.global_populations, part.n_global),
-            None => (pops, n_neurons),
-        };
+        let global_pops = partition.as_ref().map(|p| p.global_populations.clone());
+        let row_pops = global_pops.as_deref().unwrap_or(pops);
+        let n_rows = partition.as_ref().map_or(n_neurons, |p| p.n_global);
+        // On a rank of a plastic network: each kept synapse's index in its projection.
+        let plastic = net.projections.iter().any(|p| p.plasticity.is_some());
+        let kept = std::cell::RefCell::new(Vec::new());
         let keep = |k: usize, csr: &mut connectivity::LocalCsr| {
             if let Some(part) = &partition {
                 let post = net.projections[k].post.index;
-                rank::keep_owned(csr, part, &part.global_populations[post], &pops[post]);
+                let global = &part.global_populations[post];
+                kept.borrow_mut()
+                    .push(rank::keep_owned(csr, part, global, &pops[post], plastic));
             }
         };
         let generated =
             connectivity::generate_all(net, key, row_pops, threads.max(1), device_generation, keep)?;
         let device = generated.device;
         let csr = csr::merge(net, row_pops, generated.local, &device, n_rows)?;
+        let mut partition = partition;
+        if let Some(part) = partition.as_deref_mut() {
+            part.index_synapses(net, &csr.projections, kept.into_inner());
+        }
         let mut procedural = procedural::procedural_projections(net, pops);
         let max_delay = ring::max_delay(&csr.synapses, &procedural, &device);
         let ring_slots = ring::ring_slots(max_delay, n_neurons)?;
         let mut poisson = inputs::poisson_tables(net, pops)?;
         let currents = inputs::current_tables(net, pops, n_neurons, partition.as_deref());
-        let stdp = plasticity::stdp_tables(net, pops, max_delay);
+        let stdp = plasticity::stdp_tables(net, row_pops, pops, max_delay);
         let short_term = short_term::short_term_tables(net, pops, &csr.projections, &csr.row_ptr)?;
         let release =
             stochastic::release_thresholds(net, pops, &csr.projections, &csr.row_ptr, &csr.synapses);

@@ -27,22 +27,26 @@ pub(super) struct StdpTables {
 
 /// Tables of every plastic projection. Traces and histories are long enough that every event
 /// of tick t - lag finds the traces it needs (up to lag + largest delay + 1 ticks back).
-pub(super) fn stdp_tables(net: &Network, pops: &[PopulationPlan], max_delay: u32) -> StdpTables {
-    let hist_len = 2 * max_delay + 2;
+/// `pre_pops` and `post_pops` are the same populations but on a rank of a distributed run,
+/// whose pre-synaptic traces are kept by global neuron and post-synaptic ones by local.
+pub(super) fn stdp_tables(
+    net: &Network,
+    pre_pops: &[PopulationPlan],
+    post_pops: &[PopulationPlan],
+    max_delay: u32,
+) -> StdpTables {
     let mut tables = StdpTables {
         projections: Vec::new(),
-        hist_len,
-        stdp_lag: max_delay,
+        hist_len: 0,
+        stdp_lag: 0,
         trace_len: 0,
         modulation_interval: 0,
     };
     let mut trace_threads = 0u32;
     for proj in &net.projections {
         let Some(rule) = &proj.plasticity else { continue };
-        let (pre, post) = (&pops[proj.pre.index].gpu, &pops[proj.post.index].gpu);
+        let (pre, post) = (&pre_pops[proj.pre.index].gpu, &post_pops[proj.post.index].gpu);
         let mut p = plastic_constants(rule, pre, post, net.dt_ms);
-        p.pre_trace = tables.trace_len;
-        p.post_trace = tables.trace_len + 2 * hist_len * pre.size;
         p.thread_start = trace_threads;
         if let Some(m) = &rule.modulation {
             let ticks = (m.update_interval_ms / net.dt_ms).round();
@@ -53,10 +57,23 @@ pub(super) fn stdp_tables(net: &Network, pops: &[PopulationPlan], max_delay: u32
             tables.modulation_interval = ticks as u32;
         }
         tables.projections.push(p);
-        tables.trace_len += 2 * hist_len * (pre.size + post.size);
         trace_threads += pre.size + post.size;
     }
+    (tables.hist_len, tables.stdp_lag, tables.trace_len) = lay_out_traces(&mut tables.projections, max_delay);
     tables
+}
+
+/// Places every plastic projection's trace histories for a largest delay of `max_delay`
+/// ticks; returns (history length, plasticity lag, trace words in all).
+pub(super) fn lay_out_traces(projections: &mut [PlasticGpu], max_delay: u32) -> (u32, u32, u32) {
+    let hist_len = 2 * max_delay + 2;
+    let mut trace_len = 0;
+    for p in projections {
+        p.pre_trace = trace_len;
+        p.post_trace = trace_len + 2 * hist_len * p.pre_size;
+        trace_len += 2 * hist_len * (p.pre_size + p.post_size);
+    }
+    (hist_len, max_delay, trace_len)
 }
 
 /// The rule's constants at time step `dt` (decays per tick, amplitudes scaled by the weight
@@ -112,7 +129,8 @@ pub(super) fn transpose(csr: &MergedCsr, n_neurons: u32, any_plastic: bool) -> (
     }
     let mut fill = col_ptr.clone();
     let mut col_entries = vec![[0u32; 3]; col_ptr[n_neurons as usize] as usize];
-    for pre in 0..n_neurons {
+    // Rows by global pre neuron: more rows than neurons on a rank of a distributed run.
+    for pre in 0..csr.row_ptr.len() as u32 - 1 {
         for idx in csr.row_ptr[pre as usize]..csr.row_ptr[pre as usize + 1] {
             let s = csr.synapses[idx as usize];
             if s.plastic() > 0 {

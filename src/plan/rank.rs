@@ -41,6 +41,14 @@ pub struct Partition {
     pub global_populations: Vec<PopulationPlan>,
     /// Global id of each local neuron.
     pub global_ids: Vec<u32>,
+    /// Each projection's synapses in the whole network.
+    pub projection_sizes: Vec<u64>,
+    /// Per merged synapse of this rank: its index among its projection's synapses in a
+    /// single process's order (row by row, each row in generation order), for gathering
+    /// weights in that order. Empty unless the network is plastic.
+    pub projection_index: Vec<u32>,
+    /// Whether each projection is plastic.
+    pub plastic_projections: Vec<bool>,
 }
 
 impl Partition {
@@ -49,6 +57,19 @@ impl Partition {
     #[inline(always)]
     pub fn input_counter(&self, k: u32) -> u32 {
         self.rank + k * self.ranks
+    }
+}
+
+impl Partition {
+    /// The local ids of the neurons of `global` (ascending global ids) this rank owns,
+    /// ascending.
+    pub fn local_ids(&self, global: &[u32]) -> Vec<u32> {
+        // Local ids run population by population, so the global ids of the local neurons
+        // ascend.
+        global
+            .iter()
+            .filter_map(|g| self.global_ids.binary_search(g).ok().map(|k| k as u32))
+            .collect()
     }
 }
 
@@ -99,8 +120,10 @@ pub(super) fn check_distributable(net: &Network, ranks: u32) -> Result<()> {
     }
     let unsupported = [
         (
-            net.projections.iter().any(|p| p.plasticity.is_some()),
-            "plasticity (STDP)",
+            net.projections
+                .iter()
+                .any(|p| p.plasticity.as_ref().is_some_and(|r| r.modulation.is_some())),
+            "reward-modulated plasticity",
         ),
         (
             net.projections.iter().any(|p| p.short_term.is_some()),
@@ -168,6 +191,9 @@ pub(super) fn take_share(tables: &mut PopulationTables, rank: u32, ranks: u32) -
         n_global: global_populations.iter().map(|p| p.gpu.size).sum(),
         global_populations,
         global_ids,
+        projection_sizes: Vec::new(),
+        projection_index: Vec::new(),
+        plastic_projections: Vec::new(),
     }
 }
 
@@ -196,13 +222,17 @@ pub(super) fn share_equations(plans: &mut [EquationPlan], local: &[PopulationPla
 
 /// Keeps the synapses of projection `csr` onto the neurons the partition owns, their
 /// targets renumbered locally (`post_global` and `post_local`: the post population's
-/// global and local plans). Rows stay those of the whole pre-synaptic population.
+/// global and local plans). Rows stay those of the whole pre-synaptic population. Returns
+/// the projection's synapse count and, when `indices`, the kept synapses' indices in it.
 pub(super) fn keep_owned(
     csr: &mut LocalCsr,
     part: &Partition,
     post_global: &PopulationPlan,
     post_local: &PopulationPlan,
-) {
+    indices: bool,
+) -> (u64, Vec<u32>) {
+    let all = csr.targets.len() as u64;
+    let mut kept_at = Vec::new();
     let (g0, l0) = (post_global.gpu.start, post_local.gpu.start);
     let mut kept = 0usize;
     let mut row_start = 0usize;
@@ -216,6 +246,9 @@ pub(super) fn keep_owned(
                 csr.targets[kept] = syn;
                 csr.weights[kept] = csr.weights[s];
                 kept += 1;
+                if indices {
+                    kept_at.push(s as u32);
+                }
             }
         }
         row_start = end;
@@ -225,6 +258,50 @@ pub(super) fn keep_owned(
     csr.targets.shrink_to_fit();
     csr.weights.truncate(kept);
     csr.weights.shrink_to_fit();
+    (all, kept_at)
+}
+
+impl Partition {
+    /// Takes each projection's size and kept indices ([`keep_owned`]'s answers, in
+    /// projection order) and merges the indices as `csr::merge` merges the synapses
+    /// ([`Partition::projection_index`]).
+    pub(super) fn index_synapses(
+        &mut self,
+        net: &Network,
+        projections: &[crate::plan::ProjectionPlan],
+        kept: Vec<(u64, Vec<u32>)>,
+    ) {
+        let (sizes, kept): (Vec<u64>, Vec<Vec<u32>>) = kept.into_iter().unzip();
+        self.projection_sizes = sizes;
+        self.plastic_projections = net.projections.iter().map(|p| p.plasticity.is_some()).collect();
+        if kept.iter().any(|k| !k.is_empty()) {
+            self.projection_index = projection_indices(net, self, projections, &kept);
+        }
+    }
+}
+
+/// Each merged synapse's index in its projection from each projection's kept indices,
+/// merged as `csr::merge` merges the synapses: per global pre neuron, the segment of every
+/// projection leaving its population, in creation order.
+fn projection_indices(
+    net: &Network,
+    part: &Partition,
+    projections: &[crate::plan::ProjectionPlan],
+    kept: &[Vec<u32>],
+) -> Vec<u32> {
+    let mut out = Vec::with_capacity(kept.iter().map(Vec::len).sum());
+    for (pi, pop) in part.global_populations.iter().enumerate() {
+        let outgoing: Vec<usize> = (0..net.projections.len())
+            .filter(|&k| net.projections[k].pre.index == pi)
+            .collect();
+        for i in 0..pop.gpu.size as usize {
+            for &k in &outgoing {
+                let rows = &projections[k].local_row_ptr;
+                out.extend_from_slice(&kept[k][rows[i] as usize..rows[i + 1] as usize]);
+            }
+        }
+    }
+    out
 }
 
 impl Plan {
@@ -258,6 +335,11 @@ impl Plan {
     /// scale and the ring depth become those of a single process's plan of the network.
     pub fn agree(&mut self, all: &RankFacts) -> Result<()> {
         self.ring_slots = super::ring::ring_slots(all.max_delay, self.n_neurons)?;
+        if !self.plastic.is_empty() {
+            // The plasticity lag and the histories follow the network's largest delay.
+            (self.hist_len, self.stdp_lag, self.trace_len) =
+                super::plasticity::lay_out_traces(&mut self.plastic, all.max_delay);
+        }
         if all.fixed_scale != self.fixed_scale {
             self.fixed_scale = all.fixed_scale;
             let (poisson, procedural) = self.rescaled_inputs(all.fixed_scale);

@@ -36,18 +36,9 @@ impl Simulator {
         self.engine.export_state(&self.plan)
     }
 
-    /// Whether this network's state can be checkpointed: short-term plasticity and
-    /// distributed runs keep state outside the shared layout and are refused, not half
-    /// saved.
+    /// Whether this network's state can be checkpointed: short-term plasticity keeps state
+    /// outside the shared layout and is refused, not half saved.
     pub fn check_checkpointable(&self) -> Result<()> {
-        #[cfg(feature = "mpi")]
-        if self.engine.rank_engine().is_some() {
-            return Err(crate::error::invalid(
-                "checkpoint",
-                "a distributed run",
-                "distributed runs cannot be checkpointed yet; run without --checkpoint-every",
-            ));
-        }
         self.refuse_short_term()
     }
 
@@ -83,7 +74,7 @@ impl Simulator {
         let mut bytes = Vec::with_capacity(payload.len() + 48);
         bytes.extend_from_slice(MAGIC);
         bytes.extend_from_slice(&version.to_le_bytes());
-        bytes.extend_from_slice(&fingerprint(&self.plan).to_le_bytes());
+        bytes.extend_from_slice(&self.checkpoint_fingerprint().to_le_bytes());
         bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
         bytes.extend_from_slice(&payload);
         bytes.extend_from_slice(&fnv1a(&bytes).to_le_bytes());
@@ -95,19 +86,65 @@ impl Simulator {
     /// corrupt, truncated, other-version or other-network file is refused with
     /// [`Error::Checkpoint`].
     pub fn restore(net: &Network, backend: Backend, options: SimOptions, path: &Path) -> Result<Self> {
+        let mut sim = Simulator::with_options(net, backend, options)?;
+        sim.restore_from(path)?;
+        Ok(sim)
+    }
+
+    /// Continues this simulator from the checkpoint at `path` (see [`Simulator::restore`]).
+    /// On a rank of a distributed run every rank calls it together with its own file, and a
+    /// file refused on any rank fails every rank with the same message.
+    pub fn restore_from(&mut self, path: &Path) -> Result<()> {
+        let state = self.read_checkpoint(path);
+        #[cfg(feature = "mpi")]
+        let state = match self.engine.rank_engine() {
+            Some(rank) => rank.comm().agree(state),
+            None => state,
+        };
+        self.import_state(&state?)
+    }
+
+    /// The state in the checkpoint at `path`, checked against this network.
+    fn read_checkpoint(&self, path: &Path) -> Result<EngineState> {
         let refuse = |why: String| Error::Checkpoint {
             path: path.display().to_string(),
             why,
         };
         let bytes = std::fs::read(path).map_err(|e| refuse(format!("cannot be read: {e}")))?;
-        let mut sim = Simulator::with_options(net, backend, options)?;
-        let (version, payload) = check_envelope(&bytes, fingerprint(&sim.plan)).map_err(refuse)?;
+        let (version, payload) = check_envelope(&bytes, self.checkpoint_fingerprint()).map_err(refuse)?;
         let state = decode(payload, version).ok_or_else(|| refuse("its payload is malformed".into()))?;
-        state
-            .check_shape(&sim.plan)
-            .map_err(|why| refuse(format!("it does not fit this network: {why}")))?;
-        sim.import_state(&state)?;
-        Ok(sim)
+        // A rank's state has the rank's shapes, which its engine checks on import.
+        if !self.is_rank() {
+            state
+                .check_shape(&self.plan)
+                .map_err(|why| refuse(format!("it does not fit this network: {why}")))?;
+        }
+        Ok(state)
+    }
+
+    /// Whether this simulator is a rank of a distributed run.
+    fn is_rank(&self) -> bool {
+        #[cfg(feature = "mpi")]
+        if self.engine.rank_engine().is_some() {
+            return true;
+        }
+        false
+    }
+
+    /// The network's fingerprint; on a rank of a distributed run with the rank and the
+    /// rank count, so that a rank's file is refused by another rank or rank count.
+    fn checkpoint_fingerprint(&self) -> u64 {
+        let network = fingerprint(&self.plan);
+        #[cfg(feature = "mpi")]
+        if let Some(rank) = self.engine.rank_engine() {
+            let (r, n) = (rank.comm().rank(), rank.comm().size());
+            return fnv1a(
+                &[network, u64::from(r), u64::from(n)]
+                    .map(u64::to_le_bytes)
+                    .concat(),
+            );
+        }
+        network
     }
 }
 

@@ -71,7 +71,10 @@ impl TickStage {
             Self::PoissonInput => plan.poisson_threads() > 0,
             Self::CurrentInput => plan.current_threads() > 0,
             Self::PropagateProcedural => !plan.procedural.is_empty(),
-            Self::StdpTraces | Self::StdpPre | Self::StdpPost => !plan.plastic.is_empty(),
+            // A rank runs its plasticity with the delivery of the exchanged spikes.
+            Self::StdpTraces | Self::StdpPre | Self::StdpPost => {
+                !plan.plastic.is_empty() && plan.partition.is_none()
+            }
             Self::ModulatedUpdate => plan.modulation_interval > 0,
             // A rank of a distributed run delivers every rank's spikes, its own included,
             // after each exchange (`deliver_spikes`), not in the tick.

@@ -111,16 +111,10 @@ impl EngineState {
                 plan.synapses.len()
             ));
         }
-        if let Some(i) = self
-            .spike_history
-            .iter()
-            .flatten()
-            .position(|&id| id >= plan.n_neurons)
-        {
-            return Err(format!(
-                "spike history entry {i} names a neuron past {}",
-                plan.n_neurons
-            ));
+        // A rank of a distributed run keeps every rank's spikes, by global neuron.
+        let n_ids = plan.partition.as_ref().map_or(plan.n_neurons, |p| p.n_global);
+        if let Some(i) = self.spike_history.iter().flatten().position(|&id| id >= n_ids) {
+            return Err(format!("spike history entry {i} names a neuron past {n_ids}"));
         }
         Ok(())
     }

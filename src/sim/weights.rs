@@ -57,6 +57,11 @@ impl Simulator {
     /// The synapses of `proj` with their current weights (read back from the GPU).
     pub fn weights(&self, proj: ProjectionId) -> Result<ProjectionWeights> {
         let k = self.stored_projection(proj)?;
+        #[cfg(feature = "mpi")]
+        if let Some(rank) = self.engine.rank_engine() {
+            // Every rank's synapses, gathered (a collective).
+            return rank.projection_weights(&self.plan, k);
+        }
         let all = self.engine.weights(&self.plan)?;
         let mut out = self.projection_layout(k);
         out.weights = self

@@ -182,6 +182,128 @@ fn brunel_on_one_to_four_ranks_gives_the_single_process_spike_hash() {
     );
 }
 
+#[test]
+fn brunel_stdp_on_one_to_three_ranks_gives_the_single_process_spikes_and_weights() {
+    // A tenth of the network (C_E 100), 1.5 ms delays: 15-tick intervals, a 15-tick
+    // plasticity lag; 150 ms, so that every weight has changed many times.
+    let smaller = ["population.exc.size=1000", "population.inh.size=250"];
+    let model = "examples/models/brunel-stdp.toml";
+    check_same_spikes("brunel-stdp", model, "150", &smaller, &[1, 2, 3]);
+    if mpi_binary().is_none() {
+        return;
+    }
+    let dir = |n: &str| Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("mpi/brunel-stdp-{n}"));
+    let stem = "weights_projection0";
+    let single_initial = std::fs::read(dir("single").join(format!("{stem}_initial.npy"))).expect("initial");
+    let single_final = std::fs::read(dir("single").join(format!("{stem}_final.npy"))).expect("final");
+    assert_ne!(single_initial, single_final, "STDP changed the weights");
+    for n in [1, 2, 3] {
+        for part in ["pre", "post", "initial", "final"] {
+            let file = format!("{stem}_{part}.npy");
+            let a = std::fs::read(dir("single").join(&file)).expect("single-process weights");
+            let b = std::fs::read(dir(&format!("np{n}")).join(&file)).expect("rank 0's weights");
+            assert!(a == b, "brunel-stdp on {n} ranks: {file} differs");
+        }
+    }
+}
+
+/// Waits until `path` exists (at most a minute).
+fn wait_for(path: &Path) {
+    let t0 = std::time::Instant::now();
+    while !path.exists() {
+        assert!(t0.elapsed().as_secs() < 60, "{} never appeared", path.display());
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// `mpirun -np ranks spikegpu resume dir`: (exit code, stderr).
+fn resume_on(bin: &str, ranks: u32, dir: &Path) -> (i32, String) {
+    let mut c = mpirun(ranks);
+    c.arg(bin).args(["resume", &dir.display().to_string()]);
+    let (code, _, err) = output(c);
+    (code, err)
+}
+
+#[test]
+fn a_checkpointed_plastic_run_on_two_ranks_resumes_on_two_with_the_single_process_files() {
+    let Some(bin) = mpi_binary() else { return };
+    let t0 = std::time::Instant::now();
+    let smaller = ["population.exc.size=1000", "population.inh.size=250"];
+    let model = "examples/models/brunel-stdp.toml";
+    let single = fresh_dir("ckpt-single");
+    let (code, _, err) = output({
+        let mut c = Command::new(env!("CARGO_BIN_EXE_spikegpu"));
+        c.args(run_args(model, "300", &smaller, &single));
+        c
+    });
+    assert_eq!(code, 0, "{err}");
+    let dir = fresh_dir("ckpt-np2");
+    let rank1 = dir.with_file_name("ckpt-np2.rank1");
+    let _ = std::fs::remove_dir_all(&rank1);
+    let mut c = mpirun(2);
+    c.arg(&bin)
+        .args(run_args(model, "300", &smaller, &dir))
+        .args(["--checkpoint-every", "10 ms"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    let child = c.spawn().expect("mpirun starts");
+    // Stopped (SIGTERM to one rank, which the other learns of at the next exchange) once
+    // both ranks have a checkpoint.
+    wait_for(&dir.join("checkpoint.json"));
+    wait_for(&rank1.join("checkpoint.json"));
+    let ranks = Command::new("pgrep")
+        .args(["-P", &child.id().to_string()])
+        .output()
+        .expect("pgrep runs");
+    let first: i32 = String::from_utf8_lossy(&ranks.stdout)
+        .split_whitespace()
+        .next()
+        .expect("a rank process")
+        .parse()
+        .expect("a pid");
+    // SAFETY: kill has no memory preconditions; the pid is a child of our mpirun.
+    unsafe { libc::kill(first, libc::SIGTERM) };
+    let out = child.wait_with_output().expect("mpirun ends");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(143), "{err}");
+    assert_eq!(summary_field(&dir, "resumable"), true, "{err}");
+    // Another rank count, or a corrupt rank file: refused on every rank, one message.
+    let (code, err) = resume_on(&bin, 3, &dir);
+    assert_ne!(code, 0, "{err}");
+    assert!(err.contains("was written by a run on 2 rank(s)"), "{err}");
+    let index: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(rank1.join("checkpoint.json")).expect("index"))
+            .expect("index parses");
+    let sim_file = rank1.join(format!("{}.sim", index["slot"].as_str().expect("slot")));
+    let good = std::fs::read(&sim_file).expect("rank 1's checkpoint");
+    let mut bad = good.clone();
+    bad[40] ^= 1;
+    std::fs::write(&sim_file, &bad).expect("corrupted");
+    let (code, err) = resume_on(&bin, 2, &dir);
+    assert_ne!(code, 0, "{err}");
+    assert!(err.contains("checksum does not match"), "{err}");
+    std::fs::write(&sim_file, &good).expect("restored");
+    let (code, err) = resume_on(&bin, 2, &dir);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(summary_field(&dir, "complete"), true);
+    assert_eq!(spike_hash(&dir), spike_hash(&single));
+    for file in [
+        "spikes_exc_times_ms.npy",
+        "spikes_inh_neurons.npy",
+        "weights_projection0_initial.npy",
+        "weights_projection0_final.npy",
+    ] {
+        let a = std::fs::read(single.join(file)).expect("single-process file");
+        let b = std::fs::read(dir.join(file)).expect("rank 0's file");
+        assert!(a == b, "{file} differs after resuming");
+    }
+    assert!(!rank1.exists(), "rank 1's folder is left after the run completed");
+    eprintln!(
+        "checkpointed, refused, resumed ({:.1} s)",
+        t0.elapsed().as_secs_f64()
+    );
+}
+
 /// A model file of `neurons` LIF neurons with one projection.
 fn tiny_model(dir: &Path, name: &str, neurons: u32, weight: &str) -> PathBuf {
     std::fs::create_dir_all(dir).expect("dir");
@@ -233,18 +355,20 @@ fn different_model_files_on_different_ranks_are_refused_on_every_rank() {
 }
 
 #[test]
-fn checkpoints_are_refused_with_a_clear_message_on_every_rank() {
+fn reward_modulated_plasticity_is_refused_with_a_clear_message_on_every_rank() {
     let Some(bin) = mpi_binary() else { return };
     let dir = fresh_dir("refused");
-    let model = tiny_model(&dir, "ten.toml", 10, "0.1 mV");
-    let path = model.to_str().expect("utf-8");
-    let mut checkpointed = run_args(path, "5", &[], &dir.join("ckpt"));
-    checkpointed.extend(["--checkpoint-every".into(), "1 ms".into()]);
+    let rewarded = run_args(
+        "examples/models/distal-reward.toml",
+        "5",
+        &[],
+        &dir.join("reward"),
+    );
     let mut c = mpirun(2);
-    c.arg(&bin).args(&checkpointed);
+    c.arg(&bin).args(&rewarded);
     let (code, _, err) = output(c);
     assert_ne!(code, 0);
-    let says = "distributed runs cannot be checkpointed yet";
+    let says = "does not support reward-modulated plasticity";
     assert!(err.matches(says).count() >= 1, "{err}");
 }
 
