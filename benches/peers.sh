@@ -60,8 +60,11 @@ run_one() {
   local tool="$1" model="$2" t="$3"
   case "$tool" in
     spikegpu)
-      "$spikegpu" bench "$model" --backend cpu --threads "$t" --duration-ms "$((duration_s * 1000))" --json \
-        | grep '^{' | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["run_s"])' ;;
+      # Output captured first: a parser starting up beside the run would take a core from
+      # its threads (a 1 s CUBA run on 2 threads measured 0.22 s piped, 0.07 s captured).
+      local out
+      out="$("$spikegpu" bench "$model" --backend cpu --threads "$t" --duration-ms "$((duration_s * 1000))" --json)"
+      grep '^{' <<<"$out" | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["run_s"])' ;;
     brian2)
       # One build folder per configuration, so that make reuses what it compiled before.
       (cd "$work" && "$python" brian2_bench.py --model "$model" $(peer_args "$model") --duration "$duration_s" \
