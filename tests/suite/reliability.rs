@@ -1050,31 +1050,3 @@ fn resume_refuses_corrupt_missing_and_foreign_checkpoints_with_exit_2() {
     assert!(stderr.contains(".stream-spikes.bin"), "{stderr}");
     let _ = std::fs::remove_dir_all(&dir);
 }
-
-/// `--checkpoint-every` on a network the checkpoints cannot hold yet (a user-defined model)
-/// is refused before the run starts (exit 2), not at the first checkpoint.
-#[test]
-fn checkpoints_of_user_defined_models_are_refused_before_the_run() {
-    let dir = scratch("ckpt-equations");
-    let model = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/models/qif_network.toml");
-    let out = dir.join("out");
-    let started = std::time::Instant::now();
-    let (code, _, stderr) = common::spikegpu(&[
-        "run",
-        model,
-        "--backend",
-        "cpu",
-        "--checkpoint-every",
-        "10 ms",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert_eq!(code, 2, "{stderr}");
-    assert!(
-        stderr.contains("user-defined neuron models cannot be checkpointed"),
-        "{stderr}"
-    );
-    assert!(!out.join("summary.json").exists() && !out.join(".spikegpu.lock").exists());
-    assert!(started.elapsed().as_secs() < 60);
-    let _ = std::fs::remove_dir_all(&dir);
-}
