@@ -467,8 +467,8 @@ class Projection(common.Projection):
         p = np.asarray(p, dtype=float)
         if np.any(~((p >= 0.0) & (p <= 1.0))):
             raise ValueError(f"p of '{self.label}' must be a probability in [0, 1]")
-        state.changed("synapse_params", f"setting p of '{self.label}'")
         synapses = self._synapses()
+        state.changed("synapse_params", f"setting p of '{self.label}'")
         synapses["p"] = p
         self._describe_again(synapses, synapses["delay"], synapses.get("U"))
 
