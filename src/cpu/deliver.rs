@@ -14,8 +14,15 @@
 //! Each synapse then sees the same weight at every delivery and the same changes in the
 //! same order as in one process. The lag (the largest delay) is at least the exchange
 //! interval, so the spikes of `tick - lag` are always from an earlier exchange, and the
-//! traces a walk of `tick` reads are of ticks before `tick`.
+//! traces a walk of `tick` reads are of ticks before `tick`. Reward-modulated plasticity
+//! follows in the same order: after the walks of a tick that ends an update interval, each
+//! synapse moves by its eligibility and the neuromodulator levels relax
+//! (`modulated_update.rs`), so a delivery sees the weights one process's would.
+//!
+//! Short-term plasticity and stochastic release act at each spike's delivery, as in
+//! `propagate` ([`deliver_modulated`]).
 
+use super::modulated_update::rank_modulated_update;
 use super::stdp::{depression_from, potentiation_from};
 use super::*;
 
@@ -92,6 +99,7 @@ impl CpuBackend {
                     rank_stdp_pre(plan, shared, &mut part, te, &history.ticks[(te % h) as usize]);
                     rank_stdp_post(plan, shared, &mut part, me, te);
                 }
+                rank_modulated_update(plan, shared, &mut part, (barrier, me), tick);
             }
         });
     }
@@ -102,8 +110,13 @@ impl CpuBackend {
     }
 }
 
-/// Adds each of `spikes` to the thread's own targets, in slot `(tick + delay) % D`.
+/// Adds each of `spikes` to the thread's own targets, in slot `(tick + delay) % D`; with
+/// short-term plasticity or stochastic release as `propagate` does ([`deliver_modulated`]).
 fn deliver_tick(plan: &Plan, part: &mut Part, spikes: &[Spike]) {
+    if part.short_term.is_some() || !plan.release.is_empty() {
+        deliver_modulated(plan, part, spikes);
+        return;
+    }
     let slots = u64::from(plan.ring_slots);
     let scale = plan.fixed_scale;
     let SynapseStore::Wide(store) = &part.synapses else {
@@ -122,6 +135,51 @@ fn deliver_tick(plan: &Plan, part: &mut Part, spikes: &[Spike]) {
         }
     }
     part.events += events;
+}
+
+/// [`deliver_tick`] with short-term plasticity (each spike advances its slots in the
+/// thread's copy of the state, then its synapses deliver `w u x`, as in `propagate`) or
+/// stochastic release (each synapse draws its word with the keys of one process: the tick
+/// and its index among one process's merged synapses, [`Partition::release_keys`]). The
+/// spikes come in (tick, neuron) order, so every slot sees its spikes in tick order.
+///
+/// [`Partition::release_keys`]: crate::plan::rank::Partition::release_keys
+fn deliver_modulated(plan: &Plan, part: &mut Part, spikes: &[Spike]) {
+    let slots = u64::from(plan.ring_slots);
+    let Part {
+        synapses,
+        short_term,
+        ring,
+        own,
+        events,
+        ..
+    } = part;
+    let SynapseStore::Wide(store) = &*synapses else {
+        unreachable!("a rank's synapses are kept wide (CpuBackend::with_storage)")
+    };
+    let keys = plan.partition.as_deref().map_or(&[][..], |p| &p.release_keys[..]);
+    let (n_own, first) = (own.len(), own.start);
+    for spike in spikes {
+        if let Some(stp) = short_term.as_mut() {
+            stp.on_spikes(&plan.short_term, spike.tick, std::iter::once(spike.neuron));
+        }
+        let row = store.row(spike.neuron);
+        *events += row.len() as u64;
+        for i in row {
+            let s = store.plan_index[i];
+            if !keys.is_empty() && !stochastic::released_as(plan, s, keys[s as usize], spike.tick) {
+                continue;
+            }
+            let (syn, w) = (store.synapses[i], store.weights[i]);
+            let value = match short_term.as_mut() {
+                Some(stp) => stp.fixed(i, w, plan),
+                None => to_fixed(w, plan.fixed_scale),
+            };
+            let slot = ((spike.tick + u64::from(syn.delay())) % slots) as usize;
+            let idx = (syn.port() as usize * slots as usize + slot) * n_own + (syn.post - first) as usize;
+            ring[idx] = ring[idx].wrapping_add(value);
+        }
+    }
 }
 
 /// `stdp_traces` on a rank: thread `me` of `threads` advances its share of every plastic

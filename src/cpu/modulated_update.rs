@@ -19,11 +19,48 @@ impl Worker<'_> {
         }
     }
 
-    /// Whether this tick is the last of a reward-modulation update interval.
+    /// Whether this tick is the last of a reward-modulation update interval run in the tick
+    /// (on a rank of a distributed run the update comes with the delivery instead:
+    /// [`rank_modulated_update`]).
     #[inline(always)]
     pub(super) fn modulation_tick(&self) -> bool {
-        let interval = self.plan.modulation_interval;
-        interval > 0 && (self.tick + 1).is_multiple_of(u64::from(interval))
+        self.plan.partition.is_none() && ends_interval(self.plan, self.tick)
+    }
+}
+
+/// Whether `tick` is the last of a reward-modulation update interval.
+#[inline(always)]
+fn ends_interval(plan: &Plan, tick: u64) -> bool {
+    let interval = plan.modulation_interval;
+    interval > 0 && (tick + 1).is_multiple_of(u64::from(interval))
+}
+
+/// On a rank of a distributed run, with the delivery of `tick` (`deliver.rs`): where the
+/// tick ends an update interval, thread `me`'s reward-modulated synapses move, then, once
+/// every thread has read the levels, thread 0 relaxes them: `modulated_update` and
+/// `tick_end` of one process, after the tick's STDP walks as there.
+pub(super) fn rank_modulated_update(
+    plan: &Plan,
+    shared: &Shared,
+    part: &mut Part,
+    (barrier, me): (&Barrier, usize),
+    tick: u64,
+) {
+    if !ends_interval(plan, tick) {
+        return;
+    }
+    if let SynapseStore::Wide(store) = &mut part.synapses {
+        store.modulate(plan, |channel| shared.modulator(channel));
+    }
+    barrier.wait(me);
+    if me == 0 {
+        let mut levels: Vec<f32> = (0..shared.modulators.len())
+            .map(|i| shared.modulator(i))
+            .collect();
+        relax_modulators(&mut levels);
+        for (cell, x) in shared.modulators.iter().zip(levels) {
+            cell.store(x.to_bits(), Relaxed);
+        }
     }
 }
 

@@ -23,12 +23,20 @@ pub(super) struct RingAt {
 /// word of (tick, s) against its threshold (synapses without stochastic release draw none).
 #[inline(always)]
 pub(super) fn released(plan: &Plan, s: u32, tick: u64) -> bool {
+    released_as(plan, s, s, tick)
+}
+
+/// [`released`] for synapse `s` of the plan drawing with `key`, its index among a single
+/// process's merged synapses (on a rank of a distributed run, whose plan holds a share of
+/// them): the same word, so the same outcome, as in one process.
+#[inline(always)]
+pub(super) fn released_as(plan: &Plan, s: u32, key: u32, tick: u64) -> bool {
     let threshold = plan.release[s as usize];
     if threshold == ALWAYS {
         return true;
     }
     let word = philox4x32_10(
-        [tick as u32, s, stream::RELEASE, (tick >> 32) as u32],
+        [tick as u32, key, stream::RELEASE, (tick >> 32) as u32],
         plan.input_key,
     )[0];
     transmits(threshold, word)

@@ -27,9 +27,9 @@
 //!   random numbers by index in the whole population (`SimParams::input_first`); it opens
 //!   adapter `local rank mod count` of the best kind (`SPIKEGPU_ADAPTER_INDEX` overrides,
 //!   `SPIKEGPU_ADAPTER` filters by name), and `--backend auto` decides on each rank as one
-//!   process does. Plasticity, user-defined neuron models and `generate_on_device` run on
-//!   CPU ranks only.
-//! - **STDP** (pair and triplet; reward-modulated is refused, [`crate::plan::rank`]): a rank
+//!   process does. Plasticity, short-term plasticity, stochastic release, user-defined
+//!   neuron models and `generate_on_device` run on CPU ranks only.
+//! - **STDP** (pair, triplet and reward-modulated): a rank
 //!   owns the synapses onto its neurons, so post-synaptic spikes are local, but the
 //!   pre-synaptic spikes of other ranks' neurons arrive only at the exchange. A rank therefore
 //!   keeps pre-synaptic traces by global neuron and post-synaptic ones by local neuron (its
@@ -43,6 +43,21 @@
 //!   delivery and the same changes in the same order as in one process: weights equal bit for
 //!   bit. [`RankEngine::projection_weights`] gathers a plastic projection's weights from every
 //!   rank in one process's order (each synapse carries its index in its projection).
+//! - **Reward-modulated STDP**: the neuromodulator levels are global state that every rank
+//!   holds whole. They change only by the host (`set_modulator`, the model file's pulses, a
+//!   closed loop deciding from the spikes, which every rank holds), so every rank sets the
+//!   same level between the same ticks; and a rank runs the modulated update and the levels'
+//!   relaxation with the delivery, after each tick's STDP walks, as one process does in the
+//!   tick. Eligibility and weights equal one process's bit for bit.
+//! - **Short-term plasticity** (Tsodyks-Markram, shared or per-synapse `U`): the state of a
+//!   (projection, pre-synaptic neuron) slot changes at each spike's delivery, so a rank keeps
+//!   the slots of every global pre-synaptic neuron and advances them as it delivers every
+//!   rank's spikes in (tick, neuron) order; a synapse with its own `U` keeps its own state on
+//!   the rank that owns it. **Stochastic release**: each synapse draws its word with one
+//!   process's keys, the tick and its index among one process's merged synapses
+//!   ([`crate::plan::rank::Partition::release_keys`]), and its probability by its target's
+//!   global index. Procedural projections are refused ([`crate::plan::rank`]); checkpoints
+//!   of short-term state are refused as in one process.
 //!
 //! Checkpoints are per rank: a rank exports its inner engine's state (its neurons, its
 //! synapses' weights, the exchanged spike history by global neuron); nothing of the exchange

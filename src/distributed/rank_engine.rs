@@ -561,8 +561,11 @@ impl Engine for RankEngine {
         self.inner.modulator_levels()
     }
 
-    fn set_modulator(&mut self, _channel: usize, _level: f32) -> Result<()> {
-        Err(not_distributed("neuromodulators"))
+    /// Sets a level on this rank: every rank runs the same program, so each sets the same
+    /// level between the same ticks (a closed loop decides from the spikes, which every
+    /// rank holds), and the levels stay those of one process.
+    fn set_modulator(&mut self, channel: usize, level: f32) -> Result<()> {
+        self.inner.set_modulator(channel, level)
     }
 
     /// Every rank's synapses: the simulator's view of the network stores none itself.

@@ -59,8 +59,7 @@ pub fn rank_simulator(
     // `auto` decides as one process does, on each rank: a hardware adapter if one opens, the
     // CPU backend otherwise (and for plastic networks, which GPU ranks do not run). Ranks
     // on different backends give the same spikes.
-    let plastic = net.projections.iter().any(|p| p.plasticity.is_some());
-    let backend = if plastic && backend == Backend::Auto {
+    let backend = if cpu_only(net).is_some() && backend == Backend::Auto {
         Backend::Cpu
     } else {
         backend
@@ -86,13 +85,28 @@ fn check_options(net: &Network, backend: Backend, options: &SimOptions) -> Resul
             "a distributed run generates each rank's synapses on the host",
         ));
     }
-    let plastic = net.projections.iter().position(|p| p.plasticity.is_some());
-    if let (Backend::Gpu, Some(i)) = (backend, plastic) {
+    if let (Backend::Gpu, Some((i, what))) = (backend, cpu_only(net)) {
         return Err(invalid(
-            format!("projection {i}.plasticity"),
+            format!("projection {i}.{what}"),
             "on a GPU rank",
-            "plastic networks run distributed on CPU ranks only (--backend cpu)",
+            "plasticity, short-term plasticity and stochastic release run distributed on CPU ranks only (--backend cpu)",
         ));
     }
     Ok(())
+}
+
+/// The first projection with what only CPU ranks run, and its field.
+fn cpu_only(net: &Network) -> Option<(usize, &'static str)> {
+    net.projections.iter().enumerate().find_map(|(i, p)| {
+        let what = if p.plasticity.is_some() {
+            "plasticity"
+        } else if p.short_term.is_some() {
+            "short_term"
+        } else if p.release.is_some() {
+            "release_probability"
+        } else {
+            return None;
+        };
+        Some((i, what))
+    })
 }

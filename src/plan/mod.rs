@@ -234,15 +234,15 @@ impl Plan {
         let global_pops = partition.as_ref().map(|p| p.global_populations.clone());
         let row_pops = global_pops.as_deref().unwrap_or(pops);
         let n_rows = partition.as_ref().map_or(n_neurons, |p| p.n_global);
-        // On a rank of a plastic network: each kept synapse's index in its projection.
-        let plastic = net.projections.iter().any(|p| p.plasticity.is_some());
+        // On a rank: each kept synapse's index in its projection, where it needs them.
+        let indices = rank::needs_indices(net);
         let kept = std::cell::RefCell::new(Vec::new());
         let keep = |k: usize, csr: &mut connectivity::LocalCsr| {
             if let Some(part) = &partition {
                 let post = net.projections[k].post.index;
                 let global = &part.global_populations[post];
                 kept.borrow_mut()
-                    .push(rank::keep_owned(csr, part, global, &pops[post], plastic));
+                    .push(rank::keep_owned(csr, part, global, &pops[post], indices));
             }
         };
         let generated =
@@ -259,9 +259,9 @@ impl Plan {
         let mut poisson = inputs::poisson_tables(net, pops)?;
         let currents = inputs::current_tables(net, pops, n_neurons, partition.as_deref());
         let stdp = plasticity::stdp_tables(net, row_pops, pops, max_delay);
-        let short_term = short_term::short_term_tables(net, pops, &csr.projections, &csr.row_ptr)?;
-        let release =
-            stochastic::release_thresholds(net, pops, &csr.projections, &csr.row_ptr, &csr.synapses);
+        let share = partition.as_deref();
+        let short_term = short_term::short_term_tables(net, row_pops, &csr.projections, &csr.row_ptr, share)?;
+        let release = stochastic::release_thresholds(net, [row_pops, pops], &csr, share);
         let (col_ptr, col_entries) = plasticity::transpose(&csr, n_neurons, !stdp.projections.is_empty());
         let input_extra = fixed_point::input_extras(net, n_neurons, &poisson, &currents.bound, &procedural);
         let fixed_scale = fixed_point::choose_fixed_scale(&fixed_point::input_bounds(

@@ -49,6 +49,22 @@ pub struct Partition {
     pub projection_index: Vec<u32>,
     /// Whether each projection is plastic.
     pub plastic_projections: Vec<bool>,
+    /// Per projection with a per-synapse Tsodyks-Markram `U`: each kept synapse's index in
+    /// the projection (in the order of its kept rows); empty for the others.
+    pub kept_index: Vec<Vec<u32>>,
+    /// Per merged synapse of this rank: its index among a single process's merged synapses,
+    /// the key of its stochastic release draws. Empty without stochastic release.
+    pub release_keys: Vec<u32>,
+}
+
+/// What [`keep_owned`] tells of one projection: its synapses in the whole network and, when
+/// asked for, each kept synapse's index in it and the projection's row pointers before
+/// keeping.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Kept {
+    synapses: u64,
+    index: Vec<u32>,
+    full_rows: Vec<u32>,
 }
 
 impl Partition {
@@ -118,26 +134,10 @@ pub(super) fn check_distributable(net: &Network, ranks: u32) -> Result<()> {
             ),
         ));
     }
-    let unsupported = [
-        (
-            net.projections
-                .iter()
-                .any(|p| p.plasticity.as_ref().is_some_and(|r| r.modulation.is_some())),
-            "reward-modulated plasticity",
-        ),
-        (
-            net.projections.iter().any(|p| p.short_term.is_some()),
-            "short-term plasticity (short_term)",
-        ),
-        (
-            net.projections.iter().any(|p| p.release.is_some()),
-            "stochastic release (release_probability)",
-        ),
-        (
-            net.projections.iter().any(|p| p.procedural),
-            "procedural projections",
-        ),
-    ];
+    let unsupported = [(
+        net.projections.iter().any(|p| p.procedural),
+        "procedural projections",
+    )];
     if let Some((_, what)) = unsupported.iter().find(|(present, _)| *present) {
         return Err(invalid(
             "mpi ranks",
@@ -194,6 +194,8 @@ pub(super) fn take_share(tables: &mut PopulationTables, rank: u32, ranks: u32) -
         projection_sizes: Vec::new(),
         projection_index: Vec::new(),
         plastic_projections: Vec::new(),
+        kept_index: Vec::new(),
+        release_keys: Vec::new(),
     }
 }
 
@@ -223,15 +225,17 @@ pub(super) fn share_equations(plans: &mut [EquationPlan], local: &[PopulationPla
 /// Keeps the synapses of projection `csr` onto the neurons the partition owns, their
 /// targets renumbered locally (`post_global` and `post_local`: the post population's
 /// global and local plans). Rows stay those of the whole pre-synaptic population. Returns
-/// the projection's synapse count and, when `indices`, the kept synapses' indices in it.
+/// the projection's synapse count and, when `indices`, the kept synapses' indices in it and
+/// its row pointers before keeping.
 pub(super) fn keep_owned(
     csr: &mut LocalCsr,
     part: &Partition,
     post_global: &PopulationPlan,
     post_local: &PopulationPlan,
     indices: bool,
-) -> (u64, Vec<u32>) {
+) -> Kept {
     let all = csr.targets.len() as u64;
+    let full_rows = if indices { csr.row_ptr.clone() } else { Vec::new() };
     let mut kept_at = Vec::new();
     let (g0, l0) = (post_global.gpu.start, post_local.gpu.start);
     let mut kept = 0usize;
@@ -258,26 +262,82 @@ pub(super) fn keep_owned(
     csr.targets.shrink_to_fit();
     csr.weights.truncate(kept);
     csr.weights.shrink_to_fit();
-    (all, kept_at)
+    Kept {
+        synapses: all,
+        index: kept_at,
+        full_rows,
+    }
 }
 
 impl Partition {
     /// Takes each projection's size and kept indices ([`keep_owned`]'s answers, in
     /// projection order) and merges the indices as `csr::merge` merges the synapses
-    /// ([`Partition::projection_index`]).
+    /// ([`Partition::projection_index`], [`Partition::release_keys`]); keeps those of the
+    /// projections with a per-synapse `U` ([`Partition::kept_index`]).
     pub(super) fn index_synapses(
         &mut self,
         net: &Network,
         projections: &[crate::plan::ProjectionPlan],
-        kept: Vec<(u64, Vec<u32>)>,
+        mut kept: Vec<Kept>,
     ) {
-        let (sizes, kept): (Vec<u64>, Vec<Vec<u32>>) = kept.into_iter().unzip();
-        self.projection_sizes = sizes;
+        self.projection_sizes = kept.iter().map(|k| k.synapses).collect();
         self.plastic_projections = net.projections.iter().map(|p| p.plasticity.is_some()).collect();
-        if kept.iter().any(|k| !k.is_empty()) {
-            self.projection_index = projection_indices(net, self, projections, &kept);
+        let index: Vec<Vec<u32>> = kept.iter_mut().map(|k| std::mem::take(&mut k.index)).collect();
+        if self.plastic_projections.contains(&true) {
+            self.projection_index = projection_indices(net, self, projections, &index);
+        }
+        if net.projections.iter().any(|p| p.release.is_some()) {
+            self.release_keys = release_keys(net, self, projections, &index, &kept);
+        }
+        self.kept_index = net
+            .projections
+            .iter()
+            .zip(index)
+            .map(|(p, index)| match p.short_term_u {
+                Some(_) => index,
+                None => Vec::new(),
+            })
+            .collect();
+    }
+}
+
+/// Whether a rank must know where each of its synapses stands in a single process
+/// ([`keep_owned`]'s `indices`): for plasticity's weight files, per-synapse `U` and the keys
+/// of stochastic release.
+pub(super) fn needs_indices(net: &Network) -> bool {
+    net.projections
+        .iter()
+        .any(|p| p.plasticity.is_some() || p.short_term_u.is_some() || p.release.is_some())
+}
+
+/// Each merged synapse's index among a single process's merged synapses ([`Partition::
+/// release_keys`]): the single process's merged row of global pre neuron `g` holds, in
+/// creation order, the whole row of every projection leaving its population.
+fn release_keys(
+    net: &Network,
+    part: &Partition,
+    projections: &[crate::plan::ProjectionPlan],
+    index: &[Vec<u32>],
+    kept: &[Kept],
+) -> Vec<u32> {
+    let mut out = Vec::with_capacity(index.iter().map(Vec::len).sum());
+    let mut base = 0u32;
+    for (pi, pop) in part.global_populations.iter().enumerate() {
+        let outgoing: Vec<usize> = (0..net.projections.len())
+            .filter(|&k| net.projections[k].pre.index == pi)
+            .collect();
+        for i in 0..pop.gpu.size as usize {
+            for &k in &outgoing {
+                let rows = &projections[k].local_row_ptr;
+                let full = &kept[k].full_rows;
+                let row_start = full[i];
+                let mine = &index[k][rows[i] as usize..rows[i + 1] as usize];
+                out.extend(mine.iter().map(|&s| base + s - row_start));
+                base += full[i + 1] - row_start;
+            }
         }
     }
+    out
 }
 
 /// Each merged synapse's index in its projection from each projection's kept indices,
@@ -383,7 +443,9 @@ impl Plan {
             stdp_lag: self.stdp_lag,
             trace_len: self.trace_len,
             modulation_interval: self.modulation_interval,
-            short_term: Default::default(),
+            // The rank's tables (indexed by its own synapses): they tell the simulator that
+            // the network has short-term state, which checkpoints refuse.
+            short_term: self.short_term.clone(),
             release: Vec::new(),
             procedural: self.procedural.clone(),
             device_projections: Vec::new(),

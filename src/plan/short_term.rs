@@ -12,6 +12,7 @@ use bytemuck::{Pod, Zeroable};
 
 use crate::error::{Result, invalid};
 use crate::model::Network;
+use crate::plan::rank::Partition;
 use crate::plan::{PopulationPlan, ProjectionPlan};
 
 /// Decay factors per time constant: over 2^k ticks for k = 0..31.
@@ -148,13 +149,16 @@ pub fn advance_with(p: &ShortTermGpu, big_u: f32, u: f32, x: f32, ticks: Option<
     (u_new, x_new)
 }
 
-/// The tables of `net`'s Tsodyks-Markram projections over the merged rows `row_ptr`; a
-/// per-synapse `U` of the wrong length is refused.
+/// The tables of `net`'s Tsodyks-Markram projections over the merged rows `row_ptr` (rows of
+/// the populations `pops`); a per-synapse `U` of the wrong length is refused. On a rank of a
+/// distributed run (`share`) the rows are the whole network's, and the per-synapse `U`s
+/// kept are those of the rank's synapses.
 pub(super) fn short_term_tables(
     net: &Network,
     pops: &[PopulationPlan],
     projections: &[ProjectionPlan],
     row_ptr: &[u32],
+    share: Option<&Partition>,
 ) -> Result<ShortTermTables> {
     let mut tables = ShortTermTables::default();
     for (k, proj) in net.projections.iter().enumerate() {
@@ -177,14 +181,20 @@ pub(super) fn short_term_tables(
         let p = &projections[k];
         let synapse_base = tables.synapse_u.len() as u32;
         if let Some(u) = &proj.short_term_u {
-            if u.len() as u64 != p.synapses {
+            let all = share.map_or(p.synapses, |part| part.projection_sizes[k]);
+            if u.len() as u64 != all {
                 return Err(invalid(
                     format!("projection {k}.short_term.u"),
                     format!("{} values", u.len()),
-                    &format!("one per synapse ({})", p.synapses),
+                    &format!("one per synapse ({all})"),
                 ));
             }
-            tables.synapse_u.extend(u.iter().map(|&u| u as f32));
+            match share {
+                Some(part) => tables
+                    .synapse_u
+                    .extend(part.kept_index[k].iter().map(|&s| u[s as usize] as f32)),
+                None => tables.synapse_u.extend(u.iter().map(|&u| u as f32)),
+            }
         }
         for r in 0..pre.size as usize {
             let before: u32 = p

@@ -75,7 +75,8 @@ impl TickStage {
             Self::StdpTraces | Self::StdpPre | Self::StdpPost => {
                 !plan.plastic.is_empty() && plan.partition.is_none()
             }
-            Self::ModulatedUpdate => plan.modulation_interval > 0,
+            // A rank updates with the delivery too (`cpu/modulated_update.rs`).
+            Self::ModulatedUpdate => plan.modulation_interval > 0 && plan.partition.is_none(),
             // A rank of a distributed run delivers every rank's spikes, its own included,
             // after each exchange (`deliver_spikes`), not in the tick.
             Self::Propagate => plan.partition.is_none(),

@@ -7,9 +7,11 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod plasticity;
+
 /// The binary built with `--features mpi`, from `SPIKEGPU_MPI_BIN`. Without it the test says
 /// loudly that it did not run, or fails where `SPIKEGPU_REQUIRE_MPI=1` (CI).
-fn mpi_binary() -> Option<String> {
+pub(super) fn mpi_binary() -> Option<String> {
     match std::env::var("SPIKEGPU_MPI_BIN") {
         Ok(bin) if !bin.is_empty() => Some(bin),
         _ => {
@@ -37,7 +39,7 @@ fn mpirun(ranks: u32) -> Command {
 }
 
 /// Runs `command`, returning (exit code, stdout, stderr).
-fn output(mut command: Command) -> (i32, String, String) {
+pub(super) fn output(mut command: Command) -> (i32, String, String) {
     let out = command
         .output()
         .expect("mpirun runs (Open MPI: apt-get install openmpi-bin)");
@@ -49,21 +51,21 @@ fn output(mut command: Command) -> (i32, String, String) {
 }
 
 /// A fresh output folder under the target directory.
-fn fresh_dir(name: &str) -> PathBuf {
+pub(super) fn fresh_dir(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("mpi").join(name);
     let _ = std::fs::remove_dir_all(&dir);
     dir
 }
 
 /// The spike hash in a run folder's summary.
-fn spike_hash(dir: &Path) -> String {
+pub(super) fn spike_hash(dir: &Path) -> String {
     let text = std::fs::read_to_string(dir.join("summary.json")).expect("summary.json");
     let json: serde_json::Value = serde_json::from_str(&text).expect("summary parses");
     json["spike_hash"].as_str().expect("spike_hash").to_string()
 }
 
 /// The `spikegpu run` arguments of `model` (with `overrides`) into `out`.
-fn run_args(model: &str, ms: &str, overrides: &[&str], out: &Path) -> Vec<String> {
+pub(super) fn run_args(model: &str, ms: &str, overrides: &[&str], out: &Path) -> Vec<String> {
     let mut args: Vec<String> = ["run", model, "--backend", "cpu", "--duration-ms", ms, "--out"]
         .iter()
         .map(|s| s.to_string())
@@ -82,7 +84,14 @@ fn check_same_spikes(name: &str, model: &str, ms: &str, overrides: &[&str], rank
 }
 
 /// [`check_same_spikes`] comparing the spike files of populations `pops`.
-fn check_same_spikes_of(name: &str, model: &str, ms: &str, overrides: &[&str], ranks: &[u32], pops: &[&str]) {
+pub(super) fn check_same_spikes_of(
+    name: &str,
+    model: &str,
+    ms: &str,
+    overrides: &[&str],
+    ranks: &[u32],
+    pops: &[&str],
+) {
     let Some(bin) = mpi_binary() else { return };
     let single = fresh_dir(&format!("{name}-single"));
     let (code, _, err) = output({
@@ -362,11 +371,8 @@ fn different_run_options_on_different_ranks_are_refused_on_every_rank_before_run
     let path = model.to_str().expect("utf-8");
     // Checkpoints on one rank only once left the other waiting at a collective forever; a
     // longer run on one rank failed late with a garbled report.
-    let checkpoints: &[&str] = &["--checkpoint-every", "1 ms"];
-    for (first, second) in [
-        (("5", checkpoints), ("5", &[] as &[&str])),
-        (("6", &[][..]), ("7", &[][..])),
-    ] {
+    let (checkpoints, none): (&[&str], &[&str]) = (&["--checkpoint-every", "1 ms"], &[]);
+    for (first, second) in [(("5", checkpoints), ("5", none)), (("6", none), ("7", none))] {
         let mut c = mpirun(1);
         c.arg(&bin)
             .args(run_args(path, first.0, &[], &dir.join("out")))
@@ -405,20 +411,20 @@ fn a_spikegpu_without_the_mpi_feature_refuses_to_run_as_several_ranks() {
 }
 
 #[test]
-fn reward_modulated_plasticity_is_refused_with_a_clear_message_on_every_rank() {
+fn procedural_projections_are_refused_with_a_clear_message_on_every_rank() {
     let Some(bin) = mpi_binary() else { return };
     let dir = fresh_dir("refused");
-    let rewarded = run_args(
-        "examples/models/distal-reward.toml",
+    let procedural = run_args(
+        "examples/models/brunel.toml",
         "5",
-        &[],
-        &dir.join("reward"),
+        &["projection.0.procedural=true"],
+        &dir.join("procedural"),
     );
     let mut c = mpirun(2);
-    c.arg(&bin).args(&rewarded);
+    c.arg(&bin).args(&procedural);
     let (code, _, err) = output(c);
     assert_ne!(code, 0);
-    let says = "does not support reward-modulated plasticity";
+    let says = "does not support procedural projections";
     assert!(err.matches(says).count() >= 1, "{err}");
 }
 
