@@ -502,7 +502,7 @@ impl Engine for RankEngine {
         let words: Vec<u32> = match &mine {
             Ok(states) => bytemuck::cast_slice::<NeuronState, u32>(states).to_vec(),
             Err(e) => {
-                self.comm.share_failure(&e);
+                self.comm.share_failure(e);
                 return mine;
             }
         };

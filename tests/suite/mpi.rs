@@ -365,10 +365,8 @@ fn different_run_options_on_different_ranks_are_refused_on_every_rank_before_run
     // Checkpoints on one rank only once left the other waiting at a collective forever; a
     // longer run on one rank failed late with a garbled report.
     let checkpoints: &[&str] = &["--checkpoint-every", "1 ms"];
-    for (first, second) in [
-        (("5", checkpoints), ("5", &[][..])),
-        (("6", &[][..]), ("7", &[][..])),
-    ] {
+    let none: &[&str] = &[];
+    for (first, second) in [(("5", checkpoints), ("5", none)), (("6", none), ("7", none))] {
         let mut c = mpirun(1);
         c.arg(&bin)
             .args(run_args(path, first.0, &[], &dir.join("out")))
