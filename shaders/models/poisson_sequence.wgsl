@@ -4,7 +4,8 @@
 // window by window. Fires when one Philox word keyed by (tick, neuron, stream) is below the
 // threshold of the current window; silent before the first window, in the rests, after the
 // last and from tick 2^32 on (the builder keeps sequences below it).
-// Per-neuron parameters: table offset, stream, global and local neuron index (u32 bits).
+// Per-neuron parameters: table offset, stream, global and local neuron index (u32 bits);
+// `size`: the population's size in one process (the table's row length), also on a rank.
 // Mirrored by neurons::poisson_sequence::update.
 
 fn poisson_sequence_update(q: vec4<f32>, size: u32, tick: u32, tick_hi: u32) -> bool {

@@ -41,8 +41,9 @@ fn equation_update(
     @builtin(global_invocation_id) gid: vec3<u32>,
     @builtin(local_invocation_index) lid: u32,
 ) {
-    // Population-local index; EQ_START, EQ_SIZE, EQ_ROW_THREADS, EQ_STREAM and EQ_INPUT_LAG are
-    // generated.
+    // Population-local index; EQ_START, EQ_SIZE, EQ_ROW_THREADS, EQ_STREAM, EQ_INPUT_LAG and
+    // EQ_DRAW_FIRST / EQ_DRAW_STRIDE (a rank's neuron i draws as neuron first + i stride of the
+    // whole population) are generated.
     let i = gid.y * EQ_ROW_THREADS + gid.x;
     let tick = control.tick;
     let running = tick_running();

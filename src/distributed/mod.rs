@@ -23,12 +23,14 @@
 //!   spikes then go up as one list and the `deliver` stage (`src/gpu/deliver.rs`) adds them
 //!   into the ring, a second submission queued ahead of the next interval's ticks. A
 //!   one-tick smallest delay means two submissions, one read-back and two collectives per
-//!   tick. A GPU rank stores its synapses wide (rows by global neuron) and draws its inputs'
-//!   random numbers by index in the whole population (`SimParams::input_first`); it opens
+//!   tick. A GPU rank keeps its synapses' rows by global neuron, compact where the network
+//!   qualifies as in one process (`deliver_compact` walks them) and wide otherwise; it draws
+//!   its inputs' random numbers, and a user-defined model's white noise, by index in the
+//!   whole population (`SimParams::input_first`, `EquationPlan::draw_first`); it opens
 //!   adapter `local rank mod count` of the best kind (`SPIKEGPU_ADAPTER_INDEX` overrides,
 //!   `SPIKEGPU_ADAPTER` filters by name), and `--backend auto` decides on each rank as one
-//!   process does. Plasticity, short-term plasticity, stochastic release, user-defined
-//!   neuron models and `generate_on_device` run on CPU ranks only.
+//!   process does. Plasticity, short-term plasticity, stochastic release and
+//!   `generate_on_device` run on CPU ranks only.
 //! - **STDP** (pair, triplet and reward-modulated): a rank
 //!   owns the synapses onto its neurons, so post-synaptic spikes are local, but the
 //!   pre-synaptic spikes of other ranks' neurons arrive only at the exchange. A rank therefore

@@ -201,7 +201,9 @@ impl RankEngine {
     /// Imports this rank's own state: the inner engine's, its weights set apart (the plan
     /// kept has no synapses to check them against).
     fn import_own(&mut self, state: &EngineState) -> Result<()> {
-        if state.weights.len() as u64 != self.own_synapses {
+        // A static network on a compact GPU rank checkpoints no weights: they never change.
+        let static_kept = state.weights.is_empty() && self.weight_maps.iter().all(Option::is_none);
+        if !static_kept && state.weights.len() as u64 != self.own_synapses {
             return Err(invalid(
                 "checkpoint",
                 format!("{} weights", state.weights.len()),
@@ -212,6 +214,9 @@ impl RankEngine {
         let weights = std::mem::take(&mut own.weights);
         let plan = self.state_plan.as_deref().expect("checked by the caller");
         self.inner.import_state(plan, &own)?;
+        if static_kept {
+            return Ok(());
+        }
         self.inner.set_weights(plan, &weights)
     }
 

@@ -1,18 +1,20 @@
 //! A GPU rank of a distributed run ([`crate::distributed`]): its tick schedule has no
 //! `propagate`, and after each exchange every rank's spikes of the interval are delivered by
-//! the `deliver` stage (`shaders/stages/deliver.wgsl`; CPU twin: `src/cpu/deliver.rs`). The
-//! host uploads the list as (slot of the spike's tick, global neuron) pairs and submits one
-//! dispatch, queued behind the interval's ticks and ahead of the next interval's, so nothing
-//! waits for it. A list longer than one binding holds is delivered in several submissions.
+//! the `deliver` stage (`shaders/stages/deliver.wgsl`, wide synapses) or `deliver_compact`
+//! (`shaders/stages/deliver_compact.wgsl`, compact storage); CPU twin: `src/cpu/deliver.rs`.
+//! The host uploads the list as (slot of the spike's tick, global neuron) pairs, or triples
+//! with the neuron's population for compact rows, and submits one dispatch, queued behind the
+//! interval's ticks and ahead of the next interval's, so nothing waits for it. A list longer
+//! than one binding holds is delivered in several submissions.
 
 use super::GpuBackend;
 use super::GpuContext;
 use super::pipelines::StagePipeline;
 use super::resources::create;
-use super::stages::DELIVER;
+use super::stages::{DELIVER, DELIVER_COMPACT};
 use crate::error::{Error, Result, invalid};
 use crate::plan::Plan;
-use crate::plan::sizes::DeviceBuffer;
+use crate::plan::sizes::{ChunkLayout, DeviceBuffer};
 use crate::sim::Spike;
 
 /// Words of the list before its spikes: the count and a pad word.
@@ -30,21 +32,21 @@ pub(super) struct Delivery {
     max_per_submission: usize,
     /// Row pointers by global neuron: the events each spike delivers.
     row_ptr: Vec<u32>,
+    /// For compact storage, the global start of every population (the list names each
+    /// spike's population); empty for wide storage.
+    population_starts: Vec<u32>,
     /// Synaptic events delivered so far.
     pub events: u64,
 }
 
 impl Delivery {
-    /// The stage for a rank's `plan` (wide synapses, rows by global neuron), or an error
-    /// naming what a GPU rank cannot run.
-    pub fn new(ctx: &GpuContext, plan: &Plan) -> Result<Self> {
+    /// Refuses what a GPU rank cannot run, naming it.
+    pub fn check(plan: &Plan) -> Result<()> {
         let refused = [
             (!plan.plastic.is_empty(), "plasticity"),
             (!plan.procedural.is_empty(), "procedural projections"),
             (!plan.short_term.is_empty(), "short_term"),
             (!plan.device_projections.is_empty(), "generate_on_device"),
-            // Their random draws are by local neuron on the GPU.
-            (!plan.equations.is_empty(), "neuron_model"),
         ];
         if let Some((_, what)) = refused.iter().find(|(present, _)| *present) {
             return Err(invalid(
@@ -53,22 +55,50 @@ impl Delivery {
                 "is not available on GPU ranks of a distributed run; run the ranks on the CPU backend (--backend cpu)",
             ));
         }
+        Ok(())
+    }
+
+    /// The stage for a rank's `plan` (rows by global neuron), its synapses wide or, with
+    /// `compact` (their chunk layout), compact.
+    pub fn new(ctx: &GpuContext, plan: &Plan, compact: Option<&ChunkLayout>) -> Result<Self> {
+        Self::check(plan)?;
+        let (stage, population_starts) = match compact {
+            Some(layout) => {
+                let part = plan.partition.as_deref().ok_or_else(|| {
+                    invalid("plan", "single-process", "a rank's delivery runs a rank's plan")
+                })?;
+                let starts = part.global_populations.iter().map(|p| p.gpu.start).collect();
+                (
+                    StagePipeline::new(&ctx.device, &DELIVER_COMPACT, Some(layout)),
+                    starts,
+                )
+            }
+            None => (StagePipeline::new(&ctx.device, &DELIVER, None), Vec::new()),
+        };
+        let stride = if population_starts.is_empty() { 2 } else { 3 };
         let limits = ctx.device_limits();
-        let max_per_submission = (limits.max_storage_binding_bytes / 8) as usize - HEADER_WORDS;
+        let max_per_submission = (limits.max_storage_binding_bytes / (4 * stride)) as usize - HEADER_WORDS;
         Ok(Self {
-            stage: StagePipeline::new(&ctx.device, &DELIVER, None),
+            stage,
             capacity: 0,
             max_per_submission: max_per_submission.max(1),
             row_ptr: plan.row_ptr.clone(),
+            population_starts,
             events: 0,
         })
     }
 
-    /// The list words of `spikes` (count, pad, then (tick slot, neuron) pairs) and the
-    /// events they deliver; an error for a neuron outside the rows.
+    /// Words per spike in the list.
+    fn stride(&self) -> usize {
+        if self.population_starts.is_empty() { 2 } else { 3 }
+    }
+
+    /// The list words of `spikes` (count, pad, then (tick slot, neuron) pairs, or (tick slot,
+    /// neuron, population) triples for compact rows) and the events they deliver; an error
+    /// for a neuron outside the rows.
     fn words(&self, spikes: &[Spike], ring_slots: u32) -> Result<(Vec<u32>, u64)> {
         let rows = self.row_ptr.len().saturating_sub(1);
-        let mut words = Vec::with_capacity(HEADER_WORDS + 2 * spikes.len());
+        let mut words = Vec::with_capacity(HEADER_WORDS + self.stride() * spikes.len());
         words.extend([spikes.len() as u32, 0]);
         let mut events = 0u64;
         for s in spikes {
@@ -82,6 +112,11 @@ impl Delivery {
             }
             events += u64::from(self.row_ptr[n + 1] - self.row_ptr[n]);
             words.extend([(s.tick % u64::from(ring_slots)) as u32, s.neuron]);
+            if !self.population_starts.is_empty() {
+                // The last population starting at or below the neuron.
+                let pop = self.population_starts.partition_point(|&start| start <= s.neuron) - 1;
+                words.push(pop as u32);
+            }
         }
         Ok((words, events))
     }
@@ -107,7 +142,7 @@ impl GpuBackend {
                     .len()
                     .next_power_of_two()
                     .clamp(FIRST_CAPACITY, delivery.max_per_submission);
-                let bytes = ((HEADER_WORDS + 2 * capacity) * 4) as u64;
+                let bytes = ((HEADER_WORDS + delivery.stride() * capacity) * 4) as u64;
                 let buffer = create(device, DeviceBuffer::Deliveries, bytes, None)?;
                 self.resources.insert(DeviceBuffer::Deliveries, vec![buffer]);
                 delivery.capacity = capacity;

@@ -48,8 +48,9 @@ pub fn equation_update_source(eq: &EquationPlan, row_threads: u32) -> String {
     let _ = writeln!(
         src,
         "const EQ_START: u32 = {}u;\nconst EQ_SIZE: u32 = {}u;\nconst EQ_ROW_THREADS: u32 = {row_threads}u;\n\
-         const EQ_STREAM: u32 = {}u;\nconst EQ_INPUT_LAG: u32 = {}u;\n",
-        eq.start, eq.size, eq.stream, eq.input_lag
+         const EQ_STREAM: u32 = {}u;\nconst EQ_INPUT_LAG: u32 = {}u;\n\
+         const EQ_DRAW_FIRST: u32 = {}u;\nconst EQ_DRAW_STRIDE: u32 = {}u;\n",
+        eq.start, eq.size, eq.stream, eq.input_lag, eq.draw_first, eq.draw_stride
     );
     src.push_str(&advance_function(eq));
     src.push('\n');
@@ -69,7 +70,8 @@ fn advance_function(eq: &EquationPlan) -> String {
         param_lines,
         load_state(eq, &names.state, &vars),
         format!(
-            "    let spiked = {}(&s, {call_params}c, input, rng, i);\n",
+            // On a rank, neuron `i` draws the numbers of its index in the whole population.
+            "    let spiked = {}(&s, {call_params}c, input, rng, EQ_DRAW_FIRST + i * EQ_DRAW_STRIDE);\n",
             names.function
         ),
         store_state(eq, &vars),

@@ -145,10 +145,7 @@ impl InitialData<'_> {
         let bytes: &[u8] = match buffer {
             Params => bytemuck::bytes_of(self.params),
             Control => return Some(Cow::Owned(bytemuck::bytes_of(&control()).to_vec())),
-            Pops => {
-                let pops: Vec<_> = plan.populations.iter().map(|p| p.gpu).collect();
-                return Some(Cow::Owned(bytemuck::cast_slice(&pops).to_vec()));
-            }
+            Pops => return Some(Cow::Owned(bytemuck::cast_slice(&pops_on_device(plan)).to_vec())),
             State => bytemuck::cast_slice(&plan.initial_state),
             RowPtr => bytemuck::cast_slice(&plan.row_ptr),
             Synapses if wide => bytemuck::cast_slice(&plan.synapses),
@@ -200,4 +197,28 @@ pub(super) fn write_chunked(queue: &wgpu::Queue, buffers: &[wgpu::Buffer], chunk
     for (buffer, part) in buffers.iter().zip(data.chunks(chunk_words.max(1))) {
         queue.write_buffer(buffer, 0, bytemuck::cast_slice(part));
     }
+}
+
+/// The populations as the device sees them: a Poisson-sequence population, which has no
+/// constants, holds in `c[0]` (u32 bits) the size its rate table is laid out by, the whole
+/// population's also on a rank of a distributed run (`poisson_sequence_update`; the CPU twin
+/// takes it from the partition).
+fn pops_on_device(plan: &crate::plan::Plan) -> Vec<crate::plan::layout::PopGpu> {
+    use crate::neurons::model_id::POISSON_SEQUENCE;
+    let whole = |i: usize| {
+        plan.partition
+            .as_ref()
+            .map_or(plan.populations[i].gpu.size, |part| {
+                part.global_populations[i].gpu.size
+            })
+    };
+    (0..plan.populations.len())
+        .map(|i| {
+            let mut pop = plan.populations[i].gpu;
+            if pop.model == POISSON_SEQUENCE {
+                pop.c[0] = f32::from_bits(whole(i));
+            }
+            pop
+        })
+        .collect()
 }

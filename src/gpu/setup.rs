@@ -27,18 +27,9 @@ enum SynapseStorage {
 
 impl SynapseStorage {
     fn choose(plan: &Plan, format: SynapseFormat) -> Result<Self> {
-        if plan.partition.is_some() {
-            // `deliver` walks wide rows by global neuron.
-            return match format {
-                SynapseFormat::Compact => Err(invalid(
-                    "synapse_format",
-                    "Compact",
-                    "a GPU rank of a distributed run keeps its synapses in the wide format",
-                )),
-                _ => Ok(Self::Wide),
-            };
-        }
-        if !plan.device_projections.is_empty() {
+        // A rank's rows are by global neuron in either format (`deliver`, `deliver_compact`);
+        // it generates nothing on the device (refused before).
+        if !plan.device_projections.is_empty() && plan.partition.is_none() {
             return Ok(Self::Generated(CompactShape::of_plan(plan)));
         }
         Ok(match format {
@@ -162,11 +153,10 @@ impl GpuBackend {
     pub fn with_context(ctx: GpuContext, plan: &Plan, options: GpuOptions) -> Result<Self> {
         let t_setup = Instant::now();
         options.validate(!plan.device_projections.is_empty())?;
-        // A rank's `deliver` stage; what a GPU rank cannot run is refused here.
-        let delivery = match plan.partition {
-            Some(_) => Some(super::deliver::Delivery::new(&ctx, plan)?),
-            None => None,
-        };
+        // What a GPU rank cannot run is refused before anything else.
+        if plan.partition.is_some() {
+            super::deliver::Delivery::check(plan)?;
+        }
         let storage = SynapseStorage::choose(plan, options.synapse_format)?;
         let request = SizeRequest {
             record_capacity: options.record_capacity,
@@ -184,6 +174,15 @@ impl GpuBackend {
             None => None,
         };
         let compact = storage.into_compact(plan, generation.as_ref())?;
+        // A rank's `deliver` stage, for its synapse storage.
+        let delivery = match plan.partition {
+            Some(_) => Some(super::deliver::Delivery::new(
+                &ctx,
+                plan,
+                sizes.compact.as_ref().map(|c| &c.layout),
+            )?),
+            None => None,
+        };
         let fixed_scale = generation.as_ref().map_or(plan.fixed_scale, |g| g.fixed_scale);
         let params = sim_params(plan, &sizes, fixed_scale);
         let resources = upload(&ctx, plan, &sizes, &params, compact.as_ref())?;

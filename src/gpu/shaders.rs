@@ -90,6 +90,7 @@ pub const STAGES: &[Stage] = &[
     stage!("stages" / "modulated_update", ["common"]),
     stage!("stages" / "tick_end", ["common", "tick"]),
     stage!("stages" / "deliver", ["common"]),
+    stage!("stages" / "deliver_compact", ["common", "chunk_position"]),
     stage!("checks" / "rng_check", ["mulhi", "philox"]),
     stage!("checks" / "position_check", ["chunk_position"]),
 ];
@@ -153,6 +154,9 @@ pub use crate::plan::sizes::ChunkLayout;
 /// First binding of the chunked arrays in `propagate_compact`.
 pub const COMPACT_CHUNK_BINDING: u32 = 8;
 
+/// First binding of the chunked arrays in `deliver_compact`.
+pub const DELIVER_COMPACT_CHUNK_BINDING: u32 = 6;
+
 /// First binding of the chunked arrays in `generate_synapses`.
 pub const GENERATE_CHUNK_BINDING: u32 = 5;
 
@@ -161,7 +165,19 @@ pub const GENERATE_CHUNK_BINDING: u32 = 5;
 /// chunk. The switch on the chunk sits outside the loop, so a software driver that runs
 /// every case under a lane mask pays for it once per run, not once per synapse.
 pub fn propagate_compact_source(layout: &ChunkLayout, dialect: Dialect) -> String {
-    let mut src = chunked_stage("propagate_compact", layout, COMPACT_CHUNK_BINDING, false, dialect);
+    compact_walk_source("propagate_compact", layout, COMPACT_CHUNK_BINDING, dialect)
+}
+
+/// Full source of a rank's `deliver_compact` for a chunk layout: as
+/// [`propagate_compact_source`], the same `deliver_segment` walking the same arrays.
+pub fn deliver_compact_source(layout: &ChunkLayout, dialect: Dialect) -> String {
+    compact_walk_source("deliver_compact", layout, DELIVER_COMPACT_CHUNK_BINDING, dialect)
+}
+
+/// A stage that walks compact rows (`name`, its chunks bound from `first`), with the
+/// generated `deliver_segment` calling the stage's own `deliver`.
+fn compact_walk_source(name: &str, layout: &ChunkLayout, first: u32, dialect: Dialect) -> String {
+    let mut src = chunked_stage(name, layout, first, false, dialect);
     src.push_str(&chunk_switch(
         layout,
         "fn deliver_segment(chunk: u32, within: u32, len: u32, lid: u32, now_slot: u32, proj: CompactProjection)",
@@ -281,6 +297,7 @@ pub fn stage_source(name: &str, chunks: Option<&ChunkLayout>, dialect: Dialect) 
     let layout = chunks.copied().unwrap_or_default();
     match name {
         "propagate_compact" => propagate_compact_source(&layout, dialect),
+        "deliver_compact" => deliver_compact_source(&layout, dialect),
         "generate_synapses" => generate_synapses_source(&layout, dialect),
         _ => assembled_static(&stage(name), dialect),
     }

@@ -448,6 +448,26 @@ pub const DELIVER: StageDecl = StageDecl {
     dispatch: DispatchRule::ExchangedSpikes,
 };
 
+/// [`DELIVER`] for a rank whose synapses are stored compactly
+/// (`shaders/stages/deliver_compact.wgsl`).
+pub const DELIVER_COMPACT: StageDecl = StageDecl {
+    name: "deliver_compact",
+    bindings: &[
+        uniform(0, Params),
+        read(1, Deliveries),
+        read(2, CompactOutgoing),
+        read(3, CompactProjections),
+        read(4, CompactRowPtr),
+        write(5, Ring),
+    ],
+    chunks: Some(ChunkBindings {
+        first: 6,
+        access: Access::Read,
+    }),
+    workgroup_size: 64,
+    dispatch: DispatchRule::ExchangedSpikes,
+};
+
 /// Connectivity generation, pass 1: row counts.
 pub const GENERATE_COUNTS: StageDecl = StageDecl {
     name: "generate_counts",
@@ -516,6 +536,7 @@ pub const DECLARATIONS: &[StageDecl] = &[
     MODULATED_UPDATE,
     TICK_END,
     DELIVER,
+    DELIVER_COMPACT,
     GENERATE_COUNTS,
     GENERATE_SYNAPSES,
     RNG_CHECK,

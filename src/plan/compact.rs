@@ -197,8 +197,13 @@ impl CompactSynapses {
                 entry[0] = out.projections.len() as u32;
             }
             entry[1] += 1;
+            // A rank's rows are by global neuron: its pre population's start in the whole network.
+            let pre_populations = plan
+                .partition
+                .as_ref()
+                .map_or(&plan.populations, |part| &part.global_populations);
             out.projections.push(CompactProjection {
-                pre_start: plan.populations[p.pre].gpu.start,
+                pre_start: pre_populations[p.pre].gpu.start,
                 post_start: post.start,
                 port: p.port,
                 row_base: out.row_ptr.len() as u32,

@@ -70,7 +70,12 @@ impl Plan {
     /// neuron ascending, then target ascending): the order of `Simulator::weights`.
     pub fn projection_synapses(&self, k: usize) -> Vec<u32> {
         let p = &self.projections[k];
-        let start = self.populations[p.pre].gpu.start as usize;
+        // A rank's rows are by global neuron: its pre population's start in the whole network.
+        let pre_populations = self
+            .partition
+            .as_ref()
+            .map_or(&self.populations, |part| &part.global_populations);
+        let start = pre_populations[p.pre].gpu.start as usize;
         let mut out = Vec::with_capacity(p.synapses as usize);
         for i in 0..p.local_row_ptr.len() - 1 {
             let before: u32 = p

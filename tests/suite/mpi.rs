@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod gpu_ranks;
 mod plasticity;
 
 /// The binary built with `--features mpi`, from `SPIKEGPU_MPI_BIN`. Without it the test says
@@ -28,7 +29,7 @@ pub(super) fn mpi_binary() -> Option<String> {
 
 /// `mpirun` with what this machine needs: oversubscription (more ranks than its cores) and,
 /// as root, Open MPI's explicit permission.
-fn mpirun(ranks: u32) -> Command {
+pub(super) fn mpirun(ranks: u32) -> Command {
     let mut c = Command::new("mpirun");
     c.args(["--oversubscribe", "-np", &ranks.to_string()]);
     // SAFETY: geteuid has no preconditions.
@@ -217,7 +218,7 @@ fn brunel_stdp_on_one_to_three_ranks_gives_the_single_process_spikes_and_weights
 }
 
 /// Waits until `path` exists (at most a minute).
-fn wait_for(path: &Path) {
+pub(super) fn wait_for(path: &Path) {
     let t0 = std::time::Instant::now();
     while !path.exists() {
         assert!(t0.elapsed().as_secs() < 60, "{} never appeared", path.display());
@@ -226,7 +227,7 @@ fn wait_for(path: &Path) {
 }
 
 /// `mpirun -np ranks spikegpu resume dir`: (exit code, stderr).
-fn resume_on(bin: &str, ranks: u32, dir: &Path) -> (i32, String) {
+pub(super) fn resume_on(bin: &str, ranks: u32, dir: &Path) -> (i32, String) {
     let mut c = mpirun(ranks);
     c.arg(bin).args(["resume", &dir.display().to_string()]);
     let (code, _, err) = output(c);
@@ -314,7 +315,7 @@ fn a_checkpointed_plastic_run_on_two_ranks_resumes_on_two_with_the_single_proces
 }
 
 /// A model file of `neurons` LIF neurons with one projection.
-fn tiny_model(dir: &Path, name: &str, neurons: u32, weight: &str) -> PathBuf {
+pub(super) fn tiny_model(dir: &Path, name: &str, neurons: u32, weight: &str) -> PathBuf {
     std::fs::create_dir_all(dir).expect("dir");
     let path = dir.join(name);
     let text = format!(
@@ -429,7 +430,7 @@ fn procedural_projections_are_refused_with_a_clear_message_on_every_rank() {
 }
 
 /// A summary's figure.
-fn summary_field(dir: &Path, key: &str) -> serde_json::Value {
+pub(super) fn summary_field(dir: &Path, key: &str) -> serde_json::Value {
     let text = std::fs::read_to_string(dir.join("summary.json")).expect("summary.json");
     let json: serde_json::Value = serde_json::from_str(&text).expect("summary parses");
     json[key].clone()
@@ -505,7 +506,7 @@ fn a_signal_stops_every_rank_at_one_tick_with_the_files_of_a_single_process_run_
 /// by index in the whole population) and random initial values, a rate-coding encoder (its
 /// rate table laid out by the whole population) and a noise current into a subset of a
 /// population (drawn by position in the list).
-const ONCE_REFUSED: &str = r#"name = "once-refused"
+pub(super) const ONCE_REFUSED: &str = r#"name = "once-refused"
 dt = "0.1 ms"
 seed = 3
 
@@ -598,115 +599,5 @@ fn equation_models_encoders_and_subset_currents_give_the_single_process_spike_ha
     let pops = summary_field(&single, "populations");
     for pop in pops.as_array().expect("populations") {
         assert!(pop["spikes"].as_u64() > Some(0), "{pop}");
-    }
-}
-
-/// `mpirun` of `model` as one launch of several app contexts, each `(ranks, backend)`: ranks
-/// on different backends in one run.
-fn mpirun_contexts(
-    bin: &str,
-    contexts: &[(u32, &str)],
-    model: &str,
-    ms: &str,
-    overrides: &[&str],
-    out: &Path,
-) -> Command {
-    let mut c = mpirun(contexts[0].0);
-    for (i, &(ranks, backend)) in contexts.iter().enumerate() {
-        if i > 0 {
-            c.args([":", "-np", &ranks.to_string()]);
-        }
-        let mut args = run_args(model, ms, overrides, out);
-        args[3] = backend.to_string();
-        c.arg(bin).args(args);
-    }
-    c
-}
-
-/// The single-process (CPU) spike hash of `model`, then `mpirun` over each of `launches`
-/// (app contexts of (ranks, backend)): the same hash and the same spike files.
-fn check_rank_backends(name: &str, model: &str, ms: &str, overrides: &[&str], launches: &[&[(u32, &str)]]) {
-    let Some(bin) = mpi_binary() else { return };
-    if crate::common::gpu().is_none() {
-        return;
-    }
-    let single = fresh_dir(&format!("{name}-single"));
-    let (code, _, err) = output({
-        let mut c = Command::new(env!("CARGO_BIN_EXE_spikegpu"));
-        c.args(run_args(model, ms, overrides, &single));
-        c
-    });
-    assert_eq!(code, 0, "{err}");
-    let hash = spike_hash(&single);
-    for (k, contexts) in launches.iter().enumerate() {
-        let t0 = std::time::Instant::now();
-        let dir = fresh_dir(&format!("{name}-{k}"));
-        let mut c = mpirun_contexts(&bin, contexts, model, ms, overrides, &dir);
-        // Lavapipe's threads per process, one per core, thrash when several ranks share the
-        // cores: one each runs a 2-rank Brunel 7 times faster here.
-        c.env("SPIKEGPU_REQUIRE_GPU", "1").env("LP_NUM_THREADS", "1");
-        let (code, _, err) = output(c);
-        assert_eq!(code, 0, "{name} on {contexts:?}: {err}");
-        assert_eq!(spike_hash(&dir), hash, "{name} on {contexts:?}");
-        for pop in ["exc", "inh"] {
-            for part in ["times_ms", "neurons"] {
-                let file = format!("spikes_{pop}_{part}.npy");
-                let a = std::fs::read(single.join(&file)).expect("single-process spikes");
-                let b = std::fs::read(dir.join(&file)).expect("rank 0's spikes");
-                assert!(a == b, "{name} on {contexts:?}: {file} differs");
-            }
-        }
-        let ranks_json: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(dir.join("ranks.json")).expect("ranks.json"))
-                .expect("ranks.json parses");
-        let reports = ranks_json["ranks"].as_array().expect("ranks");
-        let ranks: u32 = contexts.iter().map(|c| c.0).sum();
-        assert_eq!(reports.len(), ranks as usize);
-        assert!(reports.iter().all(|r| r["exchanges"].as_u64() > Some(0)));
-        let backends: Vec<&str> = contexts.iter().map(|c| c.1).collect();
-        eprintln!(
-            "{name}: {ranks} ranks on {backends:?}, same hash {hash} ({:.1} s)",
-            t0.elapsed().as_secs_f64()
-        );
-    }
-}
-
-#[test]
-fn gpu_ranks_give_the_single_process_spike_hash() {
-    // CUBA's smallest delay is one tick: a submission, a read-back and an exchange per tick.
-    let gpu: [&[(u32, &str)]; 3] = [&[(1, "gpu")], &[(2, "gpu")], &[(3, "gpu")]];
-    check_rank_backends("cuba-gpu", "examples/models/cuba.toml", "20", &[], &gpu);
-    // Brunel at a tenth of its size: 15-tick intervals, many spikes per exchange; one GPU
-    // rank beside two CPU ranks too.
-    let smaller = ["population.exc.size=1000", "population.inh.size=250"];
-    let mixed: [&[(u32, &str)]; 3] = [&[(2, "gpu")], &[(3, "gpu")], &[(1, "gpu"), (2, "cpu")]];
-    check_rank_backends(
-        "brunel-gpu",
-        "examples/models/brunel.toml",
-        "40",
-        &smaller,
-        &mixed,
-    );
-}
-
-#[test]
-fn a_missing_adapter_on_gpu_ranks_fails_every_rank_with_one_message() {
-    let Some(bin) = mpi_binary() else { return };
-    let dir = fresh_dir("no-adapter");
-    let model = tiny_model(&dir, "ten.toml", 10, "0.1 mV");
-    let path = model.to_str().expect("utf-8");
-    for (var, value, says) in [
-        (
-            "SPIKEGPU_ADAPTER",
-            "no-such-adapter",
-            "no compute-capable adapter matches",
-        ),
-        ("SPIKEGPU_ADAPTER_INDEX", "x", "SPIKEGPU_ADAPTER_INDEX"),
-    ] {
-        let mut c = mpirun_contexts(&bin, &[(2, "gpu")], path, "5", &[], &dir.join("out"));
-        c.env(var, value);
-        let (code, _, err) = output(c);
-        assert_ne!(code, 0, "{var}={value}");
-        assert!(err.contains(says), "{var}={value}: {err}");
     }
 }
