@@ -153,16 +153,26 @@ fn deliver_compact<T: TargetIndex>(
         for p in outgoing(g) {
             let row = store.row(p, g - p.pre_start);
             events += row.len() as u64;
+            if let Some(weight) = p.weight {
+                // One slot and one weight for the whole row: only the targets to read.
+                let slot = &mut ring[p.ring_base + at.ahead(p.delay)..];
+                for &target in &store.targets[row] {
+                    let x = &mut slot[target.index()];
+                    *x = x.wrapping_add(weight);
+                }
+                continue;
+            }
+            let words = store.words_of(p, row.clone());
             if p.delay != MIXED_DELAYS {
                 // One slot for the whole row: no delay to decode, no slot to find per synapse.
                 let slot = &mut ring[p.ring_base + at.ahead(p.delay)..];
-                for (&word, &target) in store.words[row.clone()].iter().zip(&store.targets[row]) {
+                for (&word, &target) in words.iter().zip(&store.targets[row]) {
                     let x = &mut slot[target.index()];
                     *x = x.wrapping_add(word as i32 >> store.delay_bits);
                 }
                 continue;
             }
-            for (&word, &target) in store.words[row.clone()].iter().zip(&store.targets[row]) {
+            for (&word, &target) in words.iter().zip(&store.targets[row]) {
                 let idx = p.ring_base + at.ahead(word & delay_mask) + target.index();
                 ring[idx] = ring[idx].wrapping_add(word as i32 >> store.delay_bits);
             }
@@ -208,7 +218,9 @@ fn deliver_wide(
 fn prefetch_compact_rows<T: TargetIndex>(store: &CompactStore<T>, projections: &[StoreProjection], g: u32) {
     for p in projections {
         let row = store.row(p, g - p.pre_start);
-        prefetch(&store.words[row.clone()]);
+        if p.weight.is_none() {
+            prefetch(store.words_of(p, row.clone()));
+        }
         prefetch(&store.targets[row]);
     }
 }
