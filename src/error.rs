@@ -52,6 +52,8 @@ pub enum Error {
         rank: u32,
         /// Its error.
         message: String,
+        /// Whether its error was an input error (exit code 2 on every rank).
+        input: bool,
     },
     /// A checkpoint that cannot be restored: unreadable, corrupt, truncated, of another
     /// version or of another network.
@@ -110,7 +112,8 @@ impl Error {
             | Error::UnknownHandle { .. }
             | Error::Output(_)
             | Error::Checkpoint { .. } => true,
-            Error::NoAdapter(_) | Error::Gpu(_) | Error::NonFinite(_) | Error::RankFailed { .. } => false,
+            Error::RankFailed { input, .. } => *input,
+            Error::NoAdapter(_) | Error::Gpu(_) | Error::NonFinite(_) => false,
         }
     }
 }

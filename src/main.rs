@@ -266,12 +266,34 @@ fn main() -> ExitCode {
     spikegpu::plan::resources::set_host_budget(cli.max_host_mib.map(|mib| mib.saturating_mul(1 << 20)));
     spikegpu::plan::resources::set_device_budget(cli.max_device_mib.map(|mib| mib.saturating_mul(1 << 20)));
     #[cfg(feature = "mpi")]
-    if spikegpu::distributed::world().is_some() && matches!(cli.command, Command::Sweep(_)) {
-        eprintln!(
-            "error: under mpirun only `spikegpu run`, `resume` and `bench` are distributed; run sweep without mpirun"
-        );
-        abort_ranks(2);
-        return ExitCode::from(2);
+    if spikegpu::distributed::world().is_some() {
+        abort_ranks_on_panic();
+        if matches!(cli.command, Command::Sweep(_)) {
+            eprintln!(
+                "error: under mpirun only `spikegpu run`, `resume` and `bench` are distributed; run sweep without mpirun"
+            );
+            abort_ranks(2);
+            return ExitCode::from(2);
+        }
+        if let Err(e) = check_same_command(&cli.command) {
+            eprintln!("error: {e}");
+            abort_ranks(2);
+            return ExitCode::from(2);
+        }
+    }
+    #[cfg(not(feature = "mpi"))]
+    if let Some(ranks) = started_as_mpi_ranks() {
+        if matches!(
+            cli.command,
+            Command::Run(_) | Command::Resume(_) | Command::Bench(_)
+        ) {
+            eprintln!(
+                "error: mpirun started {ranks} copies of a spikegpu built without the `mpi` feature: \
+                 each would run the whole network on its own. Build it with `cargo build --release \
+                 --features mpi` (the test command leaves it at target/release/spikegpu-mpi)"
+            );
+            return ExitCode::from(2);
+        }
     }
     let result = match cli.command {
         Command::Run(args) => run_command(args),
@@ -371,7 +393,11 @@ fn rank_out_dir(args: &RunArgs) -> anyhow::Result<Option<PathBuf>> {
     for o in args.model.overrides()? {
         o.to_string().hash(&mut hasher);
     }
-    spikegpu::distributed::Comm::world().check_same_input("model file", hasher.finish())?;
+    spikegpu::distributed::Comm::world().check_same_input(
+        "model file",
+        hasher.finish(),
+        "give every rank the same model file and overrides",
+    )?;
     if rank == 0 {
         return Ok(None);
     }
@@ -381,6 +407,56 @@ fn rank_out_dir(args: &RunArgs) -> anyhow::Result<Option<PathBuf>> {
     }
     let dir = std::env::temp_dir().join(format!("spikegpu-rank{rank}-{}", std::process::id()));
     Ok(Some(dir))
+}
+
+/// On a rank of an MPI run: checks that every rank runs the same command with the same
+/// options (all but `--backend` and `--threads`, which may differ per rank), so that no rank
+/// waits at a collective the others never reach (the same message on every rank if not).
+#[cfg(feature = "mpi")]
+fn check_same_command(command: &Command) -> anyhow::Result<()> {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::hash::DefaultHasher::new();
+    match command {
+        Command::Run(a) => {
+            "run".hash(&mut hasher);
+            a.model.model.hash(&mut hasher);
+            (&a.out, a.overwrite, &a.checkpoint_every, &a.on_nonfinite).hash(&mut hasher);
+            (a.duration_ms.map(f64::to_bits), a.generate_on_device).hash(&mut hasher);
+        }
+        Command::Resume(a) => ("resume", &a.dir).hash(&mut hasher),
+        Command::Bench(a) => {
+            ("bench", &a.models, a.seed, a.generate_on_device, a.profile).hash(&mut hasher);
+            (a.duration_ms.to_bits(), a.scale.to_bits()).hash(&mut hasher);
+        }
+        _ => return Ok(()),
+    }
+    spikegpu::distributed::Comm::world().check_same_input(
+        "command line",
+        hasher.finish(),
+        "give every rank the same command and options (only --backend and --threads may differ)",
+    )?;
+    Ok(())
+}
+
+/// On a rank of an MPI run: a panic (a bug) ends every rank with its message (`MPI_Abort`)
+/// instead of leaving the others waiting for this rank at their next collective.
+#[cfg(feature = "mpi")]
+fn abort_ranks_on_panic() {
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        report(info);
+        abort_ranks(101);
+    }));
+}
+
+/// The rank count when an MPI launcher started this process as one of several (a binary
+/// built without the `mpi` feature cannot join them).
+#[cfg(not(feature = "mpi"))]
+fn started_as_mpi_ranks() -> Option<u32> {
+    ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "MPI_LOCALNRANKS"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok()?.trim().parse::<u32>().ok())
+        .find(|&n| n > 1)
 }
 
 /// The folder of rank `rank` (not 0) of a checkpointed distributed run writing to `out`:
@@ -401,8 +477,20 @@ fn rank_resume_dir(dir: &std::path::Path) -> anyhow::Result<Option<PathBuf>> {
         return Ok(None);
     };
     let comm = spikegpu::distributed::Comm::world();
-    comm.agree(spikegpu::app::checkpoints::latest(dir).map(|_| ()))?;
-    Ok((rank > 0).then(|| rank_sibling(dir, rank)))
+    let own = (rank > 0).then(|| rank_sibling(dir, rank));
+    let found = spikegpu::app::checkpoints::latest(dir).and_then(|_| match &own {
+        Some(own) if !own.is_dir() => Err(Error::Checkpoint {
+            path: own.display().to_string(),
+            why: format!(
+                "rank {rank}'s checkpoint folder is missing (a distributed run keeps rank r's \
+                 checkpoints beside the output folder, in {}.rank<r>)",
+                dir.display()
+            ),
+        }),
+        _ => Ok(()),
+    });
+    comm.agree(found)?;
+    Ok(own)
 }
 
 /// Whether this process prints a command's results: rank 0 of an MPI run, or any single

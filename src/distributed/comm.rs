@@ -17,6 +17,12 @@ use crate::error::{Error, Result, invalid};
 
 /// Words of one rank's header: status, word count, figure (low, high).
 const HEADER: usize = 4;
+/// A header's status word: this rank's part is its words.
+const OK: u32 = 0;
+/// A header's status word: this rank failed; its words are the message.
+const FAILED: u32 = 1;
+/// A header's status word: this rank failed on bad input; its words are the message.
+const FAILED_ON_INPUT: u32 = 2;
 
 /// Time and bytes a rank spent in collectives.
 #[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize)]
@@ -84,14 +90,24 @@ impl Comm {
     /// any other, makes every rank return [`Error::RankFailed`] with the lowest failing
     /// rank's message.
     pub fn all_gather(&self, mine: std::result::Result<&[u32], &str>, figure: u64) -> Result<Gathered> {
-        let message;
-        let (status, words) = match mine {
-            Ok(words) => (0u32, words),
-            Err(text) => {
-                message = encode_text(text);
-                (1, message.as_slice())
-            }
+        match mine {
+            Ok(words) => self.gather(OK, words, figure),
+            Err(text) => self.gather(FAILED, &encode_text(text), figure),
+        }
+    }
+
+    /// Tells every rank, at the collective they are all in, that this rank failed with `e`:
+    /// they fail with its message, and with exit code 2 where it is an input error.
+    pub fn share_failure(&self, e: &Error) {
+        let status = if e.is_input_error() {
+            FAILED_ON_INPUT
+        } else {
+            FAILED
         };
+        let _ = self.gather(status, &encode_text(&e.to_string()), 0);
+    }
+
+    fn gather(&self, status: u32, words: &[u32], figure: u64) -> Result<Gathered> {
         let w = world();
         let n = self.size as usize;
         let t0 = Instant::now();
@@ -129,10 +145,11 @@ impl Comm {
             .chunks_exact(HEADER)
             .map(|h| u64::from(h[2]) | u64::from(h[3]) << 32)
             .collect();
-        match headers.chunks_exact(HEADER).position(|h| h[0] != 0) {
+        match headers.chunks_exact(HEADER).position(|h| h[0] != OK) {
             Some(r) => Err(Error::RankFailed {
                 rank: r as u32,
                 message: decode_text(&parts[r]),
+                input: headers[r * HEADER] == FAILED_ON_INPUT,
             }),
             None => Ok(Gathered { parts, figures }),
         }
@@ -148,22 +165,23 @@ impl Comm {
                 Ok(value)
             }
             Err(e) => {
-                let _ = self.all_gather(Err(&e.to_string()), 0);
+                self.share_failure(&e);
                 Err(e)
             }
         }
     }
 
-    /// Checks that every rank was given the same input (`hash`, of the model file's text
-    /// and overrides) before anything is built: the same message on every rank if not.
-    pub fn check_same_input(&self, what: &str, hash: u64) -> Result<()> {
+    /// Checks that every rank was given the same input (`hash`, e.g. of the model file's text
+    /// and overrides) before anything is built: the same message on every rank if not, with
+    /// `advice` on how to fix it.
+    pub fn check_same_input(&self, what: &str, hash: u64, advice: &str) -> Result<()> {
         let figures = self.all_gather(Ok(&[]), hash)?.figures;
         match figures.iter().position(|&h| h != figures[0]) {
             Some(r) => Err(invalid(
                 what,
                 format!("hash {:016x} on rank {r}", figures[r]),
                 &format!(
-                    "must be the same on every rank (rank 0 has {:016x}): give every rank the same model file and overrides",
+                    "must be the same on every rank (rank 0 has {:016x}): {advice}",
                     figures[0]
                 ),
             )),

@@ -236,7 +236,7 @@ impl RankEngine {
         let weights = match self.inner.weights(plan) {
             Ok(w) => w,
             Err(e) => {
-                let _ = self.comm.all_gather(Err(&e.to_string()), 0);
+                self.comm.share_failure(&e);
                 return Err(e);
             }
         };
@@ -263,6 +263,7 @@ impl RankEngine {
             return Err(Error::RankFailed {
                 rank: self.comm.rank(),
                 message: format!("the ranks hold {filled} synapses of projection {k}, which has {n}"),
+                input: false,
             });
         }
         Ok(out)
@@ -331,10 +332,18 @@ impl RankEngine {
             }
             Err(e) => {
                 // The other ranks learn of it here and fail with this message too.
-                let _ = self.comm.all_gather(Err(&e.to_string()), 0);
+                self.comm.share_failure(&e);
                 return Err(e);
             }
         };
+        if let Some(r) = gathered.parts.iter().position(|p| p.is_empty()) {
+            // Every exchange part starts with a signal word: rank r is in another collective.
+            return Err(Error::RankFailed {
+                rank: r as u32,
+                message: "sent no spikes at an exchange: the ranks are out of step".into(),
+                input: false,
+            });
+        }
         // Each rank's first word is the signal it has seen (0: none).
         self.stop = gathered.parts.iter().map(|p| p[0] as i32).find(|&s| s != 0);
         let parts: Vec<&[u32]> = gathered.parts.iter().map(|p| &p[1..]).collect();
@@ -488,7 +497,7 @@ impl Engine for RankEngine {
         let words: Vec<u32> = match &mine {
             Ok(states) => bytemuck::cast_slice::<NeuronState, u32>(states).to_vec(),
             Err(e) => {
-                let _ = self.comm.all_gather(Err(&e.to_string()), 0);
+                self.comm.share_failure(&e);
                 return mine;
             }
         };
@@ -504,6 +513,7 @@ impl Engine for RankEngine {
                     let w = states.next().ok_or_else(|| Error::RankFailed {
                         rank: r as u32,
                         message: "sent fewer neuron states than it owns neurons".into(),
+                        input: false,
                     })?;
                     state[(start + r as u32 + k * ranks) as usize] =
                         bytemuck::pod_read_unaligned(bytemuck::cast_slice(w));

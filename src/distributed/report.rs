@@ -29,6 +29,7 @@ pub fn write_rank_reports(sim: &Simulator, dir: &Path) -> Result<Vec<RankReport>
             serde_json::from_str(&decode_text(words)).map_err(|e| Error::RankFailed {
                 rank: r as u32,
                 message: format!("its report did not parse: {e}"),
+                input: false,
             })
         })
         .collect::<Result<Vec<RankReport>>>()?;

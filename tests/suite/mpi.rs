@@ -355,6 +355,56 @@ fn different_model_files_on_different_ranks_are_refused_on_every_rank() {
 }
 
 #[test]
+fn different_run_options_on_different_ranks_are_refused_on_every_rank_before_running() {
+    let Some(bin) = mpi_binary() else { return };
+    let dir = fresh_dir("options-mismatch");
+    let model = tiny_model(&dir, "ten.toml", 10, "0.1 mV");
+    let path = model.to_str().expect("utf-8");
+    // Checkpoints on one rank only once left the other waiting at a collective forever; a
+    // longer run on one rank failed late with a garbled report.
+    let checkpoints: &[&str] = &["--checkpoint-every", "1 ms"];
+    for (first, second) in [
+        (("5", checkpoints), ("5", &[][..])),
+        (("6", &[][..]), ("7", &[][..])),
+    ] {
+        let mut c = mpirun(1);
+        c.arg(&bin)
+            .args(run_args(path, first.0, &[], &dir.join("out")))
+            .args(first.1);
+        c.args([":", "-np", "1", bin.as_str()])
+            .args(run_args(path, second.0, &[], &dir.join("out")))
+            .args(second.1);
+        let (code, _, err) = output(c);
+        assert_eq!(code, 2, "{first:?} against {second:?}: {err}");
+        let said = err
+            .matches("give every rank the same command and options")
+            .count();
+        assert!(said >= 1, "{first:?} against {second:?}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
+
+#[test]
+fn a_spikegpu_without_the_mpi_feature_refuses_to_run_as_several_ranks() {
+    if mpi_binary().is_none() {
+        return;
+    }
+    let dir = fresh_dir("plain-binary");
+    let model = tiny_model(&dir, "ten.toml", 10, "0.1 mV");
+    let mut c = mpirun(2);
+    c.arg(env!("CARGO_BIN_EXE_spikegpu")).args(run_args(
+        model.to_str().expect("utf-8"),
+        "5",
+        &[],
+        &dir.join("out"),
+    ));
+    let (code, _, err) = output(c);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("built without the `mpi` feature"), "{err}");
+    assert!(!dir.join("out").join("summary.json").exists());
+}
+
+#[test]
 fn reward_modulated_plasticity_is_refused_with_a_clear_message_on_every_rank() {
     let Some(bin) = mpi_binary() else { return };
     let dir = fresh_dir("refused");
