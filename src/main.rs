@@ -463,7 +463,8 @@ fn started_as_mpi_ranks() -> Option<u32> {
 /// its sibling `<out>.rank<rank>`.
 #[cfg(feature = "mpi")]
 fn rank_sibling(out: &std::path::Path, rank: u32) -> PathBuf {
-    let mut name = out.as_os_str().to_owned();
+    // `out/` and `out` name one folder: the sibling is `out.rank<r>`, never `out/.rank<r>`.
+    let mut name = out.components().as_path().as_os_str().to_owned();
     name.push(format!(".rank{rank}"));
     PathBuf::from(name)
 }
@@ -579,10 +580,21 @@ fn with_progress<T>(
     Ok(result?)
 }
 
+/// What `spikegpu resume` must be launched with: `mpirun -np N ` for a distributed run
+/// (its checkpoints resume on as many ranks), nothing for one process.
+fn resume_launcher() -> String {
+    #[cfg(feature = "mpi")]
+    if let Some((_, ranks)) = spikegpu::distributed::world() {
+        return format!("mpirun -np {ranks} ");
+    }
+    String::new()
+}
+
 /// Prints a finished run's figures and files, releases the folder and sets the exit code
 /// as the run ended: 0, or 130 / 143 after a signal.
 fn finish_command(result: run::RunResult, out: spikegpu::app::outdir::OutputDir) -> anyhow::Result<()> {
     print!("{}", bench::table(std::slice::from_ref(&result.report)));
+    print!("{}", result.ranks_table);
     println!("wrote {} files to {}:", result.files.len(), out.path().display());
     for f in &result.files {
         println!("  {}", f.display());
@@ -592,7 +604,10 @@ fn finish_command(result: run::RunResult, out: spikegpu::app::outdir::OutputDir)
     drop(out);
     if let Some(signal) = result.interrupted_by {
         let resume = if result.resumable {
-            format!("; `spikegpu resume {dir}` continues from the last checkpoint")
+            format!(
+                "; `{}spikegpu resume {dir}` continues from the last checkpoint",
+                resume_launcher()
+            )
         } else {
             String::new()
         };

@@ -8,7 +8,7 @@ use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use spikegpu::app::modelfile::ModelFile;
-use spikegpu::{Backend, CurrentSource, ModulatorChannel, PopulationId, StateVar};
+use spikegpu::{Backend, CurrentSource, ModulatorChannel, PopulationId, SimOptions, StateVar};
 
 use crate::model::Model;
 use crate::{guarded, to_py};
@@ -231,15 +231,37 @@ fn progress_bar(ticks: u64, dt_ms: f64) -> indicatif::ProgressBar {
 impl Simulator {
     /// Plans `model` and instantiates it on `backend`: `"auto"` (the GPU if an adapter opens,
     /// else the CPU reference with a warning), `"gpu"` or `"cpu"`. `progress` is the default
-    /// of `run(progress=...)`.
+    /// of `run(progress=...)`. `threads`: the CPU backend's threads (1 to 1024; default one
+    /// per core, at most `SPIKEGPU_THREADS`, fewer for small networks); the results do not
+    /// depend on it.
     #[new]
-    #[pyo3(signature = (model, backend="auto", progress=false))]
-    fn new(py: Python<'_>, model: &Model, backend: &str, progress: bool) -> PyResult<Self> {
+    #[pyo3(signature = (model, backend="auto", progress=false, threads=None))]
+    fn new(
+        py: Python<'_>,
+        model: &Model,
+        backend: &str,
+        progress: bool,
+        threads: Option<i64>,
+    ) -> PyResult<Self> {
         guarded(|| {
             let backend: Backend = backend.parse().map_err(to_py)?;
+            let threads = threads
+                .map(|n| {
+                    usize::try_from(n).map_err(|_| {
+                        PyValueError::new_err(format!(
+                            "threads = {n} is out of range: must be between 1 and {}",
+                            spikegpu::cpu::MAX_THREADS
+                        ))
+                    })
+                })
+                .transpose()?;
+            let options = SimOptions {
+                threads,
+                ..SimOptions::default()
+            };
             let file = model.file.clone();
             let sim = py
-                .detach(|| spikegpu::Simulator::new(&file.network, backend))
+                .detach(|| spikegpu::Simulator::with_options(&file.network, backend, options))
                 .map_err(to_py)?;
             let dt = file.network.dt_ms;
             let pulses = file

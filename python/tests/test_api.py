@@ -275,3 +275,29 @@ def test_set_current_changes_the_drive_from_the_next_tick():
         sim.set_current(0)
     with pytest.raises(ValueError):
         sim.set_current(0, dc=float("nan"))
+
+
+def test_threads_are_chosen_per_simulator_and_do_not_change_the_results():
+    """`Simulator(..., threads=N)` sets the CPU backend's thread count (SPIKEGPU_THREADS only
+    caps the default); out-of-range counts are refused naming the argument; pyNN.spikegpu's
+    setup(threads=N) passes it on."""
+    model = small_network().build()
+    hashes = []
+    for threads in (None, 1, 2):
+        sim = spikegpu.Simulator(model, backend="cpu", threads=threads)
+        sim.run(50.0)
+        hashes.append(sim.spike_hash())
+    assert hashes[0] == hashes[1] == hashes[2] and sim.counters()["spikes"] > 0
+    for bad in (0, -1, 1025):
+        with pytest.raises(ValueError, match="threads"):
+            spikegpu.Simulator(model, backend="cpu", threads=bad)
+
+    import pyNN.spikegpu as pynn
+
+    pynn.setup(timestep=0.1, backend="cpu", threads=2)
+    pop = pynn.Population(2, pynn.IF_curr_exp(i_offset=1.0))
+    pop.record("spikes")
+    pynn.run(50.0)
+    assert pynn.simulator.state.threads == 2
+    assert sum(len(s) for s in pop.get_data().segments[0].spiketrains) > 0
+    pynn.end()

@@ -141,12 +141,14 @@ def test_engine_errors_reach_pynn_users_with_the_engine_message(sim):
 
 
 def test_heterogeneous_parameters_name_the_engine_need(sim):
+    """Types with an equation-defined twin run such populations (test_pynn_heterogeneous.py);
+    the others name the need."""
     from pyNN.random import RandomDistribution
 
-    sim.Population(3, sim.IF_curr_exp(tau_m=RandomDistribution("uniform", low=10.0, high=20.0)))
+    sim.Population(3, sim.HH_cond_exp(gbar_Na=RandomDistribution("uniform", low=15.0, high=25.0)))
     with pytest.raises(spikegpu.EngineFeatureMissing) as info:
         sim.run(1.0)
-    assert info.value.key == "per_neuron_params" and "tau_m" in str(info.value)
+    assert info.value.key == "per_neuron_params" and "gbar_Na" in str(info.value)
 
 
 def test_per_neuron_thresholds_and_offsets_are_supported(sim):

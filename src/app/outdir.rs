@@ -258,7 +258,21 @@ fn process_exists(pid: u32) -> bool {
     };
     // SAFETY: signal 0 only checks that the process exists; nothing is sent.
     let alive = unsafe { libc::kill(pid, 0) } == 0;
-    alive || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+    let exists = alive || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM);
+    // A zombie (ended, not yet reaped: the ranks of a killed mpirun for a while) holds nothing.
+    exists && !is_zombie(pid)
+}
+
+/// Whether process `pid` has ended and waits to be reaped (state `Z` in `/proc/<pid>/stat`).
+#[cfg(unix)]
+fn is_zombie(pid: libc::pid_t) -> bool {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return false;
+    };
+    // The state follows the command name, which is in parentheses and may hold spaces.
+    stat.rsplit_once(')')
+        .and_then(|(_, rest)| rest.split_whitespace().next())
+        .is_some_and(|state| state == "Z")
 }
 
 #[cfg(not(unix))]

@@ -34,6 +34,8 @@ pub struct RunResult {
     /// Whether the folder keeps a checkpoint that `spikegpu resume` continues from (a run
     /// with checkpoints that stopped early).
     pub resumable: bool,
+    /// A distributed run's per-rank figures as a table (`ranks.json`); empty otherwise.
+    pub ranks_table: String,
 }
 
 /// Checks that `dir` exists (creating it) and is writable, before anything runs (the folder
@@ -276,7 +278,13 @@ fn finish(
     }
     write_summary(&report, &run.sim, populations, recorded_spikes, status, out)?;
     #[cfg(feature = "mpi")]
-    crate::distributed::write_rank_reports(&run.sim, out.path())?;
+    let ranks_table = {
+        // Listed in the manifest like every output (rank 0 writes it).
+        let path = out.file(crate::distributed::RANKS_FILE)?;
+        crate::distributed::rank_table(&crate::distributed::write_rank_reports(&run.sim, &path)?)
+    };
+    #[cfg(not(feature = "mpi"))]
+    let ranks_table = String::new();
     let interrupted_by = match stopped {
         Some(Stop::NonFinite(event)) => return Err(Error::NonFinite(event)),
         Some(Stop::Signal(signal)) => Some(signal),
@@ -287,6 +295,7 @@ fn finish(
         files: out.existing_files(),
         interrupted_by,
         resumable,
+        ranks_table,
     })
 }
 

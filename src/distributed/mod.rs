@@ -57,7 +57,7 @@ mod simulator;
 
 pub use comm::{Comm, CommStats};
 pub use rank_engine::{RankEngine, RankReport};
-pub use report::{RANKS_FILE, write_rank_reports};
+pub use report::{RANKS_FILE, rank_table, write_rank_reports};
 pub use simulator::rank_simulator;
 
 use std::sync::OnceLock;

@@ -434,6 +434,12 @@ impl Engine for RankEngine {
                 self.exchange(Ok(()), out)?;
             }
         }
+        if ticks > 0 {
+            // Each exchange sums the events delivered before it: add the last delivery's, so
+            // that the run's totals are a single process's.
+            let mine = self.inner.counters().syn_events;
+            self.events = self.comm.all_gather(Ok(&[]), mine)?.figures.iter().sum();
+        }
         Ok(())
     }
 
@@ -497,7 +503,7 @@ impl Engine for RankEngine {
         let words: Vec<u32> = match &mine {
             Ok(states) => bytemuck::cast_slice::<NeuronState, u32>(states).to_vec(),
             Err(e) => {
-                self.comm.share_failure(&e);
+                self.comm.share_failure(e);
                 return mine;
             }
         };

@@ -165,6 +165,11 @@ impl GpuBackend {
         self.sizes.compact.map_or(0, |c| c.shape.device_synapses)
     }
 
+    /// Synapses in the device's wide storage (a rank's own; 0 for procedural ones).
+    pub fn synapses_held(&self) -> usize {
+        self.params.n_synapses as usize
+    }
+
     /// Whether synapses are in compact storage (static network: the weights on the device
     /// never change by themselves).
     pub fn is_compact(&self) -> bool {

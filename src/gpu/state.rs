@@ -69,10 +69,11 @@ impl GpuBackend {
             Vec::new()
         };
         let traces: Vec<f32> = self.read_words(DeviceBuffer::Traces, 0, u64::from(plan.trace_len))?;
-        let weights = if plan.synapses.is_empty() || self.is_compact() {
+        // The device's own count: a rank's kept plan no longer lists the synapses it holds.
+        let weights = if self.synapses_held() == 0 || self.is_compact() {
             plan.weights.clone()
         } else {
-            self.pull_weights(plan.synapses.len())?
+            self.pull_weights(self.synapses_held())?
         };
         Ok(EngineState {
             tick,

@@ -219,7 +219,7 @@ impl Plan {
         device_generation: bool,
         share: Option<(u32, u32)>,
     ) -> Result<Self> {
-        resources::check_host(net, device_generation)?;
+        resources::check_host_share(net, device_generation, share)?;
         let key = seed_key(net.seeds.connectivity);
         let initial_key = seed_key(net.seeds.initial);
         let mut neurons = populations::plan_populations(net, initial_key, key)?;

@@ -162,10 +162,22 @@ pub struct HostEstimate {
 /// Estimates the host bytes of planning and running `net` on the CPU backend. With
 /// `device_generation`, the projections the GPU can generate store nothing on the host.
 pub fn estimate_host(net: &Network, device_generation: bool) -> HostEstimate {
+    estimate_host_share(net, device_generation, None)
+}
+
+/// As [`estimate_host`], for rank `share.0` of `share.1` of a distributed run where given: its
+/// neurons (dealt round-robin) and the synapses onto them, while each projection is still
+/// generated whole before the rank keeps its share (the planning peak's largest term).
+pub fn estimate_host_share(
+    net: &Network,
+    device_generation: bool,
+    share: Option<(u32, u32)>,
+) -> HostEstimate {
     let ring_slots = u64::from(max_delay_ticks(net)) + 1;
+    let owned = |size: u32| share.map_or(size, |(r, n)| crate::plan::rank::owned_count(size, r, n));
     let mut parts = Vec::new();
     for pop in &net.populations {
-        let n = u64::from(pop.size);
+        let n = u64::from(owned(pop.size));
         let positions = if pop.positions.is_some() {
             POSITION_BYTES
         } else {
@@ -187,7 +199,7 @@ pub fn estimate_host(net: &Network, device_generation: bool) -> HostEstimate {
             && proj.plasticity.is_none()
             && proj.short_term.is_none()
             && proj.release.is_none();
-        let count = if on_device {
+        let whole = if on_device {
             SynapseCount {
                 count: 0,
                 exact: true,
@@ -195,9 +207,10 @@ pub fn estimate_host(net: &Network, device_generation: bool) -> HostEstimate {
         } else {
             synapse_count(net, proj)
         };
+        largest = largest.max(whole.count);
+        let count = rank_share(whole, net.populations[proj.post.index].size, owned);
         synapses = synapses.saturating_add(count.count);
         exact &= count.exact;
-        largest = largest.max(count.count);
         let pre = &net.populations[proj.pre.index].name;
         let post = &net.populations[proj.post.index].name;
         parts.push(Part {
@@ -221,6 +234,21 @@ pub fn estimate_host(net: &Network, device_generation: bool) -> HostEstimate {
         synapses,
         synapses_exact: exact,
         parts,
+    }
+}
+
+/// A rank's share of a projection's `whole` synapse count: those onto its `owned(post)` of
+/// the `post` target neurons (exact for fixed in-degrees, in proportion otherwise: a bound
+/// for a bound; all of them in a single process).
+fn rank_share(whole: SynapseCount, post: u32, owned: impl Fn(u32) -> u32) -> SynapseCount {
+    let mine = owned(post);
+    if mine == post || post == 0 {
+        return whole;
+    }
+    let count = (whole.count as f64 * f64::from(mine) / f64::from(post)).ceil() as u64;
+    SynapseCount {
+        count: count.min(whole.count),
+        exact: false,
     }
 }
 
@@ -312,11 +340,39 @@ fn field_kib(text: &str, name: &str) -> Option<u64> {
 /// Checks `net` before anything is generated: stored synapses within 32-bit indexing, and the
 /// estimated host peak within what the machine (or the budget) has.
 pub fn check_host(net: &Network, device_generation: bool) -> Result<HostEstimate> {
-    let estimate = estimate_host(net, device_generation);
+    check_host_share(net, device_generation, None)
+}
+
+/// As [`check_host`], for rank `share.0` of `share.1` of a distributed run where given: the
+/// limits and the budget apply to the rank's share ([`estimate_host_share`]), and each
+/// projection, generated whole on every rank, must still be within 32-bit indexing.
+pub fn check_host_share(
+    net: &Network,
+    device_generation: bool,
+    share: Option<(u32, u32)>,
+) -> Result<HostEstimate> {
+    let estimate = estimate_host_share(net, device_generation, share);
+    if share.is_some() {
+        for (k, proj) in net.projections.iter().enumerate() {
+            let whole = synapse_count(net, proj).count;
+            if whole > MAX_SYNAPSES {
+                return Err(Error::LimitExceeded {
+                    what: format!("stored synapses of projection {k}, which every rank generates whole"),
+                    requested: whole,
+                    max: MAX_SYNAPSES,
+                });
+            }
+        }
+    }
     if estimate.synapses > MAX_SYNAPSES {
         return Err(Error::LimitExceeded {
             what: format!(
-                "stored synapses of all projections ({}; largest part: {})",
+                "stored synapses of {} ({}; largest part: {})",
+                if share.is_some() {
+                    "this rank's share"
+                } else {
+                    "all projections"
+                },
                 if estimate.synapses_exact { "exact" } else { "bound" },
                 estimate.parts.first().map_or("none", |p| p.what.as_str())
             ),
@@ -325,7 +381,11 @@ pub fn check_host(net: &Network, device_generation: bool) -> Result<HostEstimate
         });
     }
     check_bytes(
-        "planning and running this network on the host",
+        if share.is_some() {
+            "planning and running this rank's share of the network on the host"
+        } else {
+            "planning and running this network on the host"
+        },
         estimate.peak_bytes,
         &estimate.parts,
     )?;
@@ -401,6 +461,42 @@ mod tests {
         assert_eq!(bytes_text(3 << 20), "3.0 MiB");
         assert_eq!(bytes_text(41 << 30), "41.0 GiB");
         assert!(bytes_text(u64::MAX).ends_with("TiB"), "{}", bytes_text(u64::MAX));
+    }
+
+    #[test]
+    fn a_rank_is_estimated_for_its_share_of_the_neurons_and_synapses() {
+        // Brunel's in-degrees are fixed: a rank's synapses are exactly its targets' in-degrees.
+        let net = crate::networks::brunel(42, 1.0, 5.0, 2.0).unwrap();
+        let whole = estimate_host(&net, false);
+        let shares: Vec<HostEstimate> = (0..3)
+            .map(|r| estimate_host_share(&net, false, Some((r, 3))))
+            .collect();
+        let sum: u64 = shares.iter().map(|e| e.synapses).sum();
+        assert!(
+            sum >= whole.synapses && sum <= whole.synapses + 3 * 3,
+            "{sum} vs {}",
+            whole.synapses
+        );
+        // Running: a third each; planning still generates each projection whole.
+        let running = |e: &HostEstimate| e.parts.iter().map(|p| p.bytes).sum::<u64>();
+        for e in &shares {
+            assert!(
+                running(e) <= running(&whole) / 3 + running(&whole) / 1000,
+                "{} vs {}",
+                running(e),
+                running(&whole)
+            );
+            assert!(
+                e.peak_bytes < whole.peak_bytes,
+                "{} vs {}",
+                e.peak_bytes,
+                whole.peak_bytes
+            );
+        }
+        // Past 32-bit indexing as a whole (3.75 million neurons, in-degree 1,250), within it per rank.
+        let big = crate::networks::brunel(42, 300.0, 5.0, 2.0).unwrap();
+        assert!(estimate_host(&big, false).synapses > MAX_SYNAPSES);
+        assert!(estimate_host_share(&big, false, Some((0, 2))).synapses < MAX_SYNAPSES);
     }
 
     #[test]

@@ -76,7 +76,8 @@ impl Engine for GpuBackend {
             // Static compact storage: the device holds exactly the plan's (last set) weights.
             Ok(plan.weights.clone())
         } else {
-            self.pull_weights(plan.synapses.len())
+            // The device's own count: the plan a rank passes does not list its synapses.
+            self.pull_weights(self.synapses_held())
         }
     }
 

@@ -87,10 +87,7 @@ fn variables(sim: &Simulator, pop: PopulationId) -> Vec<Vec<f32>> {
 }
 
 fn scratch(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("spikegpu-eqstate-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    crate::common::scratch("eqstate", name)
 }
 
 /// Runs `net` for 2 x `half` ticks on `first`, and `half` ticks, a checkpoint and `half`
@@ -382,60 +379,17 @@ fn noisy_qif_file(dir: &std::path::Path) -> std::path::PathBuf {
 fn the_cli_resumes_a_user_defined_model_network_stopped_by_sigterm_as_if_never_stopped() {
     let dir = scratch("cli");
     let model = noisy_qif_file(&dir);
-    let run = |out: &std::path::Path| {
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_spikegpu"));
-        command
-            .args([
-                "run",
-                model.to_str().unwrap(),
-                "--backend",
-                "cpu",
-                "--checkpoint-every",
-                "50 ms",
-                "--out",
-            ])
-            .arg(out)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::piped());
-        command
-    };
     let reference = dir.join("reference");
-    assert!(run(&reference).status().unwrap().success());
+    let finished = crate::common::checkpointing_run(&model, "50 ms", &reference).status();
+    assert!(finished.unwrap().success());
     let stopped = dir.join("stopped");
-    let child = run(&stopped).spawn().unwrap();
-    let index = stopped.join("checkpoint.json");
-    for _ in 0..600 {
-        if std::fs::metadata(&index).is_ok_and(|m| m.len() > 10) {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(
-        output.status.code(),
-        Some(143),
-        "stopped before its end: {stderr}"
+    crate::common::stop_after_first_checkpoint(
+        crate::common::checkpointing_run(&model, "50 ms", &stopped),
+        &stopped,
     );
     let (code, _, stderr) = crate::common::spikegpu(&["resume", stopped.to_str().unwrap()]);
     assert_eq!(code, 0, "{stderr}");
-    let mut compared = Vec::new();
-    for entry in std::fs::read_dir(&reference).unwrap() {
-        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
-        if name.ends_with(".npy") {
-            let (a, b) = (
-                std::fs::read(reference.join(&name)).unwrap(),
-                std::fs::read(stopped.join(&name)).unwrap(),
-            );
-            assert!(a == b, "{name} differs");
-            compared.push(name);
-        }
-    }
+    let compared = crate::common::assert_same_arrays(&reference, &stopped, 4);
     assert!(compared.iter().any(|n| n.contains("a5")), "{compared:?}");
-    assert!(compared.len() >= 4, "{compared:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -364,7 +364,7 @@ fn different_run_options_on_different_ranks_are_refused_on_every_rank_before_run
     // longer run on one rank failed late with a garbled report.
     let checkpoints: &[&str] = &["--checkpoint-every", "1 ms"];
     for (first, second) in [
-        (("5", checkpoints), ("5", &[][..])),
+        (("5", checkpoints), ("5", &[] as &[&str])),
         (("6", &[][..]), ("7", &[][..])),
     ] {
         let mut c = mpirun(1);

@@ -202,19 +202,7 @@ fn bad_probabilities_and_unsupported_combinations_are_refused_naming_the_field()
     let mut b = NetworkBuilder::new(DT, 1);
     let pre = relays(&mut b, "pre", 2);
     let post = relays(&mut b, "post", 3);
-    let p = b
-        .projection(
-            pre,
-            post,
-            Connectivity::FixedProbability {
-                p: 0.5,
-                autapses: true,
-            },
-            WeightDist::Constant(1.0),
-            WeightDist::Constant(1.0),
-            Receptor::Excitatory,
-        )
-        .unwrap();
+    let p = common::half_connected(&mut b, pre, post, 1.0).unwrap();
     b.release_probability(p, ReleaseProbability::Uniform(0.5))
         .unwrap();
     b.procedural(p).unwrap();

@@ -1,5 +1,7 @@
 //! Bad input gets a clear error naming the field and the allowed range.
 
+use crate::common;
+
 use spikegpu::plan::Plan;
 use spikegpu::{
     Backend, Connectivity, Error, InitialValue, LifParams, NetworkBuilder, NeuronModel, Receptor, Simulator,
@@ -113,18 +115,7 @@ fn probability_outside_zero_one_is_rejected() {
 #[test]
 fn delay_below_one_tick_is_rejected() {
     let (mut b, a) = ten_neurons();
-    b.projection(
-        a,
-        a,
-        Connectivity::FixedProbability {
-            p: 0.5,
-            autapses: true,
-        },
-        WeightDist::Constant(1.0),
-        WeightDist::Constant(0.04),
-        Receptor::Excitatory,
-    )
-    .unwrap();
+    common::half_connected(&mut b, a, a, 0.04).unwrap();
     assert_mentions(
         &message(b.build()),
         &["projection 0.delay_ms", "at least one tick", "0.05 ms"],
@@ -134,18 +125,7 @@ fn delay_below_one_tick_is_rejected() {
 #[test]
 fn delay_above_the_maximum_is_rejected() {
     let (mut b, a) = ten_neurons();
-    b.projection(
-        a,
-        a,
-        Connectivity::FixedProbability {
-            p: 0.5,
-            autapses: true,
-        },
-        WeightDist::Constant(1.0),
-        WeightDist::Constant(1000.0),
-        Receptor::Excitatory,
-    )
-    .unwrap();
+    common::half_connected(&mut b, a, a, 1000.0).unwrap();
     assert_mentions(&message(b.build()), &["projection 0.delay_ms", "4096 ticks"]);
 }
 
@@ -175,17 +155,7 @@ fn a_population_handle_from_another_network_is_rejected() {
     let own = two
         .population("a", 10, lif(), InitialValue::Constant(-60.0))
         .unwrap();
-    let msg = message(two.projection(
-        foreign,
-        own,
-        Connectivity::FixedProbability {
-            p: 0.5,
-            autapses: true,
-        },
-        WeightDist::Constant(1.0),
-        WeightDist::Constant(1.0),
-        Receptor::Excitatory,
-    ));
+    let msg = message(common::half_connected(&mut two, foreign, own, 1.0));
     assert_mentions(&msg, &["population", "another network"]);
     assert_mentions(
         &message(two.poisson_input(foreign, 10.0, 1.0, Receptor::Excitatory)),

@@ -89,8 +89,10 @@ __all__ = [
 
 class Simulator(_EngineSimulator):
     """A model instantiated on a backend: ``Simulator(model, backend="auto"|"gpu"|"cpu",
-    progress=False)``. `model` is a `Model` (from `load`, `loads`, `Network.build`) or a
-    `Network` (built here).
+    progress=False, threads=None)``. `model` is a `Model` (from `load`, `loads`,
+    `Network.build`) or a `Network` (built here). `threads`: the CPU backend's threads (1 to
+    1024; default one per core, at most SPIKEGPU_THREADS, fewer for small networks); the
+    results do not depend on it.
 
     ``run(ms)`` advances the simulation (GIL released, Ctrl-C stops it) and may be called
     again to continue. Results: ``spikes(pop)`` -> (times_ms, neurons), ``probe(id)`` ->
@@ -102,10 +104,10 @@ class Simulator(_EngineSimulator):
     ``add_probe``.
     """
 
-    def __new__(cls, model, backend: str = "auto", progress: bool = False):
+    def __new__(cls, model, backend: str = "auto", progress: bool = False, threads: Optional[int] = None):
         if isinstance(model, Network):
             model = model.build()
-        return super().__new__(cls, model, backend, progress)
+        return super().__new__(cls, model, backend, progress, threads)
 
 
 def raster(sim: _EngineSimulator, path: str, title: Optional[str] = None, size=(1200, 800)) -> None:

@@ -35,6 +35,7 @@ from .control import (  # noqa: F401
 )
 from .electrodes import *  # noqa: F401,F403
 from .populations import Assembly, Population, PopulationView  # noqa: F401
+from .translate import NativeRNG  # noqa: F401
 from .procedural_api import connect, create, record, record_gsyn, record_v  # noqa: F401
 from .projections import Projection  # noqa: F401
 from .synapses import *  # noqa: F401,F403

@@ -15,6 +15,8 @@ recordable reads.
 | HH_cond_exp              | hh                | 1000 w nS (inh. < 0)   | 1000 I pA |
 | IF_cond_alpha, IF_cond_exp_gsfa_grr | equation model | 1000 w nS (inh. < 0) | 1000 I pA |
 | EIF_cond_exp/alpha_isfa_ista | equation model | 1000 w nS (inh. < 0)  | 1000 I pA |
+| IF_curr_exp / _alpha, parameters differing between neurons (not only v_thresh, i_offset) | equation twin | 1000 w pA | 1000 I pA |
+| IF_cond_exp, parameters differing between neurons | equation twin (lif_cond's equations) | 1000 w nS (inh. < 0) | 1000 I pA |
 | SpikeSourceArray         | spike_source      |                        |           |
 | SpikeSourcePoisson       | poisson_source    |                        |           |
 | SpikeSourceGamma, ...Refractory | spike_source (drawn here) |          |           |
@@ -30,7 +32,7 @@ import spikegpu
 
 from .. import errors
 from ..parameters import Sequence
-from ..standardmodels import build_translations, cells
+from ..standardmodels import build_translations, cells, receptors
 from .simulator import state
 from .translate import evaluated, homogeneous, initial_value
 
@@ -66,6 +68,38 @@ class EngineCell:
         """What the engine adds to PyNN delays for synapses onto this type (ms)."""
         return 0.0 if self.delta_input else state.dt
 
+    def recorded_variables(self, pop) -> Dict[str, Tuple[str, float]]:
+        """`engine_variables` of the model `pop` runs on."""
+        return self.engine_variables
+
+
+class TwinnedCell(EngineCell):
+    """A type whose built-in engine model takes per-neuron values of the threshold and bias
+    only: a population whose other parameters differ between neurons runs on `twin`, the
+    model's definition as equations (an EquationCell) with per-neuron values; a homogeneous
+    one keeps the built-in model (the same spikes as before)."""
+
+    #: the equation-defined twin (set below, once the twin classes exist)
+    twin: Any = None
+    #: the parameters the built-in model takes per neuron
+    builtin_per_neuron = ("v_thresh", "i_offset")
+
+    def uses_twin(self, pop) -> bool:
+        """Whether `pop` has parameters the built-in model cannot take per neuron."""
+        if self.twin is None:  # the built-in model refuses them, naming the parameter
+            return False
+        names = [n for n in self.default_parameters if n not in self.builtin_per_neuron]
+        return bool(differing(pop, names))
+
+    def builtin_entry(self, pop) -> Dict[str, Any]:
+        raise NotImplementedError
+
+    def engine_entry(self, pop):
+        return self.twin.engine_entry(pop) if self.uses_twin(pop) else self.builtin_entry(pop)
+
+    def recorded_variables(self, pop):
+        return self.twin.engine_variables if self.uses_twin(pop) else self.engine_variables
+
 
 def value(pop, name: str, scale: float = 1.0) -> float:
     """Parameter `name` of `pop` (times `scale`), which must be the same for every neuron."""
@@ -75,6 +109,11 @@ def value(pop, name: str, scale: float = 1.0) -> float:
             "per_neuron_params", f"{pop.celltype.__class__.__name__} parameter '{name}' differs between neurons"
         )
     return v
+
+
+def differing(pop, names) -> list:
+    """The parameters among `names` whose values differ between the neurons of `pop`."""
+    return [n for n in names if homogeneous(evaluated(pop._parameters[n], pop.size)) is None]
 
 
 def per_neuron_or_value(pop, name: str, scale: float = 1.0):
@@ -107,8 +146,9 @@ def add_threshold_and_bias(entry, pop, threshold_key: str, threshold, bias):
         entry.setdefault("per_neuron", {})["bias"] = bias if isinstance(bias, list) else [bias] * pop.size
 
 
-class CurrentLif(EngineCell):
-    """Shared by the IF_curr_* types: the engine's LIF in voltage units (R = tau_m / cm)."""
+class CurrentLif(TwinnedCell):
+    """Shared by the IF_curr_* types: the engine's LIF in voltage units (R = tau_m / cm), or
+    with parameters that differ between neurons its twin in current units (pA, pF)."""
 
     synapse = "exponential"
     engine_variables = {"v": ("v", 1.0)}
@@ -116,7 +156,7 @@ class CurrentLif(EngineCell):
     def resistance(self, pop) -> float:
         return value(pop, "tau_m") / value(pop, "cm")
 
-    def engine_entry(self, pop):
+    def builtin_entry(self, pop):
         r = self.resistance(pop)
         params = {
             "tau_m": value(pop, "tau_m"),
@@ -138,10 +178,12 @@ class CurrentLif(EngineCell):
         return entry
 
     def weight_scale(self, pop, receptor):
-        return 1.0 if self.synapse == "delta" else self.resistance(pop)
+        if self.synapse == "delta":
+            return 1.0
+        return 1000.0 if self.uses_twin(pop) else self.resistance(pop)
 
     def current_scale(self, pop):
-        return self.resistance(pop)
+        return 1000.0 if self.uses_twin(pop) else self.resistance(pop)
 
 
 class IF_curr_exp(CurrentLif, cells.IF_curr_exp):
@@ -176,11 +218,11 @@ class ConductanceCell(EngineCell):
         add_init(entry, "syn_i", initial(pop, "gsyn_inh", 1000.0))
 
 
-class IF_cond_exp(ConductanceCell, cells.IF_cond_exp):
+class IF_cond_exp(TwinnedCell, ConductanceCell, cells.IF_cond_exp):
     __doc__ = cells.IF_cond_exp.__doc__
     translations = identity(*cells.IF_cond_exp.default_parameters)
 
-    def engine_entry(self, pop):
+    def builtin_entry(self, pop):
         cm = value(pop, "cm", 1000.0)
         params = {
             "c_m": cm,
@@ -237,12 +279,18 @@ class EquationCell(ConductanceCell):
         for name, (pynn, _unit, factor) in self.parameters.items():
             if pynn is not None:
                 values[name] = evaluated(pop._parameters[pynn], pop.size).astype(float) * factor
-        cm = values["C"]
-        values["g_L"] = cm / evaluated(pop._parameters["tau_m"], pop.size).astype(float)
+        if "g_L" in self.parameters:
+            values["g_L"] = values["C"] / evaluated(pop._parameters["tau_m"], pop.size).astype(float)
         values["t_ref"] = evaluated(pop._parameters["tau_refrac"], pop.size).astype(float) + state.dt
         return values
 
-    def definition(self, name: str, equations: str, threshold: str, values: Dict[str, np.ndarray]) -> Dict[str, Any]:
+    def method(self, per_neuron) -> Any:
+        """The integration method, given the parameters that vary per neuron."""
+        return "rk4"
+
+    def definition(
+        self, name: str, equations: str, threshold: str, values: Dict[str, np.ndarray], method: Any = "rk4"
+    ) -> Dict[str, Any]:
         """The model definition, its parameters' defaults from the first neuron of `values`
         (each population gives its own values)."""
         defaults = {k: quantity(v[0], self.parameters[k][1]) for k, v in values.items()}
@@ -252,7 +300,7 @@ class EquationCell(ConductanceCell):
             "threshold": threshold,
             "reset": self.reset,
             "refractory": "t_ref",
-            "method": "rk4",
+            "method": method,
             "params": defaults,
             "inputs": dict(self.inputs),
             "initial": {"v": "E_L"},
@@ -280,9 +328,12 @@ class EquationCell(ConductanceCell):
                 per_neuron[var] = [float(x) for x in np.broadcast_to(values, (pop.size,))]
             else:
                 init[var] = quantity(v, unit)
+        method = self.method(per_neuron)
+        if method != self.method({}):  # each definition has one method
+            name += "_" + (method if isinstance(method, str) else "mixed")
         entry: Dict[str, Any] = {
             "model": name,
-            "neuron_model": self.definition(name, equations, threshold, engine_values),
+            "neuron_model": self.definition(name, equations, threshold, engine_values, method),
             "params": params,
         }
         if per_neuron:
@@ -321,6 +372,73 @@ dg_i/dt = -g_i / tau_i : nS
 """
 
 ALPHA_INPUTS = {"excitatory": "x_e", "inhibitory": "-x_i", "current": "I_e"}
+
+
+class CurrentLifTwin(EquationCell):
+    """IF_curr_exp with parameters that differ between neurons: the LIF with exponential
+    synaptic currents as equations in current units (NEST's iaf_psc_exp; weights and currents
+    in pA, so they need no per-neuron resistance). The built-in's comparison (`v > V_th`) and
+    refractory count; integrated exactly while tau_m, cm and the synaptic time constants are
+    the same for every neuron, else with rk4 (NEST integrates each neuron exactly)."""
+
+    model_name = "pynn_iaf_psc_exp"
+    membrane = "dv/dt = (E_L - v) / tau_m + (I_exc + I_inh + I_e) / C : mV (unless refractory)\n"
+    currents = "dI_exc/dt = -I_exc / tau_e : pA\ndI_inh/dt = -I_inh / tau_i : pA\n"
+    threshold = "v > V_th"
+    inputs = {"excitatory": "I_exc", "inhibitory": "I_inh", "current": "I_e"}
+    parameters = {
+        "C": ("cm", "pF", 1000.0),
+        "tau_m": ("tau_m", "ms", 1.0),
+        "E_L": ("v_rest", "mV", 1.0),
+        "v_reset": ("v_reset", "mV", 1.0),
+        "V_th": ("v_thresh", "mV", 1.0),
+        "t_ref": (None, "ms", 1.0),
+        "tau_e": ("tau_syn_E", "ms", 1.0),
+        "tau_i": ("tau_syn_I", "ms", 1.0),
+        "I_e": ("i_offset", "pA", 1000.0),
+    }
+    variables = {"v": ("v", "mV", 1.0), "isyn_exc": ("I_exc", "pA", 1000.0), "isyn_inh": ("I_inh", "pA", 1000.0)}
+    engine_variables = {"v": ("v", 1.0)}
+    #: parameters in the coefficients of the linear system (exact needs them host-known)
+    coefficients = ("C", "tau_m", "tau_e", "tau_i")
+
+    def variant(self, pop):
+        return self.model_name, self.membrane + self.currents, self.threshold
+
+    def method(self, per_neuron):
+        return "rk4" if any(k in per_neuron for k in self.coefficients) else "exact"
+
+
+class CurrentLifAlphaTwin(CurrentLifTwin):
+    """IF_curr_alpha with parameters that differ between neurons (NEST's iaf_psc_alpha in
+    current units): a spike of weight w adds w to x, and I = (e w / tau) t exp(-t / tau)
+    peaks at w after tau."""
+
+    model_name = "pynn_iaf_psc_alpha"
+    currents = (
+        "dI_exc/dt = (e * x_e - I_exc) / tau_e : pA\ndI_inh/dt = (e * x_i - I_inh) / tau_i : pA\n"
+        "dx_e/dt = -x_e / tau_e : pA\ndx_i/dt = -x_i / tau_i : pA\n"
+    )
+    inputs = {"excitatory": "x_e", "inhibitory": "x_i", "current": "I_e"}
+
+
+class CondLifTwin(EquationCell):
+    """IF_cond_exp with parameters that differ between neurons: the built-in conductance LIF
+    as equations (examples/models/neuron_models/lif_cond.toml: forward Euler for v, exact
+    decay for the conductances, the built-in's comparison and refractory count)."""
+
+    model_name = "pynn_lif_cond"
+    equations = (
+        "dv/dt = (g_L * (E_L - v) + g_e * (E_e - v) + g_i * (E_i - v) + I_e) / C : mV (unless refractory)"
+        + EXP_CONDUCTANCES
+    )
+    threshold = "v > V_th"
+    parameters = dict(COND_PARAMETERS, V_th=("v_thresh", "mV", 1.0))
+    variables = {"v": ("v", "mV", 1.0), "gsyn_exc": ("g_e", "nS", 1000.0), "gsyn_inh": ("g_i", "nS", 1000.0)}
+    engine_variables = {"v": ("v", 1.0), "gsyn_exc": ("u", 1e-3), "gsyn_inh": ("w1", 1e-3)}
+
+    def method(self, per_neuron):
+        return {"v": "euler", "g_e": "exponential_euler", "g_i": "exponential_euler"}
 
 
 class IF_cond_alpha(EquationCell, cells.IF_cond_alpha):
@@ -446,6 +564,11 @@ class EIF_cond_alpha_isfa_ista(AdExCond, cells.EIF_cond_alpha_isfa_ista):
     inputs = ALPHA_INPUTS
 
 
+IF_curr_exp.twin = CurrentLifTwin()
+IF_curr_alpha.twin = CurrentLifAlphaTwin()
+IF_cond_exp.twin = CondLifTwin()
+
+
 class HH_cond_exp(ConductanceCell, cells.HH_cond_exp):
     """Traub-Miles Hodgkin-Huxley (NEST's hh_cond_exp_traub): a spike is registered when v
     crosses v_offset + 30 mV, with NEST's 2 ms refractory window. The gating variables start
@@ -505,9 +628,15 @@ class Izhikevich(EngineCell, cells.Izhikevich):
         add_init(entry, "u", initial(pop, "u"))
         return entry
 
-    def bias_current(self, pop) -> float:
-        """i_offset as an engine current (a population-wide current source)."""
-        return value(pop, "i_offset", 1000.0)
+    def bias_currents(self, pop):
+        """i_offset as engine DC sources, [(amplitude, neurons or None for all)]: one onto the
+        population, or where the values differ between neurons one per value onto the neurons
+        that have it (the engine's Izhikevich takes per-neuron currents from current sources)."""
+        values = evaluated(pop._parameters["i_offset"], pop.size).astype(float) * 1000.0
+        v = homogeneous(values)
+        if v is not None:
+            return [(v, None)] if v != 0.0 else []
+        return [(float(a), np.nonzero(values == a)[0].tolist()) for a in np.unique(values) if a != 0.0]
 
     def weight_scale(self, pop, receptor):
         return 1.0 / state.dt
@@ -673,7 +802,15 @@ def _missing(base, key: str):
 IF_facets_hardware1 = _missing(cells.IF_facets_hardware1, "other_models")
 GIF_cond_exp = _missing(cells.GIF_cond_exp, "other_models")
 SpikeSourceInhGamma = _missing(cells.SpikeSourceInhGamma, "other_models")
-PointNeuron = _missing(cells.PointNeuron, "other_models")
+# PyNN 0.13's composed cell types: a PointNeuron of a neuron component and post-synaptic
+# response components; each component refuses on creation (scripts create them first).
+PointNeuron = _missing(cells.PointNeuron, "composed_cell_types")
+LIF = _missing(cells.LIF, "composed_cell_types")
+AdExp = _missing(cells.AdExp, "composed_cell_types")
+CurrExpPostSynapticResponse = _missing(receptors.CurrExpPostSynapticResponse, "composed_cell_types")
+CondExpPostSynapticResponse = _missing(receptors.CondExpPostSynapticResponse, "composed_cell_types")
+CondAlphaPostSynapticResponse = _missing(receptors.CondAlphaPostSynapticResponse, "composed_cell_types")
+CondBetaPostSynapticResponse = _missing(receptors.CondBetaPostSynapticResponse, "composed_cell_types")
 
 __all__ = [
     "IF_curr_exp",
@@ -694,4 +831,10 @@ __all__ = [
     "SpikeSourceInhGamma",
     "SpikeSourcePoissonRefractory",
     "PointNeuron",
+    "LIF",
+    "AdExp",
+    "CurrExpPostSynapticResponse",
+    "CondExpPostSynapticResponse",
+    "CondAlphaPostSynapticResponse",
+    "CondBetaPostSynapticResponse",
 ]

@@ -16,8 +16,9 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
     """Starts a new network. Besides PyNN's arguments: `rng_seed` (default 42, as pyNN.nest)
     seeds everything the engine draws (connectivity, initial values, Poisson trains), and
     `backend` (``"auto"``, ``"gpu"``, ``"cpu"``; default the environment variable
-    SPIKEGPU_BACKEND, else ``"auto"``) picks the engine backend. Other extra arguments
-    (threads, ...) are accepted and ignored. `spike_precision` is "on_grid" (the default
+    SPIKEGPU_BACKEND, else ``"auto"``) picks the engine backend, and `threads` (as
+    pyNN.nest's) the CPU backend's thread count (default: one per core, at most
+    SPIKEGPU_THREADS). Other extra arguments are accepted and ignored. `spike_precision` is "on_grid" (the default
     here) or "off_grid": the engine is time-driven, so with "off_grid" spike times stay on
     the grid of `timestep` (off by less than one step from NEST's precise `*_ps` models) and
     a warning says so, as pyNN.brian2 runs such scripts on its grid."""
@@ -40,6 +41,7 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
     state.rng_seed = int(extra_params.get("rng_seed", 42))
     if "backend" in extra_params:
         state.backend = extra_params["backend"]
+    state.threads = extra_params.get("threads")
     return rank()
 
 

@@ -55,7 +55,7 @@ def _set_after_run(population, feature: str, what: str, apply):
 def _initialize_after_run(population, variable: str, values, mask=None):
     """initialize() after time has advanced: the engine's state from the next step
     (`Simulator.set_state`) for the variables it records (v; u; conductances)."""
-    entry = getattr(population.celltype, "engine_variables", {}).get(variable)
+    entry = population.celltype.recorded_variables(population).get(variable)
     built = dict((p[0], p[2]) for p in state.engine.model.populations).get(population._engine_name)
     if entry is None or built not in ("lif", "lif_cond", "izhikevich", "adex", "hh"):
         # The engine sets built-in models' state; user-defined ones (cells.py's generated
@@ -208,11 +208,9 @@ class Population(common.Population):
         if definition is not None and all(d["name"] != model for d in net.document.get("neuron_model", [])):
             net.neuron_model(**definition)
         net.population(self._engine_name, self.size, model, **entry)
-        bias = getattr(self.celltype, "bias_current", None)
-        if bias is not None:
-            amplitude = bias(self)
-            if amplitude != 0.0:
-                net.current(self._engine_name, dc=amplitude)
+        bias = getattr(self.celltype, "bias_currents", None)
+        for amplitude, neurons in bias(self) if bias is not None else []:
+            net.current(self._engine_name, dc=amplitude, neurons=neurons)
 
     def can_record(self, variable, location=None):
         if variable == "spikes":

@@ -41,7 +41,7 @@ class Recorder(recording.Recorder):
             if variable.name == "spikes" or not ids:
                 continue
             indices = np.sort(self.population.id_to_index(np.array(sorted(ids))))
-            engine_var, factor = self.population.celltype.engine_variables[variable.name]
+            engine_var, factor = self.population.celltype.recorded_variables(self.population)[variable.name]
             probe = engine.add_probe(
                 self.population._engine_name, engine_var, neurons=indices.tolist(), interval=self.sampling_interval
             )

@@ -51,6 +51,8 @@ class State(BaseState):
         self.max_delay = 10.0
         self.rng_seed = 42
         self.backend = os.environ.get("SPIKEGPU_BACKEND", "auto")
+        #: the CPU backend's threads (setup(threads=...)); None: the engine's default
+        self.threads = None
         self.clear()
 
     # -- lifetime -------------------------------------------------------------------------
@@ -124,7 +126,7 @@ class State(BaseState):
             self.drawn_sources = False
             net = self.document()
             self.model = net.build()
-            engine = spikegpu.Simulator(self.model, backend=self.backend)
+            engine = spikegpu.Simulator(self.model, backend=self.backend, threads=self.threads)
             for projection in self.projections:
                 projection._after_build(engine)
             for recorder in self.recorders:

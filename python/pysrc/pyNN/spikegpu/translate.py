@@ -10,7 +10,8 @@ import numpy as np
 import spikegpu
 
 from ..parameters import LazyArray
-from ..random import RandomDistribution
+from ..random import NativeRNG as BaseNativeRNG
+from ..random import NumpyRNG, RandomDistribution
 
 
 def homogeneous(values, scale: float = 1.0) -> Optional[float]:
@@ -64,3 +65,16 @@ def evaluated(lazy_or_array, size: int) -> np.ndarray:
         lazy_or_array.shape = (size,)
         return np.asarray(lazy_or_array.evaluate(simplify=False))
     return np.broadcast_to(np.asarray(lazy_or_array), (size,))
+
+
+class NativeRNG(BaseNativeRNG, NumpyRNG):
+    """PyNN's NativeRNG on spikegpu: where the engine draws a distribution itself (uniform and
+    normal initial values and weights) it does so from setup()'s rng_seed, whatever the rng;
+    values PyNN draws on the host (connections, other distributions) come from numpy's
+    Mersenne Twister seeded with `seed`, as NumpyRNG."""
+
+    def __init__(self, seed=None, parallel_safe=True):
+        NumpyRNG.__init__(self, seed, parallel_safe)
+
+    def __str__(self):
+        return f"NativeRNG(seed={self.seed})"
