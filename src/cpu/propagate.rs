@@ -3,7 +3,7 @@
 //! `shaders/stages/prepare_propagate.wgsl` and `propagate*.wgsl`).
 
 use super::short_term::ShortTermState;
-use super::synapses::{CompactStore, MIXED_DELAYS, TargetIndex, WideStore};
+use super::synapses::{CompactStore, MIXED_DELAYS, StoreProjection, TargetIndex, WideStore};
 use super::*;
 use crate::plan::layout::ProceduralGpu;
 
@@ -136,21 +136,43 @@ fn deliver_compact<T: TargetIndex>(
 ) -> u64 {
     let delay_mask = (1u32 << store.delay_bits) - 1;
     let mut events = 0;
-    for g in spikes {
+    let outgoing = |g: u32| {
         let [first, count] = store.outgoing[plan.population_of(g)];
-        for p in &store.projections[first as usize..(first + count) as usize] {
+        &store.projections[first as usize..(first + count) as usize]
+    };
+    let mut spikes = spikes.peekable();
+    if let Some(&g) = spikes.peek() {
+        prefetch_compact_rows(store, outgoing(g), g);
+    }
+    while let Some(g) = spikes.next() {
+        // The next spike's rows load while this one's are delivered: each row starts at a
+        // random place, and waiting for its first lines costs more than delivering it.
+        if let Some(&next) = spikes.peek() {
+            prefetch_compact_rows(store, outgoing(next), next);
+        }
+        for p in outgoing(g) {
             let row = store.row(p, g - p.pre_start);
             events += row.len() as u64;
+            if let Some(weight) = p.weight {
+                // One slot and one weight for the whole row: only the targets to read.
+                let slot = &mut ring[p.ring_base + at.ahead(p.delay)..];
+                for &target in &store.targets[row] {
+                    let x = &mut slot[target.index()];
+                    *x = x.wrapping_add(weight);
+                }
+                continue;
+            }
+            let words = store.words_of(p, row.clone());
             if p.delay != MIXED_DELAYS {
                 // One slot for the whole row: no delay to decode, no slot to find per synapse.
                 let slot = &mut ring[p.ring_base + at.ahead(p.delay)..];
-                for (&word, &target) in store.words[row.clone()].iter().zip(&store.targets[row]) {
+                for (&word, &target) in words.iter().zip(&store.targets[row]) {
                     let x = &mut slot[target.index()];
                     *x = x.wrapping_add(word as i32 >> store.delay_bits);
                 }
                 continue;
             }
-            for (&word, &target) in store.words[row.clone()].iter().zip(&store.targets[row]) {
+            for (&word, &target) in words.iter().zip(&store.targets[row]) {
                 let idx = p.ring_base + at.ahead(word & delay_mask) + target.index();
                 ring[idx] = ring[idx].wrapping_add(word as i32 >> store.delay_bits);
             }
@@ -171,7 +193,14 @@ fn deliver_wide(
     ring: &mut [i32],
 ) -> u64 {
     let mut events = 0;
-    for g in spikes {
+    let mut spikes = spikes.peekable();
+    if let Some(&g) = spikes.peek() {
+        prefetch_wide_row(store, g);
+    }
+    while let Some(g) = spikes.next() {
+        if let Some(&next) = spikes.peek() {
+            prefetch_wide_row(store, next);
+        }
         let row = store.row(g);
         events += row.len() as u64;
         for (syn, &w) in store.synapses[row.clone()].iter().zip(&store.weights[row]) {
@@ -182,6 +211,51 @@ fn deliver_wide(
         }
     }
     events
+}
+
+/// Asks the processor to load the rows of spike `g` in `projections` into its cache.
+#[inline(always)]
+fn prefetch_compact_rows<T: TargetIndex>(store: &CompactStore<T>, projections: &[StoreProjection], g: u32) {
+    for p in projections {
+        let row = store.row(p, g - p.pre_start);
+        if p.weight.is_none() {
+            prefetch(store.words_of(p, row.clone()));
+        }
+        prefetch(&store.targets[row]);
+    }
+}
+
+/// Asks the processor to load global neuron `g`'s row of a wide store into its cache.
+#[inline(always)]
+fn prefetch_wide_row(store: &WideStore, g: u32) {
+    let row = store.row(g);
+    prefetch(&store.synapses[row.clone()]);
+    prefetch(&store.weights[row]);
+}
+
+/// Bytes per cache line, the prefetch stride.
+const CACHE_LINE: usize = 64;
+
+/// Asks the processor to load every cache line of `items` (a hint: it changes no value, and
+/// does nothing on other processors).
+#[inline(always)]
+fn prefetch<T>(items: &[T]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        let start = items.as_ptr().cast::<i8>();
+        let misalign = start as usize % CACHE_LINE;
+        let lines = (misalign + std::mem::size_of_val(items)).div_ceil(CACHE_LINE);
+        for line in 0..lines {
+            // SAFETY: a prefetch reads nothing and cannot fault, whatever the address; these
+            // are the lines holding `items`.
+            unsafe {
+                _mm_prefetch::<_MM_HINT_T0>(start.wrapping_sub(misalign).wrapping_add(line * CACHE_LINE))
+            };
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = items;
 }
 
 /// As [`deliver_wide`], each synapse at `w u x` where it has short-term plasticity.

@@ -4,7 +4,9 @@
 //!   the delay bits: the GPU's compact word (`plan::compact`: the very integer the ring adds,
 //!   shifted above the delay) and a 16-bit target index (32-bit where a post population's part
 //!   owned by one thread is larger), projection by projection with a row per pre neuron. About
-//!   6 bytes per synapse instead of 12, and no rounding on delivery.
+//!   6 bytes per synapse instead of 12, and no rounding on delivery. A projection whose stored
+//!   synapses all have one weight and one delay (Brunel's, CUBA's) keeps no words at all: its
+//!   rows are targets only, 2 bytes per synapse, since delivery is bound by memory latency.
 //! - [`WideStore`], for the others: the plan's synapse (target, delay word) and f32 weight,
 //!   rows by global pre neuron, with the transpose index of the owned columns for the STDP
 //!   post walk.
@@ -71,6 +73,12 @@ pub(super) struct StoreProjection {
     /// ([`MIXED_DELAYS`] otherwise): the standard models' case, delivered without decoding
     /// each word's delay.
     pub delay: u32,
+    /// The fixed-point weight of every stored synapse, where they all have the same weight
+    /// and the same [`StoreProjection::delay`]: the projection then keeps no words.
+    pub weight: Option<i32>,
+    /// Position in [`CompactStore::targets`] minus position in [`CompactStore::words`] of
+    /// each of the projection's synapses (projections without words come before it).
+    pub word_shift: usize,
 }
 
 /// [`StoreProjection::delay`] of a projection whose synapses have different delays.
@@ -80,11 +88,11 @@ pub(super) const MIXED_DELAYS: u32 = u32::MAX;
 pub(super) struct CompactStore<T> {
     /// Bits of each word holding the delay.
     pub delay_bits: u32,
-    /// Per synapse: `(w_fixed << delay_bits) | delay`.
+    /// Per synapse of the projections without one weight: `(w_fixed << delay_bits) | delay`.
     pub words: Vec<u32>,
     /// Per synapse: target index from the projection's first owned target.
     pub targets: Vec<T>,
-    /// Row pointers of every projection (pre size + 1 each) into `words`.
+    /// Row pointers of every projection (pre size + 1 each) into `targets`.
     pub row_ptr: Vec<u32>,
     /// The stored projections.
     pub projections: Vec<StoreProjection>,
@@ -183,8 +191,8 @@ impl SynapseStore {
     /// Synapses stored.
     pub(super) fn len(&self) -> usize {
         match self {
-            Self::Compact16(s) => s.words.len(),
-            Self::Compact32(s) => s.words.len(),
+            Self::Compact16(s) => s.targets.len(),
+            Self::Compact32(s) => s.targets.len(),
             Self::Wide(s) => s.synapses.len(),
         }
     }
@@ -192,8 +200,8 @@ impl SynapseStore {
     /// Bytes of the arrays a spike's delivery reads: per synapse and of the row pointers.
     pub(super) fn delivery_bytes(&self) -> usize {
         match self {
-            Self::Compact16(s) => s.words.len() * 6 + s.row_ptr.len() * 4,
-            Self::Compact32(s) => s.words.len() * 8 + s.row_ptr.len() * 4,
+            Self::Compact16(s) => s.words.len() * 4 + s.targets.len() * 2 + s.row_ptr.len() * 4,
+            Self::Compact32(s) => s.words.len() * 4 + s.targets.len() * 4 + s.row_ptr.len() * 4,
             Self::Wide(s) => s.synapses.len() * 12 + s.row_ptr.len() * 4,
         }
     }
@@ -235,9 +243,11 @@ impl<T: TargetIndex> CompactStore<T> {
                 row_base: store.row_ptr.len() as u32,
                 ring_base: p.port as usize * slots * n_own + (targets.start - own.start) as usize,
                 delay: MIXED_DELAYS,
+                weight: None,
+                word_shift: store.targets.len() - store.words.len(),
             });
             let first = store.words.len();
-            store.row_ptr.push(first as u32);
+            store.row_ptr.push(store.targets.len() as u32);
             for r in 0..plan.populations[p.pre].gpu.size as usize {
                 for s in segment(plan, k, r) {
                     let syn = plan.synapses[s];
@@ -247,18 +257,39 @@ impl<T: TargetIndex> CompactStore<T> {
                         store.targets.push(T::narrow(syn.post - targets.start));
                     }
                 }
-                store.row_ptr.push(store.words.len() as u32);
+                store.row_ptr.push(store.targets.len() as u32);
             }
-            let delay_mask = (1u32 << delay_bits) - 1;
-            let mut delays = store.words[first..].iter().map(|w| w & delay_mask);
-            if let Some(d) = delays.next().filter(|&d| delays.all(|x| x == d)) {
-                store.projections.last_mut().expect("pushed").delay = d;
-            }
+            store.find_uniform(first);
         }
         store
     }
 
-    /// The positions in `words` of row `r` (local to the pre population) of projection `p`.
+    /// Marks the last projection (whose words start at `first`) as having one delay and one
+    /// weight where it does, and drops its words when both.
+    fn find_uniform(&mut self, first: usize) {
+        let (delay_bits, words) = (self.delay_bits, &self.words[first..]);
+        let delay = |w: u32| w & ((1u32 << delay_bits) - 1);
+        let weight = |w: u32| w as i32 >> delay_bits;
+        let Some(&w0) = words.first() else { return };
+        if !words.iter().all(|&w| delay(w) == delay(w0)) {
+            return;
+        }
+        let p = self.projections.last_mut().expect("pushed");
+        p.delay = delay(w0);
+        if words.iter().all(|&w| weight(w) == weight(w0)) {
+            p.weight = Some(weight(w0));
+            self.words.truncate(first);
+        }
+    }
+
+    /// The words of projection `p`'s synapses at positions `synapses` in `targets` (`p` keeps
+    /// words).
+    #[inline(always)]
+    pub(super) fn words_of(&self, p: &StoreProjection, synapses: Range<usize>) -> &[u32] {
+        &self.words[synapses.start - p.word_shift..synapses.end - p.word_shift]
+    }
+
+    /// The positions in `targets` of row `r` (local to the pre population) of projection `p`.
     #[inline(always)]
     pub(super) fn row(&self, p: &StoreProjection, r: u32) -> Range<usize> {
         let at = p.row_base as usize + r as usize;
@@ -320,9 +351,60 @@ impl WideStore {
 }
 
 #[cfg(test)]
+impl<T: TargetIndex> CompactStore<T> {
+    /// The fixed-point weight of every stored synapse, in `targets` order.
+    fn fixed_weights(&self) -> Vec<i32> {
+        let mut out = Vec::with_capacity(self.targets.len());
+        for (k, p) in self.projections.iter().enumerate() {
+            let start = self.row_ptr[p.row_base as usize] as usize;
+            let end = self.projections.get(k + 1).map_or(self.targets.len(), |next| {
+                self.row_ptr[next.row_base as usize] as usize
+            });
+            match p.weight {
+                Some(w) => out.extend(std::iter::repeat_n(w, end - start)),
+                None => out.extend(
+                    self.words_of(p, start..end)
+                        .iter()
+                        .map(|&w| w as i32 >> self.delay_bits),
+                ),
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::networks;
+
+    /// Brunel's projections (one weight and one delay each) keep targets only, the
+    /// microcircuit's (drawn weights and delays) keep words; both deliver the same weights.
+    #[test]
+    fn projections_of_one_weight_and_delay_keep_targets_only() {
+        let plan = Plan::new(&networks::by_name("brunel", 3, 0.02).unwrap()).unwrap();
+        let n = plan.n_neurons;
+        for own in [0..n, 0..n / 2, n / 2..n] {
+            let SynapseStore::Compact16(store) = SynapseStore::build(&plan, &plan.weights, own, true) else {
+                panic!("brunel qualifies for the compact store");
+            };
+            assert!(store.words.is_empty());
+            assert!(
+                store
+                    .projections
+                    .iter()
+                    .all(|p| p.weight.is_some() || p.delay == MIXED_DELAYS)
+            );
+            assert!(store.projections.iter().any(|p| p.weight.is_some()));
+        }
+        let plan = Plan::new(&networks::by_name("microcircuit", 3, 0.02).unwrap()).unwrap();
+        let store = SynapseStore::build(&plan, &plan.weights, 0..plan.n_neurons, true);
+        let SynapseStore::Compact16(store) = store else {
+            panic!("the microcircuit qualifies for the compact 16-bit store");
+        };
+        assert_eq!(store.words.len(), store.targets.len());
+        assert!(store.projections.iter().all(|p| p.weight.is_none()));
+    }
 
     /// Every stored synapse of the plan is in exactly one thread's store, with its own weight
     /// and delay.
@@ -342,16 +424,12 @@ mod tests {
                     let store = SynapseStore::build(&plan, &plan.weights, bounds[t]..bounds[t + 1], compact);
                     total += store.len();
                     sum += match &store {
-                        SynapseStore::Compact16(s) => s
-                            .words
-                            .iter()
-                            .map(|&w| i64::from(w as i32 >> s.delay_bits))
-                            .sum::<i64>(),
-                        SynapseStore::Compact32(s) => s
-                            .words
-                            .iter()
-                            .map(|&w| i64::from(w as i32 >> s.delay_bits))
-                            .sum::<i64>(),
+                        SynapseStore::Compact16(s) => {
+                            s.fixed_weights().iter().map(|&w| i64::from(w)).sum::<i64>()
+                        }
+                        SynapseStore::Compact32(s) => {
+                            s.fixed_weights().iter().map(|&w| i64::from(w)).sum::<i64>()
+                        }
                         SynapseStore::Wide(s) => s
                             .weights
                             .iter()
