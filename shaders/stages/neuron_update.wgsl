@@ -86,8 +86,8 @@ fn neuron_update(
             case MODEL_HH: { spiked = hh_update(&s, p, q.x, in_e, in_i, in_c + q.y); }
             case MODEL_SPIKE_SOURCE: { spiked = spike_source_update(&s, q, tick, control.tick_hi); }
             case MODEL_POISSON_SOURCE: { spiked = poisson_source_update(q, tick, control.tick_hi); }
-            // c[0]: the size of the rate table's rows, the whole population's on a rank.
-            case MODEL_POISSON_SEQUENCE: { spiked = poisson_sequence_update(q, bitcast<u32>(p.c[0]), tick, control.tick_hi); }
+            // The size of the rate table's rows: the whole population's, also on a rank.
+            case MODEL_POISSON_SEQUENCE: { spiked = poisson_sequence_update(q, bitcast<u32>(p.c[POISSON_SEQUENCE_ROW_SIZE]), tick, control.tick_hi); }
             default: {}
         }
         state[n] = s;

@@ -200,7 +200,7 @@ pub(super) fn write_chunked(queue: &wgpu::Queue, buffers: &[wgpu::Buffer], chunk
 }
 
 /// The populations as the device sees them: a Poisson-sequence population, which has no
-/// constants, holds in `c[0]` (u32 bits) the size its rate table is laid out by, the whole
+/// other constants, holds in slot `ROW_SIZE` (u32 bits) the size its rate table is laid out by, the whole
 /// population's also on a rank of a distributed run (`poisson_sequence_update`; the CPU twin
 /// takes it from the partition).
 fn pops_on_device(plan: &crate::plan::Plan) -> Vec<crate::plan::layout::PopGpu> {
@@ -216,7 +216,7 @@ fn pops_on_device(plan: &crate::plan::Plan) -> Vec<crate::plan::layout::PopGpu> 
         .map(|i| {
             let mut pop = plan.populations[i].gpu;
             if pop.model == POISSON_SEQUENCE {
-                pop.c[0] = f32::from_bits(whole(i));
+                pop.c[crate::neurons::poisson_sequence::ROW_SIZE] = f32::from_bits(whole(i));
             }
             pop
         })

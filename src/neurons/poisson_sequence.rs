@@ -53,6 +53,12 @@ impl PoissonSequenceParams {
     }
 }
 
+constant_slots! {
+    /// Neurons per row of the rate table (u32 bits), set by the device upload: the whole
+    /// population's, also on a rank of a distributed run (the CPU takes it from the partition).
+    ROW_SIZE,
+}
+
 /// The model's table. Its rates and windows are not model-file parameters: model files give
 /// them in an `[[encoder]]` table, the Rust API through [`crate::encoders`] or
 /// [`PoissonSequenceParams`].
@@ -62,7 +68,7 @@ pub static SPEC: ModelSpec = ModelSpec {
     summary: Cow::Borrowed("Poisson trains with per-neuron rates per stimulus window, rests between"),
     params: Cow::Borrowed(&[]),
     state: Cow::Borrowed(&[]),
-    slots: Cow::Borrowed(&[]),
+    slots: Cow::Borrowed(SLOTS),
     presets: Cow::Borrowed(&[]),
     roles: Roles {
         refractory: None,
