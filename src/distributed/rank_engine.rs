@@ -201,9 +201,11 @@ impl RankEngine {
     /// Imports this rank's own state: the inner engine's, its weights set apart (the plan
     /// kept has no synapses to check them against).
     fn import_own(&mut self, state: &EngineState) -> Result<()> {
-        // A static network on a compact GPU rank checkpoints no weights: they never change.
-        let static_kept = state.weights.is_empty() && self.weight_maps.iter().all(Option::is_none);
-        if !static_kept && state.weights.len() as u64 != self.own_synapses {
+        // A static network's weights never change on a rank (setting them is refused), so they
+        // stay as built: a compact GPU rank checkpoints none, and a CPU rank's are not pushed
+        // into a GPU rank's storage (a resume on another backend).
+        let static_kept = self.weight_maps.iter().all(Option::is_none);
+        if !(static_kept && state.weights.is_empty()) && state.weights.len() as u64 != self.own_synapses {
             return Err(invalid(
                 "checkpoint",
                 format!("{} weights", state.weights.len()),
@@ -411,6 +413,9 @@ fn not_distributed(what: &str) -> crate::error::Error {
     )
 }
 
+/// The one word each rank sends with its event count at the end of `run_ticks`.
+const EVENTS_MARK: u32 = 0xE7E7_0001;
+
 impl Engine for RankEngine {
     fn backend_name(&self) -> &'static str {
         self.inner.backend_name()
@@ -442,8 +447,18 @@ impl Engine for RankEngine {
         if ticks > 0 {
             // Each exchange sums the events delivered before it: add the last delivery's, so
             // that the run's totals are a single process's.
+            // The marker tells this collective from an exchange should the ranks be out of step.
             let mine = self.inner.counters().syn_events;
-            self.events = self.comm.all_gather(Ok(&[]), mine)?.figures.iter().sum();
+            let gathered = self.comm.all_gather(Ok(&[EVENTS_MARK]), mine)?;
+            if let Some(r) = gathered.parts.iter().position(|p| p[..] != [EVENTS_MARK]) {
+                return Err(Error::RankFailed {
+                    rank: r as u32,
+                    message: "sent spikes where every rank sends its event count: the ranks are out of step"
+                        .into(),
+                    input: false,
+                });
+            }
+            self.events = gathered.figures.iter().sum();
         }
         Ok(())
     }

@@ -46,6 +46,7 @@ impl Delivery {
             (!plan.plastic.is_empty(), "plasticity"),
             (!plan.procedural.is_empty(), "procedural projections"),
             (!plan.short_term.is_empty(), "short_term"),
+            (!plan.release.is_empty(), "release_probability"),
             (!plan.device_projections.is_empty(), "generate_on_device"),
         ];
         if let Some((_, what)) = refused.iter().find(|(present, _)| *present) {

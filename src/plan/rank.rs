@@ -145,6 +145,29 @@ pub(super) fn check_distributable(net: &Network, ranks: u32) -> Result<()> {
             &format!("a distributed run does not support {what} yet; run it in one process"),
         ));
     }
+    check_release_keys(net)
+}
+
+/// Stochastic release draws with each synapse's index among a single process's synapses, a
+/// 32-bit word: across ranks only while the whole network stays within it (a rank's share
+/// may be within the limits when the whole is not).
+fn check_release_keys(net: &Network) -> Result<()> {
+    let Some(k) = net.projections.iter().position(|p| p.release.is_some()) else {
+        return Ok(());
+    };
+    let whole = net.projections.iter().fold(0u64, |sum, p| {
+        sum.saturating_add(crate::plan::resources::synapse_count(net, p).count)
+    });
+    if whole > u64::from(u32::MAX) {
+        return Err(invalid(
+            format!("projection {k}.release_probability"),
+            "a distributed run",
+            &format!(
+                "draws with each synapse's index in the whole network, which must be below 2^32 \
+                 (the network has up to {whole} synapses)"
+            ),
+        ));
+    }
     Ok(())
 }
 
