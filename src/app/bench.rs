@@ -482,9 +482,9 @@ pub fn markdown(reports: &[BenchReport]) -> String {
         for (gpu, cpu) in pairs {
             let _ = writeln!(
                 s,
-                "- {}: CPU run time / GPU run time = {:.2}; identical spike trains: {}",
+                "- {}: CPU run time / GPU run time = {}; identical spike trains: {}",
                 gpu.model,
-                cpu.run_s / gpu.run_s,
+                ratio_text(cpu.run_s / gpu.run_s),
                 if gpu.spike_hash == cpu.spike_hash {
                     "yes"
                 } else {
@@ -639,4 +639,27 @@ pub fn profile_tables(reports: &[BenchReport]) -> String {
         );
     }
     s
+}
+
+/// A ratio with two significant digits, so that a small one does not print as 0.00.
+pub fn ratio_text(ratio: f64) -> String {
+    if !ratio.is_finite() || ratio <= 0.0 {
+        return format!("{ratio}");
+    }
+    let decimals = (1 - ratio.log10().floor() as i32).clamp(0, 12) as usize;
+    format!("{ratio:.decimals$}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ratio_text;
+
+    #[test]
+    fn ratios_keep_two_significant_digits() {
+        assert_eq!(ratio_text(0.0234), "0.023");
+        assert_eq!(ratio_text(0.28), "0.28");
+        assert_eq!(ratio_text(1.53), "1.5");
+        assert_eq!(ratio_text(12.3), "12");
+        assert_eq!(ratio_text(0.0), "0");
+    }
 }

@@ -234,7 +234,8 @@ fn small_distal_reward() -> String {
 #[test]
 fn reward_modulated_stdp_on_one_to_three_ranks_gives_the_single_process_spikes_and_weights() {
     // 300 ms with a 10 ms update interval: the weights move with levels that every rank must
-    // hold alike (the emulation sets them as the pulses do; the file's pulses under mpirun).
+    // hold alike (the emulation adds 50 to the level at each, as the file's pulses do under
+    // mpirun).
     let text = small_distal_reward();
     let initial = emulate(&text, None, 0, &[]).1;
     let learned = check_emulated("reward", &text, 300, &[(100, 0, 50.2), (200, 0, 50.0)]).1;
