@@ -153,7 +153,7 @@ struct RunArgs {
     /// host memory or upload per synapse. GPU backend only.
     #[arg(long)]
     generate_on_device: bool,
-    /// Threads of the CPU backend (default: one per core, at most SPIKEGPU_THREADS, fewer for small networks); the results do not depend on it.
+    /// Threads of the CPU backend (default: one per free core, at most SPIKEGPU_THREADS, fewer for small networks); the results do not depend on it.
     #[arg(long)]
     threads: Option<usize>,
     /// What a neuron state that becomes NaN or infinite does: stop (exit 1 after writing what
@@ -229,7 +229,7 @@ struct BenchArgs {
     /// the microcircuit): no host memory or upload per synapse. GPU runs only.
     #[arg(long)]
     generate_on_device: bool,
-    /// Threads of the CPU backend (default: one per core, at most SPIKEGPU_THREADS, fewer for small networks); the results do not depend on it.
+    /// Threads of the CPU backend (default: one per free core, at most SPIKEGPU_THREADS, fewer for small networks); the results do not depend on it.
     #[arg(long)]
     threads: Option<usize>,
     /// After each GPU run, time every stage with timestamp queries (up to 2,000 more ticks)

@@ -224,8 +224,9 @@ fn split_neurons(plan: &Plan, threads: usize) -> Vec<u32> {
 /// set it to 1, so that the per-tick barrier never waits for a thread the OS has descheduled.
 pub const THREADS_ENV: &str = "SPIKEGPU_THREADS";
 
-/// The threads to run on by default: every core, or at most `SPIKEGPU_THREADS` where it is set
-/// to a positive integer (another value is ignored with a warning).
+/// The threads to run on by default: every core that other work leaves free now
+/// ([`free_cores`]), or at most `SPIKEGPU_THREADS` where it is set to a positive integer
+/// (another value is ignored with a warning).
 pub fn default_threads() -> usize {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     match std::env::var(THREADS_ENV) {
@@ -233,11 +234,42 @@ pub fn default_threads() -> usize {
             Ok(n) if n > 0 => n.min(cores),
             _ => {
                 log::warn!("{THREADS_ENV}={text:?} ignored: expected a whole number >= 1");
-                cores
+                free_cores(cores)
             }
         },
-        Err(_) => cores,
+        Err(_) => free_cores(cores),
     }
+}
+
+/// The cores of `cores` that no other runnable thread of the machine occupies now (at least
+/// one), as OpenMP's dynamic mode sizes its teams: on a busy machine each per-tick barrier
+/// waits for a thread the OS has descheduled, so a run on every core can be many times
+/// slower than on the free ones (CUBA on 2 busy cores: 22 s on 2 threads, 0.8 s on 1). The
+/// least of a few samples of the kernel's count of runnable threads (`/proc/loadavg`, this
+/// thread included), so that a passing process does not halve an idle machine's threads.
+fn free_cores(cores: usize) -> usize {
+    let runnable = |_| -> Option<usize> {
+        let text = std::fs::read_to_string("/proc/loadavg").ok()?;
+        let field = text.split_whitespace().nth(3)?;
+        let count = field.split('/').next()?.parse().ok();
+        std::thread::sleep(std::time::Duration::from_micros(500));
+        count
+    };
+    let Some(others) = (0..5)
+        .map(runnable)
+        .collect::<Option<Vec<usize>>>()
+        .and_then(|v| v.into_iter().min())
+    else {
+        return cores;
+    };
+    let free = cores.saturating_sub(others.saturating_sub(1)).max(1);
+    if free < cores {
+        log::info!(
+            "{} of {cores} cores busy with other work: the CPU backend runs on {free} threads by default",
+            cores - free
+        );
+    }
+    free
 }
 
 /// Stored synapses per thread below which another thread costs more at the per-tick barrier

@@ -195,6 +195,13 @@ pub enum WeightCopy {
 /// fixed-point scale (which includes the generated synapses) is written back into the plan.
 pub(crate) fn open(plan: &mut Plan, backend: Backend, options: SimOptions) -> Result<Box<dyn Engine>> {
     let threads = options.threads.unwrap_or_else(|| crate::cpu::threads_for(plan));
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if options.threads.is_some_and(|t| t > cores) && backend != Backend::Gpu {
+        log::warn!(
+            "{threads} CPU threads on {cores} cores: each tick's barrier waits for descheduled threads \
+             (the results are the same on any thread count; at most {cores} is faster)"
+        );
+    }
     let cpu = |plan: &Plan| -> Box<dyn Engine> { Box::new(CpuBackend::with_threads(plan, threads)) };
     match backend {
         _ if options.generate_on_device => {

@@ -91,7 +91,7 @@ class Simulator(_EngineSimulator):
     """A model instantiated on a backend: ``Simulator(model, backend="auto"|"gpu"|"cpu",
     progress=False, threads=None)``. `model` is a `Model` (from `load`, `loads`,
     `Network.build`) or a `Network` (built here). `threads`: the CPU backend's threads (1 to
-    1024; default one per core, at most SPIKEGPU_THREADS, fewer for small networks); the
+    1024; default one per free core, at most SPIKEGPU_THREADS, fewer for small networks); the
     results do not depend on it.
 
     ``run(ms)`` advances the simulation (GIL released, Ctrl-C stops it) and may be called

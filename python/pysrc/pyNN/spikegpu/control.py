@@ -17,7 +17,7 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
     seeds everything the engine draws (connectivity, initial values, Poisson trains), and
     `backend` (``"auto"``, ``"gpu"``, ``"cpu"``; default the environment variable
     SPIKEGPU_BACKEND, else ``"auto"``) picks the engine backend, and `threads` (as
-    pyNN.nest's) the CPU backend's thread count (default: one per core, at most
+    pyNN.nest's) the CPU backend's thread count (default: one per free core, at most
     SPIKEGPU_THREADS). Other extra arguments are accepted and ignored. `spike_precision` is "on_grid" (the default
     here) or "off_grid": the engine is time-driven, so with "off_grid" spike times stay on
     the grid of `timestep` (off by less than one step from NEST's precise `*_ps` models) and
