@@ -541,4 +541,19 @@ mod tests {
         assert!(e.contains("at least one neuron per rank"), "{e}");
         assert!(Plan::for_rank(&net, 0, n).is_ok());
     }
+
+    #[test]
+    fn stochastic_release_across_ranks_is_refused_past_2_to_the_32_synapses_before_planning() {
+        let mut net = networks::by_name("cuba", 1, 0.01).unwrap();
+        net.projections[0].release = Some(crate::model::stochastic::ReleaseProbability::Uniform(0.5));
+        assert!(check_distributable(&net, 2).is_ok());
+        // 70,000 x 70,000 pairs: 4.9e9 synapses, past the 32-bit key (refused before any
+        // allocation, so the test allocates nothing).
+        for p in &mut net.populations {
+            p.size = 70_000;
+        }
+        net.projections[0].connectivity = crate::model::Connectivity::AllToAll { autapses: true };
+        let e = Plan::for_rank(&net, 0, 2).unwrap_err().to_string();
+        assert!(e.contains("release_probability") && e.contains("2^32"), "{e}");
+    }
 }

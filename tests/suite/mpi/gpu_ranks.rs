@@ -22,13 +22,12 @@ use super::{
 };
 
 /// `mpirun` of `model` as one launch of several app contexts, each `(ranks, backend)`: ranks
-/// on different backends in one run.
+/// on different backends in one run, every context given `extra` options.
 fn mpirun_contexts(
     bin: &str,
     contexts: &[(u32, &str)],
     model: &str,
-    ms: &str,
-    overrides: &[&str],
+    (ms, overrides, extra): (&str, &[&str], &[&str]),
     out: &Path,
 ) -> Command {
     let mut c = mpirun(contexts[0].0);
@@ -38,7 +37,7 @@ fn mpirun_contexts(
         }
         let mut args = run_args(model, ms, overrides, out);
         args[3] = backend.to_string();
-        c.arg(bin).args(args);
+        c.arg(bin).args(args).args(extra);
     }
     gpu_rank_env(&mut c);
     c
@@ -76,7 +75,7 @@ fn check_rank_backends(
     for (k, contexts) in launches.iter().enumerate() {
         let t0 = std::time::Instant::now();
         let dir = fresh_dir(&format!("{name}-{k}"));
-        let c = mpirun_contexts(&bin, contexts, model, ms, overrides, &dir);
+        let c = mpirun_contexts(&bin, contexts, model, (ms, overrides, &[]), &dir);
         let (code, _, err) = output(c);
         assert_eq!(code, 0, "{name} on {contexts:?}: {err}");
         assert_eq!(spike_hash(&dir), hash, "{name} on {contexts:?}");
@@ -272,7 +271,7 @@ fn compact_and_wide_gpu_ranks_beside_a_cpu_rank_give_the_single_process_spikes()
 }
 
 #[test]
-fn a_checkpointed_run_on_two_gpu_ranks_resumes_with_the_single_process_spikes() {
+fn a_checkpointed_run_on_a_cpu_and_a_gpu_rank_resumes_on_two_gpu_ranks_with_the_single_process_spikes() {
     let Some(bin) = mpi_binary() else { return };
     if crate::common::gpu().is_none() {
         return;
@@ -290,9 +289,11 @@ fn a_checkpointed_run_on_two_gpu_ranks_resumes_with_the_single_process_spikes() 
     let dir = fresh_dir("gpu-ckpt-np2");
     let rank1 = dir.with_file_name("gpu-ckpt-np2.rank1");
     let _ = std::fs::remove_dir_all(&rank1);
-    let mut c = mpirun_contexts(&bin, &[(2, "gpu")], model, "200", &smaller, &dir);
-    c.args(["--checkpoint-every", "10 ms"])
-        .stdout(std::process::Stdio::null())
+    // Rank 0 checkpoints a CPU rank's weights, rank 1 a compact GPU rank's (none).
+    let every = ["--checkpoint-every", "10 ms"];
+    let contexts = [(1, "cpu"), (1, "gpu")];
+    let mut c = mpirun_contexts(&bin, &contexts, model, ("200", &smaller, &every), &dir);
+    c.stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped());
     let child = c.spawn().expect("mpirun starts");
     // SIGTERM to one rank once both have a checkpoint: both stop at one tick.
@@ -314,9 +315,10 @@ fn a_checkpointed_run_on_two_gpu_ranks_resumes_with_the_single_process_spikes() 
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(143), "{err}");
     assert_eq!(summary_field(&dir, "resumable"), true, "{err}");
-    // Each GPU rank restores its own state (its wide weights, or none for compact storage).
+    // Both resume on GPU ranks: the static network's weights stay as each rank built them.
     let mut c = mpirun(2);
-    c.arg(&bin).args(["resume", &dir.display().to_string()]);
+    c.arg(&bin)
+        .args(["resume", &dir.display().to_string(), "--backend", "gpu"]);
     gpu_rank_env(&mut c);
     let (code, _, err) = output(c);
     assert_eq!(code, 0, "{err}");
@@ -328,7 +330,7 @@ fn a_checkpointed_run_on_two_gpu_ranks_resumes_with_the_single_process_spikes() 
         assert!(a == b, "{file} differs after resuming");
     }
     eprintln!(
-        "checkpointed on GPU ranks, resumed ({:.1} s)",
+        "checkpointed on a CPU and a GPU rank, resumed on GPU ranks ({:.1} s)",
         t0.elapsed().as_secs_f64()
     );
 }
@@ -347,10 +349,41 @@ fn a_missing_adapter_on_gpu_ranks_fails_every_rank_with_one_message() {
         ),
         ("SPIKEGPU_ADAPTER_INDEX", "x", "SPIKEGPU_ADAPTER_INDEX"),
     ] {
-        let mut c = mpirun_contexts(&bin, &[(2, "gpu")], path, "5", &[], &dir.join("out"));
+        let mut c = mpirun_contexts(&bin, &[(2, "gpu")], path, ("5", &[], &[]), &dir.join("out"));
         c.env(var, value);
         let (code, _, err) = output(c);
         assert_ne!(code, 0, "{var}={value}");
         assert!(err.contains(says), "{var}={value}: {err}");
+    }
+}
+
+#[test]
+fn synapse_dynamics_a_gpu_rank_cannot_run_are_refused_on_every_rank_with_the_field_named() {
+    let Some(bin) = mpi_binary() else { return };
+    if crate::common::gpu().is_none() {
+        return;
+    }
+    let dir = fresh_dir("gpu-rank-refused");
+    let model = tiny_model(&dir, "ten.toml", 10, "0.1 mV");
+    let path = model.to_str().expect("utf-8");
+    for (sets, says) in [
+        (
+            &["projection.0.release_probability=0.5"][..],
+            "release_probability",
+        ),
+        (
+            &[
+                "projection.0.short_term.u=0.2",
+                "projection.0.short_term.tau_rec=100 ms",
+            ][..],
+            "short_term",
+        ),
+    ] {
+        let set = sets.join(" ");
+        let out = dir.join(says);
+        let c = mpirun_contexts(&bin, &[(2, "gpu")], path, ("5", sets, &[]), &out);
+        let (code, _, err) = output(c);
+        assert_eq!(code, 2, "{set}: {err}");
+        assert!(err.contains(says), "{set}: {err}");
     }
 }
