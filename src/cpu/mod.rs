@@ -241,12 +241,12 @@ pub fn default_threads() -> usize {
     }
 }
 
-/// The cores of `cores` that no other runnable thread of the machine occupies now (at least
-/// one), as OpenMP's dynamic mode sizes its teams: on a busy machine each per-tick barrier
-/// waits for a thread the OS has descheduled, so a run on every core can be many times
-/// slower than on the free ones (CUBA on 2 busy cores: 22 s on 2 threads, 0.8 s on 1). The
-/// least of a few samples of the kernel's count of runnable threads (`/proc/loadavg`, this
-/// thread included), so that a passing process does not halve an idle machine's threads.
+/// The cores of `cores` that no other runnable thread occupies now (at least one), as
+/// OpenMP's dynamic mode sizes its teams: on a busy machine each per-tick barrier waits for
+/// a thread the OS has descheduled, so a run on every core can be many times slower than on
+/// the free ones (CUBA on 2 busy cores: 22 s on 2 threads, 0.8 s on 1). The least of a few
+/// samples of the kernel's count of runnable threads (`/proc/loadavg`, this thread
+/// included), so that a passing process does not halve an idle machine's threads.
 fn free_cores(cores: usize) -> usize {
     let runnable = |_| -> Option<usize> {
         let text = std::fs::read_to_string("/proc/loadavg").ok()?;
@@ -255,14 +255,15 @@ fn free_cores(cores: usize) -> usize {
         std::thread::sleep(std::time::Duration::from_micros(500));
         count
     };
-    let Some(others) = (0..5)
+    let Some(runnable) = (0..5)
         .map(runnable)
         .collect::<Option<Vec<usize>>>()
         .and_then(|v| v.into_iter().min())
     else {
         return cores;
     };
-    let free = cores.saturating_sub(others.saturating_sub(1)).max(1);
+    let online = online_cpus().unwrap_or(cores);
+    let free = free_of(cores, online, runnable);
     if free < cores {
         log::info!(
             "{} of {cores} cores busy with other work: the CPU backend runs on {free} threads by default",
@@ -270,6 +271,27 @@ fn free_cores(cores: usize) -> usize {
         );
     }
     free
+}
+
+/// Of `cores` usable cores among `online` CPUs, those free of the other `runnable - 1`
+/// runnable threads, taken as spread evenly over the online CPUs: a container limited to a
+/// few of a large host's CPUs sees the whole host's count in `/proc/loadavg`.
+fn free_of(cores: usize, online: usize, runnable: usize) -> usize {
+    let others = runnable.saturating_sub(1);
+    let here = others.saturating_mul(cores) / online.max(cores).max(1);
+    cores.saturating_sub(here).max(1)
+}
+
+/// The CPUs the kernel has online (`/sys/devices/system/cpu/online`, e.g. `0-3,8-11`).
+fn online_cpus() -> Option<usize> {
+    let text = std::fs::read_to_string("/sys/devices/system/cpu/online").ok()?;
+    let mut count = 0;
+    for range in text.trim().split(',') {
+        let (first, last) = range.split_once('-').unwrap_or((range, range));
+        let (first, last): (usize, usize) = (first.parse().ok()?, last.parse().ok()?);
+        count += last.checked_sub(first)? + 1;
+    }
+    (count > 0).then_some(count)
 }
 
 /// Stored synapses per thread below which another thread costs more at the per-tick barrier
@@ -793,6 +815,20 @@ impl Worker<'_> {
 mod tests {
     use super::*;
     use crate::networks;
+
+    #[test]
+    fn the_default_threads_leave_the_cores_other_work_occupies() {
+        // This machine's own thread counts as runnable: alone, every core is free.
+        assert_eq!(free_of(2, 2, 1), 2);
+        assert_eq!(free_of(2, 2, 2), 1);
+        assert_eq!(free_of(2, 2, 9), 1);
+        assert_eq!(free_of(8, 8, 4), 5);
+        // A container given 2 of a host's 64 CPUs: 40 other runnable threads over 64 CPUs
+        // occupy one of its 2 cores, 20 none.
+        assert_eq!(free_of(2, 64, 41), 1);
+        assert_eq!(free_of(2, 64, 21), 2);
+        assert!(online_cpus().is_none_or(|n| n >= 1));
+    }
 
     #[test]
     fn neuron_ranges_cover_every_neuron_in_order() {
