@@ -279,7 +279,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
         if let Err(e) = check_same_command(&cli.command) {
-            eprintln!("error: {e}");
+            print_error(&e.to_string());
             abort_ranks(2);
             return ExitCode::from(2);
         }
@@ -310,7 +310,7 @@ fn main() -> ExitCode {
         // 0, or 128 + the signal that interrupted a run; MPI is finalised after this.
         Ok(()) => ExitCode::from(EXIT_CODE.load(std::sync::atomic::Ordering::SeqCst)),
         Err(e) => {
-            eprintln!("error: {e:#}");
+            print_error(&format!("{e:#}"));
             let input_error = e.downcast_ref::<Error>().is_some_and(Error::is_input_error);
             let code: u8 = if input_error { 2 } else { 1 };
             #[cfg(feature = "mpi")]
@@ -318,6 +318,13 @@ fn main() -> ExitCode {
             ExitCode::from(code)
         }
     }
+}
+
+/// Prints `error: <message>` to stderr in one write, so that the ranks of an MPI run, which
+/// often fail together, do not interleave their messages within a line.
+fn print_error(message: &str) {
+    use std::io::Write;
+    let _ = std::io::stderr().write_all(format!("error: {message}\n").as_bytes());
 }
 
 fn parse_backend(name: &str) -> anyhow::Result<Backend> {

@@ -87,9 +87,12 @@ fn check_options(net: &Network, backend: Backend, options: &SimOptions) -> Resul
     }
     if let (Backend::Gpu, Some((i, what))) = (backend, cpu_only(net)) {
         return Err(invalid(
-            format!("projection {i}.{what}"),
-            "on a GPU rank",
-            "plasticity, short-term plasticity and stochastic release run distributed on CPU ranks only (--backend cpu)",
+            "--backend",
+            "gpu",
+            &format!(
+                "cpu: projection {i}.{what} runs distributed on CPU ranks only (as do all \
+                 plasticity, short-term plasticity and stochastic release)"
+            ),
         ));
     }
     Ok(())

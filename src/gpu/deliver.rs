@@ -51,9 +51,9 @@ impl Delivery {
         ];
         if let Some((_, what)) = refused.iter().find(|(present, _)| *present) {
             return Err(invalid(
-                *what,
-                "a GPU rank",
-                "is not available on GPU ranks of a distributed run; run the ranks on the CPU backend (--backend cpu)",
+                "--backend",
+                "gpu",
+                &format!("cpu: {what} is not available on GPU ranks of a distributed run"),
             ));
         }
         Ok(())
