@@ -261,21 +261,7 @@ fn a_checkpointed_plastic_run_on_two_ranks_resumes_on_two_with_the_single_proces
     // both ranks have a checkpoint.
     wait_for(&dir.join("checkpoint.json"));
     wait_for(&rank1.join("checkpoint.json"));
-    let ranks = Command::new("pgrep")
-        .args(["-P", &child.id().to_string()])
-        .output()
-        .expect("pgrep runs");
-    let first: i32 = String::from_utf8_lossy(&ranks.stdout)
-        .split_whitespace()
-        .next()
-        .expect("a rank process")
-        .parse()
-        .expect("a pid");
-    // SAFETY: kill has no memory preconditions; the pid is a child of our mpirun.
-    unsafe { libc::kill(first, libc::SIGTERM) };
-    let out = child.wait_with_output().expect("mpirun ends");
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(143), "{err}");
+    let err = sigterm_one_rank(child);
     assert_eq!(summary_field(&dir, "resumable"), true, "{err}");
     // Another rank count, or a corrupt rank file: refused on every rank, one message.
     let (code, err) = resume_on(&bin, 3, &dir);
@@ -429,6 +415,27 @@ fn procedural_projections_are_refused_with_a_clear_message_on_every_rank() {
     assert!(err.matches(says).count() >= 1, "{err}");
 }
 
+/// SIGTERM to one rank of `child` (an mpirun of several), as a batch system may deliver it:
+/// every rank must stop with it, and mpirun exit 143 as they do. Returns mpirun's stderr.
+pub(super) fn sigterm_one_rank(child: std::process::Child) -> String {
+    let ranks = Command::new("pgrep")
+        .args(["-P", &child.id().to_string()])
+        .output()
+        .expect("pgrep runs");
+    let first: i32 = String::from_utf8_lossy(&ranks.stdout)
+        .split_whitespace()
+        .next()
+        .expect("a rank process")
+        .parse()
+        .expect("a pid");
+    // SAFETY: kill has no memory preconditions; the pid is a child of our mpirun.
+    unsafe { libc::kill(first, libc::SIGTERM) };
+    let out = child.wait_with_output().expect("mpirun ends");
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(143), "{err}");
+    err
+}
+
 /// A summary's figure.
 pub(super) fn summary_field(dir: &Path, key: &str) -> serde_json::Value {
     let text = std::fs::read_to_string(dir.join("summary.json")).expect("summary.json");
@@ -456,21 +463,7 @@ fn a_signal_stops_every_rank_at_one_tick_with_the_files_of_a_single_process_run_
     std::thread::sleep(std::time::Duration::from_millis(300));
     // SIGTERM to one rank only, as a batch system may deliver it: the other must stop with
     // it. (mpirun itself, signalled, sends SIGTERM to every rank and SIGKILL a second later.)
-    let ranks = Command::new("pgrep")
-        .args(["-P", &child.id().to_string()])
-        .output()
-        .expect("pgrep runs");
-    let first: i32 = String::from_utf8_lossy(&ranks.stdout)
-        .split_whitespace()
-        .next()
-        .expect("a rank process")
-        .parse()
-        .expect("a pid");
-    // SAFETY: kill has no memory preconditions; the pid is a child of our mpirun.
-    unsafe { libc::kill(first, libc::SIGTERM) };
-    let out = child.wait_with_output().expect("mpirun ends");
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(143), "{err}");
+    let err = sigterm_one_rank(child);
     assert!(err.contains("interrupted by SIGTERM"), "{err}");
     assert_eq!(summary_field(&dir, "interrupted"), true);
     assert_eq!(summary_field(&dir, "complete"), false);

@@ -17,8 +17,8 @@ use spikegpu::plan::rank::RankFacts;
 use spikegpu::sim::Spike;
 
 use super::{
-    ONCE_REFUSED, fresh_dir, mpi_binary, mpirun, output, run_args, spike_hash, summary_field, tiny_model,
-    wait_for,
+    ONCE_REFUSED, fresh_dir, mpi_binary, mpirun, output, run_args, sigterm_one_rank, spike_hash,
+    summary_field, tiny_model, wait_for,
 };
 
 /// `mpirun` of `model` as one launch of several app contexts, each `(ranks, backend)`: ranks
@@ -299,21 +299,7 @@ fn a_checkpointed_run_on_a_cpu_and_a_gpu_rank_resumes_on_two_gpu_ranks_with_the_
     // SIGTERM to one rank once both have a checkpoint: both stop at one tick.
     wait_for(&dir.join("checkpoint.json"));
     wait_for(&rank1.join("checkpoint.json"));
-    let ranks = Command::new("pgrep")
-        .args(["-P", &child.id().to_string()])
-        .output()
-        .expect("pgrep runs");
-    let first: i32 = String::from_utf8_lossy(&ranks.stdout)
-        .split_whitespace()
-        .next()
-        .expect("a rank process")
-        .parse()
-        .expect("a pid");
-    // SAFETY: kill has no memory preconditions; the pid is a child of our mpirun.
-    unsafe { libc::kill(first, libc::SIGTERM) };
-    let out = child.wait_with_output().expect("mpirun ends");
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(143), "{err}");
+    let err = sigterm_one_rank(child);
     assert_eq!(summary_field(&dir, "resumable"), true, "{err}");
     // Both resume on GPU ranks: the static network's weights stay as each rank built them.
     let mut c = mpirun(2);
