@@ -345,27 +345,17 @@ fn release_keys(
 ) -> Vec<u32> {
     let mut out = Vec::with_capacity(index.iter().map(Vec::len).sum());
     let mut base = 0u32;
-    for (pi, pop) in part.global_populations.iter().enumerate() {
-        let outgoing: Vec<usize> = (0..net.projections.len())
-            .filter(|&k| net.projections[k].pre.index == pi)
-            .collect();
-        for i in 0..pop.gpu.size as usize {
-            for &k in &outgoing {
-                let rows = &projections[k].local_row_ptr;
-                let full = &kept[k].full_rows;
-                let row_start = full[i];
-                let mine = &index[k][rows[i] as usize..rows[i + 1] as usize];
-                out.extend(mine.iter().map(|&s| base + s - row_start));
-                base += full[i + 1] - row_start;
-            }
-        }
-    }
+    for_each_merged_segment(net, part, projections, |k, i, segment| {
+        let full = &kept[k].full_rows;
+        let row_start = full[i];
+        out.extend(index[k][segment].iter().map(|&s| base + s - row_start));
+        base += full[i + 1] - row_start;
+    });
     out
 }
 
 /// Each merged synapse's index in its projection from each projection's kept indices,
-/// merged as `csr::merge` merges the synapses: per global pre neuron, the segment of every
-/// projection leaving its population, in creation order.
+/// merged as `csr::merge` merges the synapses.
 fn projection_indices(
     net: &Network,
     part: &Partition,
@@ -373,6 +363,21 @@ fn projection_indices(
     kept: &[Vec<u32>],
 ) -> Vec<u32> {
     let mut out = Vec::with_capacity(kept.iter().map(Vec::len).sum());
+    for_each_merged_segment(net, part, projections, |k, _, segment| {
+        out.extend_from_slice(&kept[k][segment]);
+    });
+    out
+}
+
+/// Calls `f(k, i, segment)` in the order `csr::merge` merges a rank's synapses: per global
+/// population, per pre neuron `i` of it, the segment of this rank's row `i` of every
+/// projection `k` leaving the population, in creation order.
+fn for_each_merged_segment(
+    net: &Network,
+    part: &Partition,
+    projections: &[crate::plan::ProjectionPlan],
+    mut f: impl FnMut(usize, usize, std::ops::Range<usize>),
+) {
     for (pi, pop) in part.global_populations.iter().enumerate() {
         let outgoing: Vec<usize> = (0..net.projections.len())
             .filter(|&k| net.projections[k].pre.index == pi)
@@ -380,11 +385,10 @@ fn projection_indices(
         for i in 0..pop.gpu.size as usize {
             for &k in &outgoing {
                 let rows = &projections[k].local_row_ptr;
-                out.extend_from_slice(&kept[k][rows[i] as usize..rows[i + 1] as usize]);
+                f(k, i, rows[i] as usize..rows[i + 1] as usize);
             }
         }
     }
-    out
 }
 
 impl Plan {
