@@ -20,14 +20,6 @@
 
 override WORKGROUP_SIZE: u32 = 64u;
 
-// Adds one synapse (its word and its target within the post population) of a spike whose
-// tick has ring slot `now_slot`.
-fn deliver(now_slot: u32, proj: CompactProjection, word: u32, local: u32) {
-    let slot = (now_slot + (word & DELAY_MASK)) % params.ring_slots;
-    let idx = ring_index(proj.port, slot, proj.post_start + local, params.ring_slots, params.n_neurons);
-    atomicAdd(&ring[idx], bitcast<i32>(word) >> DELAY_BITS);
-}
-
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn deliver_compact(
     @builtin(workgroup_id) wg: vec3<u32>,
@@ -42,15 +34,7 @@ fn deliver_compact(
         let out = compact_outgoing[deliveries[4u + 3u * k]];
         for (var j = out.x; j < out.x + out.y; j++) {
             let proj = compact_projections[j];
-            let row = proj.row_base + (source - proj.pre_start);
-            let end = compact_row_ptr[row + 1u];
-            var r = compact_row_ptr[row];
-            while (r < end) {
-                let at = chunk_position(proj.first, r, CHUNK_SHIFT);
-                let len = min(end - r, (1u << CHUNK_SHIFT) - at.y);
-                deliver_segment(at.x, at.y, len, lid, tick_slot, proj);
-                r += len;
-            }
+            deliver_row(proj, proj.row_base + (source - proj.pre_start), lid, tick_slot);
         }
     }
 }

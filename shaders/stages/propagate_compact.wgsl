@@ -37,14 +37,6 @@ fn population_of(neuron: u32) -> u32 {
     return lo;
 }
 
-// Adds one synapse (its word and its target within the post population); `now_slot` is
-// this tick's ring slot.
-fn deliver(now_slot: u32, proj: CompactProjection, word: u32, local: u32) {
-    let slot = (now_slot + (word & DELAY_MASK)) % params.ring_slots;
-    let idx = ring_index(proj.port, slot, proj.post_start + local, params.ring_slots, params.n_neurons);
-    atomicAdd(&ring[idx], bitcast<i32>(word) >> DELAY_BITS);
-}
-
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn propagate_compact(
     @builtin(workgroup_id) wg: vec3<u32>,
@@ -60,16 +52,7 @@ fn propagate_compact(
     var events = 0u;
     for (var j = out.x; j < out.x + out.y; j++) {
         let proj = compact_projections[j];
-        let row = proj.row_base + (source - proj.pre_start);
-        let end = compact_row_ptr[row + 1u];
-        var r = compact_row_ptr[row];
-        events += end - r;
-        while (r < end) {
-            let at = chunk_position(proj.first, r, CHUNK_SHIFT);
-            let len = min(end - r, (1u << CHUNK_SHIFT) - at.y);
-            deliver_segment(at.x, at.y, len, lid, now_slot, proj);
-            r += len;
-        }
+        events += deliver_row(proj, proj.row_base + (source - proj.pre_start), lid, now_slot);
     }
     if (lid == 0u) {
         atomicAdd(&control.tick_events, events);

@@ -27,6 +27,10 @@ const SHARED: &[(&str, &str)] = &[
         include_str!("../../shaders/shared/chunk_position.wgsl"),
     ),
     ("spike_walk", include_str!("../../shaders/shared/spike_walk.wgsl")),
+    (
+        "compact_row",
+        include_str!("../../shaders/shared/compact_row.wgsl"),
+    ),
     ("tick", include_str!("../../shaders/shared/tick.wgsl")),
 ];
 
@@ -70,7 +74,7 @@ pub const STAGES: &[Stage] = &[
     ),
     stage!(
         "stages" / "propagate_compact",
-        ["common", "spike_walk", "chunk_position"]
+        ["common", "spike_walk", "chunk_position", "compact_row"]
     ),
     stage!(
         "stages" / "propagate_procedural",
@@ -90,7 +94,10 @@ pub const STAGES: &[Stage] = &[
     stage!("stages" / "modulated_update", ["common"]),
     stage!("stages" / "tick_end", ["common", "tick"]),
     stage!("stages" / "deliver", ["common"]),
-    stage!("stages" / "deliver_compact", ["common", "chunk_position"]),
+    stage!(
+        "stages" / "deliver_compact",
+        ["common", "chunk_position", "compact_row"]
+    ),
     stage!("checks" / "rng_check", ["mulhi", "philox"]),
     stage!("checks" / "position_check", ["chunk_position"]),
 ];
