@@ -366,6 +366,12 @@ dx_e/dt = -x_e / tau_e : nS
 dx_i/dt = -x_i / tau_i : nS
 """
 
+# The conductance LIF's membrane equation (exponential or alpha conductances follow), and
+# what it records, for PyNN and in the engine's state fields.
+COND_LIF_V = "dv/dt = (g_L * (E_L - v) + g_e * (E_e - v) + g_i * (E_i - v) + I_e) / C : mV (unless refractory)"
+COND_LIF_VARIABLES = {"v": ("v", "mV", 1.0), "gsyn_exc": ("g_e", "nS", 1000.0), "gsyn_inh": ("g_i", "nS", 1000.0)}
+COND_LIF_ENGINE_VARIABLES = {"v": ("v", 1.0), "gsyn_exc": ("u", 1e-3), "gsyn_inh": ("w1", 1e-3)}
+
 EXP_CONDUCTANCES = """
 dg_e/dt = -g_e / tau_e : nS
 dg_i/dt = -g_i / tau_i : nS
@@ -428,14 +434,11 @@ class CondLifTwin(EquationCell):
     decay for the conductances, the built-in's comparison and refractory count)."""
 
     model_name = "pynn_lif_cond"
-    equations = (
-        "dv/dt = (g_L * (E_L - v) + g_e * (E_e - v) + g_i * (E_i - v) + I_e) / C : mV (unless refractory)"
-        + EXP_CONDUCTANCES
-    )
+    equations = COND_LIF_V + EXP_CONDUCTANCES
     threshold = "v > V_th"
     parameters = dict(COND_PARAMETERS, V_th=("v_thresh", "mV", 1.0))
-    variables = {"v": ("v", "mV", 1.0), "gsyn_exc": ("g_e", "nS", 1000.0), "gsyn_inh": ("g_i", "nS", 1000.0)}
-    engine_variables = {"v": ("v", 1.0), "gsyn_exc": ("u", 1e-3), "gsyn_inh": ("w1", 1e-3)}
+    variables = COND_LIF_VARIABLES
+    engine_variables = COND_LIF_ENGINE_VARIABLES
 
     def method(self, per_neuron):
         return {"v": "euler", "g_e": "exponential_euler", "g_i": "exponential_euler"}
@@ -448,14 +451,11 @@ class IF_cond_alpha(EquationCell, cells.IF_cond_alpha):
     __doc__ = cells.IF_cond_alpha.__doc__
     translations = identity(*cells.IF_cond_alpha.default_parameters)
     model_name = "pynn_iaf_cond_alpha"
-    equations = (
-        "dv/dt = (g_L * (E_L - v) + g_e * (E_e - v) + g_i * (E_i - v) + I_e) / C : mV (unless refractory)"
-        + ALPHA_CONDUCTANCES
-    )
+    equations = COND_LIF_V + ALPHA_CONDUCTANCES
     threshold = "v >= V_th"
     parameters = dict(COND_PARAMETERS, V_th=("v_thresh", "mV", 1.0))
-    variables = {"v": ("v", "mV", 1.0), "gsyn_exc": ("g_e", "nS", 1000.0), "gsyn_inh": ("g_i", "nS", 1000.0)}
-    engine_variables = {"v": ("v", 1.0), "gsyn_exc": ("u", 1e-3), "gsyn_inh": ("w1", 1e-3)}
+    variables = COND_LIF_VARIABLES
+    engine_variables = COND_LIF_ENGINE_VARIABLES
     inputs = ALPHA_INPUTS
 
 
