@@ -903,18 +903,7 @@ fn resume_refuses_corrupt_missing_and_foreign_checkpoints_with_exit_2() {
 
     // A run killed after its first checkpoint, copied once per kind of damage.
     let killed = dir.join("killed");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_spikegpu"))
-        .args([
-            "run",
-            model.to_str().unwrap(),
-            "--backend",
-            "cpu",
-            "--checkpoint-every",
-            "10 ms",
-            "--out",
-        ])
-        .arg(&killed)
-        .stdout(std::process::Stdio::null())
+    let mut child = common::checkpointing_run(&model, "10 ms", &killed)
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
